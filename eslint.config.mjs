@@ -1,0 +1,57 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
+
+/** Layer rules from DESIGN.md: the helper imports nothing of main or renderer;
+ *  main imports only the helper's protocol; the renderer imports only types from main's api. */
+const layer = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'bench-results/**', 'release/**', 'src-capture-helper/addon/build/**', 'src-renderer/dist/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }],
+    },
+  },
+  {
+    files: ['src-capture-helper/**/*.ts'],
+    rules: layer([{ group: ['**/src-main/**', '**/src-renderer/**'], message: 'The helper imports nothing of main or renderer.' }]),
+  },
+  {
+    files: ['src-main/**/*.ts'],
+    rules: layer([
+      { regex: 'src-capture-helper/(?!protocol/)', message: "Main may import only the helper's protocol/." },
+      { group: ['**/src-renderer/**'], message: 'Main does not import the renderer.' },
+    ]),
+  },
+  {
+    files: ['src-main/core/**/*.ts', 'src-main/server/**/*.ts', 'src-main/api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'electron', message: 'core/, server/ and api/ run under plain Node: no electron import.' }],
+        patterns: [
+          { regex: 'src-capture-helper/(?!protocol/)', message: "Main may import only the helper's protocol/." },
+          { group: ['**/src-renderer/**'], message: 'Main does not import the renderer.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src-renderer/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/src-capture-helper/**'], message: 'The renderer never imports the helper.' },
+          { regex: 'src-main/(?!api/)', message: "The renderer imports only main's api/." },
+          { group: ['**/src-main/api/**'], allowTypeImports: true, message: "Only `import type` from main's api/." },
+        ],
+      }],
+    },
+  },
+);

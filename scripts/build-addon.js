@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// Builds the helper's libpcap batching addon. Without libpcap headers or a
+// compiler the helper still runs on the `cap` fallback path, so a failed
+// build is reported and does not fail the install.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+const fs = require('node:fs');
+
+const addonDir = path.join(__dirname, '..', 'src-capture-helper', 'addon');
+if (!fs.existsSync(path.join(addonDir, 'binding.gyp'))) process.exit(0);
+const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js');
+const r = spawnSync(process.execPath, [nodeGyp, 'rebuild', '--release', '--directory', addonDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+if (r.status !== 0) {
+  console.warn('netmon: the libpcap batching addon did not build; live capture will use the slower `cap` path.');
+}
