@@ -1,0 +1,131 @@
+/**
+ * The one API between main and the dashboard, in the style of GitHub Desktop's
+ * ipc-shared.ts: a map of request channels (params → result) and a map of
+ * pushed event channels (payload). The Electron preload bridge and the
+ * WebSocket transport both derive their signatures from these maps, so a
+ * channel cannot be called with the wrong types.
+ *
+ * Every request resolves to an `ApiResult`: expected failures (bad input,
+ * no helper, missing rights) are values; a thrown error is a bug.
+ */
+import type {
+  AlertEvent,
+  AlertRule,
+  AlertRuleInput,
+  ApiResult,
+  CaptureSource,
+  CaptureStatus,
+  CounterQuery,
+  CounterSeries,
+  ExportProgress,
+  ExportRequest,
+  ExportSummary,
+  FlowDelta,
+  FlowDetails,
+  FlowPage,
+  FlowQuery,
+  InterfaceInfo,
+  NameEntry,
+  RollupTick,
+  Settings,
+  SettingsPatch,
+  Stats,
+} from './types';
+
+export interface RequestChannels {
+  'interfaces.list': { params: Record<string, never>; result: InterfaceInfo[] };
+  'capture.start': { params: CaptureSource; result: CaptureStatus };
+  'capture.stop': { params: Record<string, never>; result: CaptureStatus };
+  'capture.status': { params: Record<string, never>; result: CaptureStatus };
+  'flows.query': { params: FlowQuery; result: FlowPage };
+  'flows.details': { params: { id: string }; result: FlowDetails };
+  'counters.series': { params: CounterQuery; result: CounterSeries };
+  /** The last `seconds` (≤ 3600) 1 s ticks kept in memory, oldest first: what a chart needs on open. */
+  'rollups.recent': { params: { seconds: number }; result: RollupTick[] };
+  'stats.get': { params: Record<string, never>; result: Stats };
+  /** Names learnt for the given addresses (all known names when `ips` is absent, bounded). */
+  'names.get': { params: { ips?: string[] }; result: NameEntry[] };
+  'settings.get': { params: Record<string, never>; result: Settings };
+  /** Rejected as a whole with `error.issues` when any field is invalid; returns the settings now in force. */
+  'settings.set': { params: SettingsPatch; result: Settings };
+  'alerts.rules.list': { params: Record<string, never>; result: AlertRule[] };
+  'alerts.rules.create': { params: AlertRuleInput; result: AlertRule };
+  'alerts.rules.update': { params: { id: string; rule: AlertRuleInput }; result: AlertRule };
+  'alerts.rules.delete': { params: { id: string }; result: { id: string } };
+  'alerts.events.list': { params: { limit: number; beforeMs?: number }; result: AlertEvent[] };
+  'alerts.channels.test': { params: { ruleId: string; channelIndex: number }; result: { delivered: boolean } };
+  'export.start': { params: ExportRequest; result: ExportSummary };
+  'export.cancel': { params: { exportId: string }; result: { exportId: string } };
+}
+
+export interface EventChannels {
+  /** Once a second while a capture runs. */
+  'rollup.tick': RollupTick;
+  /** With each tick: flows that changed or ended during that second (bounded). */
+  'flows.delta': FlowDelta;
+  /** Whenever the capture or the helper changes state. */
+  'capture.status': CaptureStatus;
+  /** A capture problem the user should see (bad BPF, vanished interface, helper crash). */
+  'capture.error': { captureId: string | null; code: string; message: string };
+  'alerts.event': AlertEvent;
+  'export.progress': ExportProgress;
+}
+
+export type RequestChannel = keyof RequestChannels;
+export type EventChannel = keyof EventChannels;
+export type RequestParams<C extends RequestChannel> = RequestChannels[C]['params'];
+export type RequestResult<C extends RequestChannel> = RequestChannels[C]['result'];
+export type EventPayload<E extends EventChannel> = EventChannels[E];
+
+/** What both transports offer the dashboard. */
+export interface NetmonApi {
+  request<C extends RequestChannel>(channel: C, params: RequestParams<C>): Promise<ApiResult<RequestResult<C>>>;
+  /** Returns the function that unsubscribes. */
+  on<E extends EventChannel>(channel: E, listener: (payload: EventPayload<E>) => void): () => void;
+}
+
+/** Runtime lists of the channels (for the preload bridge and for validating WebSocket input). */
+export const REQUEST_CHANNELS = [
+  'interfaces.list',
+  'capture.start',
+  'capture.stop',
+  'capture.status',
+  'flows.query',
+  'flows.details',
+  'counters.series',
+  'rollups.recent',
+  'stats.get',
+  'names.get',
+  'settings.get',
+  'settings.set',
+  'alerts.rules.list',
+  'alerts.rules.create',
+  'alerts.rules.update',
+  'alerts.rules.delete',
+  'alerts.events.list',
+  'alerts.channels.test',
+  'export.start',
+  'export.cancel',
+] as const satisfies readonly RequestChannel[];
+
+export const EVENT_CHANNELS = [
+  'rollup.tick',
+  'flows.delta',
+  'capture.status',
+  'capture.error',
+  'alerts.event',
+  'export.progress',
+] as const satisfies readonly EventChannel[];
+
+// Compile-time check that the runtime lists name every channel of the maps.
+type Missing<All, Listed> = Exclude<All, Listed>;
+const _allRequestsListed: Missing<RequestChannel, (typeof REQUEST_CHANNELS)[number]> extends never ? true : never = true;
+const _allEventsListed: Missing<EventChannel, (typeof EVENT_CHANNELS)[number]> extends never ? true : never = true;
+
+export function isRequestChannel(value: unknown): value is RequestChannel {
+  return typeof value === 'string' && (REQUEST_CHANNELS as readonly string[]).includes(value);
+}
+
+export function isEventChannel(value: unknown): value is EventChannel {
+  return typeof value === 'string' && (EVENT_CHANNELS as readonly string[]).includes(value);
+}

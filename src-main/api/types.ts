@@ -1,0 +1,416 @@
+/**
+ * Plain data exchanged between main and the dashboard. Everything here is
+ * JSON-serialisable (no Map, Date, bigint or class instances) so that the same
+ * values cross the Electron preload bridge and the WebSocket unchanged.
+ * Times are milliseconds since the Unix epoch (fractions allowed); rates are
+ * per second; byte counts are whole frames (link-layer header included).
+ */
+
+/** Transport protocols the flow table and the rollups distinguish. */
+export type FlowProto = 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'other';
+
+/** Traffic direction relative to the monitored host (replays: A→B is "out"). */
+export type Direction = 'in' | 'out';
+
+/** TCP state as seen on the wire; non-TCP flows are 'active' until idle. */
+export type FlowState = 'syn' | 'established' | 'fin' | 'rst' | 'closed' | 'active';
+
+/** An expected failure, delivered as a value; `issues` explains rejected input field by field. */
+export interface ApiError {
+  code: ApiErrorCode;
+  message: string;
+  issues?: ValidationIssue[];
+}
+
+export type ApiErrorCode =
+  | 'invalid' // the request's parameters were rejected (see issues)
+  | 'not-found' // the flow, rule or interface does not exist
+  | 'unavailable' // the helper is not running or the capture is not started
+  | 'permission' // capture rights are missing
+  | 'conflict' // e.g. a capture is already running
+  | 'internal'; // a bug: logged by main with its stack
+
+/** One rejected field: `path` is dotted (e.g. "history.minuteDays"). */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+// ---------------------------------------------------------------- interfaces
+
+export interface InterfaceAddress {
+  address: string;
+  /** Prefix length, e.g. 24 for 192.0.2.0/24. */
+  prefix: number;
+  family: 'ipv4' | 'ipv6';
+}
+
+export interface InterfaceInfo {
+  name: string;
+  description: string;
+  addresses: InterfaceAddress[];
+  up: boolean;
+  loopback: boolean;
+  /** LINKTYPE_* number when known. */
+  linkType: number | null;
+  /** Whether the helper may capture on it with the current rights. */
+  canCapture: boolean;
+}
+
+// ---------------------------------------------------------------- capture
+
+export type CaptureSource =
+  | { kind: 'live'; interfaces: string[]; bpf?: string; snaplen?: number; promiscuous?: boolean }
+  /** `speed` 1 = real time, 10 = ten times faster, 0 = as fast as the engine goes. */
+  | { kind: 'replay'; file: string; speed: number };
+
+export type CaptureState = 'idle' | 'starting' | 'running' | 'finished' | 'stopping' | 'error';
+
+/** Which packet path runs: our batching addon, the `cap` fallback, or a file reader. */
+export type CapturePath = 'addon' | 'cap' | 'file';
+
+export type HelperState = 'connected' | 'starting' | 'restarting' | 'down';
+
+export interface CaptureStatus {
+  state: CaptureState;
+  /** Changes with every start; events of a stale capture carry an old id. */
+  captureId: string | null;
+  source: CaptureSource | null;
+  path: CapturePath | null;
+  startedAtMs: number | null;
+  /** For a replay: fraction of the file processed, 0..1. */
+  progress: number | null;
+  error: string | null;
+  helper: HelperState;
+  helperRestarts: number;
+}
+
+// ---------------------------------------------------------------- rollups
+
+export interface ByteCount {
+  bytes: number;
+  packets: number;
+}
+
+export interface InterfaceSecond {
+  iface: string;
+  in: ByteCount;
+  out: ByteCount;
+  /** Drops during that second: by the kernel (pcap_stats) and by the helper's bounded queues. */
+  kernelDrops: number;
+  helperDrops: number;
+}
+
+export interface HostRate {
+  ip: string;
+  name: string | null;
+  bytes: number;
+  packets: number;
+}
+
+export interface FlowRate {
+  flowId: string;
+  label: string;
+  bytes: number;
+  packets: number;
+}
+
+/** One second of traffic, pushed once a second while a capture runs. */
+export interface RollupTick {
+  captureId: string;
+  /** Start of the second. */
+  tsMs: number;
+  interfaces: InterfaceSecond[];
+  protocols: Record<FlowProto, ByteCount>;
+  /** Bounded top-K by bytes during the second. */
+  topHosts: HostRate[];
+  topFlows: FlowRate[];
+  activeFlows: number;
+  newFlows: number;
+}
+
+// ---------------------------------------------------------------- flows
+
+export interface FlowNames {
+  /** Names learnt for each endpoint (DNS answers), and what the flow said itself. */
+  a: string | null;
+  b: string | null;
+  sni: string | null;
+  httpHost: string | null;
+}
+
+/** A bidirectional flow; A is the endpoint that sent the first packet seen. */
+export interface FlowSummary {
+  id: string;
+  iface: string;
+  vlan: number | null;
+  proto: FlowProto;
+  /** IP protocol number (6, 17, 1, 58, ...). */
+  ipProto: number;
+  a: string;
+  aPort: number | null;
+  b: string;
+  bPort: number | null;
+  names: FlowNames;
+  aToB: ByteCount;
+  bToA: ByteCount;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  state: FlowState;
+  /** OR of every TCP flag byte seen (0 for other protocols). */
+  tcpFlags: number;
+  /** Rate over the last second, bytes per second. */
+  bpsAToB: number;
+  bpsBToA: number;
+  /** False once the flow has ended or was evicted; it then lives in the finished-flow log. */
+  active: boolean;
+}
+
+export type FlowSortKey =
+  | 'bytes'
+  | 'packets'
+  | 'rate'
+  | 'firstSeen'
+  | 'lastSeen'
+  | 'a'
+  | 'b'
+  | 'aPort'
+  | 'bPort'
+  | 'proto'
+  | 'state'
+  | 'name';
+
+export interface FlowFilter {
+  /** Free text matched against addresses, ports and names. */
+  text?: string;
+  proto?: FlowProto[];
+  /** An address or a CIDR block (IPv4 or IPv6); either endpoint may match. */
+  ip?: string;
+  port?: number;
+  /** Substring of any name of the flow (case-insensitive). */
+  name?: string;
+  state?: FlowState[];
+  iface?: string;
+  /** Only flows seen within this range (lastSeen >= fromMs, firstSeen <= toMs). */
+  fromMs?: number;
+  toMs?: number;
+}
+
+export interface FlowQuery {
+  /** 'active': the live table; 'finished': the finished-flow log in SQLite; 'all': both. */
+  scope: 'active' | 'finished' | 'all';
+  filter: FlowFilter;
+  sort: { key: FlowSortKey; dir: 'asc' | 'desc' };
+  offset: number;
+  /** At most 1000 rows per page. */
+  limit: number;
+}
+
+export interface FlowPage {
+  total: number;
+  offset: number;
+  flows: FlowSummary[];
+}
+
+export interface RatePoint {
+  tsMs: number;
+  bpsAToB: number;
+  bpsBToA: number;
+  ppsAToB: number;
+  ppsBToA: number;
+}
+
+export interface FlowDetails {
+  flow: FlowSummary;
+  /** The flow's own per-second rates while it was active (bounded to the last 60 minutes). */
+  series: RatePoint[];
+}
+
+/** Pushed with each tick: flows that changed and flows that ended during the second. */
+export interface FlowDelta {
+  captureId: string;
+  tsMs: number;
+  updated: FlowSummary[];
+  finished: FlowSummary[];
+  /** Changed flows left out of this delta because of its size bound. */
+  omitted: number;
+}
+
+// ---------------------------------------------------------------- counters and stats
+
+export interface CounterQuery {
+  fromMs: number;
+  toMs: number;
+  /** Seconds per point; the server picks the 1 s, 1 min or 1 h store that serves it and sums into the step. */
+  stepSec: number;
+  /** All interfaces when absent. */
+  iface?: string;
+}
+
+export interface CounterPoint {
+  tsMs: number;
+  in: ByteCount;
+  out: ByteCount;
+  kernelDrops: number;
+  helperDrops: number;
+}
+
+export interface CounterSeries {
+  iface: string | null;
+  stepSec: number;
+  /** Resolution of the store the points were computed from. */
+  sourceStepSec: 1 | 60 | 3600;
+  points: CounterPoint[];
+}
+
+export interface InterfaceStats {
+  iface: string;
+  in: ByteCount;
+  out: ByteCount;
+  kernelDrops: number;
+  helperDrops: number;
+}
+
+export interface Stats {
+  uptimeSec: number;
+  capture: CaptureStatus;
+  interfaces: InterfaceStats[];
+  protocols: Record<FlowProto, ByteCount>;
+  activeFlows: number;
+  finishedFlows: number;
+  /** Flows evicted from the helper's full table. */
+  evictedFlows: number;
+  /** What main's own bounded buffers dropped, by buffer name. */
+  mainDrops: Record<string, number>;
+}
+
+export interface NameEntry {
+  ip: string;
+  names: { name: string; source: 'dns' | 'sni' | 'http' }[];
+}
+
+// ---------------------------------------------------------------- settings
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+export interface Settings {
+  capture: {
+    interfaces: string[];
+    bpf: string;
+    snaplen: number;
+    promiscuous: boolean;
+    bufferMb: number;
+  };
+  flows: {
+    tcpIdleSec: number;
+    udpIdleSec: number;
+    icmpIdleSec: number;
+    maxFlows: number;
+  };
+  history: {
+    /** SQLite file; empty string = the default in the user's data directory. */
+    dbPath: string;
+    /** Retention of the 1 min rollups, the 1 h rollups and the finished-flow log. */
+    minuteDays: number;
+    hourDays: number;
+    flowLogDays: number;
+  };
+  server: {
+    bind: string;
+    /** Empty string = no token (allowed on a loopback bind only). */
+    token: string;
+  };
+  log: {
+    level: LogLevel;
+  };
+}
+
+/** A partial update: every given leaf is validated, and nothing is applied unless all are valid. */
+export type SettingsPatch = { [S in keyof Settings]?: Partial<Settings[S]> };
+
+// ---------------------------------------------------------------- alerts
+
+export type AlertMetric = 'bps' | 'pps' | 'flows' | 'newFlows' | 'drops';
+
+export type AlertScope =
+  | { kind: 'all' }
+  | { kind: 'interface'; value: string }
+  | { kind: 'host'; value: string }
+  | { kind: 'cidr'; value: string }
+  | { kind: 'port'; value: number }
+  | { kind: 'protocol'; value: FlowProto }
+  | { kind: 'name'; value: string };
+
+export type AlertChannel =
+  | { kind: 'desktop' }
+  | { kind: 'discord'; url: string }
+  | { kind: 'webhook'; url: string }
+  | { kind: 'command'; command: string; args: string[] };
+
+export interface AlertRuleInput {
+  name: string;
+  enabled: boolean;
+  metric: AlertMetric;
+  direction: Direction | 'both';
+  scope: AlertScope;
+  comparison: 'above' | 'below';
+  threshold: number;
+  /** Average over this many seconds... */
+  windowSec: number;
+  /** ...beyond the threshold for at least this long before firing. */
+  forSec: number;
+  /** Recovery needs the value back past threshold ∓ hysteresis (same unit as the threshold). */
+  hysteresis: number;
+  cooldownSec: number;
+  channels: AlertChannel[];
+}
+
+export interface AlertRule extends AlertRuleInput {
+  id: string;
+  createdAtMs: number;
+  updatedAtMs: number;
+}
+
+export interface AlertEvent {
+  id: string;
+  ruleId: string;
+  ruleName: string;
+  kind: 'firing' | 'recovered';
+  tsMs: number;
+  value: number;
+  threshold: number;
+  topHosts: HostRate[];
+  topFlows: FlowRate[];
+  /** Per channel: delivered, or the last error. */
+  deliveries: { channel: AlertChannel['kind']; ok: boolean; error: string | null }[];
+}
+
+// ---------------------------------------------------------------- export
+
+export interface ExportRequest {
+  format: 'pcapng' | 'pcap';
+  /** The selected flows, or every flow matching `filter` when absent. */
+  flowIds?: string[];
+  filter?: FlowFilter;
+  fromMs?: number;
+  toMs?: number;
+}
+
+export interface ExportSummary {
+  exportId: string;
+  packets: number;
+  bytes: number;
+  /** Packets of the selected flows that had already left the spool. */
+  missingPackets: number;
+  /** Where main wrote the file (Electron), or the download URL (serve mode). */
+  location: string;
+}
+
+export interface ExportProgress {
+  exportId: string;
+  packets: number;
+  bytes: number;
+  done: boolean;
+}
