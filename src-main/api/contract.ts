@@ -26,6 +26,7 @@ import type {
   FlowQuery,
   InterfaceInfo,
   NameEntry,
+  PrivilegeStatus,
   RollupTick,
   Settings,
   SettingsPatch,
@@ -37,6 +38,10 @@ export interface RequestChannels {
   'capture.start': { params: CaptureSource; result: CaptureStatus };
   'capture.stop': { params: Record<string, never>; result: CaptureStatus };
   'capture.status': { params: Record<string, never>; result: CaptureStatus };
+  /** Whether this machine lets the helper capture, and the command that grants the rights once. */
+  'privileges.status': { params: Record<string, never>; result: PrivilegeStatus };
+  /** Runs the one-time elevation (Electron only; serve mode answers 'unavailable' with the command to run). */
+  'privileges.install': { params: Record<string, never>; result: PrivilegeStatus };
   'flows.query': { params: FlowQuery; result: FlowPage };
   'flows.details': { params: { id: string }; result: FlowDetails };
   'counters.series': { params: CounterQuery; result: CounterSeries };
@@ -90,6 +95,8 @@ export const REQUEST_CHANNELS = [
   'capture.start',
   'capture.stop',
   'capture.status',
+  'privileges.status',
+  'privileges.install',
   'flows.query',
   'flows.details',
   'counters.series',

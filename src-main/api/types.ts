@@ -87,6 +87,14 @@ export interface CaptureStatus {
   helperRestarts: number;
 }
 
+export interface PrivilegeStatus {
+  canCapture: boolean;
+  /** What a user runs once in a terminal to grant capture rights. */
+  grantCommand: string;
+  /** Why capture is not possible, in words for the user. */
+  reason: string | null;
+}
+
 // ---------------------------------------------------------------- rollups
 
 export interface ByteCount {
