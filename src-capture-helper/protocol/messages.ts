@@ -1,0 +1,245 @@
+/**
+ * The helper's wire contract: one map of requests (name → params, result) and
+ * one of pushed events (name → payload). Both sides derive their types from
+ * these validators, so a request cannot be sent or answered with the wrong
+ * shape, and every incoming message is checked field by field.
+ *
+ * Times are Unix seconds as numbers (microsecond precision survives a double);
+ * addresses are printable strings.
+ */
+import type { Infer, Validator } from './schema';
+import { arr, bool, int, nullable, num, obj, oneOf, optional, record, str, tagged } from './schema';
+
+export const PROTOCOL_VERSION = 1;
+
+const MAX_IFACES = 64;
+const MAX_FLOW_PAGE = 1000;
+const MAX_DELTA_FLOWS = 5000;
+const MAX_TOP = 100;
+
+const sessionId = str({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
+const ifaceName = str({ min: 1, max: 256 });
+const count = int(0);
+
+export const errorInfo = obj({ name: str({ max: 128 }), message: str({ max: 8192 }) });
+export type ErrorInfo = Infer<typeof errorInfo>;
+
+const captureSource = tagged('kind', {
+  live: obj({ interfaces: arr(ifaceName, MAX_IFACES) }),
+  /** speed: 1 = real time, 10 = ten times faster, 0 = as fast as the engine goes. */
+  file: obj({ path: str({ min: 1, max: 4096 }), speed: num(0, 10_000) }),
+});
+export type CaptureSource = Infer<typeof captureSource>;
+
+export const startParams = obj({
+  /** Proposed by the client so that a restarted helper resumes under the same id. */
+  sessionId: optional(sessionId),
+  source: captureSource,
+  bpf: optional(str({ max: 8192 })),
+  snaplen: optional(int(64, 262_144)),
+  promisc: optional(bool),
+  /** Kernel capture buffer, bytes. */
+  bufferSize: optional(int(1 << 16, 1 << 30)),
+});
+export type StartParams = Infer<typeof startParams>;
+
+export const capturePath = oneOf(['addon', 'cap', 'file'] as const);
+export type CapturePath = Infer<typeof capturePath>;
+
+const drops = obj({ kernel: count, helper: count });
+export type Drops = Infer<typeof drops>;
+
+export const sessionStatus = obj({
+  sessionId,
+  settings: startParams,
+  state: oneOf(['running', 'finished', 'stopped', 'failed'] as const),
+  capturePath,
+  startedAt: num(0),
+  endedAt: nullable(num(0)),
+  packets: count,
+  bytes: count,
+  drops,
+  error: nullable(errorInfo),
+});
+export type SessionStatus = Infer<typeof sessionStatus>;
+
+export const interfaceInfo = obj({
+  name: ifaceName,
+  description: nullable(str({ max: 1024 })),
+  addresses: arr(str({ max: 64 }), 256),
+  up: bool,
+  running: bool,
+  loopback: bool,
+  linkType: nullable(int(0, 0xffffffff)),
+  canCapture: bool,
+  /** Why capture is not permitted, when it is not. */
+  reason: nullable(str({ max: 1024 })),
+});
+export type InterfaceInfo = Infer<typeof interfaceInfo>;
+
+const l4Proto = oneOf(['tcp', 'udp', 'icmp', 'icmpv6', 'other'] as const);
+
+export const flowRow = obj({
+  id: count,
+  proto: l4Proto,
+  ipProto: int(0, 255),
+  /** Initiator side (source of the first packet seen). */
+  a: str({ max: 64 }),
+  portA: int(0, 65535),
+  b: str({ max: 64 }),
+  portB: int(0, 65535),
+  vlan: int(-1, 4095),
+  packetsAB: count,
+  bytesAB: count,
+  packetsBA: count,
+  bytesBA: count,
+  firstSeen: num(),
+  lastSeen: num(),
+  state: str({ max: 32 }),
+  tcpFlags: int(0, 255),
+  sni: optional(str({ max: 1024 })),
+  httpHost: optional(str({ max: 1024 })),
+  dnsName: optional(str({ max: 1024 })),
+});
+export type FlowRow = Infer<typeof flowRow>;
+
+export const flowSortKeys = [
+  'id', 'proto', 'a', 'b', 'portA', 'portB', 'packets', 'bytes', 'packetsAB', 'bytesAB', 'packetsBA', 'bytesBA',
+  'firstSeen', 'lastSeen', 'state',
+] as const;
+
+export const flowsQueryParams = obj({
+  sessionId,
+  filter: optional(obj({
+    proto: optional(l4Proto),
+    /** An address or CIDR matching either endpoint. */
+    cidr: optional(str({ max: 64 })),
+    port: optional(int(0, 65535)),
+    state: optional(str({ max: 32 })),
+    /** Substring of an address or a name. */
+    text: optional(str({ max: 256 })),
+  })),
+  sort: optional(oneOf(flowSortKeys)),
+  dir: optional(oneOf(['asc', 'desc'] as const)),
+  offset: int(0, 1 << 30),
+  limit: int(1, MAX_FLOW_PAGE),
+});
+export type FlowsQueryParams = Infer<typeof flowsQueryParams>;
+
+const trafficCounter = obj({ packets: count, bytes: count });
+const session = obj({ sessionId });
+
+const sessionStats = obj({
+  sessionId,
+  packets: count,
+  bytes: count,
+  protocols: record(trafficCounter, 32),
+  malformed: count,
+  flowsActive: count,
+  flowsEvicted: count,
+  drops,
+});
+export type SessionStats = Infer<typeof sessionStats>;
+
+const helperStats = obj({
+  clients: count,
+  /** Rollup/flow-delta events dropped for clients that read too slowly. */
+  eventsDroppedSlowClients: count,
+  /** Connections closed for garbage, oversized or unauthenticated frames. */
+  clientsRejected: count,
+  logRecordsDropped: count,
+});
+export type HelperStats = Infer<typeof helperStats>;
+
+const exportId = int(1, 0x7fffffff);
+
+/** Request name → params and result validators. */
+export const requests = {
+  interfaces: { params: obj({}), result: obj({ interfaces: arr(interfaceInfo, 1024), capturePath: capturePath }) },
+  start: { params: startParams, result: sessionStatus },
+  stop: { params: session, result: sessionStatus },
+  status: {
+    params: obj({}),
+    result: obj({
+      protocolVersion: int(1),
+      helperVersion: str({ max: 64 }),
+      pid: int(1),
+      uptimeMs: count,
+      sessions: arr(sessionStatus, 64),
+    }),
+  },
+  flows: { params: flowsQueryParams, result: obj({ total: count, offset: count, flows: arr(flowRow, MAX_FLOW_PAGE) }) },
+  names: {
+    params: session,
+    result: obj({
+      dns: arr(obj({ name: str({ max: 1024 }), addresses: arr(str({ max: 64 }), 256) }), 100_000),
+      sni: arr(str({ max: 1024 }), 100_000),
+      httpHosts: arr(str({ max: 1024 }), 100_000),
+    }),
+  },
+  stats: { params: obj({ sessionId: optional(sessionId) }), result: obj({ helper: helperStats, session: nullable(sessionStats) }) },
+  /** Streams `exportChunk` events (pcap/pcapng bytes as attachments) and answers with the summary at the end. */
+  export: {
+    params: obj({
+      sessionId,
+      exportId,
+      flowIds: arr(count, 100_000),
+      format: oneOf(['pcap', 'pcapng'] as const),
+      from: optional(num()),
+      to: optional(num()),
+    }),
+    result: obj({ exportId, packets: count, bytes: count, missingPackets: count, cancelled: bool }),
+  },
+  exportCancel: { params: obj({ exportId }), result: obj({ cancelled: bool }) },
+} satisfies Record<string, { params: Validator<object>; result: Validator<object> }>;
+
+export type RequestName = keyof typeof requests;
+export type RequestMap = { [K in RequestName]: { params: Infer<(typeof requests)[K]['params']>; result: Infer<(typeof requests)[K]['result']> } };
+export type RequestParams<K extends RequestName> = RequestMap[K]['params'];
+export type RequestResult<K extends RequestName> = RequestMap[K]['result'];
+export const requestNames = Object.keys(requests) as RequestName[];
+
+export const rollupSnapshot = obj({
+  /** Unix second this rollup covers (packet time for files, wall clock live). */
+  second: int(-(2 ** 40), 2 ** 40),
+  packets: count,
+  bytes: count,
+  byInterface: arr(obj({ iface: str({ max: 256 }), packetsIn: count, bytesIn: count, packetsOut: count, bytesOut: count }), MAX_IFACES),
+  byProtocol: record(trafficCounter, 32),
+  topHosts: arr(obj({ addr: str({ max: 64 }), packets: count, bytes: count }), MAX_TOP),
+  topFlows: arr(obj({ flowId: count, packets: count, bytes: count }), MAX_TOP),
+  drops,
+});
+export type RollupSnapshot = Infer<typeof rollupSnapshot>;
+
+export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+/** Event name → payload validator. Events carry the capture-session id (null for helper-wide ones). */
+export const events = {
+  rollup: rollupSnapshot,
+  flowDeltas: obj({
+    flows: arr(flowRow, MAX_DELTA_FLOWS),
+    /** Ids of flows that ended (closed or evicted) since the previous delta. */
+    ended: arr(count, 50_000),
+    /** Changed flows not sent because the delta was full (query `flows` to catch up). */
+    omitted: count,
+  }),
+  captureState: sessionStatus,
+  captureError: obj({ error: errorInfo, fatal: bool }),
+  drops: obj({ kernel: count, helper: count, clientQueue: count }),
+  log: obj({
+    level: oneOf(logLevels),
+    time: num(0),
+    msg: str({ max: 8192 }),
+    fields: optional(record(str({ max: 1024 }), 32)),
+  }),
+  exportChunk: obj({ exportId, seq: count, packets: count, bytes: count }),
+} satisfies Record<string, Validator<object>>;
+
+export type EventName = keyof typeof events;
+export type EventMap = { [K in EventName]: Infer<(typeof events)[K]> };
+export const eventNames = Object.keys(events) as EventName[];
+
+/** Events a slow client may lose (the next one supersedes them); everything else is never dropped. */
+export const DROPPABLE_EVENTS: ReadonlySet<EventName> = new Set<EventName>(['rollup', 'flowDeltas', 'log']);
