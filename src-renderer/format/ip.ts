@@ -1,0 +1,102 @@
+/** IP address and CIDR parsing for the flow filter. Addresses become 16-byte arrays (IPv4 as IPv4-mapped IPv6, as the
+ *  capture engine keys flows), so one prefix comparison serves both families. */
+
+export interface Cidr {
+  bytes: Uint8Array;
+  /** Prefix length in bits over the 16-byte form. */
+  bits: number;
+  text: string;
+}
+
+const V4_MAPPED_PREFIX = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
+
+function parseIpv4(s: string): number[] | null {
+  const parts = s.split('.');
+  if (parts.length !== 4) return null;
+  const out: number[] = [];
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p)) return null;
+    const n = Number(p);
+    if (n > 255) return null;
+    out.push(n);
+  }
+  return out;
+}
+
+function parseIpv6(s: string): number[] | null {
+  let text = s;
+  const zone = text.indexOf('%');
+  if (zone >= 0) text = text.slice(0, zone);
+  let tail: number[] = [];
+  // An embedded IPv4 tail (::ffff:1.2.3.4) counts as the last two groups.
+  const lastColon = text.lastIndexOf(':');
+  if (text.includes('.', lastColon)) {
+    const v4 = parseIpv4(text.slice(lastColon + 1));
+    if (!v4) return null;
+    tail = v4;
+    text = `${text.slice(0, lastColon + 1)}0:0`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return null;
+  const groups = (h: string): number[] | null => {
+    if (h === '') return [];
+    const out: number[] = [];
+    for (const g of h.split(':')) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
+      out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  const head = groups(halves[0]);
+  const rest = halves.length === 2 ? groups(halves[1]) : [];
+  if (!head || !rest) return null;
+  const missing = 8 - head.length - rest.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return null;
+  const words = [...head, ...new Array<number>(halves.length === 2 ? missing : 0).fill(0), ...rest];
+  const bytes: number[] = [];
+  for (const w of words) bytes.push(w >> 8, w & 0xff);
+  if (tail.length) bytes.splice(12, 4, ...tail);
+  return bytes;
+}
+
+/** 16 bytes for an IPv4 or IPv6 address, or null when `s` is neither. */
+export function parseIp(s: string): Uint8Array | null {
+  const t = s.trim();
+  if (t.includes(':')) {
+    const v6 = parseIpv6(t);
+    return v6 ? Uint8Array.from(v6) : null;
+  }
+  const v4 = parseIpv4(t);
+  return v4 ? Uint8Array.from([...V4_MAPPED_PREFIX, ...v4]) : null;
+}
+
+/** `10.0.0.0/8`, `2001:db8::/32`, or a bare address (a /32 or /128). Returns an error message for anything else. */
+export function parseCidr(s: string): Cidr | { error: string } {
+  const t = s.trim();
+  const slash = t.indexOf('/');
+  const addrText = slash >= 0 ? t.slice(0, slash) : t;
+  const bytes = parseIp(addrText);
+  if (!bytes) return { error: `"${addrText}" is not an IPv4 or IPv6 address` };
+  const isV4 = !addrText.includes(':');
+  const max = isV4 ? 32 : 128;
+  let prefix = max;
+  if (slash >= 0) {
+    const p = t.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(p) || Number(p) > max) return { error: `prefix "/${p}" must be 0 to ${max}` };
+    prefix = Number(p);
+  }
+  return { bytes, bits: isV4 ? 96 + prefix : prefix, text: t };
+}
+
+export function cidrContains(cidr: Cidr, addr: Uint8Array): boolean {
+  const full = cidr.bits >> 3;
+  for (let i = 0; i < full; i++) if (cidr.bytes[i] !== addr[i]) return false;
+  const rem = cidr.bits & 7;
+  if (rem === 0) return true;
+  const mask = (0xff << (8 - rem)) & 0xff;
+  return (cidr.bytes[full] & mask) === (addr[full] & mask);
+}
+
+export function isCidr(v: Cidr | { error: string }): v is Cidr {
+  return 'bytes' in v;
+}

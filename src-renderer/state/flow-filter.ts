@@ -1,0 +1,91 @@
+import type { FlowProto, FlowState, FlowSummary } from '../transport/api-types';
+import { flowNameList } from './flow-names';
+import { cidrContains, isCidr, parseCidr, parseIp } from '../format/ip';
+
+/** What the user typed into the flow filter bar. Empty fields match everything. */
+export interface FlowFilterInput {
+  text: string;
+  protocols: readonly FlowProto[];
+  states: readonly FlowState[];
+  cidr: string;
+  port: string;
+}
+
+export const EMPTY_FILTER: FlowFilterInput = { text: '', protocols: [], states: [], cidr: '', port: '' };
+
+export interface FilterErrors {
+  cidr?: string;
+  port?: string;
+}
+
+export type CompiledFilter =
+  | { ok: true; matches: (flow: FlowSummary) => boolean; active: boolean }
+  | { ok: false; errors: FilterErrors };
+
+/** Port field: one port (`443`), a range (`8000-8999`) or a comma list of either. */
+function parsePorts(text: string): Array<[number, number]> | string {
+  const ranges: Array<[number, number]> = [];
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^(\d{1,5})(?:\s*-\s*(\d{1,5}))?$/.exec(part);
+    if (!m) return `"${part}" is not a port or a range like 8000-8999`;
+    const lo = Number(m[1]);
+    const hi = m[2] === undefined ? lo : Number(m[2]);
+    if (lo > 65535 || hi > 65535) return `ports go up to 65535, got "${part}"`;
+    if (lo > hi) return `range "${part}" runs backwards`;
+    ranges.push([lo, hi]);
+  }
+  return ranges;
+}
+
+/** Turns the filter bar into one predicate, or field errors the bar shows next to the inputs. A bad field never
+ *  half-applies: the table keeps its previous filter until the input is valid. */
+export function compileFilter(input: FlowFilterInput): CompiledFilter {
+  const errors: FilterErrors = {};
+  const cidrText = input.cidr.trim();
+  const cidr = cidrText === '' ? null : parseCidr(cidrText);
+  if (cidr && !isCidr(cidr)) errors.cidr = cidr.error;
+  const portText = input.port.trim();
+  const ports = portText === '' ? null : parsePorts(portText);
+  if (typeof ports === 'string') errors.port = ports;
+  if (errors.cidr || errors.port) return { ok: false, errors };
+
+  const needle = input.text.trim().toLowerCase();
+  const protos = input.protocols.length ? new Set(input.protocols) : null;
+  const states = input.states.length ? new Set(input.states) : null;
+  const range = cidr && isCidr(cidr) ? cidr : null;
+  const portRanges = Array.isArray(ports) && ports.length ? ports : null;
+  // Parsing an address costs more than the whole rest of the predicate; flows repeat endpoints a lot.
+  const parsed = new Map<string, Uint8Array | null>();
+  const inRange = (ip: string): boolean => {
+    let bytes = parsed.get(ip);
+    if (bytes === undefined) {
+      bytes = parseIp(ip);
+      parsed.set(ip, bytes);
+    }
+    return bytes !== null && range !== null && cidrContains(range, bytes);
+  };
+  const portMatches = (p: number | null): boolean =>
+    p !== null && portRanges !== null && portRanges.some(([lo, hi]) => p >= lo && p <= hi);
+
+  const matches = (f: FlowSummary): boolean => {
+    if (protos && !protos.has(f.proto)) return false;
+    if (states && !states.has(f.state)) return false;
+    if (portRanges && !portMatches(f.aPort) && !portMatches(f.bPort)) return false;
+    if (range && !inRange(f.a) && !inRange(f.b)) return false;
+    if (needle && !flowText(f).includes(needle)) return false;
+    return true;
+  };
+  return { ok: true, matches, active: Boolean(needle || protos || states || range || portRanges) };
+}
+
+/** The text a free-text search looks in: endpoints, names, protocol, state, interface. */
+export function flowText(f: FlowSummary): string {
+  const ep = (ip: string, port: number | null): string => (port === null ? ip : `${ip}:${port}`);
+  return `${ep(f.a, f.aPort)} ${ep(f.b, f.bPort)} ${flowNameList(f).join(' ')} ${f.proto} ${f.state} ${f.iface}`.toLowerCase();
+}
+
+export function filterFlows(flows: Iterable<FlowSummary>, filter: CompiledFilter & { ok: true }): FlowSummary[] {
+  const out: FlowSummary[] = [];
+  for (const f of flows) if (filter.matches(f)) out.push(f);
+  return out;
+}

@@ -1,0 +1,38 @@
+/** The renderer's single door to main's API contract: types only, so no main-process code reaches the bundle. */
+export type {
+  ApiError,
+  ApiResult,
+  ByteCount,
+  CaptureSource,
+  CaptureStatus,
+  FlowDelta,
+  FlowDetails,
+  FlowPage,
+  FlowProto,
+  FlowQuery,
+  FlowState,
+  FlowSummary,
+  HostRate,
+  FlowRate,
+  InterfaceInfo,
+  InterfaceSecond,
+  PrivilegeStatus,
+  RatePoint,
+  RollupTick,
+  Stats,
+} from '../../src-main/api/types';
+export type {
+  EventChannel,
+  EventPayload,
+  NetmonApi,
+  RequestChannel,
+  RequestParams,
+  RequestResult,
+} from '../../src-main/api/contract';
+export type { WsClientMessage, WsServerMessage } from '../../src-main/api/ws-protocol';
+
+import type { FlowProto, FlowState } from '../../src-main/api/types';
+
+/** Runtime lists the filter bar offers (the contract exports types only to the renderer). */
+export const PROTOCOLS: readonly FlowProto[] = ['tcp', 'udp', 'icmp', 'icmpv6', 'other'];
+export const FLOW_STATES: readonly FlowState[] = ['syn', 'established', 'fin', 'rst', 'closed', 'active'];

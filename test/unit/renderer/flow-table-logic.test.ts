@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { compileFilter, EMPTY_FILTER, filterFlows } from '../../../src-renderer/state/flow-filter';
+import type { FlowFilterInput } from '../../../src-renderer/state/flow-filter';
+import { nextSort, sortFlows } from '../../../src-renderer/state/flow-sort';
+import { applyFlowDelta, EMPTY_FLOW_TABLE, replaceFlows } from '../../../src-renderer/state/flows';
+import { makeFlow } from './make-flow';
+
+const flows = [
+  makeFlow({ id: '1', a: '10.0.0.9', aPort: 40000, b: '93.184.216.34', bPort: 443, names: { a: null, b: null, sni: 'example.com', httpHost: null }, aToB: { bytes: 500, packets: 5 }, bpsAToB: 100 }),
+  makeFlow({ id: '2', a: '10.0.0.10', aPort: 53000, b: '192.0.2.53', bPort: 53, proto: 'udp', ipProto: 17, state: 'active', aToB: { bytes: 80, packets: 1 }, bpsAToB: 900 }),
+  makeFlow({ id: '3', a: '2001:db8::5', aPort: 41000, b: '2001:db8::1', bPort: 80, names: { a: null, b: null, sni: null, httpHost: 'intranet.test' }, state: 'closed', aToB: { bytes: 9000, packets: 30 }, bpsAToB: 0 }),
+  makeFlow({ id: '4', a: '10.0.0.9', aPort: null, b: '10.0.0.1', bPort: null, proto: 'icmp', ipProto: 1, state: 'active', aToB: { bytes: 98, packets: 1 }, bpsAToB: 50 }),
+];
+
+const run = (over: Partial<FlowFilterInput>): string[] => {
+  const f = compileFilter({ ...EMPTY_FILTER, ...over });
+  if (!f.ok) throw new Error(JSON.stringify(f.errors));
+  return filterFlows(flows, f).map((x) => x.id);
+};
+
+describe('flow filter', () => {
+  it('matches everything when empty, and says so', () => {
+    const f = compileFilter(EMPTY_FILTER);
+    expect(f.ok && f.active).toBe(false);
+    expect(run({})).toEqual(['1', '2', '3', '4']);
+  });
+  it('searches text in addresses, ports and names, ignoring case', () => {
+    expect(run({ text: 'EXAMPLE' })).toEqual(['1']);
+    expect(run({ text: ':53' })).toEqual(['2']);
+    expect(run({ text: 'intranet' })).toEqual(['3']);
+  });
+  it('filters by protocol and state sets', () => {
+    expect(run({ protocols: ['udp', 'icmp'] })).toEqual(['2', '4']);
+    expect(run({ states: ['closed'] })).toEqual(['3']);
+    expect(run({ protocols: ['tcp'], states: ['established'] })).toEqual(['1']);
+  });
+  it('filters by CIDR on either endpoint, IPv4 and IPv6', () => {
+    expect(run({ cidr: '192.0.2.0/24' })).toEqual(['2']);
+    expect(run({ cidr: '2001:db8::/32' })).toEqual(['3']);
+    expect(run({ cidr: '10.0.0.9' })).toEqual(['1', '4']);
+  });
+  it('filters by port, range or list; flows without ports never match a port', () => {
+    expect(run({ port: '443' })).toEqual(['1']);
+    expect(run({ port: '50-100, 443' })).toEqual(['1', '2', '3']);
+    expect(run({ port: '40000-41000' })).toEqual(['1', '3']);
+  });
+  it('reports bad fields instead of applying half a filter', () => {
+    const f = compileFilter({ ...EMPTY_FILTER, cidr: '10.0.0.0/40', port: '70000', text: 'x' });
+    expect(f.ok).toBe(false);
+    if (!f.ok) {
+      expect(f.errors.cidr).toMatch(/0 to 32/);
+      expect(f.errors.port).toMatch(/65535/);
+    }
+    const r = compileFilter({ ...EMPTY_FILTER, port: '90-80' });
+    expect(!r.ok && r.errors.port).toMatch(/backwards/);
+  });
+});
+
+describe('flow sort', () => {
+  const ids = (col: Parameters<typeof sortFlows>[1]) => sortFlows(flows, col).map((f) => f.id);
+  it('sorts addresses numerically, not as text', () => {
+    expect(ids({ column: 'a', direction: 'asc' })).toEqual(['4', '1', '2', '3']);
+  });
+  it('sorts numbers both ways, ties by id so rows do not jump', () => {
+    expect(ids({ column: 'bytesAB', direction: 'desc' })).toEqual(['3', '1', '4', '2']);
+    expect(ids({ column: 'rate', direction: 'desc' })).toEqual(['2', '1', '4', '3']);
+    expect(ids({ column: 'firstSeen', direction: 'asc' })).toEqual(['1', '2', '3', '4']);
+  });
+  it('sorts names with unnamed flows last', () => {
+    expect(ids({ column: 'names', direction: 'asc' })).toEqual(['1', '3', '2', '4']);
+  });
+  it('does not touch its input', () => {
+    const before = flows.map((f) => f.id);
+    sortFlows(flows, { column: 'bytesAB', direction: 'asc' });
+    expect(flows.map((f) => f.id)).toEqual(before);
+  });
+  it('flips on a second click and starts counters biggest first', () => {
+    expect(nextSort({ column: 'a', direction: 'asc' }, 'a')).toEqual({ column: 'a', direction: 'desc' });
+    expect(nextSort({ column: 'a', direction: 'asc' }, 'bytesBA')).toEqual({ column: 'bytesBA', direction: 'desc' });
+    expect(nextSort({ column: 'rate', direction: 'desc' }, 'proto')).toEqual({ column: 'proto', direction: 'asc' });
+  });
+});
+
+describe('flow table updates', () => {
+  it('applies deltas of its capture, keeps ended flows as inactive, and ignores stale captures', () => {
+    let t = replaceFlows('c1', flows.slice(0, 2));
+    t = applyFlowDelta(t, { captureId: 'c1', tsMs: 1, updated: [makeFlow({ id: '5' })], finished: [flows[0]], omitted: 2 });
+    expect([...t.flows.keys()].sort()).toEqual(['1', '2', '5']);
+    expect(t.flows.get('1')?.active).toBe(false);
+    expect(t.omitted).toBe(2);
+    const stale = applyFlowDelta(t, { captureId: 'old', tsMs: 2, updated: [makeFlow({ id: '9' })], finished: [], omitted: 0 });
+    expect(stale).toBe(t);
+  });
+  it('stays within its bound, letting ended and idle flows go first, and counts them', () => {
+    let t = applyFlowDelta(EMPTY_FLOW_TABLE, { captureId: 'c', tsMs: 0, updated: [], finished: [makeFlow({ id: 'ended', lastSeenMs: 9e12 })], omitted: 0 });
+    const many = Array.from({ length: 100 }, (_, i) => makeFlow({ id: `f${i}`, lastSeenMs: 1000 + i }));
+    t = applyFlowDelta(t, { captureId: 'c', tsMs: 1, updated: many, finished: [], omitted: 0 }, 50);
+    expect(t.flows.size).toBeLessThanOrEqual(50);
+    expect(t.dropped).toBe(101 - t.flows.size);
+    expect(t.flows.has('ended')).toBe(false);
+    expect(t.flows.has('f99')).toBe(true);
+    expect(t.flows.has('f0')).toBe(false);
+  });
+});

@@ -1,0 +1,26 @@
+import type { FlowSummary } from '../../../src-renderer/transport/api-types';
+
+/** A flow summary with plausible defaults; tests override what they are about. */
+export function makeFlow(over: Partial<FlowSummary> & { id: string }): FlowSummary {
+  return {
+    iface: 'eth0',
+    vlan: null,
+    proto: 'tcp',
+    ipProto: 6,
+    a: '192.0.2.10',
+    aPort: 50000,
+    b: '198.51.100.1',
+    bPort: 443,
+    names: { a: null, b: null, sni: null, httpHost: null },
+    aToB: { bytes: 1000, packets: 10 },
+    bToA: { bytes: 5000, packets: 8 },
+    firstSeenMs: 1_700_000_000_000,
+    lastSeenMs: 1_700_000_010_000,
+    state: 'established',
+    tcpFlags: 0x18,
+    bpsAToB: 0,
+    bpsBToA: 0,
+    active: true,
+    ...over,
+  };
+}
