@@ -1,0 +1,55 @@
+import type { AlertComparison, AlertDirection, AlertMetric, AlertScope, AlertSeverity } from './alert-rule';
+import type { AlertProtocol } from './alert-sample';
+
+export type AlertEventKind = 'firing' | 'recovered';
+
+/** A top host at the moment of the event, rates per second. */
+export interface TalkerHost {
+  address: string;
+  name?: string;
+  bpsIn: number;
+  bpsOut: number;
+  ppsIn: number;
+  ppsOut: number;
+}
+
+export interface TalkerFlow {
+  protocol: AlertProtocol;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  name?: string;
+  bpsIn: number;
+  bpsOut: number;
+  ppsIn: number;
+  ppsOut: number;
+}
+
+/** What the engine emits; the store gives it an id once kept. */
+export interface AlertEventDraft {
+  kind: AlertEventKind;
+  /** Timestamp of the sample that triggered the event, ms since the epoch. */
+  ts: number;
+  ruleId: string;
+  /** The rule as it was when the event happened, so history survives edits. */
+  ruleName: string;
+  metric: AlertMetric;
+  direction: AlertDirection;
+  scope: AlertScope;
+  comparison: AlertComparison;
+  severity: AlertSeverity;
+  threshold: number;
+  recoveryThreshold: number;
+  windowSec: number;
+  /** The windowed value compared with the threshold. */
+  value: number;
+  /** One line a person reads, e.g. "Upload bit rate 23.4 Mbit/s above 10 Mbit/s (10 s average)". */
+  summary: string;
+  topHosts: TalkerHost[];
+  topFlows: TalkerFlow[];
+}
+
+export interface AlertEvent extends AlertEventDraft {
+  id: number;
+}

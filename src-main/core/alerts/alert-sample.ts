@@ -1,0 +1,67 @@
+/**
+ * One second of traffic as the alert engine sees it. Main adapts the helper's
+ * 1 s rollup into this shape; the engine knows nothing of the wire protocol.
+ *
+ * Direction is always seen from the monitored interface: `in` is traffic that
+ * arrived on it (download), `out` is traffic it sent (upload). For a host or a
+ * flow, `bytesIn` is that host's or flow's share of the incoming traffic.
+ * Counters cover exactly this second, so bytes * 8 is the bit rate.
+ */
+export interface DirectionalCounters {
+  bytesIn: number;
+  bytesOut: number;
+  packetsIn: number;
+  packetsOut: number;
+}
+
+export type AlertProtocol = 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'other';
+export const ALERT_PROTOCOLS: readonly AlertProtocol[] = ['tcp', 'udp', 'icmp', 'icmpv6', 'other'];
+
+export interface AlertInterfaceCounters extends DirectionalCounters {
+  name: string;
+  /** Flows open at the end of the second. */
+  activeFlows: number;
+  /** Flows first seen during the second. */
+  newFlows: number;
+  /** Packets lost during the second (kernel and helper drops together). */
+  drops: number;
+}
+
+export interface AlertProtocolCounters extends DirectionalCounters {
+  protocol: AlertProtocol;
+  activeFlows: number;
+  newFlows: number;
+}
+
+/** A top talker by host. The helper sends a bounded top-K, so scopes built on hosts are lower bounds. */
+export interface AlertHostRate extends DirectionalCounters {
+  address: string;
+  /** Name learned on the wire (DNS answer, SNI), if any. */
+  name?: string;
+  /** Set when the helper attributes the host to one interface. */
+  interface?: string;
+  activeFlows: number;
+  newFlows: number;
+}
+
+/** A top flow, local endpoint first. */
+export interface AlertFlowRate extends DirectionalCounters {
+  protocol: AlertProtocol;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  name?: string;
+  interface?: string;
+  /** First seen during this second. */
+  isNew: boolean;
+}
+
+export interface AlertSample {
+  /** Start of the second covered, milliseconds since the epoch. */
+  ts: number;
+  interfaces: AlertInterfaceCounters[];
+  protocols: AlertProtocolCounters[];
+  hosts: AlertHostRate[];
+  flows: AlertFlowRate[];
+}

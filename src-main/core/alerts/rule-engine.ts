@@ -1,0 +1,385 @@
+import { assertNever } from './assert-never';
+import type { AlertDirection, AlertMetric, AlertRule } from './alert-rule';
+import type { AlertEventDraft, TalkerFlow, TalkerHost } from './alert-event';
+import type { AlertFlowRate, AlertHostRate, AlertSample, DirectionalCounters } from './alert-sample';
+import { describeScope, formatMetricValue, metricLabel } from './format';
+import { cidrContains, parseCidr, parseIp, sameIp, type Cidr, type IpBytes } from './ip-address';
+
+/**
+ * Deterministic evaluation of alert rules over 1 s samples: the same rules and
+ * the same samples always give the same events. No clock, no I/O; time is the
+ * samples' own `ts`.
+ */
+export class RuleEngine {
+  private readonly states = new Map<string, RuleState>();
+  private rules: CompiledRule[] = [];
+  private lastTs = Number.NEGATIVE_INFINITY;
+  private evaluated = 0;
+  private ignored = 0;
+
+  /**
+   * Replaces the rule set. A rule whose evaluation settings are unchanged
+   * keeps its window and firing state (renaming it or changing its channels
+   * does not re-fire it); any other change starts that rule afresh.
+   */
+  setRules(rules: readonly AlertRule[]): void {
+    const next: CompiledRule[] = [];
+    const keep = new Set<string>();
+    for (const rule of rules) {
+      if (!rule.enabled) continue;
+      const key = evaluationKey(rule);
+      const state = this.states.get(rule.id);
+      if (state === undefined || state.key !== key) this.states.set(rule.id, newState(key, rule.windowSec));
+      keep.add(rule.id);
+      next.push(compile(rule));
+    }
+    for (const id of [...this.states.keys()]) if (!keep.has(id)) this.states.delete(id);
+    this.rules = next;
+  }
+
+  /** Feeds one sample; returns the events it caused, in rule order. Stale samples are counted and ignored. */
+  evaluate(sample: AlertSample): AlertEventDraft[] {
+    if (!Number.isFinite(sample.ts) || sample.ts <= this.lastTs) {
+      this.ignored += 1;
+      return [];
+    }
+    this.lastTs = sample.ts;
+    this.evaluated += 1;
+    const view = new SampleView(sample);
+    const events: AlertEventDraft[] = [];
+    for (const compiled of this.rules) {
+      const state = this.states.get(compiled.rule.id);
+      if (state === undefined) continue;
+      const event = step(compiled, state, view);
+      if (event !== undefined) events.push(event);
+    }
+    return events;
+  }
+
+  /** Whether a rule is currently firing (for the dashboard's rule list). */
+  isFiring(ruleId: string): boolean {
+    return this.states.get(ruleId)?.firing ?? false;
+  }
+
+  stats(): { samplesEvaluated: number; samplesIgnored: number } {
+    return { samplesEvaluated: this.evaluated, samplesIgnored: this.ignored };
+  }
+}
+
+interface RuleState {
+  key: string;
+  window: SlidingWindow;
+  startedAt: number | null;
+  firing: boolean;
+  /** When the condition for the next transition (fire or recover) started to hold. */
+  pendingSince: number | null;
+  lastFiredAt: number | null;
+}
+
+function newState(key: string, windowSec: number): RuleState {
+  return { key, window: new SlidingWindow(windowSec), startedAt: null, firing: false, pendingSince: null, lastFiredAt: null };
+}
+
+function evaluationKey(rule: AlertRule): string {
+  const { metric, direction, scope, comparison, threshold, recoveryThreshold, windowSec, forSec, cooldownSec } = rule;
+  return JSON.stringify([metric, direction, scope, comparison, threshold, recoveryThreshold, windowSec, forSec, cooldownSec]);
+}
+
+function step(compiled: CompiledRule, state: RuleState, view: SampleView): AlertEventDraft | undefined {
+  const { rule } = compiled;
+  const ts = view.sample.ts;
+  state.startedAt ??= ts;
+  state.window.push(ts, compiled.value(view));
+  // No verdict until the samples seen span the whole window: a partial window would fire at startup on one spike.
+  if (ts - state.startedAt < (rule.windowSec - 1) * 1000) return undefined;
+  const value = state.window.average();
+  const above = rule.comparison === 'above';
+  const holds = state.firing
+    ? (above ? value <= rule.recoveryThreshold : value >= rule.recoveryThreshold)
+    : (above ? value > rule.threshold : value < rule.threshold);
+  if (!holds) {
+    state.pendingSince = null;
+    return undefined;
+  }
+  state.pendingSince ??= ts;
+  if (ts - state.pendingSince < rule.forSec * 1000) return undefined;
+  if (!state.firing && state.lastFiredAt !== null && ts - state.lastFiredAt < rule.cooldownSec * 1000) {
+    // Still in cooldown: stay pending and fire once it ends if the condition still holds.
+    return undefined;
+  }
+  state.pendingSince = null;
+  state.firing = !state.firing;
+  if (state.firing) state.lastFiredAt = ts;
+  return makeEvent(compiled, view, state.firing ? 'firing' : 'recovered', value);
+}
+
+function makeEvent(compiled: CompiledRule, view: SampleView, kind: 'firing' | 'recovered', value: number): AlertEventDraft {
+  const { rule } = compiled;
+  const sortKey = talkerSortKey(rule.metric, rule.direction);
+  const topHosts = rule.topN === 0 ? [] : compiled.hosts(view)
+    .sort((a, b) => sortKey(b) - sortKey(a))
+    .slice(0, rule.topN)
+    .map(toTalkerHost);
+  const topFlows = rule.topN === 0 ? [] : compiled.flows(view)
+    .sort((a, b) => sortKey(b) - sortKey(a))
+    .slice(0, rule.topN)
+    .map(toTalkerFlow);
+  const label = metricLabel(rule.metric, rule.direction);
+  const verb = kind === 'firing' ? rule.comparison : 'back to';
+  const limit = kind === 'firing' ? rule.threshold : rule.recoveryThreshold;
+  const summary = `${label} of ${describeScope(rule.scope)} ${verb} ${formatMetricValue(rule.metric, limit)}: `
+    + `${formatMetricValue(rule.metric, value)} (${rule.windowSec} s average)`;
+  return {
+    kind,
+    ts: view.sample.ts,
+    ruleId: rule.id,
+    ruleName: rule.name,
+    metric: rule.metric,
+    direction: rule.direction,
+    scope: rule.scope,
+    comparison: rule.comparison,
+    severity: rule.severity,
+    threshold: rule.threshold,
+    recoveryThreshold: rule.recoveryThreshold,
+    windowSec: rule.windowSec,
+    value,
+    summary,
+    topHosts,
+    topFlows,
+  };
+}
+
+function talkerSortKey(metric: AlertMetric, direction: AlertDirection): (c: DirectionalCounters) => number {
+  if (metric === 'pps') return (c) => directional(c, direction, 'packets');
+  if (metric === 'bps') return (c) => directional(c, direction, 'bytes');
+  return (c) => directional(c, 'both', 'bytes');
+}
+
+function toTalkerHost(h: AlertHostRate): TalkerHost {
+  const out: TalkerHost = {
+    address: h.address,
+    bpsIn: num(h.bytesIn) * 8,
+    bpsOut: num(h.bytesOut) * 8,
+    ppsIn: num(h.packetsIn),
+    ppsOut: num(h.packetsOut),
+  };
+  if (h.name !== undefined) out.name = h.name;
+  return out;
+}
+
+function toTalkerFlow(f: AlertFlowRate): TalkerFlow {
+  const out: TalkerFlow = {
+    protocol: f.protocol,
+    localAddress: f.localAddress,
+    localPort: f.localPort,
+    remoteAddress: f.remoteAddress,
+    remotePort: f.remotePort,
+    bpsIn: num(f.bytesIn) * 8,
+    bpsOut: num(f.bytesOut) * 8,
+    ppsIn: num(f.packetsIn),
+    ppsOut: num(f.packetsOut),
+  };
+  if (f.name !== undefined) out.name = f.name;
+  return out;
+}
+
+/** Running sum over the last `size` one-second values; bounded by construction. */
+class SlidingWindow {
+  private readonly ts: number[];
+  private readonly values: number[];
+  private head = 0;
+  private count = 0;
+  private sum = 0;
+
+  constructor(private readonly size: number) {
+    this.ts = new Array<number>(size).fill(0);
+    this.values = new Array<number>(size).fill(0);
+  }
+
+  push(ts: number, value: number): void {
+    // Drop values that fell out of the time window (a gap in samples), then the oldest if full.
+    const horizon = ts - this.size * 1000;
+    while (this.count > 0 && this.ts[this.head] <= horizon) this.dropOldest();
+    if (this.count === this.size) this.dropOldest();
+    const slot = (this.head + this.count) % this.size;
+    this.ts[slot] = ts;
+    this.values[slot] = value;
+    this.count += 1;
+    this.sum += value;
+  }
+
+  average(): number {
+    return this.count === 0 ? 0 : this.sum / this.count;
+  }
+
+  private dropOldest(): void {
+    this.sum -= this.values[this.head];
+    this.head = (this.head + 1) % this.size;
+    this.count -= 1;
+    if (this.count === 0) this.sum = 0; // clear accumulated rounding error
+  }
+}
+
+/** Per-sample cache of parsed addresses, shared by every rule evaluated on that sample. */
+class SampleView {
+  private readonly parsed = new Map<string, IpBytes | undefined>();
+
+  constructor(readonly sample: AlertSample) {}
+
+  ip(text: string): IpBytes | undefined {
+    if (!this.parsed.has(text)) this.parsed.set(text, parseIp(text));
+    return this.parsed.get(text);
+  }
+}
+
+interface CompiledRule {
+  rule: AlertRule;
+  /** The metric over the rule's scope for this one second. */
+  value(view: SampleView): number;
+  hosts(view: SampleView): AlertHostRate[];
+  flows(view: SampleView): AlertFlowRate[];
+}
+
+type Counted = DirectionalCounters & { activeFlows: number; newFlows: number; drops?: number };
+
+function compile(rule: AlertRule): CompiledRule {
+  const { metric, direction, scope } = rule;
+  const fromCounters = (items: Counted[]): number => {
+    let total = 0;
+    for (const c of items) total += counterMetric(c, metric, direction);
+    return total;
+  };
+  const fromFlows = (flows: AlertFlowRate[]): number => {
+    let total = 0;
+    for (const f of flows) total += flowMetric(f, metric, direction);
+    return total;
+  };
+  const hostsOfFlows = (view: SampleView, flows: AlertFlowRate[]): AlertHostRate[] => {
+    const addresses = new Set<string>();
+    for (const f of flows) { addresses.add(f.remoteAddress); addresses.add(f.localAddress); }
+    return view.sample.hosts.filter((h) => addresses.has(h.address));
+  };
+
+  switch (scope.kind) {
+    case 'all':
+      return {
+        rule,
+        value: (v) => fromCounters(v.sample.interfaces),
+        hosts: (v) => [...v.sample.hosts],
+        flows: (v) => [...v.sample.flows],
+      };
+    case 'interface': {
+      const onIface = (x: { interface?: string }): boolean => x.interface === undefined || x.interface === scope.interface;
+      return {
+        rule,
+        value: (v) => fromCounters(v.sample.interfaces.filter((i) => i.name === scope.interface)),
+        hosts: (v) => v.sample.hosts.filter(onIface),
+        flows: (v) => v.sample.flows.filter(onIface),
+      };
+    }
+    case 'protocol': {
+      const matching = (v: SampleView): AlertFlowRate[] => v.sample.flows.filter((f) => f.protocol === scope.protocol);
+      return {
+        rule,
+        value: (v) => fromCounters(v.sample.protocols.filter((p) => p.protocol === scope.protocol)),
+        hosts: (v) => hostsOfFlows(v, matching(v)),
+        flows: matching,
+      };
+    }
+    case 'port': {
+      const matching = (v: SampleView): AlertFlowRate[] => v.sample.flows.filter((f) =>
+        (f.localPort === scope.port || f.remotePort === scope.port)
+        && (scope.protocol === undefined ? f.protocol === 'tcp' || f.protocol === 'udp' : f.protocol === scope.protocol));
+      return {
+        rule,
+        value: (v) => fromFlows(matching(v)),
+        hosts: (v) => hostsOfFlows(v, matching(v)),
+        flows: matching,
+      };
+    }
+    case 'host':
+    case 'cidr': {
+      const test = addressTest(scope.kind === 'host' ? scope.address : scope.cidr, scope.kind);
+      const hosts = (v: SampleView): AlertHostRate[] => v.sample.hosts.filter((h) => test(v.ip(h.address)));
+      return {
+        rule,
+        value: (v) => fromCounters(hosts(v)),
+        hosts,
+        flows: (v) => v.sample.flows.filter((f) => test(v.ip(f.remoteAddress)) || test(v.ip(f.localAddress))),
+      };
+    }
+    case 'name': {
+      const matches = nameMatcher(scope.pattern);
+      const hosts = (v: SampleView): AlertHostRate[] => v.sample.hosts.filter((h) => h.name !== undefined && matches(h.name));
+      return {
+        rule,
+        value: (v) => fromCounters(hosts(v)),
+        hosts,
+        flows: (v) => {
+          const addresses = new Set(hosts(v).map((h) => h.address));
+          return v.sample.flows.filter((f) => (f.name !== undefined && matches(f.name)) || addresses.has(f.remoteAddress));
+        },
+      };
+    }
+    default:
+      return assertNever(scope, 'scope');
+  }
+}
+
+function addressTest(text: string, kind: 'host' | 'cidr'): (ip: IpBytes | undefined) => boolean {
+  if (kind === 'host') {
+    const target = parseIp(text);
+    return (ip) => ip !== undefined && target !== undefined && sameIp(ip, target);
+  }
+  const parsed = parseCidr(text);
+  const cidr: Cidr | undefined = parsed.ok ? parsed.cidr : undefined;
+  return (ip) => ip !== undefined && cidr !== undefined && cidrContains(cidr, ip);
+}
+
+/** `*.example.com` matches every subdomain (not the apex); anything else matches exactly. Case-insensitive. */
+export function nameMatcher(pattern: string): (name: string) => boolean {
+  const lower = pattern.toLowerCase().replace(/\.$/, '');
+  if (lower.startsWith('*.')) {
+    const suffix = lower.slice(1);
+    return (name) => name.toLowerCase().replace(/\.$/, '').endsWith(suffix);
+  }
+  return (name) => name.toLowerCase().replace(/\.$/, '') === lower;
+}
+
+function counterMetric(c: Counted, metric: AlertMetric, direction: AlertDirection): number {
+  switch (metric) {
+    case 'bps': return directional(c, direction, 'bytes') * 8;
+    case 'pps': return directional(c, direction, 'packets');
+    case 'activeFlows': return num(c.activeFlows);
+    case 'newFlows': return num(c.newFlows);
+    case 'drops': return num(c.drops ?? 0);
+    default: return assertNever(metric, 'metric');
+  }
+}
+
+function flowMetric(f: AlertFlowRate, metric: AlertMetric, direction: AlertDirection): number {
+  switch (metric) {
+    case 'bps': return directional(f, direction, 'bytes') * 8;
+    case 'pps': return directional(f, direction, 'packets');
+    case 'activeFlows': return 1;
+    case 'newFlows': return f.isNew ? 1 : 0;
+    case 'drops': return 0; // validation keeps drops to interface scopes
+    default: return assertNever(metric, 'metric');
+  }
+}
+
+function directional(c: DirectionalCounters, direction: AlertDirection, unit: 'bytes' | 'packets'): number {
+  const inbound = unit === 'bytes' ? num(c.bytesIn) : num(c.packetsIn);
+  const outbound = unit === 'bytes' ? num(c.bytesOut) : num(c.packetsOut);
+  switch (direction) {
+    case 'in': return inbound;
+    case 'out': return outbound;
+    case 'both': return inbound + outbound;
+    default: return assertNever(direction, 'direction');
+  }
+}
+
+/** Counters come from our own adapter, but a NaN must not poison a window forever. */
+function num(value: number): number {
+  return Number.isFinite(value) && value > 0 ? value : 0;
+}

@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest';
+import type { AlertRule } from '../../../src-main/core/alerts/alert-rule';
+import type { AlertEventDraft } from '../../../src-main/core/alerts/alert-event';
+import type { AlertSample } from '../../../src-main/core/alerts/alert-sample';
+import { RuleEngine } from '../../../src-main/core/alerts/rule-engine';
+import { T0, flow, host, rule, sample } from './sample-builder';
+
+const MBIT = 1_000_000 / 8; // bytes per second for 1 Mbit/s
+
+function run(rules: AlertRule[], samples: AlertSample[]): AlertEventDraft[] {
+  const engine = new RuleEngine();
+  engine.setRules(rules);
+  return samples.flatMap((s) => engine.evaluate(s));
+}
+
+/** Seconds (relative to T0) and kinds of the events, the shape a user checks on a timeline. */
+function timeline(events: AlertEventDraft[]): string[] {
+  return events.map((e) => `${(e.ts - T0) / 1000}:${e.kind}`);
+}
+
+/** One sample per second with eth0 download rates in Mbit/s taken from `mbits`. */
+function series(mbits: number[]): AlertSample[] {
+  return mbits.map((m, i) => sample(i, { bytesIn: m * MBIT }));
+}
+
+describe('rule engine: firing and recovery', () => {
+  it('fires once the window average crosses the threshold and recovers when it falls back', () => {
+    const r = rule({ metric: 'bps', direction: 'in', threshold: '10M', windowSec: 3 });
+    const events = run([r], series([0, 0, 0, 30, 30, 30, 30, 0, 0, 0, 0]));
+    // avg over 3 s: s3 = 10 (not above), s4 = 20 fires; s7 = 20, s8 = 10 recovers (<= 10).
+    expect(timeline(events)).toEqual(['4:firing', '8:recovered']);
+    expect(events[0].value).toBeCloseTo(20e6);
+    expect(events[0].summary).toBe('Download bit rate of all traffic above 10 Mbit/s: 20 Mbit/s (3 s average)');
+    expect(events[1].value).toBeCloseTo(10e6);
+  });
+
+  it('gives no verdict before the samples span the whole window', () => {
+    const r = rule({ metric: 'bps', threshold: '1M', windowSec: 5 });
+    const events = run([r], series([50, 50, 50, 50, 50, 50]));
+    expect(timeline(events)).toEqual(['4:firing']);
+  });
+
+  it('smooths a one-second spike over the window', () => {
+    const r = rule({ metric: 'bps', threshold: '10M', windowSec: 10 });
+    expect(run([r], series([0, 0, 0, 0, 0, 0, 0, 0, 0, 90, 0, 0]))).toEqual([]);
+    expect(timeline(run([r], series([0, 0, 0, 0, 0, 0, 0, 0, 0, 101, 0, 0])))).toEqual(['9:firing']);
+  });
+
+  it('requires the condition to hold for forSec before firing and before recovering', () => {
+    const r = rule({ metric: 'bps', threshold: '10M', windowSec: 1, forSec: 3 });
+    const events = run([r], series([20, 20, 0, 20, 20, 20, 20, 0, 0, 20, 0, 0, 0, 0]));
+    // Held 2 s then broke; held from s3, fires at s6 (3 s later). Recovery starts s7, broken at s9, holds from s10 -> s13.
+    expect(timeline(events)).toEqual(['6:firing', '13:recovered']);
+  });
+
+  it('applies hysteresis: no recovery until the value reaches the recovery threshold', () => {
+    const r = rule({ metric: 'bps', threshold: '10M', recoveryThreshold: '5M', windowSec: 1 });
+    const events = run([r], series([20, 8, 12, 6, 20, 5, 11]));
+    expect(timeline(events)).toEqual(['0:firing', '5:recovered', '6:firing']);
+  });
+
+  it('handles below rules (traffic stopped) with their own hysteresis', () => {
+    const r = rule({ metric: 'bps', comparison: 'below', threshold: '1M', recoveryThreshold: '2M', windowSec: 2 });
+    const events = run([r], series([5, 5, 0.5, 0.5, 1.5, 1.5, 3, 3]));
+    // avg: s1 5, s2 2.75, s3 0.5 fires, s4 1, s5 1.5, s6 2.25 recovers.
+    expect(timeline(events)).toEqual(['3:firing', '6:recovered']);
+  });
+
+  it('honours the cooldown between firings and fires when it ends if the condition still holds', () => {
+    const r = rule({ metric: 'bps', threshold: '10M', windowSec: 1, cooldownSec: 5 });
+    const events = run([r], series([20, 0, 20, 20, 20, 20, 20, 0, 0]));
+    // Fires s0, recovers s1; over again from s2 but cooldown lasts until s5.
+    expect(timeline(events)).toEqual(['0:firing', '1:recovered', '5:firing', '7:recovered']);
+  });
+
+  it('evaluates nothing for a disabled rule', () => {
+    const r = rule({ metric: 'bps', threshold: '1M', windowSec: 1, enabled: false });
+    expect(run([r], series([50, 50, 50]))).toEqual([]);
+  });
+
+  it('ignores a sample that is not newer than the previous one and counts it', () => {
+    const engine = new RuleEngine();
+    engine.setRules([rule({ metric: 'bps', threshold: '1M', windowSec: 1 })]);
+    expect(engine.evaluate(sample(5, { bytesIn: 0 }))).toEqual([]);
+    expect(engine.evaluate(sample(5, { bytesIn: 100 * MBIT }))).toEqual([]);
+    expect(engine.evaluate(sample(3, { bytesIn: 100 * MBIT }))).toEqual([]);
+    expect(engine.stats()).toEqual({ samplesEvaluated: 1, samplesIgnored: 2 });
+    expect(engine.evaluate(sample(6, { bytesIn: 100 * MBIT }))).toHaveLength(1);
+  });
+
+  it('keeps a firing rule firing when only its name or channels change, and restarts it when the threshold changes', () => {
+    const engine = new RuleEngine();
+    const r = rule({ metric: 'bps', threshold: '10M', windowSec: 1 });
+    engine.setRules([r]);
+    expect(engine.evaluate(sample(0, { bytesIn: 20 * MBIT }))).toHaveLength(1);
+    engine.setRules([{ ...r, name: 'renamed' }]);
+    expect(engine.evaluate(sample(1, { bytesIn: 20 * MBIT }))).toEqual([]);
+    expect(engine.isFiring(r.id)).toBe(true);
+    engine.setRules([{ ...r, threshold: 15e6 }]);
+    expect(engine.isFiring(r.id)).toBe(false);
+    expect(engine.evaluate(sample(2, { bytesIn: 20 * MBIT })).map((e) => e.kind)).toEqual(['firing']);
+  });
+});
+
+describe('rule engine: metrics and directions', () => {
+  it('separates download, upload and both', () => {
+    const s = [sample(0, { bytesIn: 6 * MBIT, bytesOut: 6 * MBIT })];
+    const rin = rule({ metric: 'bps', direction: 'in', threshold: '10M', windowSec: 1 }, 'in');
+    const rout = rule({ metric: 'bps', direction: 'out', threshold: '10M', windowSec: 1 }, 'out');
+    const rboth = rule({ metric: 'bps', direction: 'both', threshold: '10M', windowSec: 1 }, 'both');
+    expect(run([rin, rout, rboth], s).map((e) => e.ruleId)).toEqual(['both']);
+  });
+
+  it('measures packets, active flows, new flows and drops', () => {
+    const s = [sample(0, { packetsIn: 5000, activeFlows: 300, newFlows: 40, drops: 7 })];
+    const rules = [
+      rule({ metric: 'pps', threshold: 4000, windowSec: 1 }, 'pps'),
+      rule({ metric: 'activeFlows', threshold: 299, windowSec: 1 }, 'flows'),
+      rule({ metric: 'newFlows', threshold: 40, windowSec: 1 }, 'new-not'),
+      rule({ metric: 'newFlows', threshold: 39, windowSec: 1 }, 'new'),
+      rule({ metric: 'drops', threshold: 6, windowSec: 1 }, 'drops'),
+    ];
+    const events = run(rules, s);
+    expect(events.map((e) => [e.ruleId, e.value])).toEqual([['pps', 5000], ['flows', 300], ['new', 40], ['drops', 7]]);
+  });
+});
+
+describe('rule engine: scopes', () => {
+  const hosts = [
+    host('203.0.113.5', 40 * MBIT, 0, 'video.example.com'),
+    host('198.51.100.7', 3 * MBIT, 0, 'api.example.org'),
+    host('10.0.0.9', 12 * MBIT),
+    host('2001:db8::1', 25 * MBIT),
+  ];
+  const flows = [
+    flow('tcp', '203.0.113.5', 443, 40 * MBIT, { name: 'video.example.com' }),
+    flow('udp', '198.51.100.7', 53, 3 * MBIT),
+    flow('tcp', '10.0.0.9', 22, 12 * MBIT),
+    flow('udp', '2001:db8::1', 443, 25 * MBIT),
+  ];
+  const s = {
+    ...sample(0, { bytesIn: 80 * MBIT, hosts, flows }),
+    protocols: [
+      { protocol: 'tcp' as const, bytesIn: 52 * MBIT, bytesOut: 0, packetsIn: 0, packetsOut: 0, activeFlows: 2, newFlows: 0 },
+      { protocol: 'udp' as const, bytesIn: 28 * MBIT, bytesOut: 0, packetsIn: 0, packetsOut: 0, activeFlows: 2, newFlows: 0 },
+    ],
+  };
+  const valueOf = (scope: Record<string, unknown>, metric = 'bps'): number | undefined => {
+    const events = run([rule({ metric, scope, threshold: 0, windowSec: 1, recoveryThreshold: 0 })], [s]);
+    return events[0]?.value;
+  };
+
+  it('all: the sum over interfaces', () => {
+    expect(valueOf({ kind: 'all' })).toBe(80e6);
+  });
+
+  it('interface: only that interface', () => {
+    expect(valueOf({ kind: 'interface', interface: 'eth0' })).toBe(80e6);
+    expect(valueOf({ kind: 'interface', interface: 'wlan0' })).toBeUndefined();
+  });
+
+  it('host: one address, IPv4 or IPv6 in any spelling', () => {
+    expect(valueOf({ kind: 'host', address: '203.0.113.5' })).toBe(40e6);
+    expect(valueOf({ kind: 'host', address: '2001:DB8:0:0::1' })).toBe(25e6);
+  });
+
+  it('cidr: the hosts inside the network', () => {
+    expect(valueOf({ kind: 'cidr', cidr: '203.0.113.0/24' })).toBe(40e6);
+    expect(valueOf({ kind: 'cidr', cidr: '0.0.0.0/0' })).toBe(55e6);
+    expect(valueOf({ kind: 'cidr', cidr: '2001:db8::/32' })).toBe(25e6);
+    expect(valueOf({ kind: 'cidr', cidr: '10.0.0.8/31' })).toBe(12e6);
+  });
+
+  it('port: flows on that port, optionally one transport', () => {
+    expect(valueOf({ kind: 'port', port: 443 })).toBe(65e6);
+    expect(valueOf({ kind: 'port', port: 443, protocol: 'udp' })).toBe(25e6);
+    expect(valueOf({ kind: 'port', port: 443 }, 'activeFlows')).toBe(2);
+  });
+
+  it('protocol: the per-protocol counters', () => {
+    expect(valueOf({ kind: 'protocol', protocol: 'udp' })).toBe(28e6);
+    expect(valueOf({ kind: 'protocol', protocol: 'tcp' }, 'activeFlows')).toBe(2);
+  });
+
+  it('name: exact or wildcard, case-insensitive', () => {
+    expect(valueOf({ kind: 'name', pattern: '*.EXAMPLE.com' })).toBe(40e6);
+    expect(valueOf({ kind: 'name', pattern: 'api.example.org' })).toBe(3e6);
+    expect(valueOf({ kind: 'name', pattern: '*.example.net' })).toBeUndefined();
+  });
+
+  it('carries the top talkers within the scope, largest first, at most topN', () => {
+    const all = run([rule({ metric: 'bps', threshold: '1M', windowSec: 1, topN: 2 })], [s])[0];
+    expect(all.topHosts.map((h) => [h.address, h.name, h.bpsIn])).toEqual([
+      ['203.0.113.5', 'video.example.com', 40e6],
+      ['2001:db8::1', undefined, 25e6],
+    ]);
+    expect(all.topFlows.map((f) => `${f.protocol}/${f.remoteAddress}:${f.remotePort}`))
+      .toEqual(['tcp/203.0.113.5:443', 'udp/2001:db8::1:443']);
+
+    const udp = run([rule({ metric: 'bps', scope: { kind: 'protocol', protocol: 'udp' }, threshold: '1M', windowSec: 1 })], [s])[0];
+    expect(udp.topHosts.map((h) => h.address)).toEqual(['2001:db8::1', '198.51.100.7']);
+    expect(udp.topFlows.map((f) => f.remotePort)).toEqual([443, 53]);
+
+    const net = run([rule({ metric: 'bps', scope: { kind: 'cidr', cidr: '10.0.0.0/8' }, threshold: '1M', windowSec: 1 })], [s])[0];
+    expect(net.topHosts.map((h) => h.address)).toEqual(['10.0.0.9']);
+    expect(net.topFlows.map((f) => f.remotePort)).toEqual([22]);
+  });
+});
