@@ -61,6 +61,24 @@ export class IpLayer {
   payloadLength = 0;
   /** Payload length the headers claim (may exceed what was captured). */
   payloadClaimedLength = 0;
+
+  /**
+   * True when the IP header itself was fully dissected, so tshark would list it in
+   * `-z conv,ip|ipv6` (IPv6: only once the extension-header chain reached a payload,
+   * so never for a non-first fragment).
+   */
+  ipValid = false;
+  /**
+   * An IPv4 source-route option or an IPv6 routing header names a final
+   * destination (`finalDst`): TCP/UDP conversations use it, and so does
+   * IPv4's conversation (IPv6's keeps the header's destination).
+   */
+  routed = false;
+  readonly finalDst = new Uint8Array(16);
+  finalDst4 = 0;
+  /** An IPv6 home-address destination option replaces the source for TCP/UDP (`homeSrc`). */
+  hasHomeSrc = false;
+  readonly homeSrc = new Uint8Array(16);
 }
 
 export const MAX_IP_LAYERS = 4;
@@ -76,6 +94,14 @@ export class DecodedPacket {
   readonly layers: IpLayer[] = Array.from({ length: MAX_IP_LAYERS }, () => new IpLayer());
   /** Number of valid entries in `layers`; 0 for non-IP frames. */
   layerCount = 0;
+  /**
+   * Protocol classification the way tshark's `frame.protocols` puts it: the
+   * outermost network dissector (`ip` stays ipv4 even when it hands an IPv6
+   * header on) and what that header carries directly (`none` when the IP header
+   * could not be dissected, `other` for non-first fragments, GRE, ESP...).
+   */
+  l3Class: NetKind = NetKind.none;
+  l4Class: L4Kind = L4Kind.none;
 
   reset(): void {
     this.status = DecodeStatus.ok;
@@ -83,6 +109,8 @@ export class DecodedPacket {
     this.vlan = -1;
     this.etherType = 0;
     this.layerCount = 0;
+    this.l3Class = NetKind.none;
+    this.l4Class = L4Kind.none;
   }
 
   /** The outermost IP layer, or undefined for a non-IP frame. */
