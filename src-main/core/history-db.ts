@@ -1,0 +1,363 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type {
+  CounterPoint,
+  CounterQuery,
+  FlowFilter,
+  FlowPage,
+  FlowProto,
+  FlowSortKey,
+  FlowState,
+  FlowSummary,
+  RollupTick,
+  Settings,
+} from '../api/types';
+import { assertNever } from './assert-never';
+import { bucketise } from './counter-series';
+import { ipToBytes, parseIpRange } from './ip-range';
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS counters_1m (
+  iface TEXT NOT NULL, ts INTEGER NOT NULL,
+  bytes_in INTEGER NOT NULL, packets_in INTEGER NOT NULL, bytes_out INTEGER NOT NULL, packets_out INTEGER NOT NULL,
+  kernel_drops INTEGER NOT NULL, helper_drops INTEGER NOT NULL,
+  PRIMARY KEY (iface, ts)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS counters_1h (
+  iface TEXT NOT NULL, ts INTEGER NOT NULL,
+  bytes_in INTEGER NOT NULL, packets_in INTEGER NOT NULL, bytes_out INTEGER NOT NULL, packets_out INTEGER NOT NULL,
+  kernel_drops INTEGER NOT NULL, helper_drops INTEGER NOT NULL,
+  PRIMARY KEY (iface, ts)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS counters_1m_ts ON counters_1m (ts);
+CREATE INDEX IF NOT EXISTS counters_1h_ts ON counters_1h (ts);
+CREATE TABLE IF NOT EXISTS flow_log (
+  rowid INTEGER PRIMARY KEY,
+  flow_id TEXT NOT NULL, iface TEXT NOT NULL, vlan INTEGER, proto TEXT NOT NULL, ip_proto INTEGER NOT NULL,
+  a TEXT NOT NULL, a_bin BLOB, a_port INTEGER, b TEXT NOT NULL, b_bin BLOB, b_port INTEGER,
+  a_name TEXT, b_name TEXT, sni TEXT, http_host TEXT,
+  first_ms REAL NOT NULL, last_ms REAL NOT NULL, state TEXT NOT NULL, tcp_flags INTEGER NOT NULL,
+  bytes_ab INTEGER NOT NULL, packets_ab INTEGER NOT NULL, bytes_ba INTEGER NOT NULL, packets_ba INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS flow_log_last ON flow_log (last_ms);
+CREATE INDEX IF NOT EXISTS flow_log_a ON flow_log (a_bin);
+CREATE INDEX IF NOT EXISTS flow_log_b ON flow_log (b_bin);
+`;
+
+interface CounterRow {
+  ts: number;
+  bytes_in: number;
+  packets_in: number;
+  bytes_out: number;
+  packets_out: number;
+  kernel_drops: number;
+  helper_drops: number;
+}
+
+interface FlowRow {
+  flow_id: string;
+  iface: string;
+  vlan: number | null;
+  proto: FlowProto;
+  ip_proto: number;
+  a: string;
+  a_port: number | null;
+  b: string;
+  b_port: number | null;
+  a_name: string | null;
+  b_name: string | null;
+  sni: string | null;
+  http_host: string | null;
+  first_ms: number;
+  last_ms: number;
+  state: FlowState;
+  tcp_flags: number;
+  bytes_ab: number;
+  packets_ab: number;
+  bytes_ba: number;
+  packets_ba: number;
+}
+
+export type HistoryResolution = 60 | 3600;
+
+export interface RetentionResult {
+  minuteRows: number;
+  hourRows: number;
+  flowRows: number;
+}
+
+/** Thrown for a filter value that cannot be searched (reported to the caller as an 'invalid' error). */
+export class FilterError extends Error {
+  override readonly name = 'FilterError';
+  constructor(readonly path: string, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * Long-term history in SQLite: traffic counters downsampled to 1 minute and
+ * 1 hour (added into both as each second arrives, so both are exact sums), and
+ * the log of finished flows. Writes are grouped in one transaction per second.
+ */
+export class HistoryDb {
+  private readonly db: Database.Database;
+  private readonly addMinute: Database.Statement;
+  private readonly addHour: Database.Statement;
+  private readonly insertFlow: Database.Statement;
+  private readonly recordTickTx: (tick: RollupTick) => void;
+  private readonly recordFlowsTx: (flows: readonly FlowSummary[]) => void;
+
+  constructor(readonly file: string) {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(SCHEMA);
+    const version = this.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema'").get();
+    if (version === undefined) {
+      this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
+    } else if (Number(version.value) !== SCHEMA_VERSION) {
+      this.db.close();
+      throw new Error(`history database ${file} has schema version ${version.value}; this build reads version ${SCHEMA_VERSION}`);
+    }
+    const upsert = (table: string) =>
+      this.db.prepare(`INSERT INTO ${table} (iface, ts, bytes_in, packets_in, bytes_out, packets_out, kernel_drops, helper_drops)
+        VALUES (@iface, @ts, @bytesIn, @packetsIn, @bytesOut, @packetsOut, @kernelDrops, @helperDrops)
+        ON CONFLICT (iface, ts) DO UPDATE SET
+          bytes_in = bytes_in + excluded.bytes_in, packets_in = packets_in + excluded.packets_in,
+          bytes_out = bytes_out + excluded.bytes_out, packets_out = packets_out + excluded.packets_out,
+          kernel_drops = kernel_drops + excluded.kernel_drops, helper_drops = helper_drops + excluded.helper_drops`);
+    this.addMinute = upsert('counters_1m');
+    this.addHour = upsert('counters_1h');
+    this.insertFlow = this.db.prepare(`INSERT INTO flow_log (flow_id, iface, vlan, proto, ip_proto, a, a_bin, a_port, b, b_bin,
+        b_port, a_name, b_name, sni, http_host, first_ms, last_ms, state, tcp_flags, bytes_ab, packets_ab, bytes_ba, packets_ba)
+      VALUES (@id, @iface, @vlan, @proto, @ipProto, @a, @aBin, @aPort, @b, @bBin, @bPort, @aName, @bName, @sni, @httpHost,
+        @firstSeenMs, @lastSeenMs, @state, @tcpFlags, @bytesAB, @packetsAB, @bytesBA, @packetsBA)`);
+    this.recordTickTx = this.db.transaction((tick: RollupTick) => {
+      for (const s of tick.interfaces) {
+        const row = {
+          iface: s.iface,
+          bytesIn: s.in.bytes,
+          packetsIn: s.in.packets,
+          bytesOut: s.out.bytes,
+          packetsOut: s.out.packets,
+          kernelDrops: s.kernelDrops,
+          helperDrops: s.helperDrops,
+        };
+        this.addMinute.run({ ...row, ts: Math.floor(tick.tsMs / MINUTE_MS) * MINUTE_MS });
+        this.addHour.run({ ...row, ts: Math.floor(tick.tsMs / HOUR_MS) * HOUR_MS });
+      }
+    });
+    this.recordFlowsTx = this.db.transaction((flows: readonly FlowSummary[]) => {
+      for (const f of flows) {
+        this.insertFlow.run({
+          id: f.id,
+          iface: f.iface,
+          vlan: f.vlan,
+          proto: f.proto,
+          ipProto: f.ipProto,
+          a: f.a,
+          aBin: ipToBytes(f.a),
+          aPort: f.aPort,
+          b: f.b,
+          bBin: ipToBytes(f.b),
+          bPort: f.bPort,
+          aName: f.names.a,
+          bName: f.names.b,
+          sni: f.names.sni,
+          httpHost: f.names.httpHost,
+          firstSeenMs: f.firstSeenMs,
+          lastSeenMs: f.lastSeenMs,
+          state: f.state,
+          tcpFlags: f.tcpFlags,
+          bytesAB: f.aToB.bytes,
+          packetsAB: f.aToB.packets,
+          bytesBA: f.bToA.bytes,
+          packetsBA: f.bToA.packets,
+        });
+      }
+    });
+  }
+
+  /** Adds one second of every interface into its minute and hour rows. */
+  recordTick(tick: RollupTick): void {
+    this.recordTickTx(tick);
+  }
+
+  recordFinishedFlows(flows: readonly FlowSummary[]): void {
+    if (flows.length > 0) this.recordFlowsTx(flows);
+  }
+
+  /** Counter points of one resolution, summed over interfaces unless one is named, bucketed to the query's step. */
+  counters(q: CounterQuery, resolution: HistoryResolution): CounterPoint[] {
+    const table = resolution === 60 ? 'counters_1m' : 'counters_1h';
+    const resMs = resolution * 1000;
+    const from = Math.floor(q.fromMs / resMs) * resMs;
+    const params: unknown[] = [from, q.toMs];
+    let where = 'ts >= ? AND ts < ?';
+    if (q.iface !== undefined) {
+      where += ' AND iface = ?';
+      params.push(q.iface);
+    }
+    const rows = this.db
+      .prepare<unknown[], CounterRow>(`SELECT ts, SUM(bytes_in) AS bytes_in, SUM(packets_in) AS packets_in,
+          SUM(bytes_out) AS bytes_out, SUM(packets_out) AS packets_out, SUM(kernel_drops) AS kernel_drops,
+          SUM(helper_drops) AS helper_drops FROM ${table} WHERE ${where} GROUP BY ts ORDER BY ts`)
+      .all(...params);
+    const points = rows.map((r): CounterPoint => ({
+      tsMs: r.ts,
+      in: { bytes: r.bytes_in, packets: r.packets_in },
+      out: { bytes: r.bytes_out, packets: r.packets_out },
+      kernelDrops: r.kernel_drops,
+      helperDrops: r.helper_drops,
+    }));
+    // A stored row stands for its whole minute or hour: widen the query's start so the row's bucket is kept.
+    return bucketise(points, { ...q, fromMs: Math.min(q.fromMs, from) }).filter((p) => p.tsMs + q.stepSec * 1000 > q.fromMs);
+  }
+
+  interfaces(): string[] {
+    return this.db
+      .prepare<[], { iface: string }>('SELECT DISTINCT iface FROM counters_1h ORDER BY iface')
+      .all()
+      .map((r) => r.iface);
+  }
+
+  /** Searches the finished-flow log. Throws FilterError for a filter value that cannot be searched. */
+  searchFlows(filter: FlowFilter, sort: { key: FlowSortKey; dir: 'asc' | 'desc' }, offset: number, limit: number): FlowPage {
+    const { where, params } = flowWhere(filter);
+    const total = this.db.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM flow_log ${where}`).get(...params)?.n ?? 0;
+    const rows = this.db
+      .prepare<unknown[], FlowRow>(
+        `SELECT * FROM flow_log ${where} ORDER BY ${sortColumn(sort.key)} ${sort.dir === 'asc' ? 'ASC' : 'DESC'}, rowid ASC LIMIT ? OFFSET ?`,
+      )
+      .all(...params, limit, offset);
+    return { total, offset, flows: rows.map(rowToFlow) };
+  }
+
+  countFinishedFlows(): number {
+    return this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM flow_log').get()?.n ?? 0;
+  }
+
+  /** Deletes what is older than the retention settings. */
+  applyRetention(history: Settings['history'], nowMs: number): RetentionResult {
+    const tx = this.db.transaction(() => ({
+      minuteRows: this.db.prepare('DELETE FROM counters_1m WHERE ts < ?').run(nowMs - history.minuteDays * DAY_MS).changes,
+      hourRows: this.db.prepare('DELETE FROM counters_1h WHERE ts < ?').run(nowMs - history.hourDays * DAY_MS).changes,
+      flowRows: this.db.prepare('DELETE FROM flow_log WHERE last_ms < ?').run(nowMs - history.flowLogDays * DAY_MS).changes,
+    }));
+    return tx();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function sortColumn(key: FlowSortKey): string {
+  switch (key) {
+    case 'bytes':
+    case 'rate':
+      return '(bytes_ab + bytes_ba)';
+    case 'packets':
+      return '(packets_ab + packets_ba)';
+    case 'firstSeen':
+      return 'first_ms';
+    case 'lastSeen':
+      return 'last_ms';
+    case 'a':
+      return 'a_bin';
+    case 'b':
+      return 'b_bin';
+    case 'aPort':
+      return 'a_port';
+    case 'bPort':
+      return 'b_port';
+    case 'proto':
+      return 'proto';
+    case 'state':
+      return 'state';
+    case 'name':
+      return 'COALESCE(sni, http_host, b_name, a_name)';
+    default:
+      return assertNever(key);
+  }
+}
+
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function flowWhere(filter: FlowFilter): { where: string; params: unknown[] } {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  if (filter.proto !== undefined && filter.proto.length > 0) {
+    clauses.push(`proto IN (${filter.proto.map(() => '?').join(', ')})`);
+    params.push(...filter.proto);
+  }
+  if (filter.state !== undefined && filter.state.length > 0) {
+    clauses.push(`state IN (${filter.state.map(() => '?').join(', ')})`);
+    params.push(...filter.state);
+  }
+  if (filter.ip !== undefined) {
+    const range = parseIpRange(filter.ip);
+    if ('error' in range) throw new FilterError('ip', range.error);
+    clauses.push('((a_bin BETWEEN ? AND ?) OR (b_bin BETWEEN ? AND ?))');
+    params.push(range.lo, range.hi, range.lo, range.hi);
+  }
+  if (filter.port !== undefined) {
+    clauses.push('(a_port = ? OR b_port = ?)');
+    params.push(filter.port, filter.port);
+  }
+  if (filter.name !== undefined && filter.name !== '') {
+    clauses.push(`(a_name LIKE ? ESCAPE '\\' OR b_name LIKE ? ESCAPE '\\' OR sni LIKE ? ESCAPE '\\' OR http_host LIKE ? ESCAPE '\\')`);
+    const p = likePattern(filter.name);
+    params.push(p, p, p, p);
+  }
+  if (filter.text !== undefined && filter.text !== '') {
+    const columns = ['a', 'b', 'CAST(a_port AS TEXT)', 'CAST(b_port AS TEXT)', 'a_name', 'b_name', 'sni', 'http_host', 'proto'];
+    clauses.push(`(${columns.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`);
+    params.push(...columns.map(() => likePattern(filter.text ?? '')));
+  }
+  if (filter.iface !== undefined) {
+    clauses.push('iface = ?');
+    params.push(filter.iface);
+  }
+  if (filter.fromMs !== undefined) {
+    clauses.push('last_ms >= ?');
+    params.push(filter.fromMs);
+  }
+  if (filter.toMs !== undefined) {
+    clauses.push('first_ms <= ?');
+    params.push(filter.toMs);
+  }
+  return { where: clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+function rowToFlow(r: FlowRow): FlowSummary {
+  return {
+    id: r.flow_id,
+    iface: r.iface,
+    vlan: r.vlan,
+    proto: r.proto,
+    ipProto: r.ip_proto,
+    a: r.a,
+    aPort: r.a_port,
+    b: r.b,
+    bPort: r.b_port,
+    names: { a: r.a_name, b: r.b_name, sni: r.sni, httpHost: r.http_host },
+    aToB: { bytes: r.bytes_ab, packets: r.packets_ab },
+    bToA: { bytes: r.bytes_ba, packets: r.packets_ba },
+    firstSeenMs: r.first_ms,
+    lastSeenMs: r.last_ms,
+    state: r.state,
+    tcpFlags: r.tcp_flags,
+    bpsAToB: 0,
+    bpsBToA: 0,
+    active: false,
+  };
+}

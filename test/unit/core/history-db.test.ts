@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FlowSummary, RollupTick } from '../../../src-main/api/types';
+import { FilterError, HistoryDb } from '../../../src-main/core/history-db';
+import { RollupMemory } from '../../../src-main/core/rollup-memory';
+import { defaultSettings } from '../../../src-main/core/settings';
+
+const T0 = Date.UTC(2025, 0, 1, 10, 0, 0);
+
+function tick(tsMs: number, iface: string, bytesIn: number, bytesOut: number): RollupTick {
+  const zero = { bytes: 0, packets: 0 };
+  return {
+    captureId: 'c1',
+    tsMs,
+    interfaces: [{ iface, in: { bytes: bytesIn, packets: 1 }, out: { bytes: bytesOut, packets: 2 }, kernelDrops: 1, helperDrops: 0 }],
+    protocols: { tcp: zero, udp: zero, icmp: zero, icmpv6: zero, other: zero },
+    topHosts: [],
+    topFlows: [],
+    activeFlows: 0,
+    newFlows: 0,
+  };
+}
+
+function flow(id: string, a: string, b: string, bPort: number, extra: Partial<FlowSummary> = {}): FlowSummary {
+  return {
+    id, iface: 'eth0', vlan: null, proto: 'tcp', ipProto: 6, a, aPort: 40000, b, bPort,
+    names: { a: null, b: null, sni: null, httpHost: null },
+    aToB: { bytes: 100, packets: 2 }, bToA: { bytes: 1000, packets: 3 },
+    firstSeenMs: T0, lastSeenMs: T0 + 5000, state: 'closed', tcpFlags: 0x1b, bpsAToB: 0, bpsBToA: 0, active: false,
+    ...extra,
+  };
+}
+
+let dir: string;
+let db: HistoryDb;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-history-'));
+  db = new HistoryDb(path.join(dir, 'history.sqlite'));
+});
+afterEach(() => {
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('history database', () => {
+  it('downsamples seconds into exact minute and hour sums that survive a reopen', () => {
+    let inTotal = 0;
+    // 150 seconds across two interfaces: 3 minutes touched, one hour.
+    for (let s = 0; s < 150; s++) {
+      db.recordTick(tick(T0 + s * 1000, 'eth0', s, 2 * s));
+      db.recordTick(tick(T0 + s * 1000, 'wlan0', 1, 1));
+      inTotal += s + 1;
+    }
+    db.close();
+    db = new HistoryDb(path.join(dir, 'history.sqlite'));
+    const q = { fromMs: T0, toMs: T0 + 3 * 60_000, stepSec: 60 };
+    const minutes = db.counters(q, 60);
+    expect(minutes.map((p) => p.tsMs)).toEqual([T0, T0 + 60_000, T0 + 120_000]);
+    expect(minutes[0].in.bytes).toBe(((59 * 60) / 2) + 60);
+    expect(minutes.reduce((sum, p) => sum + p.in.bytes, 0)).toBe(inTotal);
+    const hours = db.counters({ fromMs: T0, toMs: T0 + 3_600_000, stepSec: 3600, iface: 'eth0' }, 3600);
+    expect(hours).toHaveLength(1);
+    expect(hours[0].out.bytes).toBe(149 * 150);
+    expect(hours[0].out.packets).toBe(300);
+    expect(hours[0].kernelDrops).toBe(150);
+    expect(db.interfaces()).toEqual(['eth0', 'wlan0']);
+  });
+
+  it('searches finished flows by CIDR, port, name, protocol and time', () => {
+    db.recordFinishedFlows([
+      flow('1', '10.0.0.5', '93.184.216.34', 443, { names: { a: null, b: 'example.com', sni: 'example.com', httpHost: null } }),
+      flow('2', '10.0.0.6', '1.1.1.1', 53, { proto: 'udp', ipProto: 17, state: 'active', firstSeenMs: T0 + 60_000, lastSeenMs: T0 + 61_000 }),
+      flow('3', '2001:db8::5', '2001:db8:1::1', 80, { names: { a: null, b: null, sni: null, httpHost: 'intranet.test' } }),
+    ]);
+    const sort = { key: 'bytes' as const, dir: 'desc' as const };
+    const ids = (filter: Parameters<HistoryDb['searchFlows']>[0]) => db.searchFlows(filter, sort, 0, 100).flows.map((f) => f.id);
+    expect(ids({ ip: '10.0.0.0/24' })).toEqual(['1', '2']);
+    expect(ids({ ip: '93.184.216.34' })).toEqual(['1']);
+    expect(ids({ ip: '2001:db8::/32' })).toEqual(['3']);
+    expect(ids({ port: 53 })).toEqual(['2']);
+    expect(ids({ name: 'EXAMPLE' })).toEqual(['1']);
+    expect(ids({ name: 'intranet' })).toEqual(['3']);
+    expect(ids({ proto: ['udp'] })).toEqual(['2']);
+    expect(ids({ fromMs: T0 + 30_000 })).toEqual(['2']);
+    expect(ids({ text: '1.1.1' })).toEqual(['2']);
+    const page = db.searchFlows({}, { key: 'firstSeen', dir: 'asc' }, 1, 1);
+    expect(page.total).toBe(3);
+    expect(page.flows).toHaveLength(1);
+    expect(page.flows[0]).toMatchObject({ aToB: { bytes: 100, packets: 2 }, bToA: { bytes: 1000, packets: 3 }, active: false });
+    expect(() => ids({ ip: '10.0.0.0/99' })).toThrow(FilterError);
+  });
+
+  it('deletes rows older than the retention', () => {
+    db.recordTick(tick(T0, 'eth0', 10, 10));
+    db.recordFinishedFlows([flow('1', '10.0.0.1', '10.0.0.2', 22)]);
+    const history = { ...defaultSettings().history, minuteDays: 1, hourDays: 2, flowLogDays: 1 };
+    expect(db.applyRetention(history, T0 + 0.5 * 86_400_000)).toEqual({ minuteRows: 0, hourRows: 0, flowRows: 0 });
+    expect(db.applyRetention(history, T0 + 1.5 * 86_400_000)).toEqual({ minuteRows: 1, hourRows: 0, flowRows: 1 });
+    expect(db.applyRetention(history, T0 + 2.5 * 86_400_000)).toEqual({ minuteRows: 0, hourRows: 1, flowRows: 0 });
+    expect(db.countFinishedFlows()).toBe(0);
+  });
+});
+
+describe('in-memory rollups', () => {
+  it('keeps one hour per interface and sums into steps', () => {
+    const memory = new RollupMemory();
+    for (let s = 0; s < 3700; s++) memory.add(tick(T0 + s * 1000, 'eth0', 1, 0));
+    expect(memory.recent(10000)).toHaveLength(3600);
+    expect(memory.oldestMs()).toBe(T0 + 100_000);
+    const series = memory.series({ fromMs: T0 + 3_640_000, toMs: T0 + 3_700_000, stepSec: 10, iface: 'eth0' });
+    expect(series).toHaveLength(6);
+    expect(series.every((p) => p.in.bytes === 10)).toBe(true);
+  });
+});
