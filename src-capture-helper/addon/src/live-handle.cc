@@ -58,6 +58,7 @@ LiveHandle::LiveHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LiveHa
     return;
   }
   const std::string name = iface.As<Napi::String>().Utf8Value();
+  iface_ = name;
   const uint32_t snaplen = GetUint(opts, "snaplen", 262144);
   const bool promisc = opts.Get("promisc").ToBoolean().Value();
   const uint32_t buffer_size = GetUint(opts, "bufferSize", 32u << 20);
@@ -202,7 +203,10 @@ void LiveHandle::OnPoll(uv_poll_t* poll, int status, int /*events*/) {
   LiveHandle* self = static_cast<LiveHandle*>(poll->data);
   Napi::HandleScope scope(self->env_);
   if (status < 0) {
-    self->ReportError(std::string("capture device error: ") + uv_strerror(status), "EPCAP");
+    // The socket fails this way when its interface is removed.
+    self->ReportError(std::string("capture on ") + self->iface_ + " stopped: the interface went away or failed (" +
+                          uv_strerror(status) + ")",
+                      "ENODEV");
     return;
   }
   self->Dispatch();
@@ -220,7 +224,7 @@ void LiveHandle::Dispatch() {
   }
   if (n == PCAP_ERROR && pcap_ != nullptr && !failed_) {
     // Typically ENETDOWN/ENXIO when the interface goes away.
-    ReportError(std::string("capture stopped: ") + pcap_geterr(pcap_), "ENODEV");
+    ReportError(std::string("capture on ") + iface_ + " stopped: " + pcap_geterr(pcap_), "ENODEV");
   }
 }
 

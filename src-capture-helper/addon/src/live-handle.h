@@ -52,6 +52,7 @@ class LiveHandle : public Napi::ObjectWrap<LiveHandle> {
   int link_type_ = 0;
   bool nano_ = false;
   std::string warning_;
+  std::string iface_;
   bool dispatching_ = false;
   bool close_pending_ = false;
   bool failed_ = false;

@@ -1,0 +1,157 @@
+import { performance } from 'node:perf_hooks';
+import type { PacketRecord, PacketSink } from '../pipeline/packet-sink';
+import type { LiveCaptureError, LiveCaptureOptions, LiveSource, LiveStats } from './live-types';
+import { LIVE_DEFAULTS, LiveCaptureOpenError } from './live-types';
+
+/** The part of the `cap` package this path uses. */
+interface CapInstance {
+  open(device: string, filter: string, bufSize: number, buffer: Buffer): string;
+  close(): void;
+  on(event: 'packet', listener: (nbytes: number, truncated: boolean) => void): void;
+}
+interface CapModule {
+  Cap: new () => CapInstance;
+}
+
+/** LINKTYPE numbers for the names `cap` returns from open(). */
+const CAP_LINK_TYPES: Record<string, number> = {
+  NULL: 0,
+  ETHERNET: 1,
+  IEEE802_11_RADIO: 127,
+  LINKTYPE_LINUX_SLL: 113,
+  RAW: 101,
+};
+
+/** Largest packet `cap` captures (its snaplen is fixed at 65535). */
+const CAP_SNAPLEN = 65535;
+
+interface Slot {
+  name: string;
+  cap: CapInstance;
+  buffer: Buffer;
+  linkType: number;
+  packets: number;
+  bytes: number;
+  helperDrops: number;
+  closed: boolean;
+}
+
+/**
+ * Fallback live path through the `cap` package when our addon is not built.
+ * It costs one JS callback per packet, gives neither timestamps nor the wire
+ * length nor pcap_stats, and is always promiscuous: packets are stamped with
+ * the helper's clock on arrival and their wire length is the captured length.
+ */
+export class CapLiveSource implements LiveSource {
+  readonly path = 'cap' as const;
+  readonly caveats: readonly string[] = [
+    'timestamps are taken by the helper on arrival, not by the kernel',
+    'wire length is the captured length',
+    'kernel drops are not reported (no pcap_stats)',
+    'one callback per packet: packets are lost above a few tens of thousands per second',
+    'an interface that disappears during capture ends the helper process (cap asserts instead of reporting)',
+  ];
+  private readonly slots: Slot[] = [];
+
+  constructor(capModule: CapModule, options: LiveCaptureOptions) {
+    if (options.interfaces.length === 0) throw new LiveCaptureOpenError('no interface to capture on', 'EINVAL', '');
+    const bufSize = options.bufferSize ?? LIVE_DEFAULTS.bufferSize;
+    try {
+      for (const name of options.interfaces) {
+        const cap = new capModule.Cap();
+        const buffer = Buffer.alloc(CAP_SNAPLEN);
+        let linkName: string;
+        try {
+          linkName = cap.open(name, options.bpf ?? '', bufSize, buffer);
+        } catch (err) {
+          // cap's close() crashes on a handle whose open() failed, so none is attempted.
+          throw classifyCapError(err, name, options.bpf);
+        }
+        const linkType = CAP_LINK_TYPES[linkName];
+        const slot: Slot = { name, cap, buffer, linkType: linkType ?? -1, packets: 0, bytes: 0, helperDrops: 0, closed: false };
+        this.slots.push(slot);
+        if (linkType === undefined) {
+          throw new LiveCaptureOpenError(`${name}: link type ${linkName} is not supported on the cap path`, 'ENOTSUP', name);
+        }
+      }
+    } catch (err) {
+      this.stop();
+      throw err;
+    }
+  }
+
+  get linkTypes(): readonly number[] {
+    return this.slots.map((s) => s.linkType);
+  }
+
+  start(sink: PacketSink, onError: (err: LiveCaptureError) => void): void {
+    this.slots.forEach((slot, ifIndex) => {
+      const record: PacketRecord = {
+        ifIndex,
+        linkType: slot.linkType,
+        tsSec: 0,
+        tsNsec: 0,
+        hasTimestamp: true,
+        wireLength: 0,
+        data: new Uint8Array(0),
+      };
+      slot.cap.on('packet', (nbytes) => {
+        if (slot.closed) return;
+        const nowMs = performance.timeOrigin + performance.now();
+        const sec = Math.floor(nowMs / 1000);
+        record.tsSec = sec;
+        record.tsNsec = Math.min(999_999_999, Math.round((nowMs - sec * 1000) * 1e6));
+        record.wireLength = nbytes;
+        record.data = slot.buffer.subarray(0, nbytes);
+        try {
+          sink.packet(record);
+        } catch (err) {
+          slot.helperDrops++;
+          this.closeSlot(slot);
+          onError({ iface: slot.name, message: `packet processing failed: ${(err as Error).message}`, code: 'EINTERNAL' });
+          return;
+        }
+        slot.packets++;
+        slot.bytes += nbytes;
+      });
+    });
+  }
+
+  stats(): LiveStats {
+    return {
+      path: this.path,
+      interfaces: this.slots.map((s) => ({
+        name: s.name,
+        linkType: s.linkType,
+        packets: s.packets,
+        bytes: s.bytes,
+        received: null,
+        kernelDrops: null,
+        interfaceDrops: null,
+        helperDrops: s.helperDrops,
+      })),
+    };
+  }
+
+  stop(): void {
+    for (const slot of this.slots) this.closeSlot(slot);
+  }
+
+  private closeSlot(slot: Slot): void {
+    if (slot.closed) return;
+    slot.closed = true;
+    slot.cap.close();
+  }
+}
+
+function classifyCapError(err: unknown, iface: string, bpf: string | undefined): LiveCaptureOpenError {
+  const message = (err as Error).message ?? String(err);
+  if (/No such device/i.test(message)) return new LiveCaptureOpenError(`cannot capture on ${iface}: ${message}`, 'ENODEV', iface);
+  if (/permission|not permitted/i.test(message)) {
+    return new LiveCaptureOpenError(`cannot capture on ${iface}: ${message}`, 'EPERM', iface);
+  }
+  if (bpf && /syntax|parse|filter|unknown|expression/i.test(message)) {
+    return new LiveCaptureOpenError(`invalid capture filter '${bpf}': ${message}`, 'EBPF', iface);
+  }
+  return new LiveCaptureOpenError(`cannot capture on ${iface}: ${message}`, 'EPCAP', iface);
+}

@@ -1,0 +1,80 @@
+import type { PacketSink } from '../pipeline/packet-sink';
+
+/** Which code path delivers live packets; the UI shows it. */
+export type CapturePath = 'addon' | 'cap';
+
+export interface LiveCaptureOptions {
+  /** Interfaces to capture on; the index in this list becomes PacketRecord.ifIndex. */
+  interfaces: string[];
+  /** BPF filter applied to every interface; empty or absent for none. */
+  bpf?: string;
+  /** Bytes kept of each packet (addon path; `cap` always keeps 65535). */
+  snaplen?: number;
+  /** Promiscuous mode (addon path; `cap` is always promiscuous). */
+  promisc?: boolean;
+  /** Kernel ring size in bytes per interface. */
+  bufferSize?: number;
+  /** Longest delay before a partly filled ring block reaches the helper. */
+  timeoutMs?: number;
+  /** Size of the addon's batch buffer per interface. */
+  batchBytes?: number;
+}
+
+export interface LiveInterfaceStats {
+  name: string;
+  linkType: number;
+  /** Packets handed to the sink. */
+  packets: number;
+  bytes: number;
+  /** Packets the kernel saw (absent on the `cap` path, which has no pcap_stats). */
+  received: number | null;
+  /** Kernel drops (ring full); null when the path cannot tell. */
+  kernelDrops: number | null;
+  interfaceDrops: number | null;
+  /** Packets the helper itself discarded. */
+  helperDrops: number;
+}
+
+export interface LiveStats {
+  path: CapturePath;
+  interfaces: LiveInterfaceStats[];
+}
+
+/** Error of a running capture (vanished interface, device error). */
+export interface LiveCaptureError {
+  iface: string;
+  message: string;
+  code: string;
+}
+
+/** A live packet source feeding one PacketSink. */
+export interface LiveSource {
+  readonly path: CapturePath;
+  /** Link type of each interface, in the order given. */
+  readonly linkTypes: readonly number[];
+  /** What the user should know about this path's limits (e.g. `cap` has no wire length). */
+  readonly caveats: readonly string[];
+  start(sink: PacketSink, onError: (err: LiveCaptureError) => void): void;
+  stats(): LiveStats;
+  stop(): void;
+}
+
+export const LIVE_DEFAULTS = {
+  snaplen: 262144,
+  promisc: true,
+  bufferSize: 32 * 1024 * 1024,
+  timeoutMs: 100,
+  batchBytes: 4 * 1024 * 1024,
+} as const;
+
+/** A live-capture failure with a stable code the client can act on. */
+export class LiveCaptureOpenError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly iface: string,
+  ) {
+    super(message);
+    this.name = 'LiveCaptureOpenError';
+  }
+}

@@ -1,0 +1,126 @@
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+
+/**
+ * Two network namespaces joined by a veth pair, for live-capture tests.
+ * Names are unique per test run; addresses come from 198.18.0.0/15 (the
+ * benchmarking range of RFC 2544), so nothing leaves the pair. IPv6 is off
+ * and neighbours are static, so the only packets on the link are the ones a
+ * test sends.
+ */
+export interface VethPair {
+  /** Namespace and interface of the sending side. */
+  nsA: string;
+  ifA: string;
+  addrA: string;
+  macA: string;
+  /** Namespace and interface of the receiving side (where capture runs). */
+  nsB: string;
+  ifB: string;
+  addrB: string;
+  macB: string;
+  /** Runs a command inside a namespace and returns its stdout. */
+  exec(ns: string, cmd: string, args: string[], options?: { input?: string; timeoutMs?: number }): string;
+  /** Starts a command inside a namespace. */
+  spawn(ns: string, cmd: string, args: string[], options?: SpawnOptions): ChildProcess;
+  /** Removes both namespaces (and with them the veth pair). Safe to call twice. */
+  destroy(): void;
+}
+
+let counter = 0;
+const live = new Set<VethPair>();
+
+function ip(args: string[]): void {
+  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** True when this process may create namespaces (root with CAP_SYS_ADMIN and iproute2). */
+export function canCreateNamespaces(): boolean {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
+  try {
+    execFileSync('ip', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function createVethPair(): VethPair {
+  counter += 1;
+  // Interface names are limited to 15 bytes.
+  const tag = `${(process.pid % 46656).toString(36)}${counter.toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+  const nsA = `nmA${tag}`;
+  const nsB = `nmB${tag}`;
+  const ifA = `nva${tag}`;
+  const ifB = `nvb${tag}`;
+  // A /30 per pair from 198.18.0.0/15, so concurrent pairs never overlap.
+  const slot = (process.pid * 31 + counter * 7) % 32768;
+  const base = 198 * 2 ** 24 + 18 * 2 ** 16 + slot * 4;
+  const addrA = toDotted(base + 1);
+  const addrB = toDotted(base + 2);
+  const macA = `02:6e:6d:00:00:01`;
+  const macB = `02:6e:6d:00:00:02`;
+
+  const pair: VethPair = {
+    nsA, ifA, addrA, macA, nsB, ifB, addrB, macB,
+    exec(ns, cmd, args, options = {}) {
+      return execFileSync('ip', ['netns', 'exec', ns, cmd, ...args], {
+        input: options.input,
+        timeout: options.timeoutMs ?? 30_000,
+        encoding: 'utf8',
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+    },
+    spawn(ns, cmd, args, options = {}) {
+      return spawn('ip', ['netns', 'exec', ns, cmd, ...args], options);
+    },
+    destroy() {
+      if (!live.delete(pair)) return;
+      for (const ns of [nsA, nsB]) {
+        try {
+          ip(['netns', 'del', ns]);
+        } catch {
+          // Already gone.
+        }
+      }
+    },
+  };
+  live.add(pair);
+  try {
+    ip(['netns', 'add', nsA]);
+    ip(['netns', 'add', nsB]);
+    ip(['link', 'add', ifA, 'netns', nsA, 'address', macA, 'type', 'veth', 'peer', 'name', ifB, 'netns', nsB, 'address', macB]);
+    for (const [ns, ifc, addr, peerAddr, peerMac] of [
+      [nsA, ifA, addrA, addrB, macB],
+      [nsB, ifB, addrB, addrA, macA],
+    ] as const) {
+      execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', `net.ipv6.conf.all.disable_ipv6=1`], { stdio: 'ignore' });
+      execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', `net.ipv6.conf.default.disable_ipv6=1`], { stdio: 'ignore' });
+      ip(['-n', ns, 'link', 'set', 'lo', 'up']);
+      ip(['-n', ns, 'addr', 'add', `${addr}/30`, 'dev', ifc]);
+      ip(['-n', ns, 'neigh', 'add', peerAddr, 'lladdr', peerMac, 'dev', ifc, 'nud', 'permanent']);
+      ip(['-n', ns, 'link', 'set', ifc, 'up']);
+    }
+  } catch (err) {
+    pair.destroy();
+    throw err;
+  }
+  return pair;
+}
+
+/** Removes every pair this process created and has not destroyed yet. */
+export function destroyAllVethPairs(): void {
+  for (const pair of [...live]) pair.destroy();
+}
+
+function toDotted(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+// Namespaces outlive the process: remove ours even when a test run dies.
+process.once('exit', destroyAllVethPairs);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    destroyAllVethPairs();
+    process.kill(process.pid, signal);
+  });
+}
