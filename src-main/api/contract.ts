@@ -58,7 +58,7 @@ export interface RequestChannels {
   'alerts.rules.update': { params: { id: string; rule: AlertRuleInput }; result: AlertRule };
   'alerts.rules.delete': { params: { id: string }; result: { id: string } };
   'alerts.events.list': { params: { limit: number; beforeMs?: number }; result: AlertEvent[] };
-  'alerts.channels.test': { params: { ruleId: string; channelIndex: number }; result: { delivered: boolean } };
+  'alerts.channels.test': { params: { channelId: string }; result: { delivered: boolean; error: string | null } };
   'export.start': { params: ExportRequest; result: ExportSummary };
   'export.cancel': { params: { exportId: string }; result: { exportId: string } };
 }

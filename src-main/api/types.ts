@@ -232,7 +232,7 @@ export interface RatePoint {
 
 export interface FlowDetails {
   flow: FlowSummary;
-  /** The flow's own per-second rates while it was active (bounded to the last 60 minutes). */
+  /** The flow's own per-second rates while it was active (the last 10 minutes of them). */
   series: RatePoint[];
 }
 
@@ -339,60 +339,90 @@ export interface Settings {
 export type SettingsPatch = { [S in keyof Settings]?: Partial<Settings[S]> };
 
 // ---------------------------------------------------------------- alerts
+// Same shapes as the alert engine's (src-main/core/alerts/), restated here as plain data for the renderer.
 
-export type AlertMetric = 'bps' | 'pps' | 'flows' | 'newFlows' | 'drops';
+export type AlertMetric = 'bps' | 'pps' | 'activeFlows' | 'newFlows' | 'drops';
+export type AlertSeverity = 'info' | 'warning' | 'critical';
 
 export type AlertScope =
   | { kind: 'all' }
-  | { kind: 'interface'; value: string }
-  | { kind: 'host'; value: string }
-  | { kind: 'cidr'; value: string }
-  | { kind: 'port'; value: number }
-  | { kind: 'protocol'; value: FlowProto }
-  | { kind: 'name'; value: string };
-
-export type AlertChannel =
-  | { kind: 'desktop' }
-  | { kind: 'discord'; url: string }
-  | { kind: 'webhook'; url: string }
-  | { kind: 'command'; command: string; args: string[] };
+  | { kind: 'interface'; interface: string }
+  | { kind: 'host'; address: string }
+  | { kind: 'cidr'; cidr: string }
+  | { kind: 'port'; port: number; protocol?: 'tcp' | 'udp' }
+  | { kind: 'protocol'; protocol: FlowProto }
+  /** A learnt name, exact (`example.com`) or every subdomain (`*.example.com`), case-insensitive. */
+  | { kind: 'name'; pattern: string };
 
 export interface AlertRuleInput {
   name: string;
   enabled: boolean;
   metric: AlertMetric;
+  /** Only bps and pps have a direction; other metrics are always 'both'. */
   direction: Direction | 'both';
   scope: AlertScope;
   comparison: 'above' | 'below';
+  /** In the metric's unit per second: bits/s, packets/s, flows, new flows/s, drops/s. */
   threshold: number;
-  /** Average over this many seconds... */
+  /** Hysteresis: an 'above' rule recovers once the value is at or below this. */
+  recoveryThreshold: number;
+  /** The value compared is the average over the last `windowSec` one-second samples... */
   windowSec: number;
-  /** ...beyond the threshold for at least this long before firing. */
+  /** ...and the condition (and later the recovery) must hold this long before an event. */
   forSec: number;
-  /** Recovery needs the value back past threshold ∓ hysteresis (same unit as the threshold). */
-  hysteresis: number;
   cooldownSec: number;
-  channels: AlertChannel[];
+  severity: AlertSeverity;
+  /** How many top hosts and flows an event carries. */
+  topN: number;
+  /** Ids of the notification channels. */
+  channels: string[];
 }
 
 export interface AlertRule extends AlertRuleInput {
   id: string;
-  createdAtMs: number;
-  updatedAtMs: number;
+}
+
+export interface TalkerHost {
+  address: string;
+  name?: string;
+  bpsIn: number;
+  bpsOut: number;
+  ppsIn: number;
+  ppsOut: number;
+}
+
+export interface TalkerFlow {
+  protocol: FlowProto;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  name?: string;
+  bpsIn: number;
+  bpsOut: number;
+  ppsIn: number;
+  ppsOut: number;
 }
 
 export interface AlertEvent {
-  id: string;
+  id: number;
+  kind: 'firing' | 'recovered';
+  ts: number;
   ruleId: string;
   ruleName: string;
-  kind: 'firing' | 'recovered';
-  tsMs: number;
-  value: number;
+  metric: AlertMetric;
+  direction: Direction | 'both';
+  scope: AlertScope;
+  comparison: 'above' | 'below';
+  severity: AlertSeverity;
   threshold: number;
-  topHosts: HostRate[];
-  topFlows: FlowRate[];
-  /** Per channel: delivered, or the last error. */
-  deliveries: { channel: AlertChannel['kind']; ok: boolean; error: string | null }[];
+  recoveryThreshold: number;
+  windowSec: number;
+  value: number;
+  /** One line a person reads, e.g. "Upload bit rate 23.4 Mbit/s above 10 Mbit/s (10 s average)". */
+  summary: string;
+  topHosts: TalkerHost[];
+  topFlows: TalkerFlow[];
 }
 
 // ---------------------------------------------------------------- export
