@@ -66,11 +66,17 @@ export type SessionStatus = Infer<typeof sessionStatus>;
 export const interfaceInfo = obj({
   name: ifaceName,
   description: nullable(str({ max: 1024 })),
-  addresses: arr(str({ max: 64 }), 256),
+  addresses: arr(obj({
+    family: oneOf(['IPv4', 'IPv6', 'link'] as const),
+    address: str({ max: 64 }),
+    netmask: nullable(str({ max: 64 })),
+  }), 256),
   up: bool,
   running: bool,
   loopback: bool,
+  wireless: bool,
   linkType: nullable(int(0, 0xffffffff)),
+  linkTypeName: nullable(str({ max: 64 })),
   canCapture: bool,
   /** Why capture is not permitted, when it is not. */
   reason: nullable(str({ max: 1024 })),
@@ -81,6 +87,8 @@ const l4Proto = oneOf(['tcp', 'udp', 'icmp', 'icmpv6', 'other'] as const);
 
 export const flowRow = obj({
   id: count,
+  /** Interface the flow was seen on (the file name for a replay). */
+  iface: str({ max: 256 }),
   proto: l4Proto,
   ipProto: int(0, 255),
   /** Initiator side (source of the first packet seen). */
@@ -96,7 +104,13 @@ export const flowRow = obj({
   firstSeen: num(),
   lastSeen: num(),
   state: str({ max: 32 }),
+  /** OR of every TCP flag byte seen. */
   tcpFlags: int(0, 255),
+  /** False once the flow ended (closed, reset or evicted). */
+  active: bool,
+  /** Names learnt from DNS answers for each endpoint, and what the flow said itself. */
+  nameA: optional(str({ max: 1024 })),
+  nameB: optional(str({ max: 1024 })),
   sni: optional(str({ max: 1024 })),
   httpHost: optional(str({ max: 1024 })),
   dnsName: optional(str({ max: 1024 })),
@@ -155,7 +169,16 @@ const exportId = int(1, 0x7fffffff);
 
 /** Request name → params and result validators. */
 export const requests = {
-  interfaces: { params: obj({}), result: obj({ interfaces: arr(interfaceInfo, 1024), capturePath: capturePath }) },
+  interfaces: {
+    params: obj({}),
+    result: obj({
+      interfaces: arr(interfaceInfo, 1024),
+      /** The live capture path this helper uses, and why the batching addon is not used when it is not. */
+      capturePath: oneOf(['addon', 'cap'] as const),
+      addonUnavailable: nullable(str({ max: 1024 })),
+      libpcap: nullable(str({ max: 256 })),
+    }),
+  },
   start: { params: startParams, result: sessionStatus },
   stop: { params: session, result: sessionStatus },
   status: {
@@ -204,11 +227,21 @@ export const rollupSnapshot = obj({
   second: int(-(2 ** 40), 2 ** 40),
   packets: count,
   bytes: count,
-  byInterface: arr(obj({ iface: str({ max: 256 }), packetsIn: count, bytesIn: count, packetsOut: count, bytesOut: count }), MAX_IFACES),
+  interfaces: arr(obj({
+    iface: str({ max: 256 }),
+    packetsIn: count,
+    bytesIn: count,
+    packetsOut: count,
+    bytesOut: count,
+    /** Drops during that second, by the kernel (pcap_stats) and by the helper's bounded queues. */
+    kernelDrops: count,
+    helperDrops: count,
+  }), MAX_IFACES),
   byProtocol: record(trafficCounter, 32),
-  topHosts: arr(obj({ addr: str({ max: 64 }), packets: count, bytes: count }), MAX_TOP),
-  topFlows: arr(obj({ flowId: count, packets: count, bytes: count }), MAX_TOP),
-  drops,
+  topHosts: arr(obj({ addr: str({ max: 64 }), name: optional(str({ max: 1024 })), packets: count, bytes: count }), MAX_TOP),
+  topFlows: arr(obj({ flowId: count, label: str({ max: 512 }), packets: count, bytes: count }), MAX_TOP),
+  activeFlows: count,
+  newFlows: count,
 });
 export type RollupSnapshot = Infer<typeof rollupSnapshot>;
 
@@ -219,15 +252,20 @@ export type LogLevel = (typeof logLevels)[number];
 export const events = {
   rollup: rollupSnapshot,
   flowDeltas: obj({
-    flows: arr(flowRow, MAX_DELTA_FLOWS),
-    /** Ids of flows that ended (closed or evicted) since the previous delta. */
-    ended: arr(count, 50_000),
-    /** Changed flows not sent because the delta was full (query `flows` to catch up). */
+    second: int(-(2 ** 40), 2 ** 40),
+    /** Flows that changed since the previous delta. */
+    updated: arr(flowRow, MAX_DELTA_FLOWS),
+    /** Flows that ended (closed, reset, evicted) since the previous delta, with their final counts. */
+    ended: arr(flowRow, MAX_DELTA_FLOWS),
+    /** Changed or ended flows left out because the delta was full (query `flows` to catch up). */
     omitted: count,
   }),
   captureState: sessionStatus,
   captureError: obj({ error: errorInfo, fatal: bool }),
-  drops: obj({ kernel: count, helper: count, clientQueue: count }),
+  /** Cumulative kernel and helper drops of a session, sent when they change. */
+  drops,
+  /** Rollup, flow-delta and log events this connection lost because it read too slowly (sent once it catches up). */
+  eventsDropped: obj({ dropped: count, total: count }),
   log: obj({
     level: oneOf(logLevels),
     time: num(0),

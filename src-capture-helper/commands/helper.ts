@@ -1,0 +1,158 @@
+import path from 'node:path';
+import { PROTOCOL_VERSION } from '../protocol/messages';
+import { defaultSocketDir, socketPathIn } from '../protocol/socket-path';
+import { CaptureService } from '../server/capture-service';
+import { HelperLog } from '../server/helper-log';
+import type { RequestHandlers } from '../server/helper-server';
+import { defaultLimits, HelperServer } from '../server/helper-server';
+import { readOrCreateTokenFile, readTokenLine } from '../server/token-source';
+
+const HELPER_VERSION = '0.1.0';
+
+const USAGE = `usage: netmon-helper helper [--socket PATH] [--token-file PATH] [options]
+
+Runs the capture helper as a daemon serving clients on a local socket.
+
+  --socket PATH        socket to listen on (default ${socketPathIn(defaultSocketDir())});
+                       its directory is created 0700 and must belong to this user
+  --token-file PATH    read the client token from PATH (mode 0600), creating it with a
+                       fresh token when missing (installed helper service)
+                       without it the token is the first line of stdin, and the helper
+                       exits when stdin closes (helper spawned by the app)
+  --max-queue-kib N    per-client send queue bound (default ${defaultLimits.maxQueueBytes / 1024})
+  --hello-timeout-ms N time a client has to authenticate (default ${defaultLimits.helloTimeoutMs})
+  --log-stderr         also print log records on stderr
+
+Prints one JSON line {"ready":true,"socket":...,"pid":...} on stdout once listening.`;
+
+interface HelperArgs {
+  socket: string;
+  tokenFile: string | null;
+  maxQueueBytes: number;
+  helloTimeoutMs: number;
+  logStderr: boolean;
+}
+
+function parseArgs(args: string[]): HelperArgs | string {
+  const out: HelperArgs = {
+    socket: socketPathIn(defaultSocketDir()),
+    tokenFile: null,
+    maxQueueBytes: defaultLimits.maxQueueBytes,
+    helloTimeoutMs: defaultLimits.helloTimeoutMs,
+    logStderr: false,
+  };
+  const positiveInt = (flag: string, v: string | undefined, max: number): number | string => {
+    const n = Number(v);
+    return Number.isInteger(n) && n > 0 && n <= max ? n : `${flag} needs an integer 1..${max}, got ${JSON.stringify(v)}`;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i];
+    const value = args[i + 1];
+    switch (flag) {
+      case '--socket':
+      case '--token-file':
+        if (!value) return `${flag} needs a path`;
+        if (flag === '--socket') out.socket = path.resolve(value);
+        else out.tokenFile = path.resolve(value);
+        i++;
+        break;
+      case '--max-queue-kib': {
+        const n = positiveInt(flag, value, 1 << 20);
+        if (typeof n === 'string') return n;
+        out.maxQueueBytes = n * 1024;
+        i++;
+        break;
+      }
+      case '--hello-timeout-ms': {
+        const n = positiveInt(flag, value, 600_000);
+        if (typeof n === 'string') return n;
+        out.helloTimeoutMs = n;
+        i++;
+        break;
+      }
+      case '--log-stderr':
+        out.logStderr = true;
+        break;
+      default:
+        return `unknown option ${JSON.stringify(flag)}`;
+    }
+  }
+  return out;
+}
+
+/** `netmon-helper helper`: the daemon mode. Resolves with the exit code when it shuts down. */
+export async function runHelperCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const parsed = parseArgs(args);
+  if (typeof parsed === 'string') {
+    process.stderr.write(`netmon-helper helper: ${parsed}\n\n${USAGE}\n`);
+    return 2;
+  }
+  let token: string;
+  try {
+    token = parsed.tokenFile ? readOrCreateTokenFile(parsed.tokenFile) : await readTokenLine(process.stdin);
+  } catch (err) {
+    process.stderr.write(`netmon-helper helper: cannot read the token: ${(err as Error).message}\n`);
+    return 2;
+  }
+
+  const log = new HelperLog(1000, parsed.logStderr ? (r) => process.stderr.write(`${JSON.stringify(r)}\n`) : undefined);
+  const server = new HelperServer({
+    socketPath: parsed.socket,
+    token,
+    helperVersion: HELPER_VERSION,
+    limits: { maxQueueBytes: parsed.maxQueueBytes, helloTimeoutMs: parsed.helloTimeoutMs },
+    onClientsChanged: (n) => log.attach(n > 0 ? (record) => server.emit('log', null, record) : null),
+  });
+  const service = new CaptureService(server, log);
+  const startedAt = Date.now();
+  const handlers: RequestHandlers = {
+    interfaces: () => service.interfaces(),
+    start: (params) => service.start(params),
+    stop: (params) => service.stop(params.sessionId),
+    status: () => ({
+      protocolVersion: PROTOCOL_VERSION,
+      helperVersion: HELPER_VERSION,
+      pid: process.pid,
+      uptimeMs: Date.now() - startedAt,
+      sessions: service.sessions(),
+    }),
+    flows: (params) => service.flows(params),
+    names: (params) => service.names(params.sessionId),
+    stats: (params) => ({ helper: server.helperStats(log.dropped), session: service.sessionStats(params.sessionId) }),
+    export: (params, conn) => service.export(params, conn),
+    exportCancel: (params) => ({ cancelled: service.cancelExport(params.exportId) }),
+  };
+  server.setHandlers(handlers);
+
+  try {
+    await server.listen();
+  } catch (err) {
+    process.stderr.write(`netmon-helper helper: cannot listen on ${parsed.socket}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  log.info('helper listening', { socket: parsed.socket, pid: process.pid });
+  process.stdout.write(`${JSON.stringify({ ready: true, socket: parsed.socket, pid: process.pid })}\n`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = (reason: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info('helper stopping', { reason });
+      service.stopAll();
+      void server.close().then(() => resolve(0));
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    // A helper spawned by the app goes away with it: its stdin is the app's pipe.
+    if (!parsed.tokenFile) {
+      process.stdin.once('end', () => shutdown('parent closed stdin'));
+      process.stdin.once('close', () => shutdown('parent closed stdin'));
+      process.stdin.resume();
+    }
+  });
+}
