@@ -1,0 +1,872 @@
+/**
+ * The flow table: every IP conversation the helper sees, keyed
+ * bidirectionally, in struct-of-arrays typed arrays indexed by slot.
+ *
+ * Memory is the design constraint (1 million active flows in well under 300
+ * bytes each): no JS object per flow, one open-addressing hash (linear probing,
+ * backward-shift deletion) over a numeric hash of the canonical key, a free
+ * list of slots, and five intrusive LRU lists (TCP, UDP, ICMP, other, closed
+ * TCP) through which idle flows expire from the head in O(1) per flow.
+ *
+ * Canonical key (Zeek's convention): the lower endpoint first (address, then
+ * port), IPv4 as IPv4-mapped IPv6, plus VLAN, IP protocol and, for ICMP, the
+ * type family. The table remembers which side sent the first packet (the
+ * initiator); counters and flags are kept per initiator direction, so "A" in
+ * every output is the initiator.
+ *
+ * Flow ids are `generation * 2^24 + slot`: O(1) to resolve, and a stale id of a
+ * finished flow never resolves to the flow that reuses its slot.
+ */
+import type { DecodedPacket } from '../decode/decoded-packet';
+import { L4Kind, NetKind, TcpFlag } from '../decode/decoded-packet';
+import type { PacketRecord } from '../pipeline/packet-sink';
+import { formatAddress } from './address';
+import type { FinishReason, FlowSnapshot, FlowTableConfig, FlowTimeouts } from './flow-types';
+import { FLOW_LABEL_KINDS, FlowState, defaultFlowTimeouts, flowStateName, protoName } from './flow-types';
+import { QuotedTuple, icmpFamily, icmpFamilyHasId, isIcmpError, parseQuotedTuple } from './icmp-key';
+
+const SLOT_SPACE = 1 << 24;
+export const MAX_FLOW_TABLE_SIZE = SLOT_SPACE;
+const NIL = -1;
+
+const LIST_TCP = 0;
+const LIST_UDP = 1;
+const LIST_ICMP = 2;
+const LIST_OTHER = 3;
+const LIST_CLOSED = 4;
+const LIST_COUNT = 5;
+
+/** meta bits */
+const M_ACTIVE = 1;
+/** The initiator is the canonical higher endpoint. */
+const M_INIT_HIGH = 2;
+const M_BASE_A = 4;
+const M_BASE_B = 8;
+
+/** Finished-flow ids kept for delta consumers (`changesSince`). */
+const ENDED_RING = 1 << 16;
+
+/** Counters of what the table did, for stats and tests. */
+export interface FlowTableStats {
+  packetsObserved: number;
+  /** Packets without an IP layer (returned -1). */
+  nonIpPackets: number;
+  active: number;
+  created: number;
+  evictedIdle: number;
+  /** Flows evicted because the table was at maxFlows: the hard-cap counter. */
+  evictedCapacity: number;
+  reused: number;
+  flushed: number;
+  /** ICMP errors counted in the flow of the packet they quote. */
+  icmpErrorsAttached: number;
+  capacity: number;
+}
+
+export interface FlowChanges {
+  /** Pass this back next time. */
+  cursor: number;
+  /** Ids of active flows changed after the given cursor (at most `limit`). */
+  changed: number[];
+  /** Changed flows beyond `limit`. */
+  omitted: number;
+  /** Ids of flows that ended after the cursor. */
+  ended: number[];
+  /** Ended flows no longer remembered (the cursor was too old). */
+  endedLost: number;
+}
+
+function nextPow2(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+function mix(h: number, v: number): number {
+  let k = Math.imul(v, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function finalMix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+export class FlowTable {
+  readonly maxFlows: number;
+  readonly timeouts: FlowTimeouts;
+  private readonly packetClock: boolean;
+  private readonly icmpErrorsToQuoted: boolean;
+  private readonly onFinish: FlowTableConfig['onFinish'];
+  private secondSink: ((table: FlowTable, slot: number) => void) | undefined;
+
+  private capacity = 0;
+  /** Slots ever handed out (high-water mark); slots below it are active or on the free list. */
+  private used = 0;
+  private freeHead = NIL;
+
+  // Per-slot columns. Addresses are 4 big-endian words per slot, canonical low (lo*) and high (hi*) endpoint.
+  loWords = new Uint32Array(0);
+  hiWords = new Uint32Array(0);
+  loPort = new Uint16Array(0);
+  hiPort = new Uint16Array(0);
+  /** VLAN id + 1, 0 without tag. */
+  vlan1 = new Uint16Array(0);
+  ipProto = new Uint8Array(0);
+  icmpFam = new Uint8Array(0);
+  meta = new Uint8Array(0);
+  state = new Uint8Array(0);
+  list = new Uint8Array(0);
+  /** TCP flags ORed, from the initiator (A) and from the responder (B). */
+  flagsA = new Uint8Array(0);
+  flagsB = new Uint8Array(0);
+  ifIndex = new Uint16Array(0);
+  hash = new Uint32Array(0);
+  /** First sequence number seen from A and from B (tshark's base_seq: a pure SYN with another one starts a new flow). */
+  baseSeqA = new Uint32Array(0);
+  baseSeqB = new Uint32Array(0);
+  packetsAB = new Float64Array(0);
+  packetsBA = new Float64Array(0);
+  bytesAB = new Float64Array(0);
+  bytesBA = new Float64Array(0);
+  firstSec = new Float64Array(0);
+  lastSec = new Float64Array(0);
+  firstNsec = new Uint32Array(0);
+  lastNsec = new Uint32Array(0);
+  /** Packets and bytes in the current rollup second (see `drainSecond`). */
+  secPackets = new Uint32Array(0);
+  secBytes = new Float64Array(0);
+  generation = new Uint32Array(0);
+  changedEpoch = new Uint32Array(0);
+  prev = new Int32Array(0);
+  next = new Int32Array(0);
+  labels = new Int32Array(0);
+
+  private index = new Int32Array(0);
+  private indexMask = 0;
+  private readonly heads = new Int32Array(LIST_COUNT).fill(NIL);
+  private readonly tails = new Int32Array(LIST_COUNT).fill(NIL);
+  private readonly listTimeout = new Float64Array(LIST_COUNT);
+
+  /** Slots with traffic in the current rollup second. */
+  private secDirty = new Int32Array(0);
+  private secDirtyLength = 0;
+  private secDirtyOverflow = false;
+
+  private epoch = 1;
+  private readonly endedIds = new Float64Array(ENDED_RING);
+  private readonly endedEpochs = new Uint32Array(ENDED_RING);
+  private endedCount = 0;
+
+  /** Current time: packet time in 'packet' clock mode, else what advanceTime() set. */
+  private nowSec = -Infinity;
+  private nowNsec = 0;
+  private nextExpirySec = -Infinity;
+
+  private readonly stats: FlowTableStats = {
+    packetsObserved: 0,
+    nonIpPackets: 0,
+    active: 0,
+    created: 0,
+    evictedIdle: 0,
+    evictedCapacity: 0,
+    reused: 0,
+    flushed: 0,
+    icmpErrorsAttached: 0,
+    capacity: 0,
+  };
+
+  // Scratch key of the packet being observed: words 0-3 source, 4-7 destination.
+  private readonly key = new Uint32Array(8);
+  private readonly quoted = new QuotedTuple();
+  private readonly quotedKey = new Uint32Array(8);
+  /** Direction of the last observed packet: true when it came from the flow's initiator. */
+  lastFromInitiator = false;
+
+  constructor(config: FlowTableConfig) {
+    if (!Number.isInteger(config.maxFlows) || config.maxFlows < 1 || config.maxFlows > MAX_FLOW_TABLE_SIZE) {
+      throw new RangeError(`maxFlows must be an integer in 1..${MAX_FLOW_TABLE_SIZE}, got ${config.maxFlows}`);
+    }
+    this.maxFlows = config.maxFlows;
+    this.timeouts = { ...defaultFlowTimeouts, ...config.timeouts };
+    for (const [name, v] of Object.entries(this.timeouts)) {
+      if (!(typeof v === 'number' && v > 0)) throw new RangeError(`timeout ${name} must be a positive number of seconds, got ${v}`);
+    }
+    this.listTimeout[LIST_TCP] = this.timeouts.tcp;
+    this.listTimeout[LIST_UDP] = this.timeouts.udp;
+    this.listTimeout[LIST_ICMP] = this.timeouts.icmp;
+    this.listTimeout[LIST_OTHER] = this.timeouts.other;
+    this.listTimeout[LIST_CLOSED] = this.timeouts.tcpClosed;
+    this.packetClock = (config.clock ?? 'packet') === 'packet';
+    this.icmpErrorsToQuoted = config.icmpErrorsToQuotedFlow ?? true;
+    this.onFinish = config.onFinish;
+    this.grow(Math.min(this.maxFlows, Math.max(16, config.initialCapacity ?? 4096)));
+  }
+
+  getStats(): FlowTableStats {
+    return { ...this.stats, capacity: this.capacity };
+  }
+
+  get activeCount(): number {
+    return this.stats.active;
+  }
+
+  /** Slots below this bound may hold active flows (for scans by queries and rollups). */
+  get slotLimit(): number {
+    return this.used;
+  }
+
+  isActive(slot: number): boolean {
+    return (this.meta[slot] & M_ACTIVE) !== 0;
+  }
+
+  initiatorIsHigh(slot: number): boolean {
+    return (this.meta[slot] & M_INIT_HIGH) !== 0;
+  }
+
+  idOf(slot: number): number {
+    return this.generation[slot] * SLOT_SPACE + slot;
+  }
+
+  /** Slot of an active flow id, or -1 when that flow has ended. */
+  slotOf(id: number): number {
+    if (!Number.isInteger(id) || id < 0) return NIL;
+    const slot = id % SLOT_SPACE;
+    if (slot >= this.used || !(this.meta[slot] & M_ACTIVE)) return NIL;
+    return this.generation[slot] === Math.floor(id / SLOT_SPACE) ? slot : NIL;
+  }
+
+  /** Registers the rollup engine's hook, called for a flow with traffic in the current second before it leaves. */
+  setSecondSink(sink: ((table: FlowTable, slot: number) => void) | undefined): void {
+    this.secondSink = sink;
+  }
+
+  /**
+   * Counts one packet in its flow and returns the flow id, or -1 for a packet
+   * without an IP layer. `layerIndex` picks which IP header keys the flow
+   * (0 = outermost, the default).
+   */
+  observe(pkt: DecodedPacket, rec: PacketRecord, layerIndex = 0): number {
+    const stats = this.stats;
+    stats.packetsObserved++;
+    if (layerIndex >= pkt.layerCount) {
+      stats.nonIpPackets++;
+      return NIL;
+    }
+    let tSec = this.nowSec;
+    let tNsec = this.nowNsec;
+    if (rec.hasTimestamp) {
+      tSec = rec.tsSec;
+      tNsec = rec.tsNsec;
+      if (this.packetClock) {
+        if (tSec > this.nowSec || (tSec === this.nowSec && tNsec > this.nowNsec)) {
+          this.nowSec = tSec;
+          this.nowNsec = tNsec;
+        }
+        if (tSec >= this.nextExpirySec) {
+          this.expire();
+          this.nextExpirySec = tSec + 1;
+        }
+      }
+    }
+    if (tSec === -Infinity) {
+      // No timestamp seen yet: count the flow at time 0 rather than losing it.
+      tSec = 0;
+      tNsec = 0;
+    }
+
+    const L = pkt.layers[layerIndex];
+    const k = this.key;
+    const v4 = L.net === NetKind.ipv4;
+    this.loadAddress(v4, L.src4, L.src, 0);
+    this.loadAddress(v4, L.dst4, L.dst, 4);
+    const proto = L.ipProto;
+    let sport = 0;
+    let dport = 0;
+    let family = 0;
+    let isTcp = false;
+    const hasL4 = L.l4Valid && (!L.isFragment || L.isFirstFragment);
+    if (hasL4) {
+      const l4 = L.l4;
+      if (l4 === L4Kind.tcp || l4 === L4Kind.udp) {
+        isTcp = l4 === L4Kind.tcp;
+        sport = L.srcPort;
+        dport = L.dstPort;
+        // The transport connection runs to the source route's final destination (and from an IPv6 home address).
+        if (L.routed) this.loadAddress(L.net === NetKind.ipv4, L.finalDst4, L.finalDst, 4);
+        if (L.hasHomeSrc) this.loadAddress(false, 0, L.homeSrc, 0);
+      } else if (l4 === L4Kind.icmp || l4 === L4Kind.icmpv6) {
+        const v6 = l4 === L4Kind.icmpv6;
+        const type = L.icmpType;
+        if (isIcmpError(v6, type)) {
+          if (this.icmpErrorsToQuoted) {
+            const slot = this.findQuotedFlow(rec, L.l4Offset, v6, pkt.vlan);
+            if (slot !== NIL) {
+              stats.icmpErrorsAttached++;
+              // The error travels back towards the quoted packet's sender.
+              const fromInit = this.lastFromInitiator;
+              this.count(slot, fromInit, rec.wireLength, tSec, tNsec);
+              return this.idOf(slot);
+            }
+          }
+          family = type;
+        } else {
+          family = icmpFamily(v6, type);
+          const o = L.l4Offset;
+          if (icmpFamilyHasId(v6, family) && o + 6 <= rec.data.length) {
+            sport = (rec.data[o + 4] << 8) | rec.data[o + 5];
+            dport = sport;
+          }
+        }
+      }
+    }
+
+    // Canonical order: lower (address, port) first.
+    let flip = false;
+    let decided = false;
+    for (let i = 0; i < 4; i++) {
+      if (k[i] !== k[4 + i]) {
+        flip = k[i] > k[4 + i];
+        decided = true;
+        break;
+      }
+    }
+    if (!decided) flip = sport > dport;
+    const lo = flip ? 4 : 0;
+    const hi = flip ? 0 : 4;
+    const loPort = flip ? dport : sport;
+    const hiPort = flip ? sport : dport;
+    const vlan1 = pkt.vlan + 1;
+
+    let slot = this.lookup(k, lo, hi, loPort, hiPort, proto, family, vlan1);
+    let created = false;
+    if (slot !== NIL && isTcp) {
+      const fromInit = flip === ((this.meta[slot] & M_INIT_HIGH) !== 0);
+      if (this.startsNewStream(slot, L.tcpFlags, L.tcpSeq, fromInit)) {
+        this.finish(slot, 'reused');
+        this.stats.reused++;
+        slot = NIL;
+      }
+    }
+    if (slot === NIL) {
+      slot = this.create(lo, hi, loPort, hiPort, proto, family, vlan1, flip, rec.ifIndex, tSec, tNsec);
+      created = true;
+    }
+    const fromInit = flip === ((this.meta[slot] & M_INIT_HIGH) !== 0);
+    this.lastFromInitiator = fromInit;
+    this.count(slot, fromInit, rec.wireLength, tSec, tNsec);
+    if (isTcp) this.tcpUpdate(slot, L.tcpFlags, L.tcpSeq, fromInit, created);
+    return this.idOf(slot);
+  }
+
+  private loadAddress(v4: boolean, addr4: number, bytes: Uint8Array, at: number): void {
+    const k = this.key;
+    if (v4) {
+      k[at] = 0;
+      k[at + 1] = 0;
+      k[at + 2] = 0xffff;
+      k[at + 3] = addr4;
+      return;
+    }
+    for (let i = 0; i < 4; i++) {
+      const o = i * 4;
+      k[at + i] = ((bytes[o] << 24) | (bytes[o + 1] << 16) | (bytes[o + 2] << 8) | bytes[o + 3]) >>> 0;
+    }
+  }
+
+  /** Sets the clock (wall time in 'external' mode) and expires idle flows. */
+  advanceTime(sec: number, nsec = 0): void {
+    if (sec > this.nowSec || (sec === this.nowSec && nsec > this.nowNsec)) {
+      this.nowSec = sec;
+      this.nowNsec = nsec;
+    }
+    this.expire();
+  }
+
+  /** Ends every active flow (end of a capture), reporting each through onFinish. */
+  flush(): void {
+    for (let slot = 0; slot < this.used; slot++) {
+      if (this.meta[slot] & M_ACTIVE) {
+        this.finish(slot, 'flush');
+        this.stats.flushed++;
+      }
+    }
+  }
+
+  setLabel(id: number, kind: number, stringId: number): boolean {
+    const slot = this.slotOf(id);
+    if (slot === NIL || !(kind >= 0 && kind < FLOW_LABEL_KINDS)) return false;
+    this.labels[slot * FLOW_LABEL_KINDS + kind] = stringId;
+    this.changedEpoch[slot] = this.epoch;
+    return true;
+  }
+
+  getLabel(id: number, kind: number): number {
+    const slot = this.slotOf(id);
+    if (slot === NIL || !(kind >= 0 && kind < FLOW_LABEL_KINDS)) return NIL;
+    return this.labels[slot * FLOW_LABEL_KINDS + kind];
+  }
+
+  /** A copy of an active flow, or undefined when it has ended. */
+  get(id: number): FlowSnapshot | undefined {
+    const slot = this.slotOf(id);
+    return slot === NIL ? undefined : this.snapshot(slot);
+  }
+
+  snapshot(slot: number): FlowSnapshot {
+    const initHigh = (this.meta[slot] & M_INIT_HIGH) !== 0;
+    const aWords = initHigh ? this.hiWords : this.loWords;
+    const bWords = initHigh ? this.loWords : this.hiWords;
+    const labels: number[] = [];
+    for (let i = 0; i < FLOW_LABEL_KINDS; i++) labels.push(this.labels[slot * FLOW_LABEL_KINDS + i]);
+    const ipProto = this.ipProto[slot];
+    return {
+      id: this.idOf(slot),
+      ipProto,
+      proto: protoName(ipProto),
+      a: formatAddress(aWords, slot * 4),
+      portA: initHigh ? this.hiPort[slot] : this.loPort[slot],
+      b: formatAddress(bWords, slot * 4),
+      portB: initHigh ? this.loPort[slot] : this.hiPort[slot],
+      vlan: this.vlan1[slot] - 1,
+      ifIndex: this.ifIndex[slot],
+      icmpFamily: this.icmpFam[slot],
+      packetsAB: this.packetsAB[slot],
+      bytesAB: this.bytesAB[slot],
+      packetsBA: this.packetsBA[slot],
+      bytesBA: this.bytesBA[slot],
+      firstSec: this.firstSec[slot],
+      firstNsec: this.firstNsec[slot],
+      lastSec: this.lastSec[slot],
+      lastNsec: this.lastNsec[slot],
+      state: flowStateName(this.state[slot]),
+      tcpFlagsA: this.flagsA[slot],
+      tcpFlagsB: this.flagsB[slot],
+      labels,
+    };
+  }
+
+  /**
+   * Flows changed and ended after `cursor` (0 for everything), for the 1 s
+   * flow-delta push. Each consumer keeps its own cursor.
+   */
+  changesSince(cursor: number, limit = Number.MAX_SAFE_INTEGER): FlowChanges {
+    const changed: number[] = [];
+    let omitted = 0;
+    for (let slot = 0; slot < this.used; slot++) {
+      if (this.meta[slot] & M_ACTIVE && this.changedEpoch[slot] > cursor) {
+        if (changed.length < limit) changed.push(this.idOf(slot));
+        else omitted++;
+      }
+    }
+    const ended: number[] = [];
+    const kept = Math.min(this.endedCount, ENDED_RING);
+    let endedLost = 0;
+    for (let i = this.endedCount - kept; i < this.endedCount; i++) {
+      const at = i % ENDED_RING;
+      if (this.endedEpochs[at] > cursor) ended.push(this.endedIds[at]);
+    }
+    if (this.endedCount > kept) {
+      const oldestKept = this.endedEpochs[this.endedCount % ENDED_RING];
+      if (oldestKept > cursor) endedLost = this.endedCount - kept;
+    }
+    const next = this.epoch;
+    this.epoch++;
+    return { cursor: next, changed, omitted, ended, endedLost };
+  }
+
+  /**
+   * Visits every flow with traffic since the last call (its secPackets/secBytes
+   * hold that traffic) and zeroes those counters: the rollup tick.
+   */
+  drainSecond(visit: (slot: number) => void): void {
+    if (this.secDirtyOverflow) {
+      for (let slot = 0; slot < this.used; slot++) {
+        if (this.meta[slot] & M_ACTIVE && this.secPackets[slot] > 0) {
+          visit(slot);
+          this.secPackets[slot] = 0;
+          this.secBytes[slot] = 0;
+        }
+      }
+    } else {
+      for (let i = 0; i < this.secDirtyLength; i++) {
+        const slot = this.secDirty[i];
+        if (this.meta[slot] & M_ACTIVE && this.secPackets[slot] > 0) {
+          visit(slot);
+          this.secPackets[slot] = 0;
+          this.secBytes[slot] = 0;
+        }
+      }
+    }
+    this.secDirtyLength = 0;
+    this.secDirtyOverflow = false;
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private count(slot: number, fromInit: boolean, wireLength: number, tSec: number, tNsec: number): void {
+    if (fromInit) {
+      this.packetsAB[slot]++;
+      this.bytesAB[slot] += wireLength;
+    } else {
+      this.packetsBA[slot]++;
+      this.bytesBA[slot] += wireLength;
+    }
+    if (this.secPackets[slot]++ === 0) {
+      if (this.secDirtyLength < this.secDirty.length) this.secDirty[this.secDirtyLength++] = slot;
+      else this.secDirtyOverflow = true;
+    }
+    this.secBytes[slot] += wireLength;
+    if (tSec > this.lastSec[slot] || (tSec === this.lastSec[slot] && tNsec > this.lastNsec[slot])) {
+      this.lastSec[slot] = tSec;
+      this.lastNsec[slot] = tNsec;
+    }
+    this.changedEpoch[slot] = this.epoch;
+    this.touch(slot);
+  }
+
+  /** tshark's tcp.stream rule: a pure SYN whose sequence differs from the first one seen in its direction. */
+  private startsNewStream(slot: number, flags: number, seq: number, fromInit: boolean): boolean {
+    if ((flags & (TcpFlag.syn | TcpFlag.ack)) !== TcpFlag.syn) return false;
+    const m = this.meta[slot];
+    if (fromInit) return (m & M_BASE_A) !== 0 && this.baseSeqA[slot] !== seq >>> 0;
+    return (m & M_BASE_B) !== 0 && this.baseSeqB[slot] !== seq >>> 0;
+  }
+
+  private tcpUpdate(slot: number, flags: number, seq: number, fromInit: boolean, created: boolean): void {
+    let m = this.meta[slot];
+    if (fromInit) {
+      this.flagsA[slot] |= flags;
+      if (!(m & M_BASE_A)) {
+        this.baseSeqA[slot] = seq >>> 0;
+        m |= M_BASE_A;
+      }
+    } else {
+      this.flagsB[slot] |= flags;
+      if (!(m & M_BASE_B)) {
+        this.baseSeqB[slot] = seq >>> 0;
+        m |= M_BASE_B;
+      }
+    }
+    this.meta[slot] = m;
+    const before = this.state[slot];
+    let st: number = before;
+    if (flags & TcpFlag.rst) {
+      st = FlowState.rst;
+    } else if (st !== FlowState.rst && st !== FlowState.closed) {
+      if (flags & TcpFlag.fin) {
+        st = this.flagsA[slot] & this.flagsB[slot] & TcpFlag.fin ? FlowState.closed : FlowState.fin;
+      } else if (flags & TcpFlag.syn) {
+        if (flags & TcpFlag.ack) {
+          if (created || st === FlowState.syn) st = FlowState.synAck;
+        } else if (created) {
+          st = FlowState.syn;
+        }
+      } else if (created || (st === FlowState.synAck && fromInit)) {
+        // A flow first seen mid-stream is taken as established.
+        st = FlowState.established;
+      }
+    }
+    if (st !== before) {
+      this.state[slot] = st;
+      if ((st === FlowState.closed || st === FlowState.rst) && this.list[slot] !== LIST_CLOSED) {
+        this.unlink(slot);
+        this.list[slot] = LIST_CLOSED;
+        this.linkTail(slot);
+      }
+    }
+  }
+
+  private findQuotedFlow(rec: PacketRecord, icmpOffset: number, v6: boolean, vlan: number): number {
+    const q = this.quoted;
+    if (!parseQuotedTuple(rec.data, icmpOffset, v6, q)) return NIL;
+    const k = this.quotedKey;
+    for (let i = 0; i < 4; i++) {
+      k[i] = q.src[i];
+      k[4 + i] = q.dst[i];
+    }
+    let flip = false;
+    let decided = false;
+    for (let i = 0; i < 4; i++) {
+      if (k[i] !== k[4 + i]) {
+        flip = k[i] > k[4 + i];
+        decided = true;
+        break;
+      }
+    }
+    if (!decided) flip = q.srcPort > q.dstPort;
+    const slot = this.lookup(k, flip ? 4 : 0, flip ? 0 : 4, flip ? q.dstPort : q.srcPort, flip ? q.srcPort : q.dstPort, q.ipProto, q.family, vlan + 1);
+    if (slot !== NIL) {
+      // The quoted packet went from its source; the error comes back towards it.
+      const quotedFromInit = flip === ((this.meta[slot] & M_INIT_HIGH) !== 0);
+      this.lastFromInitiator = !quotedFromInit;
+    }
+    return slot;
+  }
+
+  private keyHash(k: Uint32Array, lo: number, hi: number, loPort: number, hiPort: number, proto: number, family: number, vlan1: number): number {
+    let h = proto | (family << 8) | (vlan1 << 16);
+    h = mix(h, k[lo]);
+    h = mix(h, k[lo + 1]);
+    h = mix(h, k[lo + 2]);
+    h = mix(h, k[lo + 3]);
+    h = mix(h, k[hi]);
+    h = mix(h, k[hi + 1]);
+    h = mix(h, k[hi + 2]);
+    h = mix(h, k[hi + 3]);
+    h = mix(h, (loPort << 16) | hiPort);
+    return finalMix(h);
+  }
+
+  private lastHash = 0;
+
+  private lookup(k: Uint32Array, lo: number, hi: number, loPort: number, hiPort: number, proto: number, family: number, vlan1: number): number {
+    const h = this.keyHash(k, lo, hi, loPort, hiPort, proto, family, vlan1);
+    this.lastHash = h;
+    const index = this.index;
+    const mask = this.indexMask;
+    let i = h & mask;
+    for (;;) {
+      const e = index[i];
+      if (e === 0) return NIL;
+      const s = e - 1;
+      if (
+        this.hash[s] === h &&
+        this.loPort[s] === loPort &&
+        this.hiPort[s] === hiPort &&
+        this.ipProto[s] === proto &&
+        this.icmpFam[s] === family &&
+        this.vlan1[s] === vlan1
+      ) {
+        const w = s * 4;
+        const lw = this.loWords;
+        const hw = this.hiWords;
+        if (
+          lw[w] === k[lo] && lw[w + 1] === k[lo + 1] && lw[w + 2] === k[lo + 2] && lw[w + 3] === k[lo + 3] &&
+          hw[w] === k[hi] && hw[w + 1] === k[hi + 1] && hw[w + 2] === k[hi + 2] && hw[w + 3] === k[hi + 3]
+        ) {
+          return s;
+        }
+      }
+      i = (i + 1) & mask;
+    }
+  }
+
+  private create(
+    lo: number, hi: number, loPort: number, hiPort: number, proto: number, family: number, vlan1: number,
+    flip: boolean, ifIndex: number, tSec: number, tNsec: number,
+  ): number {
+    // The hash of this key was computed by the lookup that just missed; a capacity eviction does not change it.
+    const h = this.lastHash;
+    if (this.stats.active >= this.maxFlows) this.evictOldest();
+    let slot: number;
+    if (this.freeHead !== NIL) {
+      slot = this.freeHead;
+      this.freeHead = this.next[slot];
+    } else {
+      if (this.used === this.capacity) this.grow(Math.min(this.maxFlows, this.capacity * 2));
+      slot = this.used++;
+    }
+    const k = this.key;
+    const w = slot * 4;
+    for (let i = 0; i < 4; i++) {
+      this.loWords[w + i] = k[lo + i];
+      this.hiWords[w + i] = k[hi + i];
+    }
+    this.loPort[slot] = loPort;
+    this.hiPort[slot] = hiPort;
+    this.ipProto[slot] = proto;
+    this.icmpFam[slot] = family;
+    this.vlan1[slot] = vlan1;
+    this.hash[slot] = h;
+    this.meta[slot] = M_ACTIVE | (flip ? M_INIT_HIGH : 0);
+    this.state[slot] = FlowState.active;
+    this.flagsA[slot] = 0;
+    this.flagsB[slot] = 0;
+    this.ifIndex[slot] = ifIndex;
+    this.packetsAB[slot] = 0;
+    this.packetsBA[slot] = 0;
+    this.bytesAB[slot] = 0;
+    this.bytesBA[slot] = 0;
+    this.firstSec[slot] = tSec;
+    this.firstNsec[slot] = tNsec;
+    this.lastSec[slot] = tSec;
+    this.lastNsec[slot] = tNsec;
+    this.secPackets[slot] = 0;
+    this.secBytes[slot] = 0;
+    this.labels.fill(NIL, slot * FLOW_LABEL_KINDS, (slot + 1) * FLOW_LABEL_KINDS);
+    this.list[slot] = proto === 6 ? LIST_TCP : proto === 17 ? LIST_UDP : proto === 1 || proto === 58 ? LIST_ICMP : LIST_OTHER;
+    this.linkTail(slot);
+    this.indexInsert(slot);
+    this.stats.active++;
+    this.stats.created++;
+    return slot;
+  }
+
+  private finish(slot: number, reason: FinishReason): void {
+    if (this.secPackets[slot] > 0 && this.secondSink) this.secondSink(this, slot);
+    if (this.onFinish) this.onFinish(this.snapshot(slot), reason);
+    const at = this.endedCount % ENDED_RING;
+    this.endedIds[at] = this.idOf(slot);
+    this.endedEpochs[at] = this.epoch;
+    this.endedCount++;
+    this.indexRemove(slot);
+    this.unlink(slot);
+    this.meta[slot] = 0;
+    this.secPackets[slot] = 0;
+    this.secBytes[slot] = 0;
+    this.generation[slot] = (this.generation[slot] + 1) & 0x0fffffff;
+    this.next[slot] = this.freeHead;
+    this.freeHead = slot;
+    this.stats.active--;
+  }
+
+  private expire(): void {
+    const now = this.nowSec + this.nowNsec / 1e9;
+    for (let c = 0; c < LIST_COUNT; c++) {
+      const limit = now - this.listTimeout[c];
+      for (let s = this.heads[c]; s !== NIL; s = this.heads[c]) {
+        if (this.lastSec[s] + this.lastNsec[s] / 1e9 >= limit) break;
+        this.finish(s, 'idle');
+        this.stats.evictedIdle++;
+      }
+    }
+  }
+
+  /** Evicts the least recently seen flow: the oldest of the list heads. */
+  private evictOldest(): void {
+    let victim = NIL;
+    let oldest = Infinity;
+    for (let c = 0; c < LIST_COUNT; c++) {
+      const s = this.heads[c];
+      if (s === NIL) continue;
+      const t = this.lastSec[s] + this.lastNsec[s] / 1e9;
+      if (t < oldest) {
+        oldest = t;
+        victim = s;
+      }
+    }
+    if (victim === NIL) return;
+    this.finish(victim, 'capacity');
+    this.stats.evictedCapacity++;
+  }
+
+  private touch(slot: number): void {
+    const c = this.list[slot];
+    if (this.tails[c] === slot) return;
+    this.unlink(slot);
+    this.linkTail(slot);
+  }
+
+  private linkTail(slot: number): void {
+    const c = this.list[slot];
+    const t = this.tails[c];
+    this.prev[slot] = t;
+    this.next[slot] = NIL;
+    if (t === NIL) this.heads[c] = slot;
+    else this.next[t] = slot;
+    this.tails[c] = slot;
+  }
+
+  private unlink(slot: number): void {
+    const c = this.list[slot];
+    const p = this.prev[slot];
+    const n = this.next[slot];
+    if (p === NIL) this.heads[c] = n;
+    else this.next[p] = n;
+    if (n === NIL) this.tails[c] = p;
+    else this.prev[n] = p;
+    this.prev[slot] = NIL;
+    this.next[slot] = NIL;
+  }
+
+  private indexInsert(slot: number): void {
+    const mask = this.indexMask;
+    let i = this.hash[slot] & mask;
+    while (this.index[i] !== 0) i = (i + 1) & mask;
+    this.index[i] = slot + 1;
+  }
+
+  private indexRemove(slot: number): void {
+    const index = this.index;
+    const mask = this.indexMask;
+    let i = this.hash[slot] & mask;
+    while (index[i] !== slot + 1) i = (i + 1) & mask;
+    index[i] = 0;
+    // Backward-shift deletion keeps every probe chain unbroken without tombstones.
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const e = index[j];
+      if (e === 0) return;
+      const home = this.hash[e - 1] & mask;
+      const between = i <= j ? home > i && home <= j : home > i || home <= j;
+      if (between) continue;
+      index[i] = e;
+      index[j] = 0;
+      i = j;
+    }
+  }
+
+  private grow(newCapacity: number): void {
+    const n = newCapacity;
+    const copy = <T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(old: T, make: (len: number) => T, per = 1): T => {
+      const a = make(n * per);
+      a.set(old);
+      return a;
+    };
+    const u8 = (len: number) => new Uint8Array(len);
+    const u16 = (len: number) => new Uint16Array(len);
+    const u32 = (len: number) => new Uint32Array(len);
+    const i32 = (len: number) => new Int32Array(len);
+    const f64 = (len: number) => new Float64Array(len);
+    this.loWords = copy(this.loWords, u32, 4);
+    this.hiWords = copy(this.hiWords, u32, 4);
+    this.loPort = copy(this.loPort, u16);
+    this.hiPort = copy(this.hiPort, u16);
+    this.vlan1 = copy(this.vlan1, u16);
+    this.ipProto = copy(this.ipProto, u8);
+    this.icmpFam = copy(this.icmpFam, u8);
+    this.meta = copy(this.meta, u8);
+    this.state = copy(this.state, u8);
+    this.list = copy(this.list, u8);
+    this.flagsA = copy(this.flagsA, u8);
+    this.flagsB = copy(this.flagsB, u8);
+    this.ifIndex = copy(this.ifIndex, u16);
+    this.hash = copy(this.hash, u32);
+    this.baseSeqA = copy(this.baseSeqA, u32);
+    this.baseSeqB = copy(this.baseSeqB, u32);
+    this.packetsAB = copy(this.packetsAB, f64);
+    this.packetsBA = copy(this.packetsBA, f64);
+    this.bytesAB = copy(this.bytesAB, f64);
+    this.bytesBA = copy(this.bytesBA, f64);
+    this.firstSec = copy(this.firstSec, f64);
+    this.lastSec = copy(this.lastSec, f64);
+    this.firstNsec = copy(this.firstNsec, u32);
+    this.lastNsec = copy(this.lastNsec, u32);
+    this.secPackets = copy(this.secPackets, u32);
+    this.secBytes = copy(this.secBytes, f64);
+    this.generation = copy(this.generation, u32);
+    this.changedEpoch = copy(this.changedEpoch, u32);
+    this.prev = copy(this.prev, i32);
+    this.next = copy(this.next, i32);
+    this.labels = copy(this.labels, i32, FLOW_LABEL_KINDS);
+    this.secDirty = copy(this.secDirty, i32);
+    this.capacity = n;
+    this.stats.capacity = n;
+    // Load factor at most 1/2 keeps linear probes short.
+    const size = nextPow2(n * 2);
+    if (size !== this.index.length) {
+      this.index = new Int32Array(size);
+      this.indexMask = size - 1;
+      for (let slot = 0; slot < this.used; slot++) if (this.meta[slot] & M_ACTIVE) this.indexInsert(slot);
+    }
+  }
+}
