@@ -1,0 +1,39 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES, replay } from './capture-records';
+
+interface Truth {
+  dns_names: Record<string, { answer_a: string[]; answer_aaaa: string[] }>;
+  tls_sni_values: string[];
+  http_host_values: string[];
+  read: { complete: boolean };
+}
+
+const files = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.truth.json'))
+  .map((f) => f.slice(0, -'.truth.json'.length));
+
+describe('names from the shared captures match tshark', () => {
+  it('finds the fixtures', () => {
+    expect(files.length).toBeGreaterThan(30);
+  });
+
+  for (const name of files) {
+    it(name, () => {
+      const truth = JSON.parse(readFileSync(path.join(FIXTURES, `${name}.truth.json`), 'utf8')) as Truth;
+      const { extractor } = replay(path.join(FIXTURES, name));
+
+      const expectedDns: Record<string, string[]> = {};
+      for (const [q, v] of Object.entries(truth.dns_names)) {
+        const addrs = [...v.answer_a, ...v.answer_aaaa].sort();
+        if (addrs.length > 0) expectedDns[q] = [...new Set(addrs)];
+      }
+      const gotDns: Record<string, string[]> = {};
+      for (const [q, addrs] of extractor.dnsNames()) gotDns[q] = [...addrs].sort();
+      expect(gotDns).toEqual(expectedDns);
+      expect(new Set(extractor.sniValues())).toEqual(new Set(truth.tls_sni_values));
+      expect(new Set(extractor.httpHosts())).toEqual(new Set(truth.http_host_values));
+    });
+  }
+});
