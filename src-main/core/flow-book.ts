@@ -1,0 +1,253 @@
+import type { FlowRow } from '../../src-capture-helper/protocol/messages';
+import type { FlowFilter, FlowProto, FlowSortKey, FlowState, FlowSummary, RatePoint } from '../api/types';
+import { assertNever } from './assert-never';
+import { FilterError } from './history-db';
+import type { IpRange } from './ip-range';
+import { inRange, ipToBytes, parseIpRange } from './ip-range';
+import { Ring } from './ring';
+
+/** Per-flow rate points kept for the details panel (10 minutes at 1 s). */
+export const FLOW_SERIES_POINTS = 600;
+/** Flows with a rate series; beyond it the least recently updated flow loses its series. */
+export const MAX_FLOW_SERIES = 2000;
+/** Addresses with a learnt name. */
+export const MAX_NAMES = 50_000;
+
+const STATES: readonly FlowState[] = ['syn', 'established', 'fin', 'rst', 'closed', 'active'];
+
+/** Maps the helper's flow row into the API's flow summary; `key` is unique across capture sessions. */
+export function flowFromRow(row: FlowRow, session: string, names: ReadonlyMap<string, string>): FlowSummary {
+  const hasPorts = row.proto === 'tcp' || row.proto === 'udp';
+  return {
+    id: `${session}:${row.id}`,
+    iface: row.iface,
+    vlan: row.vlan < 0 ? null : row.vlan,
+    proto: row.proto,
+    ipProto: row.ipProto,
+    a: row.a,
+    aPort: hasPorts ? row.portA : null,
+    b: row.b,
+    bPort: hasPorts ? row.portB : null,
+    names: {
+      a: row.nameA ?? names.get(row.a) ?? null,
+      b: row.nameB ?? row.dnsName ?? names.get(row.b) ?? null,
+      sni: row.sni ?? null,
+      httpHost: row.httpHost ?? null,
+    },
+    aToB: { bytes: row.bytesAB, packets: row.packetsAB },
+    bToA: { bytes: row.bytesBA, packets: row.packetsBA },
+    firstSeenMs: row.firstSeen * 1000,
+    lastSeenMs: row.lastSeen * 1000,
+    state: (STATES as readonly string[]).includes(row.state) ? (row.state as FlowState) : 'active',
+    tcpFlags: row.tcpFlags,
+    bpsAToB: 0,
+    bpsBToA: 0,
+    active: row.active,
+  };
+}
+
+interface CompiledFilter {
+  test(flow: FlowSummary): boolean;
+}
+
+/** Compiles an API filter for in-memory use. Throws FilterError for a value that cannot be searched. */
+export function compileFilter(filter: FlowFilter): CompiledFilter {
+  let range: IpRange | null = null;
+  if (filter.ip !== undefined) {
+    const parsed = parseIpRange(filter.ip);
+    if ('error' in parsed) throw new FilterError('ip', parsed.error);
+    range = parsed;
+  }
+  const protos = filter.proto !== undefined && filter.proto.length > 0 ? new Set<FlowProto>(filter.proto) : null;
+  const states = filter.state !== undefined && filter.state.length > 0 ? new Set<FlowState>(filter.state) : null;
+  const name = filter.name?.toLowerCase() ?? '';
+  const text = filter.text?.toLowerCase() ?? '';
+  return {
+    test(f) {
+      if (protos !== null && !protos.has(f.proto)) return false;
+      if (states !== null && !states.has(f.state)) return false;
+      if (filter.iface !== undefined && f.iface !== filter.iface) return false;
+      if (filter.port !== undefined && f.aPort !== filter.port && f.bPort !== filter.port) return false;
+      if (filter.fromMs !== undefined && f.lastSeenMs < filter.fromMs) return false;
+      if (filter.toMs !== undefined && f.firstSeenMs > filter.toMs) return false;
+      if (range !== null) {
+        const a = ipToBytes(f.a);
+        const b = ipToBytes(f.b);
+        if (!(a !== null && inRange(a, range)) && !(b !== null && inRange(b, range))) return false;
+      }
+      const names = [f.names.a, f.names.b, f.names.sni, f.names.httpHost].filter((n): n is string => n !== null);
+      if (name !== '' && !names.some((n) => n.toLowerCase().includes(name))) return false;
+      if (text !== '') {
+        const fields = [f.a, f.b, String(f.aPort ?? ''), String(f.bPort ?? ''), f.proto, ...names];
+        if (!fields.some((v) => v.toLowerCase().includes(text))) return false;
+      }
+      return true;
+    },
+  };
+}
+
+function sortValue(f: FlowSummary, key: FlowSortKey): number | string | Buffer {
+  switch (key) {
+    case 'bytes':
+      return f.aToB.bytes + f.bToA.bytes;
+    case 'packets':
+      return f.aToB.packets + f.bToA.packets;
+    case 'rate':
+      return f.bpsAToB + f.bpsBToA;
+    case 'firstSeen':
+      return f.firstSeenMs;
+    case 'lastSeen':
+      return f.lastSeenMs;
+    case 'a':
+      return ipToBytes(f.a) ?? f.a;
+    case 'b':
+      return ipToBytes(f.b) ?? f.b;
+    case 'aPort':
+      return f.aPort ?? -1;
+    case 'bPort':
+      return f.bPort ?? -1;
+    case 'proto':
+      return f.proto;
+    case 'state':
+      return f.state;
+    case 'name':
+      return f.names.sni ?? f.names.httpHost ?? f.names.b ?? f.names.a ?? '';
+    default:
+      return assertNever(key);
+  }
+}
+
+export function compareFlows(key: FlowSortKey, dir: 'asc' | 'desc'): (x: FlowSummary, y: FlowSummary) => number {
+  const sign = dir === 'asc' ? 1 : -1;
+  return (x, y) => {
+    const a = sortValue(x, key);
+    const b = sortValue(y, key);
+    let c: number;
+    if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) c = Buffer.compare(a, b);
+    else if (typeof a === 'number' && typeof b === 'number') c = a - b;
+    else c = String(a).localeCompare(String(b));
+    return c !== 0 ? sign * c : x.id.localeCompare(y.id);
+  };
+}
+
+/**
+ * The active flows main knows of (kept current by the helper's 1 s flow
+ * deltas), the names learnt from them, and each flow's own rate series.
+ * Bounded by the flow limit of the settings; what did not fit is counted.
+ */
+export class FlowBook {
+  private readonly flows = new Map<string, FlowSummary>();
+  private readonly series = new Map<string, Ring<RatePoint>>();
+  readonly names = new Map<string, string>();
+  droppedFlows = 0;
+  droppedSeries = 0;
+  droppedNames = 0;
+
+  constructor(private maxFlows: number) {}
+
+  setMaxFlows(maxFlows: number): void {
+    this.maxFlows = maxFlows;
+  }
+
+  get size(): number {
+    return this.flows.size;
+  }
+
+  learnName(ip: string, name: string): void {
+    if (this.names.has(ip)) {
+      this.names.set(ip, name);
+    } else if (this.names.size < MAX_NAMES) {
+      this.names.set(ip, name);
+    } else {
+      this.droppedNames++;
+    }
+  }
+
+  /** Applies the new state of a flow at `tsMs`, deriving its rate from the change since the previous state. */
+  update(flow: FlowSummary, tsMs: number): FlowSummary {
+    const previous = this.flows.get(flow.id);
+    if (previous === undefined && this.flows.size >= this.maxFlows) {
+      this.droppedFlows++;
+      return flow;
+    }
+    if (flow.names.a !== null) this.learnName(flow.a, flow.names.a);
+    if (flow.names.b !== null) this.learnName(flow.b, flow.names.b);
+    if (previous !== undefined) {
+      const seconds = Math.max(1, (flow.lastSeenMs - previous.lastSeenMs) / 1000);
+      flow.bpsAToB = (flow.aToB.bytes - previous.aToB.bytes) / seconds;
+      flow.bpsBToA = (flow.bToA.bytes - previous.bToA.bytes) / seconds;
+      this.pushPoint(flow.id, {
+        tsMs,
+        bpsAToB: flow.bpsAToB,
+        bpsBToA: flow.bpsBToA,
+        ppsAToB: (flow.aToB.packets - previous.aToB.packets) / seconds,
+        ppsBToA: (flow.bToA.packets - previous.bToA.packets) / seconds,
+      });
+    } else {
+      // The first sight of a flow holds everything it sent so far.
+      const seconds = Math.max(1, (flow.lastSeenMs - flow.firstSeenMs) / 1000);
+      flow.bpsAToB = flow.aToB.bytes / seconds;
+      flow.bpsBToA = flow.bToA.bytes / seconds;
+      this.pushPoint(flow.id, {
+        tsMs,
+        bpsAToB: flow.bpsAToB,
+        bpsBToA: flow.bpsBToA,
+        ppsAToB: flow.aToB.packets / seconds,
+        ppsBToA: flow.bToA.packets / seconds,
+      });
+    }
+    this.flows.delete(flow.id);
+    this.flows.set(flow.id, flow);
+    return flow;
+  }
+
+  private pushPoint(id: string, point: RatePoint): void {
+    let ring = this.series.get(id);
+    if (ring === undefined) {
+      if (this.series.size >= MAX_FLOW_SERIES) {
+        // Map order is insertion order and update() re-inserts: the first key is the least recently updated.
+        const oldest = this.series.keys().next().value as string;
+        this.series.delete(oldest);
+        this.droppedSeries++;
+      }
+      ring = new Ring<RatePoint>(FLOW_SERIES_POINTS);
+    } else {
+      this.series.delete(id);
+    }
+    this.series.set(id, ring);
+    ring.push(point);
+  }
+
+  get(id: string): FlowSummary | undefined {
+    return this.flows.get(id);
+  }
+
+  seriesOf(id: string): RatePoint[] {
+    return this.series.get(id)?.toArray() ?? [];
+  }
+
+  /** Removes a flow that ended and returns its last state (the final counts when given), marked inactive. */
+  end(id: string, final?: FlowSummary): FlowSummary | undefined {
+    const flow = final ?? this.flows.get(id);
+    this.flows.delete(id);
+    if (flow === undefined) return undefined;
+    if (final !== undefined && flow.names.b !== null) this.learnName(flow.b, flow.names.b);
+    return { ...flow, active: false, bpsAToB: 0, bpsBToA: 0 };
+  }
+
+  /** Ends every flow (capture over) and returns them. */
+  endAll(): FlowSummary[] {
+    const all = [...this.flows.keys()].map((id) => this.end(id)).filter((f): f is FlowSummary => f !== undefined);
+    return all;
+  }
+
+  query(filter: FlowFilter, sort: { key: FlowSortKey; dir: 'asc' | 'desc' }): FlowSummary[] {
+    const compiled = compileFilter(filter);
+    return [...this.flows.values()].filter((f) => compiled.test(f)).sort(compareFlows(sort.key, sort.dir));
+  }
+
+  clear(): void {
+    this.flows.clear();
+    this.series.clear();
+  }
+}

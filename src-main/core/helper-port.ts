@@ -1,0 +1,21 @@
+import type { EventMap, EventName, RequestName, RequestParams, RequestResult } from '../../src-capture-helper/protocol/messages';
+import type { HelperState } from '../api/types';
+
+/**
+ * What the core needs from the capture helper: typed requests, event
+ * subscriptions, and the connection's state. `HelperClient` (one connection)
+ * and the supervisor that restarts the helper both provide it.
+ */
+export interface HelperPort {
+  request<K extends RequestName>(method: K, params: RequestParams<K>, options?: { timeoutMs?: number }): Promise<RequestResult<K>>;
+  on<K extends EventName>(name: K, listener: (payload: EventMap[K], meta: { session: string | null }) => void): () => void;
+}
+
+/** Optional: a port that reports connection changes (the supervisor does; a single connection only closes). */
+export interface HelperStateSource {
+  onStatus(listener: (status: { state: HelperState; restarts: number; lastError: string | null }) => void): () => void;
+}
+
+export function hasStateSource(port: HelperPort): port is HelperPort & HelperStateSource {
+  return typeof (port as Partial<HelperStateSource>).onStatus === 'function';
+}

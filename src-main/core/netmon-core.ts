@@ -1,0 +1,515 @@
+import { EventEmitter } from 'node:events';
+import type { EventMap, SessionStatus, StartParams } from '../../src-capture-helper/protocol/messages';
+import type { EventChannel, EventPayload, RequestChannel, RequestParams, RequestResult } from '../api/contract';
+import type {
+  ApiError,
+  ApiResult,
+  ByteCount,
+  CaptureSource,
+  CaptureStatus,
+  CounterSeries,
+  FlowPage,
+  FlowProto,
+  FlowQuery,
+  FlowSummary,
+  InterfaceInfo,
+  InterfaceStats,
+  RollupTick,
+  Settings,
+  Stats,
+} from '../api/types';
+import { assertNever } from './assert-never';
+import { checkCounterQuery } from './counter-series';
+import { compareFlows, flowFromRow, FlowBook } from './flow-book';
+import type { HelperPort } from './helper-port';
+import { hasStateSource } from './helper-port';
+import type { HistoryDb } from './history-db';
+import { FilterError } from './history-db';
+import { ipToBytes } from './ip-range';
+import type { Logger } from './log';
+import { MEMORY_SECONDS, RollupMemory } from './rollup-memory';
+import { applyPatch } from './settings';
+
+const PROTOS: readonly FlowProto[] = ['tcp', 'udp', 'icmp', 'icmpv6', 'other'];
+const MAX_PAGE = 1000;
+const RETENTION_INTERVAL_MS = 3_600_000;
+/** The command a user runs once to grant capture rights. */
+export const GRANT_COMMAND = 'sudo netmon install';
+
+export function ok<T>(value: T): ApiResult<T> {
+  return { ok: true, value };
+}
+
+export function fail<T>(code: ApiError['code'], message: string, issues?: ApiError['issues']): ApiResult<T> {
+  return { ok: false, error: issues === undefined ? { code, message } : { code, message, issues } };
+}
+
+/** Prefix length of a netmask (`255.255.255.0` → 24, `ffff:ffff::` → 32); `full` when absent or not contiguous. */
+export function prefixLength(netmask: string | null, full: number): number {
+  if (netmask === null) return full;
+  const bytes = ipToBytes(netmask);
+  if (bytes === null) return full;
+  const bits = [...(full === 32 ? bytes.subarray(12) : bytes)].map((b) => b.toString(2).padStart(8, '0')).join('');
+  return /^1*0*$/.test(bits) ? bits.indexOf('0') === -1 ? full : bits.indexOf('0') : full;
+}
+
+function zeroProtocols(): Record<FlowProto, ByteCount> {
+  return { tcp: { bytes: 0, packets: 0 }, udp: { bytes: 0, packets: 0 }, icmp: { bytes: 0, packets: 0 }, icmpv6: { bytes: 0, packets: 0 }, other: { bytes: 0, packets: 0 } };
+}
+
+/** What the core keeps of a settings change: written to the file by the caller when it has one. */
+export type SettingsWriter = (next: Settings) => void;
+
+export interface NetmonCoreOptions {
+  settings: Settings;
+  history: HistoryDb;
+  logger: Logger;
+  /** Persists accepted settings (the settings file); absent = in memory only. */
+  saveSettings?: SettingsWriter;
+  now?: () => number;
+}
+
+type Handlers = { [C in RequestChannel]: (params: RequestParams<C>) => Promise<ApiResult<RequestResult<C>>> };
+
+/**
+ * Main's session state: drives the capture helper, keeps the last hour of
+ * 1 s rollups in memory and longer history in SQLite, the live flow book, and
+ * answers every request channel of the API. No Electron, no HTTP: both the
+ * Electron shell and `netmon serve` put a transport in front of it.
+ */
+export class NetmonCore {
+  private settingsValue: Settings;
+  private readonly history: HistoryDb;
+  private readonly log: Logger;
+  private readonly memory = new RollupMemory();
+  private readonly flows: FlowBook;
+  private readonly emitter = new EventEmitter();
+  private readonly now: () => number;
+  private readonly startedAt: number;
+  private helper: HelperPort | null = null;
+  private helperUnsubscribe: (() => void)[] = [];
+  private retentionTimer: NodeJS.Timeout | null = null;
+  private status: CaptureStatus = {
+    state: 'idle', captureId: null, source: null, path: null, startedAtMs: null, progress: null, error: null,
+    helper: 'down', helperRestarts: 0,
+  };
+  /** Totals since the process started (for /metrics and stats). */
+  private readonly ifaceTotals = new Map<string, InterfaceStats>();
+  private readonly protoTotals = zeroProtocols();
+  private evictedFlows = 0;
+  private activeFlowsNow = 0;
+  /** History writes that failed (disk full, locked database): counted, never thrown at the helper's events. */
+  historyWriteErrors = 0;
+  /** Ticks of a stale capture session, dropped. */
+  staleEvents = 0;
+
+  constructor(private readonly options: NetmonCoreOptions) {
+    this.settingsValue = options.settings;
+    this.history = options.history;
+    this.log = options.logger;
+    this.now = options.now ?? Date.now;
+    this.startedAt = this.now();
+    this.flows = new FlowBook(options.settings.flows.maxFlows);
+    this.emitter.setMaxListeners(0);
+    this.runRetention();
+    this.retentionTimer = setInterval(() => this.runRetention(), RETENTION_INTERVAL_MS);
+    this.retentionTimer.unref();
+  }
+
+  get settings(): Settings {
+    return this.settingsValue;
+  }
+
+  /** Connects the core to a helper (a single connection or the supervisor); replaces any previous one. */
+  attachHelper(helper: HelperPort): void {
+    this.detachHelper();
+    this.helper = helper;
+    this.helperUnsubscribe = [
+      helper.on('rollup', (payload, meta) => this.onRollup(payload, meta.session)),
+      helper.on('flowDeltas', (payload, meta) => this.onFlowDeltas(payload, meta.session)),
+      helper.on('captureState', (payload) => this.onCaptureState(payload)),
+      helper.on('captureError', (payload, meta) => this.onCaptureError(payload, meta.session)),
+    ];
+    if (hasStateSource(helper)) {
+      // The supervisor restarts a crashed helper and re-issues the running session's start with the same id.
+      this.helperUnsubscribe.push(helper.onStatus((s) => {
+        this.setStatus({ helper: s.state, helperRestarts: s.restarts });
+        if (s.state === 'restarting' && s.lastError !== null) {
+          this.emit('capture.error', { captureId: this.status.captureId, code: 'HelperRestart', message: s.lastError });
+        }
+      }));
+    } else {
+      this.setStatus({ helper: 'connected' });
+    }
+  }
+
+  detachHelper(): void {
+    for (const off of this.helperUnsubscribe) off();
+    this.helperUnsubscribe = [];
+    this.helper = null;
+    this.setStatus({ helper: 'down' });
+  }
+
+  on<E extends EventChannel>(channel: E, listener: (payload: EventPayload<E>) => void): () => void {
+    this.emitter.on(channel, listener);
+    return () => this.emitter.off(channel, listener);
+  }
+
+  private emit<E extends EventChannel>(channel: E, payload: EventPayload<E>): void {
+    this.emitter.emit(channel, payload);
+  }
+
+  /** Answers one request. Expected failures are values; an unexpected exception is logged and answered as 'internal'. */
+  async request<C extends RequestChannel>(channel: C, params: RequestParams<C>): Promise<ApiResult<RequestResult<C>>> {
+    const handler = this.handlers[channel] as (p: RequestParams<C>) => Promise<ApiResult<RequestResult<C>>>;
+    try {
+      return await handler(params);
+    } catch (err) {
+      if (err instanceof FilterError) return fail('invalid', err.message, [{ path: `filter.${err.path}`, message: err.message }]);
+      const name = err instanceof Error ? err.name : '';
+      if (name === 'HelperConnectionError' || name === 'Timeout' || name === 'Busy') {
+        return fail('unavailable', `capture helper: ${(err as Error).message}`);
+      }
+      if (err instanceof Error && /^[A-Z][A-Za-z]*Error$/.test(name) && name !== 'Error' && name !== 'TypeError' && name !== 'RangeError') {
+        // An error the helper reported for this request (bad BPF filter, unknown interface, no rights...).
+        return fail(name === 'PermissionError' ? 'permission' : 'invalid', err.message);
+      }
+      this.log.error({ err, channel }, 'request failed');
+      return fail('internal', `internal error while handling ${channel}`);
+    }
+  }
+
+  private readonly handlers: Handlers = {
+    'interfaces.list': async () => {
+      const helper = this.requireHelper();
+      if (!helper.ok) return helper;
+      const { interfaces } = await helper.value.request('interfaces', {});
+      return ok(interfaces.map((i): InterfaceInfo => ({
+        name: i.name,
+        description: i.description ?? '',
+        addresses: i.addresses.flatMap((a) => a.family === 'link' ? [] : [{
+          address: a.address,
+          prefix: prefixLength(a.netmask, a.family === 'IPv6' ? 128 : 32),
+          family: a.family === 'IPv6' ? 'ipv6' as const : 'ipv4' as const,
+        }]),
+        up: i.up,
+        loopback: i.loopback,
+        linkType: i.linkType,
+        canCapture: i.canCapture,
+      })));
+    },
+    'capture.start': async (source) => this.startCapture(source),
+    'capture.stop': async () => this.stopCapture(),
+    'capture.status': async () => ok(this.captureStatus()),
+    'privileges.status': async () => {
+      const helper = this.requireHelper();
+      if (!helper.ok) return ok({ canCapture: false, grantCommand: GRANT_COMMAND, reason: 'the capture helper is not running' });
+      const { interfaces } = await helper.value.request('interfaces', {});
+      const allowed = interfaces.some((i) => i.canCapture);
+      const reason = allowed ? null : interfaces.find((i) => i.reason !== null)?.reason ?? 'no interface can be captured with the current rights';
+      return ok({ canCapture: allowed, grantCommand: GRANT_COMMAND, reason });
+    },
+    'privileges.install': async () => fail('unavailable', `granting capture rights needs a terminal here: run '${GRANT_COMMAND}'`),
+    'flows.query': async (query) => ok(this.queryFlows(query)),
+    'flows.details': async ({ id }) => {
+      const active = this.flows.get(id);
+      if (active !== undefined) return ok({ flow: active, series: this.flows.seriesOf(id) });
+      return fail('not-found', `no active flow with id ${JSON.stringify(id)}`);
+    },
+    'counters.series': async (q) => {
+      const issues = checkCounterQuery(q);
+      if (issues.length > 0) return fail('invalid', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
+      return ok(this.counterSeries(q));
+    },
+    'rollups.recent': async ({ seconds }) => ok(this.memory.recent(Math.min(Math.max(0, seconds), MEMORY_SECONDS))),
+    'stats.get': async () => ok(await this.stats()),
+    'names.get': async ({ ips }) => {
+      const list = ips ?? [...this.flows.names.keys()].slice(0, 10_000);
+      return ok(list.flatMap((ip) => {
+        const name = this.flows.names.get(ip);
+        return name === undefined ? [] : [{ ip, names: [{ name, source: 'dns' as const }] }];
+      }));
+    },
+    'settings.get': async () => ok(this.settingsValue),
+    'settings.set': async (patch) => {
+      const result = applyPatch(this.settingsValue, patch);
+      if (!result.ok) return fail('invalid', `settings rejected: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, result.issues);
+      this.options.saveSettings?.(result.settings);
+      this.settingsValue = result.settings;
+      this.flows.setMaxFlows(result.settings.flows.maxFlows);
+      this.log.info({ changed: Object.keys(patch) }, 'settings changed');
+      return ok(this.settingsValue);
+    },
+    'alerts.rules.list': async () => fail('unavailable', 'alert rules are not available in this build'),
+    'alerts.rules.create': async () => fail('unavailable', 'alert rules are not available in this build'),
+    'alerts.rules.update': async () => fail('unavailable', 'alert rules are not available in this build'),
+    'alerts.rules.delete': async () => fail('unavailable', 'alert rules are not available in this build'),
+    'alerts.events.list': async () => fail('unavailable', 'alert rules are not available in this build'),
+    'alerts.channels.test': async () => fail('unavailable', 'alert rules are not available in this build'),
+    'export.start': async () => fail('unavailable', 'pcap export is not available in this build'),
+    'export.cancel': async () => fail('unavailable', 'pcap export is not available in this build'),
+  };
+
+  private requireHelper(): ApiResult<HelperPort> {
+    return this.helper === null ? fail('unavailable', 'the capture helper is not running') : ok(this.helper);
+  }
+
+  private startParams(source: CaptureSource): StartParams {
+    const capture = this.settingsValue.capture;
+    switch (source.kind) {
+      case 'live':
+        return {
+          source: { kind: 'live', interfaces: source.interfaces },
+          bpf: source.bpf ?? (capture.bpf === '' ? undefined : capture.bpf),
+          snaplen: source.snaplen ?? capture.snaplen,
+          promisc: source.promiscuous ?? capture.promiscuous,
+          bufferSize: capture.bufferMb * 1024 * 1024,
+        };
+      case 'replay':
+        return { source: { kind: 'file', path: source.file, speed: source.speed } };
+      default:
+        return assertNever(source);
+    }
+  }
+
+  private async startCapture(source: CaptureSource): Promise<ApiResult<CaptureStatus>> {
+    const helper = this.requireHelper();
+    if (!helper.ok) return helper;
+    if (this.status.state === 'running' || this.status.state === 'starting') {
+      return fail('conflict', 'a capture is already running; stop it first');
+    }
+    if (source.kind === 'live' && source.interfaces.length === 0) {
+      return fail('invalid', 'choose at least one interface', [{ path: 'interfaces', message: 'must not be empty' }]);
+    }
+    const params = this.startParams(source);
+    this.setStatus({ state: 'starting', source, error: null, progress: null });
+    try {
+      const started = await helper.value.request('start', params);
+      this.beginSession(started, source);
+      return ok(this.captureStatus());
+    } catch (err) {
+      this.setStatus({ state: 'error', error: (err as Error).message });
+      throw err;
+    }
+  }
+
+  private beginSession(started: SessionStatus, source: CaptureSource): void {
+    this.flushFlows();
+    this.memory.clear();
+    this.setStatus({
+      state: started.state === 'failed' ? 'error' : started.state === 'running' ? 'running' : 'finished',
+      captureId: started.sessionId,
+      source,
+      path: started.capturePath,
+      startedAtMs: started.startedAt * 1000,
+      error: started.error?.message ?? null,
+    });
+  }
+
+  private async stopCapture(): Promise<ApiResult<CaptureStatus>> {
+    const helper = this.requireHelper();
+    if (!helper.ok) return helper;
+    const id = this.status.captureId;
+    if (id === null || (this.status.state !== 'running' && this.status.state !== 'starting')) return ok(this.captureStatus());
+    this.setStatus({ state: 'stopping' });
+    await helper.value.request('stop', { sessionId: id });
+    this.flushFlows();
+    this.setStatus({ state: 'idle' });
+    return ok(this.captureStatus());
+  }
+
+  captureStatus(): CaptureStatus {
+    return { ...this.status };
+  }
+
+  private setStatus(change: Partial<CaptureStatus>): void {
+    this.status = { ...this.status, ...change };
+    this.emit('capture.status', this.captureStatus());
+  }
+
+  private isCurrent(session: string | null): boolean {
+    if (session !== null && session === this.status.captureId) return true;
+    this.staleEvents++;
+    return false;
+  }
+
+  private onRollup(r: EventMap['rollup'], session: string | null): void {
+    if (!this.isCurrent(session) || session === null) return;
+    const protocols = zeroProtocols();
+    for (const [name, c] of Object.entries(r.byProtocol)) {
+      const key = (PROTOS as readonly string[]).includes(name) ? (name as FlowProto) : 'other';
+      protocols[key].bytes += c.bytes;
+      protocols[key].packets += c.packets;
+    }
+    const tick: RollupTick = {
+      captureId: session,
+      tsMs: r.second * 1000,
+      interfaces: r.interfaces.map((i) => ({
+        iface: i.iface,
+        in: { bytes: i.bytesIn, packets: i.packetsIn },
+        out: { bytes: i.bytesOut, packets: i.packetsOut },
+        kernelDrops: i.kernelDrops,
+        helperDrops: i.helperDrops,
+      })),
+      protocols,
+      topHosts: r.topHosts.map((h) => ({ ip: h.addr, name: h.name ?? this.flows.names.get(h.addr) ?? null, bytes: h.bytes, packets: h.packets })),
+      topFlows: r.topFlows.map((f) => ({ flowId: `${session}:${f.flowId}`, label: f.label, bytes: f.bytes, packets: f.packets })),
+      activeFlows: r.activeFlows,
+      newFlows: r.newFlows,
+    };
+    this.activeFlowsNow = r.activeFlows;
+    this.memory.add(tick);
+    for (const s of tick.interfaces) {
+      let total = this.ifaceTotals.get(s.iface);
+      if (total === undefined) {
+        total = { iface: s.iface, in: { bytes: 0, packets: 0 }, out: { bytes: 0, packets: 0 }, kernelDrops: 0, helperDrops: 0 };
+        this.ifaceTotals.set(s.iface, total);
+      }
+      total.in.bytes += s.in.bytes;
+      total.in.packets += s.in.packets;
+      total.out.bytes += s.out.bytes;
+      total.out.packets += s.out.packets;
+      total.kernelDrops += s.kernelDrops;
+      total.helperDrops += s.helperDrops;
+    }
+    for (const p of PROTOS) {
+      this.protoTotals[p].bytes += protocols[p].bytes;
+      this.protoTotals[p].packets += protocols[p].packets;
+    }
+    try {
+      this.history.recordTick(tick);
+    } catch (err) {
+      this.historyWriteErrors++;
+      this.log.error({ err }, 'cannot write counters to the history database');
+    }
+    this.emit('rollup.tick', tick);
+  }
+
+  private onFlowDeltas(d: EventMap['flowDeltas'], session: string | null): void {
+    if (!this.isCurrent(session) || session === null) return;
+    const tsMs = d.second * 1000;
+    const updated = d.updated.map((row) => this.flows.update(flowFromRow(row, session, this.flows.names), tsMs));
+    const finished = d.ended
+      .map((row) => this.flows.end(`${session}:${row.id}`, flowFromRow(row, session, this.flows.names)))
+      .filter((f): f is FlowSummary => f !== undefined);
+    this.recordFinished(finished);
+    this.emit('flows.delta', { captureId: session, tsMs, updated, finished, omitted: d.omitted });
+  }
+
+  private onCaptureState(s: EventMap['captureState']): void {
+    if (s.sessionId !== this.status.captureId) return;
+    switch (s.state) {
+      case 'running':
+        this.setStatus({ state: 'running', path: s.capturePath });
+        return;
+      case 'finished':
+      case 'stopped':
+        this.flushFlows();
+        this.setStatus({ state: s.state === 'finished' ? 'finished' : 'idle', progress: s.state === 'finished' ? 1 : this.status.progress });
+        return;
+      case 'failed':
+        this.flushFlows();
+        this.setStatus({ state: 'error', error: s.error?.message ?? 'the capture failed' });
+        return;
+      default:
+        assertNever(s.state);
+    }
+  }
+
+  private onCaptureError(e: EventMap['captureError'], session: string | null): void {
+    this.emit('capture.error', { captureId: session, code: e.error.name, message: e.error.message });
+    if (e.fatal && session === this.status.captureId) this.setStatus({ state: 'error', error: e.error.message });
+  }
+
+  /** Moves every flow still in the book to the finished-flow log (the capture ended). */
+  private flushFlows(): void {
+    this.recordFinished(this.flows.endAll());
+  }
+
+  private recordFinished(flows: FlowSummary[]): void {
+    try {
+      this.history.recordFinishedFlows(flows);
+    } catch (err) {
+      this.historyWriteErrors++;
+      this.log.error({ err }, 'cannot write finished flows to the history database');
+    }
+  }
+
+  private queryFlows(q: FlowQuery): FlowPage {
+    const limit = Math.min(Math.max(1, q.limit), MAX_PAGE);
+    const offset = Math.max(0, q.offset);
+    switch (q.scope) {
+      case 'active': {
+        const all = this.flows.query(q.filter, q.sort);
+        return { total: all.length, offset, flows: all.slice(offset, offset + limit) };
+      }
+      case 'finished':
+        return this.history.searchFlows(q.filter, q.sort, offset, limit);
+      case 'all': {
+        // Both sources are sorted the same way; the first offset+limit rows of each are enough to merge a page.
+        const active = this.flows.query(q.filter, q.sort);
+        const finished = this.history.searchFlows(q.filter, q.sort, 0, offset + limit);
+        const merged = [...active.slice(0, offset + limit), ...finished.flows].sort(compareFlows(q.sort.key, q.sort.dir));
+        return { total: active.length + finished.total, offset, flows: merged.slice(offset, offset + limit) };
+      }
+      default:
+        return assertNever(q.scope);
+    }
+  }
+
+  private counterSeries(q: { fromMs: number; toMs: number; stepSec: number; iface?: string }): CounterSeries {
+    const oldest = this.memory.oldestMs();
+    const iface = q.iface ?? null;
+    // Seconds while they are in memory; otherwise the finest stored resolution that divides the step.
+    if (q.stepSec % 60 !== 0 || (oldest !== null && q.fromMs >= oldest)) {
+      return { iface, stepSec: q.stepSec, sourceStepSec: 1, points: this.memory.series(q) };
+    }
+    const resolution = q.stepSec % 3600 === 0 && q.fromMs < this.now() - this.settingsValue.history.minuteDays * 86_400_000 ? 3600 : 60;
+    return { iface, stepSec: q.stepSec, sourceStepSec: resolution, points: this.history.counters(q, resolution) };
+  }
+
+  private async stats(): Promise<Stats> {
+    if (this.helper !== null && this.status.captureId !== null) {
+      try {
+        const s = await this.helper.request('stats', { sessionId: this.status.captureId }, { timeoutMs: 2000 });
+        if (s.session !== null) this.evictedFlows = s.session.flowsEvicted;
+      } catch (err) {
+        this.log.debug({ err }, 'helper stats unavailable');
+      }
+    }
+    return {
+      uptimeSec: (this.now() - this.startedAt) / 1000,
+      capture: this.captureStatus(),
+      interfaces: [...this.ifaceTotals.values()].map((t) => structuredClone(t)),
+      protocols: structuredClone(this.protoTotals),
+      activeFlows: this.activeFlowsNow,
+      finishedFlows: this.history.countFinishedFlows(),
+      evictedFlows: this.evictedFlows,
+      mainDrops: {
+        flowBook: this.flows.droppedFlows,
+        flowSeries: this.flows.droppedSeries,
+        names: this.flows.droppedNames,
+        memoryInterfaces: this.memory.droppedInterfaceSeconds,
+        historyWrites: this.historyWriteErrors,
+        staleEvents: this.staleEvents,
+      },
+    };
+  }
+
+  private runRetention(): void {
+    try {
+      const deleted = this.history.applyRetention(this.settingsValue.history, this.now());
+      if (deleted.minuteRows + deleted.hourRows + deleted.flowRows > 0) this.log.info(deleted, 'history retention applied');
+    } catch (err) {
+      this.log.error({ err }, 'history retention failed');
+    }
+  }
+
+  close(): void {
+    if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
+    this.retentionTimer = null;
+    this.flushFlows();
+    this.detachHelper();
+    this.emitter.removeAllListeners();
+  }
+}
