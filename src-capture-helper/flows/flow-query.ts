@@ -1,0 +1,227 @@
+/**
+ * Filter, sort and page the active flows of a FlowTable. Works on the table's
+ * columns and builds snapshots only for the page it returns, so a query over a
+ * million flows allocates one index array and `limit` objects.
+ */
+import type { Cidr } from './address';
+import { cidrContains, formatAddress, parseCidr } from './address';
+import { assertNever } from './assert-never';
+import type { FlowTable } from './flow-table';
+import type { FlowProtoName, FlowSnapshot } from './flow-types';
+import { FLOW_LABEL_KINDS, flowStateName, flowStateNames, protoName } from './flow-types';
+
+export const flowSortKeys = [
+  'id', 'proto', 'a', 'b', 'portA', 'portB', 'packets', 'bytes', 'packetsAB', 'bytesAB', 'packetsBA', 'bytesBA',
+  'firstSeen', 'lastSeen', 'state',
+] as const;
+export type FlowSortKey = (typeof flowSortKeys)[number];
+
+export interface FlowFilter {
+  proto?: FlowProtoName;
+  /** An address or prefix matching either endpoint. */
+  cidr?: string;
+  /** Matches either port. */
+  port?: number;
+  state?: string;
+  /** Case-insensitive substring of either address or of a label's text. */
+  text?: string;
+}
+
+export interface FlowQuery {
+  filter?: FlowFilter;
+  sort?: FlowSortKey;
+  dir?: 'asc' | 'desc';
+  offset: number;
+  limit: number;
+}
+
+export interface FlowPage {
+  /** Flows matching the filter. */
+  total: number;
+  offset: number;
+  flows: FlowSnapshot[];
+}
+
+/** Pages up to this deep are picked with a bounded heap instead of sorting every match. */
+const HEAP_SELECT_MAX = 20_000;
+
+/** Throws a clear error for an unknown state, a bad CIDR or a bad page. */
+export function queryFlows(table: FlowTable, query: FlowQuery, labelText?: (stringId: number) => string | undefined): FlowPage {
+  const { offset, limit } = query;
+  if (!Number.isInteger(offset) || offset < 0) throw new RangeError(`offset must be a non-negative integer, got ${offset}`);
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
+  const match = compileFilter(table, query.filter ?? {}, labelText);
+  const matches = new Int32Array(table.activeCount);
+  let total = 0;
+  for (let slot = 0; slot < table.slotLimit; slot++) {
+    if (table.isActive(slot) && match(slot)) matches[total++] = slot;
+  }
+  const cmp = comparator(table, query.sort ?? 'id', query.dir ?? 'asc');
+  const want = Math.min(total, offset + limit);
+  let ordered: Int32Array;
+  if (want <= HEAP_SELECT_MAX && want < total) {
+    ordered = selectSmallest(matches.subarray(0, total), want, cmp);
+  } else {
+    ordered = matches.subarray(0, total).sort(cmp);
+  }
+  const flows: FlowSnapshot[] = [];
+  for (let i = offset; i < want; i++) flows.push(table.snapshot(ordered[i]));
+  return { total, offset, flows };
+}
+
+function compileFilter(table: FlowTable, f: FlowFilter, labelText?: (stringId: number) => string | undefined): (slot: number) => boolean {
+  const tests: Array<(slot: number) => boolean> = [];
+  if (f.proto !== undefined) {
+    const want = f.proto;
+    tests.push((s) => protoName(table.ipProto[s]) === want);
+  }
+  if (f.cidr !== undefined) {
+    const cidr: Cidr = parseCidr(f.cidr);
+    tests.push((s) => cidrContains(cidr, table.loWords, s * 4) || cidrContains(cidr, table.hiWords, s * 4));
+  }
+  if (f.port !== undefined) {
+    const port = f.port;
+    tests.push((s) => table.loPort[s] === port || table.hiPort[s] === port);
+  }
+  if (f.state !== undefined) {
+    const state = f.state;
+    if (!(flowStateNames as readonly string[]).includes(state)) {
+      throw new Error(`unknown flow state ${JSON.stringify(state)}; one of ${flowStateNames.join(', ')}`);
+    }
+    tests.push((s) => flowStateName(table.state[s]) === state);
+  }
+  if (f.text !== undefined && f.text !== '') {
+    const needle = f.text.toLowerCase();
+    const labelHit = new Map<number, boolean>();
+    const labelMatches = (id: number): boolean => {
+      let hit = labelHit.get(id);
+      if (hit === undefined) {
+        hit = (labelText?.(id) ?? '').toLowerCase().includes(needle);
+        labelHit.set(id, hit);
+      }
+      return hit;
+    };
+    tests.push((s) => {
+      if (formatAddress(table.loWords, s * 4).includes(needle) || formatAddress(table.hiWords, s * 4).includes(needle)) return true;
+      for (let k = 0; k < FLOW_LABEL_KINDS; k++) {
+        const id = table.labels[s * FLOW_LABEL_KINDS + k];
+        if (id >= 0 && labelMatches(id)) return true;
+      }
+      return false;
+    });
+  }
+  return (slot) => {
+    for (const t of tests) if (!t(slot)) return false;
+    return true;
+  };
+}
+
+function comparator(t: FlowTable, key: FlowSortKey, dir: 'asc' | 'desc'): (x: number, y: number) => number {
+  const initHigh = (s: number) => t.initiatorIsHigh(s);
+  // Address of A (initiator) or B of slot s, compared word by word.
+  const addrCmp = (side: 'a' | 'b') => (x: number, y: number): number => {
+    const xHigh = initHigh(x) === (side === 'a');
+    const yHigh = initHigh(y) === (side === 'a');
+    for (let i = 0; i < 4; i++) {
+      const xv = (xHigh ? t.hiWords : t.loWords)[x * 4 + i];
+      const yv = (yHigh ? t.hiWords : t.loWords)[y * 4 + i];
+      if (xv !== yv) return xv - yv;
+    }
+    return 0;
+  };
+  const portOf = (side: 'a' | 'b', s: number) => (initHigh(s) === (side === 'a') ? t.hiPort[s] : t.loPort[s]);
+  let primary: (x: number, y: number) => number;
+  switch (key) {
+    case 'id':
+      primary = () => 0;
+      break;
+    case 'proto':
+      primary = (x, y) => t.ipProto[x] - t.ipProto[y];
+      break;
+    case 'a':
+      primary = addrCmp('a');
+      break;
+    case 'b':
+      primary = addrCmp('b');
+      break;
+    case 'portA':
+      primary = (x, y) => portOf('a', x) - portOf('a', y);
+      break;
+    case 'portB':
+      primary = (x, y) => portOf('b', x) - portOf('b', y);
+      break;
+    case 'packets':
+      primary = (x, y) => t.packetsAB[x] + t.packetsBA[x] - (t.packetsAB[y] + t.packetsBA[y]);
+      break;
+    case 'bytes':
+      primary = (x, y) => t.bytesAB[x] + t.bytesBA[x] - (t.bytesAB[y] + t.bytesBA[y]);
+      break;
+    case 'packetsAB':
+      primary = (x, y) => t.packetsAB[x] - t.packetsAB[y];
+      break;
+    case 'bytesAB':
+      primary = (x, y) => t.bytesAB[x] - t.bytesAB[y];
+      break;
+    case 'packetsBA':
+      primary = (x, y) => t.packetsBA[x] - t.packetsBA[y];
+      break;
+    case 'bytesBA':
+      primary = (x, y) => t.bytesBA[x] - t.bytesBA[y];
+      break;
+    case 'firstSeen':
+      primary = (x, y) => t.firstSec[x] - t.firstSec[y] || t.firstNsec[x] - t.firstNsec[y];
+      break;
+    case 'lastSeen':
+      primary = (x, y) => t.lastSec[x] - t.lastSec[y] || t.lastNsec[x] - t.lastNsec[y];
+      break;
+    case 'state':
+      primary = (x, y) => t.state[x] - t.state[y];
+      break;
+    default:
+      return assertNever(key, 'sort key');
+  }
+  const sign = dir === 'desc' ? -1 : 1;
+  // Ties (and 'id') fall back to the flow id so pages are stable.
+  return (x, y) => sign * (primary(x, y) || t.idOf(x) - t.idOf(y));
+}
+
+/** The `k` smallest of `items` under `cmp`, in order, with a bounded max-heap. */
+function selectSmallest(items: Int32Array, k: number, cmp: (x: number, y: number) => number): Int32Array {
+  const heap = new Int32Array(k);
+  let n = 0;
+  const siftUp = (i: number) => {
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (cmp(heap[i], heap[p]) <= 0) return;
+      const tmp = heap[i];
+      heap[i] = heap[p];
+      heap[p] = tmp;
+      i = p;
+    }
+  };
+  const siftDown = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < n && cmp(heap[l], heap[m]) > 0) m = l;
+      if (r < n && cmp(heap[r], heap[m]) > 0) m = r;
+      if (m === i) return;
+      const tmp = heap[i];
+      heap[i] = heap[m];
+      heap[m] = tmp;
+      i = m;
+    }
+  };
+  for (let i = 0; i < items.length; i++) {
+    const v = items[i];
+    if (n < k) {
+      heap[n++] = v;
+      siftUp(n - 1);
+    } else if (cmp(v, heap[0]) < 0) {
+      heap[0] = v;
+      siftDown(0);
+    }
+  }
+  return heap.subarray(0, n).sort(cmp);
+}
