@@ -1,4 +1,4 @@
-import { assertNever } from './assert-never';
+import { assertNever } from '../assert-never';
 import { ALERT_PROTOCOLS, type AlertProtocol } from './alert-sample';
 import { parseCidr, parseIp, formatIp } from './ip-address';
 import { FieldReader, describe, fail, isPlainObject, ok, type FieldError, type Result } from './validation';
@@ -210,7 +210,7 @@ function readScope(r: FieldReader): AlertScope | undefined {
         break;
       }
       default:
-        assertNever(kind, 'scope kind');
+        assertNever(kind);
     }
   }
   r.errors.push(...s.errors);
@@ -258,6 +258,6 @@ export function metricUnit(metric: AlertMetric): string {
     case 'activeFlows': return 'flows';
     case 'newFlows': return 'new flows/s';
     case 'drops': return 'drops/s';
-    default: return assertNever(metric, 'metric');
+    default: return assertNever(metric);
   }
 }

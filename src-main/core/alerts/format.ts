@@ -1,4 +1,4 @@
-import { assertNever } from './assert-never';
+import { assertNever } from '../assert-never';
 import type { AlertDirection, AlertMetric, AlertScope } from './alert-rule';
 
 /** 23400000 -> "23.4 M", 950 -> "950"; three significant digits keep messages short. */
@@ -24,7 +24,7 @@ export function formatMetricValue(metric: AlertMetric, value: number): string {
     case 'activeFlows': return `${siPrefix(value)}flows`;
     case 'newFlows': return `${siPrefix(value)}new flows/s`;
     case 'drops': return `${siPrefix(value)}drops/s`;
-    default: return assertNever(metric, 'metric');
+    default: return assertNever(metric);
   }
 }
 
@@ -40,7 +40,7 @@ export function metricLabel(metric: AlertMetric, direction: AlertDirection): str
     case 'activeFlows': return 'Active flows';
     case 'newFlows': return 'New flows';
     case 'drops': return 'Dropped packets';
-    default: return assertNever(metric, 'metric');
+    default: return assertNever(metric);
   }
 }
 
@@ -53,6 +53,6 @@ export function describeScope(scope: AlertScope): string {
     case 'port': return scope.protocol === undefined ? `port ${scope.port}` : `${scope.protocol}/${scope.port}`;
     case 'protocol': return `protocol ${scope.protocol}`;
     case 'name': return `name ${scope.pattern}`;
-    default: return assertNever(scope, 'scope');
+    default: return assertNever(scope);
   }
 }

@@ -1,4 +1,4 @@
-import { assertNever } from './assert-never';
+import { assertNever } from '../assert-never';
 import type { AlertDirection, AlertMetric, AlertRule } from './alert-rule';
 import type { AlertEventDraft, TalkerFlow, TalkerHost } from './alert-event';
 import type { AlertFlowRate, AlertHostRate, AlertSample, DirectionalCounters } from './alert-sample';
@@ -322,7 +322,7 @@ function compile(rule: AlertRule): CompiledRule {
       };
     }
     default:
-      return assertNever(scope, 'scope');
+      return assertNever(scope);
   }
 }
 
@@ -353,7 +353,7 @@ function counterMetric(c: Counted, metric: AlertMetric, direction: AlertDirectio
     case 'activeFlows': return num(c.activeFlows);
     case 'newFlows': return num(c.newFlows);
     case 'drops': return num(c.drops ?? 0);
-    default: return assertNever(metric, 'metric');
+    default: return assertNever(metric);
   }
 }
 
@@ -364,7 +364,7 @@ function flowMetric(f: AlertFlowRate, metric: AlertMetric, direction: AlertDirec
     case 'activeFlows': return 1;
     case 'newFlows': return f.isNew ? 1 : 0;
     case 'drops': return 0; // validation keeps drops to interface scopes
-    default: return assertNever(metric, 'metric');
+    default: return assertNever(metric);
   }
 }
 
@@ -375,7 +375,7 @@ function directional(c: DirectionalCounters, direction: AlertDirection, unit: 'b
     case 'in': return inbound;
     case 'out': return outbound;
     case 'both': return inbound + outbound;
-    default: return assertNever(direction, 'direction');
+    default: return assertNever(direction);
   }
 }
 
