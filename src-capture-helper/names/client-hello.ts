@@ -93,10 +93,17 @@ export function parseHandshakeClientHello(b: Uint8Array, start: number, end: num
   return parseClientHelloBody(b, start + 4, start + 4 + len, false);
 }
 
-/** Quick test on the first bytes of a TCP segment: a TLS handshake record that starts a ClientHello. */
+/**
+ * Quick test on the first bytes of a TCP segment: a TLS handshake record that
+ * starts a ClientHello. A segment shorter than the headers passes when the
+ * bytes it has fit, so a ClientHello split right at its start is not missed.
+ */
 export function looksLikeTlsClientHello(b: Uint8Array, start: number, end: number): boolean {
-  if (end - start < 6) return false;
-  return b[start] === CONTENT_HANDSHAKE && b[start + 1] === 3 && b[start + 2] <= 4 && b[start + 5] === HANDSHAKE_CLIENT_HELLO;
+  const n = end - start;
+  if (n < 1 || b[start] !== CONTENT_HANDSHAKE) return false;
+  if (n > 1 && b[start + 1] !== 3) return false;
+  if (n > 2 && b[start + 2] > 4) return false;
+  return n <= 5 || b[start + 5] === HANDSHAKE_CLIENT_HELLO;
 }
 
 /**
