@@ -1,0 +1,108 @@
+import { basename } from 'node:path';
+import type { HelperCommand } from '../cli';
+import { CaptureFileError } from '../capture-file/capture-file-error';
+import type { CaptureReadResult } from '../capture-file/read-capture-file';
+import { readCaptureFile } from '../capture-file/read-capture-file';
+import { CaptureEngine } from '../pipeline/engine';
+import { formatReportText } from '../report/format-text';
+
+const HELP = `usage: netmon analyze FILE [--json] [--top N]
+
+Reads a pcap or pcapng capture file and reports totals, protocols, conversations
+(counted as tshark counts them), top talkers, top flows and the names seen on
+the wire (DNS answers, TLS/QUIC server names, HTTP hosts).
+
+options:
+  --json     print one JSON object on stdout (field names as tshark-derived truth files)
+  --top N    rows per table in the text output (default 10)
+  -h, --help show this help
+
+exit status:
+  0  the whole file was read
+  3  the file is damaged or cut short: the report covers the records read before
+     the problem, "read" says {complete:false, error:...} and the error is also
+     printed on stderr
+  1  the file cannot be opened or is not a pcap/pcapng capture (nothing printed on stdout)
+  2  bad command line
+
+Progress is shown on stderr for files over 64 MiB when stderr is a terminal.`;
+
+const PROGRESS_MIN_SIZE = 64 * 1024 * 1024;
+
+export const analyzeCommand: HelperCommand = {
+  summary: 'report on a pcap/pcapng file',
+  run: runAnalyze,
+};
+
+export function runAnalyze(args: string[]): number {
+  let file: string | undefined;
+  let json = false;
+  let top = 10;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--help' || a === '-h') {
+      process.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    if (a === '--json') json = true;
+    else if (a === '--top') {
+      const n = Number(args[++i]);
+      if (!Number.isInteger(n) || n < 1) return usageError('--top needs a positive integer');
+      top = n;
+    } else if (a.startsWith('-') && a !== '-') return usageError(`unknown option '${a}'`);
+    else if (file === undefined) file = a;
+    else return usageError('only one FILE may be given');
+  }
+  if (file === undefined) return usageError('missing FILE');
+
+  const engine = new CaptureEngine();
+  const progress = process.stderr.isTTY ? new Progress() : undefined;
+  let read: CaptureReadResult;
+  try {
+    read = readCaptureFile(file, engine, progress ? { onProgress: (done, size) => progress.update(done, size) } : {});
+  } catch (err) {
+    if (err instanceof CaptureFileError) {
+      process.stderr.write(`netmon analyze: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    progress?.clear();
+  }
+  if (read.format === undefined || (read.error?.kind === 'io' && read.packets === 0)) {
+    process.stderr.write(`netmon analyze: ${file}: ${read.error?.message ?? 'not a capture file'}\n`);
+    return 1;
+  }
+  const report = engine.finish(basename(file), read);
+  process.stdout.write(json ? `${JSON.stringify(report)}\n` : formatReportText(report, top));
+  if (read.error !== undefined) {
+    process.stderr.write(`netmon analyze: ${file}: ${read.error.message} (after ${read.packets} records; the report covers them)\n`);
+    return 3;
+  }
+  return 0;
+}
+
+function usageError(message: string): number {
+  process.stderr.write(`netmon analyze: ${message}\n\n${HELP}\n`);
+  return 2;
+}
+
+/** One rewritten stderr line, at most four times a second. */
+class Progress {
+  private last = 0;
+  private shown = false;
+
+  update(done: number, size: number): void {
+    if (size < PROGRESS_MIN_SIZE) return;
+    const now = Date.now();
+    if (now - this.last < 250) return;
+    this.last = now;
+    this.shown = true;
+    const pct = size > 0 ? Math.floor((done / size) * 100) : 100;
+    process.stderr.write(`\ranalyzing: ${pct}% (${(done / 1048576).toFixed(0)} of ${(size / 1048576).toFixed(0)} MiB)`);
+  }
+
+  clear(): void {
+    if (this.shown) process.stderr.write('\r\x1b[K');
+  }
+}

@@ -1,0 +1,108 @@
+import { LINKTYPE_NONE } from '../capture-file/capture-parser';
+import type { CaptureReadResult } from '../capture-file/read-capture-file';
+import { decodePacket } from '../decode/decode-packet';
+import { DecodedPacket } from '../decode/decoded-packet';
+import { FlowTable } from '../flows/flow-table';
+import type { FinishReason, FlowSnapshot, FlowTableConfig } from '../flows/flow-types';
+import { NameExtractor } from '../names/name-extractor';
+import type { AnalyzeReport, ReportFlow, ReportLimits } from '../report/analyze-report';
+import { DEFAULT_REPORT_LIMITS, ReportBuilder, timeText } from '../report/analyze-report';
+import type { PacketRecord, PacketSink } from './packet-sink';
+
+export interface EngineOptions {
+  /** Flow table settings; `false` leaves flows out. */
+  flows?: Partial<FlowTableConfig> | false;
+  /** Extract DNS/SNI/HTTP names (default true). */
+  names?: boolean;
+  report?: ReportLimits;
+  /** Flows kept for the report: the largest by bytes (default 1000). */
+  reportFlows?: number;
+}
+
+const DEFAULT_FLOWS: FlowTableConfig = { maxFlows: 1_000_000, clock: 'packet' };
+
+/**
+ * The composition every mode uses: a packet source feeds this sink, which
+ * decodes each record once into a reused DecodedPacket and hands it to the
+ * report counters, the flow table and the name extractor.
+ */
+export class CaptureEngine implements PacketSink {
+  readonly decoded = new DecodedPacket();
+  readonly report: ReportBuilder;
+  readonly flows: FlowTable | undefined;
+  readonly names: NameExtractor | undefined;
+  private readonly keepFlows: number;
+  private finished: ReportFlow[] = [];
+  private finishedTotal = 0;
+
+  constructor(options: EngineOptions = {}) {
+    this.report = new ReportBuilder(options.report ?? DEFAULT_REPORT_LIMITS);
+    this.keepFlows = options.reportFlows ?? 1000;
+    this.names = options.names === false ? undefined : new NameExtractor();
+    if (options.flows !== false) {
+      const onFinish = (flow: FlowSnapshot, reason: FinishReason) => this.onFlowFinish(flow, reason);
+      this.flows = new FlowTable({ ...DEFAULT_FLOWS, ...(options.flows ?? {}), onFinish });
+    }
+  }
+
+  packet(rec: PacketRecord): void {
+    const pkt = this.decoded;
+    // Records that are not packets (pcapng custom blocks) are counted, not decoded.
+    if (rec.linkType === LINKTYPE_NONE) pkt.reset();
+    else decodePacket(rec.linkType, rec.data, pkt, rec.wireLength);
+    this.report.observe(pkt, rec);
+    if (pkt.layerCount === 0) return;
+    const flowId = this.flows !== undefined ? this.flows.observe(pkt, rec) : -1;
+    this.names?.observe(pkt, rec, flowId);
+  }
+
+  /** Ends every flow and returns the full report. */
+  finish(file: string, read: CaptureReadResult): AnalyzeReport {
+    this.flows?.flush();
+    const report = this.report.build(file, read);
+    const names = this.names;
+    if (names !== undefined) {
+      report.dns_names = Object.fromEntries(names.dnsNames());
+      report.tls_sni_values = names.sniValues();
+      report.http_host_values = names.httpHosts();
+    }
+    this.trimFlows();
+    report.flows = this.finished;
+    report.flows_total = this.finishedTotal;
+    return report;
+  }
+
+  private onFlowFinish(flow: FlowSnapshot, _reason: FinishReason): void {
+    this.finishedTotal++;
+    const labels = this.names?.labelsForFlow(flow.id);
+    const names: ReportFlow['names'] = {};
+    if (labels?.sni !== undefined) names.sni = labels.sni;
+    if (labels?.httpHost !== undefined) names.http_host = labels.httpHost;
+    if (labels?.dnsName !== undefined) names.dns_name = labels.dnsName;
+    this.names?.forgetFlow(flow.id);
+    this.finished.push({
+      proto: flow.proto,
+      a: flow.a,
+      port_a: flow.portA,
+      b: flow.b,
+      port_b: flow.portB,
+      vlan: flow.vlan,
+      state: flow.state,
+      packets_a_to_b: flow.packetsAB,
+      bytes_a_to_b: flow.bytesAB,
+      packets_b_to_a: flow.packetsBA,
+      bytes_b_to_a: flow.bytesBA,
+      first_ts: timeText(flow.firstSec, flow.firstNsec) ?? '',
+      last_ts: timeText(flow.lastSec, flow.lastNsec) ?? '',
+      names,
+    });
+    // Bounded: keep the largest flows, trimming in batches.
+    if (this.finished.length >= this.keepFlows * 2) this.trimFlows();
+  }
+
+  private trimFlows(): void {
+    const total = (f: ReportFlow) => f.bytes_a_to_b + f.bytes_b_to_a;
+    this.finished.sort((x, y) => total(y) - total(x));
+    if (this.finished.length > this.keepFlows) this.finished.length = this.keepFlows;
+  }
+}

@@ -1,0 +1,275 @@
+import { LINKTYPE_NONE } from '../capture-file/capture-parser';
+import type { CaptureReadResult } from '../capture-file/read-capture-file';
+import type { DecodedPacket, IpLayer } from '../decode/decoded-packet';
+import { DecodeStatus, L4Kind, NetKind } from '../decode/decoded-packet';
+import type { PacketRecord } from '../pipeline/packet-sink';
+import { wordsOf } from './address-text';
+import type { ConversationRow } from './conversation-table';
+import { ConversationTable } from './conversation-table';
+import { linkTypeName } from './link-type-names';
+
+export interface Counter {
+  packets: number;
+  bytes: number;
+}
+
+export const PROTOCOL_KEYS = ['ipv4', 'ipv6', 'tcp', 'udp', 'icmp', 'icmpv6', 'other'] as const;
+export type ProtocolKey = (typeof PROTOCOL_KEYS)[number];
+
+export interface ReportFlow {
+  proto: string;
+  a: string;
+  port_a: number;
+  b: string;
+  port_b: number;
+  vlan: number;
+  state: string;
+  packets_a_to_b: number;
+  bytes_a_to_b: number;
+  packets_b_to_a: number;
+  bytes_b_to_a: number;
+  first_ts: string;
+  last_ts: string;
+  names: { sni?: string; http_host?: string; dns_name?: string };
+}
+
+/** What `netmon analyze --json` prints; field names follow the tshark truth files. */
+export interface AnalyzeReport {
+  file: { name: string; size: number };
+  format: {
+    container: string | null;
+    byte_order: 'big' | 'little' | null;
+    version: string | null;
+    ts_precision?: 'usec' | 'nsec';
+    sections?: number;
+    interfaces: { interface: number; section: number; linktype: number; name: string; snaplen: number; tsresol: string; if_name?: string }[];
+  };
+  read: { complete: boolean; error: string | null; error_kind: string | null };
+  packets: number;
+  bytes: number;
+  captured_bytes: number;
+  truncated_packets: number;
+  packets_without_timestamp: number;
+  first_ts: string | null;
+  last_ts: string | null;
+  min_ts: string | null;
+  max_ts: string | null;
+  packets_per_link_type: Record<string, number>;
+  protocols: Record<ProtocolKey, Counter>;
+  conversations: { tcp: ConversationRow[]; udp: ConversationRow[]; ipv4: ConversationRow[]; ipv6: ConversationRow[] };
+  conversations_dropped_packets: number;
+  malformed: { packets: number; by_reason: Record<string, number> };
+  dns_names: Record<string, string[]>;
+  tls_sni_values: string[];
+  http_host_values: string[];
+  flows: ReportFlow[];
+  flows_total: number;
+}
+
+export interface ReportLimits {
+  /** Rows kept per conversation table (packets beyond are counted as dropped). */
+  maxConversations: number;
+}
+
+export const DEFAULT_REPORT_LIMITS: ReportLimits = { maxConversations: 2_000_000 };
+
+const IPPROTO_TCP = 6;
+
+/**
+ * Counts what `netmon analyze` reports, with tshark's rules (see the fixtures'
+ * README): bytes are frame lengths; protocols are classified by the outermost
+ * network header; every dissectable IP/TCP/UDP header (tunnels included)
+ * counts in the conversation tables.
+ */
+export class ReportBuilder {
+  packets = 0;
+  bytes = 0;
+  capturedBytes = 0;
+  truncatedPackets = 0;
+  withoutTimestamp = 0;
+  malformedPackets = 0;
+  readonly protocols = new Float64Array(PROTOCOL_KEYS.length * 2);
+  private readonly perLink = new Map<number, number>();
+  private readonly reasons = new Map<string, number>();
+  private firstSec = NaN;
+  private firstNsec = 0;
+  private lastSec = NaN;
+  private lastNsec = 0;
+  private minSec = NaN;
+  private minNsec = 0;
+  private maxSec = NaN;
+  private maxNsec = 0;
+  readonly ipv4: ConversationTable;
+  readonly ipv6: ConversationTable;
+  readonly udp: ConversationTable;
+  readonly tcp: ConversationTable;
+  /** src and dst words, then transport src and dst words. */
+  private readonly w = new Uint32Array(16);
+
+  constructor(limits: ReportLimits = DEFAULT_REPORT_LIMITS) {
+    this.ipv4 = new ConversationTable(false, limits.maxConversations);
+    this.ipv6 = new ConversationTable(false, limits.maxConversations);
+    this.udp = new ConversationTable(true, limits.maxConversations);
+    this.tcp = new ConversationTable(true, limits.maxConversations);
+  }
+
+  observe(pkt: DecodedPacket, rec: PacketRecord): void {
+    const wire = rec.wireLength;
+    this.packets++;
+    this.bytes += wire;
+    this.capturedBytes += rec.data.length;
+    if (rec.data.length < wire) this.truncatedPackets++;
+    this.perLink.set(rec.linkType, (this.perLink.get(rec.linkType) ?? 0) + 1);
+    let time = NaN;
+    if (rec.hasTimestamp) {
+      this.stamp(rec.tsSec, rec.tsNsec);
+      time = rec.tsSec + rec.tsNsec / 1e9;
+    } else {
+      this.withoutTimestamp++;
+    }
+    if (pkt.status !== DecodeStatus.ok && rec.linkType !== LINKTYPE_NONE) {
+      this.malformedPackets++;
+      this.reasons.set(pkt.reason, (this.reasons.get(pkt.reason) ?? 0) + 1);
+    }
+    this.classify(pkt, wire);
+    for (let i = 0; i < pkt.layerCount; i++) this.conversations(pkt.layers[i], wire, time);
+  }
+
+  private stamp(sec: number, nsec: number): void {
+    if (Number.isNaN(this.firstSec)) {
+      this.firstSec = this.minSec = this.maxSec = sec;
+      this.firstNsec = this.minNsec = this.maxNsec = nsec;
+    }
+    this.lastSec = sec;
+    this.lastNsec = nsec;
+    if (sec < this.minSec || (sec === this.minSec && nsec < this.minNsec)) {
+      this.minSec = sec;
+      this.minNsec = nsec;
+    }
+    if (sec > this.maxSec || (sec === this.maxSec && nsec > this.maxNsec)) {
+      this.maxSec = sec;
+      this.maxNsec = nsec;
+    }
+  }
+
+  private add(key: number, wire: number): void {
+    this.protocols[key * 2]++;
+    this.protocols[key * 2 + 1] += wire;
+  }
+
+  private classify(pkt: DecodedPacket, wire: number): void {
+    if (pkt.l3Class === NetKind.ipv4) this.add(0, wire);
+    else if (pkt.l3Class === NetKind.ipv6) this.add(1, wire);
+    switch (pkt.l4Class) {
+      case L4Kind.tcp:
+        this.add(2, wire);
+        break;
+      case L4Kind.udp:
+        this.add(3, wire);
+        break;
+      case L4Kind.icmp:
+        this.add(4, wire);
+        break;
+      case L4Kind.icmpv6:
+        this.add(5, wire);
+        break;
+      case L4Kind.other:
+      case L4Kind.none:
+        this.add(6, wire);
+        break;
+    }
+  }
+
+  private conversations(layer: IpLayer, wire: number, time: number): void {
+    if (!layer.ipValid) return;
+    const w = this.w;
+    const v4 = layer.net === NetKind.ipv4;
+    const family = v4 ? 4 : 6;
+    wordsOf(layer.src, w, 0);
+    wordsOf(layer.dst, w, 4);
+    if (v4) {
+      // IPv4's table uses the source route's final destination.
+      if (layer.routed) wordsOf(layer.finalDst, w, 4);
+      this.ipv4.observe(family, w, 0, 0, w, 4, 0, wire, time);
+    } else {
+      this.ipv6.observe(family, w, 0, 0, w, 4, 0, wire, time);
+    }
+    if (!layer.l4Valid || (layer.l4 !== L4Kind.tcp && layer.l4 !== L4Kind.udp)) return;
+    // TCP and UDP use the final destination and home address the IP header names.
+    if (layer.hasHomeSrc) wordsOf(layer.homeSrc, w, 8);
+    else w.copyWithin(8, 0, 4);
+    if (layer.routed) wordsOf(layer.finalDst, w, 12);
+    else w.copyWithin(12, 4, 8);
+    if (layer.l4 === L4Kind.udp) {
+      this.udp.observe(family, w, 8, layer.srcPort, w, 12, layer.dstPort, wire, time);
+    } else if (layer.ipProto === IPPROTO_TCP) {
+      const analyze = !layer.isFragment;
+      this.tcp.observeTcp(family, w, 8, layer.srcPort, w, 12, layer.dstPort, layer.tcpFlags, layer.tcpSeq, layer.tcpAck, analyze, wire, time);
+    }
+  }
+
+  /** The report, without names and flows (the engine adds those). */
+  build(file: string, read: CaptureReadResult): AnalyzeReport {
+    const protocols = {} as Record<ProtocolKey, Counter>;
+    PROTOCOL_KEYS.forEach((k, i) => {
+      protocols[k] = { packets: this.protocols[i * 2], bytes: this.protocols[i * 2 + 1] };
+    });
+    const perLink: Record<string, number> = {};
+    for (const [lt, n] of [...this.perLink.entries()].sort((x, y) => x[0] - y[0])) {
+      perLink[lt === LINKTYPE_NONE ? 'none (not a packet record)' : `${lt} ${linkTypeName(lt)}`] = n;
+    }
+    const fileStart = Number.isNaN(this.firstSec) ? NaN : this.firstSec + this.firstNsec / 1e9;
+    const byReason: Record<string, number> = {};
+    for (const [r, n] of [...this.reasons.entries()].sort((x, y) => y[1] - x[1])) byReason[r] = n;
+    return {
+      file: { name: file, size: read.fileSize },
+      format: {
+        container: read.format ?? null,
+        byte_order: read.format === undefined ? null : read.bigEndian ? 'big' : 'little',
+        version: read.version === '' ? null : read.version,
+        ...(read.format === 'pcap' ? { ts_precision: read.nanosecond ? ('nsec' as const) : ('usec' as const) } : {}),
+        ...(read.format === 'pcapng' ? { sections: read.sections } : {}),
+        interfaces: read.interfaces.map((i) => ({
+          interface: i.index,
+          section: i.section,
+          linktype: i.linkType,
+          name: linkTypeName(i.linkType),
+          snaplen: i.snaplen,
+          tsresol: i.tsresol,
+          ...(i.name !== undefined ? { if_name: i.name } : {}),
+        })),
+      },
+      read: { complete: read.complete, error: read.error?.message ?? null, error_kind: read.error?.kind ?? null },
+      packets: this.packets,
+      bytes: this.bytes,
+      captured_bytes: this.capturedBytes,
+      truncated_packets: this.truncatedPackets,
+      packets_without_timestamp: this.withoutTimestamp,
+      first_ts: timeText(this.firstSec, this.firstNsec),
+      last_ts: timeText(this.lastSec, this.lastNsec),
+      min_ts: timeText(this.minSec, this.minNsec),
+      max_ts: timeText(this.maxSec, this.maxNsec),
+      packets_per_link_type: perLink,
+      protocols,
+      conversations: {
+        tcp: this.tcp.rows(fileStart),
+        udp: this.udp.rows(fileStart),
+        ipv4: this.ipv4.rows(fileStart),
+        ipv6: this.ipv6.rows(fileStart),
+      },
+      conversations_dropped_packets: this.tcp.droppedPackets + this.udp.droppedPackets + this.ipv4.droppedPackets + this.ipv6.droppedPackets,
+      malformed: { packets: this.malformedPackets, by_reason: byReason },
+      dns_names: {},
+      tls_sni_values: [],
+      http_host_values: [],
+      flows: [],
+      flows_total: 0,
+    };
+  }
+}
+
+/** seconds.nanoseconds, as tshark's frame.time_epoch. */
+export function timeText(sec: number, nsec: number): string | null {
+  if (Number.isNaN(sec)) return null;
+  return `${sec}.${String(nsec).padStart(9, '0')}`;
+}

@@ -1,0 +1,91 @@
+import type { AnalyzeReport } from './analyze-report';
+import { PROTOCOL_KEYS } from './analyze-report';
+
+/** Human-readable analyze output: totals, protocol breakdown, top talkers, top flows with names. */
+export function formatReportText(r: AnalyzeReport, top: number): string {
+  const out: string[] = [];
+  const fmt = r.format;
+  const links = Object.entries(r.packets_per_link_type).map(([k, n]) => `${k} (${n})`).join(', ');
+  out.push(`File:      ${r.file.name} (${fmt.container ?? 'unknown'} ${fmt.version ?? ''}, ${fmt.byte_order ?? '?'}-endian, ${fmt.interfaces.length} interface(s))`);
+  if (!r.read.complete) out.push(`Read:      INCOMPLETE - ${r.read.error}`);
+  out.push(`Packets:   ${num(r.packets)}   bytes on wire ${bytes(r.bytes)}   captured ${bytes(r.captured_bytes)}`);
+  if (r.truncated_packets > 0) out.push(`           ${num(r.truncated_packets)} packets cut by the snapshot length`);
+  if (r.first_ts !== null && r.min_ts !== null && r.max_ts !== null) {
+    const span = Number(r.max_ts) - Number(r.min_ts);
+    out.push(`Time:      ${iso(r.min_ts)} .. ${iso(r.max_ts)} (${span.toFixed(3)} s)`);
+  }
+  if (links !== '') out.push(`Link:      ${links}`);
+  out.push('', 'Protocols');
+  for (const k of PROTOCOL_KEYS) {
+    const c = r.protocols[k];
+    const share = r.bytes > 0 ? ((c.bytes / r.bytes) * 100).toFixed(1) : '0.0';
+    out.push(`  ${k.padEnd(7)} ${num(c.packets).padStart(12)} pkts ${bytes(c.bytes).padStart(11)} ${share.padStart(6)}%`);
+  }
+
+  const hosts = new Map<string, { bytes: number; packets: number }>();
+  for (const row of [...r.conversations.ipv4, ...r.conversations.ipv6]) {
+    for (const h of [row.a, row.b]) {
+      const e = hosts.get(h) ?? { bytes: 0, packets: 0 };
+      e.bytes += row.bytes;
+      e.packets += row.frames;
+      hosts.set(h, e);
+    }
+  }
+  const talkers = [...hosts.entries()].sort((x, y) => y[1].bytes - x[1].bytes).slice(0, top);
+  if (talkers.length > 0) {
+    out.push('', 'Top talkers (bytes sent and received)');
+    for (const [h, e] of talkers) out.push(`  ${h.padEnd(40)} ${bytes(e.bytes).padStart(11)} ${num(e.packets).padStart(10)} pkts`);
+  }
+
+  const flows = r.flows.slice(0, top);
+  if (flows.length > 0) {
+    out.push('', `Top flows (${num(r.flows_total)} in total)`);
+    for (const f of flows) {
+      const a = f.port_a !== 0 || f.port_b !== 0 ? `${endpoint(f.a, f.port_a)} -> ${endpoint(f.b, f.port_b)}` : `${f.a} -> ${f.b}`;
+      const name = f.names.sni ?? f.names.http_host ?? f.names.dns_name;
+      const total = f.bytes_a_to_b + f.bytes_b_to_a;
+      out.push(`  ${f.proto.padEnd(6)} ${a.padEnd(60)} ${bytes(total).padStart(11)} ${f.state.padEnd(11)}${name !== undefined ? ` ${name}` : ''}`);
+    }
+  }
+
+  const dns = Object.entries(r.dns_names);
+  if (dns.length > 0 || r.tls_sni_values.length > 0 || r.http_host_values.length > 0) {
+    out.push('', 'Names seen');
+    for (const [name, addrs] of dns.slice(0, top)) out.push(`  dns   ${name} -> ${addrs.join(', ')}`);
+    if (dns.length > top) out.push(`  ... ${dns.length - top} more DNS names`);
+    for (const s of r.tls_sni_values.slice(0, top)) out.push(`  tls   ${s}`);
+    for (const h of r.http_host_values.slice(0, top)) out.push(`  http  ${h}`);
+  }
+
+  const reasons = Object.entries(r.malformed.by_reason);
+  if (reasons.length > 0) {
+    out.push('', `Malformed or truncated packets: ${num(r.malformed.packets)}`);
+    for (const [why, n] of reasons) out.push(`  ${num(n).padStart(10)}  ${why}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function endpoint(addr: string, port: number): string {
+  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+}
+
+function num(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(1)} ${units[u]}`;
+}
+
+function iso(epoch: string): string {
+  const ms = Number(epoch) * 1000;
+  return Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms).toISOString() : epoch;
+}
