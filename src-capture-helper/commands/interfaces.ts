@@ -1,0 +1,59 @@
+import { listInterfaces, type InterfaceInfo, type InterfaceListing } from '../live/interfaces';
+
+const USAGE = `usage: netmon interfaces [--json] [--no-probe]
+
+Lists capture interfaces with their addresses, state, link type and whether
+this process may capture on them (each is opened briefly to find out), and
+which capture path runs here: the batching libpcap addon, or the slower
+'cap' fallback when the addon is not built.
+
+  --json       print the listing as JSON
+  --no-probe   do not open interfaces (no link type or permission)`;
+
+export async function runInterfacesCommand(args: string[]): Promise<number> {
+  let json = false;
+  let probe = true;
+  for (const arg of args) {
+    if (arg === '--json') json = true;
+    else if (arg === '--no-probe') probe = false;
+    else if (arg === '--help' || arg === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    } else {
+      process.stderr.write(`netmon interfaces: unknown option '${arg}'\n\n${USAGE}\n`);
+      return 2;
+    }
+  }
+  let listing: InterfaceListing;
+  try {
+    listing = listInterfaces({ probe });
+  } catch (err) {
+    process.stderr.write(`netmon interfaces: ${(err as Error).message}\n`);
+    return 1;
+  }
+  process.stdout.write(json ? `${JSON.stringify(listing, null, 2)}\n` : formatListing(listing, probe));
+  return 0;
+}
+
+export function formatListing(listing: InterfaceListing, probed: boolean): string {
+  const lines: string[] = [];
+  const c = listing.capture;
+  lines.push(
+    c.path === 'addon'
+      ? `capture path: addon (batched libpcap; ${c.libpcap})`
+      : `capture path: cap (fallback: ${c.addonUnavailable})`,
+  );
+  lines.push('');
+  for (const i of listing.interfaces) lines.push(...formatInterface(i, probed));
+  return `${lines.join('\n')}\n`;
+}
+
+function formatInterface(i: InterfaceInfo, probed: boolean): string[] {
+  const state = [i.up ? 'up' : 'down', i.running ? 'running' : null, i.loopback ? 'loopback' : null, i.wireless ? 'wireless' : null]
+    .filter(Boolean)
+    .join(', ');
+  const capture = !probed ? '' : i.capturePermitted ? `  capture: yes (${i.linkTypeName ?? i.linkType})` : `  capture: no (${i.captureError})`;
+  const out = [`${i.name}${i.description ? ` - ${i.description}` : ''}  [${state}]${capture}`];
+  for (const a of i.addresses) out.push(`    ${a.family.padEnd(4)} ${a.address}${a.netmask ? ` / ${a.netmask}` : ''}`);
+  return out;
+}
