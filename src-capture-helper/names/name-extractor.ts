@@ -296,14 +296,19 @@ export class NameExtractor {
     this.fragments.expire(nowSec);
   }
 
-  counters(): NameCounters & { fragments: FragmentCounters } {
+  /** What was dropped so far, and how much is buffered now (`pending`). */
+  counters(): NameCounters & { fragments: FragmentCounters; pending: { streams: number; handshakes: number; fragmentDatagrams: number } } {
     this.c.dnsNamesEvicted = this.dns.evicted;
     this.c.addressNamesEvicted = this.names4.evicted + this.names6.evicted;
     this.c.valuesEvicted = this.sni.evicted + this.hosts.evicted + this.requests.evicted;
     this.c.flowLabelsEvicted = this.labels.evicted;
     this.c.streamsEvicted = this.streams.evicted;
     this.c.handshakesEvicted = this.handshakes.evicted;
-    return { ...this.c, fragments: { ...this.fragments.counters } };
+    return {
+      ...this.c,
+      fragments: { ...this.fragments.counters },
+      pending: { streams: this.streams.size, handshakes: this.handshakes.size, fragmentDatagrams: this.fragments.size },
+    };
   }
 
   // --- transport dispatch -------------------------------------------------
