@@ -13,6 +13,10 @@ export interface HelperCommand {
 const COMMANDS: Record<string, () => Promise<HelperCommand>> = {
   analyze: async () => (await import('./commands/analyze')).analyzeCommand,
   helper: async () => ({ summary: 'run the capture helper daemon', run: (await import('./commands/helper')).runHelperCommand }),
+  interfaces: async () => ({ summary: 'list capture interfaces', run: (await import('./commands/interfaces')).runInterfacesCommand }),
+  capture: async () => ({ summary: 'capture live traffic and report on it', run: (await import('./commands/capture')).runCaptureCommand }),
+  install: async () => ({ summary: 'set up capture rights (root)', run: (await import('./commands/install')).runInstallCommand }),
+  uninstall: async () => ({ summary: 'remove capture rights (root)', run: (await import('./commands/uninstall')).runUninstallCommand }),
 };
 
 function usage(): string {

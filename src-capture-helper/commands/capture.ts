@@ -1,0 +1,233 @@
+import type { CaptureReadResult } from '../capture-file/read-capture-file';
+import { openLiveSource, type CapturePathChoice } from '../live/live-capture';
+import type { LiveCaptureError, LiveSource, LiveStats } from '../live/live-types';
+import { LIVE_DEFAULTS, LiveCaptureOpenError } from '../live/live-types';
+import { CaptureEngine } from '../pipeline/engine';
+import { relinquishPrivileges, type PrivilegeOutcome } from '../privileges/process-privileges';
+import type { AnalyzeReport } from '../report/analyze-report';
+import { formatReportText } from '../report/format-text';
+
+const USAGE = `usage: netmon capture --iface IF [--iface IF2 ...] [--bpf FILTER] [--duration S] [--json]
+
+Captures live traffic and prints the same report as 'netmon analyze', plus a
+"capture" section: which capture path ran, kernel and helper drops per interface.
+Stops after --duration seconds, or on Ctrl-C / SIGTERM.
+
+  --iface IF       interface to capture on (repeat for several)
+  --bpf FILTER     capture filter (pcap-filter syntax), applied to every interface
+  --duration S     seconds to capture (default: until interrupted)
+  --snaplen N      bytes kept per packet (default ${LIVE_DEFAULTS.snaplen})
+  --buffer-mib N   kernel ring per interface (default ${LIVE_DEFAULTS.bufferSize / 1024 / 1024})
+  --no-promisc     do not put interfaces in promiscuous mode
+  --path P         auto | addon | cap (default auto: the addon when built)
+  --json           one JSON object on stdout
+  --top N          rows per table in the text output (default 10)
+
+Started as root through sudo or pkexec, the helper opens the interfaces and
+then runs as the invoking user; with file capabilities it gives them up once
+the interfaces are open.
+
+exit status: 0 done; 1 cannot capture (no such interface, no permission);
+2 bad command line or capture filter; 3 the capture failed midway (the report
+covers what was captured and the error is printed on stderr).`;
+
+interface CaptureArgs {
+  interfaces: string[];
+  bpf: string;
+  durationS: number | null;
+  snaplen: number;
+  bufferSize: number;
+  promisc: boolean;
+  path: CapturePathChoice;
+  json: boolean;
+  top: number;
+}
+
+/** What `capture --json` adds to the analyze report. */
+export interface CaptureSection {
+  path: LiveStats['path'];
+  caveats: readonly string[];
+  interfaces: LiveStats['interfaces'];
+  privileges: PrivilegeOutcome['kind'];
+  duration_s: number;
+  errors: LiveCaptureError[];
+}
+
+function parseArgs(args: string[]): CaptureArgs | string {
+  const out: CaptureArgs = {
+    interfaces: [], bpf: '', durationS: null, snaplen: LIVE_DEFAULTS.snaplen, bufferSize: LIVE_DEFAULTS.bufferSize,
+    promisc: true, path: 'auto', json: false, top: 10,
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const value = (): string | undefined => args[++i];
+    const positive = (v: string | undefined): number | null => {
+      const n = Number(v);
+      return v !== undefined && Number.isFinite(n) && n > 0 ? n : null;
+    };
+    switch (a) {
+      case '--iface': {
+        const v = value();
+        if (!v) return '--iface needs an interface name';
+        out.interfaces.push(v);
+        break;
+      }
+      case '--bpf': {
+        const v = value();
+        if (v === undefined) return '--bpf needs a filter';
+        out.bpf = v;
+        break;
+      }
+      case '--duration': {
+        const n = positive(value());
+        if (n === null) return '--duration needs a positive number of seconds';
+        out.durationS = n;
+        break;
+      }
+      case '--snaplen': {
+        const n = positive(value());
+        if (n === null || !Number.isInteger(n) || n > 262144) return '--snaplen needs an integer from 1 to 262144';
+        out.snaplen = n;
+        break;
+      }
+      case '--buffer-mib': {
+        const n = positive(value());
+        if (n === null || n > 2047) return '--buffer-mib needs a number from 1 to 2047';
+        out.bufferSize = Math.round(n * 1024 * 1024);
+        break;
+      }
+      case '--no-promisc':
+        out.promisc = false;
+        break;
+      case '--path': {
+        const v = value();
+        if (v !== 'auto' && v !== 'addon' && v !== 'cap') return '--path must be auto, addon or cap';
+        out.path = v;
+        break;
+      }
+      case '--json':
+        out.json = true;
+        break;
+      case '--top': {
+        const n = positive(value());
+        if (n === null || !Number.isInteger(n)) return '--top needs a positive integer';
+        out.top = n;
+        break;
+      }
+      default:
+        return `unknown option '${a}'`;
+    }
+  }
+  if (out.interfaces.length === 0) return 'at least one --iface is needed';
+  if (new Set(out.interfaces).size !== out.interfaces.length) return 'an interface is named twice';
+  return out;
+}
+
+export async function runCaptureCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const parsed = parseArgs(args);
+  if (typeof parsed === 'string') {
+    process.stderr.write(`netmon capture: ${parsed}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const engine = new CaptureEngine();
+  let source: LiveSource;
+  try {
+    source = openLiveSource(
+      {
+        interfaces: parsed.interfaces,
+        bpf: parsed.bpf,
+        snaplen: parsed.snaplen,
+        bufferSize: parsed.bufferSize,
+        promisc: parsed.promisc,
+      },
+      parsed.path,
+    );
+  } catch (err) {
+    if (err instanceof LiveCaptureOpenError) {
+      process.stderr.write(`netmon capture: ${err.message}\n`);
+      return err.code === 'EBPF' || err.code === 'EINVAL' ? 2 : 1;
+    }
+    throw err;
+  }
+  let privileges: PrivilegeOutcome;
+  try {
+    privileges = relinquishPrivileges();
+  } catch (err) {
+    source.stop();
+    process.stderr.write(`netmon capture: ${(err as Error).message}\n`);
+    return 1;
+  }
+  if (privileges.kind === 'kept-root') process.stderr.write(`netmon capture: warning: ${privileges.reason}\n`);
+
+  const errors: LiveCaptureError[] = [];
+  const started = Date.now();
+  await new Promise<void>((resolve) => {
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      process.off('SIGINT', finish).off('SIGTERM', finish);
+      // One ring-block timeout more, so packets of the last block arrive.
+      setTimeout(resolve, LIVE_DEFAULTS.timeoutMs + 50);
+    };
+    const timer = parsed.durationS === null ? undefined : setTimeout(finish, parsed.durationS * 1000);
+    process.on('SIGINT', finish).on('SIGTERM', finish);
+    source.start(engine, (e) => {
+      errors.push(e);
+      process.stderr.write(`netmon capture: ${e.iface}: ${e.message}\n`);
+      // Stop when every interface has failed.
+      if (errors.length >= parsed.interfaces.length) finish();
+    });
+  });
+  const stats = source.stats();
+  source.stop();
+  const durationS = (Date.now() - started) / 1000;
+
+  const read: CaptureReadResult = {
+    format: undefined,
+    version: '',
+    bigEndian: false,
+    nanosecond: true,
+    sections: 0,
+    interfaces: parsed.interfaces.map((name, index) => ({
+      section: 0,
+      index,
+      linkType: source.linkTypes[index],
+      snaplen: parsed.snaplen,
+      tsresol: '10^-9',
+      name,
+    })),
+    packets: stats.interfaces.reduce((s, i) => s + i.packets, 0),
+    fileSize: 0,
+    complete: errors.length === 0,
+    error: undefined,
+  };
+  const report: AnalyzeReport & { capture?: CaptureSection } = engine.finish(`live:${parsed.interfaces.join(',')}`, read);
+  if (errors.length > 0) {
+    report.read = { complete: false, error: errors.map((e) => `${e.iface}: ${e.message}`).join('; '), error_kind: 'capture' };
+  }
+  report.capture = {
+    path: stats.path,
+    caveats: source.caveats,
+    interfaces: stats.interfaces,
+    privileges: privileges.kind,
+    duration_s: durationS,
+    errors,
+  };
+  process.stdout.write(parsed.json ? `${JSON.stringify(report)}\n` : formatReportText(report, parsed.top) + formatCaptureText(report.capture));
+  return errors.length > 0 ? 3 : 0;
+}
+
+function formatCaptureText(c: CaptureSection): string {
+  const lines = ['', `Capture path: ${c.path}${c.caveats.length > 0 ? ` (${c.caveats.join('; ')})` : ''}`];
+  for (const i of c.interfaces) {
+    const kernel = i.kernelDrops === null ? 'kernel drops unknown' : `${i.kernelDrops} kernel drops`;
+    lines.push(`  ${i.name}: ${i.packets} packets, ${i.bytes} bytes, ${kernel}, ${i.helperDrops} helper drops`);
+  }
+  return `${lines.join('\n')}\n`;
+}
