@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type Database from 'better-sqlite3';
+import { CHANNEL_ID_PATTERN, validateChannelSpec, type ChannelConfig } from '../notifiers/channel-config';
+import { NotifierHub, type ChannelStatus, type NotifierHubOptions, type TestResult } from '../notifiers/notifier-hub';
+import type { DesktopNotifier } from '../notifiers/desktop-notifier';
+import type { AlertEvent } from './alert-event';
+import type { AlertSample } from './alert-sample';
+import { validateRuleSpec, type AlertRule } from './alert-rule';
+import { AlertStore, type EventQuery } from './alert-store';
+import { validateAlertsSection } from './alerts-settings';
+import { RuleEngine } from './rule-engine';
+import { describe, fail, isPlainObject, ok, type Result } from './validation';
+
+export interface AlertServiceOptions {
+  db: Database.Database;
+  /** The Electron shell's notifier; absent in serve mode. */
+  desktop?: DesktopNotifier;
+  /** Delivery settings (timeouts, queue bounds); tests shorten the delays. */
+  notifiers?: Omit<NotifierHubOptions, 'desktop'>;
+  maxEvents?: number;
+}
+
+export interface RuleView extends AlertRule {
+  /** The rule is in the firing state right now. */
+  firing: boolean;
+}
+
+export interface AlertServiceStats {
+  samplesEvaluated: number;
+  samplesIgnored: number;
+  eventsPruned: number;
+  /** Events that could not be written to SQLite; they were still emitted and notified. */
+  eventStoreErrors: number;
+  /** Stored rules or channels skipped at load because they no longer validate. */
+  skippedAtLoad: string[];
+}
+
+/**
+ * The alert feature behind one façade for the REST routes, the IPC handlers
+ * and serve mode. User input comes back as values (`Result`), never as
+ * exceptions; `onSample` never blocks on delivery.
+ */
+export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
+  private readonly store: AlertStore;
+  private readonly engine = new RuleEngine();
+  private readonly hub: NotifierHub;
+  private rules: AlertRule[] = [];
+  private channels: ChannelConfig[] = [];
+  private eventStoreErrors = 0;
+  private skippedAtLoad: string[] = [];
+
+  constructor(options: AlertServiceOptions) {
+    super();
+    this.store = new AlertStore(options.db, { maxEvents: options.maxEvents });
+    this.hub = new NotifierHub({ ...options.notifiers, desktop: options.desktop });
+    this.load();
+  }
+
+  listRules(): RuleView[] {
+    return this.rules.map((r) => ({ ...r, firing: this.engine.isFiring(r.id) }));
+  }
+
+  createRule(input: unknown): Result<AlertRule> {
+    if (isPlainObject(input) && input.id !== undefined) {
+      return fail('id', 'is assigned by Netmon; leave it out when creating a rule');
+    }
+    const spec = validateRuleSpec(input, { knownChannels: this.channelIds() });
+    if (!spec.ok) return spec;
+    const rule: AlertRule = { id: randomUUID(), ...spec.value };
+    this.store.putRule(rule);
+    this.setRules([...this.rules, rule]);
+    return ok(rule);
+  }
+
+  /** Replaces a rule's settings (PUT semantics: omitted fields take their defaults). */
+  updateRule(id: string, input: unknown): Result<AlertRule> {
+    if (!this.rules.some((r) => r.id === id)) return fail('id', `no rule with id '${id}'`);
+    if (isPlainObject(input) && input.id !== undefined && input.id !== id) {
+      return fail('id', `does not match the rule being updated ('${id}')`);
+    }
+    const spec = validateRuleSpec(input, { knownChannels: this.channelIds() });
+    if (!spec.ok) return spec;
+    const rule: AlertRule = { id, ...spec.value };
+    this.store.putRule(rule);
+    this.setRules(this.rules.map((r) => (r.id === id ? rule : r)));
+    return ok(rule);
+  }
+
+  deleteRule(id: string): Result<{ id: string }> {
+    if (!this.store.deleteRule(id)) return fail('id', `no rule with id '${id}'`);
+    this.setRules(this.rules.filter((r) => r.id !== id));
+    return ok({ id });
+  }
+
+  listChannels(): ChannelConfig[] {
+    return this.channels.map((c) => ({ ...c }));
+  }
+
+  /** A channel id may be given (a readable slug for settings files and rules) or is generated. */
+  createChannel(input: unknown): Result<ChannelConfig> {
+    let id: string = randomUUID();
+    if (isPlainObject(input) && input.id !== undefined) {
+      if (typeof input.id !== 'string' || !CHANNEL_ID_PATTERN.test(input.id)) {
+        return fail('id', `must be 1-64 of a-z 0-9 - _ starting with a letter or digit, got ${describe(input.id)}`);
+      }
+      if (this.channels.some((c) => c.id === input.id)) return fail('id', `a channel with id '${input.id}' exists already`);
+      id = input.id;
+    }
+    const spec = validateChannelSpec(input);
+    if (!spec.ok) return spec;
+    const channel = { id, ...spec.value } as ChannelConfig;
+    this.store.putChannel(channel);
+    this.setChannels([...this.channels, channel]);
+    return ok(channel);
+  }
+
+  updateChannel(id: string, input: unknown): Result<ChannelConfig> {
+    if (!this.channels.some((c) => c.id === id)) return fail('id', `no channel with id '${id}'`);
+    if (isPlainObject(input) && input.id !== undefined && input.id !== id) {
+      return fail('id', `does not match the channel being updated ('${id}')`);
+    }
+    const spec = validateChannelSpec(input);
+    if (!spec.ok) return spec;
+    const channel = { id, ...spec.value } as ChannelConfig;
+    this.store.putChannel(channel);
+    this.setChannels(this.channels.map((c) => (c.id === id ? channel : c)));
+    return ok(channel);
+  }
+
+  /** Refused while a rule still notifies the channel, so no rule is left pointing nowhere. */
+  deleteChannel(id: string): Result<{ id: string }> {
+    if (!this.channels.some((c) => c.id === id)) return fail('id', `no channel with id '${id}'`);
+    const users = this.rules.filter((r) => r.channels.includes(id)).map((r) => `'${r.name}'`);
+    if (users.length > 0) return fail('id', `channel '${id}' is used by ${users.join(', ')}; remove it from those rules first`);
+    this.store.deleteChannel(id);
+    this.setChannels(this.channels.filter((c) => c.id !== id));
+    return ok({ id });
+  }
+
+  listEvents(query: EventQuery = {}): AlertEvent[] {
+    return this.store.listEvents(query);
+  }
+
+  testChannel(id: string): Promise<TestResult> {
+    return this.hub.sendTest(id);
+  }
+
+  channelStatus(): ChannelStatus[] {
+    return this.hub.status();
+  }
+
+  /**
+   * Feeds one second of traffic. Events are stored, emitted as `event` and
+   * queued on their rule's channels; delivery happens in the background.
+   */
+  onSample(sample: AlertSample): AlertEvent[] {
+    const drafts = this.engine.evaluate(sample);
+    const events: AlertEvent[] = [];
+    for (const draft of drafts) {
+      let event: AlertEvent;
+      try {
+        event = this.store.addEvent(draft);
+      } catch {
+        // A full disk must not silence an alert: notify anyway, with id 0 marking "not kept".
+        this.eventStoreErrors += 1;
+        event = { ...draft, id: 0 };
+      }
+      events.push(event);
+      const rule = this.rules.find((r) => r.id === draft.ruleId);
+      if (rule !== undefined) this.hub.dispatch(event, rule.channels);
+      this.emit('event', event);
+    }
+    return events;
+  }
+
+  /**
+   * Applies the settings file's `alerts` section (headless serve): the
+   * section's rules and channels replace the stored ones, all or nothing.
+   */
+  applySettings(section: unknown): Result<{ rules: number; channels: number }> {
+    const parsed = validateAlertsSection(section);
+    if (!parsed.ok) return parsed;
+    const { rules, channels } = parsed.value;
+    this.store.replaceAll(rules, channels);
+    this.setChannels(channels);
+    this.setRules(rules);
+    return ok({ rules: rules.length, channels: channels.length });
+  }
+
+  stats(): AlertServiceStats {
+    return {
+      ...this.engine.stats(),
+      eventsPruned: this.store.prunedEvents(),
+      eventStoreErrors: this.eventStoreErrors,
+      skippedAtLoad: [...this.skippedAtLoad],
+    };
+  }
+
+  /** Resolves once every channel's queue is empty. */
+  idle(): Promise<void> {
+    return this.hub.idle();
+  }
+
+  close(): void {
+    this.hub.close();
+    this.removeAllListeners();
+  }
+
+  private load(): void {
+    const stored = this.store.listChannels();
+    const channels: ChannelConfig[] = [];
+    const skipped = stored.unreadable.map((id) => `channel ${id}: unreadable`);
+    for (const c of stored.channels) {
+      const spec = validateChannelSpec(c);
+      if (spec.ok) channels.push({ id: c.id, ...spec.value } as ChannelConfig);
+      else skipped.push(`channel ${c.id}: ${spec.errors.map((e) => `${e.field} ${e.message}`).join('; ')}`);
+    }
+    this.setChannels(channels);
+    const storedRules = this.store.listRules();
+    skipped.push(...storedRules.unreadable.map((id) => `rule ${id}: unreadable`));
+    const rules: AlertRule[] = [];
+    for (const r of storedRules.rules) {
+      const spec = validateRuleSpec(r, { knownChannels: this.channelIds() });
+      if (spec.ok) rules.push({ id: r.id, ...spec.value });
+      else skipped.push(`rule ${r.id}: ${spec.errors.map((e) => `${e.field} ${e.message}`).join('; ')}`);
+    }
+    this.setRules(rules);
+    this.skippedAtLoad = skipped;
+  }
+
+  private channelIds(): Set<string> {
+    return new Set(this.channels.map((c) => c.id));
+  }
+
+  private setRules(rules: AlertRule[]): void {
+    this.rules = rules;
+    this.engine.setRules(rules);
+  }
+
+  private setChannels(channels: ChannelConfig[]): void {
+    this.channels = channels;
+    this.hub.setChannels(channels);
+  }
+}
