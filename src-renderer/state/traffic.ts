@@ -1,4 +1,4 @@
-import type { ByteCount, FlowProto, RollupTick } from '../transport/api-types';
+import type { ByteCount, FlowProto, FlowRate, HostRate, RollupTick } from '../transport/api-types';
 import { PROTOCOLS } from '../transport/api-types';
 import type { Ring } from './ring';
 import { createRing, ringPush } from './ring';
@@ -15,6 +15,8 @@ export interface TrafficSample {
 /** 60 minutes at 1 s resolution: the history the overview keeps without asking main. */
 export const HISTORY_SECONDS = 3600;
 export const SPARKLINE_SECONDS = 60;
+/** Ticks kept whole, for top talkers over the last minute. */
+export const RECENT_TICKS = 60;
 
 export interface TrafficState {
   captureId: string | null;
@@ -22,6 +24,7 @@ export interface TrafficState {
   /** Bits per second per interface over the last minute, for the interface picker. */
   sparklines: Readonly<Record<string, Ring<number>>>;
   latest: RollupTick | null;
+  recent: Ring<RollupTick>;
   /** Since the capture started. */
   totals: { in: ByteCount; out: ByteCount };
   protocols: Record<FlowProto, ByteCount>;
@@ -42,6 +45,7 @@ export function emptyTraffic(captureId: string | null = null, capacity = HISTORY
     series: createRing<TrafficSample>(capacity),
     sparklines: {},
     latest: null,
+    recent: createRing<RollupTick>(RECENT_TICKS),
     totals: { in: { bytes: 0, packets: 0 }, out: { bytes: 0, packets: 0 } },
     protocols: zeroProtocols(),
     drops: { kernel: 0, helper: 0 },
@@ -85,6 +89,7 @@ export function applyTick(state: TrafficState, tick: RollupTick): TrafficState {
     series: ringPush(base.series, sampleOf(tick)),
     sparklines,
     latest: tick,
+    recent: ringPush(base.recent, tick),
     totals,
     protocols,
     drops,
@@ -140,4 +145,41 @@ export function protocolShares(protocols: Record<FlowProto, ByteCount>): Protoco
   return PROTOCOLS.map((proto) => ({ proto, ...protocols[proto], share: total > 0 ? protocols[proto].bytes / total : 0 }))
     .filter((r) => r.packets > 0)
     .sort((a, b) => b.bytes - a.bytes);
+}
+
+export interface Talker {
+  key: string;
+  label: string;
+  name: string | null;
+  bytes: number;
+  packets: number;
+}
+
+/** Top talkers summed over the given ticks (each tick carries its own bounded top-K), biggest first. */
+export function topHosts(ticks: readonly RollupTick[], limit: number): Talker[] {
+  const sums = new Map<string, Talker>();
+  const addHost = (h: HostRate): void => {
+    const t = sums.get(h.ip);
+    if (t) {
+      t.bytes += h.bytes;
+      t.packets += h.packets;
+      t.name = t.name ?? h.name;
+    } else sums.set(h.ip, { key: h.ip, label: h.ip, name: h.name, bytes: h.bytes, packets: h.packets });
+  };
+  for (const tick of ticks) for (const h of tick.topHosts) addHost(h);
+  return [...sums.values()].sort((a, b) => b.bytes - a.bytes || a.key.localeCompare(b.key)).slice(0, limit);
+}
+
+export function topFlows(ticks: readonly RollupTick[], limit: number): Talker[] {
+  const sums = new Map<string, Talker>();
+  const addFlow = (f: FlowRate): void => {
+    const t = sums.get(f.flowId);
+    if (t) {
+      t.bytes += f.bytes;
+      t.packets += f.packets;
+      t.label = f.label;
+    } else sums.set(f.flowId, { key: f.flowId, label: f.label, name: null, bytes: f.bytes, packets: f.packets });
+  };
+  for (const tick of ticks) for (const f of tick.topFlows) addFlow(f);
+  return [...sums.values()].sort((a, b) => b.bytes - a.bytes || a.key.localeCompare(b.key)).slice(0, limit);
 }

@@ -1,0 +1,147 @@
+import type { ApiResult, CaptureSource, FlowSummary } from '../transport/api-types';
+import type { Transport } from '../transport/transport';
+import { MAX_FLOWS } from './flows';
+import type { AppStore } from './store';
+
+const PAGE = 1000;
+/** A catch-up after omitted deltas reloads the whole table: at most this often. */
+const RESYNC_MIN_INTERVAL_MS = 10_000;
+
+/** Wires a transport to the store: loads the state on (re)connect, folds pushed events in, and runs the user's
+ *  commands. Failures become notices the shell shows; nothing here throws at the user. */
+export class Controller {
+  private unsubscribers: Array<() => void> = [];
+  private lastResync = 0;
+  private resyncing = false;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly store: AppStore,
+  ) {}
+
+  start(): void {
+    const s = this.store.getState();
+    this.unsubscribers.push(
+      this.transport.onStatus((status) => {
+        s.setConnection(status);
+        if (status.state === 'open') void this.loadAll();
+      }),
+      this.transport.on('rollup.tick', (t) => this.store.getState().receiveTick(t)),
+      this.transport.on('flows.delta', (d) => {
+        const before = this.store.getState().table.omitted;
+        this.store.getState().receiveFlowDelta(d);
+        if (d.omitted > 0 || this.store.getState().table.omitted > before) void this.resyncFlows();
+      }),
+      this.transport.on('capture.status', (c) => {
+        const previous = this.store.getState().capture?.captureId;
+        this.store.getState().setCapture(c);
+        if (c.captureId && c.captureId !== previous) void this.loadCaptureData();
+      }),
+      this.transport.on('capture.error', (e) => this.store.getState().setNotice({ kind: 'error', text: e.message })),
+    );
+  }
+
+  stop(): void {
+    for (const u of this.unsubscribers) u();
+    this.unsubscribers = [];
+  }
+
+  private unwrap<T>(r: ApiResult<T>, what: string): T | null {
+    if (r.ok) return r.value;
+    this.store.getState().setNotice({ kind: 'error', text: `${what}: ${r.error.message}` });
+    return null;
+  }
+
+  async loadAll(): Promise<void> {
+    const [priv, ifaces, capture] = await Promise.all([
+      this.transport.request('privileges.status', {}),
+      this.transport.request('interfaces.list', {}),
+      this.transport.request('capture.status', {}),
+    ]);
+    const s = this.store.getState();
+    if (priv.ok) s.setPrivileges(priv.value);
+    s.setInterfaces(ifaces.ok ? ifaces.value : { error: ifaces.error.message });
+    const status = this.unwrap(capture, 'Reading the capture status');
+    if (!status) return;
+    s.setCapture(status);
+    if (status.captureId) {
+      // Someone already capturing: go straight to the numbers.
+      if (s.view === 'interfaces') s.setView('overview');
+      await this.loadCaptureData();
+    }
+  }
+
+  async refreshInterfaces(): Promise<void> {
+    const r = await this.transport.request('interfaces.list', {});
+    this.store.getState().setInterfaces(r.ok ? r.value : { error: r.error.message });
+  }
+
+  /** The last hour of seconds main keeps, then every active flow. */
+  private async loadCaptureData(): Promise<void> {
+    const ticks = await this.transport.request('rollups.recent', { seconds: 3600 });
+    if (ticks.ok) this.store.getState().loadTicks(ticks.value);
+    await this.resyncFlows(true);
+  }
+
+  /** Reloads the flow table page by page (main serves at most 1000 rows a request). */
+  async resyncFlows(force = false): Promise<void> {
+    const now = Date.now();
+    if (this.resyncing || (!force && now - this.lastResync < RESYNC_MIN_INTERVAL_MS)) return;
+    this.resyncing = true;
+    this.lastResync = now;
+    try {
+      const captureId = this.store.getState().capture?.captureId ?? null;
+      const flows: FlowSummary[] = [];
+      for (let offset = 0; offset < MAX_FLOWS; offset += PAGE) {
+        const r = await this.transport.request('flows.query', {
+          scope: 'all',
+          filter: {},
+          sort: { key: 'lastSeen', dir: 'desc' },
+          offset,
+          limit: PAGE,
+        });
+        const page = this.unwrap(r, 'Loading flows');
+        if (!page) return;
+        flows.push(...page.flows);
+        if (page.flows.length < PAGE || offset + PAGE >= page.total) break;
+      }
+      if ((this.store.getState().capture?.captureId ?? null) === captureId) this.store.getState().loadFlows(captureId, flows);
+    } finally {
+      this.resyncing = false;
+    }
+  }
+
+  async startCapture(source: CaptureSource): Promise<boolean> {
+    const r = await this.transport.request('capture.start', source);
+    const status = this.unwrap(r, 'Starting the capture');
+    if (!status) return false;
+    const previous = this.store.getState().capture?.captureId;
+    this.store.getState().setCapture(status);
+    this.store.getState().setNotice(null);
+    if (status.captureId && status.captureId !== previous) await this.loadCaptureData();
+    return true;
+  }
+
+  async stopCapture(): Promise<void> {
+    const r = await this.transport.request('capture.stop', {});
+    const status = this.unwrap(r, 'Stopping the capture');
+    if (status) this.store.getState().setCapture(status);
+  }
+
+  async installPrivileges(): Promise<void> {
+    const r = await this.transport.request('privileges.install', {});
+    const p = this.unwrap(r, 'Granting capture rights');
+    if (!p) return;
+    this.store.getState().setPrivileges(p);
+    this.store.getState().setNotice(p.canCapture ? { kind: 'info', text: 'Capture rights granted.' } : { kind: 'error', text: p.reason ?? 'Capture rights were not granted.' });
+    if (p.canCapture) await this.refreshInterfaces();
+  }
+
+  showOverview(): void {
+    this.store.getState().setView('overview');
+  }
+
+  async flowDetails(id: string) {
+    return this.transport.request('flows.details', { id });
+  }
+}

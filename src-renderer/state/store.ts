@@ -1,0 +1,208 @@
+import { createStore } from 'zustand/vanilla';
+import type { StateCreator } from 'zustand/vanilla';
+import type { CaptureStatus, FlowDelta, FlowSummary, InterfaceInfo, PrivilegeStatus, RollupTick } from '../transport/api-types';
+import type { ConnectionStatus } from '../transport/transport';
+import type { CompiledFilter, FilterErrors, FlowFilterInput } from './flow-filter';
+import { compileFilter, EMPTY_FILTER } from './flow-filter';
+import type { FlowColumn, FlowSort } from './flow-sort';
+import { DEFAULT_SORT, nextSort } from './flow-sort';
+import type { FlowTable } from './flows';
+import { applyFlowDelta, EMPTY_FLOW_TABLE, replaceFlows } from './flows';
+import type { Ring } from './ring';
+import type { ClickModifiers, Selection } from './selection';
+import { clickRow, EMPTY_SELECTION, moveFocus, pruneSelection, selectAll, toggleFocused } from './selection';
+import type { TrafficState } from './traffic';
+import { applyTick, emptyTraffic } from './traffic';
+
+export type ViewName = 'interfaces' | 'overview' | 'flows' | 'alerts' | 'export';
+export type ThemePreference = 'system' | 'light' | 'dark';
+/** Seconds averaged into one chart point, and how far back the chart looks. */
+export type ChartResolution = 1 | 10 | 60;
+export type ChartSpan = 60 | 300 | 900 | 3600;
+
+export interface ConnectionSlice {
+  transportKind: 'electron' | 'websocket';
+  connection: ConnectionStatus;
+  setConnection(c: ConnectionStatus): void;
+}
+
+export interface CaptureSlice {
+  interfaces: InterfaceInfo[];
+  interfacesError: string | null;
+  privileges: PrivilegeStatus | null;
+  capture: CaptureStatus | null;
+  /** The latest problem to show the user (failed request, capture error). */
+  notice: { kind: 'error' | 'info'; text: string } | null;
+  setInterfaces(list: InterfaceInfo[] | { error: string }): void;
+  setPrivileges(p: PrivilegeStatus): void;
+  setCapture(c: CaptureStatus): void;
+  setNotice(n: CaptureSlice['notice']): void;
+}
+
+export interface TrafficSlice {
+  traffic: TrafficState;
+  /** While paused, views show this snapshot; live data keeps arriving underneath. */
+  frozen: TrafficState | null;
+  receiveTick(t: RollupTick): void;
+  loadTicks(ticks: RollupTick[]): void;
+}
+
+export interface FlowsSlice {
+  table: FlowTable;
+  frozenTable: FlowTable | null;
+  filterInput: FlowFilterInput;
+  /** The last valid filter; a field with an error leaves it in force. */
+  filter: CompiledFilter & { ok: true };
+  filterErrors: FilterErrors;
+  sort: FlowSort;
+  selection: Selection;
+  detailId: string | null;
+  receiveFlowDelta(d: FlowDelta): void;
+  loadFlows(captureId: string | null, flows: FlowSummary[]): void;
+  setFilterInput(patch: Partial<FlowFilterInput>): void;
+  sortBy(column: FlowColumn): void;
+  clickRow(order: readonly string[], id: string, mods: ClickModifiers): void;
+  moveFocus(order: readonly string[], delta: number, extend: boolean): void;
+  toggleFocused(): void;
+  selectAll(order: readonly string[]): void;
+  clearSelection(): void;
+  openDetail(id: string | null): void;
+}
+
+export interface UiSlice {
+  view: ViewName;
+  theme: ThemePreference;
+  paused: boolean;
+  chartResolution: ChartResolution;
+  chartSpan: ChartSpan;
+  setView(v: ViewName): void;
+  setTheme(t: ThemePreference): void;
+  setPaused(p: boolean): void;
+  setChartResolution(r: ChartResolution): void;
+  setChartSpan(s: ChartSpan): void;
+}
+
+export type AppState = ConnectionSlice & CaptureSlice & TrafficSlice & FlowsSlice & UiSlice;
+type Slice<T> = StateCreator<AppState, [], [], T>;
+
+const EMPTY_COMPILED = compileFilter(EMPTY_FILTER) as CompiledFilter & { ok: true };
+
+/** A snapshot that survives further pushes into the shared ring buffers. */
+function freezeRing<T>(r: Ring<T>): Ring<T> {
+  return { ...r, buffer: r.buffer.slice() };
+}
+
+export function freezeTraffic(t: TrafficState): TrafficState {
+  const sparklines: Record<string, Ring<number>> = {};
+  for (const [k, v] of Object.entries(t.sparklines)) sparklines[k] = freezeRing(v);
+  return { ...t, series: freezeRing(t.series), recent: freezeRing(t.recent), sparklines };
+}
+
+const connectionSlice =
+  (kind: 'electron' | 'websocket'): Slice<ConnectionSlice> =>
+  (set) => ({
+    transportKind: kind,
+    connection: { state: 'connecting', attempt: 1 },
+    setConnection: (connection) => set({ connection }),
+  });
+
+const captureSlice: Slice<CaptureSlice> = (set, get) => ({
+  interfaces: [],
+  interfacesError: null,
+  privileges: null,
+  capture: null,
+  notice: null,
+  setInterfaces: (list) =>
+    set(Array.isArray(list) ? { interfaces: list, interfacesError: null } : { interfacesError: list.error }),
+  setPrivileges: (privileges) => set({ privileges }),
+  setCapture: (capture) => {
+    const previous = get().capture;
+    // A new capture starts a fresh overview and flow table; events of the old one are stale from now on.
+    if (capture.captureId !== null && capture.captureId !== previous?.captureId) {
+      set({ capture, traffic: emptyTraffic(capture.captureId), table: { ...EMPTY_FLOW_TABLE, captureId: capture.captureId }, selection: EMPTY_SELECTION, detailId: null });
+    } else set({ capture });
+  },
+  setNotice: (notice) => set({ notice }),
+});
+
+const trafficSlice: Slice<TrafficSlice> = (set, get) => ({
+  traffic: emptyTraffic(),
+  frozen: null,
+  receiveTick: (t) => {
+    const current = get().capture?.captureId;
+    if (current && t.captureId !== current) return;
+    set({ traffic: applyTick(get().traffic, t) });
+  },
+  loadTicks: (ticks) => {
+    let traffic = get().traffic;
+    for (const t of ticks) traffic = applyTick(traffic, t);
+    set({ traffic });
+  },
+});
+
+const flowsSlice: Slice<FlowsSlice> = (set, get) => ({
+  table: EMPTY_FLOW_TABLE,
+  frozenTable: null,
+  filterInput: EMPTY_FILTER,
+  filter: EMPTY_COMPILED,
+  filterErrors: {},
+  sort: DEFAULT_SORT,
+  selection: EMPTY_SELECTION,
+  detailId: null,
+  receiveFlowDelta: (d) => {
+    const table = applyFlowDelta(get().table, d);
+    if (table === get().table) return;
+    const selection = pruneSelection(get().selection, (id) => table.flows.has(id));
+    set({ table, selection });
+  },
+  loadFlows: (captureId, flows) => {
+    const table = replaceFlows(captureId, flows);
+    set({ table, selection: pruneSelection(get().selection, (id) => table.flows.has(id)) });
+  },
+  setFilterInput: (patch) => {
+    const filterInput = { ...get().filterInput, ...patch };
+    const compiled = compileFilter(filterInput);
+    if (compiled.ok) set({ filterInput, filter: compiled, filterErrors: {} });
+    else set({ filterInput, filterErrors: compiled.errors });
+  },
+  sortBy: (column) => set({ sort: nextSort(get().sort, column) }),
+  clickRow: (order, id, mods) => set({ selection: clickRow(get().selection, order, id, mods) }),
+  moveFocus: (order, delta, extend) => set({ selection: moveFocus(get().selection, order, delta, extend) }),
+  toggleFocused: () => set({ selection: toggleFocused(get().selection) }),
+  selectAll: (order) => set({ selection: selectAll(order) }),
+  clearSelection: () => set({ selection: EMPTY_SELECTION }),
+  openDetail: (detailId) => set({ detailId }),
+});
+
+const uiSlice: Slice<UiSlice> = (set, get) => ({
+  view: 'interfaces',
+  theme: 'system',
+  paused: false,
+  chartResolution: 1,
+  chartSpan: 300,
+  setView: (view) => set({ view }),
+  setTheme: (theme) => set({ theme }),
+  setPaused: (paused) => {
+    if (paused === get().paused) return;
+    set(paused ? { paused, frozen: freezeTraffic(get().traffic), frozenTable: get().table } : { paused, frozen: null, frozenTable: null });
+  },
+  setChartResolution: (chartResolution) => set({ chartResolution }),
+  setChartSpan: (chartSpan) => set({ chartSpan }),
+});
+
+/** One store of slices. Tests create their own; the app creates one at start. */
+export function createAppStore(kind: 'electron' | 'websocket') {
+  return createStore<AppState>()((...a) => ({
+    ...connectionSlice(kind)(...a),
+    ...captureSlice(...a),
+    ...trafficSlice(...a),
+    ...flowsSlice(...a),
+    ...uiSlice(...a),
+  }));
+}
+
+export type AppStore = ReturnType<typeof createAppStore>;
+
+/** What the views show: the frozen snapshot while paused, the live state otherwise. */
+export const selectShownTraffic = (s: AppState): TrafficState => s.frozen ?? s.traffic;
+export const selectShownTable = (s: AppState): FlowTable => s.frozenTable ?? s.table;

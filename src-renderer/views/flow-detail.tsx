@@ -1,0 +1,122 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { FlowSummary, RatePoint } from '../transport/api-types';
+import type { RateSeries } from '../charts/rate-chart';
+import { RateChart } from '../charts/rate-chart';
+import { formatBitRate, formatBitRateAxis, formatBytes, formatByteRateAsBits, formatCount } from '../format/units';
+import { formatDuration, formatLocalDateTime } from '../format/time';
+import { flowNameList } from '../state/flow-names';
+import { selectShownTable } from '../state/store';
+import { useApp, useController, useServices } from './app-context';
+
+/** Seconds of a flow's own rate the panel keeps. */
+const MAX_POINTS = 3600;
+
+const SERIES: readonly RateSeries[] = [
+  { dataKey: 'abBits', label: 'A→B', color: 'var(--out)' },
+  { dataKey: 'baBits', label: 'B→A', color: 'var(--in)' },
+];
+
+interface Point {
+  t: number;
+  abBits: number;
+  baBits: number;
+}
+
+const toPoint = (p: RatePoint): Point => ({ t: p.tsMs, abBits: p.bpsAToB * 8, baBits: p.bpsBToA * 8 });
+
+/** Appends the flow's current rate when its second is newer than the last point, keeping the series bounded. */
+export function appendFlowPoint(points: readonly Point[], flow: FlowSummary): readonly Point[] {
+  const t = Math.floor(flow.lastSeenMs / 1000) * 1000;
+  const last = points[points.length - 1];
+  if (last && t <= last.t) return points;
+  const next = [...points, { t, abBits: flow.bpsAToB * 8, baBits: flow.bpsBToA * 8 }];
+  return next.length > MAX_POINTS ? next.slice(next.length - MAX_POINTS) : next;
+}
+
+export function FlowDetail({ id, onClose }: { id: string; onClose: () => void }) {
+  const controller = useController();
+  const { store } = useServices();
+  const flow = useApp((s) => selectShownTable(s).flows.get(id));
+  const [history, setHistory] = useState<{ id: string; points: readonly Point[]; error: string | null }>({ id, points: [], error: null });
+
+  useEffect(() => {
+    let cancelled = false;
+    void controller.flowDetails(id).then((r) => {
+      if (cancelled) return;
+      setHistory(r.ok ? { id, points: r.value.series.slice(-MAX_POINTS).map(toPoint), error: null } : { id, points: [], error: r.error.message });
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [controller, id]);
+
+  // Live points come from the flow table's updates, once a second while the flow sends.
+  const [live, setLive] = useState<{ id: string; points: readonly Point[] }>({ id, points: [] });
+  useEffect(() => {
+    let last: FlowSummary | undefined;
+    let pts: readonly Point[] = [];
+    return store.subscribe((s) => {
+      const f = selectShownTable(s).flows.get(id);
+      if (!f || f === last) return;
+      last = f;
+      pts = appendFlowPoint(pts, f);
+      setLive({ id, points: pts });
+    });
+  }, [store, id]);
+
+  const points = useMemo(() => {
+    const base = history.id === id ? history.points : [];
+    const after = base.length ? base[base.length - 1].t : -Infinity;
+    const tail = live.id === id ? live.points.filter((p) => p.t > after) : [];
+    return [...base, ...tail];
+  }, [history, live, id]);
+
+  if (!flow) {
+    return (
+      <aside className="detail panel" aria-label="Flow details">
+        <p className="empty">This flow is no longer in the table.</p>
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
+      </aside>
+    );
+  }
+  const names = flowNameList(flow);
+  const rows: Array<[string, string]> = [
+    ['Protocol', `${flow.proto.toUpperCase()} (IP ${flow.ipProto})`],
+    ['State', flow.active ? flow.state : `${flow.state}, ended`],
+    ['A', `${flow.a}${flow.aPort !== null ? ` port ${flow.aPort}` : ''}${flow.names.a ? ` (${flow.names.a})` : ''}`],
+    ['B', `${flow.b}${flow.bPort !== null ? ` port ${flow.bPort}` : ''}${flow.names.b ? ` (${flow.names.b})` : ''}`],
+    ['TLS SNI', flow.names.sni ?? '–'],
+    ['HTTP host', flow.names.httpHost ?? '–'],
+    ['A→B', `${formatBytes(flow.aToB.bytes)} in ${formatCount(flow.aToB.packets)} packets, now ${formatByteRateAsBits(flow.bpsAToB)}`],
+    ['B→A', `${formatBytes(flow.bToA.bytes)} in ${formatCount(flow.bToA.packets)} packets, now ${formatByteRateAsBits(flow.bpsBToA)}`],
+    ['First seen', formatLocalDateTime(flow.firstSeenMs, true)],
+    ['Last seen', formatLocalDateTime(flow.lastSeenMs, true)],
+    ['Duration', formatDuration(flow.lastSeenMs - flow.firstSeenMs)],
+    ['Interface', `${flow.iface}${flow.vlan !== null ? `, VLAN ${flow.vlan}` : ''}`],
+  ];
+  return (
+    <aside className="detail panel" aria-labelledby="detail-title">
+      <div className="panel-head">
+        <h2 id="detail-title">{names[0] ?? `${flow.a} ↔ ${flow.b}`}</h2>
+        <button type="button" aria-label="Close flow details" onClick={onClose}>
+          ✕
+        </button>
+      </div>
+      {points.length > 1 ? (
+        <RateChart data={points} series={SERIES} formatValue={formatBitRate} formatAxis={formatBitRateAxis} height={150} label="This flow's rate in each direction" />
+      ) : (
+        <p className="empty small">{history.error ? `No rate history: ${history.error}` : 'The rate chart fills in as the flow sends.'}</p>
+      )}
+      <dl className="facts">
+        {rows.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+      </dl>
+    </aside>
+  );
+}

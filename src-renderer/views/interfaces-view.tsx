@@ -1,0 +1,173 @@
+import { useMemo, useState } from 'react';
+import type { InterfaceInfo } from '../transport/api-types';
+import { Sparkline } from '../charts/sparkline';
+import { formatBitRate } from '../format/units';
+import { ringToArray } from '../state/ring';
+import { useApp, useAppShallow, useController } from './app-context';
+
+function RightsPanel() {
+  const { privileges, kind } = useAppShallow((s) => ({ privileges: s.privileges, kind: s.transportKind }));
+  const controller = useController();
+  const [busy, setBusy] = useState(false);
+  const [copied, setCopied] = useState(false);
+  if (!privileges || privileges.canCapture) return null;
+  return (
+    <section className="panel rights" aria-labelledby="rights-title">
+      <h2 id="rights-title">Capture rights are missing</h2>
+      <p>{privileges.reason ?? 'This machine does not let Netmon capture packets yet.'} You can still open capture files below.</p>
+      {kind === 'electron' ? (
+        <button
+          type="button"
+          className="primary"
+          disabled={busy}
+          onClick={() => {
+            setBusy(true);
+            void controller.installPrivileges().finally(() => setBusy(false));
+          }}
+        >
+          {busy ? 'Waiting for your password…' : 'Grant capture rights (asks for your password once)'}
+        </button>
+      ) : (
+        <div className="command">
+          <p>Run this once on the machine where <code>netmon serve</code> runs, then restart it:</p>
+          <pre aria-label="Command that grants capture rights">{privileges.grantCommand}</pre>
+          <button
+            type="button"
+            onClick={() => {
+              void navigator.clipboard?.writeText(privileges.grantCommand).then(() => setCopied(true));
+            }}
+          >
+            {copied ? 'Copied' : 'Copy command'}
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function InterfaceCard({ iface }: { iface: InterfaceInfo }) {
+  const controller = useController();
+  const spark = useApp((s) => s.traffic.sparklines[iface.name]);
+  const capturing = useApp((s) => {
+    const src = s.capture?.source;
+    return s.capture?.state === 'running' && src?.kind === 'live' && src.interfaces.includes(iface.name);
+  });
+  const values = useMemo(() => (spark ? ringToArray(spark) : []), [spark]);
+  const current = values.length ? values[values.length - 1] : null;
+  const titleId = `iface-${iface.name}`;
+  return (
+    <li className={`iface-card${capturing ? ' capturing' : ''}`} aria-labelledby={titleId}>
+      <div className="iface-head">
+        <h3 id={titleId}>{iface.name}</h3>
+        <span className={`badge ${iface.up ? 'ok' : 'off'}`}>{iface.up ? 'up' : 'down'}</span>
+        {iface.loopback && <span className="badge">loopback</span>}
+      </div>
+      {iface.description && iface.description !== iface.name && <p className="muted small">{iface.description}</p>}
+      <ul className="addresses" aria-label={`Addresses of ${iface.name}`}>
+        {iface.addresses.length === 0 && <li className="muted">no addresses</li>}
+        {iface.addresses.map((a) => (
+          <li key={`${a.address}/${a.prefix}`}>
+            <code>
+              {a.address}/{a.prefix}
+            </code>
+          </li>
+        ))}
+      </ul>
+      <div className="iface-foot">
+        {values.length > 1 ? (
+          <>
+            <Sparkline values={values} label={`Traffic on ${iface.name} over the last minute`} />
+            <span className="rate">{current !== null ? formatBitRate(current) : ''}</span>
+          </>
+        ) : (
+          <span className="muted small">{capturing ? 'waiting for the first second…' : 'live rate shows while captured'}</span>
+        )}
+        {capturing ? (
+          <span className="badge live">capturing</span>
+        ) : (
+          <button
+            type="button"
+            className="primary"
+            disabled={!iface.canCapture}
+            title={iface.canCapture ? undefined : 'Capture rights are missing for this interface'}
+            aria-label={`Capture on ${iface.name}`}
+            onClick={() => void controller.startCapture({ kind: 'live', interfaces: [iface.name] }).then((ok) => ok && controller.showOverview())}
+          >
+            Capture
+          </button>
+        )}
+      </div>
+    </li>
+  );
+}
+
+function OpenFilePanel() {
+  const controller = useController();
+  const { capture } = useAppShallow((s) => ({ capture: s.capture }));
+  const [path, setPath] = useState('');
+  const [speed, setSpeed] = useState('0');
+  const replaying = capture?.source?.kind === 'replay' && (capture.state === 'running' || capture.state === 'starting');
+  const progress = capture?.source?.kind === 'replay' ? capture.progress : null;
+  return (
+    <section className="panel" aria-labelledby="open-title">
+      <h2 id="open-title">Open a capture file</h2>
+      <p className="muted">Analyse a pcap or pcapng file instead of live traffic. No capture rights needed.</p>
+      <form
+        className="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (path.trim()) void controller.startCapture({ kind: 'replay', file: path.trim(), speed: Number(speed) }).then((ok) => ok && controller.showOverview());
+        }}
+      >
+        <label className="grow">
+          <span>File path on the monitoring machine</span>
+          <input type="text" value={path} placeholder="/var/tmp/trace.pcapng" onChange={(e) => setPath(e.target.value)} spellCheck={false} />
+        </label>
+        <label>
+          <span>Speed</span>
+          <select value={speed} onChange={(e) => setSpeed(e.target.value)}>
+            <option value="0">as fast as possible</option>
+            <option value="1">real time</option>
+            <option value="10">10× real time</option>
+          </select>
+        </label>
+        <button type="submit" className="primary" disabled={!path.trim()}>
+          Open
+        </button>
+      </form>
+      {progress !== null && (
+        <div className="progress-row">
+          <progress max={1} value={progress} aria-label="Capture file progress" />
+          <span>{replaying ? `${Math.round(progress * 100)} %` : 'done'}</span>
+        </div>
+      )}
+    </section>
+  );
+}
+
+export function InterfacesView() {
+  const { interfaces, error } = useAppShallow((s) => ({ interfaces: s.interfaces, error: s.interfacesError }));
+  const controller = useController();
+  return (
+    <div className="view">
+      <header className="view-head">
+        <h1>Interfaces</h1>
+        <button type="button" onClick={() => void controller.refreshInterfaces()}>
+          Refresh
+        </button>
+      </header>
+      <RightsPanel />
+      {error && (
+        <p role="alert" className="notice error">
+          Could not list interfaces: {error}
+        </p>
+      )}
+      <ul className="iface-grid" aria-label="Network interfaces">
+        {interfaces.map((i) => (
+          <InterfaceCard key={i.name} iface={i} />
+        ))}
+      </ul>
+      <OpenFilePanel />
+    </div>
+  );
+}
