@@ -336,10 +336,10 @@ export class NetmonCore {
   private onRollup(r: EventMap['rollup'], session: string | null): void {
     if (!this.isCurrent(session) || session === null) return;
     const protocols = zeroProtocols();
-    for (const [name, c] of Object.entries(r.byProtocol)) {
-      const key = (PROTOS as readonly string[]).includes(name) ? (name as FlowProto) : 'other';
-      protocols[key].bytes += c.bytes;
-      protocols[key].packets += c.packets;
+    // The helper also counts network layers (ipv4, ipv6); the API splits by transport only, where every packet counts once.
+    for (const p of PROTOS) {
+      const c = r.byProtocol[p];
+      if (c !== undefined) protocols[p] = { bytes: c.bytes, packets: c.packets };
     }
     const tick: RollupTick = {
       captureId: session,
@@ -424,6 +424,7 @@ export class NetmonCore {
   /** Moves every flow still in the book to the finished-flow log (the capture ended). */
   private flushFlows(): void {
     this.recordFinished(this.flows.endAll());
+    this.activeFlowsNow = 0;
   }
 
   private recordFinished(flows: FlowSummary[]): void {

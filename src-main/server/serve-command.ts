@@ -1,5 +1,255 @@
-/** `netmon serve`: the headless daemon (see issue #4). */
-export async function runServeCommand(_args: string[]): Promise<number> {
-  process.stderr.write('netmon serve: not available in this build yet\n');
-  return 1;
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { CaptureSource } from '../api/types';
+import { parseBindAddress } from '../core/bind-address';
+import { HelperSupervisor } from '../core/helper-supervisor';
+import { HistoryDb } from '../core/history-db';
+import type { Logger } from '../core/log';
+import { createLogger } from '../core/log';
+import { NetmonCore } from '../core/netmon-core';
+import { loadFileValues, loadSettings, saveSettingsFile, SettingsError } from '../core/settings';
+import { startNetmonServer } from './http-server';
+
+export const SERVE_USAGE = `usage: netmon serve [--iface IF ... | --replay FILE [--speed X]] [--bind HOST:PORT]
+                   [--token T] [--db PATH] [--config FILE]
+
+Headless daemon: web dashboard, REST and WebSocket API, Prometheus metrics.
+
+  --iface IF       capture live on IF (repeat for several interfaces)
+  --replay FILE    play a pcap/pcapng file through the capture helper
+  --speed X        replay speed: 1 = real time (default), 10 = ten times faster, 0 = as fast as possible
+  --bind H:P       address to serve on (default 127.0.0.1:8080; port 0 picks a free port)
+  --token T        bearer token, required on every route and on /ws; mandatory beyond loopback
+                   (also NETMON_SERVER_TOKEN; 16-256 characters of A-Z a-z 0-9 - _ . ~)
+  --db PATH        SQLite history file (default: $XDG_DATA_HOME/netmon/history.sqlite)
+  --config FILE    settings file (YAML or JSON); NETMON_* variables and these flags override it
+
+With neither --iface nor --replay, serve captures the interfaces of the settings when this machine
+grants capture rights, and otherwise replays the demo capture shipped with netmon.`;
+
+export interface ServeArgs {
+  ifaces: string[];
+  replay: string | null;
+  speed: number;
+  bind: string | null;
+  token: string | null;
+  db: string | null;
+  config: string | null;
+  help: boolean;
+}
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export function parseServeArgs(argv: readonly string[]): ServeArgs {
+  const args: ServeArgs = { ifaces: [], replay: null, speed: 1, bind: null, token: null, db: null, config: null, help: false };
+  let speedGiven = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      if (arg.startsWith('--') && eq > 0) return arg.slice(eq + 1);
+      const next = argv[++i];
+      if (next === undefined) throw new UsageError(`${name} needs a value`);
+      return next;
+    };
+    switch (name) {
+      case '--iface':
+        args.ifaces.push(value());
+        break;
+      case '--replay':
+        args.replay = value();
+        break;
+      case '--speed': {
+        const text = value();
+        const speed = Number(text);
+        if (text.trim() === '' || !Number.isFinite(speed) || speed < 0 || speed > 10_000) {
+          throw new UsageError(`--speed must be a number from 0 to 10000, got ${JSON.stringify(text)}`);
+        }
+        args.speed = speed;
+        speedGiven = true;
+        break;
+      }
+      case '--bind':
+        args.bind = value();
+        break;
+      case '--token':
+        args.token = value();
+        break;
+      case '--db':
+        args.db = value();
+        break;
+      case '--config':
+        args.config = value();
+        break;
+      case '--help':
+      case '-h':
+        args.help = true;
+        break;
+      default:
+        throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
+    }
+  }
+  if (args.replay !== null && args.ifaces.length > 0) throw new UsageError('use either --iface or --replay, not both');
+  if (speedGiven && args.replay === null) throw new UsageError('--speed applies to --replay only');
+  return args;
+}
+
+function defaultDbPath(): string {
+  const base = process.env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share');
+  return path.join(base, 'netmon', 'history.sqlite');
+}
+
+/** The demo capture in assets/, from the build (dist/src-main/server) or the sources (src-main/server). */
+export function demoCapturePath(): string | null {
+  for (const up of [['..', '..', '..'], ['..', '..']]) {
+    const candidate = path.join(__dirname, ...up, 'assets', 'demo.pcapng');
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+/** The built dashboard, next to the compiled main process. */
+function staticDir(): string {
+  for (const up of [['..', '..'], ['..', '..', 'dist']]) {
+    const candidate = path.join(__dirname, ...up, 'renderer');
+    if (fs.existsSync(path.join(candidate, 'index.html'))) return candidate;
+  }
+  return path.join(__dirname, '..', '..', 'renderer');
+}
+
+async function chooseSource(args: ServeArgs, core: NetmonCore, log: Logger): Promise<{ source: CaptureSource; demo: boolean } | null> {
+  if (args.replay !== null) return { source: { kind: 'replay', file: path.resolve(args.replay), speed: args.speed }, demo: false };
+  const interfaces = args.ifaces.length > 0 ? args.ifaces : core.settings.capture.interfaces;
+  if (args.ifaces.length > 0) return { source: { kind: 'live', interfaces }, demo: false };
+  const rights = await core.request('privileges.status', {});
+  if (rights.ok && rights.value.canCapture && interfaces.length > 0) return { source: { kind: 'live', interfaces }, demo: false };
+  const demo = demoCapturePath();
+  if (demo === null) {
+    log.warn('no capture rights and no demo capture: waiting for a capture to be started from the dashboard or the API');
+    return null;
+  }
+  log.info({ file: demo, reason: rights.ok ? rights.value.reason ?? 'no interface in the settings' : rights.error.message }, 'replaying the demo capture');
+  return { source: { kind: 'replay', file: demo, speed: 1 }, demo: true };
+}
+
+export async function runServeCommand(argv: string[]): Promise<number> {
+  let args: ServeArgs;
+  try {
+    args = parseServeArgs(argv);
+  } catch (err) {
+    process.stderr.write(`netmon serve: ${(err as Error).message}\n\n${SERVE_USAGE}\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(`${SERVE_USAGE}\n`);
+    return 0;
+  }
+  const flags: Record<string, Record<string, unknown>> = {};
+  if (args.bind !== null) (flags.server ??= {}).bind = args.bind;
+  if (args.token !== null) (flags.server ??= {}).token = args.token;
+  if (args.db !== null) (flags.history ??= {}).dbPath = args.db;
+  if (args.ifaces.length > 0) (flags.capture ??= {}).interfaces = args.ifaces;
+  let settings;
+  try {
+    settings = loadSettings({ file: args.config ?? undefined, env: process.env, flags });
+  } catch (err) {
+    if (err instanceof SettingsError) {
+      process.stderr.write(`netmon serve: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const log = createLogger({ level: settings.log.level });
+  const bind = parseBindAddress(settings.server.bind);
+  if (!bind.ok) throw new Error(bind.error); // loadSettings has checked it
+
+  const dbPath = settings.history.dbPath === '' ? defaultDbPath() : settings.history.dbPath;
+  let history: HistoryDb;
+  try {
+    history = new HistoryDb(dbPath);
+  } catch (err) {
+    process.stderr.write(`netmon serve: cannot open the history database ${dbPath}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const configFile = args.config;
+  const core = new NetmonCore({
+    settings,
+    history,
+    logger: log.child({ component: 'core' }),
+    // The settings screen writes the file; flags and environment stay overrides on top of it.
+    saveSettings: configFile === null ? undefined : (next) => {
+      const fileValues = loadFileValues(configFile);
+      saveSettingsFile(configFile, { ...fileValues, ...next });
+    },
+  });
+
+  const supervisor = new HelperSupervisor({
+    launch: { kind: 'spawn' },
+    onStderr: (line) => log.warn({ component: 'helper' }, line),
+  });
+  core.attachHelper(supervisor);
+  supervisor.on('log', (record) => {
+    const child = log.child({ component: 'helper', ...(record.fields ?? {}) });
+    child[record.level](record.msg);
+  });
+
+  let server;
+  try {
+    server = await startNetmonServer({
+      core,
+      host: bind.host,
+      port: bind.port,
+      token: settings.server.token,
+      staticDir: staticDir(),
+      logger: log.child({ component: 'server' }),
+    });
+  } catch (err) {
+    process.stderr.write(`netmon serve: ${(err as Error).message}\n`);
+    core.close();
+    history.close();
+    return 1;
+  }
+  process.stdout.write(`netmon serve: listening on ${server.url}${settings.server.token === '' ? '' : ' (token required)'}\n`);
+
+  let demoSource: CaptureSource | null = null;
+  try {
+    await supervisor.start();
+    const chosen = await chooseSource(args, core, log);
+    if (chosen !== null) {
+      if (chosen.demo) demoSource = chosen.source;
+      const started = await core.request('capture.start', chosen.source);
+      if (!started.ok) log.error({ code: started.error.code }, `capture did not start: ${started.error.message}`);
+    }
+  } catch (err) {
+    log.error({ err }, 'the capture helper did not start; serving history only');
+  }
+  // The demo loops so the dashboard always has something moving.
+  core.on('capture.status', (status) => {
+    if (demoSource !== null && status.state === 'finished' && status.source?.kind === 'replay') {
+      const source = demoSource;
+      setTimeout(() => void core.request('capture.start', source), 1000).unref();
+    }
+  });
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      demoSource = null;
+      log.info({ signal }, 'shutting down');
+      void (async () => {
+        await server.close();
+        core.close();
+        await supervisor.stop();
+        history.close();
+        resolve(0);
+      })();
+    };
+    process.once('SIGINT', stop).once('SIGTERM', stop);
+  });
 }

@@ -1,0 +1,100 @@
+import type { Validator } from '../../src-capture-helper/protocol/schema';
+import { arr, int, num, obj, oneOf, optional, record, str, tagged, ValidationError } from '../../src-capture-helper/protocol/schema';
+import type { RequestChannel, RequestParams } from '../api/contract';
+import type { ApiResult, FlowFilter } from '../api/types';
+
+/**
+ * Checks the params of a request that came from outside the process (WebSocket,
+ * REST, the renderer over IPC): a fresh value with only the known fields, or an
+ * 'invalid' error naming the first bad field.
+ */
+
+const protos = oneOf(['tcp', 'udp', 'icmp', 'icmpv6', 'other'] as const);
+const states = oneOf(['syn', 'established', 'fin', 'rst', 'closed', 'active'] as const);
+const sortKeys = oneOf(['bytes', 'packets', 'rate', 'firstSeen', 'lastSeen', 'a', 'b', 'aPort', 'bPort', 'proto', 'state', 'name'] as const);
+const empty = obj({});
+
+export const flowFilter: Validator<FlowFilter> = obj({
+  text: optional(str({ max: 256 })),
+  proto: optional(arr(protos, 5)),
+  ip: optional(str({ max: 64 })),
+  port: optional(int(0, 65535)),
+  name: optional(str({ max: 256 })),
+  state: optional(arr(states, 6)),
+  iface: optional(str({ max: 256 })),
+  fromMs: optional(num()),
+  toMs: optional(num()),
+});
+
+const flowQuery = obj({
+  scope: oneOf(['active', 'finished', 'all'] as const),
+  filter: flowFilter,
+  sort: obj({ key: sortKeys, dir: oneOf(['asc', 'desc'] as const) }),
+  offset: int(0, 1 << 30),
+  limit: int(1, 1000),
+});
+
+const captureSource = tagged('kind', {
+  live: obj({
+    interfaces: arr(str({ min: 1, max: 256 }), 64),
+    bpf: optional(str({ max: 8192 })),
+    snaplen: optional(int(64, 262_144)),
+    promiscuous: optional((v: unknown, path: string) => {
+      if (typeof v !== 'boolean') throw new ValidationError(`${path}: expected a boolean`);
+      return v;
+    }),
+  }),
+  replay: obj({ file: str({ min: 1, max: 4096 }), speed: num(0, 10_000) }),
+});
+
+/** Settings patches are checked field by field by the settings module; here only their outline. */
+const settingsPatch = record(record((v: unknown) => v, 32), 16);
+
+/** Alert payloads are validated by the alert engine with its own messages; here only their outline. */
+const anyObject = (v: unknown, path: string): Record<string, unknown> => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ValidationError(`${path}: expected an object`);
+  return v as Record<string, unknown>;
+};
+
+const id = str({ min: 1, max: 256 });
+
+const VALIDATORS: { [C in RequestChannel]: Validator<unknown> } = {
+  'interfaces.list': empty,
+  'capture.start': captureSource,
+  'capture.stop': empty,
+  'capture.status': empty,
+  'privileges.status': empty,
+  'privileges.install': empty,
+  'flows.query': flowQuery,
+  'flows.details': obj({ id }),
+  'counters.series': obj({ fromMs: num(), toMs: num(), stepSec: int(1, 31_536_000), iface: optional(str({ max: 256 })) }),
+  'rollups.recent': obj({ seconds: int(0, 3600) }),
+  'stats.get': empty,
+  'names.get': obj({ ips: optional(arr(str({ max: 64 }), 10_000)) }),
+  'settings.get': empty,
+  'settings.set': settingsPatch,
+  'alerts.rules.list': empty,
+  'alerts.rules.create': anyObject,
+  'alerts.rules.update': obj({ id, rule: anyObject }),
+  'alerts.rules.delete': obj({ id }),
+  'alerts.events.list': obj({ limit: int(1, 1000), beforeMs: optional(num()) }),
+  'alerts.channels.test': obj({ channelId: id }),
+  'export.start': obj({
+    format: oneOf(['pcapng', 'pcap'] as const),
+    flowIds: optional(arr(id, 100_000)),
+    filter: optional(flowFilter),
+    fromMs: optional(num()),
+    toMs: optional(num()),
+  }),
+  'export.cancel': obj({ exportId: id }),
+};
+
+export function checkParams<C extends RequestChannel>(channel: C, params: unknown): ApiResult<RequestParams<C>> {
+  try {
+    return { ok: true, value: VALIDATORS[channel](params ?? {}, 'params') as RequestParams<C> };
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    const [path, ...rest] = err.message.split(': ');
+    return { ok: false, error: { code: 'invalid', message: err.message, issues: [{ path, message: rest.join(': ') }] } };
+  }
+}
