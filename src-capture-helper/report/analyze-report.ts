@@ -91,6 +91,7 @@ export class ReportBuilder {
   readonly protocols = new Float64Array(PROTOCOL_KEYS.length * 2);
   private readonly perLink = new Map<number, number>();
   private readonly reasons = new Map<string, number>();
+  private firstRecordStamped = true;
   private firstSec = NaN;
   private firstNsec = 0;
   private lastSec = NaN;
@@ -126,6 +127,9 @@ export class ReportBuilder {
       time = rec.tsSec + rec.tsNsec / 1e9;
     } else {
       this.withoutTimestamp++;
+      // first_ts/last_ts are those of the first/last record in file order, none when it has none.
+      if (this.packets === 1) this.firstRecordStamped = false;
+      this.lastSec = NaN;
     }
     if (pkt.status !== DecodeStatus.ok && rec.linkType !== LINKTYPE_NONE) {
       this.malformedPackets++;
@@ -245,7 +249,7 @@ export class ReportBuilder {
       captured_bytes: this.capturedBytes,
       truncated_packets: this.truncatedPackets,
       packets_without_timestamp: this.withoutTimestamp,
-      first_ts: timeText(this.firstSec, this.firstNsec),
+      first_ts: this.firstRecordStamped ? timeText(this.firstSec, this.firstNsec) : null,
       last_ts: timeText(this.lastSec, this.lastNsec),
       min_ts: timeText(this.minSec, this.minNsec),
       max_ts: timeText(this.maxSec, this.maxNsec),
