@@ -183,6 +183,7 @@ export async function runCaptureCommand(args: string[]): Promise<number> {
       // Stop when every interface has failed.
       if (errors.length >= parsed.interfaces.length) finish();
     });
+    process.stderr.write(`netmon capture: capturing on ${parsed.interfaces.join(', ')} (${source.path} path)\n`);
   });
   const stats = source.stats();
   source.stop();
