@@ -148,8 +148,13 @@ interface Handshake {
   lastSec: number;
 }
 
-const DNS_PORTS = new Set([53, 5353, 5355]);
+/** DNS, mDNS, LLMNR. */
+function isDnsPort(p: number): boolean {
+  return p === 53 || p === 5353 || p === 5355;
+}
 const SSDP_PORT = 1900;
+/** Slots of the direct-mapped "flow already checked against the address names" cache. */
+const CHECKED_SLOTS = 4096;
 /** Upper bound on requests parsed from one segment or datagram. */
 const MAX_REQUESTS_PER_SEGMENT = 16;
 
@@ -192,6 +197,14 @@ export class NameExtractor {
   private readonly scratch = new DecodedPacket();
   /** QUIC client keys by version and DCID: retransmitted Initials need no new derivation. */
   private readonly keyCache = new BoundedMap<string, InitialKeys>(256);
+  /**
+   * Which flow was last looked up in the address names, and under which
+   * version of those names: most packets of a flow then skip the lookup, and
+   * a new DNS answer makes every flow look again once.
+   */
+  private readonly checkedFlow = new Float64Array(CHECKED_SLOTS).fill(-1);
+  private readonly checkedVersion = new Uint32Array(CHECKED_SLOTS);
+  private namesVersion = 1;
 
   constructor(limits: Partial<NameLimits> = {}) {
     this.limits = { ...DEFAULT_NAME_LIMITS, ...limits };
@@ -226,7 +239,14 @@ export class NameExtractor {
       if (!inner.isFragment) this.transport(whole.datagram, inner, whole.flowId, rec.tsSec);
       return;
     }
-    if (flowId >= 0) this.labelByAddress(layer, flowId);
+    if (flowId >= 0 && (this.names4.size > 0 || this.names6.size > 0)) {
+      const slot = flowId % CHECKED_SLOTS;
+      if (this.checkedFlow[slot] !== flowId || this.checkedVersion[slot] !== this.namesVersion) {
+        this.checkedFlow[slot] = flowId;
+        this.checkedVersion[slot] = this.namesVersion;
+        this.labelByAddress(layer, flowId);
+      }
+    }
     this.transport(rec.data, layer, flowId, rec.tsSec);
   }
 
@@ -324,7 +344,7 @@ export class NameExtractor {
   private udp(data: Uint8Array, start: number, end: number, layer: IpLayer, flowId: number, sec: number): void {
     const sp = layer.srcPort;
     const dp = layer.dstPort;
-    if (DNS_PORTS.has(sp) || DNS_PORTS.has(dp)) {
+    if (isDnsPort(sp) || isDnsPort(dp)) {
       this.dnsMessage(data, start, end);
       return;
     }
@@ -338,22 +358,28 @@ export class NameExtractor {
   }
 
   private tcp(data: Uint8Array, start: number, end: number, layer: IpLayer, flowId: number, sec: number): void {
-    const key = this.streamKey(layer, flowId);
     let seq = layer.tcpSeq;
     if ((layer.tcpFlags & TcpFlag.syn) !== 0) {
       // A new connection on this flow: whatever was buffered belongs to the old one.
-      if (this.streams.size > 0) this.streams.delete(key);
+      if (this.streams.size > 0) this.streams.delete(this.streamKey(layer, flowId));
       seq = (seq + 1) >>> 0;
     }
     if (end <= start) return;
-    const st = this.streams.size > 0 ? this.streams.get(key) : undefined;
-    if (st) {
-      this.feed(key, st, seq, data, start, end, sec);
-      return;
+    if (this.streams.size > 0) {
+      const key = this.streamKey(layer, flowId);
+      const st = this.streams.get(key);
+      if (st) {
+        this.feed(key, st, seq, data, start, end, sec);
+        return;
+      }
     }
-    const dnsPort = DNS_PORTS.has(layer.srcPort) || DNS_PORTS.has(layer.dstPort);
+    const first = data[start];
+    const dnsPort = isDnsPort(layer.srcPort) || isDnsPort(layer.dstPort);
+    // Most segments (encrypted records, bodies) leave here.
+    if (!dnsPort && first !== 22 && (first < 0x41 || first > 0x5a)) return;
+    const key = this.streamKey(layer, flowId);
     if (dnsPort) this.tcpDnsStart(key, data, start, end, seq, flowId, sec);
-    else if (data[start] === 22) {
+    else if (first === 22) {
       if (!looksLikeTlsClientHello(data, start, end)) return;
       const r = parseTlsStream(data, start, end, this.limits.streamBufferBytes);
       if (r.status === HelloStatus.needMore) this.newStream(key, StreamKind.tls, seq, data, start, end, flowId, sec);
@@ -515,6 +541,7 @@ export class NameExtractor {
     if (!msg.response) return;
     // Reverse map: an address is named after the question (what the user asked for), else the record owner.
     const asked = msg.queries.length > 0 ? msg.queries[0] : undefined;
+    if (msg.answers.length > 0) this.namesVersion = (this.namesVersion + 1) >>> 0 || 1;
     for (const a of msg.answers) {
       const name = asked ?? a.name;
       if (typeof a.key === 'number') this.names4.setNewest(a.key, name);
