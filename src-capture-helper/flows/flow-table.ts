@@ -24,6 +24,7 @@ import { formatAddress } from './address';
 import type { FinishReason, FlowSnapshot, FlowTableConfig, FlowTimeouts } from './flow-types';
 import { FLOW_LABEL_KINDS, FlowState, defaultFlowTimeouts, flowStateName, protoName } from './flow-types';
 import { QuotedTuple, icmpFamily, icmpFamilyHasId, isIcmpError, parseQuotedTuple } from './icmp-key';
+import { isTcpFinished, nextTcpState, startsNewTcpStream, tcpBaseSeq, tcpReverseBaseSeq } from './tcp-lifecycle';
 
 const SLOT_SPACE = 1 << 24;
 export const MAX_FLOW_TABLE_SIZE = SLOT_SPACE;
@@ -362,7 +363,7 @@ export class FlowTable {
     const fromInit = flip === ((this.meta[slot] & M_INIT_HIGH) !== 0);
     this.lastFromInitiator = fromInit;
     this.count(slot, fromInit, rec.wireLength, tSec, tNsec);
-    if (isTcp) this.tcpUpdate(slot, L.tcpFlags, L.tcpSeq, fromInit, created);
+    if (isTcp) this.tcpUpdate(slot, L.tcpFlags, L.tcpSeq, L.tcpAck, fromInit, created);
     return this.idOf(slot);
   }
 
@@ -532,51 +533,45 @@ export class FlowTable {
     this.touch(slot);
   }
 
-  /** tshark's tcp.stream rule: a pure SYN whose sequence differs from the first one seen in its direction. */
+  /** tshark's tcp.stream rule (see tcp-lifecycle): a pure SYN whose sequence differs from its direction's base. */
   private startsNewStream(slot: number, flags: number, seq: number, fromInit: boolean): boolean {
-    if ((flags & (TcpFlag.syn | TcpFlag.ack)) !== TcpFlag.syn) return false;
     const m = this.meta[slot];
-    if (fromInit) return (m & M_BASE_A) !== 0 && this.baseSeqA[slot] !== seq >>> 0;
-    return (m & M_BASE_B) !== 0 && this.baseSeqB[slot] !== seq >>> 0;
+    return fromInit
+      ? startsNewTcpStream(flags, seq, (m & M_BASE_A) !== 0, this.baseSeqA[slot])
+      : startsNewTcpStream(flags, seq, (m & M_BASE_B) !== 0, this.baseSeqB[slot]);
   }
 
-  private tcpUpdate(slot: number, flags: number, seq: number, fromInit: boolean, created: boolean): void {
+  private tcpUpdate(slot: number, flags: number, seq: number, ack: number, fromInit: boolean, created: boolean): void {
     let m = this.meta[slot];
+    const ackSet = (flags & TcpFlag.ack) !== 0;
     if (fromInit) {
       this.flagsA[slot] |= flags;
       if (!(m & M_BASE_A)) {
-        this.baseSeqA[slot] = seq >>> 0;
+        this.baseSeqA[slot] = tcpBaseSeq(flags, seq);
         m |= M_BASE_A;
+      }
+      if (!(m & M_BASE_B) && ackSet) {
+        this.baseSeqB[slot] = tcpReverseBaseSeq(ack);
+        m |= M_BASE_B;
       }
     } else {
       this.flagsB[slot] |= flags;
       if (!(m & M_BASE_B)) {
-        this.baseSeqB[slot] = seq >>> 0;
+        this.baseSeqB[slot] = tcpBaseSeq(flags, seq);
         m |= M_BASE_B;
+      }
+      if (!(m & M_BASE_A) && ackSet) {
+        this.baseSeqA[slot] = tcpReverseBaseSeq(ack);
+        m |= M_BASE_A;
       }
     }
     this.meta[slot] = m;
-    const before = this.state[slot];
-    let st: number = before;
-    if (flags & TcpFlag.rst) {
-      st = FlowState.rst;
-    } else if (st !== FlowState.rst && st !== FlowState.closed) {
-      if (flags & TcpFlag.fin) {
-        st = this.flagsA[slot] & this.flagsB[slot] & TcpFlag.fin ? FlowState.closed : FlowState.fin;
-      } else if (flags & TcpFlag.syn) {
-        if (flags & TcpFlag.ack) {
-          if (created || st === FlowState.syn) st = FlowState.synAck;
-        } else if (created) {
-          st = FlowState.syn;
-        }
-      } else if (created || (st === FlowState.synAck && fromInit)) {
-        // A flow first seen mid-stream is taken as established.
-        st = FlowState.established;
-      }
-    }
+    const before = this.state[slot] as FlowState;
+    const finBoth = (this.flagsA[slot] & this.flagsB[slot] & TcpFlag.fin) !== 0;
+    const st = nextTcpState(before, flags, fromInit, created, finBoth);
     if (st !== before) {
       this.state[slot] = st;
-      if ((st === FlowState.closed || st === FlowState.rst) && this.list[slot] !== LIST_CLOSED) {
+      if (isTcpFinished(st) && this.list[slot] !== LIST_CLOSED) {
         this.unlink(slot);
         this.list[slot] = LIST_CLOSED;
         this.linkTail(slot);
