@@ -22,7 +22,7 @@ describe('names from the shared captures match tshark', () => {
   for (const name of files) {
     it(name, () => {
       const truth = JSON.parse(readFileSync(path.join(FIXTURES, `${name}.truth.json`), 'utf8')) as Truth;
-      const { extractor } = replay(path.join(FIXTURES, name));
+      const extractor = replay(path.join(FIXTURES, name));
 
       const expectedDns: Record<string, string[]> = {};
       for (const [q, v] of Object.entries(truth.dns_names)) {
@@ -34,6 +34,10 @@ describe('names from the shared captures match tshark', () => {
       expect(gotDns).toEqual(expectedDns);
       expect(new Set(extractor.sniValues())).toEqual(new Set(truth.tls_sni_values));
       expect(new Set(extractor.httpHosts())).toEqual(new Set(truth.http_host_values));
+      // Every name found is also on the flow that carried it.
+      const labels = extractor.drainLabelUpdates().map((u) => u.labels);
+      expect(new Set(labels.flatMap((l) => (l.sni ? [l.sni] : [])))).toEqual(new Set(truth.tls_sni_values));
+      expect(new Set(labels.flatMap((l) => (l.httpHost ? [l.httpHost] : [])))).toEqual(new Set(truth.http_host_values));
     });
   }
 });
