@@ -104,7 +104,8 @@ export class CaptureParser {
       const avail = end - o;
       const used = this.step(bytes, view, o, avail);
       if (used === 0) {
-        if (eof) this.finishAtEof(avail);
+        // A fatal problem already ended parsing; otherwise the bytes left at EOF are a cut record.
+        if (eof && this.state !== 'done') this.finishAtEof(avail);
         break;
       }
       o += used;

@@ -1,0 +1,71 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { readCaptureFile } from '../../src-capture-helper/capture-file/read-capture-file';
+import { decodePacket, LinkType } from '../../src-capture-helper/decode/decode-packet';
+import { DecodedPacket, DecodeStatus, MAX_IP_LAYERS } from '../../src-capture-helper/decode/decoded-packet';
+
+const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/pcap');
+const LINK_TYPES = Object.values(LinkType);
+
+/** Every packet of every fixture, with its link type. */
+const packets: [number, Uint8Array][] = [];
+for (const f of readdirSync(FIXTURES).filter((n) => !n.endsWith('.json') && !n.endsWith('.md'))) {
+  readCaptureFile(path.join(FIXTURES, f), {
+    packet(rec) {
+      if (rec.linkType >= 0) packets.push([rec.linkType, Uint8Array.from(rec.data)]);
+    },
+  });
+}
+
+function checkInvariants(out: DecodedPacket, data: Uint8Array): void {
+  expect(Object.values(DecodeStatus)).toContain(out.status);
+  expect(out.layerCount).toBeGreaterThanOrEqual(0);
+  expect(out.layerCount).toBeLessThanOrEqual(MAX_IP_LAYERS);
+  for (let i = 0; i < out.layerCount; i++) {
+    const l = out.layers[i];
+    expect(l.netOffset).toBeLessThanOrEqual(data.length);
+    if (l.l4Valid) expect(l.payloadOffset + l.payloadLength).toBeLessThanOrEqual(data.length);
+  }
+  if (out.status !== DecodeStatus.ok) expect(out.reason).not.toBe('');
+}
+
+describe('decodePacket on hostile input', () => {
+  const out = new DecodedPacket();
+
+  it('random bytes on every link type never throw', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...LINK_TYPES), fc.uint8Array({ maxLength: 256 }), fc.nat({ max: 1 << 20 }), (lt, data, extra) => {
+        decodePacket(lt, data, out, data.length + extra);
+        checkInvariants(out, data);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('mutated and cut fixture packets never throw', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...packets),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
+        fc.nat(),
+        ([lt, base], edits, cut) => {
+          const b = Uint8Array.from(base);
+          for (const [at, v] of edits) if (b.length > 0) b[at % b.length] = v;
+          const data = b.subarray(0, cut % (b.length + 1));
+          decodePacket(lt, data, out, base.length);
+          checkInvariants(out, data);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('every fixture packet decodes within bounds', () => {
+    for (const [lt, data] of packets) {
+      decodePacket(lt, data, out);
+      checkInvariants(out, data);
+    }
+  });
+});
