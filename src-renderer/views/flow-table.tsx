@@ -7,6 +7,7 @@ import { FLOW_COLUMNS, GRID_TEMPLATE } from './flow-columns';
 import { useApp, useAppShallow, useServices } from './app-context';
 
 export const ROW_HEIGHT = 28;
+const HEADER_HEIGHT = 30;
 
 interface Props {
   rows: readonly FlowSummary[];
@@ -111,6 +112,9 @@ export function FlowTable({ rows, order, label }: Props) {
     estimateSize: () => ROW_HEIGHT,
     overscan: 10,
     getItemKey: (i) => rows[i].id,
+    // The sticky header sits above the rows inside the same scroller.
+    scrollMargin: HEADER_HEIGHT,
+    scrollPaddingStart: HEADER_HEIGHT,
   });
 
   const focusIndex = selection.focus === null ? -1 : order.indexOf(selection.focus);
@@ -127,7 +131,7 @@ export function FlowTable({ rows, order, label }: Props) {
     [clickRow, openDetail, order],
   );
 
-  const pageRows = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? ROW_HEIGHT * 10) / ROW_HEIGHT) - 1);
+  const pageRows = Math.max(1, Math.floor(((scrollRef.current?.clientHeight ?? ROW_HEIGHT * 10) - HEADER_HEIGHT) / ROW_HEIGHT) - 1);
   const onKeyDown = (e: KeyboardEvent): void => {
     const move = (delta: number): void => {
       e.preventDefault();
@@ -173,42 +177,40 @@ export function FlowTable({ rows, order, label }: Props) {
   const activeId = selection.focus !== null && focusIndex >= 0 ? rowDomId(selection.focus) : undefined;
   return (
     <div
+      ref={scrollRef}
       role="grid"
       aria-label={label}
       aria-rowcount={rows.length + 1}
       aria-colcount={FLOW_COLUMNS.length}
       aria-multiselectable
+      aria-activedescendant={activeId}
+      aria-describedby="flow-grid-keys"
+      tabIndex={0}
       className="flow-grid"
+      onKeyDown={onKeyDown}
     >
       <Header sort={sort} onSort={sortBy} />
-      <div
-        ref={scrollRef}
-        role="rowgroup"
-        className="grid-body"
-        tabIndex={0}
-        aria-activedescendant={activeId}
-        aria-label="Flows; arrows move, Shift extends, Space toggles, Ctrl+A selects all"
-        onKeyDown={onKeyDown}
-      >
-        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-          {items.map((item) => {
-            const flow = rows[item.index];
-            return (
-              <Row
-                key={item.key}
-                flow={flow}
-                index={item.index}
-                top={item.start}
-                selected={selection.selected.has(flow.id)}
-                focused={selection.focus === flow.id}
-                nowMs={nowMs}
-                onClick={onRowClick}
-              />
-            );
-          })}
-        </div>
-        {rows.length === 0 && <p className="empty">No flows match.</p>}
+      <div role="rowgroup" className="grid-body" style={{ height: virtualizer.getTotalSize() }}>
+        {items.map((item) => {
+          const flow = rows[item.index];
+          return (
+            <Row
+              key={item.key}
+              flow={flow}
+              index={item.index}
+              top={item.start - HEADER_HEIGHT}
+              selected={selection.selected.has(flow.id)}
+              focused={selection.focus === flow.id}
+              nowMs={nowMs}
+              onClick={onRowClick}
+            />
+          );
+        })}
       </div>
+      {rows.length === 0 && <p className="empty">No flows match.</p>}
+      <p id="flow-grid-keys" hidden>
+        Arrows move, Shift extends the selection, Space toggles a row, Ctrl+A selects all, Escape clears.
+      </p>
     </div>
   );
 }

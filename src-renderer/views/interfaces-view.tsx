@@ -148,6 +148,11 @@ function OpenFilePanel() {
 export function InterfacesView() {
   const { interfaces, error } = useAppShallow((s) => ({ interfaces: s.interfaces, error: s.interfacesError }));
   const controller = useController();
+  // Interfaces that are up and have addresses are the ones people pick; keep the system's order otherwise.
+  const sorted = useMemo(() => {
+    const rank = (i: InterfaceInfo): number => (i.up ? 0 : 2) + (i.addresses.length > 0 ? 0 : 1);
+    return interfaces.map((iface, n) => ({ iface, n })).sort((x, y) => rank(x.iface) - rank(y.iface) || x.n - y.n).map((x) => x.iface);
+  }, [interfaces]);
   return (
     <div className="view">
       <header className="view-head">
@@ -163,7 +168,7 @@ export function InterfacesView() {
         </p>
       )}
       <ul className="iface-grid" aria-label="Network interfaces">
-        {interfaces.map((i) => (
+        {sorted.map((i) => (
           <InterfaceCard key={i.name} iface={i} />
         ))}
       </ul>
