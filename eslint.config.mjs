@@ -18,6 +18,17 @@ export default tseslint.config(
     },
   },
   {
+    // Tool configuration files must default-export their config.
+    files: ['*.config.{ts,mjs,js}', 'src-renderer/vite.config.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+  {
+    // Plain Node scripts that run before the TypeScript build exists.
+    files: ['scripts/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['src-capture-helper/**/*.ts'],
     rules: layer([{ group: ['**/src-main/**', '**/src-renderer/**'], message: 'The helper imports nothing of main or renderer.' }]),
   },
