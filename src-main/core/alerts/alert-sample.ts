@@ -19,18 +19,18 @@ export const ALERT_PROTOCOLS: readonly AlertProtocol[] = ['tcp', 'udp', 'icmp', 
 
 export interface AlertInterfaceCounters extends DirectionalCounters {
   name: string;
-  /** Flows open at the end of the second. */
-  activeFlows: number;
-  /** Flows first seen during the second. */
-  newFlows: number;
+  /** Flows open at the end of the second on this interface, when the source counts them per interface. */
+  activeFlows?: number;
+  /** Flows first seen during the second on this interface, when counted per interface. */
+  newFlows?: number;
   /** Packets lost during the second (kernel and helper drops together). */
   drops: number;
 }
 
 export interface AlertProtocolCounters extends DirectionalCounters {
   protocol: AlertProtocol;
-  activeFlows: number;
-  newFlows: number;
+  activeFlows?: number;
+  newFlows?: number;
 }
 
 /** A top talker by host. The helper sends a bounded top-K, so scopes built on hosts are lower bounds. */
@@ -40,8 +40,8 @@ export interface AlertHostRate extends DirectionalCounters {
   name?: string;
   /** Set when the helper attributes the host to one interface. */
   interface?: string;
-  activeFlows: number;
-  newFlows: number;
+  activeFlows?: number;
+  newFlows?: number;
 }
 
 /** A top flow, local endpoint first. */
@@ -57,9 +57,17 @@ export interface AlertFlowRate extends DirectionalCounters {
   isNew: boolean;
 }
 
+/**
+ * Flow counts are optional on the parts: a rule on a flow metric skips the
+ * seconds where its scope's count is absent instead of reading it as zero.
+ */
 export interface AlertSample {
   /** Start of the second covered, milliseconds since the epoch. */
   ts: number;
+  /** Flows open at the end of the second, all interfaces. */
+  activeFlows: number;
+  /** Flows first seen during the second, all interfaces. */
+  newFlows: number;
   interfaces: AlertInterfaceCounters[];
   protocols: AlertProtocolCounters[];
   hosts: AlertHostRate[];

@@ -8,7 +8,7 @@ import type { AlertEvent } from './alert-event';
 import type { AlertSample } from './alert-sample';
 import { validateRuleSpec, type AlertRule } from './alert-rule';
 import { AlertStore, type EventQuery } from './alert-store';
-import { validateAlertsSection } from './alerts-settings';
+import { MAX_CHANNELS, MAX_RULES, validateAlertsSection } from './alerts-settings';
 import { RuleEngine } from './rule-engine';
 import { describe, fail, isPlainObject, ok, type Result } from './validation';
 
@@ -34,6 +34,8 @@ export interface AlertServiceStats {
   eventStoreErrors: number;
   /** Stored rules or channels skipped at load because they no longer validate. */
   skippedAtLoad: string[];
+  /** Exceptions thrown by `event` listeners; caught so one bad listener cannot stop alerting. */
+  listenerErrors: number;
 }
 
 /**
@@ -48,6 +50,7 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
   private rules: AlertRule[] = [];
   private channels: ChannelConfig[] = [];
   private eventStoreErrors = 0;
+  private listenerErrors = 0;
   private skippedAtLoad: string[] = [];
 
   constructor(options: AlertServiceOptions) {
@@ -65,6 +68,7 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
     if (isPlainObject(input) && input.id !== undefined) {
       return fail('id', 'is assigned by Netmon; leave it out when creating a rule');
     }
+    if (this.rules.length >= MAX_RULES) return fail('', `at most ${MAX_RULES} rules; delete one first`);
     const spec = validateRuleSpec(input, { knownChannels: this.channelIds() });
     if (!spec.ok) return spec;
     const rule: AlertRule = { id: randomUUID(), ...spec.value };
@@ -99,6 +103,7 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
 
   /** A channel id may be given (a readable slug for settings files and rules) or is generated. */
   createChannel(input: unknown): Result<ChannelConfig> {
+    if (this.channels.length >= MAX_CHANNELS) return fail('', `at most ${MAX_CHANNELS} channels; delete one first`);
     let id: string = randomUUID();
     if (isPlainObject(input) && input.id !== undefined) {
       if (typeof input.id !== 'string' || !CHANNEL_ID_PATTERN.test(input.id)) {
@@ -169,7 +174,11 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
       events.push(event);
       const rule = this.rules.find((r) => r.id === draft.ruleId);
       if (rule !== undefined) this.hub.dispatch(event, rule.channels);
-      this.emit('event', event);
+      try {
+        this.emit('event', event);
+      } catch {
+        this.listenerErrors += 1;
+      }
     }
     return events;
   }
@@ -193,6 +202,7 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
       ...this.engine.stats(),
       eventsPruned: this.store.prunedEvents(),
       eventStoreErrors: this.eventStoreErrors,
+      listenerErrors: this.listenerErrors,
       skippedAtLoad: [...this.skippedAtLoad],
     };
   }

@@ -17,6 +17,8 @@ const MIGRATIONS: readonly string[] = [
      id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, rule_id TEXT NOT NULL, kind TEXT NOT NULL,
      event TEXT NOT NULL);
    CREATE INDEX IF NOT EXISTS alert_events_rule ON alert_events (rule_id, id);`,
+  // Paging the event list by time.
+  'CREATE INDEX IF NOT EXISTS alert_events_ts ON alert_events (ts);',
 ];
 
 export interface EventQuery {
@@ -24,6 +26,8 @@ export interface EventQuery {
   limit?: number;
   /** Only events with a smaller id (paging backwards). */
   beforeId?: number;
+  /** Only events strictly before this time, ms since the epoch (paging by time). */
+  beforeTs?: number;
   ruleId?: string;
   /** Only events at or after this time, ms since the epoch. */
   sinceTs?: number;
@@ -105,6 +109,7 @@ export class AlertStore {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (query.beforeId !== undefined) { where.push('id < ?'); params.push(query.beforeId); }
+    if (query.beforeTs !== undefined) { where.push('ts < ?'); params.push(query.beforeTs); }
     if (query.ruleId !== undefined) { where.push('rule_id = ?'); params.push(query.ruleId); }
     if (query.sinceTs !== undefined) { where.push('ts >= ?'); params.push(query.sinceTs); }
     const sql = `SELECT id, event FROM alert_events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}

@@ -10,8 +10,9 @@ export interface AlertsSection {
 /** Rule ids share the channel id syntax so that settings files stay readable. */
 export const RULE_ID_PATTERN = CHANNEL_ID_PATTERN;
 
-const MAX_RULES = 500;
-const MAX_CHANNELS = 50;
+/** Bounds on rules and channels, for the settings section and the API alike. */
+export const MAX_RULES = 500;
+export const MAX_CHANNELS = 50;
 
 /**
  * Validates the `alerts` section of the settings file:

@@ -88,8 +88,11 @@ function evaluationKey(rule: AlertRule): string {
 function step(compiled: CompiledRule, state: RuleState, view: SampleView): AlertEventDraft | undefined {
   const { rule } = compiled;
   const ts = view.sample.ts;
+  const measured = compiled.value(view);
+  // A second where the scope's value is unknown (no per-interface flow count, say) is left out of the window.
+  if (measured === undefined) return undefined;
   state.startedAt ??= ts;
-  state.window.push(ts, compiled.value(view));
+  state.window.push(ts, measured);
   // No verdict until the samples seen span the whole window: a partial window would fire at startup on one spike.
   if (ts - state.startedAt < (rule.windowSec - 1) * 1000) return undefined;
   const value = state.window.average();
@@ -234,21 +237,26 @@ class SampleView {
 
 interface CompiledRule {
   rule: AlertRule;
-  /** The metric over the rule's scope for this one second. */
-  value(view: SampleView): number;
+  /** The metric over the rule's scope for this one second; undefined when the sample cannot tell. */
+  value(view: SampleView): number | undefined;
   hosts(view: SampleView): AlertHostRate[];
   flows(view: SampleView): AlertFlowRate[];
 }
 
-type Counted = DirectionalCounters & { activeFlows: number; newFlows: number; drops?: number };
+type Counted = DirectionalCounters & { activeFlows?: number; newFlows?: number; drops?: number };
 
 function compile(rule: AlertRule): CompiledRule {
   const { metric, direction, scope } = rule;
-  const fromCounters = (items: Counted[]): number => {
+  const fromCounters = (items: Counted[]): number | undefined => {
     let total = 0;
-    for (const c of items) total += counterMetric(c, metric, direction);
+    for (const c of items) {
+      const value = counterMetric(c, metric, direction);
+      if (value === undefined) return undefined;
+      total += value;
+    }
     return total;
   };
+  const flowTotals = metric === 'activeFlows' || metric === 'newFlows';
   const fromFlows = (flows: AlertFlowRate[]): number => {
     let total = 0;
     for (const f of flows) total += flowMetric(f, metric, direction);
@@ -264,7 +272,7 @@ function compile(rule: AlertRule): CompiledRule {
     case 'all':
       return {
         rule,
-        value: (v) => fromCounters(v.sample.interfaces),
+        value: (v) => (flowTotals ? num(v.sample[metric]) : fromCounters(v.sample.interfaces)),
         hosts: (v) => [...v.sample.hosts],
         flows: (v) => [...v.sample.flows],
       };
@@ -272,7 +280,14 @@ function compile(rule: AlertRule): CompiledRule {
       const onIface = (x: { interface?: string }): boolean => x.interface === undefined || x.interface === scope.interface;
       return {
         rule,
-        value: (v) => fromCounters(v.sample.interfaces.filter((i) => i.name === scope.interface)),
+        value: (v) => {
+          const own = v.sample.interfaces.filter((i) => i.name === scope.interface);
+          // With a single interface the sample's flow totals are that interface's.
+          if (flowTotals && own.length === 1 && own[0][metric] === undefined && v.sample.interfaces.length === 1) {
+            return num(v.sample[metric]);
+          }
+          return fromCounters(own);
+        },
         hosts: (v) => v.sample.hosts.filter(onIface),
         flows: (v) => v.sample.flows.filter(onIface),
       };
@@ -346,12 +361,12 @@ export function nameMatcher(pattern: string): (name: string) => boolean {
   return (name) => name.toLowerCase().replace(/\.$/, '') === lower;
 }
 
-function counterMetric(c: Counted, metric: AlertMetric, direction: AlertDirection): number {
+function counterMetric(c: Counted, metric: AlertMetric, direction: AlertDirection): number | undefined {
   switch (metric) {
     case 'bps': return directional(c, direction, 'bytes') * 8;
     case 'pps': return directional(c, direction, 'packets');
-    case 'activeFlows': return num(c.activeFlows);
-    case 'newFlows': return num(c.newFlows);
+    case 'activeFlows': return c.activeFlows === undefined ? undefined : num(c.activeFlows);
+    case 'newFlows': return c.newFlows === undefined ? undefined : num(c.newFlows);
     case 'drops': return num(c.drops ?? 0);
     default: return assertNever(metric);
   }

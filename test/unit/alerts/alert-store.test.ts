@@ -48,7 +48,7 @@ describe('AlertStore', () => {
     db.exec('CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES (\'schema_version\', \'7\')');
     new AlertStore(db);
     new AlertStore(db);
-    expect(db.prepare("SELECT value FROM alert_meta WHERE key = 'schema_version'").get()).toEqual({ value: '1' });
+    expect(db.prepare("SELECT value FROM alert_meta WHERE key = 'schema_version'").get()).toEqual({ value: '2' });
     expect(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get()).toEqual({ value: '7' });
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'alert_%' ORDER BY name").all() as { name: string }[])
       .map((t) => t.name);
@@ -56,11 +56,20 @@ describe('AlertStore', () => {
     db.close();
   });
 
+  it('brings tables of an older version up to date', () => {
+    const db = new Database(':memory:');
+    new AlertStore(db);
+    db.exec("DROP INDEX alert_events_ts; UPDATE alert_meta SET value = '1' WHERE key = 'schema_version'");
+    new AlertStore(db);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'alert_events_ts'").get()).toEqual({ name: 'alert_events_ts' });
+    expect(db.prepare("SELECT value FROM alert_meta WHERE key = 'schema_version'").get()).toEqual({ value: '2' });
+  });
+
   it('refuses to open tables written by a newer version', () => {
     const db = new Database(':memory:');
     new AlertStore(db);
     db.prepare("UPDATE alert_meta SET value = '99' WHERE key = 'schema_version'").run();
-    expect(() => new AlertStore(db)).toThrow('alert tables are at schema version 99, newer than this Netmon (1)');
+    expect(() => new AlertStore(db)).toThrow('alert tables are at schema version 99, newer than this Netmon (2)');
   });
 
   it('updates a rule in place, keeping its position, and deletes it', () => {
@@ -84,5 +93,6 @@ describe('AlertStore', () => {
     expect(store.listEvents({ ruleId: 'even' }).map((e) => e.id)).toEqual([8, 6, 4]);
     expect(store.listEvents({ limit: 2, beforeId: 7 }).map((e) => e.id)).toEqual([6, 5]);
     expect(store.listEvents({ sinceTs: 6000 }).map((e) => e.ts)).toEqual([8000, 7000, 6000]);
+    expect(store.listEvents({ beforeTs: 6000 }).map((e) => e.ts)).toEqual([5000, 4000]);
   });
 });

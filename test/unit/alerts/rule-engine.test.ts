@@ -125,6 +125,33 @@ describe('rule engine: metrics and directions', () => {
   });
 });
 
+describe('rule engine: flow counts per interface', () => {
+  const twoInterfaces = (second: number, perInterface: boolean): AlertSample => {
+    const s = sample(second, { activeFlows: 900 });
+    const wlan = { ...s.interfaces[0], name: 'wlan0' };
+    return perInterface
+      ? { ...s, interfaces: [{ ...s.interfaces[0], activeFlows: 600 }, { ...wlan, activeFlows: 300 }] }
+      : { ...s, interfaces: [s.interfaces[0], wlan] };
+  };
+  const ethFlows = rule({ metric: 'activeFlows', scope: { kind: 'interface', interface: 'eth0' }, threshold: 500, windowSec: 1 });
+
+  it('uses per-interface counts when the sample has them', () => {
+    expect(run([ethFlows], [twoInterfaces(0, true)]).map((e) => e.value)).toEqual([600]);
+  });
+
+  it('skips seconds where an interface has no count of its own rather than reading zero or the total', () => {
+    expect(run([ethFlows], [twoInterfaces(0, false), twoInterfaces(1, false)])).toEqual([]);
+    const below = rule({ metric: 'activeFlows', scope: { kind: 'interface', interface: 'eth0' }, comparison: 'below', threshold: 5, windowSec: 1 });
+    expect(run([below], [twoInterfaces(0, false)])).toEqual([]);
+  });
+
+  it('uses the sample totals for the only interface and for all traffic', () => {
+    expect(run([ethFlows], [sample(0, { activeFlows: 700 })]).map((e) => e.value)).toEqual([700]);
+    const all = rule({ metric: 'activeFlows', threshold: 500, windowSec: 1 });
+    expect(run([all], [twoInterfaces(0, false)]).map((e) => e.value)).toEqual([900]);
+  });
+});
+
 describe('rule engine: scopes', () => {
   const hosts = [
     host('203.0.113.5', 40 * MBIT, 0, 'video.example.com'),

@@ -20,14 +20,14 @@ export function sample(second: number, parts: {
   const bytesOut = parts.bytesOut ?? 0;
   return {
     ts: T0 + second * 1000,
+    activeFlows: parts.activeFlows ?? 0,
+    newFlows: parts.newFlows ?? 0,
     interfaces: [{
       name: parts.iface ?? 'eth0',
       bytesIn,
       bytesOut,
       packetsIn: parts.packetsIn ?? Math.ceil(bytesIn / 1000),
       packetsOut: Math.ceil(bytesOut / 1000),
-      activeFlows: parts.activeFlows ?? 0,
-      newFlows: parts.newFlows ?? 0,
       drops: parts.drops ?? 0,
     }],
     protocols: [],
