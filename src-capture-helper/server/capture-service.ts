@@ -1,9 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { listInterfaces } from '../live/interfaces';
+import { toErrorInfo } from '../protocol/envelope';
 import type { RequestParams, RequestResult, SessionStats, SessionStatus, StartParams } from '../protocol/messages';
+import { CaptureSession } from './capture-session';
 import type { ClientConnection } from './client-connection';
 import { RequestError } from './client-connection';
 import type { HelperLog } from './helper-log';
 import type { EventSink } from './helper-server';
+
+const MAX_RUNNING_SESSIONS = 8;
+const MAX_ENDED_SESSIONS = 8;
 
 /**
  * What the helper does for its clients: lists interfaces, runs capture
@@ -12,6 +18,8 @@ import type { EventSink } from './helper-server';
  */
 export class CaptureService {
   private readonly exports = new Map<number, AbortController>();
+  /** Sessions in start order (Map keeps insertion order). */
+  private readonly byId = new Map<string, CaptureSession>();
 
   constructor(private readonly events: EventSink, private readonly log: HelperLog) {}
 
@@ -38,31 +46,62 @@ export class CaptureService {
   }
 
   sessions(): SessionStatus[] {
-    return [];
+    return [...this.byId.values()].map((s) => s.status());
   }
 
-  start(_params: StartParams): SessionStatus {
-    throw new RequestError('Unavailable', 'capture sessions need the capture engine, which this build does not include');
+  async start(params: StartParams): Promise<SessionStatus> {
+    const id = params.sessionId ?? randomBytes(8).toString('hex');
+    const existing = this.byId.get(id);
+    if (existing?.status().state === 'running') throw new RequestError('SessionExists', `capture session ${id} is already running`);
+    const running = this.sessions().filter((s) => s.state === 'running').length;
+    if (running >= MAX_RUNNING_SESSIONS) {
+      throw new RequestError('TooManySessions', `at most ${MAX_RUNNING_SESSIONS} capture sessions run at once; stop one first`);
+    }
+    const session = new CaptureSession(id, { ...params, sessionId: id }, this.events, this.log, () => this.forgetEnded());
+    try {
+      await session.open();
+    } catch (err) {
+      // A bad filter, an unknown interface or an unreadable file: the client gets the reason, the helper carries on.
+      const info = toErrorInfo(err);
+      this.log.warn('capture start refused', { session: id, reason: info.message });
+      throw new RequestError(info.name === 'Error' ? 'CaptureError' : info.name, info.message);
+    }
+    this.byId.delete(id);
+    this.byId.set(id, session);
+    this.log.info('capture session started', { session: id, source: params.source.kind });
+    const status = session.status();
+    this.events.emit('captureState', id, status);
+    return status;
   }
 
   stop(sessionId: string): SessionStatus {
-    throw new RequestError('NoSuchSession', `no capture session ${sessionId}`);
+    const session = this.session(sessionId);
+    session.stop();
+    return session.status();
   }
 
   flows(params: RequestParams<'flows'>): RequestResult<'flows'> {
-    throw new RequestError('NoSuchSession', `no capture session ${params.sessionId}`);
+    const session = this.session(params.sessionId);
+    try {
+      return session.flows(params);
+    } catch (err) {
+      if (err instanceof RangeError || err instanceof TypeError) throw new RequestError('BadQuery', err.message);
+      throw err;
+    }
   }
 
   names(sessionId: string): RequestResult<'names'> {
-    throw new RequestError('NoSuchSession', `no capture session ${sessionId}`);
+    return this.session(sessionId).namesResult();
   }
 
-  sessionStats(_sessionId: string | undefined): SessionStats | null {
-    return null;
+  sessionStats(sessionId: string | undefined): SessionStats | null {
+    if (sessionId === undefined) return null;
+    return this.session(sessionId).stats();
   }
 
   export(params: RequestParams<'export'>, _conn: ClientConnection): Promise<RequestResult<'export'>> {
-    return Promise.reject(new RequestError('NoSuchSession', `no capture session ${params.sessionId}`));
+    this.session(params.sessionId);
+    return Promise.reject(new RequestError('Unavailable', 'export needs the packet spool, which this helper build does not have'));
   }
 
   cancelExport(exportId: number): boolean {
@@ -72,7 +111,18 @@ export class CaptureService {
   }
 
   stopAll(): void {
-    this.log.info('capture sessions stopped');
-    this.events.emit('log', null, { level: 'debug', time: Date.now() / 1000, msg: 'stopped' });
+    for (const session of this.byId.values()) session.stop();
+  }
+
+  private session(sessionId: string): CaptureSession {
+    const session = this.byId.get(sessionId);
+    if (!session) throw new RequestError('NoSuchSession', `no capture session ${sessionId}`);
+    return session;
+  }
+
+  /** Ended sessions stay queryable; only the most recent few are kept. */
+  private forgetEnded(): void {
+    const ended = [...this.byId.values()].filter((s) => s.status().state !== 'running');
+    for (const s of ended.slice(0, Math.max(0, ended.length - MAX_ENDED_SESSIONS))) this.byId.delete(s.id);
   }
 }

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { EventName, RequestName, RequestParams, RequestResult, StartParams } from '../../src-capture-helper/protocol/messages';
+import { eventNames } from '../../src-capture-helper/protocol/messages';
 import { socketPathIn } from '../../src-capture-helper/protocol/socket-path';
 import type { EventListener } from './helper-client';
 import { HelperClient, HelperConnectionError, HelperRequestError } from './helper-client';
@@ -185,9 +186,10 @@ export class HelperSupervisor {
     }
     this.client = client;
     this.upSince = Date.now();
-    for (const [name, set] of this.listeners) {
+    for (const name of eventNames) {
       client.on(name, (payload, meta) => {
-        for (const l of [...set]) l(payload, meta);
+        const set = this.listeners.get(name);
+        if (set) for (const l of [...set]) l(payload, meta);
       });
     }
     // Keep the session list in step with captures that end on their own (a replay reaching its end).

@@ -1,0 +1,314 @@
+import path from 'node:path';
+import { DecodeStatus } from '../decode/decoded-packet';
+import { FlowTable } from '../flows/flow-table';
+import { queryFlows } from '../flows/flow-query';
+import type { FinishReason, FlowSnapshot } from '../flows/flow-types';
+import { openLiveSource } from '../live/live-capture';
+import type { LiveCaptureError, LiveSource } from '../live/live-types';
+import { NameExtractor } from '../names/name-extractor';
+import { CaptureEngine } from '../pipeline/engine';
+import type { PacketRecord, PacketSink } from '../pipeline/packet-sink';
+import type { CapturePath, FlowRow, RequestParams, RequestResult, SessionStats, SessionStatus, StartParams } from '../protocol/messages';
+import { RollupEngine } from '../rollups/rollup-engine';
+import type { RollupSnapshot } from '../rollups/rollup-types';
+import { FileReplay } from './file-replay';
+import type { HelperLog } from './helper-log';
+import type { EventSink } from './helper-server';
+
+/** Flow table bound of one session; evictions beyond it are counted. */
+const MAX_FLOWS = 1_000_000;
+/** Changed flows per 1 s delta; the rest are counted as omitted. */
+const MAX_DELTA_FLOWS = 2000;
+/** Ended flows kept for the next delta; beyond it they are counted as omitted. */
+const MAX_ENDED_PENDING = 2000;
+
+export type SessionState = SessionStatus['state'];
+
+/**
+ * One capture session: a packet source (live interfaces or a file replay)
+ * feeding the engine (decode and report counters), the rollups with their
+ * flow table, and the name extractor; once a second (packet time for files,
+ * wall clock live) it pushes a rollup and a flow delta tagged with its id.
+ */
+export class CaptureSession implements PacketSink {
+  readonly startedAt = Date.now() / 1000;
+  private endedAt: number | null = null;
+  private state: SessionState = 'running';
+  private error: { name: string; message: string } | null = null;
+  private path: CapturePath;
+
+  private readonly engine = new CaptureEngine({ flows: false, names: false });
+  private readonly flowTable: FlowTable;
+  private readonly rollups: RollupEngine;
+  private readonly names = new NameExtractor();
+  private readonly ifaceNames: string[];
+
+  private packets = 0;
+  private bytes = 0;
+  private malformed = 0;
+  private readonly protocolTotals = new Map<string, { packets: number; bytes: number }>();
+  private cursor = 0;
+  private endedPending: FlowRow[] = [];
+  private endedOmitted = 0;
+  private lastDrops = { kernel: 0, helper: 0 };
+  private lastSecond = 0;
+  private createdAtLastSecond = 0;
+
+  private live: LiveSource | null = null;
+  private replay: FileReplay | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private lastNameSweep = 0;
+
+  constructor(
+    readonly id: string,
+    readonly settings: StartParams,
+    private readonly events: EventSink,
+    private readonly log: HelperLog,
+    private readonly onEnded: (session: CaptureSession) => void,
+  ) {
+    const live = settings.source.kind === 'live';
+    this.ifaceNames = settings.source.kind === 'live' ? settings.source.interfaces : [path.basename(settings.source.path)];
+    this.path = live ? 'addon' : 'file';
+    const clock = live ? 'external' : 'packet';
+    this.flowTable = new FlowTable({
+      maxFlows: MAX_FLOWS,
+      clock,
+      onFinish: (flow, reason) => this.onFlowFinish(flow, reason),
+    });
+    this.rollups = new RollupEngine(this.flowTable, {
+      clock,
+      interfaceName: (i) => this.ifaceNames[i] ?? `if${i}`,
+      onSnapshot: (s) => this.onSecond(s),
+    });
+  }
+
+  /** Opens the source; throws (bad BPF, unknown interface, unreadable file) without leaving anything running. */
+  async open(): Promise<void> {
+    const { source } = this.settings;
+    if (source.kind === 'live') {
+      const live = openLiveSource({
+        interfaces: source.interfaces,
+        bpf: this.settings.bpf,
+        snaplen: this.settings.snaplen,
+        promisc: this.settings.promisc,
+        bufferSize: this.settings.bufferSize,
+      });
+      this.live = live;
+      this.path = live.path;
+      live.start(this, (err) => this.onLiveError(err));
+      for (const caveat of live.caveats) this.log.warn(caveat, { session: this.id });
+      this.timer = setInterval(() => this.onWallSecond(), 1000);
+      return;
+    }
+    const replay = new FileReplay(source.path, this, { speed: source.speed });
+    const run = await replay.open();
+    this.replay = replay;
+    run().then(
+      (result) => {
+        if (this.state !== 'running') return;
+        if (result.error) {
+          this.events.emit('captureError', this.id, { error: { name: result.error.name, message: result.error.message }, fatal: false });
+        }
+        this.end('finished', result.error ? { name: result.error.name, message: result.error.message } : null);
+      },
+      (err: Error) => this.end('failed', { name: err.name, message: err.message }),
+    );
+  }
+
+  packet(rec: PacketRecord): void {
+    this.packets++;
+    this.bytes += rec.wireLength;
+    this.engine.packet(rec);
+    const pkt = this.engine.decoded;
+    if (pkt.status === DecodeStatus.malformed) this.malformed++;
+    const flowId = this.rollups.observe(pkt, rec);
+    if (pkt.layerCount > 0) this.names.observe(pkt, rec, flowId);
+  }
+
+  stop(): void {
+    if (this.state === 'running') this.end('stopped', null);
+  }
+
+  status(): SessionStatus {
+    const drops = this.drops();
+    return {
+      sessionId: this.id,
+      settings: this.settings,
+      state: this.state,
+      capturePath: this.path,
+      startedAt: this.startedAt,
+      endedAt: this.endedAt,
+      packets: this.packets,
+      bytes: this.bytes,
+      drops,
+      error: this.error,
+    };
+  }
+
+  stats(): SessionStats {
+    const flowStats = this.flowTable.getStats();
+    return {
+      sessionId: this.id,
+      packets: this.packets,
+      bytes: this.bytes,
+      protocols: Object.fromEntries(this.protocolTotals),
+      malformed: this.malformed,
+      flowsActive: flowStats.active,
+      flowsEvicted: flowStats.evictedCapacity,
+      drops: this.drops(),
+    };
+  }
+
+  flows(params: RequestParams<'flows'>): RequestResult<'flows'> {
+    const page = queryFlows(this.flowTable, { filter: params.filter, sort: params.sort, dir: params.dir, offset: params.offset, limit: params.limit });
+    return { total: page.total, offset: page.offset, flows: page.flows.map((f) => this.row(f, true)) };
+  }
+
+  namesResult(): RequestResult<'names'> {
+    return {
+      dns: [...this.names.dnsNames()].map(([name, addresses]) => ({ name, addresses })),
+      sni: this.names.sniValues(),
+      httpHosts: this.names.httpHosts(),
+    };
+  }
+
+  private end(state: SessionState, error: { name: string; message: string } | null): void {
+    if (this.state !== 'running') return;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.live?.stop();
+    this.replay?.stop();
+    if (state === 'finished' || state === 'stopped') {
+      // Close the last second. Flows stay in the table, so the flows of a
+      // finished replay or a stopped capture can still be queried.
+      this.rollups.finish();
+      this.pushDelta(this.lastSecond);
+    }
+    this.state = state;
+    this.error = error;
+    this.endedAt = Date.now() / 1000;
+    this.events.emit('captureState', this.id, this.status());
+    this.log.info(`capture session ${state}`, { session: this.id, packets: this.packets });
+    this.onEnded(this);
+  }
+
+  private onWallSecond(): void {
+    const now = Math.floor(Date.now() / 1000);
+    const live = this.live;
+    if (live) {
+      const stats = live.stats();
+      stats.interfaces.forEach((s, i) => this.rollups.setDrops(i, s.kernelDrops ?? 0, s.helperDrops));
+    }
+    this.flowTable.advanceTime(now);
+    this.rollups.tick(now);
+  }
+
+  /** Called by the rollups when a second closes: push its rollup and the flow delta. */
+  private onSecond(s: RollupSnapshot): void {
+    this.lastSecond = s.second;
+    for (const [proto, c] of Object.entries(s.byProtocol)) {
+      const acc = this.protocolTotals.get(proto) ?? { packets: 0, bytes: 0 };
+      acc.packets += c.packets;
+      acc.bytes += c.bytes;
+      this.protocolTotals.set(proto, acc);
+    }
+    const flowStats = this.flowTable.getStats();
+    this.events.emit('rollup', this.id, {
+      second: s.second,
+      packets: s.packets,
+      bytes: s.bytes,
+      interfaces: s.interfaces,
+      byProtocol: s.byProtocol,
+      topHosts: s.topHosts,
+      topFlows: s.topFlows.map((f) => ({ ...f, label: this.flowLabel(f.flowId) })),
+      activeFlows: flowStats.active,
+      newFlows: flowStats.created - this.createdAtLastSecond,
+    });
+    this.createdAtLastSecond = flowStats.created;
+    this.pushDelta(s.second);
+    const drops = this.drops();
+    if (drops.kernel !== this.lastDrops.kernel || drops.helper !== this.lastDrops.helper) {
+      this.lastDrops = drops;
+      this.events.emit('drops', this.id, drops);
+    }
+    if (s.second - this.lastNameSweep >= 1) {
+      this.names.sweep(s.second);
+      this.lastNameSweep = s.second;
+    }
+  }
+
+  private pushDelta(second: number): void {
+    const changes = this.flowTable.changesSince(this.cursor, MAX_DELTA_FLOWS);
+    this.cursor = changes.cursor;
+    const updated: FlowRow[] = [];
+    for (const id of changes.changed) {
+      const snap = this.flowTable.get(id);
+      if (snap) updated.push(this.row(snap, true));
+    }
+    const ended = this.endedPending;
+    this.endedPending = [];
+    const omitted = changes.omitted + this.endedOmitted + changes.endedLost;
+    this.endedOmitted = 0;
+    if (updated.length === 0 && ended.length === 0 && omitted === 0) return;
+    this.events.emit('flowDeltas', this.id, { second, updated, ended, omitted });
+  }
+
+  private onFlowFinish(flow: FlowSnapshot, _reason: FinishReason): void {
+    if (this.endedPending.length < MAX_ENDED_PENDING) this.endedPending.push(this.row(flow, false));
+    else this.endedOmitted++;
+    this.names.forgetFlow(flow.id);
+  }
+
+  private row(f: FlowSnapshot, active: boolean): FlowRow {
+    const row: FlowRow = {
+      id: f.id,
+      iface: this.ifaceNames[f.ifIndex] ?? `if${f.ifIndex}`,
+      proto: f.proto,
+      ipProto: f.ipProto,
+      a: f.a,
+      portA: f.portA,
+      b: f.b,
+      portB: f.portB,
+      vlan: f.vlan,
+      packetsAB: f.packetsAB,
+      bytesAB: f.bytesAB,
+      packetsBA: f.packetsBA,
+      bytesBA: f.bytesBA,
+      firstSeen: f.firstSec + f.firstNsec / 1e9,
+      lastSeen: f.lastSec + f.lastNsec / 1e9,
+      state: f.state,
+      tcpFlags: f.tcpFlagsA | f.tcpFlagsB,
+      active,
+    };
+    const labels = this.names.labelsForFlow(f.id);
+    if (labels?.sni !== undefined) row.sni = labels.sni;
+    if (labels?.httpHost !== undefined) row.httpHost = labels.httpHost;
+    if (labels?.dnsName !== undefined) row.dnsName = labels.dnsName;
+    return row;
+  }
+
+  private flowLabel(flowId: number): string {
+    const f = this.flowTable.get(flowId);
+    if (!f) return `flow ${flowId}`;
+    const labels = this.names.labelsForFlow(flowId);
+    const name = labels?.sni ?? labels?.httpHost ?? labels?.dnsName;
+    const ep = (addr: string, port: number) => (f.proto === 'tcp' || f.proto === 'udp' ? `${addr.includes(':') ? `[${addr}]` : addr}:${port}` : addr);
+    return `${f.proto} ${ep(f.a, f.portA)} → ${ep(f.b, f.portB)}${name ? ` (${name})` : ''}`;
+  }
+
+  private drops(): { kernel: number; helper: number } {
+    if (!this.live) return { kernel: 0, helper: 0 };
+    let kernel = 0;
+    let helper = 0;
+    for (const s of this.live.stats().interfaces) {
+      kernel += s.kernelDrops ?? 0;
+      helper += s.helperDrops;
+    }
+    return { kernel, helper };
+  }
+
+  private onLiveError(err: LiveCaptureError): void {
+    this.log.error('live capture error', { session: this.id, iface: err.iface, code: err.code, message: err.message });
+    this.events.emit('captureError', this.id, { error: { name: err.code, message: `${err.iface}: ${err.message}` }, fatal: false });
+  }
+}
