@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { EventMap, SessionStatus, StartParams } from '../../src-capture-helper/protocol/messages';
 import type { EventChannel, EventPayload, RequestChannel, RequestParams, RequestResult } from '../api/contract';
@@ -281,8 +282,11 @@ export class NetmonCore {
     if (source.kind === 'live' && source.interfaces.length === 0) {
       return fail('invalid', 'choose at least one interface', [{ path: 'interfaces', message: 'must not be empty' }]);
     }
-    const params = this.startParams(source);
-    this.setStatus({ state: 'starting', source, error: null, progress: null });
+    // The id is ours, set before the request: events of a fast replay can arrive before the answer to `start`.
+    const params = { ...this.startParams(source), sessionId: randomBytes(8).toString('hex') };
+    this.flushFlows();
+    this.memory.clear();
+    this.setStatus({ state: 'starting', source, error: null, progress: null, captureId: params.sessionId });
     try {
       const started = await helper.value.request('start', params);
       this.beginSession(started, source);
@@ -294,15 +298,15 @@ export class NetmonCore {
   }
 
   private beginSession(started: SessionStatus, source: CaptureSource): void {
-    this.flushFlows();
-    this.memory.clear();
+    const answered = started.state === 'failed' ? 'error' : started.state === 'running' ? 'running' : 'finished';
     this.setStatus({
-      state: started.state === 'failed' ? 'error' : started.state === 'running' ? 'running' : 'finished',
+      // A state event that overtook the answer (a short replay already finished) is newer than the answer.
+      state: this.status.state === 'starting' ? answered : this.status.state,
       captureId: started.sessionId,
       source,
       path: started.capturePath,
       startedAtMs: started.startedAt * 1000,
-      error: started.error?.message ?? null,
+      error: started.error?.message ?? this.status.error,
     });
   }
 
@@ -405,7 +409,12 @@ export class NetmonCore {
       case 'finished':
       case 'stopped':
         this.flushFlows();
-        this.setStatus({ state: s.state === 'finished' ? 'finished' : 'idle', progress: s.state === 'finished' ? 1 : this.status.progress });
+        this.setStatus({
+          state: s.state === 'finished' ? 'finished' : 'idle',
+          progress: s.state === 'finished' ? 1 : this.status.progress,
+          // A file cut short or damaged still finishes, with what was read and the reason it stopped.
+          error: s.error?.message ?? this.status.error,
+        });
         return;
       case 'failed':
         this.flushFlows();
@@ -418,7 +427,7 @@ export class NetmonCore {
 
   private onCaptureError(e: EventMap['captureError'], session: string | null): void {
     this.emit('capture.error', { captureId: session, code: e.error.name, message: e.error.message });
-    if (e.fatal && session === this.status.captureId) this.setStatus({ state: 'error', error: e.error.message });
+    if (session === this.status.captureId) this.setStatus(e.fatal ? { state: 'error', error: e.error.message } : { error: e.error.message });
   }
 
   /** Moves every flow still in the book to the finished-flow log (the capture ended). */

@@ -43,7 +43,7 @@ const SCHEMA: Schema = {
     dbPath: { kind: 'string', max: 4096 },
     minuteDays: { kind: 'int', min: 1, max: 3650 },
     hourDays: { kind: 'int', min: 1, max: 36_500 },
-    flowLogDays: { kind: 'int', min: 1, max: 3650 },
+    flowLogDays: { kind: 'int', min: 1, max: 36_500 },
   },
   server: {
     bind: { kind: 'string', max: 300 },

@@ -1,0 +1,161 @@
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const REPO = path.resolve(__dirname, '../../..');
+export const FIXTURES = path.resolve(REPO, '../shared/fixtures/pcap');
+export const CLI = path.join(REPO, 'dist/src-main/cli/netmon.js');
+
+export interface ServeProcess {
+  url: string;
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Runs `netmon serve` from the build as a real process; resolves once it prints its URL. */
+export function startServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first`);
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], {
+    env: { ...process.env, ...env, NETMON_LOG_LEVEL: env.NETMON_LOG_LEVEL ?? 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start within 20 s\nstdout: ${out}\nstderr: ${err}`)), 20_000);
+    const onData = () => {
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match === null) return;
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      resolve({
+        url: match[1],
+        child,
+        stdout: () => out,
+        stderr: () => err,
+        stop: async () => {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          return exited;
+        },
+      });
+    };
+    child.stdout.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code} before listening\nstdout: ${out}\nstderr: ${err}`));
+    });
+  });
+}
+
+/** Runs `netmon serve` expecting it to exit on its own. */
+export function runServeToExit(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr: err });
+    });
+  });
+}
+
+export async function getJson<T>(url: string, init: RequestInit = {}): Promise<{ status: number; body: T; headers: Headers }> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  return { status: res.status, body: (text === '' ? null : JSON.parse(text)) as T, headers: res.headers };
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/**
+ * A strict parser of the Prometheus text exposition format 0.0.4: every line
+ * must be a HELP, a TYPE or a sample; a family's TYPE comes before its samples
+ * and its samples are contiguous; names, label syntax, escapes and values are
+ * checked; a duplicate series is an error.
+ */
+export function parsePrometheus(text: string): { samples: Sample[]; types: Map<string, string> } {
+  const types = new Map<string, string>();
+  const helps = new Set<string>();
+  const samples: Sample[] = [];
+  const seen = new Set<string>();
+  const closed = new Set<string>();
+  let current: string | null = null;
+  if (!text.endsWith('\n')) throw new Error('exposition must end with a newline');
+  const lines = text.slice(0, -1).split('\n');
+  lines.forEach((line, index) => {
+    const where = `line ${index + 1}: ${line}`;
+    if (line === '') throw new Error(`${where}: empty line`);
+    const meta = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/.exec(line);
+    if (meta !== null) {
+      const [, kind, name, rest] = meta;
+      if (closed.has(name)) throw new Error(`${where}: family ${name} appears twice`);
+      if (current !== null && current !== name) closed.add(current);
+      current = name;
+      if (kind === 'TYPE') {
+        if (types.has(name)) throw new Error(`${where}: second TYPE for ${name}`);
+        if (!['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(rest)) throw new Error(`${where}: bad type`);
+        types.set(name, rest);
+      } else {
+        if (helps.has(name)) throw new Error(`${where}: second HELP for ${name}`);
+        if (/\\(?![\\n])/.test(rest)) throw new Error(`${where}: bad escape in HELP`);
+        helps.add(name);
+      }
+      return;
+    }
+    if (line.startsWith('#')) return;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? ([^ ]+)( -?\d+)?$/.exec(line);
+    if (m === null) throw new Error(`${where}: not a sample`);
+    const [, name, , labelText, valueText] = m;
+    if (name !== current) throw new Error(`${where}: sample outside its family (TYPE first, samples contiguous)`);
+    if (!types.has(name)) throw new Error(`${where}: sample before TYPE`);
+    const labels: Record<string, string> = {};
+    if (labelText !== undefined && labelText !== '') {
+      const re = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"(,|$)/y;
+      let pos = 0;
+      while (pos < labelText.length) {
+        re.lastIndex = pos;
+        const lm = re.exec(labelText);
+        if (lm === null) throw new Error(`${where}: bad label syntax at ${pos}`);
+        if (lm[1] in labels) throw new Error(`${where}: duplicate label ${lm[1]}`);
+        labels[lm[1]] = lm[2].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+        pos = re.lastIndex;
+        if (lm[3] === '' && pos < labelText.length) throw new Error(`${where}: trailing label text`);
+      }
+    }
+    let value: number;
+    if (valueText === 'NaN') value = Number.NaN;
+    else if (valueText === '+Inf') value = Number.POSITIVE_INFINITY;
+    else if (valueText === '-Inf') value = Number.NEGATIVE_INFINITY;
+    else if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(valueText)) value = Number(valueText);
+    else throw new Error(`${where}: bad value ${valueText}`);
+    const key = `${name}${JSON.stringify(Object.entries(labels).sort())}`;
+    if (seen.has(key)) throw new Error(`${where}: duplicate series`);
+    seen.add(key);
+    if (types.get(name) === 'counter' && !(value >= 0)) throw new Error(`${where}: a counter must be >= 0`);
+    samples.push({ name, labels, value });
+  });
+  return { samples, types };
+}
