@@ -11,6 +11,7 @@ import type { PacketRecord, PacketSink } from '../pipeline/packet-sink';
 import type { CapturePath, FlowRow, RequestParams, RequestResult, SessionStats, SessionStatus, StartParams } from '../protocol/messages';
 import { RollupEngine } from '../rollups/rollup-engine';
 import type { RollupSnapshot } from '../rollups/rollup-types';
+import { rollupProtocols } from '../rollups/rollup-types';
 import { FileReplay } from './file-replay';
 import type { HelperLog } from './helper-log';
 import type { EventSink } from './helper-server';
@@ -46,7 +47,7 @@ export class CaptureSession implements PacketSink {
   private packets = 0;
   private bytes = 0;
   private malformed = 0;
-  private readonly protocolTotals = new Map<string, { packets: number; bytes: number }>();
+  private readonly protocolTotals = new Map<string, { packets: number; bytes: number }>(rollupProtocols.map((p) => [p, { packets: 0, bytes: 0 }]));
   private cursor = 0;
   private endedPending: FlowRow[] = [];
   private endedOmitted = 0;
