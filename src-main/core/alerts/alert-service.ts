@@ -183,6 +183,11 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
     return events;
   }
 
+  /** A new capture started: windows and firing states start afresh, without recovery events. */
+  resetTimeline(): void {
+    this.engine.reset();
+  }
+
   /**
    * Applies the settings file's `alerts` section (headless serve): the
    * section's rules and channels replace the stored ones, all or nothing.

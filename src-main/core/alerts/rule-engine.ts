@@ -5,6 +5,9 @@ import type { AlertFlowRate, AlertHostRate, AlertSample, DirectionalCounters } f
 import { describeScope, formatMetricValue, metricLabel } from './format';
 import { cidrContains, parseCidr, parseIp, sameIp, type Cidr, type IpBytes } from './ip-address';
 
+/** How far back a sample may arrive and still count as a late duplicate rather than a new timeline. */
+export const REWIND_MS = 5000;
+
 /**
  * Deterministic evaluation of alert rules over 1 s samples: the same rules and
  * the same samples always give the same events. No clock, no I/O; time is the
@@ -16,6 +19,7 @@ export class RuleEngine {
   private lastTs = Number.NEGATIVE_INFINITY;
   private evaluated = 0;
   private ignored = 0;
+  private rewinds = 0;
 
   /**
    * Replaces the rule set. A rule whose evaluation settings are unchanged
@@ -37,11 +41,24 @@ export class RuleEngine {
     this.rules = next;
   }
 
-  /** Feeds one sample; returns the events it caused, in rule order. Stale samples are counted and ignored. */
+  /**
+   * Feeds one sample; returns the events it caused, in rule order. A sample
+   * not newer than the last is counted and ignored, unless it is more than
+   * REWIND_MS older: then a new timeline began (a file replayed again, a
+   * capture restarted) and every rule starts afresh.
+   */
   evaluate(sample: AlertSample): AlertEventDraft[] {
-    if (!Number.isFinite(sample.ts) || sample.ts <= this.lastTs) {
+    if (!Number.isFinite(sample.ts)) {
       this.ignored += 1;
       return [];
+    }
+    if (sample.ts <= this.lastTs) {
+      if (this.lastTs - sample.ts <= REWIND_MS) {
+        this.ignored += 1;
+        return [];
+      }
+      this.reset();
+      this.rewinds += 1;
     }
     this.lastTs = sample.ts;
     this.evaluated += 1;
@@ -56,13 +73,22 @@ export class RuleEngine {
     return events;
   }
 
+  /**
+   * Forgets every window and firing state (no recovery events are sent); the
+   * owner calls it when a new capture starts.
+   */
+  reset(): void {
+    for (const [id, state] of this.states) this.states.set(id, newState(state.key, state.window.size));
+    this.lastTs = Number.NEGATIVE_INFINITY;
+  }
+
   /** Whether a rule is currently firing (for the dashboard's rule list). */
   isFiring(ruleId: string): boolean {
     return this.states.get(ruleId)?.firing ?? false;
   }
 
-  stats(): { samplesEvaluated: number; samplesIgnored: number } {
-    return { samplesEvaluated: this.evaluated, samplesIgnored: this.ignored };
+  stats(): { samplesEvaluated: number; samplesIgnored: number; timelineRewinds: number } {
+    return { samplesEvaluated: this.evaluated, samplesIgnored: this.ignored, timelineRewinds: this.rewinds };
   }
 }
 
@@ -194,7 +220,7 @@ class SlidingWindow {
   private count = 0;
   private sum = 0;
 
-  constructor(private readonly size: number) {
+  constructor(readonly size: number) {
     this.ts = new Array<number>(size).fill(0);
     this.values = new Array<number>(size).fill(0);
   }

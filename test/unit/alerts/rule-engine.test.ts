@@ -84,8 +84,31 @@ describe('rule engine: firing and recovery', () => {
     expect(engine.evaluate(sample(5, { bytesIn: 0 }))).toEqual([]);
     expect(engine.evaluate(sample(5, { bytesIn: 100 * MBIT }))).toEqual([]);
     expect(engine.evaluate(sample(3, { bytesIn: 100 * MBIT }))).toEqual([]);
-    expect(engine.stats()).toEqual({ samplesEvaluated: 1, samplesIgnored: 2 });
+    expect(engine.stats()).toEqual({ samplesEvaluated: 1, samplesIgnored: 2, timelineRewinds: 0 });
     expect(engine.evaluate(sample(6, { bytesIn: 100 * MBIT }))).toHaveLength(1);
+  });
+
+  it('starts afresh when the timeline jumps back (a capture file replayed again)', () => {
+    const engine = new RuleEngine();
+    const r = rule({ metric: 'bps', threshold: '10M', windowSec: 2 });
+    engine.setRules([r]);
+    const replay = series([0, 30, 30, 0, 0, 0, 0, 0, 0, 0]);
+    const first = replay.flatMap((s) => engine.evaluate(s));
+    const second = replay.flatMap((s) => engine.evaluate(s));
+    expect(timeline(first)).toEqual(['1:firing', '4:recovered']);
+    expect(timeline(second)).toEqual(timeline(first));
+    expect(engine.stats()).toMatchObject({ samplesEvaluated: 20, timelineRewinds: 1 });
+  });
+
+  it('forgets a firing state on reset without sending a recovery', () => {
+    const engine = new RuleEngine();
+    const r = rule({ metric: 'bps', threshold: '10M', windowSec: 1 });
+    engine.setRules([r]);
+    expect(engine.evaluate(sample(0, { bytesIn: 20 * MBIT }))).toHaveLength(1);
+    engine.reset();
+    expect(engine.isFiring(r.id)).toBe(false);
+    expect(engine.evaluate(sample(1, { bytesIn: 0 }))).toEqual([]);
+    expect(engine.evaluate(sample(2, { bytesIn: 20 * MBIT })).map((e) => e.kind)).toEqual(['firing']);
   });
 
   it('keeps a firing rule firing when only its name or channels change, and restarts it when the threshold changes', () => {
