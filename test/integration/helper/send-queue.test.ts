@@ -3,12 +3,13 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeFrame, FrameDecoder } from '../../../src-capture-helper/protocol/frame';
+import { encodeFrame } from '../../../src-capture-helper/protocol/frame';
 import type { RollupSnapshot } from '../../../src-capture-helper/protocol/messages';
 import { PROTOCOL_VERSION } from '../../../src-capture-helper/protocol/messages';
 import { newToken } from '../../../src-capture-helper/protocol/token';
 import { HelperServer } from '../../../src-capture-helper/server/helper-server';
 import { HelperClient } from '../../../src-main/core/helper-client';
+import { stalledClient } from './raw-client';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -53,35 +54,6 @@ async function startServer(maxQueueBytes: number): Promise<{ server: HelperServe
   return { server, token, socketPath };
 }
 
-/** A client that authenticates and then stops reading, like a frozen UI. */
-async function stalledClient(socketPath: string, token: string): Promise<{ resume: () => Promise<Array<{ name: string; seq: number; payload: unknown }>> }> {
-  const socket = net.connect(socketPath);
-  cleanups.push(() => {
-    socket.destroy();
-  });
-  const decoder = new FrameDecoder();
-  const events: Array<{ name: string; seq: number; payload: unknown }> = [];
-  await new Promise<void>((resolve) => {
-    socket.once('connect', () => socket.write(encodeFrame({ t: 'hello', version: PROTOCOL_VERSION, token })));
-    socket.once('data', () => resolve()); // the welcome
-  });
-  socket.pause();
-  return {
-    resume: () => new Promise((resolve) => {
-      let idle: NodeJS.Timeout = setTimeout(() => resolve(events), 500);
-      socket.on('data', (d: Buffer) => {
-        decoder.push(d, (f) => {
-          const m = JSON.parse(f.json.toString()) as { t: string; name: string; seq: number; payload: unknown };
-          if (m.t === 'event') events.push(m);
-        });
-        clearTimeout(idle);
-        idle = setTimeout(() => resolve(events), 500);
-      });
-      socket.resume();
-    }),
-  };
-}
-
 describe('per-client send queue', () => {
   it('drops and counts rollups for a client that stops reading while a reading client gets every one', async () => {
     const { server, token, socketPath } = await startServer(256 * 1024);
@@ -90,6 +62,7 @@ describe('per-client send queue', () => {
     const fastSeconds: number[] = [];
     fast.on('rollup', (r) => fastSeconds.push(r.second));
     const slow = await stalledClient(socketPath, token);
+    cleanups.push(() => slow.destroy());
 
     const total = 6000;
     for (let s = 0; s < total; s++) {

@@ -1,0 +1,34 @@
+import fs from 'node:fs';
+import { PcapWriter } from '../../../src-capture-helper/capture-file/capture-writers';
+
+const LINKTYPE_RAW = 101;
+
+/** An IPv4/UDP packet from 10.0.0.1:40000 to 10.0.0.2:9999 with `payload` zero bytes. */
+function udpPacket(payload: number): Uint8Array {
+  const b = Buffer.alloc(28 + payload);
+  b[0] = 0x45;
+  b.writeUInt16BE(28 + payload, 2);
+  b[8] = 64;
+  b[9] = 17;
+  Buffer.from([10, 0, 0, 1, 10, 0, 0, 2]).copy(b, 12);
+  let sum = 0;
+  for (let i = 0; i < 20; i += 2) sum += b.readUInt16BE(i);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  b.writeUInt16BE(~sum & 0xffff, 10);
+  b.writeUInt16BE(40000, 20);
+  b.writeUInt16BE(9999, 22);
+  b.writeUInt16BE(8 + payload, 24);
+  return b;
+}
+
+/** Writes a raw-IP pcap with one UDP packet per second for `seconds` seconds; returns its size per packet. */
+export function writeOnePacketPerSecond(file: string, seconds: number, payload: number): number {
+  const writer = new PcapWriter({ linkType: LINKTYPE_RAW });
+  const data = udpPacket(payload);
+  const parts: Buffer[] = [writer.header()];
+  for (let s = 0; s < seconds; s++) {
+    parts.push(writer.record({ ifIndex: 0, linkType: LINKTYPE_RAW, tsSec: 1_700_000_000 + s, tsNsec: 0, hasTimestamp: true, wireLength: data.length, data }));
+  }
+  fs.writeFileSync(file, Buffer.concat(parts));
+  return data.length;
+}
