@@ -308,6 +308,8 @@ function compile(rule: AlertRule): CompiledRule {
         rule,
         value: (v) => {
           const own = v.sample.interfaces.filter((i) => i.name === scope.interface);
+          // An interface that is not being captured has no value, not zero (a 'below' rule must not fire on it).
+          if (own.length === 0) return undefined;
           // With a single interface the sample's flow totals are that interface's.
           if (flowTotals && own.length === 1 && own[0][metric] === undefined && v.sample.interfaces.length === 1) {
             return num(v.sample[metric]);

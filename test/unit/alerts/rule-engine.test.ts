@@ -207,6 +207,8 @@ describe('rule engine: scopes', () => {
   it('interface: only that interface', () => {
     expect(valueOf({ kind: 'interface', interface: 'eth0' })).toBe(80e6);
     expect(valueOf({ kind: 'interface', interface: 'wlan0' })).toBeUndefined();
+    const quiet = rule({ metric: 'bps', scope: { kind: 'interface', interface: 'wlan0' }, comparison: 'below', threshold: 1, windowSec: 1 });
+    expect(run([quiet], [s])).toEqual([]); // wlan0 is not captured: no value, so no "below" alert
   });
 
   it('host: one address, IPv4 or IPv6 in any spelling', () => {
