@@ -74,6 +74,8 @@ export interface ReportLimits {
 export const DEFAULT_REPORT_LIMITS: ReportLimits = { maxConversations: 2_000_000 };
 
 const IPPROTO_TCP = 6;
+/** Link types below this are counted in an array (no map lookup per packet). */
+const LINK_SLOTS = 512;
 
 /**
  * Counts what `netmon analyze` reports, with tshark's rules (see the fixtures'
@@ -90,6 +92,7 @@ export class ReportBuilder {
   malformedPackets = 0;
   readonly protocols = new Float64Array(PROTOCOL_KEYS.length * 2);
   private readonly perLink = new Map<number, number>();
+  private readonly perLinkSmall = new Float64Array(LINK_SLOTS);
   private readonly reasons = new Map<string, number>();
   private firstRecordStamped = true;
   private firstSec = NaN;
@@ -120,7 +123,9 @@ export class ReportBuilder {
     this.bytes += wire;
     this.capturedBytes += rec.data.length;
     if (rec.data.length < wire) this.truncatedPackets++;
-    this.perLink.set(rec.linkType, (this.perLink.get(rec.linkType) ?? 0) + 1);
+    const lt = rec.linkType;
+    if (lt >= 0 && lt < LINK_SLOTS) this.perLinkSmall[lt]++;
+    else this.perLink.set(lt, (this.perLink.get(lt) ?? 0) + 1);
     let time = NaN;
     if (rec.hasTimestamp) {
       this.stamp(rec.tsSec, rec.tsNsec);
@@ -189,20 +194,24 @@ export class ReportBuilder {
     const w = this.w;
     const v4 = layer.net === NetKind.ipv4;
     const family = v4 ? 4 : 6;
-    wordsOf(layer.src, w, 0);
-    wordsOf(layer.dst, w, 4);
     if (v4) {
       // IPv4's table uses the source route's final destination.
-      if (layer.routed) wordsOf(layer.finalDst, w, 4);
+      setV4(w, 0, layer.src4);
+      setV4(w, 4, layer.routed ? layer.finalDst4 : layer.dst4);
       this.ipv4.observe(family, w, 0, 0, w, 4, 0, wire, time);
     } else {
+      wordsOf(layer.src, w, 0);
+      wordsOf(layer.dst, w, 4);
       this.ipv6.observe(family, w, 0, 0, w, 4, 0, wire, time);
     }
     if (!layer.l4Valid || (layer.l4 !== L4Kind.tcp && layer.l4 !== L4Kind.udp)) return;
     // TCP and UDP use the final destination and home address the IP header names.
     if (layer.hasHomeSrc) wordsOf(layer.homeSrc, w, 8);
     else w.copyWithin(8, 0, 4);
-    if (layer.routed) wordsOf(layer.finalDst, w, 12);
+    if (layer.routed) {
+      if (v4) setV4(w, 12, layer.finalDst4);
+      else wordsOf(layer.finalDst, w, 12);
+    }
     else w.copyWithin(12, 4, 8);
     if (layer.l4 === L4Kind.udp) {
       this.udp.observe(family, w, 8, layer.srcPort, w, 12, layer.dstPort, wire, time);
@@ -219,7 +228,11 @@ export class ReportBuilder {
       protocols[k] = { packets: this.protocols[i * 2], bytes: this.protocols[i * 2 + 1] };
     });
     const perLink: Record<string, number> = {};
-    for (const [lt, n] of [...this.perLink.entries()].sort((x, y) => x[0] - y[0])) {
+    const links = new Map(this.perLink);
+    this.perLinkSmall.forEach((n, lt) => {
+      if (n > 0) links.set(lt, n);
+    });
+    for (const [lt, n] of [...links.entries()].sort((x, y) => x[0] - y[0])) {
       perLink[lt === LINKTYPE_NONE ? 'none (not a packet record)' : `${lt} ${linkTypeName(lt)}`] = n;
     }
     const fileStart = Number.isNaN(this.firstSec) ? NaN : this.firstSec + this.firstNsec / 1e9;
@@ -270,6 +283,13 @@ export class ReportBuilder {
       flows_total: 0,
     };
   }
+}
+
+function setV4(w: Uint32Array, at: number, v: number): void {
+  w[at] = 0;
+  w[at + 1] = 0;
+  w[at + 2] = 0xffff;
+  w[at + 3] = v;
 }
 
 /** seconds.nanoseconds, as tshark's frame.time_epoch. */

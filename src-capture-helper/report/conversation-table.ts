@@ -20,44 +20,51 @@ export interface ConversationRow {
   duration: string;
 }
 
-// Key layout in 32-bit words: low endpoint address (4), high endpoint address (4),
-// low port << 16 | high port, address family.
+// Per row, one cache line of 32-bit words: the key (low endpoint address (4), high
+// endpoint address (4), low port << 16 | high port, address family), then flags
+// and the TCP base sequence numbers of each direction.
 const KEY_WORDS = 10;
-const BASE_LO_KNOWN = 1;
-const BASE_HI_KNOWN = 2;
+const ROW_WORDS = 16;
+const W_FLAGS = 10;
+const W_BASE_LO = 11;
+const W_BASE_HI = 12;
+const F_A_IS_HI = 1;
+const F_BASE_LO = 2;
+const F_BASE_HI = 4;
+// And one line of counters: frames/bytes from the low and the high endpoint, first and last time.
+const NUM_STRIDE = 8;
+const N_FRAMES_LO = 0;
+const N_BYTES_LO = 1;
+const N_FRAMES_HI = 2;
+const N_BYTES_HI = 3;
+const N_FIRST = 4;
+const N_LAST = 5;
 
 /**
- * A conversation table in typed arrays: no object or string per packet. Keys
- * are canonical (lower endpoint first); the index maps a key to its latest row,
- * so a TCP stream that starts again on the same 4-tuple opens a new row.
- * Bounded by `maxRows`: packets of conversations beyond it are counted in
- * `droppedPackets`.
+ * A conversation table in typed arrays: no object or string per packet, and
+ * each row's key and counters in one cache line each, since a packet touches
+ * rows at random. Keys are canonical (lower endpoint first); the index maps a
+ * key to its latest row, so a TCP stream that starts again on the same 4-tuple
+ * opens a new row. Bounded by `maxRows`: packets of conversations beyond it
+ * are counted in `droppedPackets`.
  */
 export class ConversationTable {
   rowCount = 0;
   droppedPackets = 0;
   private capacity = 0;
-  private keys = new Uint32Array(0);
-  private framesLo = new Float64Array(0);
-  private bytesLo = new Float64Array(0);
-  private framesHi = new Float64Array(0);
-  private bytesHi = new Float64Array(0);
-  private first = new Float64Array(0);
-  private last = new Float64Array(0);
-  private aIsHi = new Uint8Array(0);
-  private baseKnown = new Uint8Array(0);
-  private baseLo = new Uint32Array(0);
-  private baseHi = new Uint32Array(0);
+  private words = new Uint32Array(0);
+  private nums = new Float64Array(0);
   private index = new Int32Array(0);
   private mask = 0;
   private readonly k = new Uint32Array(KEY_WORDS);
+  private keyHash = 0;
   private fromLo = true;
 
   constructor(
     private readonly withPorts: boolean,
     private readonly maxRows: number,
   ) {
-    this.grow(256);
+    this.grow(Math.min(1024, maxRows));
   }
 
   /**
@@ -80,12 +87,15 @@ export class ConversationTable {
    */
   observeTcp(family: number, srcW: Uint32Array, srcAt: number, sport: number, dstW: Uint32Array, dstAt: number, dport: number, flags: number, seq: number, ack: number, analyze: boolean, wireLength: number, time: number): number {
     this.loadKey(family, srcW, srcAt, sport, dstW, dstAt, dport);
+    const w = this.words;
+    const mine = this.fromLo ? F_BASE_LO : F_BASE_HI;
+    const other = this.fromLo ? F_BASE_HI : F_BASE_LO;
+    const myBase = this.fromLo ? W_BASE_LO : W_BASE_HI;
+    const otherBase = this.fromLo ? W_BASE_HI : W_BASE_LO;
     let row = this.find();
     if (row >= 0) {
-      const known = this.baseKnown[row];
-      const mine = this.fromLo ? BASE_LO_KNOWN : BASE_HI_KNOWN;
-      const base = this.fromLo ? this.baseLo[row] : this.baseHi[row];
-      if (startsNewTcpStream(flags, seq, (known & mine) !== 0, base)) row = this.insert(time);
+      const at = row * ROW_WORDS;
+      if (startsNewTcpStream(flags, seq, (w[at + W_FLAGS] & mine) !== 0, w[at + myBase])) row = this.insert(time);
     } else {
       row = this.insert(time);
     }
@@ -94,20 +104,18 @@ export class ConversationTable {
       return row;
     }
     if (analyze) {
-      let known = this.baseKnown[row];
-      const mine = this.fromLo ? BASE_LO_KNOWN : BASE_HI_KNOWN;
-      const other = this.fromLo ? BASE_HI_KNOWN : BASE_LO_KNOWN;
-      if ((known & mine) === 0) {
-        if (this.fromLo) this.baseLo[row] = tcpBaseSeq(flags, seq);
-        else this.baseHi[row] = tcpBaseSeq(flags, seq);
-        known |= mine;
+      const words = this.words;
+      const at = row * ROW_WORDS;
+      let f = words[at + W_FLAGS];
+      if ((f & mine) === 0) {
+        words[at + myBase] = tcpBaseSeq(flags, seq);
+        f |= mine;
       }
-      if ((known & other) === 0 && (flags & TcpFlag.ack) !== 0) {
-        if (this.fromLo) this.baseHi[row] = tcpReverseBaseSeq(ack);
-        else this.baseLo[row] = tcpReverseBaseSeq(ack);
-        known |= other;
+      if ((f & other) === 0 && (flags & TcpFlag.ack) !== 0) {
+        words[at + otherBase] = tcpReverseBaseSeq(ack);
+        f |= other;
       }
-      this.baseKnown[row] = known;
+      words[at + W_FLAGS] = f;
     }
     this.count(row, wireLength, time);
     return row;
@@ -117,27 +125,31 @@ export class ConversationTable {
   rows(fileStart: number): ConversationRow[] {
     const order: number[] = [];
     for (let r = 0; r < this.rowCount; r++) order.push(r);
-    const frames = (r: number) => this.framesLo[r] + this.framesHi[r];
+    const n = this.nums;
+    const frames = (r: number) => n[r * NUM_STRIDE + N_FRAMES_LO] + n[r * NUM_STRIDE + N_FRAMES_HI];
     order.sort((x, y) => frames(y) - frames(x) || x - y);
     return order.map((r) => this.row(r, fileStart));
   }
 
   private row(r: number, fileStart: number): ConversationRow {
-    const kw = r * KEY_WORDS;
-    const family = this.keys[kw + 9];
-    const text = (at: number) => (family === 4 ? ipv4Text(this.keys[at + 3]) : ipv6Text(this.keys, at));
-    const lo = text(kw);
-    const hi = text(kw + 4);
-    const loPort = this.keys[kw + 8] >>> 16;
-    const hiPort = this.keys[kw + 8] & 0xffff;
-    const aHi = this.aIsHi[r] === 1;
-    const fa = aHi ? this.framesHi[r] : this.framesLo[r];
-    const ba = aHi ? this.bytesHi[r] : this.bytesLo[r];
-    const fb = aHi ? this.framesLo[r] : this.framesHi[r];
-    const bb = aHi ? this.bytesLo[r] : this.bytesHi[r];
-    const first = this.first[r];
+    const w = this.words;
+    const at = r * ROW_WORDS;
+    const family = w[at + 9];
+    const text = (o: number) => (family === 4 ? ipv4Text(w[o + 3]) : ipv6Text(w, o));
+    const lo = text(at);
+    const hi = text(at + 4);
+    const loPort = w[at + 8] >>> 16;
+    const hiPort = w[at + 8] & 0xffff;
+    const aHi = (w[at + W_FLAGS] & F_A_IS_HI) !== 0;
+    const n = this.nums;
+    const nb = r * NUM_STRIDE;
+    const fa = n[nb + (aHi ? N_FRAMES_HI : N_FRAMES_LO)];
+    const ba = n[nb + (aHi ? N_BYTES_HI : N_BYTES_LO)];
+    const fb = n[nb + (aHi ? N_FRAMES_LO : N_FRAMES_HI)];
+    const bb = n[nb + (aHi ? N_BYTES_LO : N_BYTES_HI)];
+    const first = n[nb + N_FIRST];
     const start = Number.isNaN(first) || Number.isNaN(fileStart) ? 0 : first - fileStart;
-    const duration = Number.isNaN(first) ? 0 : this.last[r] - first;
+    const duration = Number.isNaN(first) ? 0 : n[nb + N_LAST] - first;
     const out: ConversationRow = {
       a: aHi ? hi : lo,
       b: aHi ? lo : hi,
@@ -162,43 +174,47 @@ export class ConversationTable {
     for (let i = 0; i < 4 && cmp === 0; i++) cmp = srcW[srcAt + i] - dstW[dstAt + i];
     if (cmp === 0) cmp = sport - dport;
     const k = this.k;
-    this.fromLo = cmp <= 0;
-    const loW = this.fromLo ? srcW : dstW;
-    const loAt = this.fromLo ? srcAt : dstAt;
-    const hiW = this.fromLo ? dstW : srcW;
-    const hiAt = this.fromLo ? dstAt : srcAt;
+    const fromLo = cmp <= 0;
+    this.fromLo = fromLo;
+    const loW = fromLo ? srcW : dstW;
+    const loAt = fromLo ? srcAt : dstAt;
+    const hiW = fromLo ? dstW : srcW;
+    const hiAt = fromLo ? dstAt : srcAt;
+    let h = 0x811c9dc5 ^ family;
     for (let i = 0; i < 4; i++) {
-      k[i] = loW[loAt + i];
-      k[4 + i] = hiW[hiAt + i];
+      const a = loW[loAt + i];
+      const b = hiW[hiAt + i];
+      k[i] = a;
+      k[4 + i] = b;
+      h = Math.imul(h ^ a, 0x01000193);
+      h = Math.imul(h ^ b, 0x01000193);
     }
-    k[8] = this.fromLo ? ((sport << 16) | dport) >>> 0 : ((dport << 16) | sport) >>> 0;
+    const ports = fromLo ? ((sport << 16) | dport) >>> 0 : ((dport << 16) | sport) >>> 0;
+    k[8] = ports;
     k[9] = family;
+    h = Math.imul(h ^ ports, 0x01000193);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    this.keyHash = h >>> 0;
   }
 
-  private hash(): number {
+  private sameKey(at: number): boolean {
+    const w = this.words;
     const k = this.k;
-    let h = 0x811c9dc5;
-    for (let i = 0; i < KEY_WORDS; i++) {
-      h = Math.imul(h ^ k[i], 0x01000193);
-      h ^= h >>> 15;
-    }
-    return h >>> 0;
+    return (
+      w[at] === k[0] && w[at + 1] === k[1] && w[at + 2] === k[2] && w[at + 3] === k[3] && w[at + 4] === k[4] &&
+      w[at + 5] === k[5] && w[at + 6] === k[6] && w[at + 7] === k[7] && w[at + 8] === k[8] && w[at + 9] === k[9]
+    );
   }
 
   private find(): number {
-    const k = this.k;
-    for (let s = this.hash() & this.mask; ; s = (s + 1) & this.mask) {
-      const r = this.index[s] - 1;
+    const index = this.index;
+    const mask = this.mask;
+    for (let s = this.keyHash & mask; ; s = (s + 1) & mask) {
+      const r = index[s] - 1;
       if (r < 0) return -1;
-      const kw = r * KEY_WORDS;
-      let same = true;
-      for (let i = 0; i < KEY_WORDS; i++) {
-        if (this.keys[kw + i] !== k[i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return r;
+      if (this.sameKey(r * ROW_WORDS)) return r;
     }
   }
 
@@ -207,86 +223,77 @@ export class ConversationTable {
     if (this.rowCount >= this.maxRows) return -1;
     if (this.rowCount >= this.capacity) this.grow(Math.min(this.capacity * 2, this.maxRows));
     const r = this.rowCount++;
-    this.keys.set(this.k, r * KEY_WORDS);
-    this.framesLo[r] = 0;
-    this.bytesLo[r] = 0;
-    this.framesHi[r] = 0;
-    this.bytesHi[r] = 0;
-    this.first[r] = time;
-    this.last[r] = time;
-    this.aIsHi[r] = this.fromLo ? 0 : 1;
-    this.baseKnown[r] = 0;
+    const at = r * ROW_WORDS;
+    this.words.set(this.k, at);
+    this.words[at + W_FLAGS] = this.fromLo ? 0 : F_A_IS_HI;
+    const nb = r * NUM_STRIDE;
+    const n = this.nums;
+    n[nb + N_FRAMES_LO] = 0;
+    n[nb + N_BYTES_LO] = 0;
+    n[nb + N_FRAMES_HI] = 0;
+    n[nb + N_BYTES_HI] = 0;
+    n[nb + N_FIRST] = time;
+    n[nb + N_LAST] = time;
     this.indexPut(r);
     return r;
   }
 
   private indexPut(r: number): void {
-    const k = this.k;
-    for (let s = this.hash() & this.mask; ; s = (s + 1) & this.mask) {
-      const cur = this.index[s] - 1;
-      if (cur < 0) {
-        this.index[s] = r + 1;
-        return;
-      }
-      const kw = cur * KEY_WORDS;
-      let same = true;
-      for (let i = 0; i < KEY_WORDS; i++) {
-        if (this.keys[kw + i] !== k[i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) {
-        this.index[s] = r + 1;
+    const index = this.index;
+    const mask = this.mask;
+    for (let s = this.keyHash & mask; ; s = (s + 1) & mask) {
+      const cur = index[s] - 1;
+      if (cur < 0 || this.sameKey(cur * ROW_WORDS)) {
+        index[s] = r + 1;
         return;
       }
     }
   }
 
   private count(r: number, wireLength: number, time: number): void {
+    const n = this.nums;
+    const nb = r * NUM_STRIDE;
     if (this.fromLo) {
-      this.framesLo[r]++;
-      this.bytesLo[r] += wireLength;
+      n[nb + N_FRAMES_LO]++;
+      n[nb + N_BYTES_LO] += wireLength;
     } else {
-      this.framesHi[r]++;
-      this.bytesHi[r] += wireLength;
+      n[nb + N_FRAMES_HI]++;
+      n[nb + N_BYTES_HI] += wireLength;
     }
-    if (!Number.isNaN(time)) {
-      if (Number.isNaN(this.first[r]) || time < this.first[r]) this.first[r] = time;
-      if (Number.isNaN(this.last[r]) || time > this.last[r]) this.last[r] = time;
+    if (time === time) {
+      const first = n[nb + N_FIRST];
+      if (first !== first || time < first) n[nb + N_FIRST] = time;
+      const last = n[nb + N_LAST];
+      if (last !== last || time > last) n[nb + N_LAST] = time;
     }
   }
 
   private grow(capacity: number): void {
-    const copy = <T extends Float64Array | Uint32Array | Uint8Array>(old: T, make: (n: number) => T, per = 1): T => {
-      const next = make(capacity * per);
-      next.set(old.subarray(0, this.rowCount * per) as never);
-      return next;
-    };
-    this.keys = copy(this.keys, (n) => new Uint32Array(n), KEY_WORDS);
-    this.framesLo = copy(this.framesLo, (n) => new Float64Array(n));
-    this.bytesLo = copy(this.bytesLo, (n) => new Float64Array(n));
-    this.framesHi = copy(this.framesHi, (n) => new Float64Array(n));
-    this.bytesHi = copy(this.bytesHi, (n) => new Float64Array(n));
-    this.first = copy(this.first, (n) => new Float64Array(n));
-    this.last = copy(this.last, (n) => new Float64Array(n));
-    this.aIsHi = copy(this.aIsHi, (n) => new Uint8Array(n));
-    this.baseKnown = copy(this.baseKnown, (n) => new Uint8Array(n));
-    this.baseLo = copy(this.baseLo, (n) => new Uint32Array(n));
-    this.baseHi = copy(this.baseHi, (n) => new Uint32Array(n));
+    const words = new Uint32Array(capacity * ROW_WORDS);
+    words.set(this.words.subarray(0, this.rowCount * ROW_WORDS));
+    const nums = new Float64Array(capacity * NUM_STRIDE);
+    nums.set(this.nums.subarray(0, this.rowCount * NUM_STRIDE));
+    this.words = words;
+    this.nums = nums;
     this.capacity = capacity;
-    // Index at most half full; rebuilt from the rows, latest row of each key last so it wins.
+    // Index at most half full, rebuilt from the rows in order so each key's latest row wins.
     let size = 16;
     while (size < capacity * 2) size *= 2;
     this.index = new Int32Array(size);
     this.mask = size - 1;
-    const saved = new Uint32Array(this.k);
+    const savedKey = Uint32Array.from(this.k);
+    const savedHash = this.keyHash;
     const savedFromLo = this.fromLo;
     for (let r = 0; r < this.rowCount; r++) {
-      this.k.set(this.keys.subarray(r * KEY_WORDS, (r + 1) * KEY_WORDS));
+      const at = r * ROW_WORDS;
+      const lo = words.subarray(at, at + 4);
+      const hi = words.subarray(at + 4, at + 8);
+      const ports = words[at + 8];
+      this.loadKey(words[at + 9], lo, 0, ports >>> 16, hi, 0, ports & 0xffff);
       this.indexPut(r);
     }
-    this.k.set(saved);
+    this.k.set(savedKey);
+    this.keyHash = savedHash;
     this.fromLo = savedFromLo;
   }
 }
