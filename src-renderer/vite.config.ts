@@ -4,7 +4,6 @@ import { defineConfig } from 'vite';
 /** One build for both faces: relative asset paths load from file:// inside Electron and from `netmon serve`'s
  *  HTTP root alike; no inline scripts, so the strict CSP holds. */
 // Vite reads its configuration from the module's default export.
-// eslint-disable-next-line no-restricted-syntax
 export default defineConfig({
   root: __dirname,
   base: './',

@@ -6,6 +6,8 @@ import type { AppStore } from './store';
 const PAGE = 1000;
 /** A catch-up after omitted deltas reloads the whole table: at most this often. */
 const RESYNC_MIN_INTERVAL_MS = 10_000;
+/** Totals and drops come from main's stats, polled at this pace; rates come pushed once a second. */
+const STATS_INTERVAL_MS = 2_000;
 
 /** Wires a transport to the store: loads the state on (re)connect, folds pushed events in, and runs the user's
  *  commands. Failures become notices the shell shows; nothing here throws at the user. */
@@ -13,6 +15,7 @@ export class Controller {
   private unsubscribers: Array<() => void> = [];
   private lastResync = 0;
   private resyncing = false;
+  private statsTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
     private readonly transport: Transport,
@@ -39,9 +42,12 @@ export class Controller {
       }),
       this.transport.on('capture.error', (e) => this.store.getState().setNotice({ kind: 'error', text: e.message })),
     );
+    this.statsTimer = setInterval(() => void this.refreshStats(), STATS_INTERVAL_MS);
   }
 
   stop(): void {
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    this.statsTimer = null;
     for (const u of this.unsubscribers) u();
     this.unsubscribers = [];
   }
@@ -64,11 +70,18 @@ export class Controller {
     const status = this.unwrap(capture, 'Reading the capture status');
     if (!status) return;
     s.setCapture(status);
+    await this.refreshStats();
     if (status.captureId) {
       // Someone already capturing: go straight to the numbers.
       if (s.view === 'interfaces') s.setView('overview');
       await this.loadCaptureData();
     }
+  }
+
+  async refreshStats(): Promise<void> {
+    if (this.store.getState().connection.state !== 'open') return;
+    const r = await this.transport.request('stats.get', {});
+    if (r.ok) this.store.getState().setStats(r.value);
   }
 
   async refreshInterfaces(): Promise<void> {

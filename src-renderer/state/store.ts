@@ -1,6 +1,6 @@
 import { createStore } from 'zustand/vanilla';
 import type { StateCreator } from 'zustand/vanilla';
-import type { CaptureStatus, FlowDelta, FlowSummary, InterfaceInfo, PrivilegeStatus, RollupTick } from '../transport/api-types';
+import type { CaptureStatus, FlowDelta, FlowSummary, InterfaceInfo, PrivilegeStatus, RollupTick, Stats } from '../transport/api-types';
 import type { ConnectionStatus } from '../transport/transport';
 import type { CompiledFilter, FilterErrors, FlowFilterInput } from './flow-filter';
 import { compileFilter, EMPTY_FILTER } from './flow-filter';
@@ -31,11 +31,14 @@ export interface CaptureSlice {
   interfacesError: string | null;
   privileges: PrivilegeStatus | null;
   capture: CaptureStatus | null;
+  /** Main's own totals since the capture started: exact even when the page opened late. */
+  stats: Stats | null;
   /** The latest problem to show the user (failed request, capture error). */
   notice: { kind: 'error' | 'info'; text: string } | null;
   setInterfaces(list: InterfaceInfo[] | { error: string }): void;
   setPrivileges(p: PrivilegeStatus): void;
   setCapture(c: CaptureStatus): void;
+  setStats(s: Stats): void;
   setNotice(n: CaptureSlice['notice']): void;
 }
 
@@ -111,6 +114,7 @@ const captureSlice: Slice<CaptureSlice> = (set, get) => ({
   interfacesError: null,
   privileges: null,
   capture: null,
+  stats: null,
   notice: null,
   setInterfaces: (list) =>
     set(Array.isArray(list) ? { interfaces: list, interfacesError: null } : { interfacesError: list.error }),
@@ -122,6 +126,7 @@ const captureSlice: Slice<CaptureSlice> = (set, get) => ({
       set({ capture, traffic: emptyTraffic(capture.captureId), table: { ...EMPTY_FLOW_TABLE, captureId: capture.captureId }, selection: EMPTY_SELECTION, detailId: null });
     } else set({ capture });
   },
+  setStats: (stats) => set({ stats }),
   setNotice: (notice) => set({ notice }),
 });
 

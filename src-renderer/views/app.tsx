@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { ViewName } from '../state/store';
+import type { ThemePreference, ViewName } from '../state/store';
 import type { CaptureStatus } from '../transport/api-types';
 import { formatDuration } from '../format/time';
 import { assertNever } from '../util/assert-never';
@@ -8,7 +8,7 @@ import { FlowsView } from './flows-view';
 import { InterfacesView } from './interfaces-view';
 import { OverviewView } from './overview-view';
 import { PlaceholderView } from './placeholder-view';
-import { nextTheme, resolveTheme, saveThemePreference, useSystemDark } from './theme';
+import { resolveTheme, saveThemePreference, toggledTheme, useSystemDark } from './theme';
 
 const NAV: ReadonlyArray<{ view: ViewName; label: string; icon: string }> = [
   { view: 'interfaces', label: 'Interfaces', icon: '⇄' },
@@ -61,22 +61,23 @@ function CaptureStatusBar() {
   );
 }
 
-function ThemeToggle() {
+function ThemeToggle({ resolved }: { resolved: 'light' | 'dark' }) {
   const { theme, setTheme } = useAppShallow((s) => ({ theme: s.theme, setTheme: s.setTheme }));
-  const label = theme === 'system' ? 'Theme: system' : theme === 'dark' ? 'Theme: dark' : 'Theme: light';
+  const choose = (next: ThemePreference): void => {
+    setTheme(next);
+    saveThemePreference(window.localStorage ?? null, next);
+  };
   return (
-    <button
-      type="button"
-      className="theme-toggle"
-      aria-label={`${label}. Switch theme`}
-      onClick={() => {
-        const next = nextTheme(theme);
-        setTheme(next);
-        saveThemePreference(window.localStorage ?? null, next);
-      }}
-    >
-      {theme === 'system' ? '◐' : theme === 'dark' ? '☾' : '☀'} <span className="small">{theme}</span>
-    </button>
+    <div className="theme-toggle">
+      <button type="button" aria-label={`Switch to the ${resolved === 'dark' ? 'light' : 'dark'} theme`} onClick={() => choose(toggledTheme(resolved))}>
+        {resolved === 'dark' ? '☀ Light' : '☾ Dark'}
+      </button>
+      {theme !== 'system' && (
+        <button type="button" aria-label="Follow the system theme" onClick={() => choose('system')}>
+          ◐ System
+        </button>
+      )}
+    </div>
   );
 }
 
@@ -176,7 +177,7 @@ export function App({ onToken }: { onToken: (t: string) => void }) {
           ))}
         </ul>
         <div className="sidebar-foot">
-          <ThemeToggle />
+          <ThemeToggle resolved={resolved} />
         </div>
       </nav>
       <div className="main">

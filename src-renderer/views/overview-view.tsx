@@ -26,11 +26,34 @@ const SPANS: ReadonlyArray<{ value: ChartSpan; label: string }> = [
 ];
 const TOP_WINDOW_SECONDS = 10;
 
+/** Totals and drops since the capture started: main's exact counters when they belong to the capture on screen,
+ *  else what the ticks seen by this page add up to. */
+function useTotals() {
+  // While paused, the frozen ticks are the truth on screen.
+  const { traffic, stats } = useAppShallow((s) => ({ traffic: selectShownTraffic(s), stats: s.frozen ? null : s.stats }));
+  return useMemo(() => {
+    if (!stats || stats.capture.captureId === null || stats.capture.captureId !== traffic.captureId) {
+      return { in: traffic.totals.in, out: traffic.totals.out, drops: traffic.drops };
+    }
+    const sum = { in: { bytes: 0, packets: 0 }, out: { bytes: 0, packets: 0 }, drops: { kernel: 0, helper: 0 } };
+    for (const i of stats.interfaces) {
+      sum.in.bytes += i.in.bytes;
+      sum.in.packets += i.in.packets;
+      sum.out.bytes += i.out.bytes;
+      sum.out.packets += i.out.packets;
+      sum.drops.kernel += i.kernelDrops;
+      sum.drops.helper += i.helperDrops;
+    }
+    return sum;
+  }, [traffic, stats]);
+}
+
 function StatCards() {
   const traffic = useApp(selectShownTraffic);
+  const totals = useTotals();
   const last = ringLast(traffic.series);
   const active = traffic.latest?.activeFlows ?? 0;
-  const drops = traffic.drops.kernel + traffic.drops.helper;
+  const drops = totals.drops.kernel + totals.drops.helper;
   return (
     <div className="cards" role="group" aria-label="Current traffic">
       <div className="card">
@@ -38,14 +61,18 @@ function StatCards() {
           <i className="dot in" aria-hidden /> In
         </span>
         <strong data-testid="rate-in">{formatBitRate(last?.inBps ?? 0)}</strong>
-        <span className="muted">{formatPacketRate(last?.inPps ?? 0)} · {formatBytes(traffic.totals.in.bytes)} total</span>
+        <span className="muted" data-testid="total-in" title={`${formatCount(totals.in.bytes)} bytes, ${formatCount(totals.in.packets)} packets`}>
+          {formatPacketRate(last?.inPps ?? 0)} · {formatBytes(totals.in.bytes)} total
+        </span>
       </div>
       <div className="card">
         <span className="card-label">
           <i className="dot out" aria-hidden /> Out
         </span>
         <strong data-testid="rate-out">{formatBitRate(last?.outBps ?? 0)}</strong>
-        <span className="muted">{formatPacketRate(last?.outPps ?? 0)} · {formatBytes(traffic.totals.out.bytes)} total</span>
+        <span className="muted" data-testid="total-out" title={`${formatCount(totals.out.bytes)} bytes, ${formatCount(totals.out.packets)} packets`}>
+          {formatPacketRate(last?.outPps ?? 0)} · {formatBytes(totals.out.bytes)} total
+        </span>
       </div>
       <div className="card">
         <span className="card-label">Active flows</span>
@@ -56,7 +83,7 @@ function StatCards() {
         <span className="card-label">Dropped packets</span>
         <strong data-testid="drops">{formatCount(drops)}</strong>
         <span className="muted">
-          kernel {formatCount(traffic.drops.kernel)} · helper {formatCount(traffic.drops.helper)}
+          kernel {formatCount(totals.drops.kernel)} · helper {formatCount(totals.drops.helper)}
         </span>
       </div>
     </div>

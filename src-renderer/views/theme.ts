@@ -1,6 +1,5 @@
 import { useEffect, useState } from 'react';
 import type { ThemePreference } from '../state/store';
-import { assertNever } from '../util/assert-never';
 
 const QUERY = '(prefers-color-scheme: dark)';
 
@@ -21,18 +20,9 @@ export function resolveTheme(pref: ThemePreference, systemDark: boolean): 'light
   return pref === 'system' ? (systemDark ? 'dark' : 'light') : pref;
 }
 
-/** Light → dark → system → light: one button cycles through all three. */
-export function nextTheme(pref: ThemePreference): ThemePreference {
-  switch (pref) {
-    case 'light':
-      return 'dark';
-    case 'dark':
-      return 'system';
-    case 'system':
-      return 'light';
-    default:
-      return assertNever(pref);
-  }
+/** The toggle always flips what the user sees; following the OS again is a separate choice. */
+export function toggledTheme(resolved: 'light' | 'dark'): ThemePreference {
+  return resolved === 'dark' ? 'light' : 'dark';
 }
 
 const STORAGE_KEY = 'netmon.theme';
