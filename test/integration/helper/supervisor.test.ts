@@ -1,3 +1,4 @@
+import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HelperStatus } from '../../../src-main/core/helper-supervisor';
 import { HelperSupervisor } from '../../../src-main/core/helper-supervisor';
@@ -58,6 +59,45 @@ describe('helper supervisor with a real helper process', () => {
     await supervisor.stop();
     supervisor = null;
     expect(alive(pid)).toBe(false);
+  });
+
+  it('resumes a live capture session with the same id and settings after the helper is killed', async () => {
+    supervisor = new HelperSupervisor({ launch: { kind: 'spawn', entry: helperCli }, initialBackoffMs: 100 });
+    await supervisor.start();
+    const port = 45000 + (process.pid % 1000);
+    const sender = dgram.createSocket('udp4');
+    const send = (n: number) => Promise.all(Array.from({ length: n }, () => new Promise((r) => sender.send(Buffer.alloc(100), port, '127.0.0.1', r))));
+    const packetsBySession = new Map<string, number>();
+    supervisor.on('rollup', (r, meta) => packetsBySession.set(meta.session ?? '', (packetsBySession.get(meta.session ?? '') ?? 0) + r.packets));
+    const settings = { sessionId: 'live-lo', source: { kind: 'live' as const, interfaces: ['lo'] }, bpf: `udp port ${port}`, snaplen: 256 };
+    const started = await supervisor.request('start', settings);
+    expect(started).toMatchObject({ sessionId: 'live-lo', state: 'running' });
+
+    const waitForPackets = async (atLeast: number) => {
+      for (let i = 0; i < 40 && (packetsBySession.get('live-lo') ?? 0) < atLeast; i++) {
+        await send(5);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      return packetsBySession.get('live-lo') ?? 0;
+    };
+    expect(await waitForPackets(10)).toBeGreaterThanOrEqual(10);
+
+    const firstPid = supervisor.status().pid as number;
+    process.kill(firstPid, 'SIGKILL');
+    await waitForStatus(supervisor, (st) => st.state === 'connected' && st.pid !== firstPid);
+    const status = await supervisor.request('status', {});
+    expect(status.sessions).toHaveLength(1);
+    expect(status.sessions[0]).toMatchObject({ sessionId: 'live-lo', state: 'running', settings });
+    expect(supervisor.status().sessions).toEqual(['live-lo']);
+
+    packetsBySession.clear();
+    expect(await waitForPackets(10)).toBeGreaterThanOrEqual(10);
+    const after = await supervisor.request('stats', { sessionId: 'live-lo' });
+    expect(after.session?.packets).toBeGreaterThanOrEqual(10);
+
+    await supervisor.request('stop', { sessionId: 'live-lo' });
+    expect(supervisor.status().sessions).toEqual([]);
+    sender.close();
   });
 
   it('reports a helper that cannot start as down, with the reason', async () => {
