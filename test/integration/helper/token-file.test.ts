@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HelperSupervisor } from '../../../src-main/core/helper-supervisor';
+import { helperCli } from './helper-process';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function runHelper(args: string[]) {
+  const child = spawn(process.execPath, [helperCli, 'helper', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ready = async () => {
+    for (let i = 0; i < 100 && !stdout.includes('"ready":true'); i++) await new Promise((r) => setTimeout(r, 50));
+    return stdout.includes('"ready":true');
+  };
+  return { child, exited, ready, stderr: () => stderr };
+}
+
+describe('installed helper service with a token file', () => {
+  it('creates a 0600 token file, and a client that reads it connects', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-service-test-'));
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const socketPath = path.join(dir, 'run', 'helper.sock');
+    const tokenFile = path.join(dir, 'run', 'token');
+    fs.mkdirSync(path.dirname(tokenFile), { mode: 0o700 });
+    const helper = runHelper(['--socket', socketPath, '--token-file', tokenFile]);
+    cleanups.push(async () => {
+      helper.child.kill('SIGTERM');
+      await helper.exited;
+    });
+    expect(await helper.ready()).toBe(true);
+    expect(fs.statSync(tokenFile).mode & 0o777).toBe(0o600);
+
+    const supervisor = new HelperSupervisor({ launch: { kind: 'connect', socketPath, tokenFile } });
+    cleanups.push(() => supervisor.stop());
+    await supervisor.start();
+    expect(supervisor.status()).toMatchObject({ state: 'connected', mode: 'service', pid: helper.child.pid });
+    expect((await supervisor.request('status', {})).pid).toBe(helper.child.pid);
+  });
+
+  it('refuses a token file that others can read', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-service-test-'));
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const tokenFile = path.join(dir, 'token');
+    fs.writeFileSync(tokenFile, 'a-token-that-is-long-enough\n', { mode: 0o644 });
+    fs.chmodSync(tokenFile, 0o644);
+    const helper = runHelper(['--socket', path.join(dir, 'helper.sock'), '--token-file', tokenFile]);
+    expect(await helper.exited).toBe(2);
+    expect(helper.stderr()).toMatch(/readable by others \(mode 644\)/);
+  });
+});
