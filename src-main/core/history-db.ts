@@ -184,6 +184,11 @@ export class HistoryDb {
     });
   }
 
+  /** The open database, for features that keep their own tables in the same file (alerts). */
+  get database(): Database.Database {
+    return this.db;
+  }
+
   /** Adds one second of every interface into its minute and hour rows. */
   recordTick(tick: RollupTick): void {
     this.recordTickTx(tick);

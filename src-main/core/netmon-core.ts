@@ -3,6 +3,8 @@ import { EventEmitter } from 'node:events';
 import type { EventMap, SessionStatus, StartParams } from '../../src-capture-helper/protocol/messages';
 import type { EventChannel, EventPayload, RequestChannel, RequestParams, RequestResult } from '../api/contract';
 import type {
+  AlertEvent,
+  AlertRule,
   ApiError,
   ApiResult,
   ByteCount,
@@ -58,6 +60,34 @@ function zeroProtocols(): Record<FlowProto, ByteCount> {
   return { tcp: { bytes: 0, packets: 0 }, udp: { bytes: 0, packets: 0 }, icmp: { bytes: 0, packets: 0 }, icmpv6: { bytes: 0, packets: 0 }, other: { bytes: 0, packets: 0 } };
 }
 
+type AlertsResult<T> = { ok: true; value: T } | { ok: false; errors: { field: string; message: string }[] };
+
+/** What the core uses of the alert engine's AlertService (src-main/core/alerts/alert-service.ts). */
+export interface AlertsPort {
+  listRules(): AlertRule[];
+  createRule(input: unknown): AlertsResult<AlertRule>;
+  updateRule(id: string, input: unknown): AlertsResult<AlertRule>;
+  deleteRule(id: string): AlertsResult<{ id: string }>;
+  listEvents(query: { limit?: number; beforeTs?: number }): AlertEvent[];
+  testChannel(id: string): Promise<{ ok: true } | { ok: false; error: string }>;
+  onSample(sample: {
+    ts: number;
+    activeFlows: number;
+    newFlows: number;
+    interfaces: { name: string; bytesIn: number; bytesOut: number; packetsIn: number; packetsOut: number; drops: number }[];
+    protocols: never[];
+    hosts: never[];
+    flows: never[];
+  }): unknown;
+  on(event: 'event', listener: (event: AlertEvent) => void): unknown;
+}
+
+function fromAlerts<T>(result: AlertsResult<T>): ApiResult<T> {
+  if (result.ok) return ok(result.value);
+  const issues = result.errors.map((e) => ({ path: e.field, message: e.message }));
+  return fail('invalid', issues.map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`)).join('; '), issues);
+}
+
 /** What the core keeps of a settings change: written to the file by the caller when it has one. */
 export type SettingsWriter = (next: Settings) => void;
 
@@ -67,6 +97,8 @@ export interface NetmonCoreOptions {
   logger: Logger;
   /** Persists accepted settings (the settings file); absent = in memory only. */
   saveSettings?: SettingsWriter;
+  /** The alert engine; the alert channels answer 'unavailable' without it. */
+  alerts?: AlertsPort;
   now?: () => number;
 }
 
@@ -112,6 +144,7 @@ export class NetmonCore {
     this.startedAt = this.now();
     this.flows = new FlowBook(options.settings.flows.maxFlows);
     this.emitter.setMaxListeners(0);
+    options.alerts?.on('event', (event) => this.emit('alerts.event', event));
     this.runRetention();
     this.retentionTimer = setInterval(() => this.runRetention(), RETENTION_INTERVAL_MS);
     this.retentionTimer.unref();
@@ -241,15 +274,25 @@ export class NetmonCore {
       this.log.info({ changed: Object.keys(patch) }, 'settings changed');
       return ok(this.settingsValue);
     },
-    'alerts.rules.list': async () => fail('unavailable', 'alert rules are not available in this build'),
-    'alerts.rules.create': async () => fail('unavailable', 'alert rules are not available in this build'),
-    'alerts.rules.update': async () => fail('unavailable', 'alert rules are not available in this build'),
-    'alerts.rules.delete': async () => fail('unavailable', 'alert rules are not available in this build'),
-    'alerts.events.list': async () => fail('unavailable', 'alert rules are not available in this build'),
-    'alerts.channels.test': async () => fail('unavailable', 'alert rules are not available in this build'),
+    'alerts.rules.list': async () => this.withAlerts((a) => ok(a.listRules())),
+    'alerts.rules.create': async (rule) => this.withAlerts((a) => fromAlerts(a.createRule(rule))),
+    'alerts.rules.update': async ({ id, rule }) => this.withAlerts((a) => fromAlerts(a.updateRule(id, rule))),
+    'alerts.rules.delete': async ({ id }) => this.withAlerts((a) => fromAlerts(a.deleteRule(id))),
+    'alerts.events.list': async ({ limit, beforeMs }) =>
+      this.withAlerts((a) => ok(a.listEvents(beforeMs === undefined ? { limit } : { limit, beforeTs: beforeMs }))),
+    'alerts.channels.test': async ({ channelId }) => {
+      const alerts = this.options.alerts;
+      if (alerts === undefined) return fail('unavailable', 'alerts are not enabled');
+      const result = await alerts.testChannel(channelId);
+      return ok(result.ok ? { delivered: true, error: null } : { delivered: false, error: result.error });
+    },
     'export.start': async () => fail('unavailable', 'pcap export is not available in this build'),
     'export.cancel': async () => fail('unavailable', 'pcap export is not available in this build'),
   };
+
+  private withAlerts<T>(fn: (alerts: AlertsPort) => ApiResult<T>): ApiResult<T> {
+    return this.options.alerts === undefined ? fail('unavailable', 'alerts are not enabled') : fn(this.options.alerts);
+  }
 
   private requireHelper(): ApiResult<HelperPort> {
     return this.helper === null ? fail('unavailable', 'the capture helper is not running') : ok(this.helper);
@@ -387,6 +430,24 @@ export class NetmonCore {
       this.log.error({ err }, 'cannot write counters to the history database');
     }
     this.emit('rollup.tick', tick);
+    // Alert rules see each second per interface; per-protocol, host and flow parts need directional counts
+    // that the rollup does not carry yet, so rules scoped to them stay silent.
+    this.options.alerts?.onSample({
+      ts: tick.tsMs,
+      activeFlows: tick.activeFlows,
+      newFlows: tick.newFlows,
+      interfaces: tick.interfaces.map((i) => ({
+        name: i.iface,
+        bytesIn: i.in.bytes,
+        bytesOut: i.out.bytes,
+        packetsIn: i.in.packets,
+        packetsOut: i.out.packets,
+        drops: i.kernelDrops + i.helperDrops,
+      })),
+      protocols: [],
+      hosts: [],
+      flows: [],
+    });
   }
 
   private onFlowDeltas(d: EventMap['flowDeltas'], session: string | null): void {

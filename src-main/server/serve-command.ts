@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CaptureSource } from '../api/types';
 import { parseBindAddress } from '../core/bind-address';
+import { AlertService } from '../core/alerts/alert-service';
 import { HelperSupervisor } from '../core/helper-supervisor';
 import { HistoryDb } from '../core/history-db';
 import type { Logger } from '../core/log';
@@ -176,7 +177,9 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     return 1;
   }
   const configFile = args.config;
+  const alerts = new AlertService({ db: history.database });
   const core = new NetmonCore({
+    alerts,
     settings,
     history,
     logger: log.child({ component: 'core' }),
@@ -210,6 +213,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   } catch (err) {
     process.stderr.write(`netmon serve: ${(err as Error).message}\n`);
     core.close();
+    alerts.close();
     history.close();
     return 1;
   }
@@ -246,6 +250,8 @@ export async function runServeCommand(argv: string[]): Promise<number> {
         await server.close();
         core.close();
         await supervisor.stop();
+        await alerts.idle();
+        alerts.close();
         history.close();
         resolve(0);
       })();

@@ -154,6 +154,30 @@ describe('netmon serve --replay', () => {
     expect(rebound).toBe(421);
   });
 
+  it('maps the alert routes onto the alert engine, with its validation messages', async () => {
+    const rule = {
+      name: 'upload above 1 Mbit/s', enabled: true, metric: 'bps', direction: 'out', scope: { kind: 'cidr', cidr: '10.0.0.0/8' },
+      comparison: 'above', threshold: 1_000_000, recoveryThreshold: 800_000, windowSec: 10, forSec: 5, cooldownSec: 60,
+      severity: 'warning', topN: 5, channels: [],
+    };
+    const json = { 'Content-Type': 'application/json' };
+    const bad = await getJson<{ error: { code: string; issues: { path: string }[] } }>(`${serve.url}/api/alerts/rules`, {
+      method: 'POST', headers: json, body: JSON.stringify({ ...rule, threshold: -5, scope: { kind: 'cidr', cidr: '10.0.0.0/33' } }),
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.issues.map((i) => i.path).sort()).toEqual(['scope.cidr', 'threshold']);
+    const created = await getJson<{ id: string }>(`${serve.url}/api/alerts/rules`, { method: 'POST', headers: json, body: JSON.stringify(rule) });
+    expect(created.status).toBe(200);
+    const listed = await getJson<{ id: string; name: string }[]>(`${serve.url}/api/alerts/rules`);
+    expect(listed.body.map((r) => [r.id, r.name])).toEqual([[created.body.id, rule.name]]);
+    expect((await getJson(`${serve.url}/api/alerts/rules/${created.body.id}`, { method: 'DELETE' })).status).toBe(200);
+    expect((await getJson<unknown[]>(`${serve.url}/api/alerts/rules`)).body).toEqual([]);
+    expect((await getJson<unknown[]>(`${serve.url}/api/alerts/events?limit=10`)).status).toBe(200);
+    const notJson = await getJson<{ error: { message: string } }>(`${serve.url}/api/alerts/rules`, { method: 'POST', headers: json, body: '{oops' });
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.error.message).toMatch(/not valid JSON/);
+  });
+
   it('keeps counters and finished flows in SQLite across a restart', async () => {
     const before = (await getJson<FlowPage>(`${serve.url}/api/flows?scope=finished&limit=1000&sort=firstSeen&dir=asc`)).body;
     expect(await serve.stop()).toBe(0);
