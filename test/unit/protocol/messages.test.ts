@@ -47,7 +47,7 @@ describe('server message parsing', () => {
     const parsed = parseServerMessage(json({ t: 'event', name: 'exportChunk', session: 's1', seq: 4, payload: { exportId: 2, seq: 0, packets: 3, bytes: 300 } }, [9, 8]));
     expect(parsed.message).toEqual({ t: 'event', name: 'exportChunk', session: 's1', seq: 4, payload: { exportId: 2, seq: 0, packets: 3, bytes: 300 } });
     expect([...parsed.attachment]).toEqual([9, 8]);
-    expect(() => parseServerMessage(json({ t: 'event', name: 'drops', session: null, seq: 1, payload: { kernel: -1, helper: 0, clientQueue: 0 } })))
+    expect(() => parseServerMessage(json({ t: 'event', name: 'drops', session: null, seq: 1, payload: { kernel: -1, helper: 0 } })))
       .toThrow('drops.payload.kernel: must be in 0..9007199254740991, got -1');
   });
 
