@@ -7,9 +7,6 @@ export interface AlertsSection {
   rules: AlertRule[];
 }
 
-/** Rule ids share the channel id syntax so that settings files stay readable. */
-export const RULE_ID_PATTERN = CHANNEL_ID_PATTERN;
-
 /** Bounds on rules and channels, for the settings section and the API alike. */
 export const MAX_RULES = 500;
 export const MAX_CHANNELS = 50;
@@ -58,7 +55,7 @@ export function validateAlertsSection(input: unknown, prefix = 'alerts'): Result
   return errors.length > 0 ? { ok: false, errors } : ok({ channels, rules });
 }
 
-/** Checks an optional id: undefined on error, null when absent (derive one), else the id. */
+/** Checks an optional id (rules share the channel id syntax): undefined on error, null when absent (derive one), else the id. */
 function readId(item: unknown, path: string, errors: FieldError[]): string | null | undefined {
   if (!isPlainObject(item) || item.id === undefined) return null;
   if (typeof item.id !== 'string' || !CHANNEL_ID_PATTERN.test(item.id)) {

@@ -145,13 +145,3 @@ function readArgv(r: FieldReader): string[] | undefined {
   }
   return [...raw];
 }
-
-/** The URL with its secret path hidden: Discord webhook URLs embed their token. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}/…`;
-  } catch {
-    return '(invalid url)';
-  }
-}

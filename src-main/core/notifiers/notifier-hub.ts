@@ -38,7 +38,6 @@ interface Channel {
 /** Owns one delivery queue per configured channel and routes events to them. */
 export class NotifierHub {
   private channels = new Map<string, Channel>();
-  private unknownChannel = 0;
 
   constructor(private readonly options: NotifierHubOptions = {}) {}
 
@@ -67,11 +66,8 @@ export class NotifierHub {
   dispatch(event: AlertEvent, channelIds: readonly string[]): void {
     for (const id of channelIds) {
       const channel = this.channels.get(id);
-      if (channel === undefined) {
-        this.unknownChannel += 1;
-        continue;
-      }
-      if (!channel.config.enabled) continue;
+      // Rules are validated against the channel list, so a missing channel means a disabled or just-removed one.
+      if (channel === undefined || !channel.config.enabled) continue;
       channel.queue.enqueue({ kind: event.kind, event });
     }
   }
@@ -92,11 +88,6 @@ export class NotifierHub {
       enabled: config.enabled,
       ...queue.status(),
     }));
-  }
-
-  /** Events routed to a channel id that no longer exists. */
-  unknownChannelCount(): number {
-    return this.unknownChannel;
   }
 
   /** Resolves when every queue is empty. */

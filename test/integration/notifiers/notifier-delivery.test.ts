@@ -168,6 +168,17 @@ describe('generic JSON webhook', () => {
     expect(status.lastError).toMatch(/^network error: ECONNREFUSED .*\(gave up after 4 attempts\)$/);
   });
 
+  it('times out a webhook that does not answer and retries it', async () => {
+    const [firing] = burstEvents();
+    hub = new NotifierHub({ httpTimeoutMs: 200, queue: { ...FAST, maxAttempts: 2 } });
+    hub.setChannels([channel({ id: 'slow', kind: 'webhook', url: server.url() })]);
+    server.reply({ status: 204, delayMs: 1000 }, { status: 204 });
+    hub.dispatch(firing, ['slow']);
+    await hub.idle();
+    expect(server.received).toHaveLength(2);
+    expect(hub.status()[0]).toMatchObject({ state: 'ok', delivered: 1, attempts: 2, lastError: 'timed out after 200 ms' });
+  });
+
   it('bounds the queue and counts what it drops, keeping the newest', async () => {
     const [firing, recovered] = burstEvents();
     hub = new NotifierHub({ queue: { ...FAST, capacity: 2 } });
