@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import type { FlowRow } from '../../../src-capture-helper/protocol/messages';
+import { FlowBook, compileFilter, flowFromRow } from '../../../src-main/core/flow-book';
+import { checkParams } from '../../../src-main/server/request-params';
+
+function row(id: number, extra: Partial<FlowRow> = {}): FlowRow {
+  return {
+    id, iface: 'eth0', proto: 'tcp', ipProto: 6, a: '10.0.0.1', portA: 40000 + id, b: '192.0.2.7', portB: 443, vlan: -1,
+    packetsAB: 2, bytesAB: 200, packetsBA: 3, bytesBA: 3000, firstSeen: 1000, lastSeen: 1001, state: 'established',
+    tcpFlags: 0x12, active: true, ...extra,
+  };
+}
+
+describe('flow book', () => {
+  it('maps helper rows, derives per-second rates from successive states and ends flows', () => {
+    const book = new FlowBook(10);
+    const first = book.update(flowFromRow(row(1, { nameB: 'cdn.example' }), 's1', book.names), 1_001_000);
+    expect(first).toMatchObject({ id: 's1:1', vlan: null, aPort: 40001, bPort: 443, names: { b: 'cdn.example' } });
+    const second = book.update(flowFromRow(row(1, { bytesBA: 5000, packetsBA: 5, lastSeen: 1003 }), 's1', book.names), 1_003_000);
+    expect(second.bpsBToA).toBe(1000);
+    expect(book.seriesOf('s1:1').map((p) => p.ppsBToA)).toEqual([3, 1]);
+    expect(book.names.get('192.0.2.7')).toBe('cdn.example');
+    const ended = book.end('s1:1', flowFromRow(row(1, { bytesBA: 6000, state: 'closed', active: false }), 's1', book.names));
+    expect(ended).toMatchObject({ active: false, state: 'closed', bToA: { bytes: 6000 } });
+    expect(book.size).toBe(0);
+  });
+
+  it('counts the flows that did not fit', () => {
+    const book = new FlowBook(2);
+    for (let i = 0; i < 5; i++) book.update(flowFromRow(row(i), 's', book.names), 0);
+    expect(book.size).toBe(2);
+    expect(book.droppedFlows).toBe(3);
+  });
+
+  it('filters and sorts like the finished-flow log', () => {
+    const book = new FlowBook(10);
+    book.update(flowFromRow(row(1), 's', book.names), 0);
+    book.update(flowFromRow(row(2, { proto: 'udp', ipProto: 17, b: '2001:db8::1', portB: 53, bytesAB: 9 }), 's', book.names), 0);
+    book.update(flowFromRow(row(3, { proto: 'icmp', ipProto: 1, portA: 0, portB: 0, bytesBA: 1 }), 's', book.names), 0);
+    const ids = (f: Parameters<FlowBook['query']>[0]) => book.query(f, { key: 'bytes', dir: 'desc' }).map((x) => x.id);
+    expect(ids({})).toEqual(['s:1', 's:2', 's:3']);
+    expect(ids({ ip: '2001:db8::/32' })).toEqual(['s:2']);
+    expect(ids({ port: 53 })).toEqual(['s:2']);
+    expect(ids({ proto: ['icmp', 'udp'] })).toEqual(['s:2', 's:3']);
+    expect(book.get('s:3')?.aPort).toBeNull();
+    expect(() => compileFilter({ ip: 'nonsense' })).toThrow(/not an IP/);
+  });
+});
+
+describe('request params from outside', () => {
+  it('keeps known fields and names the first bad one', () => {
+    const good = checkParams('flows.details', { id: 'x', extra: 1, ['__proto__']: { polluted: true } });
+    expect(good).toEqual({ ok: true, value: { id: 'x' } });
+    const bad = checkParams('counters.series', { fromMs: 0, toMs: 'soon', stepSec: 60 });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.issues?.[0].path).toBe('params.toMs');
+    expect(checkParams('capture.start', { kind: 'replay', file: '/tmp/x.pcap', speed: -1 }).ok).toBe(false);
+  });
+});
