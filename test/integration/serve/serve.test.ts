@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import type { CaptureStatus, CounterSeries, FlowPage, Stats } from '../../../src-main/api/types';
 import type { WsServerMessage } from '../../../src-main/api/ws-protocol';
 import type { ServeProcess } from './serve-process';
-import { FIXTURES, getJson, parsePrometheus, runServeToExit, startServe, waitFor } from './serve-process';
+import { FIXTURES, getJson, parsePrometheus, REPO, runServeToExit, startServe, waitFor } from './serve-process';
 
 interface Conversation {
   a: string;
@@ -267,5 +267,21 @@ describe('netmon serve token and bind rules', () => {
     const span = ticks[ticks.length - 1].at - ticks[0].at;
     expect(span / (ticks.length - 1)).toBeGreaterThan(600);
     expect(span / (ticks.length - 1)).toBeLessThan(1500);
+  });
+});
+
+describe('netmon serve with no capture arguments', () => {
+  it('replays the demo capture shipped in assets/ when no interface is configured', async () => {
+    const serve = await startServe(['--bind', '127.0.0.1:0', '--db', path.join(dir, 'demo.sqlite')]);
+    try {
+      const status = await waitFor('the demo replay', async () => {
+        const { body } = await getJson<CaptureStatus>(`${serve.url}/api/capture/status`);
+        return body.state === 'running' ? body : undefined;
+      });
+      expect(status.source).toMatchObject({ kind: 'replay', speed: 1 });
+      expect(status.source?.kind === 'replay' && path.relative(REPO, status.source.file)).toBe(path.join('assets', 'demo.pcapng'));
+    } finally {
+      await serve.stop();
+    }
   });
 });
