@@ -1,0 +1,137 @@
+/**
+ * Packets and bytes per flow id within one spool segment: an open-addressing
+ * hash (linear probing) over typed arrays, so the append path counts a packet
+ * without allocating. Flow ids are the flow table's `generation * 2^24 + slot`
+ * numbers (exact doubles up to 2^52) or -1 for packets without a flow.
+ */
+
+/** linkType of an entry whose packets came over more than one link type. */
+export const MIXED_LINK_TYPES = -2;
+
+const EMPTY = -1;
+
+function hashId(id: number): number {
+  const lo = id >>> 0;
+  const hi = (id / 4294967296) | 0;
+  let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function pow2AtLeast(n: number): number {
+  let p = 16;
+  while (p < n) p *= 2;
+  return p;
+}
+
+export class FlowIndex {
+  readonly capacity: number;
+  private readonly mask: number;
+  private readonly keys: Float64Array;
+  private readonly packetCounts: Uint32Array;
+  private readonly byteCounts: Float64Array;
+  private readonly linkTypes: Int32Array;
+  /** Occupied slots in insertion order: iteration and clearing touch only these. */
+  private readonly order: Int32Array;
+  private count = 0;
+
+  /** Room for `maxEntries` flows at a load factor of at most one half. */
+  constructor(maxEntries: number) {
+    this.capacity = pow2AtLeast(maxEntries * 2);
+    this.mask = this.capacity - 1;
+    this.keys = new Float64Array(this.capacity);
+    this.packetCounts = new Uint32Array(this.capacity);
+    this.byteCounts = new Float64Array(this.capacity);
+    this.linkTypes = new Int32Array(this.capacity).fill(EMPTY);
+    this.order = new Int32Array(Math.min(this.capacity, Math.max(16, maxEntries)));
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Bytes of typed arrays this index holds. */
+  get memoryBytes(): number {
+    return this.capacity * (8 + 4 + 8 + 4) + this.order.length * 4;
+  }
+
+  /** Counts one packet; the caller keeps `size` below the maxEntries given to the constructor. */
+  add(flowId: number, wireLength: number, linkType: number): void {
+    const mask = this.mask;
+    let i = hashId(flowId) & mask;
+    for (;;) {
+      const lt = this.linkTypes[i];
+      if (lt === EMPTY) {
+        this.keys[i] = flowId;
+        this.packetCounts[i] = 1;
+        this.byteCounts[i] = wireLength;
+        this.linkTypes[i] = linkType;
+        this.order[this.count++] = i;
+        return;
+      }
+      if (this.keys[i] === flowId) {
+        this.packetCounts[i]++;
+        this.byteCounts[i] += wireLength;
+        if (lt !== linkType) this.linkTypes[i] = MIXED_LINK_TYPES;
+        return;
+      }
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** Slot of `flowId`, or -1. */
+  find(flowId: number): number {
+    const mask = this.mask;
+    let i = hashId(flowId) & mask;
+    for (;;) {
+      if (this.linkTypes[i] === EMPTY) return -1;
+      if (this.keys[i] === flowId) return i;
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** The n-th occupied slot (0 <= n < size), for iteration. */
+  slotAt(n: number): number {
+    return this.order[n];
+  }
+
+  flowAt(slot: number): number {
+    return this.keys[slot];
+  }
+
+  packetsAt(slot: number): number {
+    return this.packetCounts[slot];
+  }
+
+  bytesAt(slot: number): number {
+    return this.byteCounts[slot];
+  }
+
+  linkTypeAt(slot: number): number {
+    return this.linkTypes[slot];
+  }
+
+  clear(): void {
+    for (let n = 0; n < this.count; n++) this.linkTypes[this.order[n]] = EMPTY;
+    this.count = 0;
+  }
+
+  /** A right-sized copy, kept with a sealed segment. */
+  compact(): FlowIndex {
+    const out = new FlowIndex(Math.max(1, this.count));
+    for (let n = 0; n < this.count; n++) {
+      const s = this.order[n];
+      const mask = out.mask;
+      let i = hashId(this.keys[s]) & mask;
+      while (out.linkTypes[i] !== EMPTY) i = (i + 1) & mask;
+      out.keys[i] = this.keys[s];
+      out.packetCounts[i] = this.packetCounts[s];
+      out.byteCounts[i] = this.byteCounts[s];
+      out.linkTypes[i] = this.linkTypes[s];
+      out.order[out.count++] = i;
+    }
+    return out;
+  }
+}
