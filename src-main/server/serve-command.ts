@@ -242,10 +242,18 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
-      if (stopping) return;
+      if (stopping) {
+        // A second signal does not wait for the graceful path.
+        log.warn({ signal }, 'forced exit');
+        process.exit(130);
+      }
       stopping = true;
       demoSource = null;
       log.info({ signal }, 'shutting down');
+      setTimeout(() => {
+        log.error('shutdown took longer than 10 s; exiting');
+        process.exit(1);
+      }, 10_000).unref();
       void (async () => {
         await server.close();
         core.close();
@@ -256,6 +264,6 @@ export async function runServeCommand(argv: string[]): Promise<number> {
         resolve(0);
       })();
     };
-    process.once('SIGINT', stop).once('SIGTERM', stop);
+    process.on('SIGINT', stop).on('SIGTERM', stop);
   });
 }
