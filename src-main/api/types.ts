@@ -382,13 +382,16 @@ export interface AlertRule extends AlertRuleInput {
   id: string;
 }
 
+/** A top host at the moment of the event, rates per second; in/out only when the source told the direction. */
 export interface TalkerHost {
   address: string;
   name?: string;
-  bpsIn: number;
-  bpsOut: number;
-  ppsIn: number;
-  ppsOut: number;
+  bps: number;
+  pps: number;
+  bpsIn?: number;
+  bpsOut?: number;
+  ppsIn?: number;
+  ppsOut?: number;
 }
 
 export interface TalkerFlow {
@@ -398,10 +401,12 @@ export interface TalkerFlow {
   remoteAddress: string;
   remotePort: number;
   name?: string;
-  bpsIn: number;
-  bpsOut: number;
-  ppsIn: number;
-  ppsOut: number;
+  bps: number;
+  pps: number;
+  bpsIn?: number;
+  bpsOut?: number;
+  ppsIn?: number;
+  ppsOut?: number;
 }
 
 export interface AlertEvent {
