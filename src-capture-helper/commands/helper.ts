@@ -107,7 +107,7 @@ export async function runHelperCommand(args: string[]): Promise<number> {
     limits: { maxQueueBytes: parsed.maxQueueBytes, helloTimeoutMs: parsed.helloTimeoutMs },
     onClientsChanged: (n) => log.attach(n > 0 ? (record) => server.emit('log', null, record) : null),
   });
-  const service = new CaptureService(server, log);
+  const service = new CaptureService(server, log, path.dirname(parsed.socket));
   const startedAt = Date.now();
   const handlers: RequestHandlers = {
     interfaces: () => service.interfaces(),

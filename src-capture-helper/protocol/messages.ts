@@ -201,17 +201,32 @@ export const requests = {
     }),
   },
   stats: { params: obj({ sessionId: optional(sessionId) }), result: obj({ helper: helperStats, session: nullable(sessionStats) }) },
-  /** Streams `exportChunk` events (pcap/pcapng bytes as attachments) and answers with the summary at the end. */
+  /**
+   * Streams `exportChunk` events (pcap/pcapng bytes as attachments, to the
+   * requesting client only) and answers with the summary at the end. An empty
+   * `flowIds` exports every packet still in the spool.
+   */
   export: {
     params: obj({
       sessionId,
       exportId,
       flowIds: arr(count, 100_000),
       format: oneOf(['pcap', 'pcapng'] as const),
+      /** Inclusive time bounds, Unix seconds. */
       from: optional(num()),
       to: optional(num()),
     }),
-    result: obj({ exportId, packets: count, bytes: count, missingPackets: count, cancelled: bool }),
+    result: obj({
+      exportId,
+      packets: count,
+      bytes: count,
+      /** Size of the file produced. */
+      fileBytes: count,
+      /** Packets of the selection that had already left the spool and are not in the file. */
+      missingPackets: count,
+      missingBytes: count,
+      cancelled: bool,
+    }),
   },
   exportCancel: { params: obj({ exportId }), result: obj({ cancelled: bool }) },
 } satisfies Record<string, { params: Validator<object>; result: Validator<object> }>;
@@ -272,7 +287,18 @@ export const events = {
     msg: str({ max: 8192 }),
     fields: optional(record(str({ max: 1024 }), 32)),
   }),
-  exportChunk: obj({ exportId, seq: count, packets: count, bytes: count }),
+  exportChunk: obj({
+    exportId,
+    seq: count,
+    /** Packets and wire bytes this chunk completes. */
+    packets: count,
+    bytes: count,
+    /** Progress; the totals are upper bounds when a time range cuts through the spool. */
+    packetsDone: count,
+    packetsTotal: count,
+    bytesDone: count,
+    bytesTotal: count,
+  }),
 } satisfies Record<string, Validator<object>>;
 
 export type EventName = keyof typeof events;

@@ -21,7 +21,7 @@ export class CaptureService {
   /** Sessions in start order (Map keeps insertion order). */
   private readonly byId = new Map<string, CaptureSession>();
 
-  constructor(private readonly events: EventSink, private readonly log: HelperLog) {}
+  constructor(private readonly events: EventSink, private readonly log: HelperLog, private readonly runtimeDir: string) {}
 
   interfaces(): RequestResult<'interfaces'> {
     const listing = listInterfaces({ probe: true });
@@ -57,15 +57,17 @@ export class CaptureService {
     if (running >= MAX_RUNNING_SESSIONS) {
       throw new RequestError('TooManySessions', `at most ${MAX_RUNNING_SESSIONS} capture sessions run at once; stop one first`);
     }
-    const session = new CaptureSession(id, { ...params, sessionId: id }, this.events, this.log, () => this.forgetEnded());
+    const session = new CaptureSession(id, { ...params, sessionId: id }, this.events, this.log, () => this.forgetEnded(), this.runtimeDir);
     try {
       await session.open();
     } catch (err) {
+      session.dispose();
       // A bad filter, an unknown interface or an unreadable file: the client gets the reason, the helper carries on.
       const info = toErrorInfo(err);
       this.log.warn('capture start refused', { session: id, reason: info.message });
       throw new RequestError(info.name === 'Error' ? 'CaptureError' : info.name, info.message);
     }
+    existing?.dispose();
     this.byId.delete(id);
     this.byId.set(id, session);
     this.log.info('capture session started', { session: id, source: params.source.kind });
@@ -99,9 +101,57 @@ export class CaptureService {
     return this.session(sessionId).stats();
   }
 
-  export(params: RequestParams<'export'>, _conn: ClientConnection): Promise<RequestResult<'export'>> {
-    this.session(params.sessionId);
-    return Promise.reject(new RequestError('Unavailable', 'export needs the packet spool, which this helper build does not have'));
+  /**
+   * Streams the export to the requesting client only, one bounded chunk at a
+   * time, waiting for its send queue to drain between chunks (never dropped,
+   * never buffered beyond the queue bound). Cancelled by `exportCancel` or
+   * when the client goes away.
+   */
+  async export(params: RequestParams<'export'>, conn: ClientConnection): Promise<RequestResult<'export'>> {
+    const session = this.session(params.sessionId);
+    const { exportId } = params;
+    if (this.exports.has(exportId)) throw new RequestError('ExportExists', `export ${exportId} is already running`);
+    const controller = new AbortController();
+    const onClientGone = () => controller.abort();
+    conn.signal.addEventListener('abort', onClientGone);
+    this.exports.set(exportId, controller);
+    try {
+      let stream;
+      try {
+        stream = session.exportStream({ flowIds: params.flowIds, format: params.format, from: params.from, to: params.to }, controller.signal);
+      } catch (err) {
+        throw new RequestError(toErrorInfo(err).name, toErrorInfo(err).message);
+      }
+      for await (const chunk of stream) {
+        await conn.waitForRoom();
+        if (controller.signal.aborted) break;
+        const p = chunk.progress;
+        conn.sendEvent('exportChunk', session.id, {
+          exportId,
+          seq: chunk.seq,
+          packets: chunk.packets,
+          bytes: chunk.bytes,
+          packetsDone: p.packetsDone,
+          packetsTotal: p.packetsTotal,
+          bytesDone: p.bytesDone,
+          bytesTotal: p.bytesTotal,
+        }, chunk.data);
+      }
+      const summary = stream.summary;
+      this.log.info('export done', { session: session.id, exportId, packets: summary?.packets ?? 0, cancelled: summary?.cancelled ?? true });
+      return {
+        exportId,
+        packets: summary?.packets ?? 0,
+        bytes: summary?.bytes ?? 0,
+        fileBytes: summary?.fileBytes ?? 0,
+        missingPackets: summary?.missingPackets ?? 0,
+        missingBytes: summary?.missingBytes ?? 0,
+        cancelled: summary?.cancelled ?? controller.signal.aborted,
+      };
+    } finally {
+      conn.signal.removeEventListener('abort', onClientGone);
+      this.exports.delete(exportId);
+    }
   }
 
   cancelExport(exportId: number): boolean {
@@ -111,7 +161,7 @@ export class CaptureService {
   }
 
   stopAll(): void {
-    for (const session of this.byId.values()) session.stop();
+    for (const session of this.byId.values()) session.dispose();
   }
 
   private session(sessionId: string): CaptureSession {
@@ -123,6 +173,9 @@ export class CaptureService {
   /** Ended sessions stay queryable; only the most recent few are kept. */
   private forgetEnded(): void {
     const ended = [...this.byId.values()].filter((s) => s.status().state !== 'running');
-    for (const s of ended.slice(0, Math.max(0, ended.length - MAX_ENDED_SESSIONS))) this.byId.delete(s.id);
+    for (const s of ended.slice(0, Math.max(0, ended.length - MAX_ENDED_SESSIONS))) {
+      s.dispose();
+      this.byId.delete(s.id);
+    }
   }
 }

@@ -10,6 +10,9 @@ import { CaptureEngine } from '../pipeline/engine';
 import type { PacketRecord, PacketSink } from '../pipeline/packet-sink';
 import type { CapturePath, FlowRow, RequestParams, RequestResult, SessionStats, SessionStatus, StartParams } from '../protocol/messages';
 import { RollupEngine } from '../rollups/rollup-engine';
+import type { SpoolExport } from '../spool/export-stream';
+import type { ExportRequest } from '../spool/session-spool';
+import { SessionSpool } from '../spool/session-spool';
 import type { RollupSnapshot } from '../rollups/rollup-types';
 import { rollupProtocols } from '../rollups/rollup-types';
 import { FileReplay } from './file-replay';
@@ -35,6 +38,8 @@ export class CaptureSession implements PacketSink {
   readonly startedAt = Date.now() / 1000;
   private endedAt: number | null = null;
   private state: SessionState = 'running';
+  /** Set once the source is open; a session that never opened emits no events. */
+  private opened = false;
   private error: { name: string; message: string } | null = null;
   private path: CapturePath;
 
@@ -42,6 +47,8 @@ export class CaptureSession implements PacketSink {
   private readonly flowTable: FlowTable;
   private readonly rollups: RollupEngine;
   private readonly names = new NameExtractor();
+  /** Recent packets of this session, for exports. */
+  private readonly spool: SessionSpool;
   private readonly ifaceNames: string[];
 
   private packets = 0;
@@ -66,6 +73,8 @@ export class CaptureSession implements PacketSink {
     private readonly events: EventSink,
     private readonly log: HelperLog,
     private readonly onEnded: (session: CaptureSession) => void,
+    /** The helper's private directory: the spool keeps its segment files below it. */
+    runtimeDir: string,
   ) {
     const live = settings.source.kind === 'live';
     this.ifaceNames = settings.source.kind === 'live' ? settings.source.interfaces : [path.basename(settings.source.path)];
@@ -75,6 +84,12 @@ export class CaptureSession implements PacketSink {
       maxFlows: MAX_FLOWS,
       clock,
       onFinish: (flow, reason) => this.onFlowFinish(flow, reason),
+    });
+    // A replayed file may span years of packet time: its packets leave the spool by size only, not by age.
+    this.spool = new SessionSpool({
+      runtimeDir,
+      settings: { ...(settings.snaplen ? { snaplen: settings.snaplen } : {}), ...(live ? {} : { maxAgeSeconds: 0 }) },
+      interfaceName: (i) => this.ifaceNames[i],
     });
     this.rollups = new RollupEngine(this.flowTable, {
       clock,
@@ -99,11 +114,13 @@ export class CaptureSession implements PacketSink {
       live.start(this, (err) => this.onLiveError(err));
       for (const caveat of live.caveats) this.log.warn(caveat, { session: this.id });
       this.timer = setInterval(() => this.onWallSecond(), 1000);
+      this.opened = true;
       return;
     }
     const replay = new FileReplay(source.path, this, { speed: source.speed });
     const run = await replay.open();
     this.replay = replay;
+    this.opened = true;
     run().then(
       (result) => {
         if (this.state !== 'running') return;
@@ -124,6 +141,7 @@ export class CaptureSession implements PacketSink {
     if (pkt.status === DecodeStatus.malformed) this.malformed++;
     const flowId = this.rollups.observe(pkt, rec);
     if (pkt.layerCount > 0) this.names.observe(pkt, rec, flowId);
+    this.spool.packet(rec, flowId);
   }
 
   stop(): void {
@@ -173,6 +191,17 @@ export class CaptureSession implements PacketSink {
     };
   }
 
+  /** Plans an export of this session's spooled packets (throws ExportError for a bad request). */
+  exportStream(request: ExportRequest, signal: AbortSignal): SpoolExport {
+    return this.spool.export(request, signal);
+  }
+
+  /** Frees the spool (its memory and files) once the session is forgotten. */
+  dispose(): void {
+    if (this.opened) this.stop();
+    this.spool.close();
+  }
+
   private end(state: SessionState, error: { name: string; message: string } | null): void {
     if (this.state !== 'running') return;
     if (this.timer) clearInterval(this.timer);
@@ -201,6 +230,7 @@ export class CaptureSession implements PacketSink {
       stats.interfaces.forEach((s, i) => this.rollups.setDrops(i, s.kernelDrops ?? 0, s.helperDrops));
     }
     this.flowTable.advanceTime(now);
+    this.spool.tick(now);
     this.rollups.tick(now);
   }
 

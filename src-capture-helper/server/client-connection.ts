@@ -137,7 +137,8 @@ export class ClientConnection {
         throw err;
       }
     }
-    if (this.socket.writableLength + frame.length > this.limits.maxQueueBytes) {
+    // An empty queue takes any frame (one export chunk may exceed a small bound).
+    if (this.socket.writableLength > 0 && this.socket.writableLength + frame.length > this.limits.maxQueueBytes) {
       this.reject('SlowClient', `send queue over ${this.limits.maxQueueBytes} bytes: the client does not read`);
       return;
     }

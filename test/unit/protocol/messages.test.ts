@@ -44,8 +44,9 @@ describe('client message parsing', () => {
 
 describe('server message parsing', () => {
   it('validates event payloads and keeps attachments', () => {
-    const parsed = parseServerMessage(json({ t: 'event', name: 'exportChunk', session: 's1', seq: 4, payload: { exportId: 2, seq: 0, packets: 3, bytes: 300 } }, [9, 8]));
-    expect(parsed.message).toEqual({ t: 'event', name: 'exportChunk', session: 's1', seq: 4, payload: { exportId: 2, seq: 0, packets: 3, bytes: 300 } });
+    const payload = { exportId: 2, seq: 0, packets: 3, bytes: 300, packetsDone: 3, packetsTotal: 10, bytesDone: 300, bytesTotal: 1000 };
+    const parsed = parseServerMessage(json({ t: 'event', name: 'exportChunk', session: 's1', seq: 4, payload }, [9, 8]));
+    expect(parsed.message).toEqual({ t: 'event', name: 'exportChunk', session: 's1', seq: 4, payload });
     expect([...parsed.attachment]).toEqual([9, 8]);
     expect(() => parseServerMessage(json({ t: 'event', name: 'drops', session: null, seq: 1, payload: { kernel: -1, helper: 0 } })))
       .toThrow('drops.payload.kernel: must be in 0..9007199254740991, got -1');
