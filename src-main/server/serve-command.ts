@@ -1,15 +1,13 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { CaptureSource } from '../api/types';
 import { parseBindAddress } from '../core/bind-address';
-import { AlertService } from '../core/alerts/alert-service';
-import { HelperSupervisor } from '../core/helper-supervisor';
-import { HistoryDb } from '../core/history-db';
+import type { AppRuntime } from '../core/app-runtime';
+import { createAppRuntime } from '../core/app-runtime';
 import type { Logger } from '../core/log';
 import { createLogger } from '../core/log';
-import { NetmonCore } from '../core/netmon-core';
-import { loadFileValues, loadSettings, saveSettingsFile, SettingsError } from '../core/settings';
+import type { NetmonCore } from '../core/netmon-core';
+import { loadSettings, SettingsError } from '../core/settings';
 import { startNetmonServer } from './http-server';
 
 export const SERVE_USAGE = `usage: netmon serve [--iface IF ... | --replay FILE [--speed X]] [--bind HOST:PORT]
@@ -99,11 +97,6 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
   return args;
 }
 
-function defaultDbPath(): string {
-  const base = process.env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share');
-  return path.join(base, 'netmon', 'history.sqlite');
-}
-
 /** The demo capture in assets/, from the build (dist/src-main/server) or the sources (src-main/server). */
 export function demoCapturePath(): string | null {
   for (const up of [['..', '..', '..'], ['..', '..']]) {
@@ -168,37 +161,14 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   const bind = parseBindAddress(settings.server.bind);
   if (!bind.ok) throw new Error(bind.error); // loadSettings has checked it
 
-  const dbPath = settings.history.dbPath === '' ? defaultDbPath() : settings.history.dbPath;
-  let history: HistoryDb;
+  let runtime: AppRuntime;
   try {
-    history = new HistoryDb(dbPath);
+    runtime = createAppRuntime({ settings, configFile: args.config, logger: log });
   } catch (err) {
-    process.stderr.write(`netmon serve: cannot open the history database ${dbPath}: ${(err as Error).message}\n`);
+    process.stderr.write(`netmon serve: cannot open the history database: ${(err as Error).message}\n`);
     return 1;
   }
-  const configFile = args.config;
-  const alerts = new AlertService({ db: history.database });
-  const core = new NetmonCore({
-    alerts,
-    settings,
-    history,
-    logger: log.child({ component: 'core' }),
-    // The settings screen writes the file; flags and environment stay overrides on top of it.
-    saveSettings: configFile === null ? undefined : (next) => {
-      const fileValues = loadFileValues(configFile);
-      saveSettingsFile(configFile, { ...fileValues, ...next });
-    },
-  });
-
-  const supervisor = new HelperSupervisor({
-    launch: { kind: 'spawn' },
-    onStderr: (line) => log.warn({ component: 'helper' }, line),
-  });
-  core.attachHelper(supervisor);
-  supervisor.on('log', (record) => {
-    const child = log.child({ component: 'helper', ...(record.fields ?? {}) });
-    child[record.level](record.msg);
-  });
+  const { core, supervisor } = runtime;
 
   let server;
   try {
@@ -212,9 +182,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     });
   } catch (err) {
     process.stderr.write(`netmon serve: ${(err as Error).message}\n`);
-    core.close();
-    alerts.close();
-    history.close();
+    await runtime.close();
     return 1;
   }
   process.stdout.write(`netmon serve: listening on ${server.url}${settings.server.token === '' ? '' : ' (token required)'}\n`);
@@ -256,11 +224,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
       }, 10_000).unref();
       void (async () => {
         await server.close();
-        core.close();
-        await supervisor.stop();
-        await alerts.idle();
-        alerts.close();
-        history.close();
+        await runtime.close();
         resolve(0);
       })();
     };

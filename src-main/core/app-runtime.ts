@@ -1,0 +1,75 @@
+import os from 'node:os';
+import path from 'node:path';
+import { AlertService } from './alerts/alert-service';
+import { HelperSupervisor } from './helper-supervisor';
+import type { HelperSupervisorOptions } from './helper-supervisor';
+import { HistoryDb } from './history-db';
+import type { Logger } from './log';
+import { NetmonCore } from './netmon-core';
+import type { DesktopNotifier } from './notifiers/desktop-notifier';
+import type { Settings } from '../api/types';
+import { loadFileValues, saveSettingsFile } from './settings';
+
+/** Everything a face of the app (serve mode, the Electron shell) runs on. */
+export interface AppRuntime {
+  core: NetmonCore;
+  supervisor: HelperSupervisor;
+  alerts: AlertService;
+  history: HistoryDb;
+  /** Stops the helper and closes the stores, in that order. */
+  close(): Promise<void>;
+}
+
+export interface AppRuntimeOptions {
+  settings: Settings;
+  /** The settings file the settings screen writes; flags and environment stay overrides on top of it. */
+  configFile: string | null;
+  logger: Logger;
+  desktop?: DesktopNotifier;
+  helperLaunch?: HelperSupervisorOptions['launch'];
+}
+
+export function defaultDbPath(): string {
+  const base = process.env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share');
+  return path.join(base, 'netmon', 'history.sqlite');
+}
+
+/** Opens the history, the alert engine and the core, and attaches a helper supervisor (not yet started). */
+export function createAppRuntime(options: AppRuntimeOptions): AppRuntime {
+  const { settings, configFile, logger: log } = options;
+  const dbPath = settings.history.dbPath === '' ? defaultDbPath() : settings.history.dbPath;
+  const history = new HistoryDb(dbPath);
+  const alerts = new AlertService({ db: history.database, desktop: options.desktop });
+  const core = new NetmonCore({
+    alerts,
+    settings,
+    history,
+    logger: log.child({ component: 'core' }),
+    saveSettings: configFile === null ? undefined : (next) => {
+      const fileValues = loadFileValues(configFile);
+      saveSettingsFile(configFile, { ...fileValues, ...next });
+    },
+  });
+  const supervisor = new HelperSupervisor({
+    launch: options.helperLaunch ?? { kind: 'spawn' },
+    onStderr: (line) => log.warn({ component: 'helper' }, line),
+  });
+  core.attachHelper(supervisor);
+  supervisor.on('log', (record) => {
+    const child = log.child({ component: 'helper', ...(record.fields ?? {}) });
+    child[record.level](record.msg);
+  });
+  return {
+    core,
+    supervisor,
+    alerts,
+    history,
+    async close() {
+      core.close();
+      await supervisor.stop();
+      await alerts.idle();
+      alerts.close();
+      history.close();
+    },
+  };
+}
