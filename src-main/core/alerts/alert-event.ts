@@ -3,14 +3,16 @@ import type { AlertProtocol } from './alert-sample';
 
 export type AlertEventKind = 'firing' | 'recovered';
 
-/** A top host at the moment of the event, rates per second. */
+/** A top host at the moment of the event, rates per second; in/out only when the source told direction. */
 export interface TalkerHost {
   address: string;
   name?: string;
-  bpsIn: number;
-  bpsOut: number;
-  ppsIn: number;
-  ppsOut: number;
+  bps: number;
+  pps: number;
+  bpsIn?: number;
+  bpsOut?: number;
+  ppsIn?: number;
+  ppsOut?: number;
 }
 
 export interface TalkerFlow {
@@ -20,10 +22,12 @@ export interface TalkerFlow {
   remoteAddress: string;
   remotePort: number;
   name?: string;
-  bpsIn: number;
-  bpsOut: number;
-  ppsIn: number;
-  ppsOut: number;
+  bps: number;
+  pps: number;
+  bpsIn?: number;
+  bpsOut?: number;
+  ppsIn?: number;
+  ppsOut?: number;
 }
 
 /** What the engine emits; the store gives it an id once kept. */

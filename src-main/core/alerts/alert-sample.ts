@@ -14,6 +14,18 @@ export interface DirectionalCounters {
   packetsOut: number;
 }
 
+/**
+ * What a source gives when it cannot tell direction (the helper's top hosts
+ * count sent plus received). Rules with direction `both` measure these
+ * exactly; `in`/`out` rules skip such seconds instead of guessing.
+ */
+export interface TotalCounters {
+  bytes: number;
+  packets: number;
+}
+
+export type TrafficCounters = DirectionalCounters | TotalCounters;
+
 export type AlertProtocol = 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'other';
 export const ALERT_PROTOCOLS: readonly AlertProtocol[] = ['tcp', 'udp', 'icmp', 'icmpv6', 'other'];
 
@@ -27,14 +39,14 @@ export interface AlertInterfaceCounters extends DirectionalCounters {
   drops: number;
 }
 
-export interface AlertProtocolCounters extends DirectionalCounters {
+export type AlertProtocolCounters = TrafficCounters & {
   protocol: AlertProtocol;
   activeFlows?: number;
   newFlows?: number;
-}
+};
 
 /** A top talker by host. The helper sends a bounded top-K, so scopes built on hosts are lower bounds. */
-export interface AlertHostRate extends DirectionalCounters {
+export type AlertHostRate = TrafficCounters & {
   address: string;
   /** Name learned on the wire (DNS answer, SNI), if any. */
   name?: string;
@@ -42,12 +54,14 @@ export interface AlertHostRate extends DirectionalCounters {
   interface?: string;
   activeFlows?: number;
   newFlows?: number;
-}
+};
 
 /** A top flow, local endpoint first. */
-export interface AlertFlowRate extends DirectionalCounters {
+export type AlertFlowRate = TrafficCounters & {
   protocol: AlertProtocol;
+  /** The endpoint on this side (a local address, else the flow's initiator, as the helper decides direction). */
   localAddress: string;
+  /** 0 for protocols without ports. */
   localPort: number;
   remoteAddress: string;
   remotePort: number;
@@ -55,7 +69,7 @@ export interface AlertFlowRate extends DirectionalCounters {
   interface?: string;
   /** First seen during this second. */
   isNew: boolean;
-}
+};
 
 /**
  * Flow counts are optional on the parts: a rule on a flow metric skips the

@@ -1,7 +1,7 @@
 import { assertNever } from '../assert-never';
 import type { AlertDirection, AlertMetric, AlertRule } from './alert-rule';
 import type { AlertEventDraft, TalkerFlow, TalkerHost } from './alert-event';
-import type { AlertFlowRate, AlertHostRate, AlertSample, DirectionalCounters } from './alert-sample';
+import type { AlertFlowRate, AlertHostRate, AlertSample, TrafficCounters } from './alert-sample';
 import { describeScope, formatMetricValue, metricLabel } from './format';
 import { cidrContains, parseCidr, parseIp, sameIp, type Cidr, type IpBytes } from './ip-address';
 
@@ -178,20 +178,27 @@ function makeEvent(compiled: CompiledRule, view: SampleView, kind: 'firing' | 'r
   };
 }
 
-function talkerSortKey(metric: AlertMetric, direction: AlertDirection): (c: DirectionalCounters) => number {
-  if (metric === 'pps') return (c) => directional(c, direction, 'packets');
-  if (metric === 'bps') return (c) => directional(c, direction, 'bytes');
-  return (c) => directional(c, 'both', 'bytes');
+/** Talkers rank by the rule's own measure; without direction, by their total. */
+function talkerSortKey(metric: AlertMetric, direction: AlertDirection): (c: TrafficCounters) => number {
+  const unit = metric === 'pps' ? 'packets' : 'bytes';
+  const dir = metric === 'pps' || metric === 'bps' ? direction : 'both';
+  return (c) => directional(c, dir, unit) ?? directional(c, 'both', unit) ?? 0;
+}
+
+function talkerRates(c: TrafficCounters): Pick<TalkerHost, 'bps' | 'pps' | 'bpsIn' | 'bpsOut' | 'ppsIn' | 'ppsOut'> {
+  if ('bytes' in c) return { bps: num(c.bytes) * 8, pps: num(c.packets) };
+  return {
+    bps: (num(c.bytesIn) + num(c.bytesOut)) * 8,
+    pps: num(c.packetsIn) + num(c.packetsOut),
+    bpsIn: num(c.bytesIn) * 8,
+    bpsOut: num(c.bytesOut) * 8,
+    ppsIn: num(c.packetsIn),
+    ppsOut: num(c.packetsOut),
+  };
 }
 
 function toTalkerHost(h: AlertHostRate): TalkerHost {
-  const out: TalkerHost = {
-    address: h.address,
-    bpsIn: num(h.bytesIn) * 8,
-    bpsOut: num(h.bytesOut) * 8,
-    ppsIn: num(h.packetsIn),
-    ppsOut: num(h.packetsOut),
-  };
+  const out: TalkerHost = { address: h.address, ...talkerRates(h) };
   if (h.name !== undefined) out.name = h.name;
   return out;
 }
@@ -203,10 +210,7 @@ function toTalkerFlow(f: AlertFlowRate): TalkerFlow {
     localPort: f.localPort,
     remoteAddress: f.remoteAddress,
     remotePort: f.remotePort,
-    bpsIn: num(f.bytesIn) * 8,
-    bpsOut: num(f.bytesOut) * 8,
-    ppsIn: num(f.packetsIn),
-    ppsOut: num(f.packetsOut),
+    ...talkerRates(f),
   };
   if (f.name !== undefined) out.name = f.name;
   return out;
@@ -269,7 +273,7 @@ interface CompiledRule {
   flows(view: SampleView): AlertFlowRate[];
 }
 
-type Counted = DirectionalCounters & { activeFlows?: number; newFlows?: number; drops?: number };
+type Counted = TrafficCounters & { activeFlows?: number; newFlows?: number; drops?: number };
 
 function compile(rule: AlertRule): CompiledRule {
   const { metric, direction, scope } = rule;
@@ -283,9 +287,13 @@ function compile(rule: AlertRule): CompiledRule {
     return total;
   };
   const flowTotals = metric === 'activeFlows' || metric === 'newFlows';
-  const fromFlows = (flows: AlertFlowRate[]): number => {
+  const fromFlows = (flows: AlertFlowRate[]): number | undefined => {
     let total = 0;
-    for (const f of flows) total += flowMetric(f, metric, direction);
+    for (const f of flows) {
+      const value = flowMetric(f, metric, direction);
+      if (value === undefined) return undefined;
+      total += value;
+    }
     return total;
   };
   const hostsOfFlows = (view: SampleView, flows: AlertFlowRate[]): AlertHostRate[] => {
@@ -391,7 +399,7 @@ export function nameMatcher(pattern: string): (name: string) => boolean {
 
 function counterMetric(c: Counted, metric: AlertMetric, direction: AlertDirection): number | undefined {
   switch (metric) {
-    case 'bps': return directional(c, direction, 'bytes') * 8;
+    case 'bps': return times8(directional(c, direction, 'bytes'));
     case 'pps': return directional(c, direction, 'packets');
     case 'activeFlows': return c.activeFlows === undefined ? undefined : num(c.activeFlows);
     case 'newFlows': return c.newFlows === undefined ? undefined : num(c.newFlows);
@@ -400,9 +408,9 @@ function counterMetric(c: Counted, metric: AlertMetric, direction: AlertDirectio
   }
 }
 
-function flowMetric(f: AlertFlowRate, metric: AlertMetric, direction: AlertDirection): number {
+function flowMetric(f: AlertFlowRate, metric: AlertMetric, direction: AlertDirection): number | undefined {
   switch (metric) {
-    case 'bps': return directional(f, direction, 'bytes') * 8;
+    case 'bps': return times8(directional(f, direction, 'bytes'));
     case 'pps': return directional(f, direction, 'packets');
     case 'activeFlows': return 1;
     case 'newFlows': return f.isNew ? 1 : 0;
@@ -411,7 +419,13 @@ function flowMetric(f: AlertFlowRate, metric: AlertMetric, direction: AlertDirec
   }
 }
 
-function directional(c: DirectionalCounters, direction: AlertDirection, unit: 'bytes' | 'packets'): number {
+function times8(bytes: number | undefined): number | undefined {
+  return bytes === undefined ? undefined : bytes * 8;
+}
+
+/** The count in a direction; undefined when the counters do not tell direction and `in`/`out` is asked. */
+function directional(c: TrafficCounters, direction: AlertDirection, unit: 'bytes' | 'packets'): number | undefined {
+  if ('bytes' in c) return direction === 'both' ? num(unit === 'bytes' ? c.bytes : c.packets) : undefined;
   const inbound = unit === 'bytes' ? num(c.bytesIn) : num(c.packetsIn);
   const outbound = unit === 'bytes' ? num(c.bytesOut) : num(c.packetsOut);
   switch (direction) {

@@ -92,14 +92,20 @@ function hostTitle(host: TalkerHost): string {
 }
 
 function hostRates(host: TalkerHost): string {
-  return `in ${formatBitRate(host.bpsIn)} · out ${formatBitRate(host.bpsOut)} · ${Math.round(host.ppsIn + host.ppsOut)} packets/s`;
+  return `${rates(host)} · ${Math.round(host.pps)} packets/s`;
+}
+
+/** `in X · out Y` when the source told direction, else the total. */
+function rates(t: TalkerHost | TalkerFlow): string {
+  if (t.bpsIn === undefined || t.bpsOut === undefined) return `${formatBitRate(t.bps)} in+out`;
+  return `in ${formatBitRate(t.bpsIn)} · out ${formatBitRate(t.bpsOut)}`;
 }
 
 function flowLine(flow: TalkerFlow): string {
   const remote = flow.remoteAddress.includes(':') ? `[${flow.remoteAddress}]` : flow.remoteAddress;
   const name = flow.name === undefined ? '' : ` ${flow.name}`;
   return escapeMarkdown(`${flow.protocol.toUpperCase()} ${remote}:${flow.remotePort}${name}`)
-    + ` — in ${formatBitRate(flow.bpsIn)}, out ${formatBitRate(flow.bpsOut)}`;
+    + ` — ${rates(flow)}`;
 }
 
 /** Names come off the wire: keep them from turning into links, bold text or code blocks. */

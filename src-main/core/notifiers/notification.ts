@@ -26,10 +26,12 @@ export function testNotification(now: number): Notification {
       windowSec: 10,
       value: 12.5e6,
       summary: 'This is a test from Netmon: the channel works.',
-      topHosts: [{ address: '192.0.2.10', name: 'example.test', bpsIn: 12e6, bpsOut: 0.4e6, ppsIn: 1100, ppsOut: 300 }],
+      topHosts: [{
+        address: '192.0.2.10', name: 'example.test', bps: 12.4e6, pps: 1400, bpsIn: 12e6, bpsOut: 0.4e6, ppsIn: 1100, ppsOut: 300,
+      }],
       topFlows: [{
         protocol: 'tcp', localAddress: '192.0.2.1', localPort: 51_000, remoteAddress: '192.0.2.10', remotePort: 443,
-        name: 'example.test', bpsIn: 12e6, bpsOut: 0.4e6, ppsIn: 1100, ppsOut: 300,
+        name: 'example.test', bps: 12.4e6, pps: 1400, bpsIn: 12e6, bpsOut: 0.4e6, ppsIn: 1100, ppsOut: 300,
       }],
     },
   };

@@ -82,7 +82,7 @@ describe('Discord channel', () => {
     expect(embed.fields.slice(3).map((f) => [f.name, f.value])).toEqual([
       ['video.example.com (203.0.113.5)', 'in 30 Mbit/s · out 1 Mbit/s · 3875 packets/s'],
       ['198.51.100.7', 'in 5 Mbit/s · out 0 bit/s · 625 packets/s'],
-      ['Top flows', 'TCP 203.0.113.5:443 video.example.com — in 30 Mbit/s, out 0 bit/s\nUDP 198.51.100.7:53 — in 5 Mbit/s, out 0 bit/s'],
+      ['Top flows', 'TCP 203.0.113.5:443 video.example.com — in 30 Mbit/s · out 0 bit/s\nUDP 198.51.100.7:53 — in 5 Mbit/s · out 0 bit/s'],
     ]);
     expect(bodies[3].embeds[0].color).toBe(DISCORD_COLOURS.recovered);
     expect(bodies[0].allowed_mentions).toEqual({ parse: [] });
@@ -148,7 +148,9 @@ describe('generic JSON webhook', () => {
         rule: { id: 'r1', name: 'Big download', metric: 'bps', direction: 'in', scope: { kind: 'all' }, threshold: 10e6, severity: 'critical' },
       },
     });
-    expect(a.event.topHosts[0]).toEqual({ address: '203.0.113.5', name: 'video.example.com', bpsIn: 30e6, bpsOut: 1e6, ppsIn: 3750, ppsOut: 125 });
+    expect(a.event.topHosts[0]).toEqual({
+      address: '203.0.113.5', name: 'video.example.com', bps: 31e6, pps: 3875, bpsIn: 30e6, bpsOut: 1e6, ppsIn: 3750, ppsOut: 125,
+    });
     expect(a.event.topFlows.map((f) => `${f.protocol} ${f.remoteAddress}:${f.remotePort}`)).toEqual(['tcp 203.0.113.5:443', 'udp 198.51.100.7:53']);
     expect(b).toMatchObject({ type: 'recovered', event: { id: 2, kind: 'recovered', value: 1e6 } });
   });

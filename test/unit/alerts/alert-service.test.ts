@@ -70,7 +70,9 @@ describe('AlertService samples and events', () => {
     const rates = [0, 30, 30, 30, 0, 0];
     rates.forEach((m, i) => service.onSample(sample(i, { bytesIn: m * MBIT, hosts: m > 0 ? hosts : [] })));
     expect(emitted.map((e) => [e.kind, e.value])).toEqual([['firing', 15e6], ['recovered', 0]]);
-    expect(emitted[0].topHosts).toEqual([{ address: '203.0.113.5', name: 'cdn.example.net', bpsIn: 20e6, bpsOut: 0, ppsIn: 2500, ppsOut: 0 }]);
+    expect(emitted[0].topHosts).toEqual([{
+      address: '203.0.113.5', name: 'cdn.example.net', bps: 20e6, pps: 2500, bpsIn: 20e6, bpsOut: 0, ppsIn: 2500, ppsOut: 0,
+    }]);
     expect(service.listRules()[0].firing).toBe(false);
 
     service.close();

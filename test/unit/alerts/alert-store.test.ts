@@ -21,7 +21,7 @@ function draft(ts: number, ruleId = 'r1', kind: 'firing' | 'recovered' = 'firing
   return {
     kind, ts, ruleId, ruleName: r.name, metric: r.metric, direction: r.direction, scope: r.scope,
     comparison: r.comparison, severity: r.severity, threshold: r.threshold, recoveryThreshold: r.recoveryThreshold,
-    windowSec: r.windowSec, value: 2e6, summary: 's', topHosts: [{ address: '10.0.0.1', bpsIn: 1, bpsOut: 2, ppsIn: 3, ppsOut: 4 }], topFlows: [],
+    windowSec: r.windowSec, value: 2e6, summary: 's', topHosts: [{ address: '10.0.0.1', bps: 3, pps: 7, bpsIn: 1, bpsOut: 2, ppsIn: 3, ppsOut: 4 }], topFlows: [],
   };
 }
 

@@ -258,3 +258,30 @@ describe('rule engine: scopes', () => {
     expect(net.topFlows.map((f) => f.remotePort)).toEqual([22]);
   });
 });
+
+describe('rule engine: counters without direction', () => {
+  // The helper's top hosts count sent plus received: totals only.
+  const s = {
+    ...sample(0, { bytesIn: 40 * MBIT }),
+    hosts: [{ address: '203.0.113.5', name: 'video.example.com', bytes: 30 * MBIT, packets: 2000 }],
+    protocols: [{ protocol: 'udp' as const, bytes: 12 * MBIT, packets: 900 }],
+  };
+
+  it('measures them exactly for direction both', () => {
+    const events = run([
+      rule({ metric: 'bps', scope: { kind: 'host', address: '203.0.113.5' }, threshold: '10M', windowSec: 1 }, 'host'),
+      rule({ metric: 'pps', scope: { kind: 'protocol', protocol: 'udp' }, threshold: 500, windowSec: 1 }, 'udp'),
+    ], [s]);
+    expect(events.map((e) => [e.ruleId, e.value])).toEqual([['host', 30e6], ['udp', 900]]);
+    expect(events[0].topHosts).toEqual([{ address: '203.0.113.5', name: 'video.example.com', bps: 30e6, pps: 2000 }]);
+  });
+
+  it('never guesses a direction: an in/out rule on them skips the second', () => {
+    const inbound = rule({ metric: 'bps', direction: 'in', scope: { kind: 'host', address: '203.0.113.5' }, threshold: '1M', windowSec: 1 });
+    const below = rule({ metric: 'bps', direction: 'out', scope: { kind: 'protocol', protocol: 'udp' }, comparison: 'below', threshold: '1G', windowSec: 1 });
+    expect(run([inbound, below], [s, { ...s, ts: s.ts + 1000 }])).toEqual([]);
+    // The interfaces do tell direction, so an inbound rule on all traffic still works, ranking talkers by total.
+    const all = run([rule({ metric: 'bps', direction: 'in', threshold: '1M', windowSec: 1 })], [s]);
+    expect(all.map((e) => [e.value, e.topHosts[0].bps])).toEqual([[40e6, 30e6]]);
+  });
+});

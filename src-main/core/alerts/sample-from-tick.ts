@@ -1,0 +1,72 @@
+import type { FlowProto, FlowSummary, RollupTick } from '../../api/types';
+import type { AlertFlowRate, AlertHostRate, AlertProtocolCounters, AlertSample } from './alert-sample';
+
+export interface TickAdapterContext {
+  /** The flow book's entry for a flow id of the tick; a flow it no longer knows is left out. */
+  flow(id: string): FlowSummary | undefined;
+  /** Addresses of the capturing host (live capture); empty for a file. */
+  localAddresses?: ReadonlySet<string>;
+}
+
+const PROTOCOLS: readonly FlowProto[] = ['tcp', 'udp', 'icmp', 'icmpv6', 'other'];
+
+/**
+ * Main's 1 s rollup tick as an alert sample. Interfaces carry direction; the
+ * rollup's protocols, top hosts and top flows count sent plus received, so
+ * they become totals (exact for `both` rules; `in`/`out` rules on those
+ * scopes skip the second rather than guess).
+ */
+export function alertSampleFromTick(tick: RollupTick, context: TickAdapterContext): AlertSample {
+  const local = context.localAddresses ?? new Set<string>();
+  const protocols: AlertProtocolCounters[] = PROTOCOLS.map((protocol) => ({
+    protocol,
+    bytes: tick.protocols[protocol]?.bytes ?? 0,
+    packets: tick.protocols[protocol]?.packets ?? 0,
+  }));
+  const hosts: AlertHostRate[] = tick.topHosts.map((h) => {
+    const host: AlertHostRate = { address: h.ip, bytes: h.bytes, packets: h.packets };
+    if (h.name !== null) host.name = h.name;
+    return host;
+  });
+  const flows: AlertFlowRate[] = [];
+  for (const rate of tick.topFlows) {
+    const summary = context.flow(rate.flowId);
+    if (summary === undefined) continue;
+    // The helper's direction rule: a local address is this side; otherwise the initiator (A) is.
+    const bIsLocal = local.has(summary.b) && !local.has(summary.a);
+    const [localAddress, localPort, remoteAddress, remotePort] = bIsLocal
+      ? [summary.b, summary.bPort, summary.a, summary.aPort]
+      : [summary.a, summary.aPort, summary.b, summary.bPort];
+    const remoteName = bIsLocal ? summary.names.a : summary.names.b;
+    const name = summary.names.sni ?? summary.names.httpHost ?? remoteName;
+    const flow: AlertFlowRate = {
+      protocol: summary.proto,
+      localAddress,
+      localPort: localPort ?? 0,
+      remoteAddress,
+      remotePort: remotePort ?? 0,
+      interface: summary.iface,
+      isNew: summary.firstSeenMs >= tick.tsMs,
+      bytes: rate.bytes,
+      packets: rate.packets,
+    };
+    if (name !== null) flow.name = name;
+    flows.push(flow);
+  }
+  return {
+    ts: tick.tsMs,
+    activeFlows: tick.activeFlows,
+    newFlows: tick.newFlows,
+    interfaces: tick.interfaces.map((i) => ({
+      name: i.iface,
+      bytesIn: i.in.bytes,
+      packetsIn: i.in.packets,
+      bytesOut: i.out.bytes,
+      packetsOut: i.out.packets,
+      drops: i.kernelDrops + i.helperDrops,
+    })),
+    protocols,
+    hosts,
+    flows,
+  };
+}
