@@ -6,11 +6,12 @@ import type { RunningHelper } from './helper-process';
 import { startHelper } from './helper-process';
 import { stalledClient } from './raw-client';
 
-const SECONDS = 2000;
+const SECONDS = 3000;
 let helper: RunningHelper;
 
 beforeAll(async () => {
-  helper = await startHelper(['--max-queue-kib', '128']);
+  // Large enough that the reading client survives a scheduling stall of a few hundred ms on a busy machine.
+  helper = await startHelper(['--max-queue-kib', '1024']);
 });
 afterAll(async () => {
   await helper.stop();
@@ -33,8 +34,8 @@ describe('a slow reader of the real helper process', () => {
     fast.on('eventsDropped', () => fastSeen.dropNotices++);
     const finished = new Promise<void>((resolve) => fast.on('captureState', (s) => s.state === 'finished' && resolve()));
 
-    // 2000 s of packet time in about 2 s, in 16 KiB bursts: far more than a stalled client's buffers hold.
-    await fast.request('start', { sessionId: 'slow-reader', source: { kind: 'file', path: file, speed: 1000 } });
+    // 3000 s of packet time in 4 s, in 16 KiB bursts: far more events than a stalled client's buffers hold.
+    await fast.request('start', { sessionId: 'slow-reader', source: { kind: 'file', path: file, speed: 750 } });
     await finished;
     await new Promise((r) => setTimeout(r, 200));
 

@@ -47,6 +47,34 @@ describe('installed helper service with a token file', () => {
     expect((await supervisor.request('status', {})).pid).toBe(helper.child.pid);
   });
 
+  it('reconnects to a service helper that was restarted', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-service-test-'));
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const socketPath = path.join(dir, 'helper.sock');
+    const tokenFile = path.join(dir, 'token');
+    const first = runHelper(['--socket', socketPath, '--token-file', tokenFile]);
+    expect(await first.ready()).toBe(true);
+    const supervisor = new HelperSupervisor({ launch: { kind: 'connect', socketPath, tokenFile }, initialBackoffMs: 100, maxBackoffMs: 200 });
+    cleanups.push(() => supervisor.stop());
+    await supervisor.start();
+
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(supervisor.status().state).toBe('restarting');
+    // The service manager starts it again: same socket, same token file.
+    const second = runHelper(['--socket', socketPath, '--token-file', tokenFile]);
+    cleanups.push(async () => {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    });
+    expect(await second.ready()).toBe(true);
+    const status = await supervisor.request('status', {}, { timeoutMs: 5000 });
+    expect(status.pid).toBe(second.child.pid);
+    expect(supervisor.status()).toMatchObject({ state: 'connected', pid: second.child.pid });
+    expect(supervisor.status().restarts).toBeGreaterThanOrEqual(1);
+  });
+
   it('refuses a token file that others can read', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-service-test-'));
     cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
