@@ -8,8 +8,6 @@
 /** linkType of an entry whose packets came over more than one link type. */
 export const MIXED_LINK_TYPES = -2;
 
-const EMPTY = -1;
-
 function hashId(id: number): number {
   const lo = id >>> 0;
   const hi = (id / 4294967296) | 0;
@@ -37,14 +35,18 @@ export class FlowIndex {
   private readonly order: Int32Array;
   private count = 0;
 
-  /** Room for `maxEntries` flows at a load factor of at most one half. */
-  constructor(maxEntries: number) {
-    this.capacity = pow2AtLeast(maxEntries * 2);
+  /**
+   * Room for `maxEntries` flows at a load factor of at most `maxLoad` (one
+   * half while counting, three quarters for a sealed segment's copy). A slot
+   * is empty while its packet count is 0, so a new index needs no fill.
+   */
+  constructor(maxEntries: number, maxLoad = 0.5) {
+    this.capacity = pow2AtLeast(Math.ceil(maxEntries / maxLoad));
     this.mask = this.capacity - 1;
     this.keys = new Float64Array(this.capacity);
     this.packetCounts = new Uint32Array(this.capacity);
     this.byteCounts = new Float64Array(this.capacity);
-    this.linkTypes = new Int32Array(this.capacity).fill(EMPTY);
+    this.linkTypes = new Int32Array(this.capacity);
     this.order = new Int32Array(Math.min(this.capacity, Math.max(16, maxEntries)));
   }
 
@@ -62,8 +64,7 @@ export class FlowIndex {
     const mask = this.mask;
     let i = hashId(flowId) & mask;
     for (;;) {
-      const lt = this.linkTypes[i];
-      if (lt === EMPTY) {
+      if (this.packetCounts[i] === 0) {
         this.keys[i] = flowId;
         this.packetCounts[i] = 1;
         this.byteCounts[i] = wireLength;
@@ -74,7 +75,7 @@ export class FlowIndex {
       if (this.keys[i] === flowId) {
         this.packetCounts[i]++;
         this.byteCounts[i] += wireLength;
-        if (lt !== linkType) this.linkTypes[i] = MIXED_LINK_TYPES;
+        if (this.linkTypes[i] !== linkType) this.linkTypes[i] = MIXED_LINK_TYPES;
         return;
       }
       i = (i + 1) & mask;
@@ -86,7 +87,7 @@ export class FlowIndex {
     const mask = this.mask;
     let i = hashId(flowId) & mask;
     for (;;) {
-      if (this.linkTypes[i] === EMPTY) return -1;
+      if (this.packetCounts[i] === 0) return -1;
       if (this.keys[i] === flowId) return i;
       i = (i + 1) & mask;
     }
@@ -114,18 +115,18 @@ export class FlowIndex {
   }
 
   clear(): void {
-    for (let n = 0; n < this.count; n++) this.linkTypes[this.order[n]] = EMPTY;
+    for (let n = 0; n < this.count; n++) this.packetCounts[this.order[n]] = 0;
     this.count = 0;
   }
 
   /** A right-sized copy, kept with a sealed segment. */
   compact(): FlowIndex {
-    const out = new FlowIndex(Math.max(1, this.count));
+    const out = new FlowIndex(Math.max(1, this.count), 0.75);
     for (let n = 0; n < this.count; n++) {
       const s = this.order[n];
       const mask = out.mask;
       let i = hashId(this.keys[s]) & mask;
-      while (out.linkTypes[i] !== EMPTY) i = (i + 1) & mask;
+      while (out.packetCounts[i] !== 0) i = (i + 1) & mask;
       out.keys[i] = this.keys[s];
       out.packetCounts[i] = this.packetCounts[s];
       out.byteCounts[i] = this.byteCounts[s];
