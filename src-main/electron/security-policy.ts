@@ -50,9 +50,10 @@ export function shellQuote(arg: string): string {
 }
 
 /**
- * The one-time elevation command: the helper's `install`, run by the Electron
- * binary in Node mode, for the user who asked for it.
+ * The one-time elevation command: the helper's `install`, run by the Node
+ * runtime the helper will use (install copies that binary), for the user who
+ * asked for it.
  */
-export function helperInstallCommand(runtime: string, helperEntry: string, user: string): string {
-  return ['ELECTRON_RUN_AS_NODE=1', shellQuote(runtime), shellQuote(helperEntry), 'install', '--user', shellQuote(user)].join(' ');
+export function helperInstallCommand(nodeRuntime: string, helperEntry: string, user: string): string {
+  return [shellQuote(nodeRuntime), shellQuote(helperEntry), 'install', '--user', shellQuote(user)].join(' ');
 }

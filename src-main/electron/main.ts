@@ -1,0 +1,128 @@
+/**
+ * The Electron app: one window on the same core that `netmon serve` runs.
+ * Everything below this file (core, helper, API) runs and is tested under
+ * plain Node; this layer only adds the window, the preload bridge, the tray,
+ * desktop notifications, native dialogs and the one-time elevation.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { app, dialog, Menu } from 'electron';
+import type { BrowserWindow } from 'electron';
+import type { ApiResult } from '../api/types';
+import type { AppRuntime } from '../core/app-runtime';
+import { createAppRuntime } from '../core/app-runtime';
+import type { HelperLaunch } from '../core/helper-supervisor';
+import { helperEntryPath } from '../core/helper-path';
+import { createLogger } from '../core/log';
+import { loadSettings } from '../core/settings';
+import { ElectronDesktopNotifier } from './desktop-notifier';
+import { runHelperInstall } from './elevation';
+import { connectDashboard } from './ipc';
+import { createTray } from './tray';
+import { createDashboardWindow } from './window';
+
+/** The helper installed once by `netmon install` (root-owned, capture capabilities); see docs/privileges.md. */
+const INSTALLED_HELPER = { node: '/opt/netmon/helper/bin/node', entry: '/opt/netmon/helper/lib/src-capture-helper/cli.js' };
+const distDir = path.join(__dirname, '..', '..');
+
+function helperLaunch(): HelperLaunch {
+  try {
+    fs.accessSync(INSTALLED_HELPER.node, fs.constants.X_OK);
+    return { kind: 'spawn', nodePath: INSTALLED_HELPER.node, entry: INSTALLED_HELPER.entry };
+  } catch {
+    // Not installed (or not in its group yet): the unprivileged helper of this build can still replay files.
+    return { kind: 'spawn' };
+  }
+}
+
+/** A plain Node binary for `install` to copy: shipped with the packaged app, the one npm ran in development. */
+function nodeRuntime(): string {
+  return app.isPackaged ? path.join(process.resourcesPath, 'node-runtime', 'node') : process.env.npm_node_execpath ?? 'node';
+}
+
+async function main(): Promise<void> {
+  if (!app.requestSingleInstanceLock()) return app.quit();
+  await app.whenReady();
+
+  // The settings screen writes this file; NETMON_* variables override it as in serve mode.
+  const settingsFile = path.join(app.getPath('userData'), 'settings.yaml');
+  const settings = loadSettings({ file: fs.existsSync(settingsFile) ? settingsFile : undefined, env: process.env, flags: {} });
+  const log = createLogger({ level: settings.log.level });
+  let window: BrowserWindow | null = null;
+  const showWindow = () => {
+    if (window === null || window.isDestroyed()) openWindow();
+    else window.show();
+    window?.focus();
+  };
+  const runtime: AppRuntime = createAppRuntime({
+    settings,
+    configFile: settingsFile,
+    logger: log,
+    desktop: new ElectronDesktopNotifier(showWindow),
+    helperLaunch: helperLaunch(),
+  });
+  await runtime.supervisor.start();
+
+  const overrides: Parameters<typeof connectDashboard>[3] = {
+    'privileges.install': async (): Promise<ApiResult<unknown>> => {
+      const outcome = await runHelperInstall(nodeRuntime(), helperEntryPath());
+      if (!outcome.ok) return { ok: false, error: { code: 'permission', message: outcome.message } };
+      // Membership of the capture group applies to new logins: the installed helper is used from then on.
+      const status = await runtime.core.request('privileges.status', {});
+      if (!status.ok || status.value.canCapture) return status;
+      return { ok: true, value: { ...status.value, reason: 'Capture rights are installed. Log out and back in, then restart Netmon to use them.' } };
+    },
+  };
+
+  let disconnect = () => undefined as void;
+  function openWindow(): void {
+    const created = createDashboardWindow(distDir);
+    window = created.window;
+    disconnect = connectDashboard(runtime.core, created.window, created.dashboardDirUrl, overrides);
+    created.window.on('closed', () => {
+      disconnect();
+      window = null;
+    });
+  }
+  openWindow();
+
+  Menu.setApplicationMenu(Menu.buildFromTemplate([
+    {
+      label: 'File',
+      submenu: [
+        { label: 'Open Capture…', accelerator: 'CmdOrCtrl+O', click: () => void openCapture() },
+        { type: 'separator' },
+        { role: 'quit' },
+      ],
+    },
+    { role: 'editMenu' },
+    { role: 'viewMenu' },
+  ]));
+
+  /** Offline analysis: the file goes through the helper's reader as fast as the engine goes. */
+  async function openCapture(): Promise<void> {
+    const picked = await dialog.showOpenDialog({ title: 'Open a capture', properties: ['openFile'], filters: [{ name: 'Captures', extensions: ['pcap', 'pcapng', 'cap'] }, { name: 'All files', extensions: ['*'] }] });
+    const file = picked.filePaths[0];
+    if (picked.canceled || file === undefined) return;
+    const started = await runtime.core.request('capture.start', { kind: 'replay', file, speed: 0 });
+    if (!started.ok) dialog.showErrorBox('Cannot open the capture', started.error.message);
+  }
+
+  const tray = createTray(path.join(distDir, '..', 'assets', 'icon.png'), { show: showWindow, quit: () => app.quit() });
+  runtime.core.on('rollup.tick', (tick) => tray.update(tick));
+
+  // Closing the window keeps monitoring in the tray; Quit in the tray ends it.
+  app.on('window-all-closed', () => undefined);
+  app.on('second-instance', showWindow);
+  app.on('before-quit', (event) => {
+    event.preventDefault();
+    app.removeAllListeners('before-quit');
+    tray.destroy();
+    void runtime.close().finally(() => app.exit(0));
+  });
+}
+
+main().catch((err: unknown) => {
+  dialog.showErrorBox('Netmon could not start', err instanceof Error ? err.message : String(err));
+  app.exit(1);
+});
