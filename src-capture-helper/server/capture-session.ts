@@ -111,7 +111,12 @@ export class CaptureSession implements PacketSink {
       });
       this.live = live;
       this.path = live.path;
-      live.start(this, (err) => this.onLiveError(err));
+      try {
+        live.start(this, (err) => this.onLiveError(err));
+      } catch (err) {
+        live.stop();
+        throw err;
+      }
       for (const caveat of live.caveats) this.log.warn(caveat, { session: this.id });
       this.timer = setInterval(() => this.onWallSecond(), 1000);
       this.opened = true;

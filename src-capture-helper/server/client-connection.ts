@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
-import type { EventMap, EventName } from '../protocol/messages';
+import type { ErrorInfo, EventMap, EventName } from '../protocol/messages';
 import { DROPPABLE_EVENTS, PROTOCOL_VERSION } from '../protocol/messages';
-import type { ErrorInfo } from '../protocol/messages';
 import type { RequestEnvelope, ServerMessage } from '../protocol/envelope';
 import { parseClientMessage, ProtocolError, toErrorInfo } from '../protocol/envelope';
 import { encodeFrame, FrameDecoder, FrameError } from '../protocol/frame';

@@ -45,7 +45,7 @@ export class HelperServer implements EventSink {
   private readonly limits: ConnectionLimits & { maxClients: number };
   private nextClientId = 1;
   private authenticatedCount = 0;
-  private stats = { eventsDroppedSlowClients: 0, clientsRejected: 0 };
+  private readonly stats = { eventsDroppedSlowClients: 0, clientsRejected: 0 };
   private handlers: RequestHandlers | null = null;
 
   constructor(private readonly options: HelperServerOptions) {
