@@ -1,6 +1,6 @@
 import type { FlowProto, FlowState, FlowSummary } from '../transport/api-types';
 import { flowNameList } from './flow-names';
-import { cidrContains, isCidr, parseCidr, parseIp } from '../format/ip';
+import { cidrContains, isCidr, parseCidr, parseIpCached } from '../format/ip';
 
 /** What the user typed into the flow filter bar. Empty fields match everything. */
 export interface FlowFilterInput {
@@ -54,14 +54,8 @@ export function compileFilter(input: FlowFilterInput): CompiledFilter {
   const states = input.states.length ? new Set(input.states) : null;
   const range = cidr && isCidr(cidr) ? cidr : null;
   const portRanges = Array.isArray(ports) && ports.length ? ports : null;
-  // Parsing an address costs more than the whole rest of the predicate; flows repeat endpoints a lot.
-  const parsed = new Map<string, Uint8Array | null>();
   const inRange = (ip: string): boolean => {
-    let bytes = parsed.get(ip);
-    if (bytes === undefined) {
-      bytes = parseIp(ip);
-      parsed.set(ip, bytes);
-    }
+    const bytes = parseIpCached(ip);
     return bytes !== null && range !== null && cidrContains(range, bytes);
   };
   const portMatches = (p: number | null): boolean =>
@@ -78,8 +72,20 @@ export function compileFilter(input: FlowFilterInput): CompiledFilter {
   return { ok: true, matches, active: Boolean(needle || protos || states || range || portRanges) };
 }
 
-/** The text a free-text search looks in: endpoints, names, protocol, state, interface. */
+const textCache = new WeakMap<FlowSummary, string>();
+
+/** The text a free-text search looks in: endpoints, names, protocol, state, interface. Cached per flow object (a
+ *  changed flow arrives as a new object), so typing in the search box does not rebuild 100k strings a keystroke. */
 export function flowText(f: FlowSummary): string {
+  let t = textCache.get(f);
+  if (t === undefined) {
+    t = buildFlowText(f);
+    textCache.set(f, t);
+  }
+  return t;
+}
+
+function buildFlowText(f: FlowSummary): string {
   const ep = (ip: string, port: number | null): string => (port === null ? ip : `${ip}:${port}`);
   return `${ep(f.a, f.aPort)} ${ep(f.b, f.bPort)} ${flowNameList(f).join(' ')} ${f.proto} ${f.state} ${f.iface}`.toLowerCase();
 }

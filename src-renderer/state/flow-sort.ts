@@ -1,5 +1,5 @@
 import type { FlowSummary } from '../transport/api-types';
-import { parseIp } from '../format/ip';
+import { parseIpCached } from '../format/ip';
 import { primaryName } from './flow-names';
 import { assertNever } from '../util/assert-never';
 
@@ -54,15 +54,21 @@ export function nextSort(current: FlowSort, column: FlowColumn): FlowSort {
   return { column, direction: defaultDirection(column) };
 }
 
-/** Sort key of an endpoint: addresses in numeric order (10.0.0.9 before 10.0.0.10), then port. */
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Sort key of an endpoint: addresses in numeric order (10.0.0.9 before 10.0.0.10, IPv4 before most IPv6), then
+ *  port. Fixed-width hex so plain string comparison is numeric order. */
 function endpointKey(ip: string, port: number | null, cache: Map<string, string>): string {
   let k = cache.get(ip);
   if (k === undefined) {
-    const bytes = parseIp(ip);
-    k = bytes ? Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('') : `~${ip}`;
+    const bytes = parseIpCached(ip);
+    if (bytes) {
+      k = '';
+      for (let i = 0; i < 16; i++) k += HEX[bytes[i]];
+    } else k = `~${ip}`;
     cache.set(ip, k);
   }
-  return `${k}:${(port ?? -1) + 1}`.padEnd(40, ' ');
+  return `${k}:${String(port === null ? 0 : port + 1).padStart(5, '0')}`;
 }
 
 type Key = number | string;

@@ -1,4 +1,4 @@
-import { memo, useCallback, useEffect, useRef } from 'react';
+import { memo, useCallback, useEffect, useRef, useState } from 'react';
 import type { KeyboardEvent, MouseEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { FlowSummary } from '../transport/api-types';
@@ -103,7 +103,9 @@ export function FlowTable({ rows, order, label }: Props) {
     clearSelection: s.clearSelection,
     openDetail: s.openDetail,
   }));
-  const nowMs = useApp((s) => s.traffic.latest?.tsMs ?? 0) || Date.now();
+  // "Today" for the seen columns is the capture's latest second (a replayed file may be years old).
+  const [openedAt] = useState(() => Date.now());
+  const nowMs = useApp((s) => s.traffic.latest?.tsMs ?? openedAt);
   // The virtualizer is a mutable object by design; the rows below are derived from it on each render.
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({

@@ -19,9 +19,11 @@ export function FlowsView() {
     clearSelection: s.clearSelection,
     selectAll: s.selectAll,
   }));
-  // Typing in the filter stays responsive with 100k flows: React renders the new rows when it has time.
+  // Typing, scrolling and selecting stay responsive with 100k flows: React filters and sorts the new rows when it
+  // has time, and keeps showing the previous ones meanwhile.
   const deferredFilter = useDeferredValue(filter);
-  const filtered = useMemo(() => filterFlows(table.flows.values(), deferredFilter), [table, deferredFilter]);
+  const deferredTable = useDeferredValue(table);
+  const filtered = useMemo(() => filterFlows(deferredTable.flows.values(), deferredFilter), [deferredTable, deferredFilter]);
   const rows = useMemo(() => sortFlows(filtered, sort), [filtered, sort]);
   const order = useMemo(() => rows.map((r) => r.id), [rows]);
   return (
