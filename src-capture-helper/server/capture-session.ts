@@ -69,6 +69,7 @@ export class CaptureSession implements PacketSink {
   private createdAtLastSecond = 0;
 
   private live: LiveSource | null = null;
+  private readonly failedInterfaces = new Set<string>();
   private replay: FileReplay | null = null;
   private timer: NodeJS.Timeout | null = null;
   private lastNameSweep = 0;
@@ -350,8 +351,14 @@ export class CaptureSession implements PacketSink {
     return { kernel, helper };
   }
 
+  /** An interface failed during the capture; the session fails once none is left. */
   private onLiveError(err: LiveCaptureError): void {
-    this.log.error('live capture error', { session: this.id, iface: err.iface, code: err.code, message: err.message });
-    this.events.emit('captureError', this.id, { error: { name: err.code, message: `${err.iface}: ${err.message}` }, fatal: false });
+    if (this.state !== 'running') return;
+    this.failedInterfaces.add(err.iface);
+    const fatal = this.ifaceNames.every((name) => this.failedInterfaces.has(name));
+    const error = { name: err.code, message: `${err.iface}: ${err.message}` };
+    this.log.error('live capture error', { session: this.id, iface: err.iface, code: err.code, message: err.message, fatal });
+    this.events.emit('captureError', this.id, { error, fatal });
+    if (fatal) this.end('failed', error);
   }
 }

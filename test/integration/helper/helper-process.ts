@@ -18,12 +18,18 @@ export interface RunningHelper {
   stop: () => Promise<void>;
 }
 
-/** Starts the built helper as a real process in daemon mode, token on stdin; resolves when it is listening. */
-export async function startHelper(extraArgs: string[] = []): Promise<RunningHelper> {
+/**
+ * Starts the built helper as a real process in daemon mode, token on stdin;
+ * resolves when it is listening. `prefix` runs it through another command
+ * (e.g. `ip netns exec NS` to capture inside a test namespace).
+ */
+export async function startHelper(extraArgs: string[] = [], prefix: string[] = []): Promise<RunningHelper> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-helper-test-'));
   const socketPath = path.join(dir, 'sock', 'helper.sock');
   const token = newToken();
-  const child = spawn(process.execPath, [helperCli, 'helper', '--socket', socketPath, ...extraArgs], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const argv = [process.execPath, helperCli, 'helper', '--socket', socketPath, ...extraArgs];
+  const [command, ...args] = [...prefix, ...argv];
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin.write(`${token}\n`);
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => {
