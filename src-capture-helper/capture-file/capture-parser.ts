@@ -105,7 +105,7 @@ export class CaptureParser {
       const used = this.step(bytes, view, o, avail);
       if (used === 0) {
         // A fatal problem already ended parsing; otherwise the bytes left at EOF are a cut record.
-        if (eof && this.state !== 'done') this.finishAtEof(avail);
+        if (eof && !this.done) this.finishAtEof(avail);
         break;
       }
       o += used;

@@ -66,6 +66,8 @@ export function readCaptureFile(path: string, sink: PacketSink, options: ReadOpt
 function pump(fd: number, size: number, parser: CaptureParser, options: ReadOptions): CaptureFileError | undefined {
   const chunk = Math.max(64, options.chunkSize ?? DEFAULT_CHUNK);
   let buf = Buffer.allocUnsafe(chunk);
+  // Records are handed out as views of a plain Uint8Array: its subarray is much cheaper than a Buffer's.
+  let bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
   let view = new DataView(buf.buffer, buf.byteOffset, buf.length);
   let start = 0;
   let end = 0;
@@ -83,6 +85,7 @@ function pump(fd: number, size: number, parser: CaptureParser, options: ReadOpti
         const bigger = Buffer.allocUnsafe(parser.need);
         buf.copy(bigger, 0, 0, end);
         buf = bigger;
+        bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
         view = new DataView(buf.buffer, buf.byteOffset, buf.length);
       }
       let n: number;
@@ -94,7 +97,7 @@ function pump(fd: number, size: number, parser: CaptureParser, options: ReadOpti
       if (n === 0) eof = true;
       end += n;
     }
-    const next = parser.parse(buf, view, start, end, fileOffset, eof);
+    const next = parser.parse(bytes, view, start, end, fileOffset, eof);
     fileOffset += next - start;
     start = next;
     options.onProgress?.(fileOffset, size);
