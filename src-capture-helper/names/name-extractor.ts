@@ -155,6 +155,8 @@ function isDnsPort(p: number): boolean {
 const SSDP_PORT = 1900;
 /** Slots of the direct-mapped "flow already checked against the address names" cache. */
 const CHECKED_SLOTS = 4096;
+/** Slots of the per-address "named at version" stamps (a hash of the address picks the slot). */
+const STAMP_BITS = 16;
 /** Upper bound on requests parsed from one segment or datagram. */
 const MAX_REQUESTS_PER_SEGMENT = 16;
 
@@ -205,6 +207,12 @@ export class NameExtractor {
   private readonly checkedFlow = new Float64Array(CHECKED_SLOTS).fill(-1);
   private readonly checkedVersion = new Uint32Array(CHECKED_SLOTS);
   private namesVersion = 1;
+  /**
+   * Version at which a DNS answer last changed the name of an address hashing
+   * to each slot: a flow looks its addresses up again only when one of them may
+   * have a new name, not after every answer.
+   */
+  private readonly addressStamps = new Uint32Array(1 << STAMP_BITS);
 
   constructor(limits: Partial<NameLimits> = {}) {
     this.limits = { ...DEFAULT_NAME_LIMITS, ...limits };
@@ -241,7 +249,7 @@ export class NameExtractor {
     }
     if (flowId >= 0 && (this.names4.size > 0 || this.names6.size > 0)) {
       const slot = flowId % CHECKED_SLOTS;
-      if (this.checkedFlow[slot] !== flowId || this.checkedVersion[slot] !== this.namesVersion) {
+      if (this.checkedFlow[slot] !== flowId || this.checkedVersion[slot] < this.addressStamp(layer)) {
         this.checkedFlow[slot] = flowId;
         this.checkedVersion[slot] = this.namesVersion;
         this.labelByAddress(layer, flowId);
@@ -541,12 +549,37 @@ export class NameExtractor {
     if (!msg.response) return;
     // Reverse map: an address is named after the question (what the user asked for), else the record owner.
     const asked = msg.queries.length > 0 ? msg.queries[0] : undefined;
-    if (msg.answers.length > 0) this.namesVersion = (this.namesVersion + 1) >>> 0 || 1;
+    if (msg.answers.length > 0) this.nextNamesVersion();
     for (const a of msg.answers) {
       const name = asked ?? a.name;
-      if (typeof a.key === 'number') this.names4.setNewest(a.key, name);
-      else this.names6.setNewest(a.key, name);
+      if (typeof a.key === 'number') {
+        const evicted = this.names4.has(a.key) || this.names4.size < this.names4.capacity ? undefined : this.names4.oldest();
+        if (evicted) this.addressStamps[stampSlot4(evicted[0])] = this.namesVersion;
+        this.names4.setNewest(a.key, name);
+        this.addressStamps[stampSlot4(a.key)] = this.namesVersion;
+      } else {
+        const evicted = this.names6.has(a.key) || this.names6.size < this.names6.capacity ? undefined : this.names6.oldest();
+        if (evicted) this.addressStamps[stampSlotHex(evicted[0])] = this.namesVersion;
+        this.names6.setNewest(a.key, name);
+        this.addressStamps[stampSlotHex(a.key)] = this.namesVersion;
+      }
     }
+  }
+
+  private nextNamesVersion(): void {
+    this.namesVersion++;
+    if (this.namesVersion <= 0xffffffff) return;
+    // Wrapped: forget every check, so each flow looks its addresses up again.
+    this.namesVersion = 1;
+    this.addressStamps.fill(1);
+    this.checkedFlow.fill(-1);
+  }
+
+  /** The latest version at which the name of this layer's source or destination may have changed. */
+  private addressStamp(layer: IpLayer): number {
+    const s = this.addressStamps;
+    if (layer.net === NetKind.ipv4) return Math.max(s[stampSlot4(layer.src4 >>> 0)], s[stampSlot4(layer.dst4 >>> 0)]);
+    return Math.max(s[stampSlot16(layer.src)], s[stampSlot16(layer.dst)]);
   }
 
   private labelByAddress(layer: IpLayer, flowId: number): void {
@@ -708,6 +741,25 @@ export class NameExtractor {
     }
     this.updates.set(flowId, l);
   }
+}
+
+function stampSlot4(addr: number): number {
+  return Math.imul(addr, 0x9e3779b1) >>> (32 - STAMP_BITS);
+}
+
+function stampSlotWords(w0: number, w1: number, w2: number, w3: number): number {
+  return stampSlot4(Math.imul(Math.imul(Math.imul(w0, 0x85ebca6b) ^ w1, 0x85ebca6b) ^ w2, 0x85ebca6b) ^ w3);
+}
+
+function stampSlot16(b: Uint8Array): number {
+  const w = (o: number) => (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
+  return stampSlotWords(w(0), w(4), w(8), w(12));
+}
+
+/** Same slot as stampSlot16 for an address given as its 32 hex digits (address16Key). */
+function stampSlotHex(key: string): number {
+  const w = (i: number) => parseInt(key.slice(i * 8, i * 8 + 8), 16) | 0;
+  return stampSlotWords(w(0), w(1), w(2), w(3));
 }
 
 function address16KeyOf(bytes: Uint8Array): string {
