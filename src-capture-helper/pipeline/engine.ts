@@ -50,9 +50,12 @@ export class CaptureEngine implements PacketSink {
     // Records that are not packets (pcapng custom blocks) are counted, not decoded.
     if (rec.linkType === LINKTYPE_NONE) pkt.reset();
     else decodePacket(rec.linkType, rec.data, pkt, rec.wireLength);
-    this.report.observe(pkt, rec);
-    if (pkt.layerCount === 0) return;
+    if (pkt.layerCount === 0) {
+      this.report.observe(pkt, rec);
+      return;
+    }
     const flowId = this.flows !== undefined ? this.flows.observe(pkt, rec) : -1;
+    this.report.observe(pkt, rec, flowId);
     this.names?.observe(pkt, rec, flowId);
   }
 

@@ -74,6 +74,10 @@ export interface ReportLimits {
 export const DEFAULT_REPORT_LIMITS: ReportLimits = { maxConversations: 2_000_000 };
 
 const IPPROTO_TCP = 6;
+/** Flow ids are `generation * 2^24 + slot` (see FlowTable). */
+const FLOW_SLOTS = 1 << 24;
+const TAG_TCP = 8;
+const TAG_UDP = 16;
 /** Link types below this are counted in an array (no map lookup per packet). */
 const LINK_SLOTS = 512;
 
@@ -109,6 +113,18 @@ export class ReportBuilder {
   readonly tcp: ConversationTable;
   /** src and dst words, then transport src and dst words. */
   private readonly w = new Uint32Array(16);
+  /** Rows the last `conversations` call counted in (-1: none). */
+  private ipRow = -1;
+  private l4Row = -1;
+  /**
+   * Per flow slot: the conversation rows of the flow's last packet, so that
+   * the flow's next packets skip hashing and probing. `cacheTag` holds the
+   * address family and transport the rows were found for.
+   */
+  private cacheId = new Float64Array(0);
+  private cacheIpRow = new Int32Array(0);
+  private cacheL4Row = new Int32Array(0);
+  private cacheTag = new Uint8Array(0);
 
   constructor(limits: ReportLimits = DEFAULT_REPORT_LIMITS) {
     this.ipv4 = new ConversationTable(false, limits.maxConversations);
@@ -117,7 +133,12 @@ export class ReportBuilder {
     this.tcp = new ConversationTable(true, limits.maxConversations);
   }
 
-  observe(pkt: DecodedPacket, rec: PacketRecord): void {
+  /**
+   * Count one record. `flowId`: the FlowTable flow of a packet with one IP
+   * layer, whose TCP/UDP packets then all belong to the same conversations
+   * (negative when unknown).
+   */
+  observe(pkt: DecodedPacket, rec: PacketRecord, flowId = -1): void {
     const wire = rec.wireLength;
     this.packets++;
     this.bytes += wire;
@@ -141,7 +162,70 @@ export class ReportBuilder {
       this.reasons.set(pkt.reason, (this.reasons.get(pkt.reason) ?? 0) + 1);
     }
     this.classify(pkt, wire);
-    for (let i = 0; i < pkt.layerCount; i++) this.conversations(pkt.layers[i], wire, time);
+    if (flowId >= 0 && pkt.layerCount === 1) this.flowConversations(pkt.layers[0], flowId, wire, time);
+    else for (let i = 0; i < pkt.layerCount; i++) this.conversations(pkt.layers[i], wire, time);
+  }
+
+  /**
+   * A TCP/UDP packet keyed by its plain header addresses and ports: the flow
+   * determines its rows, given the family and transport. Others take the full path.
+   */
+  private flowConversations(layer: IpLayer, flowId: number, wire: number, time: number): void {
+    const l4 = layer.l4;
+    const tcp = l4 === L4Kind.tcp && layer.ipProto === IPPROTO_TCP;
+    if (
+      !layer.ipValid || !layer.l4Valid || (!tcp && l4 !== L4Kind.udp) || layer.routed || layer.hasHomeSrc ||
+      (layer.isFragment && !layer.isFirstFragment)
+    ) {
+      this.conversations(layer, wire, time);
+      return;
+    }
+    const v4 = layer.net === NetKind.ipv4;
+    const tag = (v4 ? 4 : 6) | (tcp ? TAG_TCP : TAG_UDP);
+    const slot = flowId % FLOW_SLOTS;
+    if (slot < this.cacheId.length && this.cacheId[slot] === flowId && this.cacheTag[slot] === tag) {
+      // Same order as the tables' canonical key: address words, then port.
+      const cmp = v4 ? (layer.src4 >>> 0) - (layer.dst4 >>> 0) : compare16(layer.src, layer.dst);
+      const sport = layer.srcPort;
+      const dport = layer.dstPort;
+      const l4FromLo = cmp < 0 || (cmp === 0 && sport <= dport);
+      const ipRow = this.cacheIpRow[slot];
+      const l4Row = this.cacheL4Row[slot];
+      if (tcp) {
+        if (this.tcp.observeTcpRow(l4Row, l4FromLo, layer.tcpFlags, layer.tcpSeq, layer.tcpAck, !layer.isFragment, wire, time)) {
+          (v4 ? this.ipv4 : this.ipv6).countRow(ipRow, cmp <= 0, wire, time);
+          return;
+        }
+      } else {
+        this.udp.countRow(l4Row, l4FromLo, wire, time);
+        (v4 ? this.ipv4 : this.ipv6).countRow(ipRow, cmp <= 0, wire, time);
+        return;
+      }
+    }
+    this.conversations(layer, wire, time);
+    if (this.ipRow < 0 || this.l4Row < 0) return;
+    if (slot >= this.cacheId.length) this.growCache(slot);
+    this.cacheId[slot] = flowId;
+    this.cacheTag[slot] = tag;
+    this.cacheIpRow[slot] = this.ipRow;
+    this.cacheL4Row[slot] = this.l4Row;
+  }
+
+  private growCache(slot: number): void {
+    let n = Math.max(1024, this.cacheId.length);
+    while (n <= slot) n *= 2;
+    const id = new Float64Array(n).fill(-1);
+    id.set(this.cacheId);
+    const ip = new Int32Array(n);
+    ip.set(this.cacheIpRow);
+    const l4 = new Int32Array(n);
+    l4.set(this.cacheL4Row);
+    const tag = new Uint8Array(n);
+    tag.set(this.cacheTag);
+    this.cacheId = id;
+    this.cacheIpRow = ip;
+    this.cacheL4Row = l4;
+    this.cacheTag = tag;
   }
 
   private stamp(sec: number, nsec: number): void {
@@ -190,6 +274,8 @@ export class ReportBuilder {
   }
 
   private conversations(layer: IpLayer, wire: number, time: number): void {
+    this.ipRow = -1;
+    this.l4Row = -1;
     if (!layer.ipValid) return;
     const w = this.w;
     const v4 = layer.net === NetKind.ipv4;
@@ -198,11 +284,11 @@ export class ReportBuilder {
       // IPv4's table uses the source route's final destination.
       setV4(w, 0, layer.src4);
       setV4(w, 4, layer.routed ? layer.finalDst4 : layer.dst4);
-      this.ipv4.observe(family, w, 0, 0, w, 4, 0, wire, time);
+      this.ipRow = this.ipv4.observe(family, w, 0, 0, w, 4, 0, wire, time);
     } else {
       wordsOf(layer.src, w, 0);
       wordsOf(layer.dst, w, 4);
-      this.ipv6.observe(family, w, 0, 0, w, 4, 0, wire, time);
+      this.ipRow = this.ipv6.observe(family, w, 0, 0, w, 4, 0, wire, time);
     }
     if (!layer.l4Valid || (layer.l4 !== L4Kind.tcp && layer.l4 !== L4Kind.udp)) return;
     // TCP and UDP use the final destination and home address the IP header names.
@@ -214,10 +300,10 @@ export class ReportBuilder {
     }
     else w.copyWithin(12, 4, 8);
     if (layer.l4 === L4Kind.udp) {
-      this.udp.observe(family, w, 8, layer.srcPort, w, 12, layer.dstPort, wire, time);
+      this.l4Row = this.udp.observe(family, w, 8, layer.srcPort, w, 12, layer.dstPort, wire, time);
     } else if (layer.ipProto === IPPROTO_TCP) {
       const analyze = !layer.isFragment;
-      this.tcp.observeTcp(family, w, 8, layer.srcPort, w, 12, layer.dstPort, layer.tcpFlags, layer.tcpSeq, layer.tcpAck, analyze, wire, time);
+      this.l4Row = this.tcp.observeTcp(family, w, 8, layer.srcPort, w, 12, layer.dstPort, layer.tcpFlags, layer.tcpSeq, layer.tcpAck, analyze, wire, time);
     }
   }
 
@@ -283,6 +369,15 @@ export class ReportBuilder {
       flows_total: 0,
     };
   }
+}
+
+/** Sign of the first differing byte of two 16-byte addresses (their order as big-endian words). */
+function compare16(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < 16; i++) {
+    const d = a[i] - b[i];
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 function setV4(w: Uint32Array, at: number, v: number): void {

@@ -31,6 +31,8 @@ const W_BASE_HI = 12;
 const F_A_IS_HI = 1;
 const F_BASE_LO = 2;
 const F_BASE_HI = 4;
+/** A newer TCP stream on the same 4-tuple has its own row; the index no longer leads here. */
+const F_SUPERSEDED = 8;
 // And one line of counters: frames/bytes from the low and the high endpoint, first and last time.
 const NUM_STRIDE = 8;
 const N_FRAMES_LO = 0;
@@ -76,8 +78,16 @@ export class ConversationTable {
     let row = this.find();
     if (row < 0) row = this.insert(time);
     if (row < 0) this.droppedPackets++;
-    else this.count(row, wireLength, time);
+    else this.count(row, this.fromLo, wireLength, time);
     return row;
+  }
+
+  /**
+   * Count one packet in a row that `observe` returned for the same key before.
+   * `fromLo`: the packet comes from the row's lower endpoint (address, then port).
+   */
+  countRow(row: number, fromLo: boolean, wireLength: number, time: number): void {
+    this.count(row, fromLo, wireLength, time);
   }
 
   /**
@@ -87,15 +97,15 @@ export class ConversationTable {
    */
   observeTcp(family: number, srcW: Uint32Array, srcAt: number, sport: number, dstW: Uint32Array, dstAt: number, dport: number, flags: number, seq: number, ack: number, analyze: boolean, wireLength: number, time: number): number {
     this.loadKey(family, srcW, srcAt, sport, dstW, dstAt, dport);
-    const w = this.words;
-    const mine = this.fromLo ? F_BASE_LO : F_BASE_HI;
-    const other = this.fromLo ? F_BASE_HI : F_BASE_LO;
-    const myBase = this.fromLo ? W_BASE_LO : W_BASE_HI;
-    const otherBase = this.fromLo ? W_BASE_HI : W_BASE_LO;
+    const fromLo = this.fromLo;
     let row = this.find();
     if (row >= 0) {
+      const w = this.words;
       const at = row * ROW_WORDS;
-      if (startsNewTcpStream(flags, seq, (w[at + W_FLAGS] & mine) !== 0, w[at + myBase])) row = this.insert(time);
+      if (startsNewTcpStream(flags, seq, (w[at + W_FLAGS] & (fromLo ? F_BASE_LO : F_BASE_HI)) !== 0, w[at + (fromLo ? W_BASE_LO : W_BASE_HI)])) {
+        w[at + W_FLAGS] |= F_SUPERSEDED;
+        row = this.insert(time);
+      }
     } else {
       row = this.insert(time);
     }
@@ -103,22 +113,43 @@ export class ConversationTable {
       this.droppedPackets++;
       return row;
     }
+    this.tcpSegment(row, fromLo, flags, seq, ack, analyze, wireLength, time);
+    return row;
+  }
+
+  /**
+   * observeTcp for a row it returned for the same 4-tuple before. Returns false,
+   * having changed nothing, when observeTcp must decide instead: a newer stream
+   * replaced the row, or this segment starts one.
+   */
+  observeTcpRow(row: number, fromLo: boolean, flags: number, seq: number, ack: number, analyze: boolean, wireLength: number, time: number): boolean {
+    const w = this.words;
+    const at = row * ROW_WORDS;
+    const f = w[at + W_FLAGS];
+    if ((f & F_SUPERSEDED) !== 0) return false;
+    if (startsNewTcpStream(flags, seq, (f & (fromLo ? F_BASE_LO : F_BASE_HI)) !== 0, w[at + (fromLo ? W_BASE_LO : W_BASE_HI)])) return false;
+    this.tcpSegment(row, fromLo, flags, seq, ack, analyze, wireLength, time);
+    return true;
+  }
+
+  private tcpSegment(row: number, fromLo: boolean, flags: number, seq: number, ack: number, analyze: boolean, wireLength: number, time: number): void {
     if (analyze) {
+      const mine = fromLo ? F_BASE_LO : F_BASE_HI;
+      const other = fromLo ? F_BASE_HI : F_BASE_LO;
       const words = this.words;
       const at = row * ROW_WORDS;
       let f = words[at + W_FLAGS];
       if ((f & mine) === 0) {
-        words[at + myBase] = tcpBaseSeq(flags, seq);
+        words[at + (fromLo ? W_BASE_LO : W_BASE_HI)] = tcpBaseSeq(flags, seq);
         f |= mine;
       }
       if ((f & other) === 0 && (flags & TcpFlag.ack) !== 0) {
-        words[at + otherBase] = tcpReverseBaseSeq(ack);
+        words[at + (fromLo ? W_BASE_HI : W_BASE_LO)] = tcpReverseBaseSeq(ack);
         f |= other;
       }
       words[at + W_FLAGS] = f;
     }
-    this.count(row, wireLength, time);
-    return row;
+    this.count(row, fromLo, wireLength, time);
   }
 
   /** Rows by total frames, descending (tshark's order), then by first packet. */
@@ -250,10 +281,10 @@ export class ConversationTable {
     }
   }
 
-  private count(r: number, wireLength: number, time: number): void {
+  private count(r: number, fromLo: boolean, wireLength: number, time: number): void {
     const n = this.nums;
     const nb = r * NUM_STRIDE;
-    if (this.fromLo) {
+    if (fromLo) {
       n[nb + N_FRAMES_LO]++;
       n[nb + N_BYTES_LO] += wireLength;
     } else {
