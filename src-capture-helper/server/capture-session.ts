@@ -5,6 +5,7 @@ import { DecodedPacket, DecodeStatus } from '../decode/decoded-packet';
 import { FlowTable } from '../flows/flow-table';
 import { queryFlows } from '../flows/flow-query';
 import type { FinishReason, FlowSnapshot } from '../flows/flow-types';
+import { listInterfaces } from '../live/interfaces';
 import { openLiveSource } from '../live/live-capture';
 import type { LiveCaptureError, LiveSource } from '../live/live-types';
 import { NameExtractor } from '../names/name-extractor';
@@ -101,6 +102,8 @@ export class CaptureSession implements PacketSink {
     this.rollups = new RollupEngine(this.flowTable, {
       clock,
       interfaceName: (i) => this.ifaceNames[i] ?? `if${i}`,
+      // Live, "in" and "out" are seen from this host: its addresses on the captured interfaces.
+      localAddresses: live ? localAddressesOf(this.ifaceNames) : undefined,
       onSnapshot: (s) => this.onSecond(s),
     });
   }
@@ -361,4 +364,12 @@ export class CaptureSession implements PacketSink {
     this.events.emit('captureError', this.id, { error, fatal });
     if (fatal) this.end('failed', error);
   }
+}
+
+/** IPv4 and IPv6 addresses of the given interfaces (none for an interface that does not exist: opening it will say so). */
+function localAddressesOf(interfaces: string[]): string[] {
+  const wanted = new Set(interfaces);
+  return listInterfaces({ probe: false }).interfaces
+    .filter((i) => wanted.has(i.name))
+    .flatMap((i) => i.addresses.filter((a) => a.family !== 'link').map((a) => a.address.replace(/%.*$/, '')));
 }

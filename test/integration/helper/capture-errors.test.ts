@@ -42,13 +42,21 @@ describe.skipIf(!namespaces)('capture errors in a live helper process', () => {
     const errors: EventMap['captureError'][] = [];
     client.on('captureError', (e, meta) => meta.session === 'vanish' && errors.push(e));
     let packets = 0;
+    const direction = { in: 0, out: 0 };
     client.on('rollup', (r, meta) => {
-      if (meta.session === 'vanish') packets += r.packets;
+      if (meta.session !== 'vanish') return;
+      packets += r.packets;
+      for (const i of r.interfaces) {
+        direction.in += i.packetsIn;
+        direction.out += i.packetsOut;
+      }
     });
     await client.request('start', { sessionId: 'vanish', source: { kind: 'live', interfaces: [p.ifB] }, bpf: 'icmp' });
     p.exec(p.nsA, 'ping', ['-c', '3', '-i', '0.2', '-W', '1', p.addrB]);
     for (let i = 0; i < 20 && packets < 6; i++) await new Promise((r) => setTimeout(r, 250));
     expect(packets).toBe(6); // three echo requests and three replies
+    // Seen from the capturing host: requests come in to its address, replies go out.
+    expect(direction).toEqual({ in: 3, out: 3 });
 
     const failed = new Promise<EventMap['captureState']>((resolve) => client.on('captureState', (s) => s.sessionId === 'vanish' && s.state === 'failed' && resolve(s)));
     execFileSync('ip', ['-n', p.nsB, 'link', 'del', p.ifB]);
