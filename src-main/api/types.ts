@@ -455,5 +455,12 @@ export interface ExportProgress {
   exportId: string;
   packets: number;
   bytes: number;
+  /** Packets the export will hold at most (an upper bound when a time range cuts through the spool). */
+  packetsTotal: number;
+  /** Packets of the selection that had left the spool (known when done). */
+  missingPackets: number;
+  cancelled: boolean;
+  /** Why the export stopped, when it failed. */
+  error: string | null;
   done: boolean;
 }

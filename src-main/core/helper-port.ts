@@ -8,7 +8,8 @@ import type { HelperState } from '../api/types';
  */
 export interface HelperPort {
   request<K extends RequestName>(method: K, params: RequestParams<K>, options?: { timeoutMs?: number }): Promise<RequestResult<K>>;
-  on<K extends EventName>(name: K, listener: (payload: EventMap[K], meta: { session: string | null }) => void): () => void;
+  /** `attachment` carries the binary data of export chunks. */
+  on<K extends EventName>(name: K, listener: (payload: EventMap[K], meta: { session: string | null; attachment?: Buffer }) => void): () => void;
 }
 
 /** Optional: a port that reports connection changes (the supervisor does; a single connection only closes). */

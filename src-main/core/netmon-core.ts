@@ -22,6 +22,7 @@ import type {
   Stats,
 } from '../api/types';
 import { assertNever } from './assert-never';
+import { ExportService } from './export-service';
 import { checkCounterQuery } from './counter-series';
 import { compareFlows, flowFromRow, FlowBook } from './flow-book';
 import type { HelperPort } from './helper-port';
@@ -119,6 +120,8 @@ export class NetmonCore {
   private readonly emitter = new EventEmitter();
   private readonly now: () => number;
   private readonly startedAt: number;
+  /** pcap/pcapng export from the helper's spool; the Electron shell and serve mode give it a destination. */
+  readonly exports: ExportService;
   private helper: HelperPort | null = null;
   private helperUnsubscribe: (() => void)[] = [];
   private retentionTimer: NodeJS.Timeout | null = null;
@@ -143,6 +146,17 @@ export class NetmonCore {
     this.now = options.now ?? Date.now;
     this.startedAt = this.now();
     this.flows = new FlowBook(options.settings.flows.maxFlows);
+    this.exports = new ExportService({
+      helper: () => this.helper,
+      captureId: () => this.status.captureId,
+      flowIdsMatching: (filter, limit) => {
+        const sort = { key: 'firstSeen', dir: 'asc' } as const;
+        const active = this.flows.query(filter, sort).map((f) => f.id);
+        return [...new Set([...active, ...this.history.searchFlows(filter, sort, 0, limit).flows.map((f) => f.id)])];
+      },
+      emitProgress: (progress) => this.emit('export.progress', progress),
+      logger: this.log.child({ component: 'export' }),
+    });
     this.emitter.setMaxListeners(0);
     options.alerts?.on('event', (event) => this.emit('alerts.event', event));
     this.runRetention();
@@ -286,8 +300,9 @@ export class NetmonCore {
       const result = await alerts.testChannel(channelId);
       return ok(result.ok ? { delivered: true, error: null } : { delivered: false, error: result.error });
     },
-    'export.start': async () => fail('unavailable', 'pcap export is not available in this build'),
-    'export.cancel': async () => fail('unavailable', 'pcap export is not available in this build'),
+    // The file needs a destination: the desktop app's save dialog or serve mode's POST /api/export download.
+    'export.start': async () => fail('unavailable', 'export needs a destination: use the desktop app or POST /api/export'),
+    'export.cancel': async ({ exportId }) => this.exports.cancel(exportId),
   };
 
   private withAlerts<T>(fn: (alerts: AlertsPort) => ApiResult<T>): ApiResult<T> {

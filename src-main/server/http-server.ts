@@ -12,6 +12,7 @@ import type { WsClientMessage, WsServerMessage } from '../api/ws-protocol';
 import { isLoopbackHost } from '../core/bind-address';
 import type { Logger } from '../core/log';
 import type { NetmonCore } from '../core/netmon-core';
+import { serveExport } from './export-route';
 import type { ServerCounters } from './metrics';
 import { renderMetrics } from './metrics';
 import { checkParams } from './request-params';
@@ -259,7 +260,7 @@ export async function startNetmonServer(options: NetmonServerOptions): Promise<N
           ...(q.get('before') !== null ? { beforeMs: timeParam(q.get('before'), 'before') } : {}),
         });
       case 'POST /api/export':
-        return call(res, 'export.start', await readJson(req));
+        return serveExport(core.exports, res, await readJson(req), SECURITY_HEADERS, httpStatusOf);
       default:
         break;
     }
