@@ -11,29 +11,18 @@ import type { BrowserWindow } from 'electron';
 import type { ApiResult } from '../api/types';
 import type { AppRuntime } from '../core/app-runtime';
 import { createAppRuntime } from '../core/app-runtime';
-import type { HelperLaunch } from '../core/helper-supervisor';
-import { helperEntryPath } from '../core/helper-path';
+import { exportToFile } from '../core/export-file';
+import { helperEntryPath, preferredHelperLaunch } from '../core/helper-path';
 import { createLogger } from '../core/log';
 import { loadSettings } from '../core/settings';
+import { checkParams } from '../server/request-params';
 import { ElectronDesktopNotifier } from './desktop-notifier';
 import { runHelperInstall } from './elevation';
 import { connectDashboard } from './ipc';
 import { createTray } from './tray';
 import { createDashboardWindow } from './window';
 
-/** The helper installed once by `netmon install` (root-owned, capture capabilities); see docs/privileges.md. */
-const INSTALLED_HELPER = { node: '/opt/netmon/helper/bin/node', entry: '/opt/netmon/helper/lib/src-capture-helper/cli.js' };
 const distDir = path.join(__dirname, '..', '..');
-
-function helperLaunch(): HelperLaunch {
-  try {
-    fs.accessSync(INSTALLED_HELPER.node, fs.constants.X_OK);
-    return { kind: 'spawn', nodePath: INSTALLED_HELPER.node, entry: INSTALLED_HELPER.entry };
-  } catch {
-    // Not installed (or not in its group yet): the unprivileged helper of this build can still replay files.
-    return { kind: 'spawn' };
-  }
-}
 
 /** A plain Node binary for `install` to copy: shipped with the packaged app, the one npm ran in development. */
 function nodeRuntime(): string {
@@ -59,7 +48,7 @@ async function main(): Promise<void> {
     configFile: settingsFile,
     logger: log,
     desktop: new ElectronDesktopNotifier(showWindow),
-    helperLaunch: helperLaunch(),
+    helperLaunch: preferredHelperLaunch(),
   });
   await runtime.supervisor.start();
 
@@ -71,6 +60,20 @@ async function main(): Promise<void> {
       const status = await runtime.core.request('privileges.status', {});
       if (!status.ok || status.value.canCapture) return status;
       return { ok: true, value: { ...status.value, reason: 'Capture rights are installed. Log out and back in, then restart Netmon to use them.' } };
+    },
+    // Main writes the file the user chose; the helper only streams the packets.
+    'export.start': async (raw): Promise<ApiResult<unknown>> => {
+      const params = checkParams('export.start', raw);
+      if (!params.ok) return params;
+      const plan = runtime.core.exports.plan(params.value);
+      if (!plan.ok) return plan;
+      const picked = await dialog.showSaveDialog({
+        title: 'Export packets',
+        defaultPath: path.join(app.getPath('downloads'), plan.value.fileName),
+        filters: [{ name: params.value.format === 'pcapng' ? 'pcapng' : 'pcap', extensions: [params.value.format] }],
+      });
+      if (picked.canceled || picked.filePath === undefined) return { ok: false, error: { code: 'conflict', message: 'export cancelled' } };
+      return exportToFile(runtime.core.exports, plan.value, picked.filePath);
     },
   };
 
