@@ -9,7 +9,7 @@ interface Props {
 }
 
 /** A tiny trend line for the interface picker; fixed size, no axes, no animation. */
-export const Sparkline = memo(function Sparkline({ values, label, width = 160, height = 36 }: Props) {
+export const Sparkline = memo(function Sparkline({ values, label, width = 120, height = 32 }: Props) {
   const data = values.map((v, i) => ({ i, v }));
   return (
     <div className="sparkline" role="img" aria-label={label}>

@@ -104,6 +104,8 @@ export class WsTransport implements Transport {
       this.setStatus({ state: 'open' });
     };
     socket.onmessage = (ev) => this.receive(ev.data);
+    // An error is always followed by a close, which carries what we report and schedules the retry.
+    socket.onerror = () => undefined;
     socket.onclose = (ev) => {
       if (this.socket !== socket) return;
       this.socket = null;

@@ -36,7 +36,9 @@ function useTotals() {
       return { in: traffic.totals.in, out: traffic.totals.out, drops: traffic.drops };
     }
     const sum = { in: { bytes: 0, packets: 0 }, out: { bytes: 0, packets: 0 }, drops: { kernel: 0, helper: 0 } };
+    // Main's stats may still list the interfaces of an earlier capture: count those this capture's ticks named.
     for (const i of stats.interfaces) {
+      if (!(i.iface in traffic.sparklines)) continue;
       sum.in.bytes += i.in.bytes;
       sum.in.packets += i.in.packets;
       sum.out.bytes += i.out.bytes;
