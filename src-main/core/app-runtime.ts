@@ -1,6 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { AlertService } from './alerts/alert-service';
+import type { AlertsSection } from './alerts/alerts-settings';
+import { preferredHelperLaunch } from './helper-path';
 import { HelperSupervisor } from './helper-supervisor';
 import type { HelperSupervisorOptions } from './helper-supervisor';
 import { HistoryDb } from './history-db';
@@ -26,6 +28,8 @@ export interface AppRuntimeOptions {
   configFile: string | null;
   logger: Logger;
   desktop?: DesktopNotifier;
+  /** The settings file's validated `alerts` section: replaces the stored rules and channels. */
+  alerts?: AlertsSection | null;
   helperLaunch?: HelperSupervisorOptions['launch'];
 }
 
@@ -40,6 +44,15 @@ export function createAppRuntime(options: AppRuntimeOptions): AppRuntime {
   const dbPath = settings.history.dbPath === '' ? defaultDbPath() : settings.history.dbPath;
   const history = new HistoryDb(dbPath);
   const alerts = new AlertService({ db: history.database, desktop: options.desktop });
+  if (options.alerts) {
+    const applied = alerts.applySettings(options.alerts);
+    if (!applied.ok) {
+      alerts.close();
+      history.close();
+      throw new Error(`alerts settings rejected: ${applied.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
+    }
+    log.info(applied.value, 'alert rules and channels from the settings file');
+  }
   const core = new NetmonCore({
     alerts,
     settings,
@@ -51,7 +64,7 @@ export function createAppRuntime(options: AppRuntimeOptions): AppRuntime {
     },
   });
   const supervisor = new HelperSupervisor({
-    launch: options.helperLaunch ?? { kind: 'spawn' },
+    launch: options.helperLaunch ?? preferredHelperLaunch(),
     onStderr: (line) => log.warn({ component: 'helper' }, line),
   });
   core.attachHelper(supervisor);

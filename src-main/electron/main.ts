@@ -12,7 +12,7 @@ import type { ApiResult } from '../api/types';
 import type { AppRuntime } from '../core/app-runtime';
 import { createAppRuntime } from '../core/app-runtime';
 import { exportToFile } from '../core/export-file';
-import { helperEntryPath, preferredHelperLaunch } from '../core/helper-path';
+import { helperEntryPath } from '../core/helper-path';
 import { createLogger } from '../core/log';
 import { loadSettings } from '../core/settings';
 import { checkParams } from '../server/request-params';
@@ -48,7 +48,6 @@ async function main(): Promise<void> {
     configFile: settingsFile,
     logger: log,
     desktop: new ElectronDesktopNotifier(showWindow),
-    helperLaunch: preferredHelperLaunch(),
   });
   await runtime.supervisor.start();
 
