@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { createAppStore, selectShownTable, selectShownTraffic } from '../../../src-renderer/state/store';
+import { ringToArray } from '../../../src-renderer/state/ring';
+import type { CaptureStatus, RollupTick } from '../../../src-renderer/transport/api-types';
+import { makeFlow } from './make-flow';
+
+const zero = { bytes: 0, packets: 0 };
+const tick = (captureId: string, s: number, bytes: number): RollupTick => ({
+  captureId,
+  tsMs: s * 1000,
+  interfaces: [{ iface: 'eth0', in: { bytes, packets: 1 }, out: zero, kernelDrops: 0, helperDrops: 0 }],
+  protocols: { tcp: { bytes, packets: 1 }, udp: zero, icmp: zero, icmpv6: zero, other: zero },
+  topHosts: [],
+  topFlows: [],
+  activeFlows: 1,
+  newFlows: 0,
+});
+const status = (captureId: string): CaptureStatus => ({
+  state: 'running',
+  captureId,
+  source: { kind: 'live', interfaces: ['eth0'] },
+  path: 'addon',
+  startedAtMs: 0,
+  progress: null,
+  error: null,
+  helper: 'connected',
+  helperRestarts: 0,
+});
+
+describe('app store', () => {
+  it('pause freezes what the views show while data keeps arriving; resume shows the latest', () => {
+    const store = createAppStore('websocket');
+    const s = () => store.getState();
+    s().setCapture(status('c1'));
+    s().receiveTick(tick('c1', 1, 100));
+    s().receiveFlowDelta({ captureId: 'c1', tsMs: 1000, updated: [makeFlow({ id: 'f1' })], finished: [], omitted: 0 });
+    s().setPaused(true);
+    s().receiveTick(tick('c1', 2, 200));
+    s().receiveFlowDelta({ captureId: 'c1', tsMs: 2000, updated: [makeFlow({ id: 'f2' })], finished: [], omitted: 0 });
+    expect(ringToArray(selectShownTraffic(s()).series).map((x) => x.inBps)).toEqual([800]);
+    expect([...selectShownTable(s()).flows.keys()]).toEqual(['f1']);
+    s().setPaused(false);
+    expect(ringToArray(selectShownTraffic(s()).series).map((x) => x.inBps)).toEqual([800, 1600]);
+    expect([...selectShownTable(s()).flows.keys()].sort()).toEqual(['f1', 'f2']);
+  });
+
+  it('a new capture starts a fresh overview, table and selection, and ignores the old capture', () => {
+    const store = createAppStore('websocket');
+    const s = () => store.getState();
+    s().setCapture(status('c1'));
+    s().receiveTick(tick('c1', 1, 100));
+    s().loadFlows('c1', [makeFlow({ id: 'f1' })]);
+    s().clickRow(['f1'], 'f1', { shift: false, toggle: false });
+    s().setCapture(status('c2'));
+    expect(s().traffic.series.length).toBe(0);
+    expect(s().table.flows.size).toBe(0);
+    expect(s().selection.selected.size).toBe(0);
+    s().receiveTick(tick('c1', 2, 100));
+    expect(s().traffic.series.length).toBe(0);
+    s().receiveTick(tick('c2', 3, 100));
+    expect(s().traffic.series.length).toBe(1);
+  });
+
+  it('keeps the last valid filter while a field is wrong, and reports the field', () => {
+    const store = createAppStore('electron');
+    const s = () => store.getState();
+    s().setFilterInput({ port: '443' });
+    const valid = s().filter;
+    s().setFilterInput({ cidr: '10.0.0.0/77' });
+    expect(s().filter).toBe(valid);
+    expect(s().filterErrors.cidr).toMatch(/0 to 32/);
+    expect(s().filterInput.cidr).toBe('10.0.0.0/77');
+    s().setFilterInput({ cidr: '10.0.0.0/8' });
+    expect(s().filterErrors).toEqual({});
+    expect(s().filter.matches(makeFlow({ id: 'x', a: '10.1.1.1', bPort: 443 }))).toBe(true);
+    expect(s().filter.matches(makeFlow({ id: 'y', a: '11.1.1.1', bPort: 443 }))).toBe(false);
+  });
+
+  it('drops selected rows whose flows left the table', () => {
+    const store = createAppStore('websocket');
+    const s = () => store.getState();
+    s().loadFlows('c', [makeFlow({ id: 'a' }), makeFlow({ id: 'b' })]);
+    s().selectAll(['a', 'b']);
+    s().loadFlows('c', [makeFlow({ id: 'b' })]);
+    expect([...s().selection.selected]).toEqual(['b']);
+  });
+});
