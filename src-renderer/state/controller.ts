@@ -18,7 +18,7 @@ export class Controller {
   private statsTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
-    private readonly transport: Transport,
+    readonly transport: Transport,
     private readonly store: AppStore,
   ) {}
 

@@ -2,7 +2,7 @@ import { ElectronTransport } from './electron-transport';
 import type { Transport } from './transport';
 import { WsTransport } from './ws-transport';
 
-const TOKEN_KEY = 'netmon.token';
+export const TOKEN_KEY = 'netmon.token';
 
 /** The token for `netmon serve`: from the page URL (`?token=` or `#token=`, then removed from the address bar so it
  *  does not end up in screenshots or history), else the one this tab saved earlier. */

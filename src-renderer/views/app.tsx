@@ -7,6 +7,7 @@ import { useApp, useAppShallow, useController } from './app-context';
 import { FlowsView } from './flows-view';
 import { InterfacesView } from './interfaces-view';
 import { OverviewView } from './overview-view';
+import { ExportView } from './export/export-view';
 import { PlaceholderView } from './placeholder-view';
 import { resolveTheme, saveThemePreference, toggledTheme, useSystemDark } from './theme';
 
@@ -141,7 +142,7 @@ function CurrentView({ view }: { view: ViewName }) {
     case 'alerts':
       return <PlaceholderView title="Alerts" text="Alert rules and their history are coming with the alerts feature (issue #6)." />;
     case 'export':
-      return <PlaceholderView title="Export" text="Cutting a pcap of the selected flows is coming with the export feature (issue #7)." />;
+      return <ExportView />;
     default:
       return assertNever(view);
   }
