@@ -10,8 +10,12 @@
  */
 import type {
   AlertEvent,
+  AlertChannel,
+  AlertChannelInput,
+  AlertChannelStatus,
   AlertRule,
   AlertRuleInput,
+  AlertRuleState,
   ApiResult,
   CaptureSource,
   CaptureStatus,
@@ -53,12 +57,20 @@ export interface RequestChannels {
   'settings.get': { params: Record<string, never>; result: Settings };
   /** Rejected as a whole with `error.issues` when any field is invalid; returns the settings now in force. */
   'settings.set': { params: SettingsPatch; result: Settings };
-  'alerts.rules.list': { params: Record<string, never>; result: AlertRule[] };
+  'alerts.rules.list': { params: Record<string, never>; result: AlertRuleState[] };
   'alerts.rules.create': { params: AlertRuleInput; result: AlertRule };
   'alerts.rules.update': { params: { id: string; rule: AlertRuleInput }; result: AlertRule };
   'alerts.rules.delete': { params: { id: string }; result: { id: string } };
   'alerts.events.list': { params: { limit: number; beforeMs?: number }; result: AlertEvent[] };
   'alerts.channels.test': { params: { channelId: string }; result: { delivered: boolean; error: string | null } };
+  'alerts.channels.list': { params: Record<string, never>; result: AlertChannel[] };
+  /** Refused with `error.issues` naming each bad field. */
+  'alerts.channels.create': { params: AlertChannelInput; result: AlertChannel };
+  'alerts.channels.update': { params: { id: string; channel: AlertChannelInput }; result: AlertChannel };
+  /** Refused while a rule still notifies the channel. */
+  'alerts.channels.delete': { params: { id: string }; result: { id: string } };
+  /** Delivery health of every channel (state, last error, failures). */
+  'alerts.channels.status': { params: Record<string, never>; result: AlertChannelStatus[] };
   'export.start': { params: ExportRequest; result: ExportSummary };
   'export.cancel': { params: { exportId: string }; result: { exportId: string } };
 }
@@ -111,6 +123,11 @@ export const REQUEST_CHANNELS = [
   'alerts.rules.delete',
   'alerts.events.list',
   'alerts.channels.test',
+  'alerts.channels.list',
+  'alerts.channels.create',
+  'alerts.channels.update',
+  'alerts.channels.delete',
+  'alerts.channels.status',
   'export.start',
   'export.cancel',
 ] as const satisfies readonly RequestChannel[];

@@ -382,6 +382,59 @@ export interface AlertRule extends AlertRuleInput {
   id: string;
 }
 
+/** A rule as listed: with whether it is firing right now. */
+export interface AlertRuleState extends AlertRule {
+  firing: boolean;
+}
+
+export type AlertChannelKind = 'desktop' | 'discord' | 'webhook' | 'command';
+
+interface AlertChannelCommon {
+  name: string;
+  enabled: boolean;
+  /** Sustained sends per minute; bursts of up to `burst` go out at once. */
+  ratePerMinute: number;
+  burst: number;
+}
+
+/** A notification channel (docs/alerts.md): the desktop, a Discord webhook, a JSON webhook or a command. */
+export type AlertChannelSpec = AlertChannelCommon & (
+  | { kind: 'desktop' }
+  | { kind: 'discord'; url: string }
+  | { kind: 'webhook'; url: string; headers: Record<string, string> }
+  | { kind: 'command'; argv: string[]; timeoutSec: number }
+);
+
+export type AlertChannel = AlertChannelSpec & { id: string };
+
+/** What a create or update sends: defaults apply to omitted fields; `id` is optional on create (a slug). */
+export type AlertChannelInput = Partial<AlertChannelCommon> & { id?: string } & (
+  | { kind: 'desktop' }
+  | { kind: 'discord'; url: string }
+  | { kind: 'webhook'; url: string; headers?: Record<string, string> }
+  | { kind: 'command'; argv: string[]; timeoutSec?: number }
+);
+
+/** A channel's delivery health, for the dashboard. */
+export interface AlertChannelStatus {
+  channelId: string;
+  name: string;
+  kind: AlertChannelKind;
+  enabled: boolean;
+  state: 'idle' | 'ok' | 'retrying' | 'failing';
+  queued: number;
+  delivered: number;
+  /** Notifications given up after their attempts or a permanent error. */
+  failed: number;
+  /** Notifications dropped because the queue was full or the channel closed. */
+  dropped: number;
+  attempts: number;
+  consecutiveFailures: number;
+  lastError: string | null;
+  lastErrorAt: number | null;
+  lastDeliveredAt: number | null;
+}
+
 /** A top host at the moment of the event, rates per second; in/out only when the source told the direction. */
 export interface TalkerHost {
   address: string;

@@ -3,8 +3,6 @@ import { EventEmitter } from 'node:events';
 import type { EventMap, SessionStatus, StartParams } from '../../src-capture-helper/protocol/messages';
 import type { EventChannel, EventPayload, RequestChannel, RequestParams, RequestResult } from '../api/contract';
 import type {
-  AlertEvent,
-  AlertRule,
   ApiError,
   ApiResult,
   ByteCount,
@@ -21,6 +19,8 @@ import type {
   Settings,
   Stats,
 } from '../api/types';
+import { AlertFeed, alertHandlers } from './alerts-bridge';
+import type { AlertsPort } from './alerts-bridge';
 import { assertNever } from './assert-never';
 import { ExportService } from './export-service';
 import { checkCounterQuery } from './counter-series';
@@ -61,34 +61,6 @@ function zeroProtocols(): Record<FlowProto, ByteCount> {
   return { tcp: { bytes: 0, packets: 0 }, udp: { bytes: 0, packets: 0 }, icmp: { bytes: 0, packets: 0 }, icmpv6: { bytes: 0, packets: 0 }, other: { bytes: 0, packets: 0 } };
 }
 
-type AlertsResult<T> = { ok: true; value: T } | { ok: false; errors: { field: string; message: string }[] };
-
-/** What the core uses of the alert engine's AlertService (src-main/core/alerts/alert-service.ts). */
-export interface AlertsPort {
-  listRules(): AlertRule[];
-  createRule(input: unknown): AlertsResult<AlertRule>;
-  updateRule(id: string, input: unknown): AlertsResult<AlertRule>;
-  deleteRule(id: string): AlertsResult<{ id: string }>;
-  listEvents(query: { limit?: number; beforeTs?: number }): AlertEvent[];
-  testChannel(id: string): Promise<{ ok: true } | { ok: false; error: string }>;
-  onSample(sample: {
-    ts: number;
-    activeFlows: number;
-    newFlows: number;
-    interfaces: { name: string; bytesIn: number; bytesOut: number; packetsIn: number; packetsOut: number; drops: number }[];
-    protocols: never[];
-    hosts: never[];
-    flows: never[];
-  }): unknown;
-  on(event: 'event', listener: (event: AlertEvent) => void): unknown;
-}
-
-function fromAlerts<T>(result: AlertsResult<T>): ApiResult<T> {
-  if (result.ok) return ok(result.value);
-  const issues = result.errors.map((e) => ({ path: e.field, message: e.message }));
-  return fail('invalid', issues.map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`)).join('; '), issues);
-}
-
 /** What the core keeps of a settings change: written to the file by the caller when it has one. */
 export type SettingsWriter = (next: Settings) => void;
 
@@ -117,6 +89,7 @@ export class NetmonCore {
   private readonly log: Logger;
   private readonly memory = new RollupMemory();
   private readonly flows: FlowBook;
+  private readonly alertFeed: AlertFeed;
   private readonly emitter = new EventEmitter();
   private readonly now: () => number;
   private readonly startedAt: number;
@@ -158,6 +131,7 @@ export class NetmonCore {
       logger: this.log.child({ component: 'export' }),
     });
     this.emitter.setMaxListeners(0);
+    this.alertFeed = new AlertFeed(options.alerts, this.log);
     options.alerts?.on('event', (event) => this.emit('alerts.event', event));
     this.runRetention();
     this.retentionTimer = setInterval(() => this.runRetention(), RETENTION_INTERVAL_MS);
@@ -288,26 +262,11 @@ export class NetmonCore {
       this.log.info({ changed: Object.keys(patch) }, 'settings changed');
       return ok(this.settingsValue);
     },
-    'alerts.rules.list': async () => this.withAlerts((a) => ok(a.listRules())),
-    'alerts.rules.create': async (rule) => this.withAlerts((a) => fromAlerts(a.createRule(rule))),
-    'alerts.rules.update': async ({ id, rule }) => this.withAlerts((a) => fromAlerts(a.updateRule(id, rule))),
-    'alerts.rules.delete': async ({ id }) => this.withAlerts((a) => fromAlerts(a.deleteRule(id))),
-    'alerts.events.list': async ({ limit, beforeMs }) =>
-      this.withAlerts((a) => ok(a.listEvents(beforeMs === undefined ? { limit } : { limit, beforeTs: beforeMs }))),
-    'alerts.channels.test': async ({ channelId }) => {
-      const alerts = this.options.alerts;
-      if (alerts === undefined) return fail('unavailable', 'alerts are not enabled');
-      const result = await alerts.testChannel(channelId);
-      return ok(result.ok ? { delivered: true, error: null } : { delivered: false, error: result.error });
-    },
+    ...alertHandlers(() => this.options.alerts),
     // The file needs a destination: the desktop app's save dialog or serve mode's POST /api/export download.
     'export.start': async () => fail('unavailable', 'export needs a destination: use the desktop app or POST /api/export'),
     'export.cancel': async ({ exportId }) => this.exports.cancel(exportId),
   };
-
-  private withAlerts<T>(fn: (alerts: AlertsPort) => ApiResult<T>): ApiResult<T> {
-    return this.options.alerts === undefined ? fail('unavailable', 'alerts are not enabled') : fn(this.options.alerts);
-  }
 
   private requireHelper(): ApiResult<HelperPort> {
     return this.helper === null ? fail('unavailable', 'the capture helper is not running') : ok(this.helper);
@@ -345,6 +304,7 @@ export class NetmonCore {
     this.flushFlows();
     this.memory.clear();
     this.setStatus({ state: 'starting', source, error: null, progress: null, captureId: params.sessionId });
+    this.alertFeed.captureStarted(source, helper.value);
     try {
       const started = await helper.value.request('start', params);
       this.beginSession(started, source);
@@ -445,24 +405,7 @@ export class NetmonCore {
       this.log.error({ err }, 'cannot write counters to the history database');
     }
     this.emit('rollup.tick', tick);
-    // Alert rules see each second per interface; per-protocol, host and flow parts need directional counts
-    // that the rollup does not carry yet, so rules scoped to them stay silent.
-    this.options.alerts?.onSample({
-      ts: tick.tsMs,
-      activeFlows: tick.activeFlows,
-      newFlows: tick.newFlows,
-      interfaces: tick.interfaces.map((i) => ({
-        name: i.iface,
-        bytesIn: i.in.bytes,
-        bytesOut: i.out.bytes,
-        packetsIn: i.in.packets,
-        packetsOut: i.out.packets,
-        drops: i.kernelDrops + i.helperDrops,
-      })),
-      protocols: [],
-      hosts: [],
-      flows: [],
-    });
+    this.alertFeed.tick(tick, (id) => this.flows.get(id));
   }
 
   private onFlowDeltas(d: EventMap['flowDeltas'], session: string | null): void {
@@ -473,6 +416,7 @@ export class NetmonCore {
       .map((row) => this.flows.end(`${session}:${row.id}`, flowFromRow(row, session, this.flows.names)))
       .filter((f): f is FlowSummary => f !== undefined);
     this.recordFinished(finished);
+    this.alertFeed.flush();
     this.emit('flows.delta', { captureId: session, tsMs, updated, finished, omitted: d.omitted });
   }
 
@@ -508,6 +452,7 @@ export class NetmonCore {
 
   /** Moves every flow still in the book to the finished-flow log (the capture ended). */
   private flushFlows(): void {
+    this.alertFeed.flush();
     this.recordFinished(this.flows.endAll());
     this.activeFlowsNow = 0;
   }

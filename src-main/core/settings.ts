@@ -3,6 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import type { LogLevel, Settings, SettingsPatch, ValidationIssue } from '../api/types';
 import { assertNever } from './assert-never';
+import { validateAlertsSection, type AlertsSection } from './alerts/alerts-settings';
 import { isLoopbackHost, parseBindAddress } from './bind-address';
 
 /**
@@ -13,6 +14,13 @@ import { isLoopbackHost, parseBindAddress } from './bind-address';
  */
 
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+
+/**
+ * The settings file's `alerts` section (rules and channels) is not a leaf
+ * schema: the alert engine validates it (src-main/core/alerts/alerts-settings.ts)
+ * and it reaches the AlertService, not `Settings`.
+ */
+const ALERTS_SECTION = 'alerts';
 
 type Leaf =
   | { kind: 'int'; min: number; max: number }
@@ -129,7 +137,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * Applies one layer of raw values (parsed file, patch, environment or flags) onto a copy of `base`.
  * `fromText` lets strings stand for numbers, booleans and comma-separated lists (environment, flags).
  */
-function applyLayer(base: Settings, layer: unknown, fromText: boolean, issues: ValidationIssue[]): Settings {
+function applyLayer(base: Settings, layer: unknown, fromText: boolean, issues: ValidationIssue[], isFile = false): Settings {
   const next = structuredClone(base);
   if (layer === undefined || layer === null) return next;
   if (!isPlainObject(layer)) {
@@ -137,8 +145,10 @@ function applyLayer(base: Settings, layer: unknown, fromText: boolean, issues: V
     return next;
   }
   for (const section of Object.keys(layer)) {
+    if (isFile && section === ALERTS_SECTION) continue;
     if (!Object.prototype.hasOwnProperty.call(SCHEMA, section)) {
-      issues.push({ path: section, message: `unknown section; known: ${Object.keys(SCHEMA).join(', ')}` });
+      const known = [...Object.keys(SCHEMA), ...(isFile ? [ALERTS_SECTION] : [])];
+      issues.push({ path: section, message: `unknown section; known: ${known.join(', ')}` });
       continue;
     }
     const sectionKey = section as keyof Settings;
@@ -210,8 +220,20 @@ export function parseSettingsText(text: string, file: string): unknown {
 
 /** Loads the effective settings or throws a SettingsError listing every problem. */
 export function loadSettings(sources: SettingsSources): Settings {
+  return loadSettingsWithAlerts(sources).settings;
+}
+
+export interface LoadedSettings {
+  settings: Settings;
+  /** The file's validated `alerts` section; null when the file has none (the stored rules and channels stay). */
+  alerts: AlertsSection | null;
+}
+
+/** As `loadSettings`, with the file's `alerts` section checked too: a bad rule rejects the whole file. */
+export function loadSettingsWithAlerts(sources: SettingsSources): LoadedSettings {
   const issues: ValidationIssue[] = [];
   let settings = defaultSettings();
+  let alerts: AlertsSection | null = null;
   if (sources.file !== undefined) {
     let text: string;
     try {
@@ -220,7 +242,13 @@ export function loadSettings(sources: SettingsSources): Settings {
       throw new SettingsError([{ path: '(file)', message: `cannot read ${sources.file}: ${(err as Error).message}` }], sources.file);
     }
     const fileIssues: ValidationIssue[] = [];
-    settings = applyLayer(settings, parseSettingsText(text, sources.file), false, fileIssues);
+    const parsed = parseSettingsText(text, sources.file);
+    settings = applyLayer(settings, parsed, false, fileIssues, true);
+    if (isPlainObject(parsed) && parsed[ALERTS_SECTION] !== undefined) {
+      const section = validateAlertsSection(parsed[ALERTS_SECTION], ALERTS_SECTION);
+      if (section.ok) alerts = section.value;
+      else fileIssues.push(...section.errors.map((e) => ({ path: e.field, message: e.message })));
+    }
     issues.push(...fileIssues.map((i) => ({ path: i.path, message: `${i.message} (in ${path.basename(sources.file ?? '')})` })));
   }
   const envIssues: ValidationIssue[] = [];
@@ -229,7 +257,7 @@ export function loadSettings(sources: SettingsSources): Settings {
   settings = applyLayer(settings, sources.flags, true, issues);
   checkWhole(settings, issues);
   if (issues.length > 0) throw new SettingsError(issues, sources.file ?? 'defaults');
-  return settings;
+  return { settings, alerts };
 }
 
 function envNameOfPath(p: string): string {
@@ -251,7 +279,10 @@ export function applyPatch(current: Settings, patch: unknown): { ok: true; setti
  */
 export function saveSettingsFile(file: string, fileValues: Settings): void {
   const json = /\.json$/i.test(file);
-  const text = json ? `${JSON.stringify(fileValues, null, 2)}\n` : YAML.stringify(fileValues);
+  // The file's alerts section is edited by hand (or through the alerts API); a settings change keeps it as it is.
+  const alerts = fs.existsSync(file) ? rawAlertsSection(parseSettingsText(fs.readFileSync(file, 'utf8'), file)) : undefined;
+  const values = alerts === undefined ? fileValues : { ...fileValues, [ALERTS_SECTION]: alerts };
+  const text = json ? `${JSON.stringify(values, null, 2)}\n` : YAML.stringify(values);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, text, { mode: 0o600 });
@@ -262,7 +293,11 @@ export function saveSettingsFile(file: string, fileValues: Settings): void {
 export function loadFileValues(file: string | undefined): Settings {
   if (file === undefined || !fs.existsSync(file)) return defaultSettings();
   const issues: ValidationIssue[] = [];
-  const values = applyLayer(defaultSettings(), parseSettingsText(fs.readFileSync(file, 'utf8'), file), false, issues);
+  const values = applyLayer(defaultSettings(), parseSettingsText(fs.readFileSync(file, 'utf8'), file), false, issues, true);
   if (issues.length > 0) throw new SettingsError(issues, file);
   return values;
+}
+
+function rawAlertsSection(parsed: unknown): unknown {
+  return isPlainObject(parsed) ? parsed[ALERTS_SECTION] : undefined;
 }

@@ -15,7 +15,8 @@ const requestChannels = [
   'interfaces.list', 'capture.start', 'capture.stop', 'capture.status', 'privileges.status', 'privileges.install',
   'flows.query', 'flows.details', 'counters.series', 'rollups.recent', 'stats.get', 'names.get', 'settings.get',
   'settings.set', 'alerts.rules.list', 'alerts.rules.create', 'alerts.rules.update', 'alerts.rules.delete',
-  'alerts.events.list', 'alerts.channels.test', 'export.start', 'export.cancel',
+  'alerts.events.list', 'alerts.channels.test', 'alerts.channels.list', 'alerts.channels.create',
+  'alerts.channels.update', 'alerts.channels.delete', 'alerts.channels.status', 'export.start', 'export.cancel',
 ] as const satisfies readonly RequestChannel[];
 
 const eventChannels = [

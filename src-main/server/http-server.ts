@@ -12,6 +12,7 @@ import type { WsClientMessage, WsServerMessage } from '../api/ws-protocol';
 import { isLoopbackHost } from '../core/bind-address';
 import type { Logger } from '../core/log';
 import type { NetmonCore } from '../core/netmon-core';
+import { matchAlertRoute } from './alert-routes';
 import { serveExport } from './export-route';
 import type { ServerCounters } from './metrics';
 import { renderMetrics } from './metrics';
@@ -250,15 +251,6 @@ export async function startNetmonServer(options: NetmonServerOptions): Promise<N
         return call(res, 'settings.get', {});
       case 'PUT /api/settings':
         return call(res, 'settings.set', await readJson(req));
-      case 'GET /api/alerts/rules':
-        return call(res, 'alerts.rules.list', {});
-      case 'POST /api/alerts/rules':
-        return call(res, 'alerts.rules.create', await readJson(req));
-      case 'GET /api/alerts/events':
-        return call(res, 'alerts.events.list', {
-          limit: numberParam(q.get('limit'), 'limit') ?? 100,
-          ...(q.get('before') !== null ? { beforeMs: timeParam(q.get('before'), 'before') } : {}),
-        });
       case 'POST /api/export':
         return serveExport(core.exports, res, await readJson(req), SECURITY_HEADERS, httpStatusOf);
       default:
@@ -266,13 +258,8 @@ export async function startNetmonServer(options: NetmonServerOptions): Promise<N
     }
     const flowMatch = /^\/api\/flows\/([^/]+)$/.exec(p);
     if (flowMatch !== null && method === 'GET') return call(res, 'flows.details', { id: decodeURIComponent(flowMatch[1]) });
-    const ruleMatch = /^\/api\/alerts\/rules\/([^/]+)$/.exec(p);
-    if (ruleMatch !== null && method === 'PUT') {
-      return call(res, 'alerts.rules.update', { id: decodeURIComponent(ruleMatch[1]), rule: await readJson(req) });
-    }
-    if (ruleMatch !== null && method === 'DELETE') return call(res, 'alerts.rules.delete', { id: decodeURIComponent(ruleMatch[1]) });
-    const channelMatch = /^\/api\/alerts\/channels\/([^/]+)\/test$/.exec(p);
-    if (channelMatch !== null && method === 'POST') return call(res, 'alerts.channels.test', { channelId: decodeURIComponent(channelMatch[1]) });
+    const alertRoute = matchAlertRoute(method, p, q);
+    if (alertRoute !== null) return call(res, alertRoute.channel, await alertRoute.params(() => readJson(req)));
     if (p.startsWith('/api/') || p === '/ws') throw new HttpError(p.startsWith('/api/') ? 404 : 426, `no route ${method} ${p}`);
     if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, `${method} is not allowed here`);
     return serveStatic(res, p);

@@ -79,6 +79,11 @@ const VALIDATORS: { [C in RequestChannel]: Validator<unknown> } = {
   'alerts.rules.delete': obj({ id }),
   'alerts.events.list': obj({ limit: int(1, 1000), beforeMs: optional(num()) }),
   'alerts.channels.test': obj({ channelId: id }),
+  'alerts.channels.list': empty,
+  'alerts.channels.create': anyObject,
+  'alerts.channels.update': obj({ id, channel: anyObject }),
+  'alerts.channels.delete': obj({ id }),
+  'alerts.channels.status': empty,
   'export.start': obj({
     format: oneOf(['pcapng', 'pcap'] as const),
     flowIds: optional(arr(id, 100_000)),

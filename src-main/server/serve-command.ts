@@ -7,7 +7,8 @@ import { createAppRuntime } from '../core/app-runtime';
 import type { Logger } from '../core/log';
 import { createLogger } from '../core/log';
 import type { NetmonCore } from '../core/netmon-core';
-import { loadSettings, SettingsError } from '../core/settings';
+import { loadSettingsWithAlerts, SettingsError } from '../core/settings';
+import type { LoadedSettings } from '../core/settings';
 import { startNetmonServer } from './http-server';
 
 export const SERVE_USAGE = `usage: netmon serve [--iface IF ... | --replay FILE [--speed X]] [--bind HOST:PORT]
@@ -147,9 +148,9 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   if (args.token !== null) (flags.server ??= {}).token = args.token;
   if (args.db !== null) (flags.history ??= {}).dbPath = args.db;
   if (args.ifaces.length > 0) (flags.capture ??= {}).interfaces = args.ifaces;
-  let settings;
+  let loaded: LoadedSettings;
   try {
-    settings = loadSettings({ file: args.config ?? undefined, env: process.env, flags });
+    loaded = loadSettingsWithAlerts({ file: args.config ?? undefined, env: process.env, flags });
   } catch (err) {
     if (err instanceof SettingsError) {
       process.stderr.write(`netmon serve: ${err.message}\n`);
@@ -157,13 +158,14 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     }
     throw err;
   }
+  const { settings } = loaded;
   const log = createLogger({ level: settings.log.level });
   const bind = parseBindAddress(settings.server.bind);
   if (!bind.ok) throw new Error(bind.error); // loadSettings has checked it
 
   let runtime: AppRuntime;
   try {
-    runtime = createAppRuntime({ settings, configFile: args.config, logger: log });
+    runtime = createAppRuntime({ settings, alerts: loaded.alerts, configFile: args.config, logger: log });
   } catch (err) {
     process.stderr.write(`netmon serve: cannot open the history database: ${(err as Error).message}\n`);
     return 1;
