@@ -322,6 +322,7 @@ export class ReportBuilder {
       perLink[lt === LINKTYPE_NONE ? 'none (not a packet record)' : `${lt} ${linkTypeName(lt)}`] = n;
     }
     const fileStart = Number.isNaN(this.firstSec) ? NaN : this.firstSec + this.firstNsec / 1e9;
+    const ipv4Texts = new Map<number, string>();
     const byReason: Record<string, number> = {};
     for (const [r, n] of [...this.reasons.entries()].sort((x, y) => y[1] - x[1])) byReason[r] = n;
     return {
@@ -355,9 +356,9 @@ export class ReportBuilder {
       packets_per_link_type: perLink,
       protocols,
       conversations: {
-        tcp: this.tcp.rows(fileStart),
-        udp: this.udp.rows(fileStart),
-        ipv4: this.ipv4.rows(fileStart),
+        tcp: this.tcp.rows(fileStart, ipv4Texts),
+        udp: this.udp.rows(fileStart, ipv4Texts),
+        ipv4: this.ipv4.rows(fileStart, ipv4Texts),
         ipv6: this.ipv6.rows(fileStart),
       },
       conversations_dropped_packets: this.tcp.droppedPackets + this.udp.droppedPackets + this.ipv4.droppedPackets + this.ipv6.droppedPackets,

@@ -152,21 +152,53 @@ export class ConversationTable {
     this.count(row, fromLo, wireLength, time);
   }
 
-  /** Rows by total frames, descending (tshark's order), then by first packet. */
-  rows(fileStart: number): ConversationRow[] {
-    const order: number[] = [];
-    for (let r = 0; r < this.rowCount; r++) order.push(r);
+  /**
+   * Rows by total frames, descending (tshark's order), then by first packet.
+   * `ipv4Texts` caches address text across calls (rows share endpoints).
+   */
+  rows(fileStart: number, ipv4Texts = new Map<number, string>()): ConversationRow[] {
+    const order = new Float64Array(this.rowCount);
     const n = this.nums;
-    const frames = (r: number) => n[r * NUM_STRIDE + N_FRAMES_LO] + n[r * NUM_STRIDE + N_FRAMES_HI];
-    order.sort((x, y) => frames(y) - frames(x) || x - y);
-    return order.map((r) => this.row(r, fileStart));
+    // Sort keys that order by frames descending, then row ascending, as plain numbers.
+    for (let r = 0; r < this.rowCount; r++) order[r] = -(n[r * NUM_STRIDE + N_FRAMES_LO] + n[r * NUM_STRIDE + N_FRAMES_HI]) * 2 ** 24 + r;
+    if (!this.sortKeysExact(order)) {
+      const idx: number[] = [];
+      for (let r = 0; r < this.rowCount; r++) idx.push(r);
+      const frames = (r: number) => n[r * NUM_STRIDE + N_FRAMES_LO] + n[r * NUM_STRIDE + N_FRAMES_HI];
+      idx.sort((x, y) => frames(y) - frames(x) || x - y);
+      return idx.map((r) => this.row(r, fileStart, ipv4Texts));
+    }
+    order.sort();
+    const out: ConversationRow[] = new Array<ConversationRow>(order.length);
+    for (let i = 0; i < order.length; i++) {
+      const key = order[i];
+      const frames = Math.ceil(-key / 2 ** 24);
+      out[i] = this.row(key + frames * 2 ** 24, fileStart, ipv4Texts);
+    }
+    return out;
   }
 
-  private row(r: number, fileStart: number): ConversationRow {
+  /** Combined keys are exact while rows < 2^24 and frames * 2^24 stays below 2^53. */
+  private sortKeysExact(keys: Float64Array): boolean {
+    if (this.rowCount >= 2 ** 24) return false;
+    for (let i = 0; i < keys.length; i++) if (keys[i] < -(2 ** 52)) return false;
+    return true;
+  }
+
+  private row(r: number, fileStart: number, ipv4Texts: Map<number, string>): ConversationRow {
     const w = this.words;
     const at = r * ROW_WORDS;
     const family = w[at + 9];
-    const text = (o: number) => (family === 4 ? ipv4Text(w[o + 3]) : ipv6Text(w, o));
+    const text = (o: number) => {
+      if (family !== 4) return ipv6Text(w, o);
+      const v = w[o + 3];
+      let t = ipv4Texts.get(v);
+      if (t === undefined) {
+        t = ipv4Text(v);
+        ipv4Texts.set(v, t);
+      }
+      return t;
+    };
     const lo = text(at);
     const hi = text(at + 4);
     const loPort = w[at + 8] >>> 16;
@@ -181,23 +213,19 @@ export class ConversationTable {
     const first = n[nb + N_FIRST];
     const start = Number.isNaN(first) || Number.isNaN(fileStart) ? 0 : first - fileStart;
     const duration = Number.isNaN(first) ? 0 : n[nb + N_LAST] - first;
-    const out: ConversationRow = {
-      a: aHi ? hi : lo,
-      b: aHi ? lo : hi,
-      frames_a_to_b: fa,
-      bytes_a_to_b: ba,
-      frames_b_to_a: fb,
-      bytes_b_to_a: bb,
-      frames: fa + fb,
-      bytes: ba + bb,
-      rel_start: start.toFixed(9),
-      duration: duration.toFixed(4),
-    };
-    if (this.withPorts) {
-      out.port_a = aHi ? hiPort : loPort;
-      out.port_b = aHi ? loPort : hiPort;
+    const a = aHi ? hi : lo;
+    const b = aHi ? lo : hi;
+    const relStart = start.toFixed(9);
+    const dur = duration.toFixed(4);
+    // One literal per table kind: every row of a table gets the same shape (ports last, as always printed).
+    if (!this.withPorts) {
+      return { a, b, frames_a_to_b: fa, bytes_a_to_b: ba, frames_b_to_a: fb, bytes_b_to_a: bb, frames: fa + fb, bytes: ba + bb, rel_start: relStart, duration: dur };
     }
-    return out;
+    return {
+      a, b, frames_a_to_b: fa, bytes_a_to_b: ba, frames_b_to_a: fb, bytes_b_to_a: bb, frames: fa + fb, bytes: ba + bb, rel_start: relStart, duration: dur,
+      port_a: aHi ? hiPort : loPort,
+      port_b: aHi ? loPort : hiPort,
+    };
   }
 
   private loadKey(family: number, srcW: Uint32Array, srcAt: number, sport: number, dstW: Uint32Array, dstAt: number, dport: number): void {
