@@ -249,10 +249,15 @@ export class NameExtractor {
     }
     if (flowId >= 0 && (this.names4.size > 0 || this.names6.size > 0)) {
       const slot = flowId % CHECKED_SLOTS;
-      if (this.checkedFlow[slot] !== flowId || this.checkedVersion[slot] < this.addressStamp(layer)) {
+      const version = this.namesVersion;
+      const checked = this.checkedVersion[slot];
+      if (this.checkedFlow[slot] !== flowId || (checked !== version && checked < this.addressStamp(layer))) {
         this.checkedFlow[slot] = flowId;
-        this.checkedVersion[slot] = this.namesVersion;
+        this.checkedVersion[slot] = version;
         this.labelByAddress(layer, flowId);
+      } else {
+        // No answer named these addresses since the check: it holds up to now.
+        this.checkedVersion[slot] = version;
       }
     }
     this.transport(rec.data, layer, flowId, rec.tsSec);
