@@ -10,6 +10,9 @@ import { runExport } from './run-export';
 
 type Scope = 'selected' | 'filtered' | 'all';
 
+/** The form's labels stack their text above the control; a radio choice reads on one line. */
+const CHOICE = { display: 'flex', flexDirection: 'row', alignItems: 'center', gap: '0.5em' } as const;
+
 /** A `datetime-local` value as milliseconds since the epoch; absent when empty. */
 function timeOf(value: string): number | undefined {
   if (value === '') return undefined;
@@ -77,15 +80,15 @@ export function ExportView() {
         <p className="muted">The packets come from the capture helper's spool of recent traffic; what already left it is counted in the summary.</p>
         <fieldset className="export-scope">
           <legend>Packets of</legend>
-          <label>
+          <label style={CHOICE}>
             <input type="radio" name="scope" checked={scope === 'selected'} onChange={() => setScope('selected')} />
             the selected flows ({formatCount(selectedIds.length)})
           </label>
-          <label>
+          <label style={CHOICE}>
             <input type="radio" name="scope" checked={scope === 'filtered'} onChange={() => setScope('filtered')} />
             the flows the filter shows ({formatCount(filteredIds.length)})
           </label>
-          <label>
+          <label style={CHOICE}>
             <input type="radio" name="scope" checked={scope === 'all'} onChange={() => setScope('all')} />
             the whole capture
           </label>
