@@ -2,7 +2,8 @@
  * `npm run bench`: figures, not asserts. Builds the bench capture if missing,
  * then measures on the same file in the same run:
  * - `netmon analyze FILE --json` vs `tcpdump -r FILE -w /dev/null` (best of 3
- *   wall times, packets/s and MB/s), peak RSS of analyze (GNU time);
+ *   runs: wall time, and CPU time user+sys, which a shared, loaded machine
+ *   disturbs less; packets/s and MB/s), peak RSS of analyze (GNU time);
  * - read + decode, and read + decode + flows + rollups, in this process;
  * - bytes per active flow with 1 million flows in the FlowTable (child with
  *   --expose-gc), and the peak RSS of analyze on a capture that leaves
@@ -18,11 +19,13 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { CaptureReadResult } from '../src-capture-helper/capture-file/read-capture-file';
 import { readCaptureFile } from '../src-capture-helper/capture-file/read-capture-file';
 import { decodePacket } from '../src-capture-helper/decode/decode-packet';
 import { DecodedPacket } from '../src-capture-helper/decode/decoded-packet';
 import { FlowTable } from '../src-capture-helper/flows/flow-table';
-import type { PacketRecord } from '../src-capture-helper/pipeline/packet-sink';
+import { CaptureEngine } from '../src-capture-helper/pipeline/engine';
+import type { PacketRecord, PacketSink } from '../src-capture-helper/pipeline/packet-sink';
 import { RollupEngine } from '../src-capture-helper/rollups/rollup-engine';
 import { generate } from '../scripts/gen-bench-capture';
 import type { FlowMemoryResult } from './flow-memory';
@@ -32,8 +35,16 @@ const resultsDir = path.join(repo, 'bench-results');
 
 interface Timed {
   ok: boolean;
+  /** Best wall time. */
   bestSeconds: number;
+  /** Best CPU time (user + sys, children included). */
+  bestCpuSeconds: number;
+  bestUserSeconds: number;
+  bestSysSeconds: number;
+  /** From the best wall time. */
   packetsPerSecond: number;
+  /** From the best CPU time. */
+  packetsPerCpuSecond: number;
   megabytesPerSecond: number;
   peakRssMB?: number;
   error?: string;
@@ -65,52 +76,114 @@ function ensureCapture(name: string, make: () => void): string {
   return file;
 }
 
-/** Runs a command `runs` times under GNU time; best wall time and the largest peak RSS. */
+/**
+ * Runs a command `runs` times under GNU time: best wall time, best CPU time
+ * (user + sys) and the largest peak RSS.
+ */
 function timeCommand(cmd: string, args: string[], runs: number, packets: number, fileBytes: number): Timed {
   let best = Infinity;
+  let bestCpu = Infinity;
+  let bestUser = 0;
+  let bestSys = 0;
   let peakKB = 0;
   for (let r = 0; r < runs; r++) {
     const t0 = process.hrtime.bigint();
-    const res = spawnSync('/usr/bin/time', ['-f', 'maxrss=%M', cmd, ...args], { encoding: 'utf8', maxBuffer: 512 << 20 });
+    const res = spawnSync('/usr/bin/time', ['-f', 'netmon-bench maxrss=%M user=%U sys=%S', cmd, ...args], { encoding: 'utf8', maxBuffer: 512 << 20 });
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
-    const m = /maxrss=(\d+)/.exec(res.stderr ?? '');
-    if (res.status !== 0 || res.error) {
-      const why = res.error?.message ?? (res.stderr ?? '').split('\n').filter((l) => l && !l.startsWith('maxrss=')).slice(-3).join(' | ');
-      return { ok: false, bestSeconds: 0, packetsPerSecond: 0, megabytesPerSecond: 0, error: `exit ${res.status}: ${why}` };
+    const m = /netmon-bench maxrss=(\d+) user=([\d.]+) sys=([\d.]+)/.exec(res.stderr ?? '');
+    if (res.status !== 0 || res.error || !m) {
+      const why = res.error?.message ?? (res.stderr ?? '').split('\n').filter((l) => l && !l.startsWith('netmon-bench ')).slice(-3).join(' | ');
+      return { ok: false, bestSeconds: 0, bestCpuSeconds: 0, bestUserSeconds: 0, bestSysSeconds: 0, packetsPerSecond: 0, packetsPerCpuSecond: 0, megabytesPerSecond: 0, error: `exit ${res.status}: ${why}` };
     }
     best = Math.min(best, s);
-    if (m) peakKB = Math.max(peakKB, Number(m[1]));
+    const user = Number(m[2]);
+    const sys = Number(m[3]);
+    if (user + sys < bestCpu) {
+      bestCpu = user + sys;
+      bestUser = user;
+      bestSys = sys;
+    }
+    peakKB = Math.max(peakKB, Number(m[1]));
   }
   return {
     ok: true,
     bestSeconds: round(best, 3),
+    bestCpuSeconds: round(bestCpu, 2),
+    bestUserSeconds: bestUser,
+    bestSysSeconds: bestSys,
     packetsPerSecond: Math.round(packets / best),
+    packetsPerCpuSecond: Math.round(packets / Math.max(bestCpu, 0.01)),
     megabytesPerSecond: round(fileBytes / 1e6 / best, 1),
     peakRssMB: round(peakKB / 1024, 1),
   };
 }
 
-function inProcess(file: string, withFlows: boolean, fileBytes: number): { seconds: number; packets: number; packetsPerSecond: number; megabytesPerSecond: number; flowsCreated?: number } {
+interface InProcess {
+  seconds: number;
+  cpuSeconds: number;
+  packets: number;
+  packetsPerSecond: number;
+  packetsPerCpuSecond: number;
+  megabytesPerSecond: number;
+  flowsCreated?: number;
+}
+
+type Stage = 'decode' | 'flows' | 'engine';
+
+/**
+ * One pass over the file in this process: read+decode; read+decode+flows+rollups
+ * (the live path); or the whole analyze engine (report, flows, names) and its report.
+ */
+function inProcess(file: string, stage: Stage, fileBytes: number): InProcess {
   const pkt = new DecodedPacket();
-  const table = new FlowTable({ maxFlows: 2_000_000 });
-  const rollups = new RollupEngine(table);
-  const sink = withFlows
-    ? { packet: (rec: PacketRecord) => { decodePacket(rec.linkType, rec.data, pkt, rec.wireLength); rollups.observe(pkt, rec); } }
-    : { packet: (rec: PacketRecord) => decodePacket(rec.linkType, rec.data, pkt, rec.wireLength) };
-  const t0 = process.hrtime.bigint();
-  const read = readCaptureFile(file, sink);
-  if (withFlows) {
-    rollups.finish();
-    table.flush();
+  let sink: PacketSink;
+  /** Ends the pass; returns the flows created, if the stage tracks flows. */
+  let end: (read: CaptureReadResult) => number | undefined;
+  switch (stage) {
+    case 'decode':
+      sink = { packet: (rec: PacketRecord) => decodePacket(rec.linkType, rec.data, pkt, rec.wireLength) };
+      end = () => undefined;
+      break;
+    case 'flows': {
+      const table = new FlowTable({ maxFlows: 2_000_000 });
+      const rollups = new RollupEngine(table);
+      sink = { packet: (rec: PacketRecord) => { decodePacket(rec.linkType, rec.data, pkt, rec.wireLength); rollups.observe(pkt, rec); } };
+      end = () => {
+        rollups.finish();
+        table.flush();
+        return table.getStats().created;
+      };
+      break;
+    }
+    case 'engine': {
+      const engine = new CaptureEngine();
+      sink = engine;
+      end = (read) => engine.finish(path.basename(file), read).flows_total;
+      break;
+    }
+    default:
+      assertNever(stage);
   }
+  const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
+  const read = readCaptureFile(file, sink);
+  const flowsCreated = end(read);
+  const c = process.cpuUsage(c0);
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = (c.user + c.system) / 1e6;
   return {
     seconds: round(s, 3),
+    cpuSeconds: round(cpu, 3),
     packets: read.packets,
     packetsPerSecond: Math.round(read.packets / s),
+    packetsPerCpuSecond: Math.round(read.packets / cpu),
     megabytesPerSecond: round(fileBytes / 1e6 / s, 1),
-    ...(withFlows ? { flowsCreated: table.getStats().created } : {}),
+    ...(flowsCreated !== undefined ? { flowsCreated } : {}),
   };
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected stage ${String(value)}`);
 }
 
 function round(x: number, digits: number): number {
@@ -139,15 +212,20 @@ async function main(): Promise<void> {
   const analyze = timeCommand(process.execPath, [cli, 'analyze', capture, '--json'], opts.runs, opts.packets, fileBytes);
   result.tcpdump = tcpdump;
   result.analyze = analyze;
-  if (tcpdump.ok && analyze.ok) result.analyzeTimeVsTcpdump = round(analyze.bestSeconds / tcpdump.bestSeconds, 2);
+  if (tcpdump.ok && analyze.ok) {
+    result.analyzeTimeVsTcpdump = round(analyze.bestSeconds / tcpdump.bestSeconds, 2);
+    result.analyzeCpuVsTcpdump = round(analyze.bestCpuSeconds / tcpdump.bestCpuSeconds, 2);
+  }
 
-  process.stderr.write('in-process read+decode, read+decode+flows+rollups...\n');
-  const decodeOnly = inProcess(capture, false, fileBytes);
-  const withFlows = inProcess(capture, true, fileBytes);
+  process.stderr.write('in-process read+decode, read+decode+flows+rollups, analyze engine...\n');
+  const decodeOnly = inProcess(capture, 'decode', fileBytes);
+  const withFlows = inProcess(capture, 'flows', fileBytes);
+  const engine = inProcess(capture, 'engine', fileBytes);
   result.inProcess = {
     decode: decodeOnly,
     decodeFlowsRollups: withFlows,
-    flowsAndRollupsNsPerPacket: round(((withFlows.seconds - decodeOnly.seconds) / withFlows.packets) * 1e9, 1),
+    analyzeEngine: engine,
+    flowsAndRollupsNsPerPacket: round(((withFlows.cpuSeconds - decodeOnly.cpuSeconds) / withFlows.packets) * 1e9, 1),
   };
 
   process.stderr.write('flow table memory with 1M flows...\n');
@@ -187,15 +265,22 @@ function formatText(r: Record<string, unknown>): string {
   lines.push(`capture ${cap.file}: ${cap.packets} packets, ${cap.megabytes} MB`);
   const row = (name: string, t: Timed) =>
     t.ok
-      ? `${name.padEnd(34)} ${t.bestSeconds.toFixed(3).padStart(8)} s  ${(t.packetsPerSecond / 1e6).toFixed(2)} Mpkt/s  ${t.megabytesPerSecond} MB/s  peak RSS ${t.peakRssMB} MB`
+      ? `${name.padEnd(34)} wall ${t.bestSeconds.toFixed(3).padStart(7)} s (${(t.packetsPerSecond / 1e6).toFixed(2)} Mpkt/s, ${t.megabytesPerSecond} MB/s)  ` +
+        `CPU ${t.bestCpuSeconds.toFixed(2).padStart(6)} s (user ${t.bestUserSeconds.toFixed(2)} + sys ${t.bestSysSeconds.toFixed(2)}; ${(t.packetsPerCpuSecond / 1e6).toFixed(2)} Mpkt per CPU s)  peak RSS ${t.peakRssMB} MB`
       : `${name.padEnd(34)} failed: ${t.error}`;
   lines.push(row('tcpdump -r FILE -w /dev/null', r.tcpdump as Timed));
   lines.push(row('netmon analyze FILE --json', r.analyze as Timed));
-  if (r.analyzeTimeVsTcpdump !== undefined) lines.push(`analyze time / tcpdump time: ${r.analyzeTimeVsTcpdump as number}x (target <= 1.5x)`);
-  const ip = r.inProcess as { decode: { packetsPerSecond: number; megabytesPerSecond: number }; decodeFlowsRollups: { packetsPerSecond: number; megabytesPerSecond: number; flowsCreated: number }; flowsAndRollupsNsPerPacket: number };
-  lines.push(`in-process read+decode:               ${(ip.decode.packetsPerSecond / 1e6).toFixed(2)} Mpkt/s, ${ip.decode.megabytesPerSecond} MB/s`);
-  lines.push(`in-process read+decode+flows+rollups: ${(ip.decodeFlowsRollups.packetsPerSecond / 1e6).toFixed(2)} Mpkt/s, ${ip.decodeFlowsRollups.megabytesPerSecond} MB/s, ${ip.decodeFlowsRollups.flowsCreated} flows`);
-  lines.push(`flows+rollups cost: ${ip.flowsAndRollupsNsPerPacket} ns/packet`);
+  if (r.analyzeTimeVsTcpdump !== undefined) {
+    lines.push(`analyze / tcpdump: CPU time ${r.analyzeCpuVsTcpdump as number}x, wall time ${r.analyzeTimeVsTcpdump as number}x (target <= 1.5x; best of the runs)`);
+  }
+  const ip = r.inProcess as { decode: InProcess; decodeFlowsRollups: InProcess; analyzeEngine: InProcess; flowsAndRollupsNsPerPacket: number };
+  const stageRow = (name: string, t: InProcess) =>
+    `${name.padEnd(46)} ${(t.packetsPerSecond / 1e6).toFixed(2)} Mpkt/s wall, ${(t.packetsPerCpuSecond / 1e6).toFixed(2)} Mpkt per CPU s (${t.cpuSeconds} s), ${t.megabytesPerSecond} MB/s` +
+    (t.flowsCreated !== undefined ? `, ${t.flowsCreated} flows` : '');
+  lines.push(stageRow('in-process read+decode:', ip.decode));
+  lines.push(stageRow('in-process read+decode+flows+rollups:', ip.decodeFlowsRollups));
+  lines.push(stageRow('in-process analyze engine with its report:', ip.analyzeEngine));
+  lines.push(`flows+rollups cost: ${ip.flowsAndRollupsNsPerPacket} ns of CPU per packet`);
   const m = r.flowMemory as Partial<FlowMemoryResult> & { error?: string };
   if (m.error) lines.push(`flow memory: failed: ${m.error}`);
   else {
