@@ -10,10 +10,14 @@ const path = require('node:path');
 const root = path.join(__dirname, '..');
 const main = path.join(root, 'dist', 'src-main', 'electron', 'main.js');
 
+/** The installed Electron binary, read the way the electron package does, without its download-on-demand. */
 function electronBinary() {
   try {
-    const bin = require('electron');
-    return typeof bin === 'string' && fs.existsSync(bin) ? bin : undefined;
+    const dir = path.dirname(require.resolve('electron/package.json'));
+    const bin = process.env.ELECTRON_OVERRIDE_DIST_PATH
+      ? path.join(process.env.ELECTRON_OVERRIDE_DIST_PATH, fs.readFileSync(path.join(dir, 'path.txt'), 'utf8'))
+      : path.join(dir, 'dist', fs.readFileSync(path.join(dir, 'path.txt'), 'utf8'));
+    return fs.existsSync(bin) ? bin : undefined;
   } catch {
     return undefined;
   }
@@ -28,7 +32,8 @@ if (!bin || !hasDisplay) {
   console.error(`netmon: cannot start the desktop app: ${why}.`);
   console.error('Run the same monitor headless instead and open the dashboard in a browser:');
   console.error('  npm run serve            # replays the demo capture without capture rights');
-  console.error('  npm run serve -- --iface eth0   # live capture (needs capture rights: sudo node dist/src-main/cli/netmon.js install)');
+  console.error('  npm run serve -- --iface eth0   # live capture: run as root, or grant rights once with sudo npm run --silent netmon -- install');
+  console.error('To get Electron, install with network access: npx install-electron (or npm ci without ELECTRON_SKIP_BINARY_DOWNLOAD).');
   process.exit(1);
 }
 const child = spawn(bin, [main, ...process.argv.slice(2)], { stdio: 'inherit' });
