@@ -1,5 +1,15 @@
 /** The renderer's single door to main's API contract: types only, so no main-process code reaches the bundle. */
 export type {
+  AlertChannel,
+  AlertChannelStatus,
+  AlertEvent,
+  AlertRule,
+  AlertRuleInput,
+  AlertRuleState,
+  AlertScope,
+  TalkerFlow,
+  TalkerHost,
+  ValidationIssue,
   ApiError,
   ApiResult,
   ByteCount,

@@ -4,11 +4,11 @@ import type { CaptureStatus } from '../transport/api-types';
 import { formatDuration } from '../format/time';
 import { assertNever } from '../util/assert-never';
 import { useApp, useAppShallow, useController } from './app-context';
+import { AlertsView } from './alerts/alerts-view';
 import { FlowsView } from './flows-view';
 import { InterfacesView } from './interfaces-view';
 import { OverviewView } from './overview-view';
 import { ExportView } from './export/export-view';
-import { PlaceholderView } from './placeholder-view';
 import { resolveTheme, saveThemePreference, toggledTheme, useSystemDark } from './theme';
 
 const NAV: ReadonlyArray<{ view: ViewName; label: string; icon: string }> = [
@@ -140,7 +140,7 @@ function CurrentView({ view }: { view: ViewName }) {
     case 'flows':
       return <FlowsView />;
     case 'alerts':
-      return <PlaceholderView title="Alerts" text="Alert rules and their history are coming with the alerts feature (issue #6)." />;
+      return <AlertsView />;
     case 'export':
       return <ExportView />;
     default:

@@ -1,0 +1,238 @@
+import { useId, useState } from 'react';
+import type { ReactNode } from 'react';
+import type { AlertChannel, AlertRule, AlertRuleInput, ApiResult, ValidationIssue } from '../../transport/api-types';
+import { PROTOCOLS } from '../../transport/api-types';
+import type { RuleDraft } from './rule-draft';
+import { draftOf, emptyDraft, issuesByField, ruleBody, SCOPE_KINDS } from './rule-draft';
+
+const METRICS: readonly { value: AlertRuleInput['metric']; label: string }[] = [
+  { value: 'bps', label: 'Bit rate (bit/s)' },
+  { value: 'pps', label: 'Packet rate (packets/s)' },
+  { value: 'activeFlows', label: 'Active flows' },
+  { value: 'newFlows', label: 'New flows per second' },
+  { value: 'drops', label: 'Dropped packets per second' },
+];
+
+const SCOPE_LABELS: Record<RuleDraft['scopeKind'], { label: string; value: string; placeholder: string }> = {
+  all: { label: 'All traffic', value: '', placeholder: '' },
+  interface: { label: 'Interface', value: 'Interface name', placeholder: 'eth0' },
+  host: { label: 'Host', value: 'Address', placeholder: '192.0.2.10' },
+  cidr: { label: 'Network (CIDR)', value: 'Network', placeholder: '10.0.0.0/8' },
+  port: { label: 'Port', value: 'Port', placeholder: '443' },
+  protocol: { label: 'Protocol', value: 'Protocol', placeholder: '' },
+  name: { label: 'Name', value: 'Name pattern', placeholder: '*.example.com' },
+};
+
+const SHOWN_FIELDS = new Set([
+  'name', 'metric', 'direction', 'comparison', 'threshold', 'recoveryThreshold', 'scopeKind', 'scopeValue',
+  'windowSec', 'forSec', 'cooldownSec', 'severity', 'topN', 'channels',
+]);
+
+/** Ties a control to its label (a select's own text must not become its name) and to its error message. */
+interface A11y {
+  'aria-labelledby': string;
+  'aria-describedby': string | undefined;
+  'aria-invalid': boolean;
+}
+
+/** One labelled field with the server's messages for it underneath. */
+function Field({ label, errors, children }: { label: string; errors: string[] | undefined; children: (a11y: A11y) => ReactNode }) {
+  const id = useId();
+  const a11y: A11y = { 'aria-labelledby': `${id}-label`, 'aria-describedby': errors !== undefined ? `${id}-error` : undefined, 'aria-invalid': errors !== undefined };
+  return (
+    <label className={errors !== undefined ? 'invalid' : undefined}>
+      <span id={`${id}-label`}>{label}</span>
+      {children(a11y)}
+      {errors !== undefined && (
+        <span className="field-error" id={`${id}-error`}>
+          {errors.join('; ')}
+        </span>
+      )}
+    </label>
+  );
+}
+
+export interface RuleFormProps {
+  rule: AlertRule | null;
+  channels: AlertChannel[];
+  save(body: Record<string, unknown>): Promise<ApiResult<AlertRule>>;
+  close(): void;
+}
+
+/** Create or edit a rule; rejected fields are explained next to themselves. */
+export function RuleForm({ rule, channels, save, close }: RuleFormProps) {
+  const [draft, setDraft] = useState<RuleDraft>(() => (rule === null ? emptyDraft() : draftOf(rule)));
+  const [issues, setIssues] = useState<ValidationIssue[]>([]);
+  const [formError, setFormError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const errors = issuesByField(issues);
+  // Messages for a field the form does not show go under the form, so none is lost.
+  const elsewhere = [...errors.entries()].filter(([field]) => !SHOWN_FIELDS.has(field)).flatMap(([, m]) => m);
+  const set = <K extends keyof RuleDraft>(key: K, value: RuleDraft[K]) => setDraft((d) => ({ ...d, [key]: value }));
+  const directional = draft.metric === 'bps' || draft.metric === 'pps';
+  const scope = SCOPE_LABELS[draft.scopeKind];
+
+  const submit = async () => {
+    setBusy(true);
+    const result = await save(ruleBody(draft));
+    setBusy(false);
+    if (result.ok) {
+      close();
+      return;
+    }
+    setIssues(result.error.issues ?? []);
+    setFormError(result.error.issues === undefined || result.error.issues.length === 0 ? result.error.message : null);
+  };
+
+  return (
+    <form
+      className="panel rule-form"
+      aria-label={rule === null ? 'New rule' : `Edit rule ${rule.name}`}
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+    >
+      <div className="panel-head">
+        <h2>{rule === null ? 'New rule' : `Edit “${rule.name}”`}</h2>
+      </div>
+      <div className="rule-form-grid">
+        <Field label="Name" errors={errors.get('name')}>
+          {(d) => <input type="text" value={draft.name} {...d} onChange={(e) => set('name', e.target.value)} />}
+        </Field>
+        <Field label="Metric" errors={errors.get('metric')}>
+          {(d) => (
+            <select value={draft.metric} {...d} onChange={(e) => set('metric', e.target.value as RuleDraft['metric'])}>
+              {METRICS.map((m) => (
+                <option key={m.value} value={m.value}>
+                  {m.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Direction" errors={errors.get('direction')}>
+          {(d) => (
+            <select value={directional ? draft.direction : 'both'} disabled={!directional} {...d} onChange={(e) => set('direction', e.target.value as RuleDraft['direction'])}>
+              <option value="in">In (download)</option>
+              <option value="out">Out (upload)</option>
+              <option value="both">Both</option>
+            </select>
+          )}
+        </Field>
+        <Field label="Comparison" errors={errors.get('comparison')}>
+          {(d) => (
+            <select value={draft.comparison} {...d} onChange={(e) => set('comparison', e.target.value as RuleDraft['comparison'])}>
+              <option value="above">Above</option>
+              <option value="below">Below</option>
+            </select>
+          )}
+        </Field>
+        <Field label="Threshold (k, M, G allowed)" errors={errors.get('threshold')}>
+          {(d) => <input type="text" inputMode="decimal" value={draft.threshold} placeholder="10M" {...d} onChange={(e) => set('threshold', e.target.value)} />}
+        </Field>
+        <Field label="Recovery threshold (optional)" errors={errors.get('recoveryThreshold')}>
+          {(d) => <input type="text" inputMode="decimal" value={draft.recoveryThreshold} placeholder="same as threshold" {...d} onChange={(e) => set('recoveryThreshold', e.target.value)} />}
+        </Field>
+        <Field label="Scope" errors={errors.get('scopeKind')}>
+          {(d) => (
+            <select
+              value={draft.scopeKind}
+              {...d}
+              onChange={(e) => setDraft((x) => ({ ...x, scopeKind: e.target.value as RuleDraft['scopeKind'], scopeValue: e.target.value === 'protocol' ? 'tcp' : '' }))}
+            >
+              {SCOPE_KINDS.map((k) => (
+                <option key={k} value={k}>
+                  {SCOPE_LABELS[k].label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        {draft.scopeKind !== 'all' && (
+          <Field label={scope.value} errors={errors.get('scopeValue')}>
+            {(d) =>
+              draft.scopeKind === 'protocol' ? (
+                <select value={draft.scopeValue} {...d} onChange={(e) => set('scopeValue', e.target.value)}>
+                  {PROTOCOLS.map((p) => (
+                    <option key={p} value={p}>
+                      {p.toUpperCase()}
+                    </option>
+                  ))}
+                </select>
+              ) : (
+                <input type="text" value={draft.scopeValue} placeholder={scope.placeholder} {...d} onChange={(e) => set('scopeValue', e.target.value)} />
+              )
+            }
+          </Field>
+        )}
+        {draft.scopeKind === 'port' && (
+          <Field label="Port protocol" errors={undefined}>
+            {(d) => (
+              <select {...d} value={draft.portProtocol} onChange={(e) => set('portProtocol', e.target.value as RuleDraft['portProtocol'])}>
+                <option value="">TCP or UDP</option>
+                <option value="tcp">TCP</option>
+                <option value="udp">UDP</option>
+              </select>
+            )}
+          </Field>
+        )}
+        <Field label="Average over (s)" errors={errors.get('windowSec')}>
+          {(d) => <input type="text" inputMode="numeric" value={draft.windowSec} {...d} onChange={(e) => set('windowSec', e.target.value)} />}
+        </Field>
+        <Field label="For at least (s)" errors={errors.get('forSec')}>
+          {(d) => <input type="text" inputMode="numeric" value={draft.forSec} {...d} onChange={(e) => set('forSec', e.target.value)} />}
+        </Field>
+        <Field label="Cooldown (s)" errors={errors.get('cooldownSec')}>
+          {(d) => <input type="text" inputMode="numeric" value={draft.cooldownSec} {...d} onChange={(e) => set('cooldownSec', e.target.value)} />}
+        </Field>
+        <Field label="Severity" errors={errors.get('severity')}>
+          {(d) => (
+            <select value={draft.severity} {...d} onChange={(e) => set('severity', e.target.value as RuleDraft['severity'])}>
+              <option value="info">Info</option>
+              <option value="warning">Warning</option>
+              <option value="critical">Critical</option>
+            </select>
+          )}
+        </Field>
+        <Field label="Top talkers per event" errors={errors.get('topN')}>
+          {(d) => <input type="text" inputMode="numeric" value={draft.topN} {...d} onChange={(e) => set('topN', e.target.value)} />}
+        </Field>
+      </div>
+      <fieldset className="chips">
+        <legend>Notify</legend>
+        {channels.length === 0 && <span className="muted">No channels yet: events are kept and listed here.</span>}
+        {channels.map((c) => (
+          <label key={c.id} className="chip">
+            <input
+              type="checkbox"
+              checked={draft.channels.includes(c.id)}
+              onChange={(e) => set('channels', e.target.checked ? [...draft.channels, c.id] : draft.channels.filter((id) => id !== c.id))}
+            />
+            {c.name}
+          </label>
+        ))}
+        {errors.get('channels') !== undefined && <span className="field-error">{errors.get('channels')?.join('; ')}</span>}
+      </fieldset>
+      <div className="row">
+        <label className="inline">
+          <input type="checkbox" checked={draft.enabled} onChange={(e) => set('enabled', e.target.checked)} />
+          <span>Enabled</span>
+        </label>
+        <span className="grow" />
+        <button type="button" onClick={close}>
+          Cancel
+        </button>
+        <button type="submit" className="primary" disabled={busy}>
+          {rule === null ? 'Create rule' : 'Save rule'}
+        </button>
+      </div>
+      {(formError !== null || elsewhere.length > 0) && (
+        <p role="alert" className="field-error">
+          {[...(formError === null ? [] : [formError]), ...elsewhere].join('; ')}
+        </p>
+      )}
+    </form>
+  );
+}
