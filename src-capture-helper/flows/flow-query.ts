@@ -7,6 +7,7 @@ import type { Cidr } from './address';
 import { cidrContains, formatAddress, parseCidr } from './address';
 import { assertNever } from './assert-never';
 import type { FlowTable } from './flow-table';
+import { FlowNum, NUM_STRIDE } from './flow-table';
 import type { FlowProtoName, FlowSnapshot } from './flow-types';
 import { FLOW_LABEL_KINDS, flowStateName, flowStateNames, protoName } from './flow-types';
 
@@ -73,22 +74,22 @@ function compileFilter(table: FlowTable, f: FlowFilter, labelText?: (stringId: n
   const tests: Array<(slot: number) => boolean> = [];
   if (f.proto !== undefined) {
     const want = f.proto;
-    tests.push((s) => protoName(table.ipProto[s]) === want);
+    tests.push((s) => protoName(table.protoOf(s)) === want);
   }
   if (f.cidr !== undefined) {
     const cidr: Cidr = parseCidr(f.cidr);
-    tests.push((s) => cidrContains(cidr, table.loWords, s * 4) || cidrContains(cidr, table.hiWords, s * 4));
+    tests.push((s) => cidrContains(cidr, table.keys, table.loAddressAt(s)) || cidrContains(cidr, table.keys, table.hiAddressAt(s)));
   }
   if (f.port !== undefined) {
     const port = f.port;
-    tests.push((s) => table.loPort[s] === port || table.hiPort[s] === port);
+    tests.push((s) => table.loPortOf(s) === port || table.hiPortOf(s) === port);
   }
   if (f.state !== undefined) {
     const state = f.state;
     if (!(flowStateNames as readonly string[]).includes(state)) {
       throw new Error(`unknown flow state ${JSON.stringify(state)}; one of ${flowStateNames.join(', ')}`);
     }
-    tests.push((s) => flowStateName(table.state[s]) === state);
+    tests.push((s) => flowStateName(table.stateOf(s)) === state);
   }
   if (f.text !== undefined && f.text !== '') {
     const needle = f.text.toLowerCase();
@@ -102,7 +103,7 @@ function compileFilter(table: FlowTable, f: FlowFilter, labelText?: (stringId: n
       return hit;
     };
     tests.push((s) => {
-      if (formatAddress(table.loWords, s * 4).includes(needle) || formatAddress(table.hiWords, s * 4).includes(needle)) return true;
+      if (formatAddress(table.keys, table.loAddressAt(s)).includes(needle) || formatAddress(table.keys, table.hiAddressAt(s)).includes(needle)) return true;
       for (let k = 0; k < FLOW_LABEL_KINDS; k++) {
         const id = table.labels[s * FLOW_LABEL_KINDS + k];
         if (id >= 0 && labelMatches(id)) return true;
@@ -123,20 +124,21 @@ function comparator(t: FlowTable, key: FlowSortKey, dir: 'asc' | 'desc'): (x: nu
     const xHigh = initHigh(x) === (side === 'a');
     const yHigh = initHigh(y) === (side === 'a');
     for (let i = 0; i < 4; i++) {
-      const xv = (xHigh ? t.hiWords : t.loWords)[x * 4 + i];
-      const yv = (yHigh ? t.hiWords : t.loWords)[y * 4 + i];
+      const xv = t.keys[(xHigh ? t.hiAddressAt(x) : t.loAddressAt(x)) + i];
+      const yv = t.keys[(yHigh ? t.hiAddressAt(y) : t.loAddressAt(y)) + i];
       if (xv !== yv) return xv - yv;
     }
     return 0;
   };
-  const portOf = (side: 'a' | 'b', s: number) => (initHigh(s) === (side === 'a') ? t.hiPort[s] : t.loPort[s]);
+  const portOf = (side: 'a' | 'b', s: number) => (initHigh(s) === (side === 'a') ? t.hiPortOf(s) : t.loPortOf(s));
+  const num = (s: number, field: number) => t.nums[s * NUM_STRIDE + field];
   let primary: (x: number, y: number) => number;
   switch (key) {
     case 'id':
       primary = () => 0;
       break;
     case 'proto':
-      primary = (x, y) => t.ipProto[x] - t.ipProto[y];
+      primary = (x, y) => t.protoOf(x) - t.protoOf(y);
       break;
     case 'a':
       primary = addrCmp('a');
@@ -151,31 +153,31 @@ function comparator(t: FlowTable, key: FlowSortKey, dir: 'asc' | 'desc'): (x: nu
       primary = (x, y) => portOf('b', x) - portOf('b', y);
       break;
     case 'packets':
-      primary = (x, y) => t.packetsAB[x] + t.packetsBA[x] - (t.packetsAB[y] + t.packetsBA[y]);
+      primary = (x, y) => num(x, FlowNum.packetsAB) + num(x, FlowNum.packetsBA) - (num(y, FlowNum.packetsAB) + num(y, FlowNum.packetsBA));
       break;
     case 'bytes':
-      primary = (x, y) => t.bytesAB[x] + t.bytesBA[x] - (t.bytesAB[y] + t.bytesBA[y]);
+      primary = (x, y) => num(x, FlowNum.bytesAB) + num(x, FlowNum.bytesBA) - (num(y, FlowNum.bytesAB) + num(y, FlowNum.bytesBA));
       break;
     case 'packetsAB':
-      primary = (x, y) => t.packetsAB[x] - t.packetsAB[y];
+      primary = (x, y) => num(x, FlowNum.packetsAB) - num(y, FlowNum.packetsAB);
       break;
     case 'bytesAB':
-      primary = (x, y) => t.bytesAB[x] - t.bytesAB[y];
+      primary = (x, y) => num(x, FlowNum.bytesAB) - num(y, FlowNum.bytesAB);
       break;
     case 'packetsBA':
-      primary = (x, y) => t.packetsBA[x] - t.packetsBA[y];
+      primary = (x, y) => num(x, FlowNum.packetsBA) - num(y, FlowNum.packetsBA);
       break;
     case 'bytesBA':
-      primary = (x, y) => t.bytesBA[x] - t.bytesBA[y];
+      primary = (x, y) => num(x, FlowNum.bytesBA) - num(y, FlowNum.bytesBA);
       break;
     case 'firstSeen':
-      primary = (x, y) => t.firstSec[x] - t.firstSec[y] || t.firstNsec[x] - t.firstNsec[y];
+      primary = (x, y) => num(x, FlowNum.firstSec) - num(y, FlowNum.firstSec) || num(x, FlowNum.firstNsec) - num(y, FlowNum.firstNsec);
       break;
     case 'lastSeen':
-      primary = (x, y) => t.lastSec[x] - t.lastSec[y] || t.lastNsec[x] - t.lastNsec[y];
+      primary = (x, y) => num(x, FlowNum.lastSec) - num(y, FlowNum.lastSec) || t.lastNsecOf(x) - t.lastNsecOf(y);
       break;
     case 'state':
-      primary = (x, y) => t.state[x] - t.state[y];
+      primary = (x, y) => t.stateOf(x) - t.stateOf(y);
       break;
     default:
       return assertNever(key, 'sort key');

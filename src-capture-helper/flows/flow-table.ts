@@ -27,6 +27,43 @@ import { QuotedTuple, icmpFamily, icmpFamilyHasId, isIcmpError, parseQuotedTuple
 import { isTcpFinished, nextTcpState, startsNewTcpStream, tcpBaseSeq, tcpReverseBaseSeq } from './tcp-lifecycle';
 
 const SLOT_SPACE = 1 << 24;
+
+/** Words per slot in `keys`. */
+export const KEY_STRIDE = 16;
+const K_LO = 0;
+const K_HI = 4;
+const K_HASH = 8;
+/** Low endpoint port << 16 | high endpoint port. */
+const K_PORTS = 9;
+/** IP protocol | ICMP type family << 8 | (VLAN id + 1, 0 without tag) << 16. */
+const K_KIND = 10;
+/** First sequence number seen from A and from B (tshark's base_seq: a pure SYN with another one starts a new flow). */
+const K_BASE_A = 11;
+const K_BASE_B = 12;
+const K_LAST_NSEC = 13;
+/** Packets in the current rollup second (see `drainSecond`). */
+const K_SEC_PACKETS = 14;
+const K_CHANGED = 15;
+
+/** Numbers per slot in `nums`. */
+export const NUM_STRIDE = 8;
+/** Offsets of a slot's numbers in `nums`. */
+export const FlowNum = { packetsAB: 0, packetsBA: 1, bytesAB: 2, bytesBA: 3, firstSec: 4, lastSec: 5, firstNsec: 6, secBytes: 7 } as const;
+const N_PACKETS_AB = FlowNum.packetsAB;
+const N_PACKETS_BA = FlowNum.packetsBA;
+const N_BYTES_AB = FlowNum.bytesAB;
+const N_BYTES_BA = FlowNum.bytesBA;
+const N_FIRST_SEC = FlowNum.firstSec;
+const N_LAST_SEC = FlowNum.lastSec;
+const N_FIRST_NSEC = FlowNum.firstNsec;
+const N_SEC_BYTES = FlowNum.secBytes;
+
+const BITS_STRIDE = 8;
+const B_META = 0;
+const B_STATE = 1;
+const B_LIST = 2;
+const B_FLAGS_A = 3;
+const B_FLAGS_B = 4;
 export const MAX_FLOW_TABLE_SIZE = SLOT_SPACE;
 const NIL = -1;
 
@@ -113,39 +150,17 @@ export class FlowTable {
   private used = 0;
   private freeHead = NIL;
 
-  // Per-slot columns. Addresses are 4 big-endian words per slot, canonical low (lo*) and high (hi*) endpoint.
-  loWords = new Uint32Array(0);
-  hiWords = new Uint32Array(0);
-  loPort = new Uint16Array(0);
-  hiPort = new Uint16Array(0);
-  /** VLAN id + 1, 0 without tag. */
-  vlan1 = new Uint16Array(0);
-  ipProto = new Uint8Array(0);
-  icmpFam = new Uint8Array(0);
-  meta = new Uint8Array(0);
-  state = new Uint8Array(0);
-  list = new Uint8Array(0);
-  /** TCP flags ORed, from the initiator (A) and from the responder (B). */
-  flagsA = new Uint8Array(0);
-  flagsB = new Uint8Array(0);
+  // Per-slot columns. What every packet touches is packed into two cache lines
+  // per slot (`keys` and `nums`) and one small group (`bits`), since packets
+  // reach the slots at random: see the K_*, FlowNum and B_* layouts.
+  /** KEY_STRIDE words per slot: canonical low and high endpoint addresses (4 big-endian words each), hash, ports, kind, TCP bases, ... */
+  keys = new Uint32Array(0);
+  /** NUM_STRIDE numbers per slot: counters and times (FlowNum). */
+  nums = new Float64Array(0);
+  /** BITS_STRIDE bytes per slot: meta, state, LRU list, TCP flags ORed from the initiator (A) and from the responder (B). */
+  private bits = new Uint8Array(0);
   ifIndex = new Uint16Array(0);
-  hash = new Uint32Array(0);
-  /** First sequence number seen from A and from B (tshark's base_seq: a pure SYN with another one starts a new flow). */
-  baseSeqA = new Uint32Array(0);
-  baseSeqB = new Uint32Array(0);
-  packetsAB = new Float64Array(0);
-  packetsBA = new Float64Array(0);
-  bytesAB = new Float64Array(0);
-  bytesBA = new Float64Array(0);
-  firstSec = new Float64Array(0);
-  lastSec = new Float64Array(0);
-  firstNsec = new Uint32Array(0);
-  lastNsec = new Uint32Array(0);
-  /** Packets and bytes in the current rollup second (see `drainSecond`). */
-  secPackets = new Uint32Array(0);
-  secBytes = new Float64Array(0);
   generation = new Uint32Array(0);
-  changedEpoch = new Uint32Array(0);
   prev = new Int32Array(0);
   next = new Int32Array(0);
   labels = new Int32Array(0);
@@ -225,11 +240,54 @@ export class FlowTable {
   }
 
   isActive(slot: number): boolean {
-    return (this.meta[slot] & M_ACTIVE) !== 0;
+    return (this.bits[slot * BITS_STRIDE + B_META] & M_ACTIVE) !== 0;
   }
 
   initiatorIsHigh(slot: number): boolean {
-    return (this.meta[slot] & M_INIT_HIGH) !== 0;
+    return (this.bits[slot * BITS_STRIDE + B_META] & M_INIT_HIGH) !== 0;
+  }
+
+  /** IP protocol of the flow in `slot`. */
+  protoOf(slot: number): number {
+    return this.keys[slot * KEY_STRIDE + K_KIND] & 0xff;
+  }
+
+  /** Port of the canonical lower endpoint. */
+  loPortOf(slot: number): number {
+    return this.keys[slot * KEY_STRIDE + K_PORTS] >>> 16;
+  }
+
+  /** Port of the canonical higher endpoint. */
+  hiPortOf(slot: number): number {
+    return this.keys[slot * KEY_STRIDE + K_PORTS] & 0xffff;
+  }
+
+  /** Offset in `keys` of the four address words of the canonical lower endpoint. */
+  loAddressAt(slot: number): number {
+    return slot * KEY_STRIDE + K_LO;
+  }
+
+  /** Offset in `keys` of the four address words of the canonical higher endpoint. */
+  hiAddressAt(slot: number): number {
+    return slot * KEY_STRIDE + K_HI;
+  }
+
+  stateOf(slot: number): FlowState {
+    return this.bits[slot * BITS_STRIDE + B_STATE] as FlowState;
+  }
+
+  lastNsecOf(slot: number): number {
+    return this.keys[slot * KEY_STRIDE + K_LAST_NSEC];
+  }
+
+  /** Packets of the flow in the current rollup second. */
+  secondPackets(slot: number): number {
+    return this.keys[slot * KEY_STRIDE + K_SEC_PACKETS];
+  }
+
+  /** Bytes of the flow in the current rollup second. */
+  secondBytes(slot: number): number {
+    return this.nums[slot * NUM_STRIDE + N_SEC_BYTES];
   }
 
   idOf(slot: number): number {
@@ -240,7 +298,7 @@ export class FlowTable {
   slotOf(id: number): number {
     if (!Number.isInteger(id) || id < 0) return NIL;
     const slot = id % SLOT_SPACE;
-    if (slot >= this.used || !(this.meta[slot] & M_ACTIVE)) return NIL;
+    if (slot >= this.used || !(this.bits[slot * BITS_STRIDE + B_META] & M_ACTIVE)) return NIL;
     return this.generation[slot] === Math.floor(id / SLOT_SPACE) ? slot : NIL;
   }
 
@@ -349,7 +407,7 @@ export class FlowTable {
     let slot = this.lookup(k, lo, hi, loPort, hiPort, proto, family, vlan1);
     let created = false;
     if (slot !== NIL && isTcp) {
-      const fromInit = flip === ((this.meta[slot] & M_INIT_HIGH) !== 0);
+      const fromInit = flip === ((this.bits[slot * BITS_STRIDE + B_META] & M_INIT_HIGH) !== 0);
       if (this.startsNewStream(slot, L.tcpFlags, L.tcpSeq, fromInit)) {
         this.finish(slot, 'reused');
         this.stats.reused++;
@@ -360,7 +418,7 @@ export class FlowTable {
       slot = this.create(lo, hi, loPort, hiPort, proto, family, vlan1, flip, rec.ifIndex, tSec, tNsec);
       created = true;
     }
-    const fromInit = flip === ((this.meta[slot] & M_INIT_HIGH) !== 0);
+    const fromInit = flip === ((this.bits[slot * BITS_STRIDE + B_META] & M_INIT_HIGH) !== 0);
     this.lastFromInitiator = fromInit;
     this.count(slot, fromInit, rec.wireLength, tSec, tNsec);
     if (isTcp) this.tcpUpdate(slot, L.tcpFlags, L.tcpSeq, L.tcpAck, fromInit, created);
@@ -394,7 +452,7 @@ export class FlowTable {
   /** Ends every active flow (end of a capture), reporting each through onFinish. */
   flush(): void {
     for (let slot = 0; slot < this.used; slot++) {
-      if (this.meta[slot] & M_ACTIVE) {
+      if (this.bits[slot * BITS_STRIDE + B_META] & M_ACTIVE) {
         this.finish(slot, 'flush');
         this.stats.flushed++;
       }
@@ -405,7 +463,7 @@ export class FlowTable {
     const slot = this.slotOf(id);
     if (slot === NIL || !(kind >= 0 && kind < FLOW_LABEL_KINDS)) return false;
     this.labels[slot * FLOW_LABEL_KINDS + kind] = stringId;
-    this.changedEpoch[slot] = this.epoch;
+    this.keys[slot * KEY_STRIDE + K_CHANGED] = this.epoch;
     return true;
   }
 
@@ -422,34 +480,37 @@ export class FlowTable {
   }
 
   snapshot(slot: number): FlowSnapshot {
-    const initHigh = (this.meta[slot] & M_INIT_HIGH) !== 0;
-    const aWords = initHigh ? this.hiWords : this.loWords;
-    const bWords = initHigh ? this.loWords : this.hiWords;
+    const initHigh = (this.bits[slot * BITS_STRIDE + B_META] & M_INIT_HIGH) !== 0;
+    const kb = slot * KEY_STRIDE;
+    const ports = this.keys[kb + K_PORTS];
+    const kind = this.keys[kb + K_KIND];
+    const loPort = ports >>> 16;
+    const hiPort = ports & 0xffff;
     const labels: number[] = [];
     for (let i = 0; i < FLOW_LABEL_KINDS; i++) labels.push(this.labels[slot * FLOW_LABEL_KINDS + i]);
-    const ipProto = this.ipProto[slot];
+    const ipProto = kind & 0xff;
     return {
       id: this.idOf(slot),
       ipProto,
       proto: protoName(ipProto),
-      a: formatAddress(aWords, slot * 4),
-      portA: initHigh ? this.hiPort[slot] : this.loPort[slot],
-      b: formatAddress(bWords, slot * 4),
-      portB: initHigh ? this.loPort[slot] : this.hiPort[slot],
-      vlan: this.vlan1[slot] - 1,
+      a: formatAddress(this.keys, kb + (initHigh ? K_HI : K_LO)),
+      portA: initHigh ? hiPort : loPort,
+      b: formatAddress(this.keys, kb + (initHigh ? K_LO : K_HI)),
+      portB: initHigh ? loPort : hiPort,
+      vlan: (kind >>> 16) - 1,
       ifIndex: this.ifIndex[slot],
-      icmpFamily: this.icmpFam[slot],
-      packetsAB: this.packetsAB[slot],
-      bytesAB: this.bytesAB[slot],
-      packetsBA: this.packetsBA[slot],
-      bytesBA: this.bytesBA[slot],
-      firstSec: this.firstSec[slot],
-      firstNsec: this.firstNsec[slot],
-      lastSec: this.lastSec[slot],
-      lastNsec: this.lastNsec[slot],
-      state: flowStateName(this.state[slot]),
-      tcpFlagsA: this.flagsA[slot],
-      tcpFlagsB: this.flagsB[slot],
+      icmpFamily: (kind >>> 8) & 0xff,
+      packetsAB: this.nums[slot * NUM_STRIDE + N_PACKETS_AB],
+      bytesAB: this.nums[slot * NUM_STRIDE + N_BYTES_AB],
+      packetsBA: this.nums[slot * NUM_STRIDE + N_PACKETS_BA],
+      bytesBA: this.nums[slot * NUM_STRIDE + N_BYTES_BA],
+      firstSec: this.nums[slot * NUM_STRIDE + N_FIRST_SEC],
+      firstNsec: this.nums[slot * NUM_STRIDE + N_FIRST_NSEC],
+      lastSec: this.nums[slot * NUM_STRIDE + N_LAST_SEC],
+      lastNsec: this.keys[slot * KEY_STRIDE + K_LAST_NSEC],
+      state: flowStateName(this.bits[slot * BITS_STRIDE + B_STATE]),
+      tcpFlagsA: this.bits[slot * BITS_STRIDE + B_FLAGS_A],
+      tcpFlagsB: this.bits[slot * BITS_STRIDE + B_FLAGS_B],
       labels,
     };
   }
@@ -462,7 +523,7 @@ export class FlowTable {
     const changed: number[] = [];
     let omitted = 0;
     for (let slot = 0; slot < this.used; slot++) {
-      if (this.meta[slot] & M_ACTIVE && this.changedEpoch[slot] > cursor) {
+      if (this.bits[slot * BITS_STRIDE + B_META] & M_ACTIVE && this.keys[slot * KEY_STRIDE + K_CHANGED] > cursor) {
         if (changed.length < limit) changed.push(this.idOf(slot));
         else omitted++;
       }
@@ -490,19 +551,19 @@ export class FlowTable {
   drainSecond(visit: (slot: number) => void): void {
     if (this.secDirtyOverflow) {
       for (let slot = 0; slot < this.used; slot++) {
-        if (this.meta[slot] & M_ACTIVE && this.secPackets[slot] > 0) {
+        if (this.bits[slot * BITS_STRIDE + B_META] & M_ACTIVE && this.keys[slot * KEY_STRIDE + K_SEC_PACKETS] > 0) {
           visit(slot);
-          this.secPackets[slot] = 0;
-          this.secBytes[slot] = 0;
+          this.keys[slot * KEY_STRIDE + K_SEC_PACKETS] = 0;
+          this.nums[slot * NUM_STRIDE + N_SEC_BYTES] = 0;
         }
       }
     } else {
       for (let i = 0; i < this.secDirtyLength; i++) {
         const slot = this.secDirty[i];
-        if (this.meta[slot] & M_ACTIVE && this.secPackets[slot] > 0) {
+        if (this.bits[slot * BITS_STRIDE + B_META] & M_ACTIVE && this.keys[slot * KEY_STRIDE + K_SEC_PACKETS] > 0) {
           visit(slot);
-          this.secPackets[slot] = 0;
-          this.secBytes[slot] = 0;
+          this.keys[slot * KEY_STRIDE + K_SEC_PACKETS] = 0;
+          this.nums[slot * NUM_STRIDE + N_SEC_BYTES] = 0;
         }
       }
     }
@@ -514,66 +575,66 @@ export class FlowTable {
 
   private count(slot: number, fromInit: boolean, wireLength: number, tSec: number, tNsec: number): void {
     if (fromInit) {
-      this.packetsAB[slot]++;
-      this.bytesAB[slot] += wireLength;
+      this.nums[slot * NUM_STRIDE + N_PACKETS_AB]++;
+      this.nums[slot * NUM_STRIDE + N_BYTES_AB] += wireLength;
     } else {
-      this.packetsBA[slot]++;
-      this.bytesBA[slot] += wireLength;
+      this.nums[slot * NUM_STRIDE + N_PACKETS_BA]++;
+      this.nums[slot * NUM_STRIDE + N_BYTES_BA] += wireLength;
     }
-    if (this.secPackets[slot]++ === 0) {
+    if (this.keys[slot * KEY_STRIDE + K_SEC_PACKETS]++ === 0) {
       if (this.secDirtyLength < this.secDirty.length) this.secDirty[this.secDirtyLength++] = slot;
       else this.secDirtyOverflow = true;
     }
-    this.secBytes[slot] += wireLength;
-    if (tSec > this.lastSec[slot] || (tSec === this.lastSec[slot] && tNsec > this.lastNsec[slot])) {
-      this.lastSec[slot] = tSec;
-      this.lastNsec[slot] = tNsec;
+    this.nums[slot * NUM_STRIDE + N_SEC_BYTES] += wireLength;
+    if (tSec > this.nums[slot * NUM_STRIDE + N_LAST_SEC] || (tSec === this.nums[slot * NUM_STRIDE + N_LAST_SEC] && tNsec > this.keys[slot * KEY_STRIDE + K_LAST_NSEC])) {
+      this.nums[slot * NUM_STRIDE + N_LAST_SEC] = tSec;
+      this.keys[slot * KEY_STRIDE + K_LAST_NSEC] = tNsec;
     }
-    this.changedEpoch[slot] = this.epoch;
+    this.keys[slot * KEY_STRIDE + K_CHANGED] = this.epoch;
     this.touch(slot);
   }
 
   /** tshark's tcp.stream rule (see tcp-lifecycle): a pure SYN whose sequence differs from its direction's base. */
   private startsNewStream(slot: number, flags: number, seq: number, fromInit: boolean): boolean {
-    const m = this.meta[slot];
+    const m = this.bits[slot * BITS_STRIDE + B_META];
     return fromInit
-      ? startsNewTcpStream(flags, seq, (m & M_BASE_A) !== 0, this.baseSeqA[slot])
-      : startsNewTcpStream(flags, seq, (m & M_BASE_B) !== 0, this.baseSeqB[slot]);
+      ? startsNewTcpStream(flags, seq, (m & M_BASE_A) !== 0, this.keys[slot * KEY_STRIDE + K_BASE_A])
+      : startsNewTcpStream(flags, seq, (m & M_BASE_B) !== 0, this.keys[slot * KEY_STRIDE + K_BASE_B]);
   }
 
   private tcpUpdate(slot: number, flags: number, seq: number, ack: number, fromInit: boolean, created: boolean): void {
-    let m = this.meta[slot];
+    let m = this.bits[slot * BITS_STRIDE + B_META];
     const ackSet = (flags & TcpFlag.ack) !== 0;
     if (fromInit) {
-      this.flagsA[slot] |= flags;
+      this.bits[slot * BITS_STRIDE + B_FLAGS_A] |= flags;
       if (!(m & M_BASE_A)) {
-        this.baseSeqA[slot] = tcpBaseSeq(flags, seq);
+        this.keys[slot * KEY_STRIDE + K_BASE_A] = tcpBaseSeq(flags, seq);
         m |= M_BASE_A;
       }
       if (!(m & M_BASE_B) && ackSet) {
-        this.baseSeqB[slot] = tcpReverseBaseSeq(ack);
+        this.keys[slot * KEY_STRIDE + K_BASE_B] = tcpReverseBaseSeq(ack);
         m |= M_BASE_B;
       }
     } else {
-      this.flagsB[slot] |= flags;
+      this.bits[slot * BITS_STRIDE + B_FLAGS_B] |= flags;
       if (!(m & M_BASE_B)) {
-        this.baseSeqB[slot] = tcpBaseSeq(flags, seq);
+        this.keys[slot * KEY_STRIDE + K_BASE_B] = tcpBaseSeq(flags, seq);
         m |= M_BASE_B;
       }
       if (!(m & M_BASE_A) && ackSet) {
-        this.baseSeqA[slot] = tcpReverseBaseSeq(ack);
+        this.keys[slot * KEY_STRIDE + K_BASE_A] = tcpReverseBaseSeq(ack);
         m |= M_BASE_A;
       }
     }
-    this.meta[slot] = m;
-    const before = this.state[slot] as FlowState;
-    const finBoth = (this.flagsA[slot] & this.flagsB[slot] & TcpFlag.fin) !== 0;
+    this.bits[slot * BITS_STRIDE + B_META] = m;
+    const before = this.bits[slot * BITS_STRIDE + B_STATE] as FlowState;
+    const finBoth = (this.bits[slot * BITS_STRIDE + B_FLAGS_A] & this.bits[slot * BITS_STRIDE + B_FLAGS_B] & TcpFlag.fin) !== 0;
     const st = nextTcpState(before, flags, fromInit, created, finBoth);
     if (st !== before) {
-      this.state[slot] = st;
-      if (isTcpFinished(st) && this.list[slot] !== LIST_CLOSED) {
+      this.bits[slot * BITS_STRIDE + B_STATE] = st;
+      if (isTcpFinished(st) && this.bits[slot * BITS_STRIDE + B_LIST] !== LIST_CLOSED) {
         this.unlink(slot);
-        this.list[slot] = LIST_CLOSED;
+        this.bits[slot * BITS_STRIDE + B_LIST] = LIST_CLOSED;
         this.linkTail(slot);
       }
     }
@@ -600,7 +661,7 @@ export class FlowTable {
     const slot = this.lookup(k, flip ? 4 : 0, flip ? 0 : 4, flip ? q.dstPort : q.srcPort, flip ? q.srcPort : q.dstPort, q.ipProto, q.family, vlan + 1);
     if (slot !== NIL) {
       // The quoted packet went from its source; the error comes back towards it.
-      const quotedFromInit = flip === ((this.meta[slot] & M_INIT_HIGH) !== 0);
+      const quotedFromInit = flip === ((this.bits[slot * BITS_STRIDE + B_META] & M_INIT_HIGH) !== 0);
       this.lastFromInitiator = !quotedFromInit;
     }
     return slot;
@@ -625,6 +686,8 @@ export class FlowTable {
   private lookup(k: Uint32Array, lo: number, hi: number, loPort: number, hiPort: number, proto: number, family: number, vlan1: number): number {
     const h = this.keyHash(k, lo, hi, loPort, hiPort, proto, family, vlan1);
     this.lastHash = h;
+    const ports = ((loPort << 16) | hiPort) >>> 0;
+    const kind = (proto | (family << 8) | (vlan1 << 16)) >>> 0;
     const index = this.index;
     const mask = this.indexMask;
     let i = h & mask;
@@ -632,20 +695,12 @@ export class FlowTable {
       const e = index[i];
       if (e === 0) return NIL;
       const s = e - 1;
-      if (
-        this.hash[s] === h &&
-        this.loPort[s] === loPort &&
-        this.hiPort[s] === hiPort &&
-        this.ipProto[s] === proto &&
-        this.icmpFam[s] === family &&
-        this.vlan1[s] === vlan1
-      ) {
-        const w = s * 4;
-        const lw = this.loWords;
-        const hw = this.hiWords;
+      const w = s * KEY_STRIDE;
+      const kw = this.keys;
+      if (kw[w + K_HASH] === h && kw[w + K_PORTS] === ports && kw[w + K_KIND] === kind) {
         if (
-          lw[w] === k[lo] && lw[w + 1] === k[lo + 1] && lw[w + 2] === k[lo + 2] && lw[w + 3] === k[lo + 3] &&
-          hw[w] === k[hi] && hw[w + 1] === k[hi + 1] && hw[w + 2] === k[hi + 2] && hw[w + 3] === k[hi + 3]
+          kw[w] === k[lo] && kw[w + 1] === k[lo + 1] && kw[w + 2] === k[lo + 2] && kw[w + 3] === k[lo + 3] &&
+          kw[w + 4] === k[hi] && kw[w + 5] === k[hi + 1] && kw[w + 6] === k[hi + 2] && kw[w + 7] === k[hi + 3]
         ) {
           return s;
         }
@@ -670,34 +725,35 @@ export class FlowTable {
       slot = this.used++;
     }
     const k = this.key;
-    const w = slot * 4;
+    const kb = slot * KEY_STRIDE;
+    const kw = this.keys;
     for (let i = 0; i < 4; i++) {
-      this.loWords[w + i] = k[lo + i];
-      this.hiWords[w + i] = k[hi + i];
+      kw[kb + K_LO + i] = k[lo + i];
+      kw[kb + K_HI + i] = k[hi + i];
     }
-    this.loPort[slot] = loPort;
-    this.hiPort[slot] = hiPort;
-    this.ipProto[slot] = proto;
-    this.icmpFam[slot] = family;
-    this.vlan1[slot] = vlan1;
-    this.hash[slot] = h;
-    this.meta[slot] = M_ACTIVE | (flip ? M_INIT_HIGH : 0);
-    this.state[slot] = FlowState.active;
-    this.flagsA[slot] = 0;
-    this.flagsB[slot] = 0;
+    kw[kb + K_PORTS] = ((loPort << 16) | hiPort) >>> 0;
+    kw[kb + K_KIND] = (proto | (family << 8) | (vlan1 << 16)) >>> 0;
+    kw[kb + K_HASH] = h;
+    // A reused slot keeps old bases, flags and counters: every one is set here.
+    kw[kb + K_BASE_A] = 0;
+    kw[kb + K_BASE_B] = 0;
+    this.bits[slot * BITS_STRIDE + B_META] = M_ACTIVE | (flip ? M_INIT_HIGH : 0);
+    this.bits[slot * BITS_STRIDE + B_STATE] = FlowState.active;
+    this.bits[slot * BITS_STRIDE + B_FLAGS_A] = 0;
+    this.bits[slot * BITS_STRIDE + B_FLAGS_B] = 0;
     this.ifIndex[slot] = ifIndex;
-    this.packetsAB[slot] = 0;
-    this.packetsBA[slot] = 0;
-    this.bytesAB[slot] = 0;
-    this.bytesBA[slot] = 0;
-    this.firstSec[slot] = tSec;
-    this.firstNsec[slot] = tNsec;
-    this.lastSec[slot] = tSec;
-    this.lastNsec[slot] = tNsec;
-    this.secPackets[slot] = 0;
-    this.secBytes[slot] = 0;
+    this.nums[slot * NUM_STRIDE + N_PACKETS_AB] = 0;
+    this.nums[slot * NUM_STRIDE + N_PACKETS_BA] = 0;
+    this.nums[slot * NUM_STRIDE + N_BYTES_AB] = 0;
+    this.nums[slot * NUM_STRIDE + N_BYTES_BA] = 0;
+    this.nums[slot * NUM_STRIDE + N_FIRST_SEC] = tSec;
+    this.nums[slot * NUM_STRIDE + N_FIRST_NSEC] = tNsec;
+    this.nums[slot * NUM_STRIDE + N_LAST_SEC] = tSec;
+    this.keys[slot * KEY_STRIDE + K_LAST_NSEC] = tNsec;
+    this.keys[slot * KEY_STRIDE + K_SEC_PACKETS] = 0;
+    this.nums[slot * NUM_STRIDE + N_SEC_BYTES] = 0;
     this.labels.fill(NIL, slot * FLOW_LABEL_KINDS, (slot + 1) * FLOW_LABEL_KINDS);
-    this.list[slot] = proto === 6 ? LIST_TCP : proto === 17 ? LIST_UDP : proto === 1 || proto === 58 ? LIST_ICMP : LIST_OTHER;
+    this.bits[slot * BITS_STRIDE + B_LIST] = proto === 6 ? LIST_TCP : proto === 17 ? LIST_UDP : proto === 1 || proto === 58 ? LIST_ICMP : LIST_OTHER;
     this.linkTail(slot);
     this.indexInsert(slot);
     this.stats.active++;
@@ -706,7 +762,7 @@ export class FlowTable {
   }
 
   private finish(slot: number, reason: FinishReason): void {
-    if (this.secPackets[slot] > 0 && this.secondSink) this.secondSink(this, slot);
+    if (this.keys[slot * KEY_STRIDE + K_SEC_PACKETS] > 0 && this.secondSink) this.secondSink(this, slot);
     if (this.onFinish) this.onFinish(this.snapshot(slot), reason);
     const at = this.endedCount % ENDED_RING;
     this.endedIds[at] = this.idOf(slot);
@@ -714,9 +770,9 @@ export class FlowTable {
     this.endedCount++;
     this.indexRemove(slot);
     this.unlink(slot);
-    this.meta[slot] = 0;
-    this.secPackets[slot] = 0;
-    this.secBytes[slot] = 0;
+    this.bits[slot * BITS_STRIDE + B_META] = 0;
+    this.keys[slot * KEY_STRIDE + K_SEC_PACKETS] = 0;
+    this.nums[slot * NUM_STRIDE + N_SEC_BYTES] = 0;
     this.generation[slot] = (this.generation[slot] + 1) & 0x0fffffff;
     this.next[slot] = this.freeHead;
     this.freeHead = slot;
@@ -728,7 +784,7 @@ export class FlowTable {
     for (let c = 0; c < LIST_COUNT; c++) {
       const limit = now - this.listTimeout[c];
       for (let s = this.heads[c]; s !== NIL; s = this.heads[c]) {
-        if (this.lastSec[s] + this.lastNsec[s] / 1e9 >= limit) break;
+        if (this.nums[s * NUM_STRIDE + N_LAST_SEC] + this.keys[s * KEY_STRIDE + K_LAST_NSEC] / 1e9 >= limit) break;
         this.finish(s, 'idle');
         this.stats.evictedIdle++;
       }
@@ -742,7 +798,7 @@ export class FlowTable {
     for (let c = 0; c < LIST_COUNT; c++) {
       const s = this.heads[c];
       if (s === NIL) continue;
-      const t = this.lastSec[s] + this.lastNsec[s] / 1e9;
+      const t = this.nums[s * NUM_STRIDE + N_LAST_SEC] + this.keys[s * KEY_STRIDE + K_LAST_NSEC] / 1e9;
       if (t < oldest) {
         oldest = t;
         victim = s;
@@ -754,14 +810,14 @@ export class FlowTable {
   }
 
   private touch(slot: number): void {
-    const c = this.list[slot];
+    const c = this.bits[slot * BITS_STRIDE + B_LIST];
     if (this.tails[c] === slot) return;
     this.unlink(slot);
     this.linkTail(slot);
   }
 
   private linkTail(slot: number): void {
-    const c = this.list[slot];
+    const c = this.bits[slot * BITS_STRIDE + B_LIST];
     const t = this.tails[c];
     this.prev[slot] = t;
     this.next[slot] = NIL;
@@ -771,7 +827,7 @@ export class FlowTable {
   }
 
   private unlink(slot: number): void {
-    const c = this.list[slot];
+    const c = this.bits[slot * BITS_STRIDE + B_LIST];
     const p = this.prev[slot];
     const n = this.next[slot];
     if (p === NIL) this.heads[c] = n;
@@ -784,7 +840,7 @@ export class FlowTable {
 
   private indexInsert(slot: number): void {
     const mask = this.indexMask;
-    let i = this.hash[slot] & mask;
+    let i = this.keys[slot * KEY_STRIDE + K_HASH] & mask;
     while (this.index[i] !== 0) i = (i + 1) & mask;
     this.index[i] = slot + 1;
   }
@@ -792,7 +848,7 @@ export class FlowTable {
   private indexRemove(slot: number): void {
     const index = this.index;
     const mask = this.indexMask;
-    let i = this.hash[slot] & mask;
+    let i = this.keys[slot * KEY_STRIDE + K_HASH] & mask;
     while (index[i] !== slot + 1) i = (i + 1) & mask;
     index[i] = 0;
     // Backward-shift deletion keeps every probe chain unbroken without tombstones.
@@ -801,7 +857,7 @@ export class FlowTable {
       j = (j + 1) & mask;
       const e = index[j];
       if (e === 0) return;
-      const home = this.hash[e - 1] & mask;
+      const home = this.keys[(e - 1) * KEY_STRIDE + K_HASH] & mask;
       const between = i <= j ? home > i && home <= j : home > i || home <= j;
       if (between) continue;
       index[i] = e;
@@ -822,34 +878,11 @@ export class FlowTable {
     const u32 = (len: number) => new Uint32Array(len);
     const i32 = (len: number) => new Int32Array(len);
     const f64 = (len: number) => new Float64Array(len);
-    this.loWords = copy(this.loWords, u32, 4);
-    this.hiWords = copy(this.hiWords, u32, 4);
-    this.loPort = copy(this.loPort, u16);
-    this.hiPort = copy(this.hiPort, u16);
-    this.vlan1 = copy(this.vlan1, u16);
-    this.ipProto = copy(this.ipProto, u8);
-    this.icmpFam = copy(this.icmpFam, u8);
-    this.meta = copy(this.meta, u8);
-    this.state = copy(this.state, u8);
-    this.list = copy(this.list, u8);
-    this.flagsA = copy(this.flagsA, u8);
-    this.flagsB = copy(this.flagsB, u8);
+    this.keys = copy(this.keys, u32, KEY_STRIDE);
+    this.nums = copy(this.nums, f64, NUM_STRIDE);
+    this.bits = copy(this.bits, u8, BITS_STRIDE);
     this.ifIndex = copy(this.ifIndex, u16);
-    this.hash = copy(this.hash, u32);
-    this.baseSeqA = copy(this.baseSeqA, u32);
-    this.baseSeqB = copy(this.baseSeqB, u32);
-    this.packetsAB = copy(this.packetsAB, f64);
-    this.packetsBA = copy(this.packetsBA, f64);
-    this.bytesAB = copy(this.bytesAB, f64);
-    this.bytesBA = copy(this.bytesBA, f64);
-    this.firstSec = copy(this.firstSec, f64);
-    this.lastSec = copy(this.lastSec, f64);
-    this.firstNsec = copy(this.firstNsec, u32);
-    this.lastNsec = copy(this.lastNsec, u32);
-    this.secPackets = copy(this.secPackets, u32);
-    this.secBytes = copy(this.secBytes, f64);
     this.generation = copy(this.generation, u32);
-    this.changedEpoch = copy(this.changedEpoch, u32);
     this.prev = copy(this.prev, i32);
     this.next = copy(this.next, i32);
     this.labels = copy(this.labels, i32, FLOW_LABEL_KINDS);
@@ -861,7 +894,7 @@ export class FlowTable {
     if (size !== this.index.length) {
       this.index = new Int32Array(size);
       this.indexMask = size - 1;
-      for (let slot = 0; slot < this.used; slot++) if (this.meta[slot] & M_ACTIVE) this.indexInsert(slot);
+      for (let slot = 0; slot < this.used; slot++) if (this.bits[slot * BITS_STRIDE + B_META] & M_ACTIVE) this.indexInsert(slot);
     }
   }
 }

@@ -326,23 +326,23 @@ export class RollupEngine {
 
   /** Called by the flow table for a flow that leaves the table with traffic in the open second. */
   private addFlowSecond(t: FlowTable, slot: number): void {
-    const packets = t.secPackets[slot];
-    const bytes = t.secBytes[slot];
+    const packets = t.secondPackets(slot);
+    const bytes = t.secondBytes(slot);
     this.flowIds.push(t.idOf(slot));
     this.flowPackets.push(packets);
     this.flowBytes.push(bytes);
-    this.addHost(t.loWords, slot, packets, bytes);
+    const k = t.keys;
+    const lo = t.loAddressAt(slot);
+    const hi = t.hiAddressAt(slot);
+    this.addHost(k, lo, packets, bytes);
     // A flow from a host to itself counts once for that host.
-    const w = slot * 4;
-    const lo = t.loWords;
-    const hi = t.hiWords;
-    if (lo[w] !== hi[w] || lo[w + 1] !== hi[w + 1] || lo[w + 2] !== hi[w + 2] || lo[w + 3] !== hi[w + 3]) {
-      this.addHost(hi, slot, packets, bytes);
+    if (k[lo] !== k[hi] || k[lo + 1] !== k[hi + 1] || k[lo + 2] !== k[hi + 2] || k[lo + 3] !== k[hi + 3]) {
+      this.addHost(k, hi, packets, bytes);
     }
   }
 
-  private addHost(words: Uint32Array, slot: number, packets: number, bytes: number): void {
-    const w = slot * 4;
+  /** `words[w..w+3]`: the host's address. */
+  private addHost(words: Uint32Array, w: number, packets: number, bytes: number): void {
     const v4 = words[w] === 0 && words[w + 1] === 0 && words[w + 2] === 0xffff;
     const key: number | string = v4 ? words[w + 3] : `${words[w]}:${words[w + 1]}:${words[w + 2]}:${words[w + 3]}`;
     const acc = this.hosts.get(key);

@@ -62,7 +62,11 @@ describe('flow table under random traffic', () => {
         engine.finish();
         const rollupPackets = engine.window(60)?.packets ?? 0;
         let activePackets = 0;
-        for (let s = 0; s < table.slotLimit; s++) if (table.isActive(s)) activePackets += table.packetsAB[s] + table.packetsBA[s];
+        for (let s = 0; s < table.slotLimit; s++) {
+          if (!table.isActive(s)) continue;
+          const f = table.snapshot(s);
+          activePackets += f.packetsAB + f.packetsBA;
+        }
         const stats = table.getStats();
         expect(stats.packetsObserved).toBe(frames.length);
         expect(activePackets + finishedPackets + stats.nonIpPackets).toBe(frames.length);
