@@ -14,7 +14,7 @@ import { createAppRuntime } from '../core/app-runtime';
 import { exportToFile } from '../core/export-file';
 import { helperEntryPath } from '../core/helper-path';
 import { createLogger } from '../core/log';
-import { loadSettings } from '../core/settings';
+import { loadSettingsWithAlerts } from '../core/settings';
 import { checkParams } from '../server/request-params';
 import { ElectronDesktopNotifier } from './desktop-notifier';
 import { runHelperInstall } from './elevation';
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
 
   // The settings screen writes this file; NETMON_* variables override it as in serve mode.
   const settingsFile = path.join(app.getPath('userData'), 'settings.yaml');
-  const settings = loadSettings({ file: fs.existsSync(settingsFile) ? settingsFile : undefined, env: process.env, flags: {} });
+  const { settings, alerts } = loadSettingsWithAlerts({ file: fs.existsSync(settingsFile) ? settingsFile : undefined, env: process.env, flags: {} });
   const log = createLogger({ level: settings.log.level });
   let window: BrowserWindow | null = null;
   const showWindow = () => {
@@ -46,6 +46,7 @@ async function main(): Promise<void> {
   const runtime: AppRuntime = createAppRuntime({
     settings,
     configFile: settingsFile,
+    alerts,
     logger: log,
     desktop: new ElectronDesktopNotifier(showWindow),
   });
