@@ -153,6 +153,10 @@ export class FlowBook {
     return this.flows.size;
   }
 
+  get isFull(): boolean {
+    return this.flows.size >= this.maxFlows;
+  }
+
   learnName(ip: string, name: string): void {
     if (this.names.has(ip)) {
       this.names.set(ip, name);
@@ -197,6 +201,32 @@ export class FlowBook {
       });
     }
     this.flows.delete(flow.id);
+    this.flows.set(flow.id, flow);
+    return flow;
+  }
+
+  /**
+   * Takes in a flow from a full listing (a catch-up after the helper left
+   * flows out of its deltas). A flow main already knows gets the listed
+   * counts but keeps its rate: the listing is no second of traffic.
+   */
+  catchUp(flow: FlowSummary): FlowSummary {
+    const previous = this.flows.get(flow.id);
+    if (previous === undefined && this.flows.size >= this.maxFlows) {
+      this.droppedFlows++;
+      return flow;
+    }
+    if (flow.names.a !== null) this.learnName(flow.a, flow.names.a);
+    if (flow.names.b !== null) this.learnName(flow.b, flow.names.b);
+    if (previous !== undefined) {
+      flow.bpsAToB = previous.bpsAToB;
+      flow.bpsBToA = previous.bpsBToA;
+    } else {
+      // Its average so far; its rate series starts with its next delta.
+      const seconds = Math.max(1, (flow.lastSeenMs - flow.firstSeenMs) / 1000);
+      flow.bpsAToB = flow.aToB.bytes / seconds;
+      flow.bpsBToA = flow.bToA.bytes / seconds;
+    }
     this.flows.set(flow.id, flow);
     return flow;
   }

@@ -36,6 +36,10 @@ import { applyPatch } from './settings';
 
 const PROTOS: readonly FlowProto[] = ['tcp', 'udp', 'icmp', 'icmpv6', 'other'];
 const MAX_PAGE = 1000;
+/** Rows per `flows` request when catching up with the helper's flow table (its page bound). */
+const HELPER_FLOW_PAGE = 1000;
+/** A running capture catches up with flows left out of the deltas at most this often. */
+const FLOW_SYNC_INTERVAL_MS = 5000;
 const RETENTION_INTERVAL_MS = 3_600_000;
 /** The command a user runs once to grant capture rights. */
 export const GRANT_COMMAND = 'sudo netmon install';
@@ -111,6 +115,14 @@ export class NetmonCore {
   historyWriteErrors = 0;
   /** Ticks of a stale capture session, dropped. */
   staleEvents = 0;
+  /** Flows the helper left out of its bounded deltas (caught up from its flow table; ended ones are lost). */
+  deltaOmittedFlows = 0;
+  private omittedSinceSync = 0;
+  private flowSync: Promise<void> | null = null;
+  private flowSyncTimer: NodeJS.Timeout | null = null;
+  private lastFlowSyncMs = 0;
+  /** A session that ended: its last catch-up, then its flows move to the finished log. */
+  private finishing: Promise<void> | null = null;
 
   constructor(private readonly options: NetmonCoreOptions) {
     this.settingsValue = options.settings;
@@ -335,6 +347,8 @@ export class NetmonCore {
     if (id === null || (this.status.state !== 'running' && this.status.state !== 'starting')) return ok(this.captureStatus());
     this.setStatus({ state: 'stopping' });
     await helper.value.request('stop', { sessionId: id });
+    // The helper's 'stopped' event may have started the session's last catch-up: its flows belong in the log too.
+    await this.finishing;
     this.flushFlows();
     this.setStatus({ state: 'idle' });
     return ok(this.captureStatus());
@@ -418,6 +432,11 @@ export class NetmonCore {
     this.recordFinished(finished);
     this.alertFeed.flush();
     this.emit('flows.delta', { captureId: session, tsMs, updated, finished, omitted: d.omitted });
+    if (d.omitted > 0) {
+      this.deltaOmittedFlows += d.omitted;
+      this.omittedSinceSync += d.omitted;
+      this.scheduleFlowSync(session);
+    }
   }
 
   private onCaptureState(s: EventMap['captureState']): void {
@@ -427,15 +446,22 @@ export class NetmonCore {
         this.setStatus({ state: 'running', path: s.capturePath });
         return;
       case 'finished':
-      case 'stopped':
-        this.flushFlows();
-        this.setStatus({
-          state: s.state === 'finished' ? 'finished' : 'idle',
-          progress: s.state === 'finished' ? 1 : this.status.progress,
-          // A file cut short or damaged still finishes, with what was read and the reason it stopped.
-          error: s.error?.message ?? this.status.error,
+      case 'stopped': {
+        // The helper keeps an ended session's flows: fetch those its deltas left out before they move to the log.
+        const finishing = this.catchUpFlows(s.sessionId).then(() => {
+          if (this.finishing === finishing) this.finishing = null;
+          if (s.sessionId !== this.status.captureId) return;
+          this.flushFlows();
+          this.setStatus({
+            state: s.state === 'finished' ? 'finished' : 'idle',
+            progress: s.state === 'finished' ? 1 : this.status.progress,
+            // A file cut short or damaged still finishes, with what was read and the reason it stopped.
+            error: s.error?.message ?? this.status.error,
+          });
         });
+        this.finishing = finishing;
         return;
+      }
       case 'failed':
         this.flushFlows();
         this.setStatus({ state: 'error', error: s.error?.message ?? 'the capture failed' });
@@ -450,8 +476,68 @@ export class NetmonCore {
     if (session === this.status.captureId) this.setStatus(e.fatal ? { state: 'error', error: e.error.message } : { error: e.error.message });
   }
 
+  /** Starts a catch-up of a running capture unless one ran within the interval; then one runs when the interval is over. */
+  private scheduleFlowSync(session: string): void {
+    if (this.flowSync !== null || this.flowSyncTimer !== null) return;
+    const wait = this.lastFlowSyncMs + FLOW_SYNC_INTERVAL_MS - this.now();
+    if (wait <= 0) {
+      void this.catchUpFlows(session);
+      return;
+    }
+    this.flowSyncTimer = setTimeout(() => {
+      this.flowSyncTimer = null;
+      if (session === this.status.captureId && this.status.state === 'running') void this.catchUpFlows(session);
+    }, wait);
+    this.flowSyncTimer.unref();
+  }
+
+  /** Waits for a catch-up in flight, then runs one if the helper left flows out since. One at a time. */
+  private async catchUpFlows(session: string): Promise<void> {
+    while (this.flowSync !== null) await this.flowSync;
+    if (this.omittedSinceSync === 0 || session !== this.status.captureId) return;
+    this.flowSync = this.syncFlows(session).finally(() => {
+      this.flowSync = null;
+    });
+    await this.flowSync;
+  }
+
+  /**
+   * Pages through the helper's flow table into the book, up to the book's
+   * bound (what does not fit is counted as dropped): the flows its bounded
+   * 1 s deltas left out. Ended flows it left out are gone from the table.
+   */
+  private async syncFlows(session: string): Promise<void> {
+    const helper = this.helper;
+    if (helper === null) return;
+    this.omittedSinceSync = 0;
+    this.lastFlowSyncMs = this.now();
+    let offset = 0;
+    for (;;) {
+      const page = await helper.request('flows', { sessionId: session, sort: 'id', offset, limit: HELPER_FLOW_PAGE }).catch((err: unknown) => {
+        this.log.warn({ err, session }, 'cannot catch up with the helper flow table');
+        return null;
+      });
+      if (page === null || session !== this.status.captureId) return;
+      let tsMs = 0;
+      const updated = page.flows.map((row) => {
+        tsMs = Math.max(tsMs, row.lastSeen * 1000);
+        return this.flows.catchUp(flowFromRow(row, session, this.flows.names));
+      });
+      if (updated.length > 0) this.emit('flows.delta', { captureId: session, tsMs, updated, finished: [], omitted: 0 });
+      offset += page.flows.length;
+      if (page.flows.length === 0 || offset >= page.total) return;
+      if (this.flows.isFull) {
+        this.flows.droppedFlows += page.total - offset;
+        return;
+      }
+    }
+  }
+
   /** Moves every flow still in the book to the finished-flow log (the capture ended). */
   private flushFlows(): void {
+    if (this.flowSyncTimer !== null) clearTimeout(this.flowSyncTimer);
+    this.flowSyncTimer = null;
+    this.omittedSinceSync = 0;
     this.alertFeed.flush();
     this.recordFinished(this.flows.endAll());
     this.activeFlowsNow = 0;
