@@ -1,34 +1,10 @@
 import type { AlertComparison, AlertDirection, AlertMetric, AlertScope, AlertSeverity } from './alert-rule';
-import type { AlertProtocol } from './alert-sample';
+import type { TalkerFlow, TalkerHost } from '../../api/types';
 
 export type AlertEventKind = 'firing' | 'recovered';
 
-/** A top host at the moment of the event, rates per second; in/out only when the source told direction. */
-export interface TalkerHost {
-  address: string;
-  name?: string;
-  bps: number;
-  pps: number;
-  bpsIn?: number;
-  bpsOut?: number;
-  ppsIn?: number;
-  ppsOut?: number;
-}
-
-export interface TalkerFlow {
-  protocol: AlertProtocol;
-  localAddress: string;
-  localPort: number;
-  remoteAddress: string;
-  remotePort: number;
-  name?: string;
-  bps: number;
-  pps: number;
-  bpsIn?: number;
-  bpsOut?: number;
-  ppsIn?: number;
-  ppsOut?: number;
-}
+// The talkers an event carries are the API's own shapes: events reach the dashboard unchanged.
+export type { TalkerFlow, TalkerHost } from '../../api/types';
 
 /** What the engine emits; the store gives it an id once kept. */
 export interface AlertEventDraft {

@@ -1,3 +1,4 @@
+import type { FlowProto } from '../../api/types';
 /**
  * One second of traffic as the alert engine sees it. Main adapts the helper's
  * 1 s rollup into this shape; the engine knows nothing of the wire protocol.
@@ -26,7 +27,7 @@ export interface TotalCounters {
 
 export type TrafficCounters = DirectionalCounters | TotalCounters;
 
-export type AlertProtocol = 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'other';
+export type AlertProtocol = FlowProto;
 export const ALERT_PROTOCOLS: readonly AlertProtocol[] = ['tcp', 'udp', 'icmp', 'icmpv6', 'other'];
 
 export interface AlertInterfaceCounters extends DirectionalCounters {
