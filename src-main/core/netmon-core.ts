@@ -106,7 +106,7 @@ export class NetmonCore {
     state: 'idle', captureId: null, source: null, path: null, startedAtMs: null, progress: null, error: null,
     helper: 'down', helperRestarts: 0,
   };
-  /** Totals since the process started (for /metrics and stats). */
+  /** Totals of the current capture (for /metrics and stats); a new capture starts them from zero. */
   private readonly ifaceTotals = new Map<string, InterfaceStats>();
   private readonly protoTotals = zeroProtocols();
   private evictedFlows = 0;
@@ -315,6 +315,7 @@ export class NetmonCore {
     const params = { ...this.startParams(source), sessionId: randomBytes(8).toString('hex') };
     this.flushFlows();
     this.memory.clear();
+    this.resetCaptureTotals();
     this.setStatus({ state: 'starting', source, error: null, progress: null, captureId: params.sessionId });
     this.alertFeed.captureStarted(source, helper.value);
     try {
@@ -533,6 +534,12 @@ export class NetmonCore {
     }
   }
 
+  private resetCaptureTotals(): void {
+    this.ifaceTotals.clear();
+    for (const p of PROTOS) this.protoTotals[p] = { bytes: 0, packets: 0 };
+    this.evictedFlows = 0;
+  }
+
   /** Moves every flow still in the book to the finished-flow log (the capture ended). */
   private flushFlows(): void {
     if (this.flowSyncTimer !== null) clearTimeout(this.flowSyncTimer);
@@ -609,6 +616,7 @@ export class NetmonCore {
         memoryInterfaces: this.memory.droppedInterfaceSeconds,
         historyWrites: this.historyWriteErrors,
         staleEvents: this.staleEvents,
+        deltaOmitted: this.deltaOmittedFlows,
       },
     };
   }
