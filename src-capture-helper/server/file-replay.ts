@@ -20,33 +20,61 @@ export interface ReplayOptions {
 }
 
 /**
+ * Paced replays hand out together the packets due within this much wall time:
+ * at most about twenty wake-ups a second however dense the capture, and one
+ * per gap in a sparse one.
+ */
+const PACE_QUANTUM_MS = 50;
+
+/**
  * Replays a capture file into a sink without blocking the helper's event
- * loop: reads a chunk, parses it, yields, and when paced waits until the
- * wall clock catches up with the packets' timestamps divided by the speed.
- * Memory stays within one chunk plus the largest block.
+ * loop: reads a chunk, parses it, yields. When paced, each packet reaches the
+ * sink when the wall clock reaches its timestamp divided by the speed: the
+ * packets of a chunk that are not due yet wait, copied, until their time, and
+ * the next chunk is read once they are out. Memory stays within one chunk
+ * plus the largest block (and, paced, a copy of one chunk's packets).
  */
 export class FileReplay {
   private stopped = false;
   private wake: (() => void) | null = null;
   private firstTs: number | null = null;
-  private lastTs = 0;
   private wallStart = 0;
   private readonly parser: CaptureParser;
+  /** Paced: packets parsed but not due yet, in file order, each with its wall-clock due time. */
+  private pending: { rec: PacketRecord; dueMs: number }[] = [];
+  private lastDueMs = 0;
   bytesRead = 0;
   fileSize = 0;
 
-  constructor(private readonly path: string, sink: PacketSink, private readonly options: ReplayOptions) {
-    const timed: PacketSink = {
-      packet: (rec: PacketRecord) => {
-        if (rec.hasTimestamp) {
-          const ts = rec.tsSec + rec.tsNsec / 1e9;
-          if (this.firstTs === null) this.firstTs = ts;
-          this.lastTs = ts;
-        }
-        sink.packet(rec);
-      },
-    };
-    this.parser = new CaptureParser(timed);
+  constructor(private readonly path: string, private readonly sink: PacketSink, private readonly options: ReplayOptions) {
+    const paced = options.speed > 0;
+    this.parser = new CaptureParser(paced ? { packet: (rec) => this.schedule(rec) } : sink);
+  }
+
+  /** Paced: hands a packet that is due to the sink, and keeps a copy of one that is not (or that follows one waiting). */
+  private schedule(rec: PacketRecord): void {
+    if (rec.hasTimestamp) {
+      const ts = rec.tsSec + rec.tsNsec / 1e9;
+      if (this.firstTs === null) this.firstTs = ts;
+      this.lastDueMs = this.wallStart + ((ts - this.firstTs) * 1000) / this.options.speed;
+    }
+    // A record without a timestamp goes with the one before it.
+    if (this.pending.length === 0 && this.lastDueMs <= Date.now() + PACE_QUANTUM_MS) {
+      this.sink.packet(rec);
+      return;
+    }
+    this.pending.push({ rec: { ...rec, data: rec.data.slice() }, dueMs: this.lastDueMs });
+  }
+
+  /** Paced: hands out the waiting packets as they fall due, sleeping once per quantum at most. */
+  private async drain(): Promise<void> {
+    let next = 0;
+    while (next < this.pending.length && !this.stopped) {
+      const horizon = Date.now() + PACE_QUANTUM_MS;
+      while (next < this.pending.length && this.pending[next].dueMs <= horizon) this.sink.packet(this.pending[next++].rec);
+      if (next < this.pending.length) await this.sleep(this.pending[next].dueMs - Date.now());
+    }
+    this.pending = [];
   }
 
   /** Opens the file (throws CaptureFileError for a missing or unreadable one) and replays it to the end or stop(). */
@@ -97,19 +125,17 @@ export class FileReplay {
       const next = this.parser.parse(buf, view, start, end, this.bytesRead, eof);
       this.bytesRead += next - start;
       start = next;
+      if (paced) await this.drain();
       if (eof) break;
-      await this.pace(paced);
+      // Always yield once so requests and events are served between chunks.
+      await this.sleep(0);
     }
     return this.result(this.parser.error);
   }
 
-  private async pace(paced: boolean): Promise<void> {
-    let waitMs = 0;
-    if (paced && this.firstTs !== null) {
-      const due = this.wallStart + ((this.lastTs - this.firstTs) * 1000) / this.options.speed;
-      waitMs = Math.min(due - Date.now(), 60_000);
-    }
-    // Always yield once so requests and events are served between chunks.
+  /** Waits (a long gap in steps of at most a minute), or yields once for 0; stop() wakes it. */
+  private async sleep(ms: number): Promise<void> {
+    const waitMs = Math.min(ms, 60_000);
     await new Promise<void>((resolve) => {
       const timer = waitMs > 0 ? setTimeout(resolve, waitMs) : setImmediate(resolve);
       this.wake = () => {
