@@ -22,12 +22,14 @@ export interface ConversationRow {
 
 // Per row, one cache line of 32-bit words: the key (low endpoint address (4), high
 // endpoint address (4), low port << 16 | high port, address family), then flags
-// and the TCP base sequence numbers of each direction.
+// and the TCP base sequence numbers of each direction, and the key's hash.
 const KEY_WORDS = 10;
 const ROW_WORDS = 16;
 const W_FLAGS = 10;
 const W_BASE_LO = 11;
 const W_BASE_HI = 12;
+/** The key's hash, so that growing rebuilds the index without hashing again. */
+const W_HASH = 13;
 const F_A_IS_HI = 1;
 const F_BASE_LO = 2;
 const F_BASE_HI = 4;
@@ -285,6 +287,7 @@ export class ConversationTable {
     const at = r * ROW_WORDS;
     this.words.set(this.k, at);
     this.words[at + W_FLAGS] = this.fromLo ? 0 : F_A_IS_HI;
+    this.words[at + W_HASH] = this.keyHash;
     const nb = r * NUM_STRIDE;
     const n = this.nums;
     n[nb + N_FRAMES_LO] = 0;
@@ -335,24 +338,19 @@ export class ConversationTable {
     this.words = words;
     this.nums = nums;
     this.capacity = capacity;
-    // Index at most half full, rebuilt from the rows in order so each key's latest row wins.
+    // Index at most half full, rebuilt from the rows: each key's only row not superseded by a newer stream.
     let size = 16;
     while (size < capacity * 2) size *= 2;
-    this.index = new Int32Array(size);
-    this.mask = size - 1;
-    const savedKey = Uint32Array.from(this.k);
-    const savedHash = this.keyHash;
-    const savedFromLo = this.fromLo;
+    const index = new Int32Array(size);
+    const mask = size - 1;
     for (let r = 0; r < this.rowCount; r++) {
       const at = r * ROW_WORDS;
-      const lo = words.subarray(at, at + 4);
-      const hi = words.subarray(at + 4, at + 8);
-      const ports = words[at + 8];
-      this.loadKey(words[at + 9], lo, 0, ports >>> 16, hi, 0, ports & 0xffff);
-      this.indexPut(r);
+      if ((words[at + W_FLAGS] & F_SUPERSEDED) !== 0) continue;
+      let slot = words[at + W_HASH] & mask;
+      while (index[slot] !== 0) slot = (slot + 1) & mask;
+      index[slot] = r + 1;
     }
-    this.k.set(savedKey);
-    this.keyHash = savedHash;
-    this.fromLo = savedFromLo;
+    this.index = index;
+    this.mask = mask;
   }
 }
