@@ -34,6 +34,8 @@ export class CaptureEngine implements PacketSink {
   private readonly keepFlows: number;
   private finished: ReportFlow[] = [];
   private finishedTotal = 0;
+  /** Bytes of the smallest kept flow once `keepFlows` are kept (-1 before). */
+  private keptMinBytes = -1;
 
   constructor(options: EngineOptions = {}) {
     this.report = new ReportBuilder(options.report ?? DEFAULT_REPORT_LIMITS);
@@ -83,6 +85,8 @@ export class CaptureEngine implements PacketSink {
     if (labels?.httpHost !== undefined) names.http_host = labels.httpHost;
     if (labels?.dnsName !== undefined) names.dns_name = labels.dnsName;
     this.names?.forgetFlow(flow.id);
+    // Not larger than the smallest of keepFlows earlier flows: it can never be kept (ties keep the earlier).
+    if (flow.bytesAB + flow.bytesBA <= this.keptMinBytes) return;
     this.finished.push({
       proto: flow.proto,
       a: flow.a,
@@ -106,6 +110,9 @@ export class CaptureEngine implements PacketSink {
   private trimFlows(): void {
     const total = (f: ReportFlow) => f.bytes_a_to_b + f.bytes_b_to_a;
     this.finished.sort((x, y) => total(y) - total(x));
-    if (this.finished.length > this.keepFlows) this.finished.length = this.keepFlows;
+    if (this.finished.length >= this.keepFlows) {
+      this.finished.length = this.keepFlows;
+      this.keptMinBytes = this.keepFlows > 0 ? total(this.finished[this.keepFlows - 1]) : Infinity;
+    }
   }
 }

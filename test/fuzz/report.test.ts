@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DecodedPacket } from '../../src-capture-helper/decode/decoded-packet';
 import { decodePacket, LinkType } from '../../src-capture-helper/decode/decode-packet';
 import { FlowTable } from '../../src-capture-helper/flows/flow-table';
+import { CaptureEngine } from '../../src-capture-helper/pipeline/engine';
 import type { PacketRecord } from '../../src-capture-helper/pipeline/packet-sink';
 import { ReportBuilder } from '../../src-capture-helper/report/analyze-report';
 import { FrameBuilder, IP_PROTO } from '../../bench/frame-builder';
@@ -104,5 +105,29 @@ describe('conversation rows found through the flow of a packet, by example', () 
     }
     const file = { format: 'pcap' as const, version: '2.4', bigEndian: false, nanosecond: false, sections: 1, interfaces: [], packets: frames.length, fileSize: 0, complete: true, error: undefined };
     expect(report.build('x', file).conversations.tcp.map((r) => r.frames)).toEqual([3, 2]);
+  });
+});
+
+describe('largest flows kept by the engine', () => {
+  it('are the first N of all finished flows by bytes, earlier first on ties', () => {
+    fc.assert(
+      fc.property(fc.array(frame, { minLength: 20, maxLength: 200 }), fc.integer({ min: 0, max: 4 }), (frames, keep) => {
+        // A small table and short timeouts end flows all along the capture.
+        const flows = { maxFlows: 3, initialCapacity: 1, timeouts: { udp: 5, tcp: 5, icmp: 5, tcpClosed: 1 } };
+        const kept = new CaptureEngine({ flows, reportFlows: keep });
+        const all = new CaptureEngine({ flows, reportFlows: 1_000_000 });
+        const sorted = [...frames].sort((x, y) => x.t - y.t);
+        for (const f of sorted) {
+          kept.packet(record(f.bytes, f.t));
+          all.packet(record(f.bytes, f.t));
+        }
+        const file = { format: 'pcap' as const, version: '2.4', bigEndian: false, nanosecond: false, sections: 1, interfaces: [], packets: frames.length, fileSize: 0, complete: true, error: undefined };
+        const a = kept.finish('x', file);
+        const b = all.finish('x', file);
+        expect(a.flows_total).toBe(b.flows_total);
+        expect(a.flows).toEqual(b.flows.slice(0, keep));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
