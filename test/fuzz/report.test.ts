@@ -32,7 +32,21 @@ const spec = fc.record({
     payload: fc.integer({ min: 0, max: 20 }),
   });
 
-function frameBytes(s: typeof spec extends fc.Arbitrary<infer T> ? T : never): Uint8Array {
+interface FrameSpec {
+  v6: boolean;
+  /** Indexes into ADDRESSES. */
+  src: number;
+  dst: number;
+  proto: number;
+  sport: number;
+  dport: number;
+  flags: string;
+  seq: number;
+  vlan: number;
+  payload: number;
+}
+
+function frameBytes(s: FrameSpec): Uint8Array {
   const b = new FrameBuilder();
   const src = Uint32Array.from(ADDRESSES[s.src]);
   const dst = Uint32Array.from(ADDRESSES[s.dst]);
