@@ -572,6 +572,8 @@ export class NetmonCore {
       case 'all': {
         // Both sources are sorted the same way; the first offset+limit rows of each are enough to merge a page.
         const active = this.flows.query(q.filter, q.sort);
+        // No active flow (a finished capture): SQLite pages the log itself, instead of offset+limit rows a page.
+        if (active.length === 0) return this.history.searchFlows(q.filter, q.sort, offset, limit);
         const finished = this.history.searchFlows(q.filter, q.sort, 0, offset + limit);
         const merged = [...active.slice(0, offset + limit), ...finished.flows].sort(compareFlows(q.sort.key, q.sort.dir));
         return { total: active.length + finished.total, offset, flows: merged.slice(offset, offset + limit) };
