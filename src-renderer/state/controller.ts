@@ -15,6 +15,9 @@ export class Controller {
   private unsubscribers: Array<() => void> = [];
   private lastResync = 0;
   private resyncing = false;
+  /** Deltas arrived while a reload was under way (the reload's listing may predate them): reload once more. */
+  private resyncAgain = false;
+  private resyncTimer: ReturnType<typeof setTimeout> | null = null;
   private statsTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
@@ -33,12 +36,14 @@ export class Controller {
       this.transport.on('flows.delta', (d) => {
         const before = this.store.getState().table.omitted;
         this.store.getState().receiveFlowDelta(d);
-        if (d.omitted > 0 || this.store.getState().table.omitted > before) void this.resyncFlows();
+        if (this.resyncing || d.omitted > 0 || this.store.getState().table.omitted > before) void this.resyncFlows();
       }),
       this.transport.on('capture.status', (c) => {
-        const previous = this.store.getState().capture?.captureId;
+        const previous = this.store.getState().capture;
         this.store.getState().setCapture(c);
-        if (c.captureId && c.captureId !== previous) void this.loadCaptureData();
+        if (c.captureId && c.captureId !== previous?.captureId) void this.loadCaptureData();
+        // A finished capture's table is final: load it whole, whatever the deltas carried.
+        else if (c.state === 'finished' && previous?.state !== 'finished') void this.resyncFlows(true);
       }),
       this.transport.on('capture.error', (e) => this.store.getState().setNotice({ kind: 'error', text: e.message })),
     );
@@ -48,6 +53,8 @@ export class Controller {
   stop(): void {
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.statsTimer = null;
+    if (this.resyncTimer) clearTimeout(this.resyncTimer);
+    this.resyncTimer = null;
     for (const u of this.unsubscribers) u();
     this.unsubscribers = [];
   }
@@ -96,12 +103,24 @@ export class Controller {
     await this.resyncFlows(true);
   }
 
-  /** Reloads the flow table page by page (main serves at most 1000 rows a request). */
+  /** Reloads the flow table page by page (main serves at most 1000 rows a request). A reload asked for too soon
+   *  after the last one is postponed, never dropped. */
   async resyncFlows(force = false): Promise<void> {
-    const now = Date.now();
-    if (this.resyncing || (!force && now - this.lastResync < RESYNC_MIN_INTERVAL_MS)) return;
+    if (this.resyncing) {
+      this.resyncAgain = true;
+      return;
+    }
+    const wait = this.lastResync + RESYNC_MIN_INTERVAL_MS - Date.now();
+    if (!force && wait > 0) {
+      this.resyncTimer ??= setTimeout(() => {
+        this.resyncTimer = null;
+        void this.resyncFlows();
+      }, wait);
+      return;
+    }
     this.resyncing = true;
-    this.lastResync = now;
+    this.resyncAgain = false;
+    this.lastResync = Date.now();
     try {
       const captureId = this.store.getState().capture?.captureId ?? null;
       const flows: FlowSummary[] = [];
@@ -121,6 +140,7 @@ export class Controller {
       if ((this.store.getState().capture?.captureId ?? null) === captureId) this.store.getState().loadFlows(captureId, flows);
     } finally {
       this.resyncing = false;
+      if (this.resyncAgain) void this.resyncFlows();
     }
   }
 
