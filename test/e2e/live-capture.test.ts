@@ -11,8 +11,9 @@ const tag = `${process.pid % 10000}`;
 const NS = `nmdash${tag}`;
 const HOST_IF = `nmd${tag}a`;
 const PEER_IF = `nmd${tag}b`;
-const HOST_IP = '10.213.7.1';
-const PEER_IP = '10.213.7.2';
+// A /30 of the benchmarking range (RFC 2544), like test/helpers/netns.ts: nothing else routes there.
+const HOST_IP = '198.19.255.253';
+const PEER_IP = '198.19.255.254';
 const HOST_MAC = '02:00:00:d7:00:01';
 const PEER_MAC = '02:00:00:d7:00:02';
 const PORT = 40999;
@@ -30,8 +31,8 @@ function setUpVeth(): void {
   // No IPv6 and static neighbours: the only frames on the link are the datagrams this test sends.
   sh('sysctl', ['-q', '-w', `net.ipv6.conf.${HOST_IF}.disable_ipv6=1`]);
   sh('ip', ['netns', 'exec', NS, 'sysctl', '-q', '-w', `net.ipv6.conf.${PEER_IF}.disable_ipv6=1`]);
-  sh('ip', ['addr', 'add', `${HOST_IP}/24`, 'dev', HOST_IF]);
-  sh('ip', ['netns', 'exec', NS, 'ip', 'addr', 'add', `${PEER_IP}/24`, 'dev', PEER_IF]);
+  sh('ip', ['addr', 'add', `${HOST_IP}/30`, 'dev', HOST_IF]);
+  sh('ip', ['netns', 'exec', NS, 'ip', 'addr', 'add', `${PEER_IP}/30`, 'dev', PEER_IF]);
   sh('ip', ['neigh', 'replace', PEER_IP, 'lladdr', PEER_MAC, 'dev', HOST_IF, 'nud', 'permanent']);
   sh('ip', ['netns', 'exec', NS, 'ip', 'neigh', 'replace', HOST_IP, 'lladdr', HOST_MAC, 'dev', PEER_IF, 'nud', 'permanent']);
   sh('ip', ['link', 'set', HOST_IF, 'up']);
@@ -96,7 +97,7 @@ describe('live capture on a veth pair', () => {
     await page.getByRole('button', { name: 'Interfaces' }).click();
     const card = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: HOST_IF, exact: true }) });
     await expect.poll(async () => card.count(), { timeout: 20_000 }).toBe(1);
-    expect(await card.textContent()).toContain(`${HOST_IP}/24`);
+    expect(await card.textContent()).toContain(`${HOST_IP}/30`);
     await card.getByRole('button', { name: `Capture on ${HOST_IF}` }).click();
     await expect.poll(async () => page.getByTestId('capture-status').textContent(), { timeout: 20_000 }).toBe(`Live on ${HOST_IF}`);
 
