@@ -5,11 +5,16 @@ import { DecodeStatus, L4Kind, MAX_IP_LAYERS, NetKind } from './decoded-packet';
 export const LinkType = {
   null: 0,
   ethernet: 1,
+  ppp: 9,
+  pppHdlc: 50,
   rawOpenBsd: 12,
   rawBsdOs: 14,
   raw: 101,
+  cHdlc: 104,
+  ieee80211: 105,
   loop: 108,
   linuxSll: 113,
+  ieee80211Radiotap: 127,
   ipv4: 228,
   ipv6: 229,
   linuxSll2: 276,
@@ -79,6 +84,19 @@ export function decodePacket(linkType: number, data: Uint8Array, out: DecodedPac
       break;
     case LinkType.loop:
       nullLoopback(rep, true);
+      break;
+    case LinkType.ppp:
+    case LinkType.pppHdlc:
+      pppHdlc(rep);
+      break;
+    case LinkType.cHdlc:
+      ciscoHdlc(0, rep);
+      break;
+    case LinkType.ieee80211:
+      ieee80211(0, rep, false);
+      break;
+    case LinkType.ieee80211Radiotap:
+      radiotap(rep);
       break;
     default:
       problem(DecodeStatus.unsupported, 'unsupported link type');
@@ -250,6 +268,188 @@ function nullLoopback(end: number, bigEndian: boolean): void {
     default:
       return;
   }
+}
+
+const CHDLC_UNICAST = 0x0f;
+const CHDLC_MULTICAST = 0x8f;
+
+/**
+ * PPP as tshark's `ppp_hdlc` takes it for both link types: a Cisco HDLC
+ * address byte hands over to C_HDLC, 0xff starts the address/control pair,
+ * otherwise they were compressed away.
+ */
+function pppHdlc(end: number): void {
+  if (cap < 1) {
+    problem(DecodeStatus.truncated, 'ppp header truncated');
+    return;
+  }
+  const first = d[0];
+  if (first === CHDLC_UNICAST || first === CHDLC_MULTICAST) {
+    ciscoHdlc(0, end);
+    return;
+  }
+  pppProtocol(first === 0xff ? 2 : 0, end);
+}
+
+const PPP_MPLS = 0x0281;
+const PPP_MPLS_MC = 0x0283;
+
+/** The PPP protocol field: one byte when its low bit is set (protocol-field compression). */
+function pppProtocol(off: number, end: number): void {
+  if (cap - off < 1) {
+    problem(DecodeStatus.truncated, 'ppp protocol truncated');
+    return;
+  }
+  let proto = d[off];
+  let len = 1;
+  if ((proto & 0x01) === 0) {
+    if (cap - off < 2) {
+      problem(DecodeStatus.truncated, 'ppp protocol truncated');
+      return;
+    }
+    proto = u16(off);
+    len = 2;
+  }
+  switch (proto) {
+    case PPP_IPV4:
+      pkt.etherType = ETH_IPV4;
+      ipByVersion(off + len, end);
+      return;
+    case PPP_IPV6:
+      pkt.etherType = ETH_IPV6;
+      ipv6(off + len, end, true);
+      return;
+    case PPP_MPLS:
+    case PPP_MPLS_MC:
+      pkt.etherType = proto === PPP_MPLS ? ETH_MPLS : ETH_MPLS_MC;
+      mpls(off + len, end);
+      return;
+    default:
+      // LCP, IPCP, CHAP, compressed datagrams...: valid PPP frames that carry no IP header.
+      return;
+  }
+}
+
+/** Cisco HDLC: address, control, then an EtherType-valued protocol. */
+function ciscoHdlc(off: number, end: number): void {
+  if (cap - off < 4) {
+    problem(DecodeStatus.truncated, 'cisco hdlc header truncated');
+    return;
+  }
+  const type = u16(off + 2);
+  pkt.etherType = type;
+  switch (type) {
+    case ETH_IPV4:
+      ipByVersion(off + 4, end);
+      return;
+    case ETH_IPV6:
+      ipv6(off + 4, end, true);
+      return;
+    case ETH_MPLS:
+    case ETH_MPLS_MC:
+      mpls(off + 4, end);
+      return;
+    default:
+      // SLARP, CDP, OSI...: not IP.
+      return;
+  }
+}
+
+const WLAN_TYPE_DATA = 2;
+const WLAN_FLAG_TO_DS = 0x01;
+const WLAN_FLAG_FROM_DS = 0x02;
+const WLAN_FLAG_PROTECTED = 0x40;
+const WLAN_FLAG_ORDER = 0x80;
+const WLAN_QOS_AMSDU = 0x80;
+
+/**
+ * An 802.11 frame without FCS (tshark's default for LINKTYPE_IEEE802_11).
+ * Only unprotected data frames with a body can carry IP; `datapad`: radiotap
+ * says the body starts on a 4-byte boundary.
+ */
+function ieee80211(off: number, end: number, datapad: boolean): void {
+  if (cap - off < 2) {
+    problem(DecodeStatus.truncated, '802.11 frame control truncated');
+    return;
+  }
+  const fc0 = d[off];
+  const flags = d[off + 1];
+  if ((fc0 & 0x03) !== 0 || ((fc0 >> 2) & 0x03) !== WLAN_TYPE_DATA) return;
+  const subtype = fc0 >> 4;
+  // Subtypes with bit 2 set (null, CF-Ack/Poll without data, QoS null) have no body.
+  if ((subtype & 0x04) !== 0) return;
+  const qos = (subtype & 0x08) !== 0;
+  let hlen = 24;
+  if ((flags & (WLAN_FLAG_TO_DS | WLAN_FLAG_FROM_DS)) === (WLAN_FLAG_TO_DS | WLAN_FLAG_FROM_DS)) hlen += 6;
+  if (qos) {
+    hlen += 2;
+    // The order bit on a QoS data frame announces an HT control field.
+    if ((flags & WLAN_FLAG_ORDER) !== 0) hlen += 4;
+  }
+  if (cap - off < hlen) {
+    problem(DecodeStatus.truncated, '802.11 header truncated');
+    return;
+  }
+  if ((flags & WLAN_FLAG_PROTECTED) !== 0) return;
+  if (qos && (d[off + hlen - ((flags & WLAN_FLAG_ORDER) !== 0 ? 6 : 2)] & WLAN_QOS_AMSDU) !== 0) {
+    problem(DecodeStatus.unsupported, '802.11 a-msdu not decoded');
+    return;
+  }
+  if (datapad) hlen = (hlen + 3) & ~3;
+  llc(off + hlen, end);
+}
+
+const RADIOTAP_FLAGS_FCS = 0x10;
+const RADIOTAP_FLAGS_DATAPAD = 0x20;
+
+/**
+ * Radiotap: skip it_len bytes. The flags field (present bit 1) comes right
+ * after the presence words and an optional 8-aligned TSFT, so it is read to
+ * drop a trailing FCS and honour data padding; later fields are not needed.
+ */
+function radiotap(end: number): void {
+  if (cap < 8) {
+    problem(DecodeStatus.truncated, 'radiotap header truncated');
+    return;
+  }
+  const len = d[2] | (d[3] << 8);
+  if (len < 8) {
+    problem(DecodeStatus.malformed, 'radiotap length below 8');
+    return;
+  }
+  if (len > cap) {
+    problem(DecodeStatus.truncated, 'radiotap header truncated');
+    return;
+  }
+  const present = d[4];
+  // Further presence words follow while bit 31 is set.
+  let p = 4;
+  while ((d[p + 3] & 0x80) !== 0) {
+    p += 4;
+    if (p + 4 > len) {
+      problem(DecodeStatus.malformed, 'radiotap presence words beyond its length');
+      return;
+    }
+  }
+  p += 4;
+  let rflags = 0;
+  if ((present & 0x02) !== 0) {
+    if ((present & 0x01) !== 0) p = ((p + 7) & ~7) + 8;
+    if (p >= len) {
+      problem(DecodeStatus.malformed, 'radiotap flags beyond its length');
+      return;
+    }
+    rflags = d[p];
+  }
+  if ((rflags & RADIOTAP_FLAGS_FCS) !== 0) {
+    if (end - len < 4) {
+      problem(DecodeStatus.malformed, 'radiotap frame shorter than its fcs');
+      return;
+    }
+    end -= 4;
+    if (cap > end) cap = end;
+  }
+  ieee80211(len, end, (rflags & RADIOTAP_FLAGS_DATAPAD) !== 0);
 }
 
 function newLayer(): IpLayer | undefined {
