@@ -1,3 +1,5 @@
+import { ipv4Text, ipv6Text } from '../decode/address-text';
+
 /**
  * Addresses as four big-endian 32-bit words (IPv4 as the mapped form
  * ::ffff:a.b.c.d), the layout of the flow table's key arrays: formatting,
@@ -10,34 +12,9 @@ export function isV4Mapped(words: Uint32Array, at: number): boolean {
   return words[at] === 0 && words[at + 1] === 0 && words[at + 2] === V4_MAPPED_WORD2;
 }
 
-export function formatV4(n: number): string {
-  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-}
-
 /** Text form of the address at `words[at..at+4]`: dotted quad for mapped IPv4, RFC 5952 for IPv6. */
 export function formatAddress(words: Uint32Array, at: number): string {
-  if (isV4Mapped(words, at)) return formatV4(words[at + 3]);
-  const groups: number[] = [];
-  for (let i = 0; i < 4; i++) groups.push(words[at + i] >>> 16, words[at + i] & 0xffff);
-  // Longest run of two or more zero groups becomes "::" (first one on a tie).
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  return isV4Mapped(words, at) ? ipv4Text(words[at + 3]) : ipv6Text(words, at);
 }
 
 function parseV4(text: string): number | undefined {

@@ -4,6 +4,8 @@
  * instead of being decoded into control characters.
  */
 
+import { ipv6Text as addressWordsText } from '../decode/address-text';
+
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const C_ESCAPES: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r' };
 const utf8 = new TextDecoder('utf-8', { fatal: false });
@@ -43,36 +45,14 @@ export function ipv4Text(bytes: Uint8Array, off: number): string {
   return `${bytes[off]}.${bytes[off + 1]}.${bytes[off + 2]}.${bytes[off + 3]}`;
 }
 
-/**
- * IPv6 text as RFC 5952 (and tshark) writes it: lower-case hex, the longest run
- * of two or more zero groups as `::` (the first on a tie), IPv4-mapped
- * addresses as `::ffff:a.b.c.d`.
- */
+/** IPv6 text from 16 bytes at `off`, as tshark writes it (IPv4-mapped addresses as `::ffff:a.b.c.d`). */
 export function ipv6Text(bytes: Uint8Array, off: number): string {
-  let mapped = bytes[off + 10] === 0xff && bytes[off + 11] === 0xff;
-  for (let i = 0; i < 10 && mapped; i++) if (bytes[off + i] !== 0) mapped = false;
-  if (mapped) return `::ffff:${ipv4Text(bytes, off + 12)}`;
-  const groups: number[] = [];
-  for (let i = 0; i < 8; i++) groups.push((bytes[off + 2 * i] << 8) | bytes[off + 2 * i + 1]);
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
+  const words = new Uint32Array(4);
+  for (let i = 0; i < 4; i++) {
+    const o = off + i * 4;
+    words[i] = ((bytes[o] << 24) | (bytes[o + 1] << 16) | (bytes[o + 2] << 8) | bytes[o + 3]) >>> 0;
   }
-  if (bestLen < 2) return groups.map((g) => g.toString(16)).join(':');
-  const head = groups.slice(0, bestStart).map((g) => g.toString(16)).join(':');
-  const tail = groups.slice(bestStart + bestLen).map((g) => g.toString(16)).join(':');
-  return `${head}::${tail}`;
+  return addressWordsText(words, 0);
 }
 
 /** Text of a 16-byte address (IPv4 as IPv4-mapped IPv6 is printed dotted). */

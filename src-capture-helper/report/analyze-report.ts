@@ -3,7 +3,7 @@ import type { CaptureReadResult } from '../capture-file/read-capture-file';
 import type { DecodedPacket, IpLayer } from '../decode/decoded-packet';
 import { DecodeStatus, L4Kind, NetKind } from '../decode/decoded-packet';
 import type { PacketRecord } from '../pipeline/packet-sink';
-import { wordsOf } from './address-text';
+import { wordsOf } from '../decode/address-text';
 import type { ConversationRow } from './conversation-table';
 import { ConversationTable } from './conversation-table';
 import { linkTypeName } from './link-type-names';

@@ -1,6 +1,6 @@
 import { TcpFlag } from '../decode/decoded-packet';
 import { startsNewTcpStream, tcpBaseSeq, tcpReverseBaseSeq } from '../flows/tcp-lifecycle';
-import { ipv4Text, ipv6Text } from './address-text';
+import { ipv4Text, ipv6Text } from '../decode/address-text';
 
 /** One row as tshark's `-z conv,...` prints it; `a` is the source of the row's first packet. */
 export interface ConversationRow {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodePacket, LinkType } from '../../../src-capture-helper/decode/decode-packet';
 import { DecodedPacket, DecodeStatus, L4Kind, NetKind, TcpFlag } from '../../../src-capture-helper/decode/decoded-packet';
-import { ipv4Text, ipv6Text, wordsOf } from '../../../src-capture-helper/report/address-text';
+import { ipv4Text, ipv6Text, wordsOf } from '../../../src-capture-helper/decode/address-text';
 
 /** Bytes from tcpdump -xx lines ("0x0010:  0028 0001 ..."). */
 function tcpdumpHex(dump: string): Uint8Array {
