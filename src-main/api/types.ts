@@ -339,7 +339,7 @@ export interface Settings {
 export type SettingsPatch = { [S in keyof Settings]?: Partial<Settings[S]> };
 
 // ---------------------------------------------------------------- alerts
-// Same shapes as the alert engine's (src-main/core/alerts/), restated here as plain data for the renderer.
+// The alert engine (src-main/core/alerts/) uses these shapes as they are and adds their validation.
 
 export type AlertMetric = 'bps' | 'pps' | 'activeFlows' | 'newFlows' | 'drops';
 export type AlertSeverity = 'info' | 'warning' | 'critical';

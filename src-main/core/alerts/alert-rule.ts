@@ -1,9 +1,13 @@
 import { assertNever } from '../assert-never';
-import { ALERT_PROTOCOLS, type AlertProtocol } from './alert-sample';
+import type { AlertMetric, AlertRuleInput, AlertScope, AlertSeverity } from '../../api/types';
+import { ALERT_PROTOCOLS } from './alert-sample';
 import { parseCidr, parseIp, formatIp } from './ip-address';
 import { FieldReader, describe, fail, isPlainObject, ok, type FieldError, type Result } from './validation';
 
-export type AlertMetric = 'bps' | 'pps' | 'activeFlows' | 'newFlows' | 'drops';
+// The rule's shapes are the API's (plain data the dashboard edits); this module adds their validation.
+export type { AlertMetric, AlertScope, AlertSeverity, AlertRule } from '../../api/types';
+export type AlertRuleSpec = AlertRuleInput;
+
 export const ALERT_METRICS: readonly AlertMetric[] = ['bps', 'pps', 'activeFlows', 'newFlows', 'drops'];
 
 export type AlertDirection = 'in' | 'out' | 'both';
@@ -12,51 +16,10 @@ export const ALERT_DIRECTIONS: readonly AlertDirection[] = ['in', 'out', 'both']
 export type AlertComparison = 'above' | 'below';
 export const ALERT_COMPARISONS: readonly AlertComparison[] = ['above', 'below'];
 
-export type AlertSeverity = 'info' | 'warning' | 'critical';
 export const ALERT_SEVERITIES: readonly AlertSeverity[] = ['info', 'warning', 'critical'];
-
-export type AlertScope =
-  | { kind: 'all' }
-  | { kind: 'interface'; interface: string }
-  | { kind: 'host'; address: string }
-  | { kind: 'cidr'; cidr: string }
-  | { kind: 'port'; port: number; protocol?: 'tcp' | 'udp' }
-  | { kind: 'protocol'; protocol: AlertProtocol }
-  /** A learned name, exact (`example.com`) or every subdomain (`*.example.com`), case-insensitive. */
-  | { kind: 'name'; pattern: string };
 
 export type AlertScopeKind = AlertScope['kind'];
 export const ALERT_SCOPE_KINDS: readonly AlertScopeKind[] = ['all', 'interface', 'host', 'cidr', 'port', 'protocol', 'name'];
-
-/** Everything a user sets on a rule; the store adds the id. */
-export interface AlertRuleSpec {
-  name: string;
-  enabled: boolean;
-  metric: AlertMetric;
-  /** Only bps and pps have a direction; other metrics are always `both`. */
-  direction: AlertDirection;
-  scope: AlertScope;
-  comparison: AlertComparison;
-  /** In the metric's unit per second: bits/s, packets/s, flows, new flows/s, drops/s. */
-  threshold: number;
-  /** Hysteresis: an `above` rule recovers once the value is at or below this (<= threshold). */
-  recoveryThreshold: number;
-  /** The value compared is the average over the last `windowSec` one-second samples. */
-  windowSec: number;
-  /** The condition (and later the recovery) must hold this long before an event. */
-  forSec: number;
-  /** Minimum time between two firing events of this rule. */
-  cooldownSec: number;
-  severity: AlertSeverity;
-  /** How many top hosts and flows an event carries. */
-  topN: number;
-  /** Ids of the channels notified. */
-  channels: string[];
-}
-
-export interface AlertRule extends AlertRuleSpec {
-  id: string;
-}
 
 export const RULE_LIMITS = {
   nameLength: 100,
