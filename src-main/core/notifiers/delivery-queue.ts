@@ -1,5 +1,6 @@
 import type { Notification } from './notification';
 import type { ChannelTransport, DeliveryOutcome } from './transport';
+import type { AlertChannelStatus } from '../../api/types';
 
 export interface DeliveryQueueOptions {
   /** Notifications waiting at most; beyond it the oldest waiting one is dropped and counted. */
@@ -34,22 +35,10 @@ export const DEFAULT_QUEUE_OPTIONS: DeliveryQueueOptions = {
  * last attempt failed and another is planned; `failing`: a notification was
  * given up and nothing succeeded since.
  */
-export type ChannelState = 'idle' | 'ok' | 'retrying' | 'failing';
+export type ChannelState = AlertChannelStatus['state'];
 
-export interface DeliveryHealth {
-  state: ChannelState;
-  queued: number;
-  delivered: number;
-  /** Notifications given up after their attempts or a permanent error. */
-  failed: number;
-  /** Notifications dropped because the queue was full or the channel closed. */
-  dropped: number;
-  attempts: number;
-  consecutiveFailures: number;
-  lastError: string | null;
-  lastErrorAt: number | null;
-  lastDeliveredAt: number | null;
-}
+/** A channel's delivery health: the API's channel status without the channel's identity. */
+export type DeliveryHealth = Omit<AlertChannelStatus, 'channelId' | 'name' | 'kind' | 'enabled'>;
 
 interface Item {
   notification: Notification;
