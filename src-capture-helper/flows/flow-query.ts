@@ -5,7 +5,7 @@
  */
 import type { Cidr } from './address';
 import { cidrContains, formatAddress, parseCidr } from './address';
-import { assertNever } from './assert-never';
+import { assertNever } from '../util/assert-never';
 import type { FlowTable } from './flow-table';
 import { FlowNum, NUM_STRIDE } from './flow-table';
 import type { FlowProtoName, FlowSnapshot } from './flow-types';

@@ -28,6 +28,7 @@ import { OffsetAssembler } from './offset-assembler';
 import { clientInitialKeys, cryptoFrames, decryptInitial, findInitialPackets, looksLikeQuicInitial } from './quic-initial';
 import type { InitialKeys } from './quic-initial';
 import { address16Key, isMappedIpv4 } from './text';
+import { assertNever } from '../util/assert-never';
 
 export interface NameLimits {
   /** Distinct DNS query names kept (oldest dropped first). */
@@ -769,8 +770,4 @@ function stampSlotHex(key: string): number {
 
 function address16KeyOf(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unexpected value ${String(value)}`);
 }

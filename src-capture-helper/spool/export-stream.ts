@@ -8,7 +8,7 @@
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { PcapngWriter, PcapWriter } from '../capture-file/capture-writers';
-import { assertNever } from '../flows/assert-never';
+import { assertNever } from '../util/assert-never';
 import type { ExportPlan, FlowSelection, PacketSpool, SegmentPlan, TimeRange } from './packet-spool';
 import { emptySpooledRecord, readSpooledRecord } from './spool-record';
 

@@ -19,7 +19,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { assertNever } from '../flows/assert-never';
+import { assertNever } from '../util/assert-never';
 import type { PacketRecord } from '../pipeline/packet-sink';
 import { FlowIndex, MIXED_LINK_TYPES } from './flow-index';
 import { createSpoolDir } from './spool-dir';
