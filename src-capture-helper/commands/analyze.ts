@@ -34,7 +34,7 @@ export const analyzeCommand: HelperCommand = {
   run: runAnalyze,
 };
 
-export function runAnalyze(args: string[]): number {
+export async function runAnalyze(args: string[]): Promise<number> {
   let file: string | undefined;
   let json = false;
   let top = 10;
@@ -59,7 +59,7 @@ export function runAnalyze(args: string[]): number {
   const progress = process.stderr.isTTY ? new Progress() : undefined;
   let read: CaptureReadResult;
   try {
-    read = readCaptureFile(file, engine, progress ? { onProgress: (done, size) => progress.update(done, size) } : {});
+    read = await readCaptureFile(file, engine, progress ? { onProgress: (done, size) => progress.update(done, size) } : {});
   } catch (err) {
     if (err instanceof CaptureFileError) {
       process.stderr.write(`netmon analyze: ${err.message}\n`);
