@@ -5,6 +5,7 @@ import type { CaptureReadResult } from '../capture-file/read-capture-file';
 import { readCaptureFile } from '../capture-file/read-capture-file';
 import { CaptureEngine } from '../pipeline/engine';
 import { formatReportText } from '../report/format-text';
+import { writeJson } from '../util/write-json';
 
 const HELP = `usage: netmon analyze FILE [--json] [--top N]
 
@@ -74,7 +75,8 @@ export async function runAnalyze(args: string[]): Promise<number> {
     return 1;
   }
   const report = engine.finish(basename(file), read);
-  process.stdout.write(json ? `${JSON.stringify(report)}\n` : formatReportText(report, top));
+  if (json) writeJson(report, (text) => process.stdout.write(text));
+  process.stdout.write(json ? '\n' : formatReportText(report, top));
   if (read.error !== undefined) {
     process.stderr.write(`netmon analyze: ${file}: ${read.error.message} (after ${read.packets} records; the report covers them)\n`);
     return 3;

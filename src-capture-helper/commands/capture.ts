@@ -6,6 +6,7 @@ import { CaptureEngine } from '../pipeline/engine';
 import { relinquishPrivileges, type PrivilegeOutcome } from '../privileges/process-privileges';
 import type { AnalyzeReport } from '../report/analyze-report';
 import { formatReportText } from '../report/format-text';
+import { writeJson } from '../util/write-json';
 
 const USAGE = `usage: netmon capture --iface IF [--iface IF2 ...] [--bpf FILTER] [--duration S] [--json]
 
@@ -220,7 +221,8 @@ export async function runCaptureCommand(args: string[]): Promise<number> {
     duration_s: durationS,
     errors,
   };
-  process.stdout.write(parsed.json ? `${JSON.stringify(report)}\n` : formatReportText(report, parsed.top) + formatCaptureText(report.capture));
+  if (parsed.json) writeJson(report, (text) => process.stdout.write(text));
+  process.stdout.write(parsed.json ? '\n' : formatReportText(report, parsed.top) + formatCaptureText(report.capture));
   return errors.length > 0 ? 3 : 0;
 }
 
