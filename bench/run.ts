@@ -134,7 +134,7 @@ type Stage = 'decode' | 'flows' | 'engine';
  * One pass over the file in this process: read+decode; read+decode+flows+rollups
  * (the live path); or the whole analyze engine (report, flows, names) and its report.
  */
-async function inProcess(file: string, stage: Stage, fileBytes: number): Promise<InProcess> {
+function inProcess(file: string, stage: Stage, fileBytes: number): InProcess {
   const pkt = new DecodedPacket();
   let sink: PacketSink;
   /** Ends the pass; returns the flows created, if the stage tracks flows. */
@@ -166,7 +166,7 @@ async function inProcess(file: string, stage: Stage, fileBytes: number): Promise
   }
   const t0 = process.hrtime.bigint();
   const c0 = process.cpuUsage();
-  const read = await readCaptureFile(file, sink);
+  const read = readCaptureFile(file, sink);
   const flowsCreated = end(read);
   const c = process.cpuUsage(c0);
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -218,9 +218,9 @@ async function main(): Promise<void> {
   }
 
   process.stderr.write('in-process read+decode, read+decode+flows+rollups, analyze engine...\n');
-  const decodeOnly = await inProcess(capture, 'decode', fileBytes);
-  const withFlows = await inProcess(capture, 'flows', fileBytes);
-  const engine = await inProcess(capture, 'engine', fileBytes);
+  const decodeOnly = inProcess(capture, 'decode', fileBytes);
+  const withFlows = inProcess(capture, 'flows', fileBytes);
+  const engine = inProcess(capture, 'engine', fileBytes);
   result.inProcess = {
     decode: decodeOnly,
     decodeFlowsRollups: withFlows,

@@ -35,7 +35,7 @@ export const analyzeCommand: HelperCommand = {
   run: runAnalyze,
 };
 
-export async function runAnalyze(args: string[]): Promise<number> {
+export function runAnalyze(args: string[]): number {
   let file: string | undefined;
   let json = false;
   let top = 10;
@@ -60,7 +60,7 @@ export async function runAnalyze(args: string[]): Promise<number> {
   const progress = process.stderr.isTTY ? new Progress() : undefined;
   let read: CaptureReadResult;
   try {
-    read = await readCaptureFile(file, engine, progress ? { onProgress: (done, size) => progress.update(done, size) } : {});
+    read = readCaptureFile(file, engine, progress ? { onProgress: (done, size) => progress.update(done, size) } : {});
   } catch (err) {
     if (err instanceof CaptureFileError) {
       process.stderr.write(`netmon analyze: ${err.message}\n`);

@@ -95,15 +95,15 @@ describe('capture file reader on hostile input', () => {
     expect(p.packets).toBe(0);
   });
 
-  it('whole engine on mutated fixtures read from disk never throws', async () => {
+  it('whole engine on mutated fixtures read from disk never throws', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'netmon-fuzz-'));
     try {
       const file = path.join(dir, 'capture');
-      await fc.assert(
-        fc.asyncProperty(mutated, async (bytes) => {
+      fc.assert(
+        fc.property(mutated, (bytes) => {
           writeFileSync(file, bytes);
           const engine = new CaptureEngine();
-          const read = await readCaptureFile(file, engine, { chunkSize: 256 });
+          const read = readCaptureFile(file, engine, { chunkSize: 256 });
           const report = engine.finish('capture', read);
           expect(report.packets).toBe(read.packets);
           const p = report.protocols;

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readCaptureFile } from '../../src-capture-helper/capture-file/read-capture-file';
 import { decodePacket, LinkType } from '../../src-capture-helper/decode/decode-packet';
 import { DecodedPacket, DecodeStatus, MAX_IP_LAYERS } from '../../src-capture-helper/decode/decoded-packet';
@@ -11,15 +11,13 @@ const LINK_TYPES = Object.values(LinkType);
 
 /** Every packet of every fixture, with its link type. */
 const packets: [number, Uint8Array][] = [];
-beforeAll(async () => {
-  for (const f of readdirSync(FIXTURES).filter((n) => !n.endsWith('.json') && !n.endsWith('.md'))) {
-    await readCaptureFile(path.join(FIXTURES, f), {
-      packet(rec) {
-        if (rec.linkType >= 0) packets.push([rec.linkType, Uint8Array.from(rec.data)]);
-      },
-    });
-  }
-});
+for (const f of readdirSync(FIXTURES).filter((n) => !n.endsWith('.json') && !n.endsWith('.md'))) {
+  readCaptureFile(path.join(FIXTURES, f), {
+    packet(rec) {
+      if (rec.linkType >= 0) packets.push([rec.linkType, Uint8Array.from(rec.data)]);
+    },
+  });
+}
 
 function checkInvariants(out: DecodedPacket, data: Uint8Array): void {
   expect(Object.values(DecodeStatus)).toContain(out.status);

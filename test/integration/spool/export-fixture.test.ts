@@ -43,7 +43,7 @@ interface Replay {
 }
 
 /** The fixture through the helper's reader, decoder and flow table into a session spool, as a capture session does. */
-async function replay(settings: Partial<SpoolSettings> = {}): Promise<Replay> {
+function replay(settings: Partial<SpoolSettings> = {}): Replay {
   // The fixture spans years of packet time: a replay keeps size limits only.
   settings = { maxAgeSeconds: 0, ...settings };
   const runtimeDir = fs.mkdtempSync(path.join(work, 'rt-'));
@@ -51,7 +51,7 @@ async function replay(settings: Partial<SpoolSettings> = {}): Promise<Replay> {
   const flows = new Map<number, FlowSnapshot>();
   const table = new FlowTable({ maxFlows: 10_000, clock: 'packet', onFinish: (f) => flows.set(f.id, f) });
   const pkt = new DecodedPacket();
-  const read = await readCaptureFile(FIXTURE, {
+  const read = readCaptureFile(FIXTURE, {
     packet(rec) {
       decodePacket(rec.linkType, rec.data, pkt, rec.wireLength);
       const id = pkt.layerCount > 0 ? table.observe(pkt, rec) : -1;
@@ -101,7 +101,7 @@ const udpRow = truth.conversations.udp[0];
 describe('export of replayed fixture flows', () => {
   for (const format of ['pcapng', 'pcap'] as ExportFormat[]) {
     it(`holds exactly the two selected flows with the fixture's frames and bytes, byte for byte (${format})`, async () => {
-      const r = await replay();
+      const r = replay();
       const tcp = flowOf(r, 'tcp', tcpRow);
       const udp = flowOf(r, 'udp', udpRow);
       const exp = r.spool.export({ flowIds: [tcp.id, udp.id], format });
@@ -136,10 +136,10 @@ describe('export of replayed fixture flows', () => {
   }
 
   it('exports the whole capture as the fixture holds it', async () => {
-    const r = await replay();
+    const r = replay();
     const bytes = await collect(r.spool.export({ flowIds: [], format: 'pcapng' }));
     const original: TestPacket[] = [];
-    await readCaptureFile(FIXTURE, { packet: (rec) => original.push({ ...rec, data: Uint8Array.from(rec.data), flowId: -1 }) });
+    readCaptureFile(FIXTURE, { packet: (rec) => original.push({ ...rec, data: Uint8Array.from(rec.data), flowId: -1 }) });
     const { packets, result } = parseCapture(bytes);
     expect(result.interfaces.map((i) => [i.linkType, i.name, i.tsresol])).toEqual([[101, 'raw_ip.pcap', '10^-9']]);
     expect(packets).toHaveLength(truth.packets);
@@ -153,7 +153,7 @@ describe('export of replayed fixture flows', () => {
   });
 
   it('after the spool rotated, reports how many packets of the selected flows are missing', async () => {
-    const r = await replay({ segmentBytes: 4096, memoryBytes: 8192, maxBytes: 8192, snaplen: 4000, maxAgeSeconds: 0 });
+    const r = replay({ segmentBytes: 4096, memoryBytes: 8192, maxBytes: 8192, snaplen: 4000, maxAgeSeconds: 0 });
     const stats = r.spool.stats();
     expect(stats.rotatedPackets).toBeGreaterThan(0);
     expect(stats.packetsInSpool + stats.rotatedPackets).toBe(truth.packets);

@@ -17,9 +17,9 @@ interface Totals {
   perLink: Map<number, number>;
 }
 
-async function totalsOf(file: string, chunkSize?: number) {
+function totalsOf(file: string, chunkSize?: number) {
   const t: Totals = { packets: 0, bytes: 0, captured: 0, noTs: 0, first: null, last: null, perLink: new Map() };
-  const result = await readCaptureFile(path.join(FIXTURES, file), {
+  const result = readCaptureFile(path.join(FIXTURES, file), {
     packet(rec: PacketRecord) {
       t.packets++;
       t.bytes += rec.wireLength;
@@ -45,9 +45,9 @@ function tsharkTime(s: string): bigint {
 
 describe('readCaptureFile against tshark', () => {
   for (const name of captures) {
-    it(name, async () => {
+    it(name, () => {
       const truth = JSON.parse(readFileSync(path.join(FIXTURES, `${name}.truth.json`), 'utf8'));
-      const { t, result } = await totalsOf(name);
+      const { t, result } = totalsOf(name);
       expect(t.packets).toBe(truth.packets);
       expect(result.packets).toBe(truth.packets);
       expect(t.bytes).toBe(truth.bytes);
@@ -67,10 +67,10 @@ describe('readCaptureFile against tshark', () => {
 });
 
 describe('readCaptureFile in small chunks', () => {
-  it('gives the same records whatever the chunk size', async () => {
+  it('gives the same records whatever the chunk size', () => {
     for (const name of captures) {
-      const whole = await totalsOf(name);
-      const pieces = await totalsOf(name, 64);
+      const whole = totalsOf(name);
+      const pieces = totalsOf(name, 64);
       expect(pieces.t, name).toEqual(whole.t);
       expect(pieces.result.complete, name).toBe(whole.result.complete);
     }

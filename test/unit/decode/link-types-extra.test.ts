@@ -209,9 +209,9 @@ interface ConvRow {
   bytes_b_to_a: number;
 }
 
-async function analyze(file: string): Promise<{ packets: number; bytes: number; protocols: Counts; conversations: Record<string, string[]> }> {
+function analyze(file: string): { packets: number; bytes: number; protocols: Counts; conversations: Record<string, string[]> } {
   const engine = new CaptureEngine();
-  const report = JSON.parse(JSON.stringify(engine.finish(path.basename(file), await readCaptureFile(file, engine))));
+  const report = JSON.parse(JSON.stringify(engine.finish(path.basename(file), readCaptureFile(file, engine))));
   const conversations: Record<string, string[]> = {};
   for (const kind of ['ipv4', 'ipv6', 'tcp', 'udp']) {
     const ports = kind === 'tcp' || kind === 'udp';
@@ -236,9 +236,9 @@ const cases: [string, number, number[][]][] = [
 
 describe('analyze agrees with tshark 4.0 on more link types', () => {
   for (const [name, linkType, frames] of cases) {
-    it(name, async () => {
+    it(name, () => {
       const file = writeCapture(`lt-${linkType}.pcap`, linkType, frames);
-      const ours = await analyze(file);
+      const ours = analyze(file);
       const truth = tsharkProtocols(file);
       expect({ packets: ours.packets, bytes: ours.bytes }).toEqual({ packets: truth.packets, bytes: truth.bytes });
       expect(ours.protocols).toEqual(truth.protocols);

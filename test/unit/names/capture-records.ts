@@ -12,10 +12,10 @@ import { NameExtractor } from '../../../src-capture-helper/names/name-extractor'
 export const FIXTURES = path.resolve(__dirname, '../../../../shared/fixtures/pcap');
 
 /** Replays a capture file through a fresh extractor. */
-export async function replay(file: string, extractor = new NameExtractor()): Promise<NameExtractor> {
+export function replay(file: string, extractor = new NameExtractor()): NameExtractor {
   const pkt = new DecodedPacket();
   const flows = new Map<string, number>();
-  await readCaptureFile(file, {
+  readCaptureFile(file, {
     packet(rec) {
       decodePacket(rec.linkType, rec.data, pkt, rec.wireLength);
       let flowId = -1;

@@ -20,9 +20,9 @@ describe('names from the shared captures match tshark', () => {
   });
 
   for (const name of files) {
-    it(name, async () => {
+    it(name, () => {
       const truth = JSON.parse(readFileSync(path.join(FIXTURES, `${name}.truth.json`), 'utf8')) as Truth;
-      const extractor = await replay(path.join(FIXTURES, name));
+      const extractor = replay(path.join(FIXTURES, name));
 
       const expectedDns: Record<string, string[]> = {};
       for (const [q, v] of Object.entries(truth.dns_names)) {

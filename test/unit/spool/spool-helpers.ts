@@ -1,12 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CaptureParser } from '../../../src-capture-helper/capture-file/capture-parser';
+import { readCaptureFile } from '../../../src-capture-helper/capture-file/read-capture-file';
 import type { CaptureReadResult } from '../../../src-capture-helper/capture-file/read-capture-file';
 import type { SpoolExport } from '../../../src-capture-helper/spool/export-stream';
-
-/** What parseCapture reports besides the packets. */
-export type ParsedCapture = Pick<CaptureReadResult, 'format' | 'interfaces' | 'packets' | 'complete' | 'error'>;
 
 /** A packet as a test remembers it (own copy of the bytes). */
 export interface TestPacket {
@@ -49,17 +46,22 @@ export async function collect(exp: SpoolExport): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-/** Parses capture bytes in memory with the helper's own parser. */
-export function parseCapture(bytes: Buffer): { result: ParsedCapture; packets: TestPacket[] } {
+/** Parses capture bytes with the helper's own reader (through a temporary file). */
+export function parseCapture(bytes: Buffer): { result: CaptureReadResult; packets: TestPacket[] } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-spool-parse-'));
+  const file = path.join(dir, 'out.cap');
+  fs.writeFileSync(file, bytes);
   const packets: TestPacket[] = [];
-  const parser = new CaptureParser({
-    packet(rec) {
-      packets.push({ ...rec, data: Uint8Array.from(rec.data), flowId: -1 });
-    },
-  });
-  parser.parse(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.length), 0, bytes.length, 0, true);
-  const result = { format: parser.format, interfaces: parser.interfaces, packets: parser.packets, complete: parser.error === undefined, error: parser.error };
-  return { result, packets };
+  try {
+    const result = readCaptureFile(file, {
+      packet(rec) {
+        packets.push({ ...rec, data: Uint8Array.from(rec.data), flowId: -1 });
+      },
+    });
+    return { result, packets };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The fields an export must keep exactly. */
