@@ -75,7 +75,7 @@ export function runAnalyze(args: string[]): number {
     return 1;
   }
   const report = engine.finish(basename(file), read);
-  if (json) writeJson(report, (text) => process.stdout.write(text));
+  if (json) writeJson(report, (chunk) => process.stdout.write(chunk));
   process.stdout.write(json ? '\n' : formatReportText(report, top));
   if (read.error !== undefined) {
     process.stderr.write(`netmon analyze: ${file}: ${read.error.message} (after ${read.packets} records; the report covers them)\n`);

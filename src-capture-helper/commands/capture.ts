@@ -221,7 +221,7 @@ export async function runCaptureCommand(args: string[]): Promise<number> {
     duration_s: durationS,
     errors,
   };
-  if (parsed.json) writeJson(report, (text) => process.stdout.write(text));
+  if (parsed.json) writeJson(report, (chunk) => process.stdout.write(chunk));
   process.stdout.write(parsed.json ? '\n' : formatReportText(report, parsed.top) + formatCaptureText(report.capture));
   return errors.length > 0 ? 3 : 0;
 }

@@ -7,6 +7,7 @@ import { wordsOf } from '../decode/address-text';
 import type { ConversationRow } from './conversation-table';
 import { ConversationTable } from './conversation-table';
 import { linkTypeName } from './link-type-names';
+import type { JsonText, JsonWriter } from '../util/write-json';
 
 export interface Counter {
   packets: number;
@@ -56,7 +57,7 @@ export interface AnalyzeReport {
   max_ts: string | null;
   packets_per_link_type: Record<string, number>;
   protocols: Record<ProtocolKey, Counter>;
-  conversations: { tcp: ConversationRow[]; udp: ConversationRow[]; ipv4: ConversationRow[]; ipv6: ConversationRow[] };
+  conversations: ConversationTables;
   conversations_dropped_packets: number;
   malformed: { packets: number; by_reason: Record<string, number> };
   dns_names: Record<string, string[]>;
@@ -322,7 +323,6 @@ export class ReportBuilder {
       perLink[lt === LINKTYPE_NONE ? 'none (not a packet record)' : `${lt} ${linkTypeName(lt)}`] = n;
     }
     const fileStart = Number.isNaN(this.firstSec) ? NaN : this.firstSec + this.firstNsec / 1e9;
-    const ipv4Texts = new Map<number, string>();
     const byReason: Record<string, number> = {};
     for (const [r, n] of [...this.reasons.entries()].sort((x, y) => y[1] - x[1])) byReason[r] = n;
     return {
@@ -355,12 +355,7 @@ export class ReportBuilder {
       max_ts: timeText(this.maxSec, this.maxNsec),
       packets_per_link_type: perLink,
       protocols,
-      conversations: {
-        tcp: this.tcp.rows(fileStart, ipv4Texts),
-        udp: this.udp.rows(fileStart, ipv4Texts),
-        ipv4: this.ipv4.rows(fileStart, ipv4Texts),
-        ipv6: this.ipv6.rows(fileStart),
-      },
+      conversations: new ConversationTables({ tcp: this.tcp, udp: this.udp, ipv4: this.ipv4, ipv6: this.ipv6 }, fileStart),
       conversations_dropped_packets: this.tcp.droppedPackets + this.udp.droppedPackets + this.ipv4.droppedPackets + this.ipv6.droppedPackets,
       malformed: { packets: this.malformedPackets, by_reason: byReason },
       dns_names: {},
@@ -369,6 +364,46 @@ export class ReportBuilder {
       flows: [],
       flows_total: 0,
     };
+  }
+}
+
+export const CONVERSATION_KINDS = ['tcp', 'udp', 'ipv4', 'ipv6'] as const;
+export type ConversationKind = (typeof CONVERSATION_KINDS)[number];
+
+/**
+ * The conversation tables of a finished report. Rows are made on demand; the
+ * JSON report writes them straight from the tables (tens of thousands of rows
+ * per table on a large capture), and JSON.stringify gives the same text.
+ */
+export class ConversationTables implements JsonText {
+  private readonly made = new Map<ConversationKind, ConversationRow[]>();
+  /** Address text shared by the tables (rows share endpoints). */
+  private readonly ipv4Texts = new Map<number, string>();
+
+  constructor(
+    private readonly tables: Record<ConversationKind, ConversationTable>,
+    private readonly fileStart: number,
+  ) {}
+
+  rows(kind: ConversationKind): ConversationRow[] {
+    let rows = this.made.get(kind);
+    if (rows === undefined) {
+      rows = this.tables[kind].rows(this.fileStart, this.ipv4Texts);
+      this.made.set(kind, rows);
+    }
+    return rows;
+  }
+
+  toJSON(): Record<ConversationKind, ConversationRow[]> {
+    return { tcp: this.rows('tcp'), udp: this.rows('udp'), ipv4: this.rows('ipv4'), ipv6: this.rows('ipv6') };
+  }
+
+  writeJson(out: JsonWriter): void {
+    CONVERSATION_KINDS.forEach((kind, i) => {
+      out.ascii(`${i === 0 ? '{' : ','}"${kind}":`);
+      this.tables[kind].writeRowsJson(out, this.fileStart, this.ipv4Texts);
+    });
+    out.byte(0x7d);
   }
 }
 

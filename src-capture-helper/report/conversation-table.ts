@@ -1,6 +1,7 @@
 import { TcpFlag } from '../decode/decoded-packet';
 import { startsNewTcpStream, tcpBaseSeq, tcpReverseBaseSeq } from '../flows/tcp-lifecycle';
 import { ipv4Text, ipv6Text } from '../decode/address-text';
+import type { JsonWriter } from '../util/write-json';
 
 /** One row as tshark's `-z conv,...` prints it; `a` is the source of the row's first packet. */
 export interface ConversationRow {
@@ -44,6 +45,15 @@ const N_BYTES_HI = 3;
 const N_FIRST = 4;
 const N_LAST = 5;
 
+/** The JSON text between a row's values, in ConversationRow's member order. */
+const J = Object.fromEntries(
+  Object.entries({
+    firstA: '{"a":"', nextA: ',{"a":"', b: '","b":"', framesAB: '","frames_a_to_b":', bytesAB: ',"bytes_a_to_b":', framesBA: ',"frames_b_to_a":',
+    bytesBA: ',"bytes_b_to_a":', frames: ',"frames":', bytes: ',"bytes":', relStart: ',"rel_start":"', duration: '","duration":"',
+    portA: '","port_a":', portB: ',"port_b":', end: '"}',
+  }).map(([k, text]) => [k, new TextEncoder().encode(text)]),
+) as Record<'firstA' | 'nextA' | 'b' | 'framesAB' | 'bytesAB' | 'framesBA' | 'bytesBA' | 'frames' | 'bytes' | 'relStart' | 'duration' | 'portA' | 'portB' | 'end', Uint8Array>;
+
 /**
  * A conversation table in typed arrays: no object or string per packet, and
  * each row's key and counters in one cache line each, since a packet touches
@@ -61,6 +71,8 @@ export class ConversationTable {
   private index = new Int32Array(0);
   private mask = 0;
   private readonly k = new Uint32Array(KEY_WORDS);
+  /** One row's printed fields, reused row after row. */
+  private readonly fields = { a: '', b: '', portA: 0, portB: 0, framesAB: 0, bytesAB: 0, framesBA: 0, bytesBA: 0, relStart: '', duration: '' };
   private keyHash = 0;
   private fromLo = true;
 
@@ -159,25 +171,73 @@ export class ConversationTable {
    * `ipv4Texts` caches address text across calls (rows share endpoints).
    */
   rows(fileStart: number, ipv4Texts = new Map<number, string>()): ConversationRow[] {
-    const order = new Float64Array(this.rowCount);
+    const order = this.rowOrder();
+    const out: ConversationRow[] = new Array<ConversationRow>(order.length);
+    for (let i = 0; i < order.length; i++) out[i] = this.row(order[i], fileStart, ipv4Texts);
+    return out;
+  }
+
+  /** The text of `JSON.stringify(this.rows(...))`, without a row object or a number string in between. */
+  writeRowsJson(out: JsonWriter, fileStart: number, ipv4Texts = new Map<number, string>()): void {
+    const order = this.rowOrder();
+    const f = this.fields;
+    out.byte(0x5b);
+    for (let i = 0; i < order.length; i++) {
+      this.loadFields(order[i], fileStart, ipv4Texts);
+      out.bytes(i === 0 ? J.firstA : J.nextA);
+      out.ascii(f.a);
+      out.bytes(J.b);
+      out.ascii(f.b);
+      out.bytes(J.framesAB);
+      out.number(f.framesAB);
+      out.bytes(J.bytesAB);
+      out.number(f.bytesAB);
+      out.bytes(J.framesBA);
+      out.number(f.framesBA);
+      out.bytes(J.bytesBA);
+      out.number(f.bytesBA);
+      out.bytes(J.frames);
+      out.number(f.framesAB + f.framesBA);
+      out.bytes(J.bytes);
+      out.number(f.bytesAB + f.bytesBA);
+      out.bytes(J.relStart);
+      out.ascii(f.relStart);
+      out.bytes(J.duration);
+      out.ascii(f.duration);
+      if (this.withPorts) {
+        out.bytes(J.portA);
+        out.number(f.portA);
+        out.bytes(J.portB);
+        out.number(f.portB);
+        out.byte(0x7d);
+      } else {
+        out.bytes(J.end);
+      }
+    }
+    out.byte(0x5d);
+  }
+
+  /** Row numbers in output order. */
+  private rowOrder(): Int32Array {
     const n = this.nums;
+    const frames = (r: number) => n[r * NUM_STRIDE + N_FRAMES_LO] + n[r * NUM_STRIDE + N_FRAMES_HI];
+    const order = new Int32Array(this.rowCount);
     // Sort keys that order by frames descending, then row ascending, as plain numbers.
-    for (let r = 0; r < this.rowCount; r++) order[r] = -(n[r * NUM_STRIDE + N_FRAMES_LO] + n[r * NUM_STRIDE + N_FRAMES_HI]) * 2 ** 24 + r;
-    if (!this.sortKeysExact(order)) {
+    const keys = new Float64Array(this.rowCount);
+    for (let r = 0; r < this.rowCount; r++) keys[r] = -frames(r) * 2 ** 24 + r;
+    if (!this.sortKeysExact(keys)) {
       const idx: number[] = [];
       for (let r = 0; r < this.rowCount; r++) idx.push(r);
-      const frames = (r: number) => n[r * NUM_STRIDE + N_FRAMES_LO] + n[r * NUM_STRIDE + N_FRAMES_HI];
       idx.sort((x, y) => frames(y) - frames(x) || x - y);
-      return idx.map((r) => this.row(r, fileStart, ipv4Texts));
+      order.set(idx);
+      return order;
     }
-    order.sort();
-    const out: ConversationRow[] = new Array<ConversationRow>(order.length);
-    for (let i = 0; i < order.length; i++) {
-      const key = order[i];
-      const frames = Math.ceil(-key / 2 ** 24);
-      out[i] = this.row(key + frames * 2 ** 24, fileStart, ipv4Texts);
+    keys.sort();
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      order[i] = key + Math.ceil(-key / 2 ** 24) * 2 ** 24;
     }
-    return out;
+    return order;
   }
 
   /** Combined keys are exact while rows < 2^24 and frames * 2^24 stays below 2^53. */
@@ -188,6 +248,24 @@ export class ConversationTable {
   }
 
   private row(r: number, fileStart: number, ipv4Texts: Map<number, string>): ConversationRow {
+    this.loadFields(r, fileStart, ipv4Texts);
+    const f = this.fields;
+    const { a, b, framesAB, bytesAB, framesBA, bytesBA, relStart, duration } = f;
+    const frames = framesAB + framesBA;
+    const bytes = bytesAB + bytesBA;
+    // One literal per table kind: every row of a table gets the same shape (ports last, as always printed).
+    if (!this.withPorts) {
+      return { a, b, frames_a_to_b: framesAB, bytes_a_to_b: bytesAB, frames_b_to_a: framesBA, bytes_b_to_a: bytesBA, frames, bytes, rel_start: relStart, duration };
+    }
+    return {
+      a, b, frames_a_to_b: framesAB, bytes_a_to_b: bytesAB, frames_b_to_a: framesBA, bytes_b_to_a: bytesBA, frames, bytes, rel_start: relStart, duration,
+      port_a: f.portA,
+      port_b: f.portB,
+    };
+  }
+
+  /** Row `r` as printed, into `this.fields`. */
+  private loadFields(r: number, fileStart: number, ipv4Texts: Map<number, string>): void {
     const w = this.words;
     const at = r * ROW_WORDS;
     const family = w[at + 9];
@@ -208,26 +286,19 @@ export class ConversationTable {
     const aHi = (w[at + W_FLAGS] & F_A_IS_HI) !== 0;
     const n = this.nums;
     const nb = r * NUM_STRIDE;
-    const fa = n[nb + (aHi ? N_FRAMES_HI : N_FRAMES_LO)];
-    const ba = n[nb + (aHi ? N_BYTES_HI : N_BYTES_LO)];
-    const fb = n[nb + (aHi ? N_FRAMES_LO : N_FRAMES_HI)];
-    const bb = n[nb + (aHi ? N_BYTES_LO : N_BYTES_HI)];
     const first = n[nb + N_FIRST];
     const start = Number.isNaN(first) || Number.isNaN(fileStart) ? 0 : first - fileStart;
-    const duration = Number.isNaN(first) ? 0 : n[nb + N_LAST] - first;
-    const a = aHi ? hi : lo;
-    const b = aHi ? lo : hi;
-    const relStart = start.toFixed(9);
-    const dur = duration.toFixed(4);
-    // One literal per table kind: every row of a table gets the same shape (ports last, as always printed).
-    if (!this.withPorts) {
-      return { a, b, frames_a_to_b: fa, bytes_a_to_b: ba, frames_b_to_a: fb, bytes_b_to_a: bb, frames: fa + fb, bytes: ba + bb, rel_start: relStart, duration: dur };
-    }
-    return {
-      a, b, frames_a_to_b: fa, bytes_a_to_b: ba, frames_b_to_a: fb, bytes_b_to_a: bb, frames: fa + fb, bytes: ba + bb, rel_start: relStart, duration: dur,
-      port_a: aHi ? hiPort : loPort,
-      port_b: aHi ? loPort : hiPort,
-    };
+    const f = this.fields;
+    f.a = aHi ? hi : lo;
+    f.b = aHi ? lo : hi;
+    f.portA = aHi ? hiPort : loPort;
+    f.portB = aHi ? loPort : hiPort;
+    f.framesAB = n[nb + (aHi ? N_FRAMES_HI : N_FRAMES_LO)];
+    f.bytesAB = n[nb + (aHi ? N_BYTES_HI : N_BYTES_LO)];
+    f.framesBA = n[nb + (aHi ? N_FRAMES_LO : N_FRAMES_HI)];
+    f.bytesBA = n[nb + (aHi ? N_BYTES_LO : N_BYTES_HI)];
+    f.relStart = start.toFixed(9);
+    f.duration = (Number.isNaN(first) ? 0 : n[nb + N_LAST] - first).toFixed(4);
   }
 
   private loadKey(family: number, srcW: Uint32Array, srcAt: number, sport: number, dstW: Uint32Array, dstAt: number, dport: number): void {

@@ -23,7 +23,7 @@ export function formatReportText(r: AnalyzeReport, top: number): string {
   }
 
   const hosts = new Map<string, { bytes: number; packets: number }>();
-  for (const row of [...r.conversations.ipv4, ...r.conversations.ipv6]) {
+  for (const row of [...r.conversations.rows('ipv4'), ...r.conversations.rows('ipv6')]) {
     for (const h of [row.a, row.b]) {
       const e = hosts.get(h) ?? { bytes: 0, packets: 0 };
       e.bytes += row.bytes;

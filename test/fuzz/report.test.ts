@@ -92,7 +92,7 @@ describe('conversation rows found through the flow of a packet', () => {
           byFlow.observe(pkt, rec, id);
         }
         const file = { format: 'pcap' as const, version: '2.4', bigEndian: false, nanosecond: false, sections: 1, interfaces: [], packets: frames.length, fileSize: 0, complete: true, error: undefined };
-        expect(byFlow.build('x', file).conversations).toEqual(byKey.build('x', file).conversations);
+        expect(byFlow.build('x', file).conversations.toJSON()).toEqual(byKey.build('x', file).conversations.toJSON());
       }),
       { numRuns: 400 },
     );
@@ -118,7 +118,7 @@ describe('conversation rows found through the flow of a packet, by example', () 
       report.observe(pkt, rec, flows.observe(pkt, rec));
     }
     const file = { format: 'pcap' as const, version: '2.4', bigEndian: false, nanosecond: false, sections: 1, interfaces: [], packets: frames.length, fileSize: 0, complete: true, error: undefined };
-    expect(report.build('x', file).conversations.tcp.map((r) => r.frames)).toEqual([3, 2]);
+    expect(report.build('x', file).conversations.rows('tcp').map((r) => r.frames)).toEqual([3, 2]);
   });
 });
 
