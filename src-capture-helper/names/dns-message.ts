@@ -56,7 +56,8 @@ interface NameResult {
  * reserved label type.
  */
 function readName(msg: Uint8Array, start: number, end: number, off: number): NameResult | undefined {
-  const parts: string[] = [];
+  let text = '';
+  let labels = 0;
   let pos = off;
   let next = -1;
   let jumps = 0;
@@ -81,10 +82,11 @@ function readName(msg: Uint8Array, start: number, end: number, off: number): Nam
     if (pos + 1 + len > end) return undefined;
     bytes += len + 1;
     if (bytes > DNS_LIMITS.maxNameBytes) return undefined;
-    parts.push(wireText(msg, pos + 1, pos + 1 + len, 'utf8'));
+    const label = wireText(msg, pos + 1, pos + 1 + len, 'utf8');
+    text = labels++ === 0 ? label : `${text}.${label}`;
     pos += 1 + len;
   }
-  return { text: parts.length === 0 ? '<Root>' : parts.join('.'), next };
+  return { text: labels === 0 ? '<Root>' : text, next };
 }
 
 function fail(out: DnsMessage, status: DnsParseStatus, reason: string): DnsMessage {

@@ -9,6 +9,8 @@ import { ipv6Text as addressWordsText } from '../decode/address-text';
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const C_ESCAPES: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r' };
 const utf8 = new TextDecoder('utf-8', { fatal: false });
+/** Plain text up to this many bytes is built in JS rather than decoded natively. */
+const SHORT_TEXT = 64;
 
 /**
  * Text of a name taken from packet bytes, written the way tshark shows it:
@@ -24,7 +26,13 @@ export function wireText(bytes: Uint8Array, start: number, end: number, encoding
       break;
     }
   }
-  if (plain) return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
+  if (plain) {
+    // A DNS label is at most 63 bytes: building it char by char beats making a Buffer to decode it.
+    if (end - start > SHORT_TEXT) return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
+    let text = '';
+    for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i]);
+    return text;
+  }
   let decoded: string;
   if (encoding === 'utf8') decoded = utf8.decode(bytes.subarray(start, end));
   else {
