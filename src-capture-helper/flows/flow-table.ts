@@ -22,11 +22,10 @@ import { L4Kind, NetKind, TcpFlag } from '../decode/decoded-packet';
 import type { PacketRecord } from '../pipeline/packet-sink';
 import { formatAddress } from './address';
 import type { FinishReason, FlowSnapshot, FlowTableConfig, FlowTimeouts } from './flow-types';
-import { FLOW_LABEL_KINDS, FlowState, defaultFlowTimeouts, flowStateName, protoName } from './flow-types';
+import { FLOW_LABEL_KINDS, FLOW_SLOT_SPACE, FlowState, defaultFlowTimeouts, flowStateName, protoName } from './flow-types';
 import { QuotedTuple, icmpFamily, icmpFamilyHasId, isIcmpError, parseQuotedTuple } from './icmp-key';
 import { isTcpFinished, nextTcpState, startsNewTcpStream, tcpBaseSeq, tcpReverseBaseSeq } from './tcp-lifecycle';
 
-const SLOT_SPACE = 1 << 24;
 
 /** Words per slot in `keys`. */
 export const KEY_STRIDE = 16;
@@ -64,7 +63,7 @@ const B_STATE = 1;
 const B_LIST = 2;
 const B_FLAGS_A = 3;
 const B_FLAGS_B = 4;
-export const MAX_FLOW_TABLE_SIZE = SLOT_SPACE;
+export const MAX_FLOW_TABLE_SIZE = FLOW_SLOT_SPACE;
 const NIL = -1;
 
 const LIST_TCP = 0;
@@ -291,15 +290,15 @@ export class FlowTable {
   }
 
   idOf(slot: number): number {
-    return this.generation[slot] * SLOT_SPACE + slot;
+    return this.generation[slot] * FLOW_SLOT_SPACE + slot;
   }
 
   /** Slot of an active flow id, or -1 when that flow has ended. */
   slotOf(id: number): number {
     if (!Number.isInteger(id) || id < 0) return NIL;
-    const slot = id % SLOT_SPACE;
+    const slot = id % FLOW_SLOT_SPACE;
     if (slot >= this.used || !(this.bits[slot * BITS_STRIDE + B_META] & M_ACTIVE)) return NIL;
-    return this.generation[slot] === Math.floor(id / SLOT_SPACE) ? slot : NIL;
+    return this.generation[slot] === Math.floor(id / FLOW_SLOT_SPACE) ? slot : NIL;
   }
 
   /** Registers the rollup engine's hook, called for a flow with traffic in the current second before it leaves. */

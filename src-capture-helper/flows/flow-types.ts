@@ -25,6 +25,9 @@ export function flowStateName(state: number): FlowStateName {
 }
 
 /** Transport family of a flow, as the rollups and queries name it. */
+/** Flow ids are `generation * FLOW_SLOT_SPACE + slot`: the slot indexes per-flow arrays kept beside the table. */
+export const FLOW_SLOT_SPACE = 1 << 24;
+
 export type FlowProtoName = 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'other';
 
 export function protoName(ipProto: number): FlowProtoName {

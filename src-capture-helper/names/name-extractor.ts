@@ -9,6 +9,7 @@ import { decodePacket, LinkType } from '../decode/decode-packet';
 import type { IpLayer } from '../decode/decoded-packet';
 import { DecodedPacket, L4Kind, NetKind, TcpFlag } from '../decode/decoded-packet';
 import type { PacketRecord } from '../pipeline/packet-sink';
+import { FLOW_SLOT_SPACE } from '../flows/flow-types';
 import { BoundedMap } from './bounded-map';
 import {
   dtlsClientHelloFragments,
@@ -154,8 +155,6 @@ function isDnsPort(p: number): boolean {
   return p === 53 || p === 5353 || p === 5355;
 }
 const SSDP_PORT = 1900;
-/** Slots of the direct-mapped "flow already checked against the address names" cache. */
-const CHECKED_SLOTS = 4096;
 /** Slots of the per-address "named at version" stamps (a hash of the address picks the slot). */
 const STAMP_BITS = 16;
 /** Upper bound on requests parsed from one segment or datagram. */
@@ -201,12 +200,13 @@ export class NameExtractor {
   /** QUIC client keys by version and DCID: retransmitted Initials need no new derivation. */
   private readonly keyCache = new BoundedMap<string, InitialKeys>(256);
   /**
-   * Which flow was last looked up in the address names, and under which
-   * version of those names: most packets of a flow then skip the lookup, and
-   * a new DNS answer makes every flow look again once.
+   * Per flow slot: which flow was last looked up in the address names, and
+   * under which version of those names. Most packets of a flow then skip the
+   * lookup, and a new answer for one of its addresses makes it look again once.
+   * Grown to the highest flow slot seen (the flow table bounds it).
    */
-  private readonly checkedFlow = new Float64Array(CHECKED_SLOTS).fill(-1);
-  private readonly checkedVersion = new Uint32Array(CHECKED_SLOTS);
+  private checkedFlow = new Float64Array(0);
+  private checkedVersion = new Uint32Array(0);
   private namesVersion = 1;
   /**
    * Version at which a DNS answer last changed the name of an address hashing
@@ -249,7 +249,8 @@ export class NameExtractor {
       return;
     }
     if (flowId >= 0 && (this.names4.size > 0 || this.names6.size > 0)) {
-      const slot = flowId % CHECKED_SLOTS;
+      const slot = flowId % FLOW_SLOT_SPACE;
+      if (slot >= this.checkedFlow.length) this.growChecked(slot);
       const version = this.namesVersion;
       const checked = this.checkedVersion[slot];
       if (this.checkedFlow[slot] !== flowId || (checked !== version && checked < this.addressStamp(layer))) {
@@ -570,6 +571,17 @@ export class NameExtractor {
         this.addressStamps[stampSlotHex(a.key)] = this.namesVersion;
       }
     }
+  }
+
+  private growChecked(slot: number): void {
+    let size = Math.max(1024, this.checkedFlow.length);
+    while (size <= slot) size *= 2;
+    const flows = new Float64Array(size).fill(-1);
+    flows.set(this.checkedFlow);
+    const versions = new Uint32Array(size);
+    versions.set(this.checkedVersion);
+    this.checkedFlow = flows;
+    this.checkedVersion = versions;
   }
 
   private nextNamesVersion(): void {

@@ -4,6 +4,7 @@ import type { DecodedPacket, IpLayer } from '../decode/decoded-packet';
 import { DecodeStatus, L4Kind, NetKind } from '../decode/decoded-packet';
 import type { PacketRecord } from '../pipeline/packet-sink';
 import { wordsOf } from '../decode/address-text';
+import { FLOW_SLOT_SPACE } from '../flows/flow-types';
 import type { ConversationRow } from './conversation-table';
 import { ConversationTable } from './conversation-table';
 import { linkTypeName } from './link-type-names';
@@ -75,8 +76,6 @@ export interface ReportLimits {
 export const DEFAULT_REPORT_LIMITS: ReportLimits = { maxConversations: 2_000_000 };
 
 const IPPROTO_TCP = 6;
-/** Flow ids are `generation * 2^24 + slot` (see FlowTable). */
-const FLOW_SLOTS = 1 << 24;
 const TAG_TCP = 8;
 const TAG_UDP = 16;
 /** Link types below this are counted in an array (no map lookup per packet). */
@@ -183,7 +182,7 @@ export class ReportBuilder {
     }
     const v4 = layer.net === NetKind.ipv4;
     const tag = (v4 ? 4 : 6) | (tcp ? TAG_TCP : TAG_UDP);
-    const slot = flowId % FLOW_SLOTS;
+    const slot = flowId % FLOW_SLOT_SPACE;
     if (slot < this.cacheId.length && this.cacheId[slot] === flowId && this.cacheTag[slot] === tag) {
       // Same order as the tables' canonical key: address words, then port.
       const cmp = v4 ? (layer.src4 >>> 0) - (layer.dst4 >>> 0) : compare16(layer.src, layer.dst);
