@@ -1,9 +1,9 @@
 /**
  * `npm run bench`: figures, not asserts. Builds the bench capture if missing,
  * then measures on the same file in the same run:
- * - `netmon analyze FILE --json` vs `tcpdump -r FILE -w /dev/null` (best of 3
- *   runs: wall time, and CPU time user+sys, which a shared, loaded machine
- *   disturbs less; packets/s and MB/s), peak RSS of analyze (GNU time);
+ * - `netmon analyze FILE --json` vs `tcpdump -r FILE -w /dev/null`, taking
+ *   turns (5 runs each: best and median wall time, best CPU time user+sys;
+ *   packets/s and MB/s), peak RSS of analyze (GNU time);
  * - read + decode, and read + decode + flows + rollups, in this process;
  * - bytes per active flow with 1 million flows in the FlowTable (child with
  *   --expose-gc), and the peak RSS of analyze on a capture that leaves
@@ -13,7 +13,7 @@
  *   under `live`.
  * Results go to bench-results/bench-<date>.json and .txt.
  *
- * Options: --packets N (capture size, default 2,000,000), --runs N (default 3),
+ * Options: --packets N (capture size, default 2,000,000), --runs N (default 5),
  * --concurrent-flows N (default 1,000,000; 0 skips that part).
  */
 import { spawnSync } from 'node:child_process';
@@ -37,6 +37,8 @@ interface Timed {
   ok: boolean;
   /** Best wall time. */
   bestSeconds: number;
+  medianSeconds: number;
+  runs: number;
   /** Best CPU time (user + sys, children included). */
   bestCpuSeconds: number;
   bestUserSeconds: number;
@@ -51,7 +53,7 @@ interface Timed {
 }
 
 function parseArgs(argv: string[]): { packets: number; runs: number; concurrentFlows: number } {
-  const o = { packets: 2_000_000, runs: 3, concurrentFlows: 1_000_000 };
+  const o = { packets: 2_000_000, runs: 5, concurrentFlows: 1_000_000 };
   for (let i = 0; i < argv.length; i++) {
     const v = Number(argv[i + 1]);
     const need = () => {
@@ -77,45 +79,67 @@ function ensureCapture(name: string, make: () => void): string {
 }
 
 /**
- * Runs a command `runs` times under GNU time: best wall time, best CPU time
- * (user + sys) and the largest peak RSS.
+ * Times one command under GNU time, run by run: best and median wall time,
+ * best CPU time (user + sys) and the largest peak RSS. Two commands being
+ * compared take turns, so that a busy spell of a shared machine falls on both.
  */
-function timeCommand(cmd: string, args: string[], runs: number, packets: number, fileBytes: number): Timed {
-  let best = Infinity;
-  let bestCpu = Infinity;
-  let bestUser = 0;
-  let bestSys = 0;
-  let peakKB = 0;
-  for (let r = 0; r < runs; r++) {
+class CommandTimer {
+  private readonly walls: number[] = [];
+  private bestCpu = Infinity;
+  private bestUser = 0;
+  private bestSys = 0;
+  private peakKB = 0;
+  private error: string | undefined;
+
+  constructor(
+    private readonly cmd: string,
+    private readonly args: string[],
+  ) {}
+
+  run(): void {
+    if (this.error !== undefined) return;
     const t0 = process.hrtime.bigint();
-    const res = spawnSync('/usr/bin/time', ['-f', 'netmon-bench maxrss=%M user=%U sys=%S', cmd, ...args], { encoding: 'utf8', maxBuffer: 512 << 20 });
+    const res = spawnSync('/usr/bin/time', ['-f', 'netmon-bench maxrss=%M user=%U sys=%S', this.cmd, ...this.args], { encoding: 'utf8', maxBuffer: 512 << 20 });
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
     const m = /netmon-bench maxrss=(\d+) user=([\d.]+) sys=([\d.]+)/.exec(res.stderr ?? '');
     if (res.status !== 0 || res.error || !m) {
       const why = res.error?.message ?? (res.stderr ?? '').split('\n').filter((l) => l && !l.startsWith('netmon-bench ')).slice(-3).join(' | ');
-      return { ok: false, bestSeconds: 0, bestCpuSeconds: 0, bestUserSeconds: 0, bestSysSeconds: 0, packetsPerSecond: 0, packetsPerCpuSecond: 0, megabytesPerSecond: 0, error: `exit ${res.status}: ${why}` };
+      this.error = `exit ${res.status}: ${why}`;
+      return;
     }
-    best = Math.min(best, s);
+    this.walls.push(s);
     const user = Number(m[2]);
     const sys = Number(m[3]);
-    if (user + sys < bestCpu) {
-      bestCpu = user + sys;
-      bestUser = user;
-      bestSys = sys;
+    if (user + sys < this.bestCpu) {
+      this.bestCpu = user + sys;
+      this.bestUser = user;
+      this.bestSys = sys;
     }
-    peakKB = Math.max(peakKB, Number(m[1]));
+    this.peakKB = Math.max(this.peakKB, Number(m[1]));
   }
-  return {
-    ok: true,
-    bestSeconds: round(best, 3),
-    bestCpuSeconds: round(bestCpu, 2),
-    bestUserSeconds: bestUser,
-    bestSysSeconds: bestSys,
-    packetsPerSecond: Math.round(packets / best),
-    packetsPerCpuSecond: Math.round(packets / Math.max(bestCpu, 0.01)),
-    megabytesPerSecond: round(fileBytes / 1e6 / best, 1),
-    peakRssMB: round(peakKB / 1024, 1),
-  };
+
+  result(packets: number, fileBytes: number): Timed {
+    if (this.error !== undefined || this.walls.length === 0) {
+      return { ok: false, bestSeconds: 0, medianSeconds: 0, runs: 0, bestCpuSeconds: 0, bestUserSeconds: 0, bestSysSeconds: 0, packetsPerSecond: 0, packetsPerCpuSecond: 0, megabytesPerSecond: 0, error: this.error ?? 'not run' };
+    }
+    const walls = [...this.walls].sort((x, y) => x - y);
+    const best = walls[0];
+    const mid = walls.length >> 1;
+    const median = walls.length % 2 === 1 ? walls[mid] : (walls[mid - 1] + walls[mid]) / 2;
+    return {
+      ok: true,
+      bestSeconds: round(best, 3),
+      medianSeconds: round(median, 3),
+      runs: walls.length,
+      bestCpuSeconds: round(this.bestCpu, 2),
+      bestUserSeconds: this.bestUser,
+      bestSysSeconds: this.bestSys,
+      packetsPerSecond: Math.round(packets / best),
+      packetsPerCpuSecond: Math.round(packets / Math.max(this.bestCpu, 0.01)),
+      megabytesPerSecond: round(fileBytes / 1e6 / best, 1),
+      peakRssMB: round(this.peakKB / 1024, 1),
+    };
+  }
 }
 
 interface InProcess {
@@ -206,14 +230,20 @@ async function main(): Promise<void> {
     capture: { file: path.relative(repo, capture), packets: opts.packets, megabytes: round(fileBytes / 1e6, 1) },
   };
 
-  process.stderr.write('tcpdump -r FILE -w /dev/null...\n');
-  const tcpdump = timeCommand('tcpdump', ['-r', capture, '-w', '/dev/null'], opts.runs, opts.packets, fileBytes);
-  process.stderr.write('netmon analyze FILE --json...\n');
-  const analyze = timeCommand(process.execPath, [cli, 'analyze', capture, '--json'], opts.runs, opts.packets, fileBytes);
+  process.stderr.write(`tcpdump -r FILE -w /dev/null and netmon analyze FILE --json, taking turns, ${opts.runs} runs each...\n`);
+  const tcpdumpTimer = new CommandTimer('tcpdump', ['-r', capture, '-w', '/dev/null']);
+  const analyzeTimer = new CommandTimer(process.execPath, [cli, 'analyze', capture, '--json']);
+  for (let r = 0; r < opts.runs; r++) {
+    tcpdumpTimer.run();
+    analyzeTimer.run();
+  }
+  const tcpdump = tcpdumpTimer.result(opts.packets, fileBytes);
+  const analyze = analyzeTimer.result(opts.packets, fileBytes);
   result.tcpdump = tcpdump;
   result.analyze = analyze;
   if (tcpdump.ok && analyze.ok) {
     result.analyzeTimeVsTcpdump = round(analyze.bestSeconds / tcpdump.bestSeconds, 2);
+    result.analyzeMedianTimeVsTcpdump = round(analyze.medianSeconds / tcpdump.medianSeconds, 2);
     result.analyzeCpuVsTcpdump = round(analyze.bestCpuSeconds / tcpdump.bestCpuSeconds, 2);
   }
 
@@ -239,7 +269,9 @@ async function main(): Promise<void> {
     });
     process.stderr.write(`netmon analyze on ${opts.concurrentFlows} concurrent flows...\n`);
     const packets = opts.concurrentFlows * 3;
-    result.analyzeConcurrentFlows = { flows: opts.concurrentFlows, ...timeCommand(process.execPath, [cli, 'analyze', file, '--json'], 1, packets, fs.statSync(file).size) };
+    const timer = new CommandTimer(process.execPath, [cli, 'analyze', file, '--json']);
+    timer.run();
+    result.analyzeConcurrentFlows = { flows: opts.concurrentFlows, ...timer.result(packets, fs.statSync(file).size) };
   }
 
   const live = path.join(__dirname, 'live.js');
@@ -265,13 +297,16 @@ function formatText(r: Record<string, unknown>): string {
   lines.push(`capture ${cap.file}: ${cap.packets} packets, ${cap.megabytes} MB`);
   const row = (name: string, t: Timed) =>
     t.ok
-      ? `${name.padEnd(34)} wall ${t.bestSeconds.toFixed(3).padStart(7)} s (${(t.packetsPerSecond / 1e6).toFixed(2)} Mpkt/s, ${t.megabytesPerSecond} MB/s)  ` +
+      ? `${name.padEnd(34)} wall ${t.bestSeconds.toFixed(3).padStart(7)} s best, ${t.medianSeconds.toFixed(3)} s median of ${t.runs} (${(t.packetsPerSecond / 1e6).toFixed(2)} Mpkt/s, ${t.megabytesPerSecond} MB/s)  ` +
         `CPU ${t.bestCpuSeconds.toFixed(2).padStart(6)} s (user ${t.bestUserSeconds.toFixed(2)} + sys ${t.bestSysSeconds.toFixed(2)}; ${(t.packetsPerCpuSecond / 1e6).toFixed(2)} Mpkt per CPU s)  peak RSS ${t.peakRssMB} MB`
       : `${name.padEnd(34)} failed: ${t.error}`;
   lines.push(row('tcpdump -r FILE -w /dev/null', r.tcpdump as Timed));
   lines.push(row('netmon analyze FILE --json', r.analyze as Timed));
   if (r.analyzeTimeVsTcpdump !== undefined) {
-    lines.push(`analyze / tcpdump: CPU time ${r.analyzeCpuVsTcpdump as number}x, wall time ${r.analyzeTimeVsTcpdump as number}x (target <= 1.5x; best of the runs)`);
+    lines.push(
+      `analyze / tcpdump: wall time ${r.analyzeTimeVsTcpdump as number}x best to best, ${r.analyzeMedianTimeVsTcpdump as number}x median to median; ` +
+        `CPU time ${r.analyzeCpuVsTcpdump as number}x (target <= 1.5x)`,
+    );
   }
   const ip = r.inProcess as { decode: InProcess; decodeFlowsRollups: InProcess; analyzeEngine: InProcess; flowsAndRollupsNsPerPacket: number };
   const stageRow = (name: string, t: InProcess) =>
