@@ -147,10 +147,12 @@ export class ReportBuilder {
     const lt = rec.linkType;
     if (lt >= 0 && lt < LINK_SLOTS) this.perLinkSmall[lt]++;
     else this.perLink.set(lt, (this.perLink.get(lt) ?? 0) + 1);
-    let time = NaN;
+    // Seconds and nanoseconds stay two integers down to the tables (see ConversationTable.observe).
+    let sec = NaN;
+    const nsec = rec.tsNsec;
     if (rec.hasTimestamp) {
-      this.stamp(rec.tsSec, rec.tsNsec);
-      time = rec.tsSec + rec.tsNsec / 1e9;
+      sec = rec.tsSec;
+      this.stamp(sec, nsec);
     } else {
       this.withoutTimestamp++;
       // first_ts/last_ts are those of the first/last record in file order, none when it has none.
@@ -162,22 +164,22 @@ export class ReportBuilder {
       this.reasons.set(pkt.reason, (this.reasons.get(pkt.reason) ?? 0) + 1);
     }
     this.classify(pkt, wire);
-    if (flowId >= 0 && pkt.layerCount === 1) this.flowConversations(pkt.layers[0], flowId, wire, time);
-    else for (let i = 0; i < pkt.layerCount; i++) this.conversations(pkt.layers[i], wire, time);
+    if (flowId >= 0 && pkt.layerCount === 1) this.flowConversations(pkt.layers[0], flowId, wire, sec, nsec);
+    else for (let i = 0; i < pkt.layerCount; i++) this.conversations(pkt.layers[i], wire, sec, nsec);
   }
 
   /**
    * A TCP/UDP packet keyed by its plain header addresses and ports: the flow
    * determines its rows, given the family and transport. Others take the full path.
    */
-  private flowConversations(layer: IpLayer, flowId: number, wire: number, time: number): void {
+  private flowConversations(layer: IpLayer, flowId: number, wire: number, sec: number, nsec: number): void {
     const l4 = layer.l4;
     const tcp = l4 === L4Kind.tcp && layer.ipProto === IPPROTO_TCP;
     if (
       !layer.ipValid || !layer.l4Valid || (!tcp && l4 !== L4Kind.udp) || layer.routed || layer.hasHomeSrc ||
       (layer.isFragment && !layer.isFirstFragment)
     ) {
-      this.conversations(layer, wire, time);
+      this.conversations(layer, wire, sec, nsec);
       return;
     }
     const v4 = layer.net === NetKind.ipv4;
@@ -192,17 +194,17 @@ export class ReportBuilder {
       const ipRow = this.cacheIpRow[slot];
       const l4Row = this.cacheL4Row[slot];
       if (tcp) {
-        if (this.tcp.observeTcpRow(l4Row, l4FromLo, layer.tcpFlags, layer.tcpSeq, layer.tcpAck, !layer.isFragment, wire, time)) {
-          (v4 ? this.ipv4 : this.ipv6).countRow(ipRow, cmp <= 0, wire, time);
+        if (this.tcp.observeTcpRow(l4Row, l4FromLo, layer.tcpFlags, layer.tcpSeq | 0, layer.tcpAck | 0, !layer.isFragment, wire, sec, nsec)) {
+          (v4 ? this.ipv4 : this.ipv6).countRow(ipRow, cmp <= 0, wire, sec, nsec);
           return;
         }
       } else {
-        this.udp.countRow(l4Row, l4FromLo, wire, time);
-        (v4 ? this.ipv4 : this.ipv6).countRow(ipRow, cmp <= 0, wire, time);
+        this.udp.countRow(l4Row, l4FromLo, wire, sec, nsec);
+        (v4 ? this.ipv4 : this.ipv6).countRow(ipRow, cmp <= 0, wire, sec, nsec);
         return;
       }
     }
-    this.conversations(layer, wire, time);
+    this.conversations(layer, wire, sec, nsec);
     if (this.ipRow < 0 || this.l4Row < 0) return;
     if (slot >= this.cacheId.length) this.growCache(slot);
     this.cacheId[slot] = flowId;
@@ -273,7 +275,7 @@ export class ReportBuilder {
     }
   }
 
-  private conversations(layer: IpLayer, wire: number, time: number): void {
+  private conversations(layer: IpLayer, wire: number, sec: number, nsec: number): void {
     this.ipRow = -1;
     this.l4Row = -1;
     if (!layer.ipValid) return;
@@ -284,11 +286,11 @@ export class ReportBuilder {
       // IPv4's table uses the source route's final destination.
       setV4(w, 0, layer.src4);
       setV4(w, 4, layer.routed ? layer.finalDst4 : layer.dst4);
-      this.ipRow = this.ipv4.observe(family, w, 0, 0, w, 4, 0, wire, time);
+      this.ipRow = this.ipv4.observe(family, w, 0, 0, w, 4, 0, wire, sec, nsec);
     } else {
       wordsOf(layer.src, w, 0);
       wordsOf(layer.dst, w, 4);
-      this.ipRow = this.ipv6.observe(family, w, 0, 0, w, 4, 0, wire, time);
+      this.ipRow = this.ipv6.observe(family, w, 0, 0, w, 4, 0, wire, sec, nsec);
     }
     if (!layer.l4Valid || (layer.l4 !== L4Kind.tcp && layer.l4 !== L4Kind.udp)) return;
     // TCP and UDP use the final destination and home address the IP header names.
@@ -300,10 +302,10 @@ export class ReportBuilder {
     }
     else w.copyWithin(12, 4, 8);
     if (layer.l4 === L4Kind.udp) {
-      this.l4Row = this.udp.observe(family, w, 8, layer.srcPort, w, 12, layer.dstPort, wire, time);
+      this.l4Row = this.udp.observe(family, w, 8, layer.srcPort, w, 12, layer.dstPort, wire, sec, nsec);
     } else if (layer.ipProto === IPPROTO_TCP) {
       const analyze = !layer.isFragment;
-      this.l4Row = this.tcp.observeTcp(family, w, 8, layer.srcPort, w, 12, layer.dstPort, layer.tcpFlags, layer.tcpSeq, layer.tcpAck, analyze, wire, time);
+      this.l4Row = this.tcp.observeTcp(family, w, 8, layer.srcPort, w, 12, layer.dstPort, layer.tcpFlags, layer.tcpSeq | 0, layer.tcpAck | 0, analyze, wire, sec, nsec);
     }
   }
 

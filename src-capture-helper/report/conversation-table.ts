@@ -85,14 +85,15 @@ export class ConversationTable {
 
   /**
    * Count one packet. Addresses are four words each (`srcW`/`dstW` at `srcAt`/`dstAt`).
-   * `time` is seconds since the epoch, NaN without a timestamp.
+   * The packet's time is `sec` + `nsec` (NaN seconds without a timestamp): two
+   * integers, since a fractional number passed to a call is boxed, once per packet.
    */
-  observe(family: number, srcW: Uint32Array, srcAt: number, sport: number, dstW: Uint32Array, dstAt: number, dport: number, wireLength: number, time: number): number {
+  observe(family: number, srcW: Uint32Array, srcAt: number, sport: number, dstW: Uint32Array, dstAt: number, dport: number, wireLength: number, sec: number, nsec: number): number {
     this.loadKey(family, srcW, srcAt, sport, dstW, dstAt, dport);
     let row = this.find();
-    if (row < 0) row = this.insert(time);
+    if (row < 0) row = this.insert(sec, nsec);
     if (row < 0) this.droppedPackets++;
-    else this.count(row, this.fromLo, wireLength, time);
+    else this.count(row, this.fromLo, wireLength, sec, nsec);
     return row;
   }
 
@@ -100,16 +101,18 @@ export class ConversationTable {
    * Count one packet in a row that `observe` returned for the same key before.
    * `fromLo`: the packet comes from the row's lower endpoint (address, then port).
    */
-  countRow(row: number, fromLo: boolean, wireLength: number, time: number): void {
-    this.count(row, fromLo, wireLength, time);
+  countRow(row: number, fromLo: boolean, wireLength: number, sec: number, nsec: number): void {
+    this.count(row, fromLo, wireLength, sec, nsec);
   }
 
   /**
    * Count one TCP segment, opening a new row when it starts a new stream on a
    * known 4-tuple. `analyze`: tshark runs its sequence analysis (which learns
-   * the base sequence numbers) only for unfragmented segments.
+   * the base sequence numbers) only for unfragmented segments. `seq` and `ack`
+   * may come as signed 32-bit integers (`x | 0`): half of all sequence numbers
+   * are beyond a small integer unsigned, and would be boxed on every call.
    */
-  observeTcp(family: number, srcW: Uint32Array, srcAt: number, sport: number, dstW: Uint32Array, dstAt: number, dport: number, flags: number, seq: number, ack: number, analyze: boolean, wireLength: number, time: number): number {
+  observeTcp(family: number, srcW: Uint32Array, srcAt: number, sport: number, dstW: Uint32Array, dstAt: number, dport: number, flags: number, seq: number, ack: number, analyze: boolean, wireLength: number, sec: number, nsec: number): number {
     this.loadKey(family, srcW, srcAt, sport, dstW, dstAt, dport);
     const fromLo = this.fromLo;
     let row = this.find();
@@ -118,16 +121,16 @@ export class ConversationTable {
       const at = row * ROW_WORDS;
       if (startsNewTcpStream(flags, seq, (w[at + W_FLAGS] & (fromLo ? F_BASE_LO : F_BASE_HI)) !== 0, w[at + (fromLo ? W_BASE_LO : W_BASE_HI)])) {
         w[at + W_FLAGS] |= F_SUPERSEDED;
-        row = this.insert(time);
+        row = this.insert(sec, nsec);
       }
     } else {
-      row = this.insert(time);
+      row = this.insert(sec, nsec);
     }
     if (row < 0) {
       this.droppedPackets++;
       return row;
     }
-    this.tcpSegment(row, fromLo, flags, seq, ack, analyze, wireLength, time);
+    this.tcpSegment(row, fromLo, flags, seq, ack, analyze, wireLength, sec, nsec);
     return row;
   }
 
@@ -136,17 +139,17 @@ export class ConversationTable {
    * having changed nothing, when observeTcp must decide instead: a newer stream
    * replaced the row, or this segment starts one.
    */
-  observeTcpRow(row: number, fromLo: boolean, flags: number, seq: number, ack: number, analyze: boolean, wireLength: number, time: number): boolean {
+  observeTcpRow(row: number, fromLo: boolean, flags: number, seq: number, ack: number, analyze: boolean, wireLength: number, sec: number, nsec: number): boolean {
     const w = this.words;
     const at = row * ROW_WORDS;
     const f = w[at + W_FLAGS];
     if ((f & F_SUPERSEDED) !== 0) return false;
     if (startsNewTcpStream(flags, seq, (f & (fromLo ? F_BASE_LO : F_BASE_HI)) !== 0, w[at + (fromLo ? W_BASE_LO : W_BASE_HI)])) return false;
-    this.tcpSegment(row, fromLo, flags, seq, ack, analyze, wireLength, time);
+    this.tcpSegment(row, fromLo, flags, seq, ack, analyze, wireLength, sec, nsec);
     return true;
   }
 
-  private tcpSegment(row: number, fromLo: boolean, flags: number, seq: number, ack: number, analyze: boolean, wireLength: number, time: number): void {
+  private tcpSegment(row: number, fromLo: boolean, flags: number, seq: number, ack: number, analyze: boolean, wireLength: number, sec: number, nsec: number): void {
     if (analyze) {
       const mine = fromLo ? F_BASE_LO : F_BASE_HI;
       const other = fromLo ? F_BASE_HI : F_BASE_LO;
@@ -163,7 +166,7 @@ export class ConversationTable {
       }
       words[at + W_FLAGS] = f;
     }
-    this.count(row, fromLo, wireLength, time);
+    this.count(row, fromLo, wireLength, sec, nsec);
   }
 
   /**
@@ -351,7 +354,8 @@ export class ConversationTable {
   }
 
   /** New row for the loaded key; the index then points at it (a reused 4-tuple replaces the old row there). */
-  private insert(time: number): number {
+  private insert(sec: number, nsec: number): number {
+    const time = sec + nsec / 1e9;
     if (this.rowCount >= this.maxRows) return -1;
     if (this.rowCount >= this.capacity) this.grow(Math.min(this.capacity * 2, this.maxRows));
     const r = this.rowCount++;
@@ -383,7 +387,8 @@ export class ConversationTable {
     }
   }
 
-  private count(r: number, fromLo: boolean, wireLength: number, time: number): void {
+  private count(r: number, fromLo: boolean, wireLength: number, sec: number, nsec: number): void {
+    const time = sec + nsec / 1e9;
     const n = this.nums;
     const nb = r * NUM_STRIDE;
     if (fromLo) {

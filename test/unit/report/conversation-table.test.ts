@@ -10,8 +10,8 @@ const { syn, ack, fin, rst } = TcpFlag;
 
 /** One TCP segment of a connection 10.0.0.1:40000 <-> 10.0.0.2:80. */
 function seg(t: ConversationTable, fromA: boolean, flags: number, seq: number, ackNo = 0, len = 60, time = 0): void {
-  if (fromA) t.observeTcp(4, A, 0, 40000, B, 0, 80, flags, seq, ackNo, true, len, time);
-  else t.observeTcp(4, B, 0, 80, A, 0, 40000, flags, seq, ackNo, true, len, time);
+  if (fromA) t.observeTcp(4, A, 0, 40000, B, 0, 80, flags, seq, ackNo, true, len, Math.floor(time), Math.round((time % 1) * 1e9));
+  else t.observeTcp(4, B, 0, 80, A, 0, 40000, flags, seq, ackNo, true, len, Math.floor(time), Math.round((time % 1) * 1e9));
 }
 
 describe('TCP conversation rows (tshark tcp.stream)', () => {
@@ -40,8 +40,8 @@ describe('TCP conversation rows (tshark tcp.stream)', () => {
 
   it('counts packets beyond the row bound as dropped', () => {
     const t = new ConversationTable(false, 1);
-    t.observe(4, A, 0, 0, B, 0, 0, 100, 0);
-    t.observe(4, A, 0, 0, A, 0, 0, 100, 0);
+    t.observe(4, A, 0, 0, B, 0, 0, 100, 0, 0);
+    t.observe(4, A, 0, 0, A, 0, 0, 100, 0, 0);
     expect([t.rowCount, t.droppedPackets]).toEqual([1, 1]);
   });
 
@@ -51,7 +51,7 @@ describe('TCP conversation rows (tshark tcp.stream)', () => {
     for (let round = 0; round < 2; round++) {
       for (let i = 0; i < 5000; i++) {
         src[3] = 0xc0a80000 + i;
-        t.observe(4, src, 0, 1000 + (i % 7), B, 0, 53, 80, i);
+        t.observe(4, src, 0, 1000 + (i % 7), B, 0, 53, 80, i, 0);
       }
     }
     expect(t.rowCount).toBe(5000);
