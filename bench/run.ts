@@ -16,6 +16,7 @@
  * Options: --packets N (capture size, default 2,000,000), --runs N (default 5),
  * --concurrent-flows N (default 1,000,000; 0 skips that part).
  */
+import type { SpawnSyncReturns } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -98,8 +99,15 @@ class CommandTimer {
 
   run(): void {
     if (this.error !== undefined) return;
+    // Output goes to /dev/null, as tcpdump's does: a pipe read by this process would be part of the time.
+    const devNull = fs.openSync('/dev/null', 'w');
     const t0 = process.hrtime.bigint();
-    const res = spawnSync('/usr/bin/time', ['-f', 'netmon-bench maxrss=%M user=%U sys=%S', this.cmd, ...this.args], { encoding: 'utf8', maxBuffer: 512 << 20 });
+    let res: SpawnSyncReturns<string>;
+    try {
+      res = spawnSync('/usr/bin/time', ['-f', 'netmon-bench maxrss=%M user=%U sys=%S', this.cmd, ...this.args], { encoding: 'utf8', stdio: ['ignore', devNull, 'pipe'], maxBuffer: 16 << 20 });
+    } finally {
+      fs.closeSync(devNull);
+    }
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
     const m = /netmon-bench maxrss=(\d+) user=([\d.]+) sys=([\d.]+)/.exec(res.stderr ?? '');
     if (res.status !== 0 || res.error || !m) {
