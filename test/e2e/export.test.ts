@@ -44,7 +44,11 @@ describe('export in the browser', () => {
   it('exports the flows selected in the table; the download holds exactly them', async () => {
     const { page } = session;
     const [tcpRow, udpRow] = [truth.conversations.tcp[0], truth.conversations.udp[0]];
-    const flows = ((await (await fetch(`${served.url}/api/flows?scope=all&limit=1000`)).json()) as FlowPage).flows;
+    // Every flow of the replay first: a loaded machine may still be replaying when serve listens.
+    const flowCount = truth.conversations.tcp.length + truth.conversations.udp.length;
+    const allFlows = async () => ((await (await fetch(`${served.url}/api/flows?scope=all&limit=1000`)).json()) as FlowPage).flows;
+    await expect.poll(async () => (await allFlows()).length, { timeout: 30_000 }).toBe(flowCount);
+    const flows = await allFlows();
     const idOf = (proto: string, row: ConvRow) => {
       const found = flows.filter((f: FlowSummary) => f.proto === proto && f.a === row.a && f.aPort === row.port_a && f.b === row.b && f.bPort === row.port_b);
       expect(found).toHaveLength(1);
@@ -54,6 +58,7 @@ describe('export in the browser', () => {
 
     await page.goto(served.url);
     await page.getByRole('button', { name: 'Flows' }).click();
+    await expect.poll(async () => page.getByTestId('flow-count').textContent(), { timeout: 30_000 }).toBe(`${flows.length} flows`);
     const grid = page.getByRole('grid', { name: 'Flows' });
     await grid.locator(`[role=row][data-flow-id="${ids[0]}"]`).click();
     await grid.locator(`[role=row][data-flow-id="${ids[1]}"]`).click({ modifiers: ['Control'] });
