@@ -55,7 +55,7 @@ function heapNow(): { heap: number; rss: number } {
 
 export function measureFlowMemory(flows: number): FlowMemoryResult {
   const pkt = new DecodedPacket();
-  const rec: PacketRecord = { ifIndex: 0, linkType: 1, tsSec: 1_700_000_000, tsNsec: 0, hasTimestamp: true, wireLength: 60, data: new Uint8Array(0) };
+  const rec: PacketRecord = { ifIndex: 0, linkType: 1, tsSec: 1_700_000_000, tsNsec: 0, hasTimestamp: true, wireLength: 60, bytes: new Uint8Array(0), offset: 0, length: 0 };
   const before = heapNow();
   const table = new FlowTable({ maxFlows: flows, initialCapacity: flows });
   let t0 = process.hrtime.bigint();

@@ -173,13 +173,13 @@ function inProcess(file: string, stage: Stage, fileBytes: number): InProcess {
   let end: (read: CaptureReadResult) => number | undefined;
   switch (stage) {
     case 'decode':
-      sink = { packet: (rec: PacketRecord) => decodePacket(rec.linkType, rec.data, pkt, rec.wireLength) };
+      sink = { packet: (rec: PacketRecord) => decodePacket(rec.linkType, rec.bytes, pkt, rec.wireLength, rec.offset, rec.length) };
       end = () => undefined;
       break;
     case 'flows': {
       const table = new FlowTable({ maxFlows: 2_000_000 });
       const rollups = new RollupEngine(table);
-      sink = { packet: (rec: PacketRecord) => { decodePacket(rec.linkType, rec.data, pkt, rec.wireLength); rollups.observe(pkt, rec); } };
+      sink = { packet: (rec: PacketRecord) => { decodePacket(rec.linkType, rec.bytes, pkt, rec.wireLength, rec.offset, rec.length); rollups.observe(pkt, rec); } };
       end = () => {
         rollups.finish();
         table.flush();

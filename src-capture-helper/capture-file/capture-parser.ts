@@ -83,7 +83,9 @@ export class CaptureParser {
     tsNsec: 0,
     hasTimestamp: true,
     wireLength: 0,
-    data: new Uint8Array(0),
+    bytes: new Uint8Array(0),
+    offset: 0,
+    length: 0,
   };
 
   constructor(private readonly sink: PacketSink) {}
@@ -226,7 +228,9 @@ export class CaptureParser {
     rec.tsSec = sec + carry;
     rec.tsNsec = ns - carry * 1e9;
     rec.wireLength = len;
-    rec.data = b.subarray(o + hl, o + hl + caplen);
+    rec.bytes = b;
+    rec.offset = o + hl;
+    rec.length = caplen;
     this.packets++;
     this.sink.packet(rec);
     return hl + caplen;
@@ -361,7 +365,7 @@ export class CaptureParser {
       return false;
     }
     this.setTimestamp(ifs, v.getUint32(o + 12, le), v.getUint32(o + 16, le));
-    this.deliver(id, ifs.linkType, v.getUint32(o + 24, le), b.subarray(o + 28, o + 28 + caplen));
+    this.deliver(id, ifs.linkType, v.getUint32(o + 24, le), b, o + 28, caplen);
     return true;
   }
 
@@ -380,7 +384,7 @@ export class CaptureParser {
       return false;
     }
     this.setTimestamp(ifs, v.getUint32(o + 12, le), v.getUint32(o + 16, le));
-    this.deliver(id, ifs.linkType, v.getUint32(o + 24, le), b.subarray(o + 28, o + 28 + caplen));
+    this.deliver(id, ifs.linkType, v.getUint32(o + 24, le), b, o + 28, caplen);
     return true;
   }
 
@@ -399,7 +403,7 @@ export class CaptureParser {
     this.rec.hasTimestamp = false;
     this.rec.tsSec = 0;
     this.rec.tsNsec = 0;
-    this.deliver(0, ifs.linkType, wire, b.subarray(o + 12, o + 12 + caplen));
+    this.deliver(0, ifs.linkType, wire, b, o + 12, caplen);
     return true;
   }
 
@@ -412,16 +416,18 @@ export class CaptureParser {
     this.rec.hasTimestamp = false;
     this.rec.tsSec = 0;
     this.rec.tsNsec = 0;
-    this.deliver(-1, LINKTYPE_NONE, len - 16, b.subarray(o + 12, o + len - 4));
+    this.deliver(-1, LINKTYPE_NONE, len - 16, b, o + 12, len - 16);
     return true;
   }
 
-  private deliver(ifIndex: number, linkType: number, wire: number, data: Uint8Array): void {
+  private deliver(ifIndex: number, linkType: number, wire: number, bytes: Uint8Array, offset: number, length: number): void {
     const rec = this.rec;
     rec.ifIndex = ifIndex;
     rec.linkType = linkType;
     rec.wireLength = wire;
-    rec.data = data;
+    rec.bytes = bytes;
+    rec.offset = offset;
+    rec.length = length;
     this.packets++;
     this.sink.packet(rec);
   }

@@ -1,4 +1,5 @@
 import type { PacketRecord } from '../pipeline/packet-sink';
+import { packetBytes } from '../pipeline/packet-sink';
 
 /**
  * Streaming encoders for pcap and pcapng: each call returns the bytes of one
@@ -34,13 +35,13 @@ export class PcapWriter {
 
   /** One record; data beyond the snaplen is cut, the original length is kept. */
   record(rec: PacketRecord): Buffer {
-    const caplen = Math.min(rec.data.length, this.snaplen);
+    const caplen = Math.min(rec.length, this.snaplen);
     const b = Buffer.allocUnsafe(16 + caplen);
     b.writeUInt32LE(rec.tsSec >>> 0, 0);
     b.writeUInt32LE(this.nanosecond ? rec.tsNsec : Math.floor(rec.tsNsec / 1000), 4);
     b.writeUInt32LE(caplen, 8);
     b.writeUInt32LE(Math.max(rec.wireLength, caplen), 12);
-    b.set(rec.data.subarray(0, caplen), 16);
+    b.set(rec.bytes.subarray(rec.offset, rec.offset + caplen), 16);
     return b;
   }
 }
@@ -95,14 +96,14 @@ export class PcapngWriter {
     const exp = this.resolutions[interfaceId];
     if (exp === undefined) throw new RangeError(`interface ${interfaceId} has not been described`);
     const ts = BigInt(rec.tsSec) * 10n ** BigInt(exp) + BigInt(Math.floor(rec.tsNsec / 10 ** (9 - exp)));
-    const caplen = rec.data.length;
+    const caplen = rec.length;
     const body = Buffer.alloc(20 + pad4(caplen));
     body.writeUInt32LE(interfaceId, 0);
     body.writeUInt32LE(Number(ts >> 32n) >>> 0, 4);
     body.writeUInt32LE(Number(ts & 0xffffffffn) >>> 0, 8);
     body.writeUInt32LE(caplen, 12);
     body.writeUInt32LE(Math.max(rec.wireLength, caplen), 16);
-    body.set(rec.data, 20);
+    body.set(packetBytes(rec), 20);
     const opts = comment !== undefined ? encodeOptions([[OPT_COMMENT, Buffer.from(comment, 'utf8')]]) : Buffer.alloc(0);
     return block(0x00000006, Buffer.concat([body, opts]));
   }

@@ -48,55 +48,58 @@ let pkt: DecodedPacket;
 
 /**
  * Decode one captured record into `out` (reused). Never throws on packet
- * bytes: problems are reported in `out.status`/`out.reason`. `wireLength` is
- * the record's original length; tshark's "reported length" checks (IP total
- * length, UDP length) are made against it.
+ * bytes: problems are reported in `out.status`/`out.reason`. The record is
+ * `data[offset, offset + length)`, and every offset in `out` is an index into
+ * `data` (a capture file's records are decoded where they lie in the read
+ * buffer). `wireLength` is the record's original length; tshark's "reported
+ * length" checks (IP total length, UDP length) are made against it.
  */
-export function decodePacket(linkType: number, data: Uint8Array, out: DecodedPacket, wireLength = data.length): void {
+export function decodePacket(linkType: number, data: Uint8Array, out: DecodedPacket, wireLength = data.length, offset = 0, length = data.length - offset): void {
   out.reset();
   d = data;
-  cap = data.length;
+  cap = offset + length;
   pkt = out;
-  const rep = wireLength > cap ? wireLength : cap;
+  const s = offset;
+  const rep = s + (wireLength > length ? wireLength : length);
   switch (linkType) {
     case LinkType.ethernet:
-      ethernet(0, rep);
+      ethernet(s, rep);
       break;
     case LinkType.linuxSll:
-      linuxSll(rep);
+      linuxSll(s, rep);
       break;
     case LinkType.linuxSll2:
-      linuxSll2(rep);
+      linuxSll2(s, rep);
       break;
     case LinkType.raw:
     case LinkType.rawOpenBsd:
     case LinkType.rawBsdOs:
-      rawIp(rep);
+      rawIp(s, rep);
       break;
     case LinkType.ipv4:
-      ipByVersion(0, rep);
+      ipByVersion(s, rep);
       break;
     case LinkType.ipv6:
-      ipv6(0, rep, true);
+      ipv6(s, rep, true);
       break;
     case LinkType.null:
-      nullLoopback(rep, false);
+      nullLoopback(s, rep, false);
       break;
     case LinkType.loop:
-      nullLoopback(rep, true);
+      nullLoopback(s, rep, true);
       break;
     case LinkType.ppp:
     case LinkType.pppHdlc:
-      pppHdlc(rep);
+      pppHdlc(s, rep);
       break;
     case LinkType.cHdlc:
-      ciscoHdlc(0, rep);
+      ciscoHdlc(s, rep);
       break;
     case LinkType.ieee80211:
-      ieee80211(0, rep, false);
+      ieee80211(s, rep, false);
       break;
     case LinkType.ieee80211Radiotap:
-      radiotap(rep);
+      radiotap(s, rep);
       break;
     default:
       problem(DecodeStatus.unsupported, 'unsupported link type');
@@ -205,36 +208,36 @@ function ethernetOrLlc(type: number, off: number, end: number): void {
   else etherType(type, off, end);
 }
 
-function linuxSll(end: number): void {
-  if (cap < 16) {
+function linuxSll(off: number, end: number): void {
+  if (cap - off < 16) {
     problem(DecodeStatus.truncated, 'linux cooked header truncated');
     return;
   }
-  if (u16(2) === ARPHRD_NETLINK) return;
-  ethernetOrLlc(u16(14), 16, end);
+  if (u16(off + 2) === ARPHRD_NETLINK) return;
+  ethernetOrLlc(u16(off + 14), off + 16, end);
 }
 
-function linuxSll2(end: number): void {
-  if (cap < 20) {
+function linuxSll2(off: number, end: number): void {
+  if (cap - off < 20) {
     problem(DecodeStatus.truncated, 'linux cooked v2 header truncated');
     return;
   }
-  if (u16(8) === ARPHRD_NETLINK) return;
-  ethernetOrLlc(u16(0), 20, end);
+  if (u16(off + 8) === ARPHRD_NETLINK) return;
+  ethernetOrLlc(u16(off), off + 20, end);
 }
 
 const ARPHRD_NETLINK = 824;
 
-function rawIp(end: number): void {
-  if (cap < 2) {
+function rawIp(off: number, end: number): void {
+  if (cap - off < 2) {
     problem(DecodeStatus.truncated, 'raw ip packet truncated');
     return;
   }
   // PPP in HDLC-like framing, as tshark's raw dissector checks first.
-  if (d[0] === 0xff && d[1] === 0x03) return;
-  const version = d[0] >> 4;
-  if (version === 4) ipByVersion(0, end);
-  else if (version === 6) ipv6(0, end, true);
+  if (d[off] === 0xff && d[off + 1] === 0x03) return;
+  const version = d[off] >> 4;
+  if (version === 4) ipByVersion(off, end);
+  else if (version === 6) ipv6(off, end, true);
   else problem(DecodeStatus.malformed, 'raw packet is neither ipv4 nor ipv6');
 }
 
@@ -244,26 +247,26 @@ const AF_INET6_FREEBSD = 28;
 const AF_INET6_DARWIN = 30;
 
 /** BSD loopback: a 4-byte address family in the capturing host's byte order (LOOP: always big-endian). */
-function nullLoopback(end: number, bigEndian: boolean): void {
-  if (cap < 4) {
+function nullLoopback(off: number, end: number, bigEndian: boolean): void {
+  if (cap - off < 4) {
     problem(DecodeStatus.truncated, 'loopback header truncated');
     return;
   }
-  let family = bigEndian ? u32(0) : (d[0] | (d[1] << 8) | (d[2] << 16) | (d[3] << 24)) >>> 0;
-  if (!bigEndian && (family & 0xffff0000) !== 0) family = u32(0);
+  let family = bigEndian ? u32(off) : (d[off] | (d[off + 1] << 8) | (d[off + 2] << 16) | (d[off + 3] << 24)) >>> 0;
+  if (!bigEndian && (family & 0xffff0000) !== 0) family = u32(off);
   if (family > 1500) {
     // Some old BSDs put an EtherType here.
-    etherType(family & 0xffff, 4, end);
+    etherType(family & 0xffff, off + 4, end);
     return;
   }
   switch (family) {
     case AF_INET:
-      ipByVersion(4, end);
+      ipByVersion(off + 4, end);
       return;
     case AF_INET6_BSD:
     case AF_INET6_FREEBSD:
     case AF_INET6_DARWIN:
-      ipv6(4, end, true);
+      ipv6(off + 4, end, true);
       return;
     default:
       return;
@@ -278,17 +281,17 @@ const CHDLC_MULTICAST = 0x8f;
  * address byte hands over to C_HDLC, 0xff starts the address/control pair,
  * otherwise they were compressed away.
  */
-function pppHdlc(end: number): void {
-  if (cap < 1) {
+function pppHdlc(off: number, end: number): void {
+  if (cap - off < 1) {
     problem(DecodeStatus.truncated, 'ppp header truncated');
     return;
   }
-  const first = d[0];
+  const first = d[off];
   if (first === CHDLC_UNICAST || first === CHDLC_MULTICAST) {
-    ciscoHdlc(0, end);
+    ciscoHdlc(off, end);
     return;
   }
-  pppProtocol(first === 0xff ? 2 : 0, end);
+  pppProtocol(first === 0xff ? off + 2 : off, end);
 }
 
 const PPP_MPLS = 0x0281;
@@ -407,24 +410,25 @@ const RADIOTAP_FLAGS_DATAPAD = 0x20;
  * after the presence words and an optional 8-aligned TSFT, so it is read to
  * drop a trailing FCS and honour data padding; later fields are not needed.
  */
-function radiotap(end: number): void {
-  if (cap < 8) {
+function radiotap(off: number, end: number): void {
+  if (cap - off < 8) {
     problem(DecodeStatus.truncated, 'radiotap header truncated');
     return;
   }
-  const len = d[2] | (d[3] << 8);
+  // Offsets within the header (`len`, `p`) count from its start: its fields are aligned to it.
+  const len = d[off + 2] | (d[off + 3] << 8);
   if (len < 8) {
     problem(DecodeStatus.malformed, 'radiotap length below 8');
     return;
   }
-  if (len > cap) {
+  if (len > cap - off) {
     problem(DecodeStatus.truncated, 'radiotap header truncated');
     return;
   }
-  const present = d[4];
+  const present = d[off + 4];
   // Further presence words follow while bit 31 is set.
   let p = 4;
-  while ((d[p + 3] & 0x80) !== 0) {
+  while ((d[off + p + 3] & 0x80) !== 0) {
     p += 4;
     if (p + 4 > len) {
       problem(DecodeStatus.malformed, 'radiotap presence words beyond its length');
@@ -439,17 +443,17 @@ function radiotap(end: number): void {
       problem(DecodeStatus.malformed, 'radiotap flags beyond its length');
       return;
     }
-    rflags = d[p];
+    rflags = d[off + p];
   }
   if ((rflags & RADIOTAP_FLAGS_FCS) !== 0) {
-    if (end - len < 4) {
+    if (end - (off + len) < 4) {
       problem(DecodeStatus.malformed, 'radiotap frame shorter than its fcs');
       return;
     }
     end -= 4;
     if (cap > end) cap = end;
   }
-  ieee80211(len, end, (rflags & RADIOTAP_FLAGS_DATAPAD) !== 0);
+  ieee80211(off + len, end, (rflags & RADIOTAP_FLAGS_DATAPAD) !== 0);
 }
 
 function newLayer(): IpLayer | undefined {

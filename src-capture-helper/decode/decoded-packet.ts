@@ -24,7 +24,7 @@ export const TcpFlag = { fin: 0x01, syn: 0x02, rst: 0x04, psh: 0x08, ack: 0x10, 
  */
 export class IpLayer {
   net: NetKind = NetKind.none;
-  /** Byte offset of the IP header in the captured data. */
+  /** Index of the IP header in the decoded buffer (offsets count from the buffer, not the record: see decodePacket). */
   netOffset = 0;
   readonly src = new Uint8Array(16);
   readonly dst = new Uint8Array(16);
@@ -56,7 +56,7 @@ export class IpLayer {
   tcpSeq = 0;
   tcpAck = 0;
   tcpWindow = 0;
-  /** Transport payload: offset in the captured data and bytes available in the capture. */
+  /** Transport payload: index in the decoded buffer and bytes available in the capture. */
   payloadOffset = 0;
   payloadLength = 0;
   /** Payload length the headers claim (may exceed what was captured). */

@@ -378,8 +378,8 @@ export class FlowTable {
         } else {
           family = icmpFamily(v6, type);
           const o = L.l4Offset;
-          if (icmpFamilyHasId(v6, family) && o + 6 <= rec.data.length) {
-            sport = (rec.data[o + 4] << 8) | rec.data[o + 5];
+          if (icmpFamilyHasId(v6, family) && o + 6 <= rec.offset + rec.length) {
+            sport = (rec.bytes[o + 4] << 8) | rec.bytes[o + 5];
             dport = sport;
           }
         }
@@ -641,7 +641,7 @@ export class FlowTable {
 
   private findQuotedFlow(rec: PacketRecord, icmpOffset: number, v6: boolean, vlan: number): number {
     const q = this.quoted;
-    if (!parseQuotedTuple(rec.data, icmpOffset, v6, q)) return NIL;
+    if (!parseQuotedTuple(rec.bytes, icmpOffset, rec.offset + rec.length, v6, q)) return NIL;
     const k = this.quotedKey;
     for (let i = 0; i < 4; i++) {
       k[i] = q.src[i];

@@ -66,14 +66,15 @@ function readU32(d: Uint8Array, o: number): number {
 
 /**
  * Reads the IP header (and first transport bytes) quoted by an ICMP error
- * whose header starts at `icmpOffset`. Returns false when too little was
- * captured or the quote is not an IP packet of the expected version.
+ * whose header starts at `icmpOffset`; the packet's captured bytes end at
+ * `end`. Returns false when too little was captured or the quote is not an IP
+ * packet of the expected version.
  */
-export function parseQuotedTuple(data: Uint8Array, icmpOffset: number, v6: boolean, out: QuotedTuple): boolean {
+export function parseQuotedTuple(data: Uint8Array, icmpOffset: number, end: number, v6: boolean, out: QuotedTuple): boolean {
   const ip = icmpOffset + 8;
   let l4: number;
   if (!v6) {
-    if (ip + 20 > data.length || data[ip] >> 4 !== 4) return false;
+    if (ip + 20 > end || data[ip] >> 4 !== 4) return false;
     const ihl = (data[ip] & 15) * 4;
     if (ihl < 20) return false;
     out.src[0] = 0;
@@ -89,7 +90,7 @@ export function parseQuotedTuple(data: Uint8Array, icmpOffset: number, v6: boole
     const fragOffset = ((data[ip + 6] & 0x1f) << 8) | data[ip + 7];
     l4 = fragOffset === 0 ? ip + ihl : -1;
   } else {
-    if (ip + 40 > data.length || data[ip] >> 4 !== 6) return false;
+    if (ip + 40 > end || data[ip] >> 4 !== 6) return false;
     for (let i = 0; i < 4; i++) {
       out.src[i] = readU32(data, ip + 8 + 4 * i);
       out.dst[i] = readU32(data, ip + 24 + 4 * i);
@@ -102,14 +103,14 @@ export function parseQuotedTuple(data: Uint8Array, icmpOffset: number, v6: boole
   out.family = 0;
   if (l4 < 0) return true;
   const p = out.ipProto;
-  if ((p === 6 || p === 17 || p === 132) && l4 + 4 <= data.length) {
+  if ((p === 6 || p === 17 || p === 132) && l4 + 4 <= end) {
     out.srcPort = (data[l4] << 8) | data[l4 + 1];
     out.dstPort = (data[l4 + 2] << 8) | data[l4 + 3];
-  } else if ((p === 1 || p === 58) && l4 + 1 <= data.length) {
+  } else if ((p === 1 || p === 58) && l4 + 1 <= end) {
     const qv6 = p === 58;
     const family = icmpFamily(qv6, data[l4]);
     out.family = family;
-    if (icmpFamilyHasId(qv6, family) && l4 + 6 <= data.length) {
+    if (icmpFamilyHasId(qv6, family) && l4 + 6 <= end) {
       const id = (data[l4 + 4] << 8) | data[l4 + 5];
       out.srcPort = id;
       out.dstPort = id;

@@ -72,7 +72,9 @@ export class AddonLiveSource implements LiveSource {
         tsNsec: 0,
         hasTimestamp: true,
         wireLength: 0,
-        data: new Uint8Array(0),
+        bytes: new Uint8Array(0),
+        offset: 0,
+        length: 0,
       };
       let view: DataView | undefined;
       const header = this.headerBytes;
@@ -89,7 +91,9 @@ export class AddonLiveSource implements LiveSource {
               record.wireLength = view.getUint32(off + 4, true);
               record.tsSec = view.getUint32(off + 8, true) + view.getInt32(off + 12, true) * 4294967296;
               record.tsNsec = view.getUint32(off + 16, true);
-              record.data = buffer.subarray(off + header, off + header + caplen);
+              record.bytes = buffer;
+              record.offset = off + header;
+              record.length = caplen;
               sink.packet(record);
               delivered++;
               slot.bytes += record.wireLength;

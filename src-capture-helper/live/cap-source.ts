@@ -93,7 +93,9 @@ export class CapLiveSource implements LiveSource {
         tsNsec: 0,
         hasTimestamp: true,
         wireLength: 0,
-        data: new Uint8Array(0),
+        bytes: slot.buffer,
+        offset: 0,
+        length: 0,
       };
       slot.cap.on('packet', (nbytes) => {
         if (slot.closed) return;
@@ -102,7 +104,7 @@ export class CapLiveSource implements LiveSource {
         record.tsSec = sec;
         record.tsNsec = Math.min(999_999_999, Math.round((nowMs - sec * 1000) * 1e6));
         record.wireLength = nbytes;
-        record.data = slot.buffer.subarray(0, nbytes);
+        record.length = Math.min(nbytes, slot.buffer.length);
         try {
           sink.packet(record);
         } catch (err) {

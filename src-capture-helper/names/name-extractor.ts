@@ -9,6 +9,7 @@ import { decodePacket, LinkType } from '../decode/decode-packet';
 import type { IpLayer } from '../decode/decoded-packet';
 import { DecodedPacket, L4Kind, NetKind, TcpFlag } from '../decode/decoded-packet';
 import type { PacketRecord } from '../pipeline/packet-sink';
+import { packetBytes } from '../pipeline/packet-sink';
 import { FLOW_SLOT_SPACE } from '../flows/flow-types';
 import { BoundedMap } from './bounded-map';
 import {
@@ -239,7 +240,7 @@ export class NameExtractor {
     if (n === 0) return;
     const layer = pkt.layers[n - 1];
     if (layer.isFragment) {
-      const whole = this.fragments.add(rec.data, layer.netOffset, flowId, rec.tsSec);
+      const whole = this.fragments.add(packetBytes(rec), layer.netOffset - rec.offset, flowId, rec.tsSec);
       if (!whole) return;
       decodePacket(LinkType.raw, whole.datagram, this.scratch);
       if (this.scratch.layerCount === 0) return;
@@ -262,7 +263,7 @@ export class NameExtractor {
         this.checkedVersion[slot] = version;
       }
     }
-    this.transport(rec.data, layer, flowId, rec.tsSec);
+    this.transport(rec.bytes, layer, flowId, rec.tsSec);
   }
 
   /** Query name -> addresses of A/AAAA records in the Answers section of its responses. */

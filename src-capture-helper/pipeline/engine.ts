@@ -51,7 +51,7 @@ export class CaptureEngine implements PacketSink {
     const pkt = this.decoded;
     // Records that are not packets (pcapng custom blocks) are counted, not decoded.
     if (rec.linkType === LINKTYPE_NONE) pkt.reset();
-    else decodePacket(rec.linkType, rec.data, pkt, rec.wireLength);
+    else decodePacket(rec.linkType, rec.bytes, pkt, rec.wireLength, rec.offset, rec.length);
     if (pkt.layerCount === 0) {
       this.report.observe(pkt, rec);
       return;

@@ -142,8 +142,8 @@ export class ReportBuilder {
     const wire = rec.wireLength;
     this.packets++;
     this.bytes += wire;
-    this.capturedBytes += rec.data.length;
-    if (rec.data.length < wire) this.truncatedPackets++;
+    this.capturedBytes += rec.length;
+    if (rec.length < wire) this.truncatedPackets++;
     const lt = rec.linkType;
     if (lt >= 0 && lt < LINK_SLOTS) this.perLinkSmall[lt]++;
     else this.perLink.set(lt, (this.perLink.get(lt) ?? 0) + 1);

@@ -153,7 +153,7 @@ export class CaptureSession implements PacketSink {
     this.bytes += rec.wireLength;
     const pkt = this.decoded;
     if (rec.linkType === LINKTYPE_NONE) pkt.reset();
-    else decodePacket(rec.linkType, rec.data, pkt, rec.wireLength);
+    else decodePacket(rec.linkType, rec.bytes, pkt, rec.wireLength, rec.offset, rec.length);
     if (pkt.status === DecodeStatus.malformed) this.malformed++;
     const flowId = this.rollups.observe(pkt, rec);
     if (pkt.layerCount > 0) this.names.observe(pkt, rec, flowId);

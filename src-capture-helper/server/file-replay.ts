@@ -3,6 +3,7 @@ import { CaptureFileError } from '../capture-file/capture-file-error';
 import type { CaptureInterface } from '../capture-file/capture-parser';
 import { CaptureParser, MAX_PCAPNG_BLOCK } from '../capture-file/capture-parser';
 import type { PacketRecord, PacketSink } from '../pipeline/packet-sink';
+import { packetBytes } from '../pipeline/packet-sink';
 
 export interface ReplayResult {
   packets: number;
@@ -63,7 +64,7 @@ export class FileReplay {
       this.sink.packet(rec);
       return;
     }
-    this.pending.push({ rec: { ...rec, data: rec.data.slice() }, dueMs: this.lastDueMs });
+    this.pending.push({ rec: { ...rec, bytes: packetBytes(rec).slice(), offset: 0 }, dueMs: this.lastDueMs });
   }
 
   /** Paced: hands out the waiting packets as they fall due, sleeping once per quantum at most. */

@@ -223,8 +223,7 @@ export class PacketSpool {
       else this.counters.notPackets++;
       return;
     }
-    const data = rec.data;
-    const len = data.length;
+    const len = rec.length;
     const cap = len < this.snaplen ? len : this.snaplen;
     const size = HDR + cap;
     const timed = rec.hasTimestamp;
@@ -242,13 +241,9 @@ export class PacketSpool {
     v.setFloat64(o + REC_FLOW, flowId, true);
     v.setUint32(o + REC_IF, rec.ifIndex, true);
     v.setUint8(o + REC_FLAGS, timed ? FLAG_HAS_TIMESTAMP : 0);
-    if (cap === len) {
-      seg.buf.set(data, o + HDR);
-    } else {
-      // Buffer#copy takes a source range without creating a view.
-      Buffer.prototype.copy.call(data, seg.buf, o + HDR, 0, cap);
-      this.counters.packetsCut++;
-    }
+    // Buffer#copy takes a source range without creating a view.
+    Buffer.prototype.copy.call(rec.bytes, seg.buf, o + HDR, rec.offset, rec.offset + cap);
+    if (cap < len) this.counters.packetsCut++;
     seg.used = o + size;
     seg.packets++;
     seg.wireBytes += rec.wireLength;

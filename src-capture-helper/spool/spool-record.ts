@@ -24,10 +24,10 @@ export interface SpooledRecord extends PacketRecord {
 }
 
 export function emptySpooledRecord(): SpooledRecord {
-  return { ifIndex: 0, linkType: 0, tsSec: 0, tsNsec: 0, hasTimestamp: false, wireLength: 0, data: new Uint8Array(0), flowId: -1 };
+  return { ifIndex: 0, linkType: 0, tsSec: 0, tsNsec: 0, hasTimestamp: false, wireLength: 0, bytes: new Uint8Array(0), offset: 0, length: 0, flowId: -1 };
 }
 
-/** Fills `out` from the record at `o` (its data is a view into `bytes`) and returns the offset of the next record. */
+/** Fills `out` from the record at `o` (its bytes stay in `bytes`) and returns the offset of the next record. */
 export function readSpooledRecord(bytes: Buffer, view: DataView, o: number, out: SpooledRecord): number {
   const cap = view.getUint32(o + REC_CAP, true);
   out.tsSec = view.getFloat64(o + REC_TS_SEC, true);
@@ -38,6 +38,8 @@ export function readSpooledRecord(bytes: Buffer, view: DataView, o: number, out:
   out.ifIndex = view.getUint32(o + REC_IF, true);
   out.hasTimestamp = (view.getUint8(o + REC_FLAGS) & FLAG_HAS_TIMESTAMP) !== 0;
   const start = o + RECORD_HEADER_BYTES;
-  out.data = bytes.subarray(start, start + cap);
+  out.bytes = bytes;
+  out.offset = start;
+  out.length = cap;
   return start + cap;
 }

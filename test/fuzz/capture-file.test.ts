@@ -17,7 +17,8 @@ const samples = files.map((f) => new Uint8Array(readFileSync(path.join(FIXTURES,
 function parseAll(bytes: Uint8Array, piece: number): CaptureParser {
   const check = {
     packet(rec: PacketRecord) {
-      expect(rec.data.length).toBeLessThanOrEqual(MAX_PCAPNG_BLOCK);
+      expect(rec.length).toBeLessThanOrEqual(MAX_PCAPNG_BLOCK);
+      expect(rec.offset + rec.length).toBeLessThanOrEqual(rec.bytes.length);
       expect(Number.isFinite(rec.tsSec) && rec.tsNsec >= 0 && rec.tsNsec < 1e9).toBe(true);
     },
   };

@@ -3,6 +3,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readCaptureFile } from '../../src-capture-helper/capture-file/read-capture-file';
+import { packetBytes } from '../../src-capture-helper/pipeline/packet-sink';
 import { decodePacket, LinkType } from '../../src-capture-helper/decode/decode-packet';
 import { DecodedPacket, DecodeStatus, MAX_IP_LAYERS } from '../../src-capture-helper/decode/decoded-packet';
 
@@ -14,7 +15,7 @@ const packets: [number, Uint8Array][] = [];
 for (const f of readdirSync(FIXTURES).filter((n) => !n.endsWith('.json') && !n.endsWith('.md'))) {
   readCaptureFile(path.join(FIXTURES, f), {
     packet(rec) {
-      if (rec.linkType >= 0) packets.push([rec.linkType, Uint8Array.from(rec.data)]);
+      if (rec.linkType >= 0) packets.push([rec.linkType, Uint8Array.from(packetBytes(rec))]);
     },
   });
 }

@@ -72,7 +72,7 @@ const frame = fc.tuple(spec, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, ma
 
 function record(bytes: Uint8Array, t: number): PacketRecord {
   const sec = Math.floor(t);
-  return { ifIndex: 0, linkType: LinkType.ethernet, tsSec: sec, tsNsec: Math.round((t - sec) * 1e6) * 1000, hasTimestamp: true, wireLength: bytes.length, data: bytes };
+  return { ifIndex: 0, linkType: LinkType.ethernet, tsSec: sec, tsNsec: Math.round((t - sec) * 1e6) * 1000, hasTimestamp: true, wireLength: bytes.length, bytes, offset: 0, length: bytes.length };
 }
 
 describe('conversation rows found through the flow of a packet', () => {
@@ -86,7 +86,7 @@ describe('conversation rows found through the flow of a packet', () => {
         const pkt = new DecodedPacket();
         for (const f of frames) {
           const rec = record(f.bytes, f.t);
-          decodePacket(rec.linkType, rec.data, pkt, rec.wireLength);
+          decodePacket(rec.linkType, rec.bytes, pkt, rec.wireLength);
           byKey.observe(pkt, rec);
           const id = pkt.layerCount > 0 ? flows.observe(pkt, rec) : -1;
           byFlow.observe(pkt, rec, id);
@@ -114,7 +114,7 @@ describe('conversation rows found through the flow of a packet, by example', () 
     const pkt = new DecodedPacket();
     for (const f of frames) {
       const rec = record(frameBytes(f), f.t);
-      decodePacket(rec.linkType, rec.data, pkt, rec.wireLength);
+      decodePacket(rec.linkType, rec.bytes, pkt, rec.wireLength);
       report.observe(pkt, rec, flows.observe(pkt, rec));
     }
     const file = { format: 'pcap' as const, version: '2.4', bigEndian: false, nanosecond: false, sections: 1, interfaces: [], packets: frames.length, fileSize: 0, complete: true, error: undefined };

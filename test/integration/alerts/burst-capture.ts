@@ -102,7 +102,7 @@ export function writeBurstCapture(file: string, plan: BurstPlan = DEFAULT_PLAN):
     for (const p of packets) {
       parts.push(writer.record({
         ifIndex: 0, linkType: LINKTYPE_ETHERNET, tsSec: plan.startSec + s, tsNsec: p.usec * 1000, hasTimestamp: true,
-        wireLength: p.data.length, data: p.data,
+        wireLength: p.data.length, bytes: p.data, offset: 0, length: p.data.length,
       }));
       const size = p.data.length;
       if (p.inbound) second.inBytes += size;

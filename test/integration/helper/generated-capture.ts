@@ -27,7 +27,7 @@ export function writeOnePacketPerSecond(file: string, seconds: number, payload: 
   const data = udpPacket(payload);
   const parts: Buffer[] = [writer.header()];
   for (let s = 0; s < seconds; s++) {
-    parts.push(writer.record({ ifIndex: 0, linkType: LINKTYPE_RAW, tsSec: 1_700_000_000 + s, tsNsec: 0, hasTimestamp: true, wireLength: data.length, data }));
+    parts.push(writer.record({ ifIndex: 0, linkType: LINKTYPE_RAW, tsSec: 1_700_000_000 + s, tsNsec: 0, hasTimestamp: true, wireLength: data.length, bytes: data, offset: 0, length: data.length }));
   }
   fs.writeFileSync(file, Buffer.concat(parts));
   return data.length;

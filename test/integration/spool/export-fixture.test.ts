@@ -11,7 +11,7 @@ import type { FlowSnapshot } from '../../../src-capture-helper/flows/flow-types'
 import type { ExportFormat } from '../../../src-capture-helper/spool/export-stream';
 import { SessionSpool } from '../../../src-capture-helper/spool/session-spool';
 import type { SpoolSettings } from '../../../src-capture-helper/spool/spool-settings';
-import { collect, essentials, parseCapture } from '../../unit/spool/spool-helpers';
+import { collect, essentials, ownedPacket, parseCapture } from '../../unit/spool/spool-helpers';
 import type { TestPacket } from '../../unit/spool/spool-helpers';
 
 const FIXTURES = path.resolve(__dirname, '../../../../shared/fixtures/pcap');
@@ -53,7 +53,7 @@ function replay(settings: Partial<SpoolSettings> = {}): Replay {
   const pkt = new DecodedPacket();
   const read = readCaptureFile(FIXTURE, {
     packet(rec) {
-      decodePacket(rec.linkType, rec.data, pkt, rec.wireLength);
+      decodePacket(rec.linkType, rec.bytes, pkt, rec.wireLength, rec.offset, rec.length);
       const id = pkt.layerCount > 0 ? table.observe(pkt, rec) : -1;
       spool.packet(rec, id);
     },
@@ -139,7 +139,7 @@ describe('export of replayed fixture flows', () => {
     const r = replay();
     const bytes = await collect(r.spool.export({ flowIds: [], format: 'pcapng' }));
     const original: TestPacket[] = [];
-    readCaptureFile(FIXTURE, { packet: (rec) => original.push({ ...rec, data: Uint8Array.from(rec.data), flowId: -1 }) });
+    readCaptureFile(FIXTURE, { packet: (rec) => original.push(ownedPacket(rec)) });
     const { packets, result } = parseCapture(bytes);
     expect(result.interfaces.map((i) => [i.linkType, i.name, i.tsresol])).toEqual([[101, 'raw_ip.pcap', '10^-9']]);
     expect(packets).toHaveLength(truth.packets);

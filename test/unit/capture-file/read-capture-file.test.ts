@@ -23,7 +23,7 @@ function totalsOf(file: string, chunkSize?: number) {
     packet(rec: PacketRecord) {
       t.packets++;
       t.bytes += rec.wireLength;
-      t.captured += rec.data.length;
+      t.captured += rec.length;
       t.perLink.set(rec.linkType, (t.perLink.get(rec.linkType) ?? 0) + 1);
       if (!rec.hasTimestamp) {
         t.noTs++;

@@ -137,7 +137,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function writeCapture(name: string, linkType: number, frames: number[][]): string {
   const w = new PcapWriter({ linkType });
   const parts = [w.header()];
-  frames.forEach((f, i) => parts.push(w.record({ ifIndex: 0, linkType, tsSec: 1_700_000_000 + i, tsNsec: 0, hasTimestamp: true, wireLength: f.length, data: Uint8Array.from(f) })));
+  frames.forEach((f, i) => parts.push(w.record({ ifIndex: 0, linkType, tsSec: 1_700_000_000 + i, tsNsec: 0, hasTimestamp: true, wireLength: f.length, bytes: Uint8Array.from(f), offset: 0, length: f.length })));
   const file = path.join(dir, name);
   writeFileSync(file, Buffer.concat(parts));
   return file;

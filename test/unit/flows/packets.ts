@@ -77,7 +77,9 @@ export function decodeFrame(data: Uint8Array, t = 0, ifIndex = 0, linkType: numb
     tsNsec: Math.round((t - sec) * 1e9),
     hasTimestamp: true,
     wireLength: data.length,
-    data,
+    bytes: data,
+    offset: 0,
+    length: data.length,
   };
   return { pkt, rec };
 }

@@ -17,7 +17,7 @@ export function replay(file: string, extractor = new NameExtractor()): NameExtra
   const flows = new Map<string, number>();
   readCaptureFile(file, {
     packet(rec) {
-      decodePacket(rec.linkType, rec.data, pkt, rec.wireLength);
+      decodePacket(rec.linkType, rec.bytes, pkt, rec.wireLength, rec.offset, rec.length);
       let flowId = -1;
       if (pkt.layerCount > 0) {
         const l = pkt.layers[pkt.layerCount - 1];

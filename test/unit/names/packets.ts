@@ -76,7 +76,7 @@ export class Feeder {
 
   feed(data: Uint8Array, flowId: number): void {
     decodePacket(LinkType.raw, data, this.pkt);
-    this.extractor.observe(this.pkt, { ifIndex: 0, linkType: LinkType.raw, tsSec: this.sec, tsNsec: 0, hasTimestamp: true, wireLength: data.length, data }, flowId);
+    this.extractor.observe(this.pkt, { ifIndex: 0, linkType: LinkType.raw, tsSec: this.sec, tsNsec: 0, hasTimestamp: true, wireLength: data.length, bytes: data, offset: 0, length: data.length }, flowId);
   }
 }
 

@@ -3,18 +3,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { readCaptureFile } from '../../../src-capture-helper/capture-file/read-capture-file';
 import type { CaptureReadResult } from '../../../src-capture-helper/capture-file/read-capture-file';
+import type { PacketRecord } from '../../../src-capture-helper/pipeline/packet-sink';
+import { packetBytes } from '../../../src-capture-helper/pipeline/packet-sink';
 import type { SpoolExport } from '../../../src-capture-helper/spool/export-stream';
 
-/** A packet as a test remembers it (own copy of the bytes). */
-export interface TestPacket {
-  ifIndex: number;
-  linkType: number;
-  tsSec: number;
-  tsNsec: number;
-  hasTimestamp: boolean;
-  wireLength: number;
+/** A packet as a test remembers it: a record over its own copy of the bytes (`data`, also its `bytes`). */
+export interface TestPacket extends PacketRecord {
   data: Uint8Array;
   flowId: number;
+}
+
+/** A record's fields with a copy of its captured bytes. */
+export function ownedPacket(rec: PacketRecord, flowId = -1): TestPacket {
+  const data = Uint8Array.from(packetBytes(rec));
+  return { ...rec, bytes: data, offset: 0, length: data.length, data, flowId };
 }
 
 /** Packet n of a flow: bytes tagged with n so that any mix-up shows. */
@@ -30,6 +32,9 @@ export function makePacket(n: number, flowId: number, opts: Partial<TestPacket> 
     tsNsec: opts.tsNsec ?? (n % 10) * 100_000_000 + 123,
     hasTimestamp: opts.hasTimestamp ?? true,
     wireLength: opts.wireLength ?? size,
+    bytes: data,
+    offset: 0,
+    length: size,
     data,
     flowId,
   };
@@ -55,7 +60,7 @@ export function parseCapture(bytes: Buffer): { result: CaptureReadResult; packet
   try {
     const result = readCaptureFile(file, {
       packet(rec) {
-        packets.push({ ...rec, data: Uint8Array.from(rec.data), flowId: -1 });
+        packets.push(ownedPacket(rec));
       },
     });
     return { result, packets };
