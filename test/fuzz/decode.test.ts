@@ -20,6 +20,17 @@ for (const f of readdirSync(FIXTURES).filter((n) => !n.endsWith('.json') && !n.e
   });
 }
 
+/** What a decode found, with buffer offsets made relative to the record at `offset`. */
+function summary(p: DecodedPacket, offset: number): unknown {
+  const layers = p.layers.slice(0, p.layerCount).map((l) => {
+    const fields: Record<string, unknown> = { ...l, src: Array.from(l.src), dst: Array.from(l.dst), finalDst: Array.from(l.finalDst), homeSrc: Array.from(l.homeSrc) };
+    // An offset the decoder did not reach keeps its reset value, 0, wherever the record lies.
+    for (const key of ['netOffset', 'l4Offset', 'payloadOffset'] as const) fields[key] = l[key] === 0 ? 0 : l[key] - offset;
+    return fields;
+  });
+  return { status: p.status, reason: p.reason, vlan: p.vlan, etherType: p.etherType, l3Class: p.l3Class, l4Class: p.l4Class, layers };
+}
+
 function checkInvariants(out: DecodedPacket, data: Uint8Array): void {
   expect(Object.values(DecodeStatus)).toContain(out.status);
   expect(out.layerCount).toBeGreaterThanOrEqual(0);
@@ -57,6 +68,30 @@ describe('decodePacket on hostile input', () => {
           const data = b.subarray(0, cut % (b.length + 1));
           decodePacket(lt, data, out, base.length);
           checkInvariants(out, data);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('a record inside a larger buffer decodes as on its own, offsets shifted, never reading the bytes around it', () => {
+    const alone = new DecodedPacket();
+    const inside = new DecodedPacket();
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...packets),
+        fc.nat(),
+        fc.uint8Array({ maxLength: 64 }),
+        fc.uint8Array({ minLength: 1, maxLength: 64 }),
+        ([lt, base], cut, before, after) => {
+          const data = base.subarray(0, cut % (base.length + 1));
+          const buffer = new Uint8Array(before.length + data.length + after.length);
+          buffer.set(before, 0);
+          buffer.set(data, before.length);
+          buffer.set(after, before.length + data.length);
+          decodePacket(lt, data, alone, base.length);
+          decodePacket(lt, buffer, inside, base.length, before.length, data.length);
+          expect(summary(inside, before.length)).toEqual(summary(alone, 0));
         },
       ),
       { numRuns: 3000 },
