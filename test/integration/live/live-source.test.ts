@@ -20,7 +20,7 @@ let src;
 try { src = openLiveSource({ interfaces: [iface], bpf }, pathChoice); }
 catch (e) { process.stderr.write('OPEN-ERROR ' + JSON.stringify({ message: e.message, code: e.code }) + '\\n'); process.exit(3); }
 const records = [], errors = [];
-src.start({ packet(r) { records.push({ sec: r.tsSec, nsec: r.tsNsec, wire: r.wireLength, ifIndex: r.ifIndex, linkType: r.linkType, hex: Buffer.from(r.data).toString('hex') }); } },
+src.start({ packet(r) { records.push({ sec: r.tsSec, nsec: r.tsNsec, wire: r.wireLength, ifIndex: r.ifIndex, linkType: r.linkType, hex: Buffer.from(r.bytes.subarray(r.offset, r.offset + r.length)).toString('hex') }); } },
   (e) => errors.push(e));
 process.stdout.write('recording ' + src.path + '\\n');
 process.stdin.once('data', () => setTimeout(() => {
