@@ -133,7 +133,8 @@ function finalMix(h: number): number {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return h >>> 0;
+  // Signed: an unsigned result above 2^31 would be boxed on its way out (lookup reads it unsigned).
+  return h | 0;
 }
 
 export class FlowTable {
@@ -407,7 +408,7 @@ export class FlowTable {
     let created = false;
     if (slot !== NIL && isTcp) {
       const fromInit = flip === ((this.bits[slot * BITS_STRIDE + B_META] & M_INIT_HIGH) !== 0);
-      if (this.startsNewStream(slot, L.tcpFlags, L.tcpSeq, fromInit)) {
+      if (this.startsNewStream(slot, L.tcpFlags, L.tcpSeq | 0, fromInit)) {
         this.finish(slot, 'reused');
         this.stats.reused++;
         slot = NIL;
@@ -420,7 +421,7 @@ export class FlowTable {
     const fromInit = flip === ((this.bits[slot * BITS_STRIDE + B_META] & M_INIT_HIGH) !== 0);
     this.lastFromInitiator = fromInit;
     this.count(slot, fromInit, rec.wireLength, tSec, tNsec);
-    if (isTcp) this.tcpUpdate(slot, L.tcpFlags, L.tcpSeq, L.tcpAck, fromInit, created);
+    if (isTcp) this.tcpUpdate(slot, L.tcpFlags, L.tcpSeq | 0, L.tcpAck | 0, fromInit, created);
     return this.idOf(slot);
   }
 
@@ -597,8 +598,8 @@ export class FlowTable {
   private startsNewStream(slot: number, flags: number, seq: number, fromInit: boolean): boolean {
     const m = this.bits[slot * BITS_STRIDE + B_META];
     return fromInit
-      ? startsNewTcpStream(flags, seq, (m & M_BASE_A) !== 0, this.keys[slot * KEY_STRIDE + K_BASE_A])
-      : startsNewTcpStream(flags, seq, (m & M_BASE_B) !== 0, this.keys[slot * KEY_STRIDE + K_BASE_B]);
+      ? startsNewTcpStream(flags, seq, (m & M_BASE_A) !== 0, this.keys[slot * KEY_STRIDE + K_BASE_A] | 0)
+      : startsNewTcpStream(flags, seq, (m & M_BASE_B) !== 0, this.keys[slot * KEY_STRIDE + K_BASE_B] | 0);
   }
 
   private tcpUpdate(slot: number, flags: number, seq: number, ack: number, fromInit: boolean, created: boolean): void {
@@ -683,7 +684,7 @@ export class FlowTable {
   private lastHash = 0;
 
   private lookup(k: Uint32Array, lo: number, hi: number, loPort: number, hiPort: number, proto: number, family: number, vlan1: number): number {
-    const h = this.keyHash(k, lo, hi, loPort, hiPort, proto, family, vlan1);
+    const h = this.keyHash(k, lo, hi, loPort, hiPort, proto, family, vlan1) >>> 0;
     this.lastHash = h;
     const ports = ((loPort << 16) | hiPort) >>> 0;
     const kind = (proto | (family << 8) | (vlan1 << 16)) >>> 0;

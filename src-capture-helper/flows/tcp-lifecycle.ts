@@ -29,6 +29,9 @@ export function tcpReverseBaseSeq(ack: number): number {
  * tshark's `tcp.stream` rule: a pure SYN (no ACK) whose sequence number differs
  * from the base already known for its direction. A retransmitted SYN (same
  * ISN) stays in the stream; a SYN/ACK never starts one.
+ *
+ * Sequence numbers may come as signed 32-bit integers (`x | 0`): callers pass
+ * them so, since an unsigned one above 2^31 is boxed on every call.
  */
 export function startsNewTcpStream(flags: number, seq: number, directionBaseKnown: boolean, directionBaseSeq: number): boolean {
   return (flags & SYN_ACK) === TcpFlag.syn && directionBaseKnown && seq >>> 0 !== directionBaseSeq >>> 0;

@@ -187,7 +187,8 @@ export class ReportBuilder {
     const slot = flowId % FLOW_SLOT_SPACE;
     if (slot < this.cacheId.length && this.cacheId[slot] === flowId && this.cacheTag[slot] === tag) {
       // Same order as the tables' canonical key: address words, then port.
-      const cmp = v4 ? (layer.src4 >>> 0) - (layer.dst4 >>> 0) : compare16(layer.src, layer.dst);
+      // -1, 0 or 1: the difference of two unsigned addresses is outside the small integers and was boxed per packet.
+      const cmp = v4 ? compareU32(layer.src4 >>> 0, layer.dst4 >>> 0) : compare16(layer.src, layer.dst);
       const sport = layer.srcPort;
       const dport = layer.dstPort;
       const l4FromLo = cmp < 0 || (cmp === 0 && sport <= dport);
@@ -415,6 +416,10 @@ function compare16(a: Uint8Array, b: Uint8Array): number {
     if (d !== 0) return d;
   }
   return 0;
+}
+
+function compareU32(a: number, b: number): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function setV4(w: Uint32Array, at: number, v: number): void {

@@ -119,7 +119,7 @@ export class ConversationTable {
     if (row >= 0) {
       const w = this.words;
       const at = row * ROW_WORDS;
-      if (startsNewTcpStream(flags, seq, (w[at + W_FLAGS] & (fromLo ? F_BASE_LO : F_BASE_HI)) !== 0, w[at + (fromLo ? W_BASE_LO : W_BASE_HI)])) {
+      if (startsNewTcpStream(flags, seq, (w[at + W_FLAGS] & (fromLo ? F_BASE_LO : F_BASE_HI)) !== 0, w[at + (fromLo ? W_BASE_LO : W_BASE_HI)] | 0)) {
         w[at + W_FLAGS] |= F_SUPERSEDED;
         row = this.insert(sec, nsec);
       }
@@ -144,7 +144,7 @@ export class ConversationTable {
     const at = row * ROW_WORDS;
     const f = w[at + W_FLAGS];
     if ((f & F_SUPERSEDED) !== 0) return false;
-    if (startsNewTcpStream(flags, seq, (f & (fromLo ? F_BASE_LO : F_BASE_HI)) !== 0, w[at + (fromLo ? W_BASE_LO : W_BASE_HI)])) return false;
+    if (startsNewTcpStream(flags, seq, (f & (fromLo ? F_BASE_LO : F_BASE_HI)) !== 0, w[at + (fromLo ? W_BASE_LO : W_BASE_HI)] | 0)) return false;
     this.tcpSegment(row, fromLo, flags, seq, ack, analyze, wireLength, sec, nsec);
     return true;
   }
