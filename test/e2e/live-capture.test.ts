@@ -97,10 +97,11 @@ describe('live capture on a veth pair', () => {
     await page.getByRole('button', { name: 'Interfaces' }).click();
     const card = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: HOST_IF, exact: true }) });
     // As a user would: if the list predates the interface or failed to load, refresh it.
+    // A loaded machine may still be rendering the view: a missed click is simply tried again.
     await expect.poll(async () => {
-      if ((await card.count()) === 0) await page.getByRole('button', { name: 'Refresh' }).click();
+      if ((await card.count()) === 0) await page.getByRole('button', { name: 'Refresh' }).click({ timeout: 5_000 }).catch(() => undefined);
       return card.count();
-    }, { timeout: 20_000 }).toBe(1);
+    }, { timeout: 45_000 }).toBe(1);
     expect(await card.textContent()).toContain(`${HOST_IP}/30`);
     await card.getByRole('button', { name: `Capture on ${HOST_IF}` }).click();
     await expect.poll(async () => page.getByTestId('capture-status').textContent(), { timeout: 20_000 }).toBe(`Live on ${HOST_IF}`);
