@@ -8,9 +8,7 @@
  * - bytes per active flow with 1 million flows in the FlowTable (child with
  *   --expose-gc), and the peak RSS of analyze on a capture that leaves
  *   1 million flows open;
- * - the live-capture section when bench/live.ts exists: it must export
- *   `runLiveBench(): Promise<Record<string, unknown>>`, whose result is saved
- *   under `live`.
+ * - as root, the live-capture section (bench/live.ts), saved under `live`.
  * Results go to bench-results/bench-<date>.json and .txt.
  *
  * Options: --packets N (capture size, default 2,000,000), --runs N (default 5),
@@ -30,6 +28,7 @@ import type { PacketRecord, PacketSink } from '../src-capture-helper/pipeline/pa
 import { RollupEngine } from '../src-capture-helper/rollups/rollup-engine';
 import { generate } from '../scripts/gen-bench-capture';
 import type { FlowMemoryResult } from './flow-memory';
+import { runLiveBench } from './live';
 
 const repo = path.resolve(__dirname, '../..');
 const resultsDir = path.join(repo, 'bench-results');
@@ -282,12 +281,11 @@ async function main(): Promise<void> {
     result.analyzeConcurrentFlows = { flows: opts.concurrentFlows, ...timer.result(packets, fs.statSync(file).size) };
   }
 
-  const live = path.join(__dirname, 'live.js');
-  if (fs.existsSync(live)) {
+  if (process.getuid?.() === 0) {
     process.stderr.write('live capture section...\n');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(live) as { runLiveBench?: () => Promise<Record<string, unknown>> };
-    result.live = mod.runLiveBench ? await mod.runLiveBench() : { error: 'bench/live.ts does not export runLiveBench()' };
+    result.live = await runLiveBench();
+  } else {
+    result.live = { skipped: 'the live section needs root (network namespaces)' };
   }
 
   const text = formatText(result);
@@ -312,8 +310,8 @@ function formatText(r: Record<string, unknown>): string {
   lines.push(row('netmon analyze FILE --json', r.analyze as Timed));
   if (r.analyzeTimeVsTcpdump !== undefined) {
     lines.push(
-      `analyze / tcpdump: wall time ${r.analyzeTimeVsTcpdump as number}x best to best, ${r.analyzeMedianTimeVsTcpdump as number}x median to median; ` +
-        `CPU time ${r.analyzeCpuVsTcpdump as number}x (target <= 1.5x)`,
+      `analyze / tcpdump: wall time ${r.analyzeTimeVsTcpdump as number}x best to best, ${r.analyzeMedianTimeVsTcpdump as number}x median to median ` +
+        `(target <= 1.5x); CPU time ${r.analyzeCpuVsTcpdump as number}x`,
     );
   }
   const ip = r.inProcess as { decode: InProcess; decodeFlowsRollups: InProcess; analyzeEngine: InProcess; flowsAndRollupsNsPerPacket: number };

@@ -66,7 +66,7 @@ export function readCaptureFile(path: string, sink: PacketSink, options: ReadOpt
 function pump(fd: number, size: number, parser: CaptureParser, options: ReadOptions): CaptureFileError | undefined {
   const chunk = Math.max(64, options.chunkSize ?? DEFAULT_CHUNK);
   let buf = Buffer.allocUnsafe(chunk);
-  // Records are handed out as views of a plain Uint8Array: its subarray is much cheaper than a Buffer's.
+  // Records point into a plain Uint8Array over the buffer: the decoder reads one kind of array from every source.
   let bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
   let view = new DataView(buf.buffer, buf.byteOffset, buf.length);
   let start = 0;

@@ -28,7 +28,7 @@ import { isTcpFinished, nextTcpState, startsNewTcpStream, tcpBaseSeq, tcpReverse
 
 
 /** Words per slot in `keys`. */
-export const KEY_STRIDE = 16;
+const KEY_STRIDE = 16;
 const K_LO = 0;
 const K_HI = 4;
 const K_HASH = 8;

@@ -24,10 +24,10 @@ export function flowStateName(state: number): FlowStateName {
   return flowStateNames[state] ?? 'active';
 }
 
-/** Transport family of a flow, as the rollups and queries name it. */
 /** Flow ids are `generation * FLOW_SLOT_SPACE + slot`: the slot indexes per-flow arrays kept beside the table. */
 export const FLOW_SLOT_SPACE = 1 << 24;
 
+/** Transport family of a flow, as the rollups and queries name it. */
 export type FlowProtoName = 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'other';
 
 export function protoName(ipProto: number): FlowProtoName {

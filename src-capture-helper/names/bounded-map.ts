@@ -29,11 +29,13 @@ export class BoundedMap<K, V> {
     this.map.set(key, value);
   }
 
-  /** Inserts or replaces a value and marks the key as the newest. */
-  setNewest(key: K, value: V): void {
+  /** Inserts or replaces a value and marks the key as the newest. Returns the key evicted to make room, if any. */
+  setNewest(key: K, value: V): K | undefined {
+    let evicted: K | undefined;
     if (this.map.has(key)) this.map.delete(key);
-    else this.makeRoom();
+    else evicted = this.makeRoom();
     this.map.set(key, value);
+    return evicted;
   }
 
   delete(key: K): boolean {
@@ -58,12 +60,13 @@ export class BoundedMap<K, V> {
     return this.map.keys();
   }
 
-  private makeRoom(): void {
-    if (this.map.size < this.capacity) return;
+  /** Evicts the oldest entry when full; returns its key. */
+  private makeRoom(): K | undefined {
+    if (this.map.size < this.capacity) return undefined;
     const first = this.map.keys().next();
-    if (!first.done) {
-      this.map.delete(first.value);
-      this.evicted++;
-    }
+    if (first.done) return undefined;
+    this.map.delete(first.value);
+    this.evicted++;
+    return first.value;
   }
 }

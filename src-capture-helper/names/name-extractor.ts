@@ -560,15 +560,14 @@ export class NameExtractor {
     if (msg.answers.length > 0) this.nextNamesVersion();
     for (const a of msg.answers) {
       const name = asked ?? a.name;
+      // The evicted address loses its name: flows to it look again, as flows to the named one do.
       if (typeof a.key === 'number') {
-        const evicted = this.names4.has(a.key) || this.names4.size < this.names4.capacity ? undefined : this.names4.oldest();
-        if (evicted) this.addressStamps[stampSlot4(evicted[0])] = this.namesVersion;
-        this.names4.setNewest(a.key, name);
+        const evicted = this.names4.setNewest(a.key, name);
+        if (evicted !== undefined) this.addressStamps[stampSlot4(evicted)] = this.namesVersion;
         this.addressStamps[stampSlot4(a.key)] = this.namesVersion;
       } else {
-        const evicted = this.names6.has(a.key) || this.names6.size < this.names6.capacity ? undefined : this.names6.oldest();
-        if (evicted) this.addressStamps[stampSlotHex(evicted[0])] = this.namesVersion;
-        this.names6.setNewest(a.key, name);
+        const evicted = this.names6.setNewest(a.key, name);
+        if (evicted !== undefined) this.addressStamps[stampSlotHex(evicted)] = this.namesVersion;
         this.addressStamps[stampSlotHex(a.key)] = this.namesVersion;
       }
     }

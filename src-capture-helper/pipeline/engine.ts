@@ -79,14 +79,17 @@ export class CaptureEngine implements PacketSink {
 
   private onFlowFinish(flow: FlowSnapshot, _reason: FinishReason): void {
     this.finishedTotal++;
+    // Not larger than the smallest of keepFlows earlier flows: it can never be kept (ties keep the earlier).
+    if (flow.bytesAB + flow.bytesBA <= this.keptMinBytes) {
+      this.names?.forgetFlow(flow.id);
+      return;
+    }
     const labels = this.names?.labelsForFlow(flow.id);
+    this.names?.forgetFlow(flow.id);
     const names: ReportFlow['names'] = {};
     if (labels?.sni !== undefined) names.sni = labels.sni;
     if (labels?.httpHost !== undefined) names.http_host = labels.httpHost;
     if (labels?.dnsName !== undefined) names.dns_name = labels.dnsName;
-    this.names?.forgetFlow(flow.id);
-    // Not larger than the smallest of keepFlows earlier flows: it can never be kept (ties keep the earlier).
-    if (flow.bytesAB + flow.bytesBA <= this.keptMinBytes) return;
     this.finished.push({
       proto: flow.proto,
       a: flow.a,

@@ -97,11 +97,13 @@ export function installHelper(options: InstallOptions = {}): InstallManifest {
   const previous = readManifest(prefix);
 
   let createdGroup = previous?.createdGroup ?? false;
-  if (!groupEntry(group)) {
+  let entry = groupEntry(group);
+  if (!entry) {
     run('groupadd', ['--system', group]);
     createdGroup = true;
+    entry = groupEntry(group);
   }
-  const gid = groupEntry(group)!.gid;
+  const gid = entry!.gid;
 
   // Build the runtime beside the target and swap it in, so a failed install
   // leaves the previous one intact.
@@ -161,10 +163,11 @@ export function uninstallHelper(options: { prefix?: string; group?: string } = {
   if (removed && !manifest) throw new Error(`${prefix} exists but has no ${MANIFEST}: not removing a directory netmon did not install`);
   fs.rmSync(prefix, { recursive: true, force: true });
   let groupRemoved = false;
-  if (manifest?.createdGroup && groupEntry(group)) {
+  const groupExists = groupEntry(group) !== null;
+  if (manifest?.createdGroup && groupExists) {
     run('groupdel', [group]);
     groupRemoved = true;
-  } else if (manifest && groupEntry(group)) {
+  } else if (manifest && groupExists) {
     for (const u of manifest.addedUsers) {
       try {
         run('gpasswd', ['-d', u, group]);

@@ -369,7 +369,7 @@ export class ReportBuilder {
   }
 }
 
-export const CONVERSATION_KINDS = ['tcp', 'udp', 'ipv4', 'ipv6'] as const;
+const CONVERSATION_KINDS = ['tcp', 'udp', 'ipv4', 'ipv6'] as const;
 export type ConversationKind = (typeof CONVERSATION_KINDS)[number];
 
 /**

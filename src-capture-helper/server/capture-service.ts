@@ -52,8 +52,8 @@ export class CaptureService {
   async start(params: StartParams): Promise<SessionStatus> {
     const id = params.sessionId ?? randomBytes(8).toString('hex');
     const existing = this.byId.get(id);
-    if (existing?.status().state === 'running') throw new RequestError('SessionExists', `capture session ${id} is already running`);
-    const running = this.sessions().filter((s) => s.state === 'running').length;
+    if (existing?.running) throw new RequestError('SessionExists', `capture session ${id} is already running`);
+    const running = [...this.byId.values()].filter((s) => s.running).length;
     if (running >= MAX_RUNNING_SESSIONS) {
       throw new RequestError('TooManySessions', `at most ${MAX_RUNNING_SESSIONS} capture sessions run at once; stop one first`);
     }
@@ -120,7 +120,8 @@ export class CaptureService {
       try {
         stream = session.exportStream({ flowIds: params.flowIds, format: params.format, from: params.from, to: params.to }, controller.signal);
       } catch (err) {
-        throw new RequestError(toErrorInfo(err).name, toErrorInfo(err).message);
+        const info = toErrorInfo(err);
+        throw new RequestError(info.name, info.message);
       }
       for await (const chunk of stream) {
         await conn.waitForRoom();
@@ -172,7 +173,7 @@ export class CaptureService {
 
   /** Ended sessions stay queryable; only the most recent few are kept. */
   private forgetEnded(): void {
-    const ended = [...this.byId.values()].filter((s) => s.status().state !== 'running');
+    const ended = [...this.byId.values()].filter((s) => !s.running);
     for (const s of ended.slice(0, Math.max(0, ended.length - MAX_ENDED_SESSIONS))) {
       s.dispose();
       this.byId.delete(s.id);

@@ -45,6 +45,11 @@ export class CaptureSession implements PacketSink {
   readonly startedAt = Date.now() / 1000;
   private endedAt: number | null = null;
   private state: SessionState = 'running';
+
+  /** Whether the session still captures (cheaper than status(), which reads the kernel's drop counters). */
+  get running(): boolean {
+    return this.state === 'running';
+  }
   /** Set once the source is open; a session that never opened emits no events. */
   private opened = false;
   private error: { name: string; message: string } | null = null;

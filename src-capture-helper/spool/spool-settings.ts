@@ -31,7 +31,7 @@ export const DEFAULT_SPOOL_SETTINGS: Readonly<SpoolSettings> = Object.freeze({
   maxRotatedFlows: 200_000,
 });
 
-/** Bytes of the fixed header in front of each spooled packet (see spool-segment.ts). */
+/** Bytes of the fixed header in front of each spooled packet (its layout: spool-record.ts). */
 export const RECORD_HEADER_BYTES = 40;
 
 export class SpoolSettingsError extends Error {

@@ -98,13 +98,6 @@ export class JsonWriter {
     this.pos = p;
   }
 
-  /** A string value: quoted ASCII text as above. */
-  asciiString(s: string): void {
-    this.byte(0x22);
-    this.ascii(s);
-    this.byte(0x22);
-  }
-
   byte(c: number): void {
     if (this.pos >= this.buf.length) this.flush();
     this.buf[this.pos++] = c;

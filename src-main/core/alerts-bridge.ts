@@ -2,6 +2,7 @@ import type { RequestChannel, RequestParams, RequestResult } from '../api/contra
 import type { AlertChannel, ApiError, ApiResult, CaptureSource, FlowSummary, RollupTick } from '../api/types';
 import type { AlertService } from './alerts/alert-service';
 import { alertSampleFromTick } from './alerts/sample-from-tick';
+import type { Result } from './alerts/validation';
 import type { HelperPort } from './helper-port';
 import type { Logger } from './log';
 
@@ -15,14 +16,13 @@ export type AlertsPort = Pick<
 
 type AlertChannelName = Extract<RequestChannel, `alerts.${string}`>;
 type AlertHandlers = { [C in AlertChannelName]: (params: RequestParams<C>) => Promise<ApiResult<RequestResult<C>>> };
-type AlertsResult<T> = { ok: true; value: T } | { ok: false; errors: { field: string; message: string }[] };
 
 function unavailable<T>(): ApiResult<T> {
   return { ok: false, error: { code: 'unavailable', message: 'alerts are not enabled' } };
 }
 
 /** The alert engine's field errors as the API's 'invalid' error; an unknown id is 'not-found'. */
-function fromAlerts<T>(result: AlertsResult<T>): ApiResult<T> {
+function fromAlerts<T>(result: Result<T>): ApiResult<T> {
   if (result.ok) return { ok: true, value: result.value };
   const issues = result.errors.map((e) => ({ path: e.field, message: e.message }));
   const message = issues.map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`)).join('; ');

@@ -619,6 +619,9 @@ export class NetmonCore {
         historyWrites: this.historyWriteErrors,
         staleEvents: this.staleEvents,
         deltaOmitted: this.deltaOmittedFlows,
+        alertSampleErrors: this.alertFeed.sampleErrors,
+        alertLocalAddressesDropped: this.alertFeed.droppedLocalAddresses,
+        exportSinkOverflows: this.exports.sinkOverflows,
       },
     };
   }

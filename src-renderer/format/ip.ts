@@ -8,19 +8,6 @@ export interface Cidr {
   text: string;
 }
 
-function parseIpv4(s: string): number[] | null {
-  const parts = s.split('.');
-  if (parts.length !== 4) return null;
-  const out: number[] = [];
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return null;
-    const n = Number(p);
-    if (n > 255) return null;
-    out.push(n);
-  }
-  return out;
-}
-
 function parseIpv6(s: string): number[] | null {
   let text = s;
   const zone = text.indexOf('%');
@@ -29,9 +16,9 @@ function parseIpv6(s: string): number[] | null {
   // An embedded IPv4 tail (::ffff:1.2.3.4) counts as the last two groups.
   const lastColon = text.lastIndexOf(':');
   if (text.includes('.', lastColon)) {
-    const v4 = parseIpv4(text.slice(lastColon + 1));
+    const v4 = fastIpv4(text.slice(lastColon + 1));
     if (!v4) return null;
-    tail = v4;
+    tail = Array.from(v4.subarray(12));
     text = `${text.slice(0, lastColon + 1)}0:0`;
   }
   const halves = text.split('::');
@@ -121,18 +108,14 @@ export function isCidr(v: Cidr | { error: string }): v is Cidr {
 }
 
 /** Parsed addresses, shared by the flow filter and sort: a table of 100k flows repeats its addresses on every
- *  keystroke and every update. Bounded: when full it starts over, and counts how often it did. */
+ *  keystroke and every update. Bounded: when full it starts over. */
 const IP_CACHE_MAX = 262_144;
 const ipCache = new Map<string, Uint8Array | null>();
-export const ipCacheStats = { resets: 0 };
 
 export function parseIpCached(s: string): Uint8Array | null {
   let v = ipCache.get(s);
   if (v === undefined) {
-    if (ipCache.size >= IP_CACHE_MAX) {
-      ipCache.clear();
-      ipCacheStats.resets++;
-    }
+    if (ipCache.size >= IP_CACHE_MAX) ipCache.clear();
     v = parseIp(s);
     ipCache.set(s, v);
   }

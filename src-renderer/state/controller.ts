@@ -34,9 +34,8 @@ export class Controller {
       }),
       this.transport.on('rollup.tick', (t) => this.store.getState().receiveTick(t)),
       this.transport.on('flows.delta', (d) => {
-        const before = this.store.getState().table.omitted;
         this.store.getState().receiveFlowDelta(d);
-        if (this.resyncing || d.omitted > 0 || this.store.getState().table.omitted > before) void this.resyncFlows();
+        if (this.resyncing || d.omitted > 0) void this.resyncFlows();
       }),
       this.transport.on('capture.status', (c) => {
         const previous = this.store.getState().capture;

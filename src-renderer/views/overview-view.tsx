@@ -1,7 +1,7 @@
 import { memo, useMemo, useState } from 'react';
 import type { RateSeries } from '../charts/rate-chart';
 import { RateChart } from '../charts/rate-chart';
-import { formatBitRate, formatBitRateAxis, formatBytes, formatCount, formatPacketRate } from '../format/units';
+import { formatBitRate, formatBitRateAxis, formatByteRateAsBits, formatBytes, formatCount, formatPacketRate } from '../format/units';
 import { ringLast, ringToArray } from '../state/ring';
 import type { ChartResolution, ChartSpan } from '../state/store';
 import { selectShownTraffic } from '../state/store';
@@ -227,7 +227,7 @@ const TalkerTable = memo(function TalkerTable({ title, rows, kind, seconds }: { 
                     <div className="bar-fill" style={{ width: `${max ? (r.bytes / max) * 100 : 0}%` }} />
                   </div>
                 </th>
-                <td className="num">{formatBitRate((r.bytes * 8) / seconds)}</td>
+                <td className="num">{formatByteRateAsBits(r.bytes / seconds)}</td>
                 <td className="num">{formatBytes(r.bytes)}</td>
               </tr>
             ))}
@@ -243,10 +243,11 @@ function TopTalkers() {
   const ticks = useMemo(() => ringToArray(recent, TOP_WINDOW_SECONDS), [recent]);
   const hosts = useMemo(() => topHosts(ticks, 10), [ticks]);
   const flows = useMemo(() => topFlows(ticks, 10), [ticks]);
+  const seconds = Math.max(1, ticks.length);
   return (
     <>
-      <TalkerTable title="Top hosts" rows={hosts} kind="host" seconds={Math.max(1, ticks.length)} />
-      <TalkerTable title="Top flows" rows={flows} kind="flow" seconds={Math.max(1, ticks.length)} />
+      <TalkerTable title="Top hosts" rows={hosts} kind="host" seconds={seconds} />
+      <TalkerTable title="Top flows" rows={flows} kind="flow" seconds={seconds} />
     </>
   );
 }

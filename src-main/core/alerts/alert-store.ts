@@ -63,10 +63,7 @@ export class AlertStore {
   }
 
   putRule(rule: AlertRule): void {
-    this.db.prepare(`INSERT INTO alert_rules (id, position, rule, updated_at)
-        VALUES (@id, (SELECT COALESCE(MAX(position), 0) + 1 FROM alert_rules), @rule, @now)
-        ON CONFLICT (id) DO UPDATE SET rule = excluded.rule, updated_at = excluded.updated_at`)
-      .run({ id: rule.id, rule: JSON.stringify(rule), now: this.now() });
+    this.put('alert_rules', 'rule', rule.id, rule);
   }
 
   deleteRule(id: string): boolean {
@@ -74,14 +71,19 @@ export class AlertStore {
   }
 
   putChannel(channel: ChannelConfig): void {
-    this.db.prepare(`INSERT INTO alert_channels (id, position, config, updated_at)
-        VALUES (@id, (SELECT COALESCE(MAX(position), 0) + 1 FROM alert_channels), @config, @now)
-        ON CONFLICT (id) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at`)
-      .run({ id: channel.id, config: JSON.stringify(channel), now: this.now() });
+    this.put('alert_channels', 'config', channel.id, channel);
   }
 
   deleteChannel(id: string): boolean {
     return this.db.prepare('DELETE FROM alert_channels WHERE id = ?').run(id).changes > 0;
+  }
+
+  /** Inserts at the end of the list, or replaces in place; `table` and `column` are fixed literals, never input. */
+  private put(table: 'alert_rules' | 'alert_channels', column: 'rule' | 'config', id: string, value: AlertRule | ChannelConfig): void {
+    this.db.prepare(`INSERT INTO ${table} (id, position, ${column}, updated_at)
+        VALUES (@id, (SELECT COALESCE(MAX(position), 0) + 1 FROM ${table}), @value, @now)
+        ON CONFLICT (id) DO UPDATE SET ${column} = excluded.${column}, updated_at = excluded.updated_at`)
+      .run({ id, value: JSON.stringify(value), now: this.now() });
   }
 
   /** Replaces every rule and channel at once (settings file): all or nothing. */

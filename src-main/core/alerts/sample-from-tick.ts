@@ -1,4 +1,5 @@
-import type { FlowProto, FlowSummary, RollupTick } from '../../api/types';
+import type { FlowSummary, RollupTick } from '../../api/types';
+import { ALERT_PROTOCOLS } from './alert-sample';
 import type { AlertFlowRate, AlertHostRate, AlertProtocolCounters, AlertSample } from './alert-sample';
 
 export interface TickAdapterContext {
@@ -8,8 +9,6 @@ export interface TickAdapterContext {
   localAddresses?: ReadonlySet<string>;
 }
 
-const PROTOCOLS: readonly FlowProto[] = ['tcp', 'udp', 'icmp', 'icmpv6', 'other'];
-
 /**
  * Main's 1 s rollup tick as an alert sample. Interfaces carry direction; the
  * rollup's protocols, top hosts and top flows count sent plus received, so
@@ -18,7 +17,7 @@ const PROTOCOLS: readonly FlowProto[] = ['tcp', 'udp', 'icmp', 'icmpv6', 'other'
  */
 export function alertSampleFromTick(tick: RollupTick, context: TickAdapterContext): AlertSample {
   const local = context.localAddresses ?? new Set<string>();
-  const protocols: AlertProtocolCounters[] = PROTOCOLS.map((protocol) => ({
+  const protocols: AlertProtocolCounters[] = ALERT_PROTOCOLS.map((protocol) => ({
     protocol,
     bytes: tick.protocols[protocol]?.bytes ?? 0,
     packets: tick.protocols[protocol]?.packets ?? 0,

@@ -171,26 +171,29 @@ export function AlertsView() {
               </tr>
             </thead>
             <tbody>
-              {rules.map((r) => (
-                <tr key={r.id} data-rule-id={r.id}>
-                  <td>
-                    <span className={`badge alert-state ${!r.enabled ? 'disabled' : r.firing ? 'firing' : 'ok'}`} data-testid="rule-state">
-                      {!r.enabled ? 'disabled' : r.firing ? 'firing' : 'ok'}
-                    </span>
-                  </td>
-                  <td className="talker-label">{r.name}</td>
-                  <td>{conditionText(r)}</td>
-                  <td>{r.channels.map((id) => channels.find((c) => c.id === id)?.name ?? id).join(', ') || <span className="muted">—</span>}</td>
-                  <td className="num">
-                    <button type="button" onClick={() => setEditing({ rule: r })} disabled={editing !== null}>
-                      Edit
-                    </button>{' '}
-                    <button type="button" onClick={() => void remove(r)} aria-label={`Delete ${r.name}`}>
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
+              {rules.map((r) => {
+                const state = !r.enabled ? 'disabled' : r.firing ? 'firing' : 'ok';
+                return (
+                  <tr key={r.id} data-rule-id={r.id}>
+                    <td>
+                      <span className={`badge alert-state ${state}`} data-testid="rule-state">
+                        {state}
+                      </span>
+                    </td>
+                    <td className="talker-label">{r.name}</td>
+                    <td>{conditionText(r)}</td>
+                    <td>{r.channels.map((id) => channels.find((c) => c.id === id)?.name ?? id).join(', ') || <span className="muted">—</span>}</td>
+                    <td className="num">
+                      <button type="button" onClick={() => setEditing({ rule: r })} disabled={editing !== null}>
+                        Edit
+                      </button>{' '}
+                      <button type="button" onClick={() => void remove(r)} aria-label={`Delete ${r.name}`}>
+                        Delete
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         )}
@@ -218,10 +221,11 @@ export function AlertsView() {
             <tbody>
               {channels.map((c) => {
                 const h = health.get(c.id);
+                const state = c.enabled ? h?.state ?? 'idle' : 'disabled';
                 return (
                   <tr key={c.id} data-channel-id={c.id}>
                     <td>
-                      <span className={`badge channel-state ${c.enabled ? h?.state ?? 'idle' : 'disabled'}`}>{c.enabled ? h?.state ?? 'idle' : 'disabled'}</span>
+                      <span className={`badge channel-state ${state}`}>{state}</span>
                     </td>
                     <td className="talker-label">{c.name}</td>
                     <td>{c.kind}</td>

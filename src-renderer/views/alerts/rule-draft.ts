@@ -28,17 +28,6 @@ export interface RuleDraft {
 
 export const SCOPE_KINDS: readonly AlertScope['kind'][] = ['all', 'interface', 'host', 'cidr', 'port', 'protocol', 'name'];
 
-/** The form field that shows an issue, by the scope's own field names. */
-export const SCOPE_VALUE_FIELD: Record<AlertScope['kind'], string | null> = {
-  all: null,
-  interface: 'interface',
-  host: 'address',
-  cidr: 'cidr',
-  port: 'port',
-  protocol: 'protocol',
-  name: 'pattern',
-};
-
 export function emptyDraft(): RuleDraft {
   return {
     name: '', enabled: true, metric: 'bps', direction: 'in', comparison: 'above', scopeKind: 'all', scopeValue: '', portProtocol: '',
