@@ -4,6 +4,8 @@
  * during the same call and copy what they keep.
  */
 
+import { PacketReader } from './packet-reader';
+
 export const DecodeStatus = { ok: 0, truncated: 1, unsupported: 2, malformed: 3 } as const;
 export type DecodeStatus = (typeof DecodeStatus)[keyof typeof DecodeStatus];
 
@@ -102,6 +104,16 @@ export class DecodedPacket {
    */
   l3Class: NetKind = NetKind.none;
   l4Class: L4Kind = L4Kind.none;
+  /** The cursor the decoder reads this packet's buffer through (see PacketReader). */
+  readonly reader = new PacketReader(this);
+
+  /** Records the first problem found; later ones do not replace it. */
+  fail(status: DecodeStatus, reason: string): void {
+    if (this.status === DecodeStatus.ok) {
+      this.status = status;
+      this.reason = reason;
+    }
+  }
 
   reset(): void {
     this.status = DecodeStatus.ok;

@@ -174,13 +174,14 @@ describe('decodePacket', () => {
     expect([p.status, p.l4Class, p.layers[0].l4Valid]).toEqual([DecodeStatus.malformed, L4Kind.tcp, false]);
   });
 
-  it('UDP length beyond the IP payload: malformed', () => {
+  it('UDP length beyond the IP payload: flagged, and still dissected up to the payload as tshark 4.0 does', () => {
     // 192.168.1.10.53 > 10.0.0.1.53: domain [length 4 < 12] (UDP length field 400)
     const p = decode(LinkType.ethernet, `
 	0x0000:  0011 2233 4455 6677 8899 aabb 0800 4500
 	0x0010:  0020 0001 4000 4011 0000 c0a8 010a 0a00
 	0x0020:  0001 0035 0035 0190 0000 6162 6364`);
-    expect([p.status, p.l4Class, p.layers[0].l4Valid, p.reason]).toEqual([DecodeStatus.malformed, L4Kind.udp, false, 'udp length beyond the ip payload']);
+    expect([p.status, p.l4Class, p.layers[0].l4Valid, p.reason]).toEqual([DecodeStatus.malformed, L4Kind.udp, true, 'udp length beyond the ip payload']);
+    expect([p.layers[0].srcPort, p.layers[0].dstPort, p.layers[0].payloadClaimedLength]).toEqual([53, 53, 4]);
   });
 
   it('ARP is a valid non-IP frame', () => {
