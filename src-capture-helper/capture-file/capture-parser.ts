@@ -1,5 +1,6 @@
 import type { PacketRecord, PacketSink } from '../pipeline/packet-sink';
 import { CaptureFileError } from './capture-file-error';
+import { pseudoHeaderProblem } from './pseudo-header';
 
 /** linkType of records that are not packets (pcapng custom blocks, which tshark still counts as frames). */
 export const LINKTYPE_NONE = -1;
@@ -217,6 +218,8 @@ export class CaptureParser {
       this.need = hl + caplen;
       return 0;
     }
+    const short = pseudoHeaderProblem(this.pcapLinkType, caplen);
+    if (short !== undefined) return this.fail('bad-file', `pcap/pcapng: ${short}`);
     const rec = this.rec;
     rec.ifIndex = 0;
     rec.linkType = this.pcapLinkType;
@@ -365,8 +368,7 @@ export class CaptureParser {
       return false;
     }
     this.setTimestamp(ifs, v.getUint32(o + 12, le), v.getUint32(o + 16, le));
-    this.deliver(id, ifs.linkType, v.getUint32(o + 24, le), b, o + 28, caplen);
-    return true;
+    return this.deliver(id, ifs.linkType, v.getUint32(o + 24, le), b, o + 28, caplen);
   }
 
   private obsoletePacket(b: Uint8Array, v: DataView, o: number, len: number): boolean {
@@ -384,8 +386,7 @@ export class CaptureParser {
       return false;
     }
     this.setTimestamp(ifs, v.getUint32(o + 12, le), v.getUint32(o + 16, le));
-    this.deliver(id, ifs.linkType, v.getUint32(o + 24, le), b, o + 28, caplen);
-    return true;
+    return this.deliver(id, ifs.linkType, v.getUint32(o + 24, le), b, o + 28, caplen);
   }
 
   private simplePacket(b: Uint8Array, v: DataView, o: number, len: number): boolean {
@@ -403,8 +404,7 @@ export class CaptureParser {
     this.rec.hasTimestamp = false;
     this.rec.tsSec = 0;
     this.rec.tsNsec = 0;
-    this.deliver(0, ifs.linkType, wire, b, o + 12, caplen);
-    return true;
+    return this.deliver(0, ifs.linkType, wire, b, o + 12, caplen);
   }
 
   private customBlock(b: Uint8Array, o: number, len: number): boolean {
@@ -416,11 +416,15 @@ export class CaptureParser {
     this.rec.hasTimestamp = false;
     this.rec.tsSec = 0;
     this.rec.tsNsec = 0;
-    this.deliver(-1, LINKTYPE_NONE, len - 16, b, o + 12, len - 16);
-    return true;
+    return this.deliver(-1, LINKTYPE_NONE, len - 16, b, o + 12, len - 16);
   }
 
-  private deliver(ifIndex: number, linkType: number, wire: number, bytes: Uint8Array, offset: number, length: number): void {
+  private deliver(ifIndex: number, linkType: number, wire: number, bytes: Uint8Array, offset: number, length: number): boolean {
+    const short = pseudoHeaderProblem(linkType, length);
+    if (short !== undefined) {
+      this.fail('bad-file', `pcap/pcapng: ${short}`);
+      return false;
+    }
     const rec = this.rec;
     rec.ifIndex = ifIndex;
     rec.linkType = linkType;
@@ -430,6 +434,7 @@ export class CaptureParser {
     rec.length = length;
     this.packets++;
     this.sink.packet(rec);
+    return true;
   }
 
   /** 64-bit timestamp in interface units to seconds + nanoseconds, without BigInt on the common resolutions. */

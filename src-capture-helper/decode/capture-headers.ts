@@ -172,13 +172,14 @@ const SUNATM_HEADER = 4;
 const SUNATM_LANE = 0x01;
 const SUNATM_LLC = 0x02;
 const LANE_CONTROL = 0xff00;
+const SIGNALLING_VCI = 5;
 
 /**
  * SunATM: a 4-byte pseudo-header (flags with the traffic type, VPI, VCI),
- * which Wireshark's reader takes off the record, then an AAL5 PDU. Traffic of
- * no stated type is guessed as Wireshark does: LLC multiplexed when it starts
- * with SNAP, signalling when too short to be LANE or when it looks like MTP3,
- * LAN emulation otherwise.
+ * which Wireshark's reader takes off the record, then an AAL5 PDU: LLC
+ * multiplexed or LAN emulation by the stated type. Traffic of no stated type
+ * is LLC when it starts with SNAP (VCI 5 is signalling); tshark leaves the
+ * rest as data.
  */
 export function sunAtm(r: PacketReader, off: number, end: number): void {
   if (!r.has(off, SUNATM_HEADER)) {
@@ -189,20 +190,9 @@ export function sunAtm(r: PacketReader, off: number, end: number): void {
   const vpi = r.u8(off + 1);
   const vci = r.u16(off + 2);
   const p = off + SUNATM_HEADER;
-  if (type === SUNATM_LLC) {
-    llc(r, p, end);
-    return;
-  }
-  if (type === SUNATM_LANE) {
-    lane(r, p, end);
-    return;
-  }
-  // ILMI, Q.2931, MARS, IFMP: no IP.
-  if (type !== 0 || (vpi === 0 && (vci === 5 || vci === 16))) return;
-  const length = r.cap - p;
-  if (length < 3) return;
-  if (r.u8(p) === 0xaa && r.u8(p + 1) === 0xaa && r.u8(p + 2) === 0x03) llc(r, p, end);
-  else if (length >= 16 && r.u8(p) !== 0x83 && r.u8(p) !== 0x81) lane(r, p, end);
+  if (type === SUNATM_LLC) llc(r, p, end);
+  else if (type === SUNATM_LANE) lane(r, p, end);
+  else if (type === 0 && !(vpi === 0 && vci === SIGNALLING_VCI) && r.has(p, 3) && r.u8(p) === 0xaa && r.u8(p + 1) === 0xaa && r.u8(p + 2) === 0x03) llc(r, p, end);
 }
 
 /** LAN emulation: a 2-byte LE client id, then an 802.3 frame (0xff00 marks LE control frames). */

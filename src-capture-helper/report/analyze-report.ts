@@ -1,5 +1,6 @@
 import { LINKTYPE_NONE } from '../capture-file/capture-parser';
 import type { CaptureReadResult } from '../capture-file/read-capture-file';
+import { MAX_FRAME_LENGTH, pseudoHeaderLength } from '../capture-file/pseudo-header';
 import type { DecodedPacket, IpLayer } from '../decode/decoded-packet';
 import { DecodeStatus, L4Kind, NetKind } from '../decode/decoded-packet';
 import type { PacketRecord } from '../pipeline/packet-sink';
@@ -139,12 +140,19 @@ export class ReportBuilder {
    * (negative when unknown).
    */
   observe(pkt: DecodedPacket, rec: PacketRecord, flowId = -1): void {
-    const wire = rec.wireLength;
-    this.packets++;
-    this.bytes += wire;
-    this.capturedBytes += rec.length;
-    if (rec.length < wire) this.truncatedPackets++;
+    // tshark's frame: the record without the pseudo-header its reader takes off
+    // (unsigned arithmetic, as in C); frame.len is capped at INT_MAX, while the
+    // conversation tables add each length as a C int.
     const lt = rec.linkType;
+    const phdr = pseudoHeaderLength(lt);
+    const reported = phdr === 0 ? rec.wireLength : (rec.wireLength - phdr) >>> 0;
+    const frameLength = reported > MAX_FRAME_LENGTH ? MAX_FRAME_LENGTH : reported;
+    const captured = rec.length - phdr;
+    const wire = reported | 0;
+    this.packets++;
+    this.bytes += frameLength;
+    this.capturedBytes += captured;
+    if (captured < reported) this.truncatedPackets++;
     if (lt >= 0 && lt < LINK_SLOTS) this.perLinkSmall[lt]++;
     else this.perLink.set(lt, (this.perLink.get(lt) ?? 0) + 1);
     // Seconds and nanoseconds stay two integers down to the tables (see ConversationTable.observe).
@@ -163,7 +171,7 @@ export class ReportBuilder {
       this.malformedPackets++;
       this.reasons.set(pkt.reason, (this.reasons.get(pkt.reason) ?? 0) + 1);
     }
-    this.classify(pkt, wire);
+    this.classify(pkt, frameLength);
     if (flowId >= 0 && pkt.layerCount === 1) this.flowConversations(pkt.layers[0], flowId, wire, sec, nsec);
     else for (let i = 0; i < pkt.layerCount; i++) this.conversations(pkt.layers[i], wire, sec, nsec);
   }
