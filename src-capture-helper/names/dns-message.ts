@@ -1,10 +1,11 @@
 /**
  * DNS message parser (RFC 1035; also mDNS and LLMNR, which share the format).
  * Reads only what name extraction needs: header, question names, and A/AAAA
- * records of the Answers section. One cursor over a byte array,
+ * records of the Answers section, with tshark 4.0's rules for malformed names.
+ * One cursor over a byte array,
  * bounds checked before every read; never throws on packet bytes.
  */
-import { address16Key, ipv4Text, ipv6Text, wireText } from './text';
+import { address16Key, ipv4Text, ipv6Text } from './text';
 
 export const DnsParseStatus = { ok: 0, truncated: 1, malformed: 3 } as const;
 export type DnsParseStatus = (typeof DnsParseStatus)[keyof typeof DnsParseStatus];
@@ -30,17 +31,21 @@ export interface DnsMessage {
   answers: DnsAnswerAddress[];
 }
 
-/** Limits on what one message may make us do. */
+/** Limits on what one message may make us do; the name limits are tshark 4.0's. */
 export const DNS_LIMITS = {
-  /** Pointer jumps while reading one name: loops in hostile packets stop here. */
-  maxPointerJumps: 64,
-  /** Bytes of a decoded name (RFC 1035 says 255 on the wire; tshark shows longer ones, so allow some slack). */
-  maxNameBytes: 1024,
+  /** Compression pointers followed in one name: past this tshark reports a loop. */
+  maxPointerJumps: 255,
+  /** Buffer for a decoded name, terminating NUL included: a longer name is "<Name too long>". */
+  maxNameBytes: 255,
   maxQuestions: 64,
   maxAnswers: 512,
 } as const;
 
 const TYPE_A = 1;
+const TYPE_NS = 2;
+const TYPE_CNAME = 5;
+const TYPE_PTR = 12;
+const TYPE_MX = 15;
 const TYPE_AAAA = 28;
 const HEADER_LENGTH = 12;
 
@@ -50,43 +55,143 @@ interface NameResult {
   next: number;
 }
 
+const NAME_LOOPS = '<Name contains a pointer that loops>';
+const NAME_TOO_LONG = '<Name too long>';
+const UNKNOWN_EXTENDED_LABEL = '<Unknown extended label>';
+const ROOT = '<Root>';
+
 /**
- * Reads a possibly compressed name at `off` within `msg[start, end)`.
- * Returns undefined for a name that runs out of bytes, loops, or uses a
- * reserved label type.
+ * Reads a possibly compressed name at `off` within `msg[start, end)` the way
+ * tshark 4.0 expands it: labels joined with dots into at most 254 bytes
+ * (else "<Name too long>"), more than 255 pointers is a loop, an unknown
+ * extended label ends the name, RFC 2673 bit labels print as `\[x..../n]`;
+ * the bytes are then shown as tshark's format_text shows them. Returns
+ * undefined where tshark's dissection stops with an exception (a name that
+ * runs out of the message, label type 0x80).
  */
 function readName(msg: Uint8Array, start: number, end: number, off: number): NameResult | undefined {
-  let text = '';
-  let labels = 0;
+  const bytes: number[] = [];
+  let maxname: number = DNS_LIMITS.maxNameBytes;
   let pos = off;
   let next = -1;
-  let jumps = 0;
-  let bytes = 0;
+  let pointers = 0;
   for (;;) {
     if (pos >= end) return undefined;
-    const len = msg[pos];
-    const kind = len & 0xc0;
-    if (kind === 0xc0) {
-      if (pos + 1 >= end) return undefined;
-      const target = start + (((len & 0x3f) << 8) | msg[pos + 1]);
-      if (next < 0) next = pos + 2;
-      if (++jumps > DNS_LIMITS.maxPointerJumps || target >= end) return undefined;
-      pos = target;
+    const len = msg[pos++];
+    if (len === 0) break;
+    switch (len & 0xc0) {
+      case 0x00:
+        if (bytes.length > 0) {
+          if (maxname > 0) {
+            bytes.push(0x2e);
+            maxname--;
+          }
+        } else {
+          maxname--;
+        }
+        for (let i = 0; i < len; i++) {
+          if (pos >= end) return undefined;
+          if (maxname > 0) {
+            bytes.push(msg[pos]);
+            maxname--;
+          }
+          pos++;
+        }
+        break;
+      case 0x40: {
+        // An unknown extended label ends the name where it is: behind a pointer
+        // that position can lie before the name's start, and tshark then stops.
+        if ((len & 0x3f) !== 1) return pos > off ? { text: UNKNOWN_EXTENDED_LABEL, next: pos } : undefined;
+        if (pos >= end) return undefined;
+        const bitCount = msg[pos++];
+        const labelLength = Math.trunc((bitCount - 1) / 8) + 1;
+        maxname = appendAscii(bytes, '\\[x', maxname);
+        for (let i = 0; i < labelLength; i++) {
+          if (maxname > 0) {
+            if (pos >= end) return undefined;
+            maxname = appendAscii(bytes, msg[pos].toString(16).padStart(2, '0'), maxname);
+          }
+          pos++;
+        }
+        if (maxname > 0) maxname = appendAscii(bytes, `/${bitCount}]`, maxname);
+        break;
+      }
+      case 0x80:
+        return undefined;
+      default: {
+        if (pos >= end) return undefined;
+        const target = start + (((len & 0x3f) << 8) | msg[pos]);
+        pos++;
+        if (next < 0) next = pos;
+        if (++pointers > DNS_LIMITS.maxPointerJumps) return { text: NAME_LOOPS, next };
+        pos = target;
+      }
+    }
+  }
+  if (next < 0) next = pos;
+  if (maxname <= 0) return { text: NAME_TOO_LONG, next };
+  return { text: bytes.length === 0 ? ROOT : formatText(bytes), next };
+}
+
+/** snprintf into what is left of the name buffer: all of `s`, or nothing and the buffer is full. */
+function appendAscii(bytes: number[], s: string, maxname: number): number {
+  if (maxname <= 0) return maxname;
+  if (s.length > maxname) return 0;
+  for (let i = 0; i < s.length; i++) bytes.push(s.charCodeAt(i));
+  return maxname - s.length;
+}
+
+const C_ESCAPES: Record<number, string> = { 7: 'a', 8: 'b', 9: 't', 10: 'n', 11: 'v', 12: 'f', 13: 'r' };
+const NOT_PRINTABLE = /^[\p{Cc}\p{Cf}\p{Cn}\p{Co}\p{Cs}]$/u;
+const REPLACEMENT = 0xfffd;
+
+/**
+ * tshark 4.0's format_text: printable ASCII as is, other ASCII as C escapes
+ * (octal when no letter), UTF-8 decoded leniently (overlong forms accepted;
+ * a bad or cut sequence, a surrogate or a value past U+10FFFF becomes
+ * U+FFFD), and non-printable characters as \uXXXX or \UXXXXXXXX.
+ */
+export function formatText(bytes: ArrayLike<number>): string {
+  let out = '';
+  let i = 0;
+  while (i < bytes.length) {
+    let c = bytes[i++];
+    if (c >= 0x20 && c < 0x7f) {
+      out += String.fromCharCode(c);
       continue;
     }
-    if (kind !== 0) return undefined;
-    if (len === 0) {
-      if (next < 0) next = pos + 1;
-      break;
+    if (c < 0x80) {
+      out += `\\${C_ESCAPES[c] ?? c.toString(8).padStart(3, '0')}`;
+      continue;
     }
-    if (pos + 1 + len > end) return undefined;
-    bytes += len + 1;
-    if (bytes > DNS_LIMITS.maxNameBytes) return undefined;
-    const label = wireText(msg, pos + 1, pos + 1 + len, 'utf8');
-    text = labels++ === 0 ? label : `${text}.${label}`;
-    pos += 1 + len;
+    let uc: number;
+    let more = c >= 0xfe ? -1 : c >= 0xfc ? 5 : c >= 0xf8 ? 4 : c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : -1;
+    if (more > 0) {
+      uc = c & (0x3f >> more);
+      while (more-- > 0) {
+        if (i >= bytes.length) {
+          uc = REPLACEMENT;
+          break;
+        }
+        c = bytes[i];
+        if ((c & 0xc0) !== 0x80) {
+          uc = REPLACEMENT;
+          break;
+        }
+        i++;
+        uc = uc * 64 + (c & 0x3f);
+      }
+      if (uc >= 0x110000 || (uc >= 0xd800 && uc <= 0xdfff)) uc = REPLACEMENT;
+    } else {
+      uc = REPLACEMENT;
+    }
+    const ch = String.fromCodePoint(uc);
+    if (!NOT_PRINTABLE.test(ch)) out += ch;
+    else if (c < 0x80) out += `\\${C_ESCAPES[c] ?? c.toString(8).padStart(3, '0')}`;
+    else if (uc <= 0xffff) out += `\\u${uc.toString(16).toUpperCase().padStart(4, '0')}`;
+    else out += `\\U${uc.toString(16).toUpperCase().padStart(8, '0')}`;
   }
-  return { text: labels === 0 ? '<Root>' : text, next };
+  return out;
 }
 
 function fail(out: DnsMessage, status: DnsParseStatus, reason: string): DnsMessage {
@@ -118,6 +223,7 @@ export function parseDnsMessage(msg: Uint8Array, start: number, end: number): Dn
     pos = name.next + 4;
   }
 
+  // Each answer as tshark dissects it; where it would raise an exception, what came before stays.
   for (let i = 0; i < ancount; i++) {
     if (i >= DNS_LIMITS.maxAnswers) return fail(out, DnsParseStatus.malformed, 'too many answers');
     const name = readName(msg, start, end, pos);
@@ -127,13 +233,20 @@ export function parseDnsMessage(msg: Uint8Array, start: number, end: number): Dn
     const rdlength = u16(name.next + 8);
     const rdata = name.next + 10;
     if (rdata + rdlength > end) return fail(out, DnsParseStatus.truncated, 'short rdata');
-    if (type === TYPE_A && rdlength === 4) {
+    pos = rdata + rdlength;
+    if (rdlength === 0) continue;
+    // An address is read at its full size whatever the record's length says.
+    if (type === TYPE_A) {
+      if (rdata + 4 > end) return fail(out, DnsParseStatus.truncated, 'short address');
       const key = ((msg[rdata] << 24) | (msg[rdata + 1] << 16) | (msg[rdata + 2] << 8) | msg[rdata + 3]) >>> 0;
       out.answers.push({ name: name.text, address: ipv4Text(msg, rdata), family: 4, key });
-    } else if (type === TYPE_AAAA && rdlength === 16) {
+    } else if (type === TYPE_AAAA) {
+      if (rdata + 16 > end) return fail(out, DnsParseStatus.truncated, 'short address');
       out.answers.push({ name: name.text, address: ipv6Text(msg, rdata), family: 6, key: address16Key(msg, rdata) });
+    } else if (type === TYPE_CNAME || type === TYPE_NS || type === TYPE_PTR || type === TYPE_MX) {
+      const at = type === TYPE_MX ? rdata + 2 : rdata;
+      if (at > end || !readName(msg, start, end, at)) return fail(out, DnsParseStatus.malformed, 'bad name in record data');
     }
-    pos = rdata + rdlength;
   }
   return out;
 }

@@ -42,15 +42,35 @@ describe('parseDnsMessage', () => {
     expect(m.answers).toHaveLength(3);
   });
 
-  it('stops on a compression loop without hanging or throwing', () => {
+  it('names a compression loop as tshark 4.0 does, without hanging or throwing', () => {
     // Question name is a pointer to itself (offset 12 -> 12).
     const loop = hex('0001 0100 0001 0000 0000 0000  c00c 0001 0001');
     const m = parseDnsMessage(loop, 0, loop.length);
-    expect(m.status).toBe(DnsParseStatus.malformed);
-    expect(m.queries).toEqual([]);
+    expect(m.status).toBe(DnsParseStatus.ok);
+    expect(m.queries).toEqual(['<Name contains a pointer that loops>']);
     // Two pointers that point at each other.
     const pair = hex('0001 0100 0002 0000 0000 0000  c012 0001 0001  c00c 0001 0001');
-    expect(parseDnsMessage(pair, 0, pair.length).status).toBe(DnsParseStatus.malformed);
+    expect(parseDnsMessage(pair, 0, pair.length).queries).toEqual(['<Name contains a pointer that loops>', '<Name contains a pointer that loops>']);
+  });
+
+  it('follows a forward pointer, and calls a name of 254 bytes or more too long', () => {
+    // www + pointer forward to "example.com" after the question.
+    const fwd = hex('0001 8180 0001 0000 0000 0000  03 777777 c016 0001 0001  07 6578616d706c65 03 636f6d 00');
+    expect(parseDnsMessage(fwd, 0, fwd.length).queries).toEqual(['www.example.com']);
+    const label = (n: number): number[] => [n, ...new Array<number>(n).fill(0x79)];
+    const name = (...labels: number[]): number[] => [...labels.flatMap(label), 0];
+    const header = hex('0001 0100 0002 0000 0000 0000');
+    // 63+1+63+1+63+1+61 = 253 bytes, then 254.
+    const msg = Uint8Array.from([...header, ...name(63, 63, 63, 61), 0, 1, 0, 1, ...name(63, 63, 63, 62), 0, 1, 0, 1]);
+    const q = parseDnsMessage(msg, 0, msg.length).queries;
+    expect(q[0]).toHaveLength(253);
+    expect(q[1]).toBe('<Name too long>');
+  });
+
+  it('shows label bytes as tshark format_text does', () => {
+    // a\001b . a<c2 85>z (a C1 control) . a<c0 af>z (overlong /) . a<ed a0 80>z (surrogate) . a.b (dot inside a label)
+    const msg = hex('0001 0100 0001 0000 0000 0000  03 610162  04 61c2857a  04 61c0af7a  05 61eda0807a  03 612e62 00 0001 0001');
+    expect(parseDnsMessage(msg, 0, msg.length).queries).toEqual(['a\\001b.a\\u0085z.a/z.a\ufffdz.a.b']);
   });
 
   it('keeps what was read before the message was cut short', () => {
