@@ -32,6 +32,7 @@ const PCAPNG_BOM = 0x1a2b3c4d;
 const BLOCK_IDB = 0x00000001;
 const BLOCK_PB = 0x00000002;
 const BLOCK_SPB = 0x00000003;
+const BLOCK_ISB = 0x00000005;
 const BLOCK_EPB = 0x00000006;
 const BLOCK_CUSTOM = 0x00000bad;
 const BLOCK_CUSTOM_NOCOPY = 0x40000bad;
@@ -278,6 +279,9 @@ export class CaptureParser {
       case BLOCK_PB:
         if (!this.obsoletePacket(b, v, o, len)) return 0;
         break;
+      case BLOCK_ISB:
+        if (len >= 24 && !this.optionsFit(v, o + 20, o + len - 4)) return 0;
+        break;
       case BLOCK_CUSTOM:
       case BLOCK_CUSTOM_NOCOPY:
         if (!this.customBlock(b, o, len)) return 0;
@@ -304,6 +308,7 @@ export class CaptureParser {
       this.fail('unsupported', `pcapng: unknown SHB version ${major}.${minor}`);
       return false;
     }
+    if (!this.optionsFit(v, o + 24, o + len - 4)) return false;
     this.sections++;
     this.sectionIfs = [];
     return true;
@@ -318,6 +323,7 @@ export class CaptureParser {
       this.fail('bad-file', 'pcapng: interface description block is too short');
       return false;
     }
+    if (!this.optionsFit(v, o + 16, o + len - 4)) return false;
     const le = this.le;
     const linkType = v.getUint16(o + 8, le);
     const snaplen = v.getUint32(o + 12, le);
@@ -345,6 +351,29 @@ export class CaptureParser {
     return true;
   }
 
+  /**
+   * Options from `p` to the block's trailer: Wireshark's reader calls the file
+   * damaged when an option (padded to 4 bytes) runs past its block.
+   */
+  private optionsFit(v: DataView, p: number, end: number): boolean {
+    while (p < end) {
+      if (end - p < 4) {
+        this.fail('bad-file', 'pcapng: Not enough data for option header');
+        return false;
+      }
+      const code = v.getUint16(p, this.le);
+      const length = v.getUint16(p + 2, this.le);
+      p += 4;
+      if (((length + 3) & ~3) > end - p) {
+        this.fail('bad-file', `pcapng: Not enough data to handle option of length ${length}`);
+        return false;
+      }
+      if (code === 0) return true;
+      p += (length + 3) & ~3;
+    }
+    return true;
+  }
+
   private iface(id: number): IfState | undefined {
     if (id >= this.sectionIfs.length) {
       this.fail('bad-file', `pcapng: interface index ${id} is not less than the interface count ${this.sectionIfs.length}`);
@@ -367,6 +396,7 @@ export class CaptureParser {
       this.fail('bad-file', `pcapng: enhanced packet block captured length ${caplen} exceeds the block`);
       return false;
     }
+    if (!this.optionsFit(v, o + 28 + ((caplen + 3) & ~3), o + len - 4)) return false;
     this.setTimestamp(ifs, v.getUint32(o + 12, le), v.getUint32(o + 16, le));
     return this.deliver(id, ifs.linkType, v.getUint32(o + 24, le), b, o + 28, caplen);
   }
@@ -385,6 +415,7 @@ export class CaptureParser {
       this.fail('bad-file', `pcapng: packet block captured length ${caplen} exceeds the block`);
       return false;
     }
+    if (!this.optionsFit(v, o + 28 + ((caplen + 3) & ~3), o + len - 4)) return false;
     this.setTimestamp(ifs, v.getUint32(o + 12, le), v.getUint32(o + 16, le));
     return this.deliver(id, ifs.linkType, v.getUint32(o + 24, le), b, o + 28, caplen);
   }
