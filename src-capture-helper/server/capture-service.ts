@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { listInterfaces } from '../live/interfaces';
+import { probeInterfaces } from '../live/interfaces';
 import { toErrorInfo } from '../protocol/envelope';
 import type { RequestParams, RequestResult, SessionStats, SessionStatus, StartParams } from '../protocol/messages';
 import { CaptureSession } from './capture-session';
@@ -23,11 +23,12 @@ export class CaptureService {
 
   constructor(private readonly events: EventSink, private readonly log: HelperLog, private readonly runtimeDir: string) {}
 
-  interfaces(): RequestResult<'interfaces'> {
-    const listing = listInterfaces({ probe: true });
+  async interfaces(): Promise<RequestResult<'interfaces'>> {
+    const listing = await probeInterfaces();
     return {
       capturePath: listing.capture.path,
-      addonUnavailable: listing.capture.addonUnavailable,
+      rights: listing.capture.rights.state,
+      rightsMessage: listing.capture.rights.message,
       libpcap: listing.capture.libpcap,
       interfaces: listing.interfaces.map((i) => ({
         name: i.name,

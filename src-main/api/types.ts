@@ -69,7 +69,7 @@ export type CaptureSource =
 export type CaptureState = 'idle' | 'starting' | 'running' | 'finished' | 'stopping' | 'error';
 
 /** Which packet path runs: our batching addon, the `cap` fallback, or a file reader. */
-export type CapturePath = 'addon' | 'cap' | 'file';
+export type CapturePath = 'netmon-capture' | 'cap' | 'file';
 
 export type HelperState = 'connected' | 'starting' | 'restarting' | 'down';
 
