@@ -46,7 +46,7 @@ describe.skipIf(!canCreateNamespaces())('netmon capture on a veth pair', () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  for (const capturePath of ['addon', 'cap'] as const) {
+  for (const capturePath of ['netmon-capture', 'cap'] as const) {
     it(`${capturePath} path: reports the known traffic exactly as 'analyze' reports tcpdump's capture of it`, async () => {
       pair = createVethPair();
       const pcap = path.join(dir, `${capturePath}.pcap`);
@@ -95,7 +95,7 @@ describe.skipIf(!canCreateNamespaces())('netmon capture on a veth pair', () => {
       expect(live.capture.path).toBe(capturePath);
       expect(live.capture.interfaces[0].packets).toBe(live.packets);
       expect(live.capture.interfaces[0].helperDrops).toBe(0);
-      if (capturePath === 'addon') expect(live.capture.interfaces[0].kernelDrops).toBe(0);
+      if (capturePath === 'netmon-capture') expect(live.capture.interfaces[0].kernelDrops).toBe(0);
       else expect(live.capture.interfaces[0].kernelDrops).toBeNull();
     });
   }
