@@ -1,5 +1,6 @@
 import { CapLiveSource } from './cap-source';
 import { captureRights, type CaptureRights } from './capture-program';
+import { takeCaptureHandoff } from './capture-handoff';
 import type { CapturePath, LiveCaptureOptions, LiveSource } from './live-types';
 import { ProgramLiveSource } from './program-source';
 
@@ -23,7 +24,10 @@ export function capturePathInfo(): CapturePathInfo {
  */
 export async function openLiveSource(options: LiveCaptureOptions, choice: CapturePathChoice = 'auto'): Promise<LiveSource> {
   const path = choice === 'auto' ? capturePathInfo().path : choice;
-  if (path === 'netmon-capture') return ProgramLiveSource.open(options);
+  if (path === 'netmon-capture') {
+    const handed = takeCaptureHandoff(options);
+    return handed ? ProgramLiveSource.attach(handed, options.interfaces, 'handoff') : ProgramLiveSource.open(options);
+  }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const capModule = require('cap') as ConstructorParameters<typeof CapLiveSource>[0];
   return new CapLiveSource(capModule, options);

@@ -63,6 +63,7 @@ function processTree(pid: number): number[] {
 describe.skipIf(!hasTools())('capture rights: install, group members, outsiders, root through sudo', () => {
   let pair: VethPair | undefined;
   let home: string;
+  let memberHome: string;
   let madeInstall = false;
   const children: ChildProcess[] = [];
   const uidOf = (user: string) => Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }));
@@ -73,9 +74,11 @@ describe.skipIf(!hasTools())('capture rights: install, group members, outsiders,
 
   beforeAll(() => {
     if (fs.existsSync(PREFIX)) throw new Error(`${PREFIX} exists: this test installs there for real; remove it first (sudo netmon uninstall)`);
-    for (const user of [member, outsider]) execFileSync('useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', user]);
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-home-'));
     fs.chmodSync(home, 0o755);
+    memberHome = path.join(home, 'member');
+    execFileSync('useradd', ['--create-home', '--home-dir', memberHome, '--shell', '/usr/sbin/nologin', member]);
+    execFileSync('useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', outsider]);
   });
 
   afterEach(() => {
@@ -151,11 +154,10 @@ describe.skipIf(!hasTools())('capture rights: install, group members, outsiders,
 
   it('a group member\'s `netmon serve` captures through the installed program; every process is the member, without capabilities', async () => {
     pair = createVethPair();
-    const db = path.join(home, `serve-${tag}.sqlite`);
-    fs.chownSync(home, uidOf(member), gidOf(member));
+    const db = path.join(memberHome, 'serve.sqlite');
     const serve = pair.spawn(pair.nsB, 'setpriv', [...asUser(member, []).slice(1), process.execPath, CLI, 'serve', '--iface', pair.ifB, '--bind', '127.0.0.1:0', '--db', db], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, HOME: home, NETMON_LOG_LEVEL: 'warn' },
+      env: { ...process.env, HOME: memberHome, NETMON_LOG_LEVEL: 'warn' },
     });
     children.push(serve);
     const started = await waitForOutput(serve, /listening on http:\/\/\S+/);
@@ -226,6 +228,39 @@ describe.skipIf(!hasTools())('capture rights: install, group members, outsiders,
     const report = JSON.parse(out) as CaptureJson;
     expect(report.capture).toMatchObject({ privileges: 'dropped-root', processPrivileges: 'dropped-root' });
     expect(report.protocols.icmp.packets).toBe(4);
+  });
+
+  it('started as root through sudo, `netmon serve` opens the interface, then every process runs as the invoking user, data in its home', async () => {
+    pair = createVethPair();
+    const uid = uidOf(member);
+    const gid = gidOf(member);
+    const env = { ...process.env, SUDO_UID: String(uid), SUDO_GID: String(gid), SUDO_USER: member, HOME: '/root', NETMON_LOG_LEVEL: 'warn' };
+    const serve = pair.spawn(pair.nsB, process.execPath, [CLI, 'serve', '--iface', pair.ifB, '--bind', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    children.push(serve);
+    const started = await waitForOutput(serve, /listening on http:\/\/\S+/);
+    const url = /listening on (http:\/\/\S+)/.exec(started)![1];
+    const api = (route: string) => JSON.parse(pair!.exec(pair!.nsB, 'curl', ['-sf', `${url}${route}`])) as Record<string, unknown>;
+    for (let i = 0; i < 100 && (api('/api/stats').capture as { state: string }).state !== 'running'; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(api('/api/stats').capture).toMatchObject({ state: 'running', path: 'netmon-capture' });
+    const rights = processTree(serve.pid!).map(processRights);
+    expect(rights.map((r) => r.name).sort()).toEqual(['netmon-capture', 'node', 'node']);
+    for (const r of rights) {
+      expect(r.uid).toEqual([uid, uid, uid, uid]);
+      expect(r.gid).toEqual([gid, gid, gid, gid]);
+      expect([r.capEff, r.capPrm, r.noNewPrivs]).toEqual([0n, 0n, 1]);
+    }
+    pair.exec(pair.nsA, 'ping', ['-q', '-c', '3', '-i', '0.05', pair.addrB]);
+    let icmp = { packets: 0, bytes: 0 };
+    for (let i = 0; i < 50 && icmp.packets < 6; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      icmp = (api('/api/stats').protocols as Record<string, { packets: number; bytes: number }>).icmp ?? icmp;
+    }
+    expect(icmp).toEqual({ packets: 6, bytes: 6 * 98 });
+    // The history lives in the invoking user's home, owned by that user.
+    const db = fs.statSync(path.join(memberHome, '.local', 'share', 'netmon', 'history.sqlite'));
+    expect(db.uid).toBe(uid);
+    serve.kill('SIGTERM');
+    expect(await waitForExit(serve)).toBe(0);
   });
 
   it('uninstall removes /opt/netmon and the group it created', () => {
