@@ -594,7 +594,9 @@ int main(int argc, char **argv) {
           flush_batch();
           send_stats();
         } else if (cmd[k] == 'Q') {
+          fds[0].fd = -1; /* nothing after Q is read */
           stop_requested = 1;
+          break;
         } else {
           send_error(-1, "EPROTO", 1, "unknown control byte 0x%02x", (unsigned char)cmd[k]);
           fds[0].fd = -1;
