@@ -96,6 +96,7 @@ export class CaptureMessageReader {
   private deliver(buf: Buffer, offset: number): void {
     const type = buf.readUInt32LE(offset);
     const length = buf.readUInt32LE(offset + 4);
+    if (this.ended) throw new CaptureMessageError('data after the END message');
     if (type === MessageType.end) this.ended = true;
     this.onMessage(type, buf.subarray(offset + HEADER, offset + HEADER + length));
   }
