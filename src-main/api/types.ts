@@ -93,6 +93,8 @@ export interface PrivilegeStatus {
   grantCommand: string;
   /** Why capture is not possible, in words for the user. */
   reason: string | null;
+  /** The installed netmon-capture is older than this build: "capture rights need updating", and granting them again fixes it. */
+  outdated: boolean;
 }
 
 // ---------------------------------------------------------------- rollups
