@@ -271,4 +271,42 @@ describe.skipIf(!hasTools())('capture rights: install, group members, outsiders,
     if (created) expect(spawnSync('getent', ['group', GROUP]).status).not.toBe(0);
     else expect(execFileSync('id', ['-nG', member], { encoding: 'utf8' })).not.toContain(GROUP);
   });
+
+  it('the deb maintainer scripts, run for real on a staged tree, give the packaged program the rights and take the group back', () => {
+    const name = `netmon-debtest-${tag}`;
+    const root = path.join('/opt', name);
+    const bin = path.join(root, 'resources', 'app.asar.unpacked', 'dist', 'bin');
+    const render = (file: string) => fs.readFileSync(path.join(REPO, 'packaging', 'deb', file), 'utf8').replaceAll('${executable}', name).replaceAll('${sanitizedProductName}', name);
+    const groupBefore = spawnSync('getent', ['group', GROUP]).status === 0;
+    fs.mkdirSync(bin, { recursive: true });
+    try {
+      fs.writeFileSync(path.join(root, name), '#!/bin/sh\n', { mode: 0o755 });
+      fs.writeFileSync(path.join(root, 'chrome-sandbox'), '', { mode: 0o755 });
+      for (const f of ['netmon-capture', 'capture-rights.sh']) fs.copyFileSync(path.join(REPO, 'dist', 'bin', f), path.join(bin, f));
+      fs.chmodSync(path.join(bin, 'netmon-capture'), 0o755);
+      const scripts = fs.mkdtempSync(path.join(home, 'deb-'));
+      fs.writeFileSync(path.join(scripts, 'postinst'), render('after-install.tpl'));
+      fs.writeFileSync(path.join(scripts, 'postrm'), render('after-remove.tpl'));
+
+      const installed = spawnSync('bash', [path.join(scripts, 'postinst'), 'configure'], { encoding: 'utf8' });
+      expect(installed.status).toBe(0);
+      expect(installed.stderr).not.toContain('capture rights were not set');
+      const program = path.join(bin, 'netmon-capture');
+      const gid = Number(execFileSync('getent', ['group', GROUP], { encoding: 'utf8' }).split(':')[2]);
+      const st = fs.statSync(program);
+      expect([st.uid, st.gid, st.mode & 0o7777]).toEqual([0, gid, 0o750]);
+      expect(execFileSync('getcap', ['-r', root], { encoding: 'utf8' }).trim()).toBe(`${program} cap_net_admin,cap_net_raw=ep`);
+      expect(fs.realpathSync(`/usr/bin/${name}`)).toBe(path.join(root, name));
+
+      // dpkg removes the files, then runs postrm.
+      fs.rmSync(root, { recursive: true, force: true });
+      const removed = spawnSync('bash', [path.join(scripts, 'postrm'), 'remove'], { encoding: 'utf8' });
+      expect(removed.status).toBe(0);
+      expect(fs.existsSync(`/usr/bin/${name}`)).toBe(false);
+      expect(spawnSync('getent', ['group', GROUP]).status === 0).toBe(groupBefore);
+      expect(fs.existsSync('/var/lib/netmon/package-created-group')).toBe(false);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
 });
