@@ -58,8 +58,10 @@ export interface HelperSupervisorOptions {
   /** First delay before a restart or reconnection; doubles up to maxBackoffMs. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
-  /** A helper that stayed up this long resets the backoff. */
+  /** A helper that stayed up this long resets the backoff and the count of failed restarts. */
   stableAfterMs?: number;
+  /** Restarts in a row, none of them stable, before the supervisor gives up and reports the helper down. */
+  maxFailedRestarts?: number;
   readyTimeoutMs?: number;
   /** Lines the helper wrote on stderr (start-up failures; its logs come as `log` events). */
   onStderr?: (line: string) => void;
@@ -87,6 +89,7 @@ export class HelperSupervisor {
   private backoffMs: number;
   private retryTimer: NodeJS.Timeout | null = null;
   private upSince = 0;
+  private failedRestarts = 0;
   private handoff: CaptureHandoff | null;
 
   constructor(private readonly options: HelperSupervisorOptions) {
@@ -238,7 +241,16 @@ export class HelperSupervisor {
 
   private scheduleRetry(): void {
     if (this.stopped || this.retryTimer) return;
-    if (Date.now() - this.upSince > (this.options.stableAfterMs ?? 30_000)) this.backoffMs = this.options.initialBackoffMs ?? 250;
+    if (Date.now() - this.upSince > (this.options.stableAfterMs ?? 30_000)) {
+      this.backoffMs = this.options.initialBackoffMs ?? 250;
+      this.failedRestarts = 0;
+    }
+    // A helper that keeps failing is reported down, never retried forever.
+    if (++this.failedRestarts > (this.options.maxFailedRestarts ?? 5)) {
+      this.setStatus({ state: 'down', pid: null, lastError: `the capture helper failed ${this.failedRestarts - 1} restarts in a row; last: ${this.current.lastError ?? 'unknown'}` });
+      for (const w of this.waiters.splice(0)) w.reject(new HelperConnectionError(this.current.lastError ?? 'the capture helper is down'));
+      return;
+    }
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, this.options.maxBackoffMs ?? 10_000);
     this.retryTimer = setTimeout(() => {
