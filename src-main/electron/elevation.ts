@@ -12,28 +12,36 @@ function unpacked(file: string): string {
 }
 
 /**
+ * Copies netmon-capture and capture-rights.sh out of the app into a private
+ * temporary directory (root cannot read an AppImage's FUSE mount) and gives
+ * the command that installs them as root for `user`.
+ */
+export function stageCaptureRights(binDir: string, user: string): { dir: string; command: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-rights-'));
+  const script = path.join(dir, 'capture-rights.sh');
+  const program = path.join(dir, 'netmon-capture');
+  fs.copyFileSync(unpacked(path.join(binDir, 'capture-rights.sh')), script);
+  fs.copyFileSync(unpacked(path.join(binDir, 'netmon-capture')), program);
+  fs.chmodSync(program, 0o755);
+  return { dir, command: captureRightsCommand(script, program, user) };
+}
+
+/**
  * Installs netmon-capture with the system's graphical authentication prompt.
- * The app never runs privileged: root runs capture-rights.sh on a copy of the
- * program. Both are copied out of the app first into a private directory,
- * because root cannot read an AppImage's FUSE mount.
+ * The app never runs privileged: root runs capture-rights.sh, a POSIX shell
+ * script, on copies staged outside the app.
  */
 export async function installCaptureRights(binDir: string): Promise<ElevationOutcome> {
-  const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-rights-'));
+  const staged = stageCaptureRights(binDir, os.userInfo().username);
   try {
-    const script = path.join(staging, 'capture-rights.sh');
-    const program = path.join(staging, 'netmon-capture');
-    fs.copyFileSync(unpacked(path.join(binDir, 'capture-rights.sh')), script);
-    fs.copyFileSync(unpacked(path.join(binDir, 'netmon-capture')), program);
-    fs.chmodSync(program, 0o755);
-    const command = captureRightsCommand(script, program, os.userInfo().username);
     return await new Promise((resolve) => {
-      sudoExec(command, { name: 'Netmon' }, (error, _stdout, stderr) => {
+      sudoExec(staged.command, { name: 'Netmon' }, (error, _stdout, stderr) => {
         if (!error) return resolve({ ok: true });
         const declined = /did not grant permission|User did not grant/i.test(error.message);
         resolve({ ok: false, declined, message: declined ? 'Capture rights were not granted.' : `${error.message}\n${String(stderr ?? '')}`.trim() });
       });
     });
   } finally {
-    fs.rmSync(staging, { recursive: true, force: true });
+    fs.rmSync(staged.dir, { recursive: true, force: true });
   }
 }
