@@ -66,7 +66,8 @@ export async function probeInterfaces(): Promise<InterfaceListing> {
   }
   let opened: ProgramOpened;
   try {
-    opened = await runProbe(rights.program, interfaces.map((i) => i.name));
+    // Names of 16 bytes or more are libpcap's other sources (bluetooth-monitor...), not network interfaces.
+    opened = await runProbe(rights.program, interfaces.map((i) => i.name).filter((name) => Buffer.byteLength(name) < 16));
   } catch (err) {
     for (const info of interfaces) info.captureError = (err as Error).message;
     return { capture, interfaces };
@@ -79,9 +80,11 @@ export async function probeInterfaces(): Promise<InterfaceListing> {
       info.linkType = r.linkType ?? null;
       info.linkTypeName = r.linkTypeName ?? null;
     } else {
-      info.captureError = r?.code === 'EPERM' && rights.source !== 'configured'
-        ? `${r.error}; capture rights are not set up for this user: run '${GRANT_COMMAND}'`
-        : r?.error ?? 'not probed';
+      info.captureError = r === undefined
+        ? 'not a network interface: netmon-capture captures on network interfaces only'
+        : r.code === 'EPERM' && rights.source !== 'configured'
+          ? `${r.error}; capture rights are not set up for this user: run '${GRANT_COMMAND}'`
+          : r.error ?? 'cannot capture here';
     }
   }
   return { capture, interfaces };
