@@ -18,12 +18,21 @@ const MAX_ENDED_SESSIONS = 8;
  */
 export class CaptureService {
   private readonly exports = new Map<number, AbortController>();
+  private probing: Promise<RequestResult<'interfaces'>> | null = null;
   /** Sessions in start order (Map keeps insertion order). */
   private readonly byId = new Map<string, CaptureSession>();
 
   constructor(private readonly events: EventSink, private readonly log: HelperLog, private readonly runtimeDir: string) {}
 
-  async interfaces(): Promise<RequestResult<'interfaces'>> {
+  /** Requests that arrive while netmon-capture probes the interfaces share that probe. */
+  interfaces(): Promise<RequestResult<'interfaces'>> {
+    this.probing ??= this.probeInterfaces().finally(() => {
+      this.probing = null;
+    });
+    return this.probing;
+  }
+
+  private async probeInterfaces(): Promise<RequestResult<'interfaces'>> {
     const listing = await probeInterfaces();
     return {
       capturePath: listing.capture.path,
