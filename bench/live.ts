@@ -1,7 +1,8 @@
 /**
  * Live-capture figures on a veth pair between two namespaces: the highest
- * rate with < 0.1 % loss at 64-byte and 1500-byte frames for the batching
- * addon path, the `cap` fallback and `tcpdump -w /dev/null`, in the same run.
+ * rate with < 0.1 % loss at 64-byte and 1500-byte frames for `netmon capture`
+ * through netmon-capture and its pipe, the in-process `cap` path and
+ * `tcpdump -w /dev/null`, in the same run.
  * Frames come from a small C generator (AF_PACKET, sendmmsg, paced), compiled
  * here with the system compiler. Figures, not asserts. Needs root.
  */
@@ -46,7 +47,7 @@ int main(int argc, char **argv) {
 }
 `;
 
-export type LiveBenchReceiver = 'addon' | 'cap' | 'tcpdump';
+export type LiveBenchReceiver = 'netmon-capture' | 'cap' | 'tcpdump';
 
 export interface LiveBenchTrial {
   receiver: LiveBenchReceiver;
@@ -121,7 +122,7 @@ export async function runLiveBench(options: LiveBenchOptions = {}): Promise<Live
   const frameSizes = options.frameSizes ?? [64, 1500];
   const rates = options.rates ?? [25_000, 50_000, 100_000, 200_000, 400_000, 600_000];
   const seconds = options.trialSeconds ?? 2;
-  const receivers = options.receivers ?? ['tcpdump', 'addon', 'cap'];
+  const receivers = options.receivers ?? ['tcpdump', 'netmon-capture', 'cap'];
   if (process.getuid?.() !== 0) throw new Error('the live benchmark needs root (network namespaces)');
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first`);
 
@@ -161,7 +162,7 @@ export async function runLiveBench(options: LiveBenchOptions = {}): Promise<Live
       return { sent, secs };
     };
 
-    const result: LiveBenchResult = { generatorMaxPps: {}, maxLosslessPps: { addon: {}, cap: {}, tcpdump: {} }, trials: [] };
+    const result: LiveBenchResult = { generatorMaxPps: {}, maxLosslessPps: { 'netmon-capture': {}, cap: {}, tcpdump: {} }, trials: [] };
     for (const frame of frameSizes) {
       const flat = generate(frame, 0);
       result.generatorMaxPps[frame] = Math.round(flat.sent / flat.secs);
@@ -172,7 +173,7 @@ export async function runLiveBench(options: LiveBenchOptions = {}): Promise<Live
         for (const pps of offered) {
           const trial = await runTrial(receiver, frame, pps);
           result.trials.push(trial);
-          log(`live: ${receiver.padEnd(7)} ${String(frame).padStart(4)} B offered ${pps === 0 ? 'max' : pps} pps: ` +
+          log(`live: ${receiver.padEnd(14)} ${String(frame).padStart(4)} B offered ${pps === 0 ? 'max' : pps} pps: ` +
             `achieved ${Math.round(trial.achievedPps)} pps, sent ${trial.sent}, captured ${trial.captured}, ` +
             `kernel drops ${trial.kernelDrops ?? '?'}, loss ${trial.lossPct.toFixed(3)} %`);
           if (trial.lossPct >= 0.1) break;

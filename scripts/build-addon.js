@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-// Builds the helper's libpcap batching addon. Without libpcap headers or a
-// compiler the helper still runs on the `cap` fallback path, so a failed
-// build is reported and does not fail the install.
+// Builds the helper's small privileges addon (no_new_privs for a process that
+// started as root through sudo and drops to the invoking user; see
+// docs/privileges.md). Only Linux needs it; without it such a process refuses
+// to drop root half-way and says why.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 const fs = require('node:fs');
 
+if (process.platform !== 'linux') process.exit(0);
 const addonDir = path.join(__dirname, '..', 'src-capture-helper', 'addon');
-if (!fs.existsSync(path.join(addonDir, 'binding.gyp'))) process.exit(0);
 const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js');
 const args = [nodeGyp, 'rebuild', '--release', '--loglevel=warn', '--directory', addonDir];
 // Use the headers installed beside this node binary when npm does not name a
@@ -19,5 +20,5 @@ if (!process.env.npm_config_nodedir && fs.existsSync(path.join(localHeaders, 'no
 }
 const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
 if (r.status !== 0) {
-  console.warn('netmon: the libpcap batching addon did not build; live capture will use the slower `cap` path.');
+  console.warn('netmon: the privileges addon did not build; `sudo netmon serve|capture` will refuse to drop root without no_new_privs.');
 }

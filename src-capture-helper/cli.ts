@@ -5,6 +5,9 @@
  * `analyze` on small files).
  */
 
+export { startAsRoot } from './privileges/root-start';
+export type { CaptureHandoff } from './privileges/root-start';
+
 export interface HelperCommand {
   summary: string;
   run(args: string[]): Promise<number> | number;

@@ -3,7 +3,8 @@ import { openLiveSource, type CapturePathChoice } from '../live/live-capture';
 import type { LiveCaptureError, LiveSource, LiveStats } from '../live/live-types';
 import { LIVE_DEFAULTS, LiveCaptureOpenError } from '../live/live-types';
 import { CaptureEngine } from '../pipeline/engine';
-import { relinquishPrivileges, type PrivilegeOutcome } from '../privileges/process-privileges';
+import { dropRoot, type PrivilegeOutcome } from '../privileges/process-privileges';
+import { ProgramLiveSource } from '../live/program-source';
 import type { AnalyzeReport } from '../report/analyze-report';
 import { formatReportText } from '../report/format-text';
 import { writeJson } from '../util/write-json';
@@ -11,7 +12,8 @@ import { writeJson } from '../util/write-json';
 const USAGE = `usage: netmon capture --iface IF [--iface IF2 ...] [--bpf FILTER] [--duration S] [--json]
 
 Captures live traffic and prints the same report as 'netmon analyze', plus a
-"capture" section: which capture path ran, kernel and helper drops per interface.
+"capture" section: which capture path ran, kernel and helper drops per interface,
+and how netmon-capture gave up its rights.
 Stops after --duration seconds, or on Ctrl-C / SIGTERM.
 
   --iface IF       interface to capture on (repeat for several)
@@ -20,13 +22,15 @@ Stops after --duration seconds, or on Ctrl-C / SIGTERM.
   --snaplen N      bytes kept per packet (default ${LIVE_DEFAULTS.snaplen})
   --buffer-mib N   kernel ring per interface (default ${LIVE_DEFAULTS.bufferSize / 1024 / 1024})
   --no-promisc     do not put interfaces in promiscuous mode
-  --path P         auto | addon | cap (default auto: the addon when built)
+  --path P         auto | netmon-capture | cap (default auto: netmon-capture; cap captures
+                   in this process, which then needs capture rights itself)
   --json           one JSON object on stdout
   --top N          rows per table in the text output (default 10)
 
-Started as root through sudo or pkexec, the helper opens the interfaces and
-then runs as the invoking user; with file capabilities it gives them up once
-the interfaces are open.
+Packets come from netmon-capture (installed by 'sudo netmon install'), which
+opens the interfaces and gives up its rights before it reads a packet; this
+process never holds any. Started as root through sudo or pkexec, it lets
+netmon-capture open the interfaces and then runs as the invoking user.
 
 exit status: 0 done; 1 cannot capture (no such interface, no permission);
 2 bad command line or capture filter; 3 the capture failed midway (the report
@@ -49,7 +53,10 @@ export interface CaptureSection {
   path: LiveStats['path'];
   caveats: readonly string[];
   interfaces: LiveStats['interfaces'];
-  privileges: PrivilegeOutcome['kind'];
+  /** How netmon-capture gave up its rights (null on the cap path). */
+  privileges: string | null;
+  /** What this process did: unprivileged, dropped-root, kept-root. */
+  processPrivileges: PrivilegeOutcome['kind'];
   duration_s: number;
   errors: LiveCaptureError[];
 }
@@ -102,7 +109,7 @@ function parseArgs(args: string[]): CaptureArgs | string {
         break;
       case '--path': {
         const v = value();
-        if (v !== 'auto' && v !== 'addon' && v !== 'cap') return '--path must be auto, addon or cap';
+        if (v !== 'auto' && v !== 'netmon-capture' && v !== 'cap') return '--path must be auto, netmon-capture or cap';
         out.path = v;
         break;
       }
@@ -137,7 +144,7 @@ export async function runCaptureCommand(args: string[]): Promise<number> {
   const engine = new CaptureEngine();
   let source: LiveSource;
   try {
-    source = openLiveSource(
+    source = await openLiveSource(
       {
         interfaces: parsed.interfaces,
         bpf: parsed.bpf,
@@ -156,9 +163,9 @@ export async function runCaptureCommand(args: string[]): Promise<number> {
   }
   let privileges: PrivilegeOutcome;
   try {
-    privileges = relinquishPrivileges();
+    privileges = dropRoot();
   } catch (err) {
-    source.stop();
+    await source.stop();
     process.stderr.write(`netmon capture: ${(err as Error).message}\n`);
     return 1;
   }
@@ -173,8 +180,7 @@ export async function runCaptureCommand(args: string[]): Promise<number> {
       finished = true;
       clearTimeout(timer);
       process.off('SIGINT', finish).off('SIGTERM', finish);
-      // One ring-block timeout more, so packets of the last block arrive.
-      setTimeout(resolve, LIVE_DEFAULTS.timeoutMs + 50);
+      resolve();
     };
     const timer = parsed.durationS === null ? undefined : setTimeout(finish, parsed.durationS * 1000);
     process.on('SIGINT', finish).on('SIGTERM', finish);
@@ -186,8 +192,9 @@ export async function runCaptureCommand(args: string[]): Promise<number> {
     });
     process.stderr.write(`netmon capture: capturing on ${parsed.interfaces.join(', ')} (${source.path} path)\n`);
   });
+  // Stopping delivers what the kernel already holds, then the final counters.
+  await source.stop();
   const stats = source.stats();
-  source.stop();
   const durationS = (Date.now() - started) / 1000;
 
   const read: CaptureReadResult = {
@@ -217,7 +224,8 @@ export async function runCaptureCommand(args: string[]): Promise<number> {
     path: stats.path,
     caveats: source.caveats,
     interfaces: stats.interfaces,
-    privileges: privileges.kind,
+    privileges: source instanceof ProgramLiveSource ? source.opened.privileges : null,
+    processPrivileges: privileges.kind,
     duration_s: durationS,
     errors,
   };

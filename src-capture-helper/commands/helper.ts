@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { expectCaptureHandoff } from '../live/capture-handoff';
 import { PROTOCOL_VERSION } from '../protocol/messages';
 import { defaultSocketDir, socketPathIn } from '../protocol/socket-path';
 import { CaptureService } from '../server/capture-service';
@@ -22,6 +23,8 @@ Runs the capture helper as a daemon serving clients on a local socket.
   --max-queue-kib N    per-client send queue bound (default ${defaultLimits.maxQueueBytes / 1024})
   --hello-timeout-ms N time a client has to authenticate (default ${defaultLimits.helloTimeoutMs})
   --log-stderr         also print log records on stderr
+  --handoff-iface IF   a capture of IF (repeat in order) is already open: netmon-capture's
+                       output on fd 3 and its control input on fd 4 (root parent, sudo)
 
 Prints one JSON line {"ready":true,"socket":...,"pid":...} on stdout once listening.`;
 
@@ -31,6 +34,7 @@ interface HelperArgs {
   maxQueueBytes: number;
   helloTimeoutMs: number;
   logStderr: boolean;
+  handoff: string[];
 }
 
 function parseArgs(args: string[]): HelperArgs | string {
@@ -40,6 +44,7 @@ function parseArgs(args: string[]): HelperArgs | string {
     maxQueueBytes: defaultLimits.maxQueueBytes,
     helloTimeoutMs: defaultLimits.helloTimeoutMs,
     logStderr: false,
+    handoff: [],
   };
   const positiveInt = (flag: string, v: string | undefined, max: number): number | string => {
     const n = Number(v);
@@ -73,6 +78,11 @@ function parseArgs(args: string[]): HelperArgs | string {
       case '--log-stderr':
         out.logStderr = true;
         break;
+      case '--handoff-iface':
+        if (!value) return `${flag} needs an interface name`;
+        out.handoff.push(value);
+        i++;
+        break;
       default:
         return `unknown option ${JSON.stringify(flag)}`;
     }
@@ -99,6 +109,7 @@ export async function runHelperCommand(args: string[]): Promise<number> {
     return 2;
   }
 
+  if (parsed.handoff.length > 0) expectCaptureHandoff(parsed.handoff);
   const log = new HelperLog(1000, parsed.logStderr ? (r) => process.stderr.write(`${JSON.stringify(r)}\n`) : undefined);
   const server = new HelperServer({
     socketPath: parsed.socket,

@@ -1,23 +1,24 @@
-import { DEFAULT_GROUP, DEFAULT_PREFIX, installHelper, installStatus } from '../privileges/install';
+import { DEFAULT_GROUP, DEFAULT_PREFIX, installRights, installStatus } from '../privileges/install';
 
-const USAGE = `usage: netmon install [--prefix DIR] [--group NAME] [--user NAME]
+const USAGE = `usage: netmon install [--prefix DIR] [--group NAME] [--user NAME] [--program FILE]
        netmon install --status [--json]
 
 Sets up capture rights once (run as root, e.g. through sudo): creates the
-group '${DEFAULT_GROUP}', copies the helper runtime (node, the helper and its
-addon) to ${DEFAULT_PREFIX} owned by root:${DEFAULT_GROUP} mode 0750, gives its
-node binary cap_net_raw,cap_net_admin, and adds the invoking user (SUDO_USER or
-PKEXEC_UID) to the group. Group membership applies from the user's next login.
+group '${DEFAULT_GROUP}', installs netmon-capture, the one small program that
+captures, as ${DEFAULT_PREFIX}/bin/netmon-capture owned by root:${DEFAULT_GROUP}
+mode 0750 with cap_net_raw,cap_net_admin, and adds the invoking user
+(SUDO_USER or PKEXEC_UID) to the group. Group membership applies from the
+user's next login. Nothing else gets any right: the program gives its up once
+the interfaces are open, before it reads a packet.
 
-  --prefix DIR   install elsewhere (default ${DEFAULT_PREFIX})
-  --group NAME   group allowed to capture (default ${DEFAULT_GROUP})
-  --user NAME    user to add instead of the invoking one
-  --status       report what is installed, without changing anything`;
+  --prefix DIR    install elsewhere (default ${DEFAULT_PREFIX})
+  --group NAME    group allowed to capture (default ${DEFAULT_GROUP})
+  --user NAME     user to add instead of the invoking one
+  --program FILE  program to install (default: this build's)
+  --status        report what is installed and whether it matches this build`;
 
 export async function runInstallCommand(args: string[]): Promise<number> {
-  let prefix: string | undefined;
-  let group: string | undefined;
-  let user: string | undefined;
+  const options: { prefix?: string; group?: string; user?: string; program?: string } = {};
   let status = false;
   let json = false;
   for (let i = 0; i < args.length; i++) {
@@ -28,9 +29,10 @@ export async function runInstallCommand(args: string[]): Promise<number> {
       return v;
     };
     try {
-      if (arg === '--prefix') prefix = value();
-      else if (arg === '--group') group = value();
-      else if (arg === '--user') user = value();
+      if (arg === '--prefix') options.prefix = value();
+      else if (arg === '--group') options.group = value();
+      else if (arg === '--user') options.user = value();
+      else if (arg === '--program') options.program = value();
       else if (arg === '--status') status = true;
       else if (arg === '--json') json = true;
       else if (arg === '--help' || arg === '-h') {
@@ -43,29 +45,22 @@ export async function runInstallCommand(args: string[]): Promise<number> {
     }
   }
   if (status) {
-    const s = installStatus({ prefix, group });
+    const s = installStatus(options);
     if (json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
     else {
       process.stdout.write(
         [
-          `installed: ${s.installed ? 'yes' : 'no'} (${s.prefix})`,
-          `group ${s.group}: ${s.groupExists ? 'exists' : 'missing'}${s.callerInGroup ? ', you are a member' : ''}`,
+          `installed: ${s.installed ? `yes (${s.program}, ${s.ownership})` : `no (${s.program})`}`,
+          `version: ${s.installedVersion ?? '-'}${s.installed ? (s.upToDate ? ' (matches this build)' : ` (this build needs ${s.expectedVersion}: capture rights need updating, run 'sudo netmon install')`) : ''}`,
           `capabilities: ${s.capabilities ?? 'none'}`,
-          `launcher: ${s.launcher}`,
+          `group ${s.group}: ${s.groupExists ? 'exists' : 'missing'}${s.callerInGroup ? ', you are a member' : ''}`,
         ].join('\n') + '\n',
       );
     }
-    return s.installed ? 0 : 1;
+    return s.installed && s.upToDate ? 0 : 1;
   }
-  try {
-    const m = installHelper({ prefix, group, user });
-    process.stdout.write(
-      `installed the capture helper in ${m.prefix} (group ${m.group}${m.addon ? ', batching addon' : ', cap path only'})\n` +
-        (m.addedUsers.length > 0 ? `members added to ${m.group}: ${m.addedUsers.join(', ')} (effective at next login)\n` : ''),
-    );
-    return 0;
-  } catch (err) {
-    process.stderr.write(`netmon install: ${(err as Error).message}\n`);
-    return 1;
-  }
+  const r = installRights(options);
+  process.stdout.write(r.stdout);
+  if (r.stderr) process.stderr.write(r.stderr.replace(/^capture-rights: /gm, 'netmon install: '));
+  return r.status === 0 ? 0 : 1;
 }

@@ -1,11 +1,12 @@
-import { listInterfaces, type InterfaceInfo, type InterfaceListing } from '../live/interfaces';
+import { listInterfaces, probeInterfaces, type InterfaceInfo, type InterfaceListing } from '../live/interfaces';
+import { capturePathInfo } from '../live/live-capture';
 
 const USAGE = `usage: netmon interfaces [--json] [--no-probe]
 
 Lists capture interfaces with their addresses, state, link type and whether
-this process may capture on them (each is opened briefly to find out), and
-which capture path runs here: the batching libpcap addon, or the slower
-'cap' fallback when the addon is not built.
+this user may capture on them (netmon-capture opens each briefly to find out),
+and the state of capture rights: which netmon-capture runs, or what to run
+when rights are missing or outdated ('sudo netmon install').
 
   --json       print the listing as JSON
   --no-probe   do not open interfaces (no link type or permission)`;
@@ -26,7 +27,7 @@ export async function runInterfacesCommand(args: string[]): Promise<number> {
   }
   let listing: InterfaceListing;
   try {
-    listing = listInterfaces({ probe });
+    listing = probe ? await probeInterfaces() : { capture: { ...capturePathInfo(), libpcap: null }, interfaces: listInterfaces() };
   } catch (err) {
     process.stderr.write(`netmon interfaces: ${(err as Error).message}\n`);
     return 1;
@@ -38,11 +39,9 @@ export async function runInterfacesCommand(args: string[]): Promise<number> {
 export function formatListing(listing: InterfaceListing, probed: boolean): string {
   const lines: string[] = [];
   const c = listing.capture;
-  lines.push(
-    c.path === 'addon'
-      ? `capture path: addon (batched libpcap; ${c.libpcap})`
-      : `capture path: cap (fallback: ${c.addonUnavailable})`,
-  );
+  if (c.path === 'cap') lines.push('capture path: cap (libpcap in this process)');
+  else if (c.rights.state === 'ready') lines.push(`capture path: netmon-capture (${c.rights.program}${c.libpcap ? `; ${c.libpcap}` : ''})`);
+  else lines.push(`capture path: netmon-capture: ${c.rights.message}`);
   lines.push('');
   for (const i of listing.interfaces) lines.push(...formatInterface(i, probed));
   return `${lines.join('\n')}\n`;

@@ -37,8 +37,9 @@ interface Slot {
 }
 
 /**
- * Fallback live path through the `cap` package when our addon is not built.
- * It costs one JS callback per packet, gives neither timestamps nor the wire
+ * Live capture in this process through the `cap` package: the path where
+ * netmon-capture does not run (Windows, with Npcap), and one that works only
+ * when this process itself may capture. It costs one JS callback per packet, gives neither timestamps nor the wire
  * length nor pcap_stats, and is always promiscuous: packets are stamped with
  * the helper's clock on arrival and their wire length is the captured length.
  */
@@ -75,7 +76,7 @@ export class CapLiveSource implements LiveSource {
         }
       }
     } catch (err) {
-      this.stop();
+      this.closeAll();
       throw err;
     }
   }
@@ -135,7 +136,13 @@ export class CapLiveSource implements LiveSource {
     };
   }
 
-  stop(): void {
+  /** Waits one libpcap timeout, so packets the kernel already holds arrive, then closes every handle. */
+  async stop(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, LIVE_DEFAULTS.timeoutMs + 50));
+    this.closeAll();
+  }
+
+  private closeAll(): void {
     for (const slot of this.slots) this.closeSlot(slot);
   }
 

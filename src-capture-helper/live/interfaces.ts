@@ -1,6 +1,9 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { CaptureMessageReader, MessageType, parseJsonMessage } from './capture-messages';
+import { GRANT_COMMAND } from './capture-program';
 import { capturePathInfo, type CapturePathInfo } from './live-capture';
-import { loadAddon, type NativeInterface } from './native-addon';
+import { programArgs, type ProgramOpened } from './program-source';
 
 export interface InterfaceAddress {
   family: 'IPv4' | 'IPv6' | 'link';
@@ -27,7 +30,7 @@ export interface InterfaceInfo {
 }
 
 export interface InterfaceListing {
-  capture: CapturePathInfo;
+  capture: CapturePathInfo & { libpcap: string | null };
   interfaces: InterfaceInfo[];
 }
 
@@ -39,50 +42,81 @@ interface CapDevice {
   flags?: string;
 }
 
+/** Capture interfaces with addresses and state (from libpcap through `cap`; needs no rights). */
+export function listInterfaces(): InterfaceInfo[] {
+  return listWithCap();
+}
+
 /**
- * Lists capture interfaces with addresses, state, link type and whether this
- * process may capture there (each is opened briefly to find out).
+ * The listing plus, for each interface, whether a capture may be opened there
+ * and its link type: netmon-capture opens and closes every interface once
+ * (in this process through `cap` where the program does not run).
  */
-export function listInterfaces(options: { probe?: boolean } = {}): InterfaceListing {
-  const probe = options.probe ?? true;
-  const capture = capturePathInfo();
-  const loaded = loadAddon();
-  const interfaces = loaded.addon
-    ? loaded.addon.listInterfaces().map((d) => fromNative(d))
-    : listWithCap();
-  if (probe) {
-    for (const info of interfaces) {
-      if (loaded.addon) {
-        const r = loaded.addon.probeInterface(info.name);
-        if (r.ok) {
-          info.capturePermitted = true;
-          info.linkType = r.linkType;
-          info.linkTypeName = r.linkTypeName;
-        } else {
-          info.captureError = r.error;
-        }
-      } else {
-        probeWithCap(info);
-      }
+export async function probeInterfaces(): Promise<InterfaceListing> {
+  const capture: InterfaceListing['capture'] = { ...capturePathInfo(), libpcap: null };
+  const interfaces = listInterfaces();
+  if (capture.path === 'cap') {
+    for (const info of interfaces) probeWithCap(info);
+    return { capture, interfaces };
+  }
+  const rights = capture.rights;
+  if (rights.state !== 'ready') {
+    for (const info of interfaces) info.captureError = rights.message;
+    return { capture, interfaces };
+  }
+  let opened: ProgramOpened;
+  try {
+    // Names of 16 bytes or more are libpcap's other sources (bluetooth-monitor...), not network interfaces.
+    opened = await runProbe(rights.program, interfaces.map((i) => i.name).filter((name) => Buffer.byteLength(name) < 16));
+  } catch (err) {
+    for (const info of interfaces) info.captureError = (err as Error).message;
+    return { capture, interfaces };
+  }
+  capture.libpcap = opened.libpcap;
+  for (const info of interfaces) {
+    const r = opened.interfaces.find((i) => i.name === info.name);
+    if (r?.ok) {
+      info.capturePermitted = true;
+      info.linkType = r.linkType ?? null;
+      info.linkTypeName = r.linkTypeName ?? null;
+    } else {
+      info.captureError = r === undefined
+        ? 'not a network interface: netmon-capture captures on network interfaces only'
+        : r.code === 'EPERM' && rights.source !== 'configured'
+          ? `${r.error}; capture rights are not set up for this user: run '${GRANT_COMMAND}'`
+          : r.error ?? 'cannot capture here';
     }
   }
   return { capture, interfaces };
 }
 
-function fromNative(d: NativeInterface): InterfaceInfo {
-  return {
-    name: d.name,
-    description: d.description,
-    addresses: d.addresses.map((a) => ({ ...a })),
-    loopback: d.loopback,
-    up: d.up,
-    running: d.running,
-    wireless: d.wireless,
-    linkType: null,
-    linkTypeName: null,
-    capturePermitted: false,
-    captureError: null,
-  };
+/** Runs `netmon-capture --probe` on the interfaces (16 at a time, its limit) and merges what it says. */
+async function runProbe(program: string, names: string[]): Promise<ProgramOpened> {
+  const merged: ProgramOpened = { protocol: 1, version: '', libpcap: '', privileges: '', uid: 0, interfaces: [] };
+  for (let i = 0; i < names.length; i += 16) {
+    const opened = await new Promise<ProgramOpened>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const child = spawn(program, programArgs({ interfaces: names.slice(i, i + 16) }, true), { stdio: ['ignore', 'pipe', 'ignore'] });
+      child.stdout.on('data', (d: Buffer) => chunks.push(d));
+      child.on('error', reject);
+      child.on('close', () => {
+        let result: ProgramOpened | null = null;
+        let error: string | null = null;
+        try {
+          new CaptureMessageReader((type, payload) => {
+            if (type === MessageType.opened) result = parseJsonMessage(payload) as unknown as ProgramOpened;
+            else if (type === MessageType.error) error = String(parseJsonMessage(payload).message);
+          }).push(Buffer.concat(chunks));
+        } catch (err) {
+          error = (err as Error).message;
+        }
+        if (result) resolve(result);
+        else reject(new Error(error ?? 'netmon-capture --probe said nothing'));
+      });
+    });
+    Object.assign(merged, { ...opened, interfaces: [...merged.interfaces, ...opened.interfaces] });
+  }
+  return merged;
 }
 
 function capModule(): { Cap: { deviceList(): CapDevice[] } & (new () => CapProbe) } {

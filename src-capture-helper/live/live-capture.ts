@@ -1,37 +1,32 @@
-import { AddonLiveSource } from './addon-source';
 import { CapLiveSource } from './cap-source';
+import { captureRights, type CaptureRights } from './capture-program';
+import { takeCaptureHandoff } from './capture-handoff';
 import type { CapturePath, LiveCaptureOptions, LiveSource } from './live-types';
-import { LiveCaptureOpenError } from './live-types';
-import { loadAddon } from './native-addon';
+import { ProgramLiveSource } from './program-source';
 
 export type CapturePathChoice = CapturePath | 'auto';
 
 export interface CapturePathInfo {
   /** The path `auto` takes on this installation. */
   path: CapturePath;
-  /** Why the batching addon is not used, when it is not. */
-  addonUnavailable: string | null;
-  /** libpcap version string when the addon is loaded. */
-  libpcap: string | null;
+  /** Whether and how live capture can be attempted (which program, or what to run first). */
+  rights: CaptureRights;
 }
 
-/** Which live path runs here, for `netmon interfaces` and the UI. */
+/** The path `auto` takes: netmon-capture, except on Windows, where capture goes through Npcap in this process. */
 export function capturePathInfo(): CapturePathInfo {
-  const loaded = loadAddon();
-  if (loaded.addon) return { path: 'addon', addonUnavailable: null, libpcap: loaded.addon.libVersion() };
-  return { path: 'cap', addonUnavailable: loaded.reason, libpcap: null };
+  return { path: process.platform === 'win32' ? 'cap' : 'netmon-capture', rights: captureRights() };
 }
 
 /**
- * Opens a live source on every interface in `options` (all or none), through
- * the batching addon when it is built, else through `cap`.
+ * Opens a live source on every interface in `options` (all or none): through
+ * netmon-capture, or through `cap` in this process when asked (or on Windows).
  */
-export function openLiveSource(options: LiveCaptureOptions, choice: CapturePathChoice = 'auto'): LiveSource {
-  const loaded = loadAddon();
-  const useAddon = choice === 'addon' || (choice === 'auto' && loaded.addon !== null);
-  if (useAddon) {
-    if (!loaded.addon) throw new LiveCaptureOpenError(loaded.reason, 'ENOTSUP', options.interfaces[0] ?? '');
-    return new AddonLiveSource(loaded.addon, options);
+export async function openLiveSource(options: LiveCaptureOptions, choice: CapturePathChoice = 'auto'): Promise<LiveSource> {
+  const path = choice === 'auto' ? capturePathInfo().path : choice;
+  if (path === 'netmon-capture') {
+    const handed = takeCaptureHandoff(options);
+    return handed ? ProgramLiveSource.attach(handed, options.interfaces, 'handoff') : ProgramLiveSource.open(options);
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const capModule = require('cap') as ConstructorParameters<typeof CapLiveSource>[0];

@@ -1,22 +1,22 @@
 import type { PacketSink } from '../pipeline/packet-sink';
 
 /** Which code path delivers live packets; the UI shows it. */
-export type CapturePath = 'addon' | 'cap';
+export type CapturePath = 'netmon-capture' | 'cap';
 
 export interface LiveCaptureOptions {
   /** Interfaces to capture on; the index in this list becomes PacketRecord.ifIndex. */
   interfaces: string[];
   /** BPF filter applied to every interface; empty or absent for none. */
   bpf?: string;
-  /** Bytes kept of each packet (addon path; `cap` always keeps 65535). */
+  /** Bytes kept of each packet (netmon-capture; `cap` always keeps 65535). */
   snaplen?: number;
-  /** Promiscuous mode (addon path; `cap` is always promiscuous). */
+  /** Promiscuous mode (netmon-capture; `cap` is always promiscuous). */
   promisc?: boolean;
   /** Kernel ring size in bytes per interface. */
   bufferSize?: number;
   /** Longest delay before a partly filled ring block reaches the helper. */
   timeoutMs?: number;
-  /** Size of the addon's batch buffer per interface. */
+  /** Largest batch netmon-capture writes at once. */
   batchBytes?: number;
 }
 
@@ -56,7 +56,8 @@ export interface LiveSource {
   readonly caveats: readonly string[];
   start(sink: PacketSink, onError: (err: LiveCaptureError) => void): void;
   stats(): LiveStats;
-  stop(): void;
+  /** Ends the capture; resolves once the packets it had taken are delivered and stats() is final. */
+  stop(): Promise<void>;
 }
 
 export const LIVE_DEFAULTS = {
@@ -64,7 +65,6 @@ export const LIVE_DEFAULTS = {
   promisc: true,
   bufferSize: 32 * 1024 * 1024,
   timeoutMs: 100,
-  batchBytes: 4 * 1024 * 1024,
 } as const;
 
 /** A live-capture failure with a stable code the client can act on. */

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { loadAddon } from '../live/native-addon';
+import path from 'node:path';
 
 /** Capability sets of this process, from /proc/self/status (hex masks as bigint). */
 export interface CapabilitySets {
@@ -8,9 +8,6 @@ export interface CapabilitySets {
   inheritable: bigint;
   ambient: bigint;
 }
-
-export const CAP_NET_ADMIN = 12n;
-export const CAP_NET_RAW = 13n;
 
 export function readCapabilities(statusText = fs.readFileSync('/proc/self/status', 'utf8')): CapabilitySets {
   const field = (name: string): bigint => {
@@ -46,35 +43,42 @@ export function invokingUser(env: NodeJS.ProcessEnv = process.env): InvokingUser
 
 export type PrivilegeOutcome =
   | { kind: 'dropped-root'; uid: number; gid: number }
-  | { kind: 'dropped-capabilities' }
   | { kind: 'unprivileged' }
   | { kind: 'kept-root'; reason: string };
 
+/** The privileges addon: no_new_privs, which Node cannot set itself. */
+function setNoNewPrivs(): void {
+  const helperRoot = path.resolve(__dirname, '..');
+  const candidates = [
+    path.join(helperRoot, 'addon', 'build', 'Release', 'netmon_privileges.node'),
+    path.resolve(helperRoot, '..', '..', 'src-capture-helper', 'addon', 'build', 'Release', 'netmon_privileges.node'),
+  ];
+  const file = candidates.find((f) => fs.existsSync(f));
+  if (file === undefined) throw new Error(`cannot set no_new_privs: the privileges addon is not built (looked in ${candidates.join(', ')})`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require(file) as { setNoNewPrivs(): void }).setNoNewPrivs();
+}
+
 /**
- * Called once every capture handle is open: a helper that runs as root
- * becomes the invoking user; one that runs with file capabilities gives them
- * all up. Neither can gain privileges again, nor can any program it starts
- * (no_new_privs). A root helper without an invoking user stays root and says so.
+ * Called once whatever needed root is open (netmon-capture has opened the
+ * interfaces and dropped its own rights): a process that runs as root becomes
+ * the invoking user, with only that user's primary group, no capabilities
+ * and no_new_privs, and its HOME, so its data goes to that user's
+ * directories. Root without an invoking user stays root and says so.
  */
-export function relinquishPrivileges(env: NodeJS.ProcessEnv = process.env): PrivilegeOutcome {
-  if (process.platform !== 'linux' || typeof process.getuid !== 'function') return { kind: 'unprivileged' };
-  const addon = loadAddon().addon;
-  if (process.getuid() === 0 || process.geteuid?.() === 0) {
-    const user = invokingUser(env);
-    if (!user) return { kind: 'kept-root', reason: 'started as root without SUDO_UID or PKEXEC_UID to drop to' };
-    dropRootTo(user);
-    addon?.setNoNewPrivs();
-    return { kind: 'dropped-root', uid: user.uid, gid: user.gid };
+export function dropRoot(env: NodeJS.ProcessEnv = process.env): PrivilegeOutcome {
+  if (process.platform !== 'linux' || process.geteuid?.() !== 0) return { kind: 'unprivileged' };
+  const user = invokingUser(env);
+  if (!user) return { kind: 'kept-root', reason: 'running as root without SUDO_UID or PKEXEC_UID to drop to: everything that parses traffic runs as root; start it through sudo, or as a dedicated user in the capture group (docs/privileges.md)' };
+  dropRootTo(user);
+  setNoNewPrivs();
+  const home = passwdEntry(user.uid)?.home;
+  if (home) env.HOME = home;
+  if (user.name) env.USER = env.LOGNAME = user.name;
+  for (const key of ['XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME', 'XDG_STATE_HOME', 'XDG_RUNTIME_DIR']) {
+    if (env[key] !== undefined && (home === undefined || !env[key]!.startsWith(`${home}/`))) delete env[key];
   }
-  const caps = readCapabilities();
-  if (caps.permitted === 0n && caps.effective === 0n) return { kind: 'unprivileged' };
-  if (!addon) {
-    throw new Error('cannot give up capabilities: the batching addon (which calls capset) is not built');
-  }
-  addon.dropCapabilities();
-  const after = readCapabilities();
-  if (after.permitted !== 0n || after.effective !== 0n) throw new Error('capabilities are still held after dropping them');
-  return { kind: 'dropped-capabilities' };
+  return { kind: 'dropped-root', uid: user.uid, gid: user.gid };
 }
 
 /** setgroups, setgid, setuid, in that order, then proof that root cannot come back. */
@@ -107,7 +111,7 @@ function parseId(text: string | undefined): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
-function passwdEntry(uid: number): { name: string; gid: number } | null {
+function passwdEntry(uid: number): { name: string; gid: number; home: string } | null {
   let text: string;
   try {
     text = fs.readFileSync('/etc/passwd', 'utf8');
@@ -116,7 +120,7 @@ function passwdEntry(uid: number): { name: string; gid: number } | null {
   }
   for (const line of text.split('\n')) {
     const f = line.split(':');
-    if (f.length >= 4 && Number(f[2]) === uid) return { name: f[0], gid: Number(f[3]) };
+    if (f.length >= 6 && Number(f[2]) === uid) return { name: f[0], gid: Number(f[3]), home: f[5] };
   }
   return null;
 }

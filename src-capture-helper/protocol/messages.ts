@@ -43,7 +43,7 @@ export const startParams = obj({
 });
 export type StartParams = Infer<typeof startParams>;
 
-export const capturePath = oneOf(['addon', 'cap', 'file'] as const);
+export const capturePath = oneOf(['netmon-capture', 'cap', 'file'] as const);
 export type CapturePath = Infer<typeof capturePath>;
 
 const drops = obj({ kernel: count, helper: count });
@@ -173,9 +173,10 @@ export const requests = {
     params: obj({}),
     result: obj({
       interfaces: arr(interfaceInfo, 1024),
-      /** The live capture path this helper uses, and why the batching addon is not used when it is not. */
-      capturePath: oneOf(['addon', 'cap'] as const),
-      addonUnavailable: nullable(str({ max: 1024 })),
+      /** The live capture path this helper uses, and the state of capture rights (what to run when they are missing or outdated). */
+      capturePath: oneOf(['netmon-capture', 'cap'] as const),
+      rights: oneOf(['ready', 'stale', 'not-member', 'missing'] as const),
+      rightsMessage: nullable(str({ max: 1024 })),
       libpcap: nullable(str({ max: 256 })),
     }),
   },

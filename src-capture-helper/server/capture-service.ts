@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { listInterfaces } from '../live/interfaces';
+import { probeInterfaces } from '../live/interfaces';
 import { toErrorInfo } from '../protocol/envelope';
 import type { RequestParams, RequestResult, SessionStats, SessionStatus, StartParams } from '../protocol/messages';
 import { CaptureSession } from './capture-session';
@@ -18,16 +18,26 @@ const MAX_ENDED_SESSIONS = 8;
  */
 export class CaptureService {
   private readonly exports = new Map<number, AbortController>();
+  private probing: Promise<RequestResult<'interfaces'>> | null = null;
   /** Sessions in start order (Map keeps insertion order). */
   private readonly byId = new Map<string, CaptureSession>();
 
   constructor(private readonly events: EventSink, private readonly log: HelperLog, private readonly runtimeDir: string) {}
 
-  interfaces(): RequestResult<'interfaces'> {
-    const listing = listInterfaces({ probe: true });
+  /** Requests that arrive while netmon-capture probes the interfaces share that probe. */
+  interfaces(): Promise<RequestResult<'interfaces'>> {
+    this.probing ??= this.probeInterfaces().finally(() => {
+      this.probing = null;
+    });
+    return this.probing;
+  }
+
+  private async probeInterfaces(): Promise<RequestResult<'interfaces'>> {
+    const listing = await probeInterfaces();
     return {
       capturePath: listing.capture.path,
-      addonUnavailable: listing.capture.addonUnavailable,
+      rights: listing.capture.rights.state,
+      rightsMessage: listing.capture.rights.message,
       libpcap: listing.capture.libpcap,
       interfaces: listing.interfaces.map((i) => ({
         name: i.name,

@@ -91,7 +91,7 @@ export class CaptureSession implements PacketSink {
   ) {
     const live = settings.source.kind === 'live';
     this.ifaceNames = settings.source.kind === 'live' ? settings.source.interfaces : [path.basename(settings.source.path)];
-    this.path = live ? 'addon' : 'file';
+    this.path = live ? 'netmon-capture' : 'file';
     const clock = live ? 'external' : 'packet';
     this.flowTable = new FlowTable({
       maxFlows: MAX_FLOWS,
@@ -117,7 +117,7 @@ export class CaptureSession implements PacketSink {
   async open(): Promise<void> {
     const { source } = this.settings;
     if (source.kind === 'live') {
-      const live = openLiveSource({
+      const live = await openLiveSource({
         interfaces: source.interfaces,
         bpf: this.settings.bpf,
         snaplen: this.settings.snaplen,
@@ -129,7 +129,7 @@ export class CaptureSession implements PacketSink {
       try {
         live.start(this, (err) => this.onLiveError(err));
       } catch (err) {
-        live.stop();
+        void live.stop();
         throw err;
       }
       for (const caveat of live.caveats) this.log.warn(caveat, { session: this.id });
@@ -154,6 +154,8 @@ export class CaptureSession implements PacketSink {
   }
 
   packet(rec: PacketRecord): void {
+    // A stopped live source still drains its last ring block; those packets belong to no running session.
+    if (this.state !== 'running') return;
     this.packets++;
     this.bytes += rec.wireLength;
     const pkt = this.decoded;
@@ -227,7 +229,7 @@ export class CaptureSession implements PacketSink {
     if (this.state !== 'running') return;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    this.live?.stop();
+    void this.live?.stop();
     this.replay?.stop();
     if (state === 'finished' || state === 'stopped') {
       // Close the last second. Flows stay in the table, so the flows of a
@@ -374,7 +376,7 @@ export class CaptureSession implements PacketSink {
 /** IPv4 and IPv6 addresses of the given interfaces (none for an interface that does not exist: opening it will say so). */
 function localAddressesOf(interfaces: string[]): string[] {
   const wanted = new Set(interfaces);
-  return listInterfaces({ probe: false }).interfaces
+  return listInterfaces()
     .filter((i) => wanted.has(i.name))
     .flatMap((i) => i.addresses.filter((a) => a.family !== 'link').map((a) => a.address.replace(/%.*$/, '')));
 }

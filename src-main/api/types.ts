@@ -69,7 +69,7 @@ export type CaptureSource =
 export type CaptureState = 'idle' | 'starting' | 'running' | 'finished' | 'stopping' | 'error';
 
 /** Which packet path runs: our batching addon, the `cap` fallback, or a file reader. */
-export type CapturePath = 'addon' | 'cap' | 'file';
+export type CapturePath = 'netmon-capture' | 'cap' | 'file';
 
 export type HelperState = 'connected' | 'starting' | 'restarting' | 'down';
 
@@ -93,6 +93,8 @@ export interface PrivilegeStatus {
   grantCommand: string;
   /** Why capture is not possible, in words for the user. */
   reason: string | null;
+  /** The installed netmon-capture is older than this build: "capture rights need updating", and granting them again fixes it. */
+  outdated: boolean;
 }
 
 // ---------------------------------------------------------------- rollups

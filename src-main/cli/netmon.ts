@@ -1,5 +1,11 @@
 #!/usr/bin/env node
 import { helperEntryPath } from '../core/helper-path';
+import type { CaptureHandoff } from '../core/helper-supervisor';
+
+/** What the helper's command-line entry offers a process started as root (src-capture-helper/privileges/root-start.ts). */
+interface RootStart {
+  startAsRoot(interfaces: string[]): { handoff: CaptureHandoff | null; privileges: { kind: string; reason?: string } };
+}
 
 /** Subcommands of the capture helper (capture files, live capture, privileges). */
 const HELPER_COMMANDS = new Set(['analyze', 'capture', 'interfaces', 'install', 'uninstall', 'helper']);
@@ -25,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
   if (HELPER_COMMANDS.has(command)) return runHelper(argv);
   if (command === 'serve') {
     const { runServeCommand } = await import('../server/serve-command');
-    return runServeCommand(rest);
+    return runServeCommand(rest, await serveRights(rest));
   }
   process.stderr.write(`netmon: unknown command '${command}'\n\n${USAGE}\n`);
   return 2;
@@ -40,6 +46,26 @@ async function main(argv: string[]): Promise<number> {
 async function runHelper(argv: string[]): Promise<number> {
   const helperCli = (await import(helperEntryPath())) as { runCli(argv: string[]): Promise<number> };
   return helperCli.runCli(argv);
+}
+
+/**
+ * `sudo netmon serve --iface IF`: netmon-capture opens IF while this process
+ * is root, then this process becomes the invoking user before it loads
+ * anything else; the helper it spawns reads that open capture.
+ */
+async function serveRights(args: string[]): Promise<{ captureHandoff?: CaptureHandoff }> {
+  if (process.platform !== 'linux' || process.geteuid?.() !== 0 || args.includes('--help') || args.includes('-h')) return {};
+  const interfaces: string[] = [];
+  args.forEach((a, i) => {
+    if (a === '--iface' && args[i + 1] !== undefined) interfaces.push(args[i + 1]);
+    else if (a.startsWith('--iface=')) interfaces.push(a.slice('--iface='.length));
+  });
+  const helperCli = (await import(helperEntryPath())) as RootStart;
+  const { handoff, privileges } = helperCli.startAsRoot(interfaces);
+  if (privileges.kind === 'kept-root') {
+    process.stderr.write(`netmon serve: WARNING: ${privileges.reason}\n`);
+  }
+  return handoff ? { captureHandoff: handoff } : {};
 }
 
 main(process.argv.slice(2)).then(

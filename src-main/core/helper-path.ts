@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { HelperLaunch } from './helper-supervisor';
 
@@ -10,22 +9,11 @@ export function helperEntryPath(): string {
   return path.join(__dirname, '..', '..', 'src-capture-helper', 'cli.js');
 }
 
-/** Where `netmon install` puts the helper runtime (root-owned, group netmon, capture capabilities); see docs/privileges.md. */
-export const INSTALLED_HELPER = {
-  nodePath: '/opt/netmon/helper/bin/node',
-  entry: '/opt/netmon/helper/lib/src-capture-helper/cli.js',
-} as const;
-
 /**
- * The installed helper when this user may run it (member of its group),
- * otherwise this build's helper, which captures only when started with rights
- * (root) and replays files in any case.
+ * The helper runs as this user on this runtime (Electron itself, as Node, in
+ * the app): it holds no rights. It finds netmon-capture, the one program
+ * that does, itself (src-capture-helper/live/capture-program.ts).
  */
-export function preferredHelperLaunch(): HelperLaunch {
-  try {
-    fs.accessSync(INSTALLED_HELPER.nodePath, fs.constants.X_OK);
-    return { kind: 'spawn', nodePath: INSTALLED_HELPER.nodePath, entry: INSTALLED_HELPER.entry };
-  } catch {
-    return { kind: 'spawn' };
-  }
+export function preferredHelperLaunch(): Extract<HelperLaunch, { kind: 'spawn' }> {
+  return { kind: 'spawn' };
 }

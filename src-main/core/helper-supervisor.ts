@@ -1,4 +1,5 @@
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -25,6 +26,17 @@ export interface HelperStatus {
   sessions: string[];
 }
 
+/**
+ * A capture netmon-capture opened while this process was root (`sudo netmon
+ * serve`): its output and control input, passed to the first helper as fds 3
+ * and 4; that helper reads it as the user.
+ */
+export interface CaptureHandoff {
+  interfaces: string[];
+  output: Readable;
+  control: Writable;
+}
+
 export type HelperLaunch =
   | {
     kind: 'spawn';
@@ -32,6 +44,7 @@ export type HelperLaunch =
     nodePath?: string;
     entry?: string;
     extraArgs?: string[];
+    captureHandoff?: CaptureHandoff;
   }
   | {
     /** An installed helper already running as a service: its socket and 0600 token file. */
@@ -45,8 +58,10 @@ export interface HelperSupervisorOptions {
   /** First delay before a restart or reconnection; doubles up to maxBackoffMs. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
-  /** A helper that stayed up this long resets the backoff. */
+  /** A helper that stayed up this long resets the backoff and the count of failed restarts. */
   stableAfterMs?: number;
+  /** Restarts in a row, none of them stable, before the supervisor gives up and reports the helper down. */
+  maxFailedRestarts?: number;
   readyTimeoutMs?: number;
   /** Lines the helper wrote on stderr (start-up failures; its logs come as `log` events). */
   onStderr?: (line: string) => void;
@@ -74,6 +89,8 @@ export class HelperSupervisor {
   private backoffMs: number;
   private retryTimer: NodeJS.Timeout | null = null;
   private upSince = 0;
+  private failedRestarts = 0;
+  private handoff: CaptureHandoff | null;
 
   constructor(private readonly options: HelperSupervisorOptions) {
     this.current = {
@@ -85,6 +102,7 @@ export class HelperSupervisor {
       sessions: [],
     };
     this.backoffMs = options.initialBackoffMs ?? 250;
+    this.handoff = options.launch.kind === 'spawn' ? options.launch.captureHandoff ?? null : null;
   }
 
   status(): HelperStatus {
@@ -223,7 +241,16 @@ export class HelperSupervisor {
 
   private scheduleRetry(): void {
     if (this.stopped || this.retryTimer) return;
-    if (Date.now() - this.upSince > (this.options.stableAfterMs ?? 30_000)) this.backoffMs = this.options.initialBackoffMs ?? 250;
+    if (Date.now() - this.upSince > (this.options.stableAfterMs ?? 30_000)) {
+      this.backoffMs = this.options.initialBackoffMs ?? 250;
+      this.failedRestarts = 0;
+    }
+    // A helper that keeps failing is reported down, never retried forever.
+    if (++this.failedRestarts > (this.options.maxFailedRestarts ?? 5)) {
+      this.setStatus({ state: 'down', pid: null, lastError: `the capture helper failed ${this.failedRestarts - 1} restarts in a row; last: ${this.current.lastError ?? 'unknown'}` });
+      for (const w of this.waiters.splice(0)) w.reject(new HelperConnectionError(this.current.lastError ?? 'the capture helper is down'));
+      return;
+    }
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, this.options.maxBackoffMs ?? 10_000);
     this.retryTimer = setTimeout(() => {
@@ -250,15 +277,27 @@ export class HelperSupervisor {
     const socketPath = socketPathIn(this.socketDir);
     const token = randomBytes(32).toString('base64url');
     const env = process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env;
-    const child = spawn(launch.nodePath ?? process.execPath, [launch.entry ?? helperEntryPath(), 'helper', '--socket', socketPath, ...(launch.extraArgs ?? [])], {
-      stdio: ['pipe', 'pipe', 'pipe'],
+    // A capture opened while root goes to the first helper only; a restarted helper starts its own.
+    const handoff = this.handoff;
+    this.handoff = null;
+    const stdio: StdioOptions = handoff ? ['pipe', 'pipe', 'pipe', handoff.output, handoff.control] : ['pipe', 'pipe', 'pipe'];
+    const handoffArgs = handoff ? handoff.interfaces.flatMap((name) => ['--handoff-iface', name]) : [];
+    const child = spawn(launch.nodePath ?? process.execPath, [launch.entry ?? helperEntryPath(), 'helper', '--socket', socketPath, ...handoffArgs, ...(launch.extraArgs ?? [])], {
+      stdio,
       env,
     });
+    if (handoff) {
+      // The helper holds them now; this process keeps no copy, so the program sees its control input close with the helper.
+      handoff.output.destroy();
+      handoff.control.destroy();
+    }
     this.child = child;
-    child.stdin.on('error', () => undefined);
-    child.stdin.write(`${token}\n`);
+    // stdio 0-2 are pipes: these streams exist.
+    const { stdin, stdout, stderr } = child as ChildProcess & { stdin: Writable; stdout: Readable; stderr: Readable };
+    stdin.on('error', () => undefined);
+    stdin.write(`${token}\n`);
     const stderrTail: string[] = [];
-    lines(child.stderr, (line) => {
+    lines(stderr, (line) => {
       stderrTail.push(line);
       if (stderrTail.length > 20) stderrTail.shift();
       this.options.onStderr?.(line);
@@ -289,7 +328,7 @@ export class HelperSupervisor {
         clearTimeout(timer);
         reject(new HelperConnectionError(`cannot start the helper: ${err.message}`));
       });
-      lines(child.stdout, (line) => {
+      lines(stdout, (line) => {
         if (!line.startsWith('{')) return;
         try {
           if ((JSON.parse(line) as { ready?: unknown }).ready === true) {

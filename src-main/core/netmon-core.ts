@@ -237,11 +237,11 @@ export class NetmonCore {
     'capture.status': async () => ok(this.captureStatus()),
     'privileges.status': async () => {
       const helper = this.requireHelper();
-      if (!helper.ok) return ok({ canCapture: false, grantCommand: GRANT_COMMAND, reason: 'the capture helper is not running' });
-      const { interfaces } = await helper.value.request('interfaces', {});
-      const allowed = interfaces.some((i) => i.canCapture);
-      const reason = allowed ? null : interfaces.find((i) => i.reason !== null)?.reason ?? 'no interface can be captured with the current rights';
-      return ok({ canCapture: allowed, grantCommand: GRANT_COMMAND, reason });
+      if (!helper.ok) return ok({ canCapture: false, grantCommand: GRANT_COMMAND, reason: 'the capture helper is not running', outdated: false });
+      const { interfaces, rights, rightsMessage } = await helper.value.request('interfaces', {});
+      const allowed = rights === 'ready' && interfaces.some((i) => i.canCapture);
+      const reason = allowed ? null : rightsMessage ?? interfaces.find((i) => i.reason !== null)?.reason ?? 'no interface can be captured with the current rights';
+      return ok({ canCapture: allowed, grantCommand: GRANT_COMMAND, reason, outdated: rights === 'stale' });
     },
     'privileges.install': async () => fail('unavailable', `granting capture rights needs a terminal here: run '${GRANT_COMMAND}'`),
     'flows.query': async (query) => ok(this.queryFlows(query)),

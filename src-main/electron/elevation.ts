@@ -1,21 +1,47 @@
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { exec as sudoExec } from 'sudo-prompt';
-import { helperInstallCommand } from './security-policy';
+import { captureRightsCommand } from './security-policy';
 
 export type ElevationOutcome = { ok: true } | { ok: false; declined: boolean; message: string };
 
+/** A file of the packaged app that the asar archive holds unpacked. */
+function unpacked(file: string): string {
+  return file.replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2');
+}
+
 /**
- * Runs the helper's one-time `install` with the system's graphical
- * authentication prompt. The app itself never runs privileged: only this one
- * command does, and it only sets up the helper's capture rights.
+ * Copies netmon-capture and capture-rights.sh out of the app into a private
+ * temporary directory (root cannot read an AppImage's FUSE mount) and gives
+ * the command that installs them as root for `user`.
  */
-export function runHelperInstall(runtime: string, helperEntry: string): Promise<ElevationOutcome> {
-  const command = helperInstallCommand(runtime, helperEntry, os.userInfo().username);
-  return new Promise((resolve) => {
-    sudoExec(command, { name: 'Netmon' }, (error, _stdout, stderr) => {
-      if (!error) return resolve({ ok: true });
-      const declined = /did not grant permission|User did not grant/i.test(error.message);
-      resolve({ ok: false, declined, message: declined ? 'Capture rights were not granted.' : `${error.message}\n${String(stderr ?? '')}`.trim() });
+export function stageCaptureRights(binDir: string, user: string): { dir: string; command: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-rights-'));
+  const script = path.join(dir, 'capture-rights.sh');
+  const program = path.join(dir, 'netmon-capture');
+  fs.copyFileSync(unpacked(path.join(binDir, 'capture-rights.sh')), script);
+  fs.copyFileSync(unpacked(path.join(binDir, 'netmon-capture')), program);
+  fs.chmodSync(program, 0o755);
+  return { dir, command: captureRightsCommand(script, program, user) };
+}
+
+/**
+ * Installs netmon-capture with the system's graphical authentication prompt.
+ * The app never runs privileged: root runs capture-rights.sh, a POSIX shell
+ * script, on copies staged outside the app.
+ */
+export async function installCaptureRights(binDir: string): Promise<ElevationOutcome> {
+  const staged = stageCaptureRights(binDir, os.userInfo().username);
+  try {
+    return await new Promise((resolve) => {
+      sudoExec(staged.command, { name: 'Netmon' }, (error, _stdout, stderr) => {
+        if (!error) return resolve({ ok: true });
+        const declined = /did not grant permission|User did not grant/i.test(error.message);
+        resolve({ ok: false, declined, message: declined ? 'Capture rights were not granted.' : `${error.message}\n${String(stderr ?? '')}`.trim() });
+      });
     });
-  });
+  } finally {
+    fs.rmSync(staged.dir, { recursive: true, force: true });
+  }
 }

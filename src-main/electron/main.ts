@@ -12,22 +12,16 @@ import type { ApiResult } from '../api/types';
 import type { AppRuntime } from '../core/app-runtime';
 import { createAppRuntime } from '../core/app-runtime';
 import { exportToFile } from '../core/export-file';
-import { helperEntryPath } from '../core/helper-path';
 import { createLogger } from '../core/log';
 import { loadSettingsWithAlerts } from '../core/settings';
 import { checkParams } from '../server/request-params';
 import { ElectronDesktopNotifier } from './desktop-notifier';
-import { runHelperInstall } from './elevation';
+import { installCaptureRights } from './elevation';
 import { connectDashboard } from './ipc';
 import { createTray } from './tray';
 import { createDashboardWindow } from './window';
 
 const distDir = path.join(__dirname, '..', '..');
-
-/** A plain Node binary for `install` to copy: shipped with the packaged app, the one npm ran in development. */
-function nodeRuntime(): string {
-  return app.isPackaged ? path.join(process.resourcesPath, 'node-runtime', 'node') : process.env.npm_node_execpath ?? 'node';
-}
 
 async function main(): Promise<void> {
   if (!app.requestSingleInstanceLock()) return app.quit();
@@ -54,9 +48,9 @@ async function main(): Promise<void> {
 
   const overrides: Parameters<typeof connectDashboard>[3] = {
     'privileges.install': async (): Promise<ApiResult<unknown>> => {
-      const outcome = await runHelperInstall(nodeRuntime(), helperEntryPath());
+      const outcome = await installCaptureRights(path.join(distDir, 'bin'));
       if (!outcome.ok) return { ok: false, error: { code: 'permission', message: outcome.message } };
-      // Membership of the capture group applies to new logins: the installed helper is used from then on.
+      // Membership of the capture group applies to new logins: the installed netmon-capture is used from then on.
       const status = await runtime.core.request('privileges.status', {});
       if (!status.ok || status.value.canCapture) return status;
       return { ok: true, value: { ...status.value, reason: 'Capture rights are installed. Log out and back in, then restart Netmon to use them.' } };

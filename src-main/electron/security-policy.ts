@@ -50,10 +50,11 @@ export function shellQuote(arg: string): string {
 }
 
 /**
- * The one-time elevation command: the helper's `install`, run by the Node
- * runtime the helper will use (install copies that binary), for the user who
- * asked for it.
+ * The one-time elevation command: the shell script that installs
+ * netmon-capture (capture-rights.sh, the one `sudo netmon install` runs),
+ * from copies outside the app, for the user who asked for it. Root runs a
+ * POSIX shell and that script only: no Node, nothing from inside the app.
  */
-export function helperInstallCommand(nodeRuntime: string, helperEntry: string, user: string): string {
-  return [shellQuote(nodeRuntime), shellQuote(helperEntry), 'install', '--user', shellQuote(user)].join(' ');
+export function captureRightsCommand(script: string, program: string, user: string): string {
+  return ['/bin/sh', shellQuote(script), 'install', '--program', shellQuote(program), '--user', shellQuote(user)].join(' ');
 }

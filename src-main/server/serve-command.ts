@@ -4,6 +4,8 @@ import type { CaptureSource } from '../api/types';
 import { parseBindAddress } from '../core/bind-address';
 import type { AppRuntime } from '../core/app-runtime';
 import { createAppRuntime } from '../core/app-runtime';
+import { preferredHelperLaunch } from '../core/helper-path';
+import type { CaptureHandoff } from '../core/helper-supervisor';
 import type { Logger } from '../core/log';
 import { createLogger } from '../core/log';
 import type { NetmonCore } from '../core/netmon-core';
@@ -131,7 +133,7 @@ async function chooseSource(args: ServeArgs, core: NetmonCore, log: Logger): Pro
   return { source: { kind: 'replay', file: demo, speed: 1 }, demo: true };
 }
 
-export async function runServeCommand(argv: string[]): Promise<number> {
+export async function runServeCommand(argv: string[], rights: { captureHandoff?: CaptureHandoff } = {}): Promise<number> {
   let args: ServeArgs;
   try {
     args = parseServeArgs(argv);
@@ -165,7 +167,13 @@ export async function runServeCommand(argv: string[]): Promise<number> {
 
   let runtime: AppRuntime;
   try {
-    runtime = createAppRuntime({ settings, alerts: loaded.alerts, configFile: args.config, logger: log });
+    runtime = createAppRuntime({
+      settings,
+      alerts: loaded.alerts,
+      configFile: args.config,
+      logger: log,
+      ...(rights.captureHandoff ? { helperLaunch: { ...preferredHelperLaunch(), captureHandoff: rights.captureHandoff } } : {}),
+    });
   } catch (err) {
     process.stderr.write(`netmon serve: cannot open the history database: ${(err as Error).message}\n`);
     return 1;

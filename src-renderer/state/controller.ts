@@ -79,7 +79,9 @@ export class Controller {
     await this.refreshStats();
     if (status.captureId) {
       // Someone already capturing: go straight to the numbers.
-      if (s.view === 'interfaces') s.setView('overview');
+      // Unless the user picked a view while the data loaded.
+      const now = this.store.getState();
+      if (!now.viewChosen && now.view === 'interfaces') this.store.setState({ view: 'overview' });
       await this.loadCaptureData();
     }
   }

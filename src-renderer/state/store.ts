@@ -74,6 +74,8 @@ export interface FlowsSlice {
 
 export interface UiSlice {
   view: ViewName;
+  /** Set once a view was chosen (by the user or an action of theirs): loading never moves them elsewhere after that. */
+  viewChosen: boolean;
   theme: ThemePreference;
   paused: boolean;
   chartResolution: ChartResolution;
@@ -181,11 +183,12 @@ const flowsSlice: Slice<FlowsSlice> = (set, get) => ({
 
 const uiSlice: Slice<UiSlice> = (set, get) => ({
   view: 'interfaces',
+  viewChosen: false,
   theme: 'system',
   paused: false,
   chartResolution: 1,
   chartSpan: 300,
-  setView: (view) => set({ view }),
+  setView: (view) => set({ view, viewChosen: true }),
   setTheme: (theme) => set({ theme }),
   setPaused: (paused) => {
     if (paused === get().paused) return;

@@ -13,7 +13,7 @@ function RightsPanel() {
   if (!privileges || privileges.canCapture) return null;
   return (
     <section className="panel rights" aria-labelledby="rights-title">
-      <h2 id="rights-title">Capture rights are missing</h2>
+      <h2 id="rights-title">{privileges.outdated ? 'Capture rights need updating' : 'Capture rights are missing'}</h2>
       <p>{privileges.reason ?? 'This machine does not let Netmon capture packets yet.'} You can still open capture files below.</p>
       {kind === 'electron' ? (
         <button
@@ -25,7 +25,7 @@ function RightsPanel() {
             void controller.installPrivileges().finally(() => setBusy(false));
           }}
         >
-          {busy ? 'Waiting for your password…' : 'Grant capture rights (asks for your password once)'}
+          {busy ? 'Waiting for your password…' : privileges.outdated ? 'Update capture rights (asks for your password)' : 'Grant capture rights (asks for your password once)'}
         </button>
       ) : (
         <div className="command">

@@ -1,4 +1,7 @@
 import dgram from 'node:dgram';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HelperStatus } from '../../../src-main/core/helper-supervisor';
 import { HelperSupervisor } from '../../../src-main/core/helper-supervisor';
@@ -105,5 +108,30 @@ describe('helper supervisor with a real helper process', () => {
     await expect(supervisor.start()).rejects.toThrow(/exited/);
     expect(supervisor.status().state).toBe('down');
     expect(supervisor.status().lastError).toMatch(/Cannot find module/);
+  });
+
+  it('gives up after a few failed restarts in a row and reports the helper down, instead of retrying forever', async () => {
+    // A helper that starts once and fails every later start.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-supervisor-'));
+    const entry = path.join(dir, 'helper-once.js');
+    const marker = path.join(dir, 'started');
+    fs.writeFileSync(entry, `const fs = require('fs');
+if (fs.existsSync(${JSON.stringify(marker)})) { process.stderr.write('broken helper\\n'); process.exit(1); }
+fs.writeFileSync(${JSON.stringify(marker)}, '');
+require(${JSON.stringify(helperCli)}).runCli(process.argv.slice(2)).then((code) => { process.exitCode = code; });`);
+    try {
+      supervisor = new HelperSupervisor({ launch: { kind: 'spawn', entry }, initialBackoffMs: 20, maxBackoffMs: 40, maxFailedRestarts: 3 });
+      await supervisor.start();
+      const first = supervisor.status().pid!;
+      process.kill(first, 'SIGKILL');
+      const down = await waitForStatus(supervisor, (st) => st.state === 'down');
+      expect(down.restarts).toBe(3);
+      expect(down.lastError).toMatch(/failed 3 restarts in a row; last: .*broken helper/);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(supervisor.status()).toMatchObject({ state: 'down', restarts: 3 });
+      await expect(supervisor.request('status', {}, { timeoutMs: 500 })).rejects.toThrow();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -46,7 +46,7 @@ describe.skipIf(!canCreateNamespaces())('netmon capture on a veth pair', () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  for (const capturePath of ['addon', 'cap'] as const) {
+  for (const capturePath of ['netmon-capture', 'cap'] as const) {
     it(`${capturePath} path: reports the known traffic exactly as 'analyze' reports tcpdump's capture of it`, async () => {
       pair = createVethPair();
       const pcap = path.join(dir, `${capturePath}.pcap`);
@@ -95,10 +95,24 @@ describe.skipIf(!canCreateNamespaces())('netmon capture on a veth pair', () => {
       expect(live.capture.path).toBe(capturePath);
       expect(live.capture.interfaces[0].packets).toBe(live.packets);
       expect(live.capture.interfaces[0].helperDrops).toBe(0);
-      if (capturePath === 'addon') expect(live.capture.interfaces[0].kernelDrops).toBe(0);
+      if (capturePath === 'netmon-capture') expect(live.capture.interfaces[0].kernelDrops).toBe(0);
       else expect(live.capture.interfaces[0].kernelDrops).toBeNull();
     });
   }
+
+  it('`netmon interfaces` says where capture is permitted, with link types from netmon-capture', () => {
+    pair = createVethPair();
+    // A name too long for a network interface (libpcap's own sources have such names) must not hide the others.
+    const listing = JSON.parse(pair.exec(pair.nsB, process.execPath, [cli, 'interfaces', '--json'])) as {
+      capture: { path: string; rights: { state: string } };
+      interfaces: { name: string; capturePermitted: boolean; linkTypeName: string | null; captureError: string | null }[];
+    };
+    expect(listing.capture).toMatchObject({ path: 'netmon-capture', rights: { state: 'ready' } });
+    const byName = new Map(listing.interfaces.map((i) => [i.name, i]));
+    expect(byName.get(pair.ifB)).toMatchObject({ capturePermitted: true, linkTypeName: 'EN10MB', captureError: null });
+    expect(byName.get('lo')).toMatchObject({ capturePermitted: true });
+    for (const i of listing.interfaces) if (Buffer.byteLength(i.name) >= 16) expect(i.captureError).toMatch(/not a network interface/);
+  });
 
   it('a bad capture filter exits 2 with libpcap\'s reason', () => {
     pair = createVethPair();

@@ -16,18 +16,20 @@ const RECORDER_JS = `
 const fs = require('fs');
 const [liveModule, iface, pathChoice, bpf, out] = process.argv.slice(1);
 const { openLiveSource } = require(liveModule);
+(async () => {
 let src;
-try { src = openLiveSource({ interfaces: [iface], bpf }, pathChoice); }
+try { src = await openLiveSource({ interfaces: [iface], bpf }, pathChoice); }
 catch (e) { process.stderr.write('OPEN-ERROR ' + JSON.stringify({ message: e.message, code: e.code }) + '\\n'); process.exit(3); }
 const records = [], errors = [];
 src.start({ packet(r) { records.push({ sec: r.tsSec, nsec: r.tsNsec, wire: r.wireLength, ifIndex: r.ifIndex, linkType: r.linkType, hex: Buffer.from(r.bytes.subarray(r.offset, r.offset + r.length)).toString('hex') }); } },
   (e) => errors.push(e));
 process.stdout.write('recording ' + src.path + '\\n');
-process.stdin.once('data', () => setTimeout(() => {
-  const stats = src.stats(); src.stop();
+process.stdin.once('data', async () => {
+  await src.stop(); const stats = src.stats();
   fs.writeFileSync(out, JSON.stringify({ path: src.path, caveats: src.caveats, records, stats, errors }));
   process.exit(0);
-}, 400));`;
+});
+})();`;
 
 interface Recorded {
   path: string;
@@ -106,7 +108,7 @@ describe.skipIf(!enabled)('live capture on a veth pair between two namespaces', 
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  async function recordKnownTraffic(pathChoice: 'addon' | 'cap'): Promise<{ rec: Recorded; truth: ReturnType<typeof readPcapFrames> }> {
+  async function recordKnownTraffic(pathChoice: 'netmon-capture' | 'cap'): Promise<{ rec: Recorded; truth: ReturnType<typeof readPcapFrames> }> {
     pair = createVethPair();
     const out = path.join(dir, `${pathChoice}.json`);
     const pcap = path.join(dir, `${pathChoice}.pcap`);
@@ -146,9 +148,9 @@ describe.skipIf(!enabled)('live capture on a veth pair between two namespaces', 
     expect(c.other).toBe(0);
   }
 
-  it('addon path: every packet with libpcap nanosecond timestamps and wire lengths, as tcpdump saw them', async () => {
-    const { rec, truth } = await recordKnownTraffic('addon');
-    expect(rec.path).toBe('addon');
+  it('netmon-capture path: every packet with libpcap nanosecond timestamps and wire lengths, as tcpdump saw them', async () => {
+    const { rec, truth } = await recordKnownTraffic('netmon-capture');
+    expect(rec.path).toBe('netmon-capture');
     expect(rec.errors).toEqual([]);
     expectKnownTraffic(classify(rec.records, pair!.addrB));
     // Same frames in the same order as tcpdump's capture of the link.
@@ -184,7 +186,7 @@ describe.skipIf(!enabled)('live capture on a veth pair between two namespaces', 
     expect(rec.stats.interfaces[0].kernelDrops).toBeNull();
   });
 
-  for (const pathChoice of ['addon', 'cap'] as const) {
+  for (const pathChoice of ['netmon-capture', 'cap'] as const) {
     it(`${pathChoice} path: a bad BPF filter is a clear error with libpcap's reason`, async () => {
       pair = createVethPair();
       const recorder = pair.spawn(pair.nsB, process.execPath, ['-e', RECORDER_JS, liveModule, pair.ifB, pathChoice, 'tcp port', '/dev/null'], {
@@ -199,10 +201,10 @@ describe.skipIf(!enabled)('live capture on a veth pair between two namespaces', 
     });
   }
 
-  it('addon path: an interface that vanishes mid-capture is an error to JS, not a crash', async () => {
+  it('netmon-capture path: an interface that vanishes mid-capture is an error to JS, not a crash', async () => {
     pair = createVethPair();
     const out = path.join(dir, 'vanish.json');
-    const recorder = pair.spawn(pair.nsB, process.execPath, ['-e', RECORDER_JS, liveModule, pair.ifB, 'addon', '', out], {
+    const recorder = pair.spawn(pair.nsB, process.execPath, ['-e', RECORDER_JS, liveModule, pair.ifB, 'netmon-capture', '', out], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     children.push(recorder);
@@ -217,7 +219,7 @@ describe.skipIf(!enabled)('live capture on a veth pair between two namespaces', 
   });
 
   it('a missing interface is refused with ENODEV on both paths', () => {
-    for (const pathChoice of ['addon', 'cap'] as const) {
+    for (const pathChoice of ['netmon-capture', 'cap'] as const) {
       const r = spawnSync(process.execPath, ['-e', RECORDER_JS, liveModule, 'netmon-nope0', pathChoice, '', '/dev/null'], {
         encoding: 'utf8',
       });

@@ -1,8 +1,11 @@
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   DASHBOARD_CSP,
-  helperInstallCommand,
+  captureRightsCommand,
   isSafeExternalUrl,
   isTrustedSenderUrl,
   shellQuote,
@@ -47,10 +50,14 @@ describe('content security policy', () => {
 describe('elevation command', () => {
   it('survives hostile user and path names through a real shell', () => {
     const hostile = `it's "me"; rm -rf / $(reboot) \`id\``;
-    const command = helperInstallCommand('/usr/bin/printf', '%s|', hostile);
-    // Run through sh as sudo-prompt does, with printf standing in for the runtime: the arguments arrive intact.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `netmon 'rights $(id)-`));
+    // A script standing in for capture-rights.sh that prints its arguments: they arrive intact.
+    const script = path.join(dir, 'capture-rights.sh');
+    fs.writeFileSync(script, 'printf "%s|" "$@"\n');
+    const command = captureRightsCommand(script, path.join(dir, `prog ' "x"`), hostile);
     const out = execFileSync('/bin/sh', ['-c', command], { encoding: 'utf8' });
-    expect(out).toBe(`install|--user|${hostile}|`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(out).toBe(`install|--program|${path.join(dir, `prog ' "x"`)}|--user|${hostile}|`);
   });
 
   it('quotes single quotes', () => {

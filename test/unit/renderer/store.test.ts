@@ -19,7 +19,7 @@ const status = (captureId: string): CaptureStatus => ({
   state: 'running',
   captureId,
   source: { kind: 'live', interfaces: ['eth0'] },
-  path: 'addon',
+  path: 'netmon-capture',
   startedAtMs: 0,
   progress: null,
   error: null,
