@@ -143,7 +143,8 @@ export async function startNetmonServer(options: NetmonServerOptions): Promise<N
       counters.httpMalformed++;
       if (!socket.writable) return socket.destroy();
       const body = JSON.stringify(errorBody('invalid', `malformed request: ${err.code ?? err.message}`));
-      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     },
   });
 
