@@ -7,6 +7,7 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+    // count-reporter: the CI summary line (scripts/test-summary.js), where a test whose setup failed counts as failed.
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }], './test/helpers/count-reporter.ts'],
   },
 });

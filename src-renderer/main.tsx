@@ -2,20 +2,14 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Controller } from './state/controller';
 import { createAppStore } from './state/store';
-import { connect, readToken, saveToken } from './transport/connect';
+import { connect, readToken, saveToken, tokenStorage } from './transport/connect';
 import type { Transport } from './transport/transport';
 import { AppContext } from './views/app-context';
 import { App } from './views/app';
 import { loadThemePreference } from './views/theme';
 import './styles/app.css';
 
-const storage = (() => {
-  try {
-    return window.sessionStorage;
-  } catch {
-    return null;
-  }
-})();
+const storage = tokenStorage();
 
 const root = createRoot(document.getElementById('root') as HTMLElement);
 let current: { transport: Transport; controller: Controller } | null = null;

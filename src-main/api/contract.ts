@@ -42,6 +42,12 @@ export interface RequestChannels {
   'capture.start': { params: CaptureSource; result: CaptureStatus };
   'capture.stop': { params: Record<string, never>; result: CaptureStatus };
   'capture.status': { params: Record<string, never>; result: CaptureStatus };
+  /**
+   * Asks the user for a capture file in the desktop app's native dialog and replays it. `netmon serve`
+   * answers 'unavailable': there the dashboard uploads the file (`POST /api/capture/upload`). Closing the
+   * dialog answers 'conflict' with the message 'no file chosen'.
+   */
+  'capture.open': { params: { speed: number }; result: CaptureStatus };
   /** Whether this machine lets the helper capture, and the command that grants the rights once. */
   'privileges.status': { params: Record<string, never>; result: PrivilegeStatus };
   /** Runs the one-time elevation (Electron only; serve mode answers 'unavailable' with the command to run). */
@@ -107,6 +113,7 @@ export const REQUEST_CHANNELS = [
   'capture.start',
   'capture.stop',
   'capture.status',
+  'capture.open',
   'privileges.status',
   'privileges.install',
   'flows.query',

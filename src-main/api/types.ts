@@ -312,6 +312,8 @@ export interface Settings {
     snaplen: number;
     promiscuous: boolean;
     bufferMb: number;
+    /** The directory API clients may replay capture files from; empty string = none (they upload instead). */
+    replayDir: string;
   };
   flows: {
     tcpIdleSec: number;
@@ -329,8 +331,10 @@ export interface Settings {
   };
   server: {
     bind: string;
-    /** Empty string = no token (allowed on a loopback bind only). */
+    /** Empty string = `netmon serve` makes a random one at each start. */
     token: string;
+    /** Largest capture file the dashboard may upload to `netmon serve`. */
+    maxUploadMb: number;
   };
   log: {
     level: LogLevel;

@@ -26,9 +26,11 @@ function fromAlerts<T>(result: Result<T>): ApiResult<T> {
   if (result.ok) return { ok: true, value: result.value };
   const issues = result.errors.map((e) => ({ path: e.field, message: e.message }));
   const message = issues.map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`)).join('; ');
-  const code: ApiError['code'] = issues.length === 1 && issues[0].path === 'id' && /^no (rule|channel) with id/.test(issues[0].message)
-    ? 'not-found'
-    : 'invalid';
+  const code: ApiError['code'] = result.forbidden === true
+    ? 'permission'
+    : issues.length === 1 && issues[0].path === 'id' && /^no (rule|channel) with id/.test(issues[0].message)
+      ? 'not-found'
+      : 'invalid';
   return { ok: false, error: { code, message, issues } };
 }
 

@@ -6,11 +6,12 @@ import { preferredHelperLaunch } from './helper-path';
 import { HelperSupervisor } from './helper-supervisor';
 import type { HelperSupervisorOptions } from './helper-supervisor';
 import { HistoryDb } from './history-db';
+import { keepPrivate, makePrivateDir } from './private-files';
 import type { Logger } from './log';
 import { NetmonCore } from './netmon-core';
 import type { DesktopNotifier } from './notifiers/desktop-notifier';
 import type { Settings } from '../api/types';
-import { loadFileValues, saveSettingsFile } from './settings';
+import { saveSettingsPatch } from './settings';
 
 /** Everything a face of the app (serve mode, the Electron shell) runs on. */
 export interface AppRuntime {
@@ -26,6 +27,8 @@ export interface AppRuntimeOptions {
   settings: Settings;
   /** The settings file the settings screen writes; flags and environment stay overrides on top of it. */
   configFile: string | null;
+  /** Settings the environment or flags set for this run: never written into the file. */
+  overriddenSettings?: readonly string[];
   logger: Logger;
   desktop?: DesktopNotifier;
   /** The settings file's validated `alerts` section: replaces the stored rules and channels. */
@@ -33,15 +36,24 @@ export interface AppRuntimeOptions {
   helperLaunch?: HelperSupervisorOptions['launch'];
 }
 
-export function defaultDbPath(): string {
+/** Netmon's own data directory ($XDG_DATA_HOME/netmon), kept 0700. */
+export function defaultDataDir(): string {
   const base = process.env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share');
-  return path.join(base, 'netmon', 'history.sqlite');
+  return path.join(base, 'netmon');
+}
+
+export function defaultDbPath(): string {
+  return path.join(defaultDataDir(), 'history.sqlite');
 }
 
 /** Opens the history, the alert engine and the core, and attaches a helper supervisor (not yet started). */
 export function createAppRuntime(options: AppRuntimeOptions): AppRuntime {
   const { settings, configFile, logger: log } = options;
   const dbPath = settings.history.dbPath === '' ? defaultDbPath() : settings.history.dbPath;
+  if (settings.history.dbPath === '') {
+    makePrivateDir(defaultDataDir());
+    keepPrivate(defaultDataDir());
+  }
   const history = new HistoryDb(dbPath);
   const alerts = new AlertService({ db: history.database, desktop: options.desktop });
   if (options.alerts) {
@@ -58,10 +70,8 @@ export function createAppRuntime(options: AppRuntimeOptions): AppRuntime {
     settings,
     history,
     logger: log.child({ component: 'core' }),
-    saveSettings: configFile === null ? undefined : (next) => {
-      const fileValues = loadFileValues(configFile);
-      saveSettingsFile(configFile, { ...fileValues, ...next });
-    },
+    saveSettings: configFile === null ? undefined : (patch) => saveSettingsPatch(configFile, patch),
+    overriddenSettings: options.overriddenSettings,
   });
   const supervisor = new HelperSupervisor({
     launch: options.helperLaunch ?? preferredHelperLaunch(),

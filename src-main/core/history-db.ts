@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type {
@@ -16,6 +15,7 @@ import type {
 import { assertNever } from './assert-never';
 import { bucketise } from './counter-series';
 import { ipToBytes, parseIpRange } from './ip-range';
+import { keepPrivate, makePrivateDir, touchPrivate } from './private-files';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
@@ -113,9 +113,16 @@ export class HistoryDb {
   private readonly recordFlowsTx: (flows: readonly FlowSummary[]) => void;
 
   constructor(readonly file: string) {
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const onDisk = file !== ':memory:';
+    if (onDisk) {
+      // Flows and webhook headers are private: the file is made 0600 before SQLite opens it, and
+      // SQLite gives its WAL and shared-memory files the database's mode.
+      makePrivateDir(path.dirname(path.resolve(file)));
+      touchPrivate(file);
+    }
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
+    if (onDisk) for (const suffix of ['-wal', '-shm']) keepPrivate(`${file}${suffix}`);
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
     const version = this.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema'").get();

@@ -17,6 +17,7 @@ import type {
   InterfaceStats,
   RollupTick,
   Settings,
+  SettingsPatch,
   Stats,
 } from '../api/types';
 import { AlertFeed, alertHandlers } from './alerts-bridge';
@@ -31,8 +32,10 @@ import type { HistoryDb } from './history-db';
 import { FilterError } from './history-db';
 import { ipToBytes } from './ip-range';
 import type { Logger } from './log';
+import { resolveReplayFile } from './replay-file';
+import { checkParams } from './request-params';
 import { MEMORY_SECONDS, RollupMemory } from './rollup-memory';
-import { applyPatch } from './settings';
+import { applyPatch, refusedPatchFields, SettingsError } from './settings';
 
 const PROTOS: readonly FlowProto[] = ['tcp', 'udp', 'icmp', 'icmpv6', 'other'];
 const MAX_PAGE = 1000;
@@ -65,21 +68,24 @@ function zeroProtocols(): Record<FlowProto, ByteCount> {
   return { tcp: { bytes: 0, packets: 0 }, udp: { bytes: 0, packets: 0 }, icmp: { bytes: 0, packets: 0 }, icmpv6: { bytes: 0, packets: 0 }, other: { bytes: 0, packets: 0 } };
 }
 
-/** What the core keeps of a settings change: written to the file by the caller when it has one. */
-export type SettingsWriter = (next: Settings) => void;
+/** Writes an accepted settings change into the settings file (the caller's, when it has one). */
+export type SettingsWriter = (patch: SettingsPatch) => void;
 
 export interface NetmonCoreOptions {
   settings: Settings;
   history: HistoryDb;
   logger: Logger;
-  /** Persists accepted settings (the settings file); absent = in memory only. */
+  /** Persists accepted settings changes (the settings file); absent = in memory only. */
   saveSettings?: SettingsWriter;
+  /** Settings the environment or flags set for this run (`section.key`): `settings.set` refuses to change them. */
+  overriddenSettings?: readonly string[];
   /** The alert engine; the alert channels answer 'unavailable' without it. */
   alerts?: AlertsPort;
   now?: () => number;
 }
 
-type Handlers = { [C in RequestChannel]: (params: RequestParams<C>) => Promise<ApiResult<RequestResult<C>>> };
+export type RequestHandler<C extends RequestChannel> = (params: RequestParams<C>) => Promise<ApiResult<RequestResult<C>>>;
+type Handlers = { [C in RequestChannel]: RequestHandler<C> };
 
 /**
  * Main's session state: drives the capture helper, keeps the last hour of
@@ -193,11 +199,41 @@ export class NetmonCore {
     this.emitter.emit(channel, payload);
   }
 
-  /** Answers one request. Expected failures are values; an unexpected exception is logged and answered as 'internal'. */
-  async request<C extends RequestChannel>(channel: C, params: RequestParams<C>): Promise<ApiResult<RequestResult<C>>> {
-    const handler = this.handlers[channel] as (p: RequestParams<C>) => Promise<ApiResult<RequestResult<C>>>;
+  /**
+   * A face of the app answers a channel itself: the desktop app's native dialogs and elevation
+   * prompt (`capture.open`, `export.start`, `privileges.install`). Its params are checked by
+   * `request` like every other channel's.
+   */
+  provide<C extends RequestChannel>(channel: C, handler: RequestHandler<C>): void {
+    (this.handlers as Record<RequestChannel, unknown>)[channel] = handler;
+  }
+
+  /**
+   * Answers one request of a client (the dashboard over IPC or WebSocket, REST). Every transport
+   * comes through here, and `params` is whatever the client sent: it is checked against the
+   * channel's validator before any handler sees it. Expected failures are values; an unexpected
+   * exception is logged and answered as 'internal'.
+   */
+  async request<C extends RequestChannel>(channel: C, params: unknown): Promise<ApiResult<RequestResult<C>>> {
+    const checked = checkParams(channel, params);
+    if (!checked.ok) return checked;
+    const handler = this.handlers[channel] as RequestHandler<C>;
+    return this.answer(channel, () => handler(checked.value));
+  }
+
+  /**
+   * Starts a capture the process itself chose: a command-line flag, the desktop app's file
+   * dialog, an upload it received. Unlike `request('capture.start')`, a replay may read any
+   * file the user can; clients never reach this directly.
+   */
+  startCapture(source: CaptureSource): Promise<ApiResult<CaptureStatus>> {
+    return this.answer('capture.start', () => this.beginCapture(source));
+  }
+
+  /** Runs a handler: expected failures are values; an exception is mapped or logged and answered as 'internal'. */
+  private async answer<T>(channel: RequestChannel, run: () => Promise<ApiResult<T>>): Promise<ApiResult<T>> {
     try {
-      return await handler(params);
+      return await run();
     } catch (err) {
       if (err instanceof FilterError) return fail('invalid', err.message, [{ path: `filter.${err.path}`, message: err.message }]);
       const name = err instanceof Error ? err.name : '';
@@ -232,7 +268,13 @@ export class NetmonCore {
         canCapture: i.canCapture,
       })));
     },
-    'capture.start': async (source) => this.startCapture(source),
+    'capture.start': async (source) => {
+      if (source.kind !== 'replay') return this.beginCapture(source);
+      // A client names files only inside the replay directory the user configured.
+      const file = await resolveReplayFile(this.settingsValue.capture.replayDir, source.file);
+      return file.ok ? this.beginCapture({ ...source, file: file.value }) : file;
+    },
+    'capture.open': async () => fail('unavailable', 'upload the capture file from the dashboard (netmon serve has no file dialog)'),
     'capture.stop': async () => this.stopCapture(),
     'capture.status': async () => ok(this.captureStatus()),
     'privileges.status': async () => {
@@ -266,9 +308,16 @@ export class NetmonCore {
     },
     'settings.get': async () => ok(this.settingsValue),
     'settings.set': async (patch) => {
+      const refused = refusedPatchFields(patch, this.options.overriddenSettings ?? []);
+      if (refused.length > 0) return fail('permission', `settings rejected: ${refused.map((i) => `${i.path} ${i.message}`).join('; ')}`, refused);
       const result = applyPatch(this.settingsValue, patch);
       if (!result.ok) return fail('invalid', `settings rejected: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, result.issues);
-      this.options.saveSettings?.(result.settings);
+      try {
+        this.options.saveSettings?.(patch);
+      } catch (err) {
+        if (!(err instanceof SettingsError)) throw err;
+        return fail('conflict', `the settings file was not changed: ${err.message}`, err.issues);
+      }
       this.settingsValue = result.settings;
       this.flows.setMaxFlows(result.settings.flows.maxFlows);
       this.log.info({ changed: Object.keys(patch) }, 'settings changed');
@@ -302,7 +351,7 @@ export class NetmonCore {
     }
   }
 
-  private async startCapture(source: CaptureSource): Promise<ApiResult<CaptureStatus>> {
+  private async beginCapture(source: CaptureSource): Promise<ApiResult<CaptureStatus>> {
     const helper = this.requireHelper();
     if (!helper.ok) return helper;
     if (this.status.state === 'running' || this.status.state === 'starting') {

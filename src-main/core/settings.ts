@@ -40,6 +40,7 @@ const SCHEMA: Schema = {
     snaplen: { kind: 'int', min: 64, max: 262_144 },
     promiscuous: { kind: 'bool' },
     bufferMb: { kind: 'int', min: 1, max: 2048 },
+    replayDir: { kind: 'string', max: 4096, pattern: /^$|^\//, hint: 'an absolute path, or empty for none' },
   },
   flows: {
     tcpIdleSec: { kind: 'int', min: 1, max: 86_400 },
@@ -56,6 +57,7 @@ const SCHEMA: Schema = {
   server: {
     bind: { kind: 'string', max: 300 },
     token: { kind: 'string', max: 256, pattern: TOKEN_PATTERN, hint: '16-256 characters of A-Z a-z 0-9 - _ . ~' },
+    maxUploadMb: { kind: 'int', min: 1, max: 65_536 },
   },
   log: {
     level: { kind: 'enum', values: LOG_LEVELS },
@@ -64,10 +66,10 @@ const SCHEMA: Schema = {
 
 export function defaultSettings(): Settings {
   return {
-    capture: { interfaces: [], bpf: '', snaplen: 262_144, promiscuous: true, bufferMb: 32 },
+    capture: { interfaces: [], bpf: '', snaplen: 262_144, promiscuous: true, bufferMb: 32, replayDir: '' },
     flows: { tcpIdleSec: 120, udpIdleSec: 30, icmpIdleSec: 10, maxFlows: 200_000 },
     history: { dbPath: '', minuteDays: 30, hourDays: 365, flowLogDays: 7 },
-    server: { bind: '127.0.0.1:8080', token: '' },
+    server: { bind: '127.0.0.1:8080', token: '', maxUploadMb: 1024 },
     log: { level: 'info' },
   };
 }
@@ -209,6 +211,52 @@ export interface SettingsSources {
   flags?: SettingsPatch | Record<string, Record<string, unknown>>;
 }
 
+/**
+ * Settings that decide which files the process reads and writes and how it is reached: set in the
+ * settings file, the environment or a flag, never through the API (`settings.set`).
+ */
+export const FILE_ONLY_SETTINGS: readonly string[] = ['capture.replayDir', 'history.dbPath', 'server.bind', 'server.token', 'server.maxUploadMb'];
+
+/**
+ * Why a settings file cannot be trusted, or null. The file names programs to run (command
+ * channels) and paths to read, so only its owner (or root) may be able to change it: it must
+ * belong to this user or root and not be writable by group or others, nor sit in a directory
+ * others can write to (unless sticky, as /tmp is).
+ */
+export function untrustedSettingsReason(file: fs.Stats, dir: fs.Stats, euid: number): string | null {
+  if (!file.isFile()) return 'it is not a regular file';
+  if (file.uid !== euid && file.uid !== 0) return `it belongs to another user (uid ${file.uid}); only your own or root's settings are read`;
+  if ((file.mode & 0o022) !== 0) {
+    const who = (file.mode & 0o020) !== 0 && (file.mode & 0o002) !== 0 ? 'group and others' : (file.mode & 0o020) !== 0 ? 'its group' : 'others';
+    return `it is writable by ${who} (mode ${(file.mode & 0o777).toString(8).padStart(4, '0')}); run chmod go-w on it`;
+  }
+  if (dir.uid !== euid && dir.uid !== 0) return `its directory belongs to another user (uid ${dir.uid})`;
+  if ((dir.mode & 0o022) !== 0 && (dir.mode & 0o1000) === 0) {
+    return `its directory is writable by others (mode ${(dir.mode & 0o777).toString(8).padStart(4, '0')}), who could replace it`;
+  }
+  return null;
+}
+
+/** Reads a settings file after checking that nobody but its owner could have written it. */
+export function readSettingsFile(file: string): string {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    throw new SettingsError([{ path: '(file)', message: `cannot read ${file}: ${(err as Error).message}` }], file);
+  }
+  try {
+    const euid = process.geteuid?.();
+    if (euid !== undefined) {
+      const reason = untrustedSettingsReason(fs.fstatSync(fd), fs.statSync(path.dirname(fs.realpathSync(file))), euid);
+      if (reason !== null) throw new SettingsError([{ path: '(file)', message: `refusing ${file}: ${reason}` }], file);
+    }
+    return fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export function parseSettingsText(text: string, file: string): unknown {
   try {
     // YAML 1.2 is a superset of JSON, so one parser reads both formats.
@@ -227,6 +275,8 @@ export interface LoadedSettings {
   settings: Settings;
   /** The file's validated `alerts` section; null when the file has none (the stored rules and channels stay). */
   alerts: AlertsSection | null;
+  /** Settings (`section.key`) that the environment or a flag set for this run: a change through the API cannot touch them. */
+  overridden: string[];
 }
 
 /** As `loadSettings`, with the file's `alerts` section checked too: a bad rule rejects the whole file. */
@@ -235,12 +285,7 @@ export function loadSettingsWithAlerts(sources: SettingsSources): LoadedSettings
   let settings = defaultSettings();
   let alerts: AlertsSection | null = null;
   if (sources.file !== undefined) {
-    let text: string;
-    try {
-      text = fs.readFileSync(sources.file, 'utf8');
-    } catch (err) {
-      throw new SettingsError([{ path: '(file)', message: `cannot read ${sources.file}: ${(err as Error).message}` }], sources.file);
-    }
+    const text = readSettingsFile(sources.file);
     const fileIssues: ValidationIssue[] = [];
     const parsed = parseSettingsText(text, sources.file);
     settings = applyLayer(settings, parsed, false, fileIssues, true);
@@ -252,12 +297,30 @@ export function loadSettingsWithAlerts(sources: SettingsSources): LoadedSettings
     issues.push(...fileIssues.map((i) => ({ path: i.path, message: `${i.message} (in ${path.basename(sources.file ?? '')})` })));
   }
   const envIssues: ValidationIssue[] = [];
-  settings = applyLayer(settings, envLayer(sources.env ?? {}), true, envIssues);
+  const env = envLayer(sources.env ?? {});
+  settings = applyLayer(settings, env, true, envIssues);
   issues.push(...envIssues.map((i) => ({ path: i.path, message: `${i.message} (from ${envNameOfPath(i.path)})` })));
   settings = applyLayer(settings, sources.flags, true, issues);
   checkWhole(settings, issues);
   if (issues.length > 0) throw new SettingsError(issues, sources.file ?? 'defaults');
-  return { settings, alerts };
+  return { settings, alerts, overridden: [...new Set([...leafPaths(env), ...leafPaths(sources.flags)])] };
+}
+
+function leafPaths(layer: unknown): string[] {
+  if (!isPlainObject(layer)) return [];
+  return Object.entries(layer).flatMap(([section, values]) => (isPlainObject(values) ? Object.keys(values).map((key) => `${section}.${key}`) : []));
+}
+
+/**
+ * The settings a change through the API (`settings.set`) may not make, as issues: file-only
+ * settings, and those the environment or a flag set for this run (the file would not be what runs).
+ */
+export function refusedPatchFields(patch: unknown, overridden: readonly string[]): ValidationIssue[] {
+  return leafPaths(patch).flatMap((p) => {
+    if (FILE_ONLY_SETTINGS.includes(p)) return [{ path: p, message: 'can only be set in the settings file, the environment or a flag' }];
+    if (overridden.includes(p)) return [{ path: p, message: `is set by ${envNameOfPath(p)} or a command-line flag for this run; change it there` }];
+    return [];
+  });
 }
 
 function envNameOfPath(p: string): string {
@@ -274,30 +337,27 @@ export function applyPatch(current: Settings, patch: unknown): { ok: true; setti
 }
 
 /**
- * Writes the settings file atomically (temporary file, then rename) in the format its extension names.
- * Only `fileValues`, what the file itself should hold, is written: environment and flag overrides stay out.
+ * Writes a settings change into the file, atomically (a private temporary file, then rename):
+ * what the file held stays as it was (comments and the `alerts` section too) and the patch's
+ * fields are set. Environment and flag overrides never reach the file.
  */
-export function saveSettingsFile(file: string, fileValues: Settings): void {
+export function saveSettingsPatch(file: string, patch: SettingsPatch): void {
   const json = /\.json$/i.test(file);
-  // The file's alerts section is edited by hand (or through the alerts API); a settings change keeps it as it is.
-  const alerts = fs.existsSync(file) ? rawAlertsSection(parseSettingsText(fs.readFileSync(file, 'utf8'), file)) : undefined;
-  const values = alerts === undefined ? fileValues : { ...fileValues, [ALERTS_SECTION]: alerts };
-  const text = json ? `${JSON.stringify(values, null, 2)}\n` : YAML.stringify(values);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text, { mode: 0o600 });
-  fs.renameSync(tmp, file);
-}
-
-/** Reads what the settings file alone holds (over the defaults), for rewriting it after a change. */
-export function loadFileValues(file: string | undefined): Settings {
-  if (file === undefined || !fs.existsSync(file)) return defaultSettings();
+  const text = fs.existsSync(file) ? readSettingsFile(file) : '';
+  const doc: YAML.Document = text.trim() === '' ? new YAML.Document({}) : YAML.parseDocument(text, { uniqueKeys: true });
+  if (doc.errors.length > 0) throw new SettingsError([{ path: '(file)', message: `cannot parse ${file}: ${doc.errors[0].message}` }], file);
+  for (const [section, values] of Object.entries(patch)) {
+    for (const [key, value] of Object.entries(values ?? {})) doc.setIn([section, key], value);
+  }
+  const values: unknown = doc.toJS({ maxAliasCount: 100 });
   const issues: ValidationIssue[] = [];
-  const values = applyLayer(defaultSettings(), parseSettingsText(fs.readFileSync(file, 'utf8'), file), false, issues, true);
+  // Field by field only: the effective settings (with overrides) were checked as a whole by applyPatch.
+  applyLayer(defaultSettings(), values, false, issues, true);
   if (issues.length > 0) throw new SettingsError(issues, file);
-  return values;
-}
-
-function rawAlertsSection(parsed: unknown): unknown {
-  return isPlainObject(parsed) ? parsed[ALERTS_SECTION] : undefined;
+  const out = json ? `${JSON.stringify(values, null, 2)}\n` : doc.toString();
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.rmSync(tmp, { force: true });
+  fs.writeFileSync(tmp, out, { mode: 0o600, flag: 'wx' });
+  fs.renameSync(tmp, file);
 }

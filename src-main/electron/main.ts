@@ -8,13 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { app, dialog, Menu } from 'electron';
 import type { BrowserWindow } from 'electron';
-import type { ApiResult } from '../api/types';
 import type { AppRuntime } from '../core/app-runtime';
 import { createAppRuntime } from '../core/app-runtime';
 import { exportToFile } from '../core/export-file';
 import { createLogger } from '../core/log';
 import { loadSettingsWithAlerts } from '../core/settings';
-import { checkParams } from '../server/request-params';
 import { ElectronDesktopNotifier } from './desktop-notifier';
 import { installCaptureRights } from './elevation';
 import { connectDashboard } from './ipc';
@@ -29,7 +27,7 @@ async function main(): Promise<void> {
 
   // The settings screen writes this file; NETMON_* variables override it as in serve mode.
   const settingsFile = path.join(app.getPath('userData'), 'settings.yaml');
-  const { settings, alerts } = loadSettingsWithAlerts({ file: fs.existsSync(settingsFile) ? settingsFile : undefined, env: process.env, flags: {} });
+  const { settings, alerts, overridden } = loadSettingsWithAlerts({ file: fs.existsSync(settingsFile) ? settingsFile : undefined, env: process.env, flags: {} });
   const log = createLogger({ level: settings.log.level });
   let window: BrowserWindow | null = null;
   const showWindow = () => {
@@ -40,42 +38,46 @@ async function main(): Promise<void> {
   const runtime: AppRuntime = createAppRuntime({
     settings,
     configFile: settingsFile,
+    overriddenSettings: overridden,
     alerts,
     logger: log,
     desktop: new ElectronDesktopNotifier(showWindow),
   });
   await runtime.supervisor.start();
 
-  const overrides: Parameters<typeof connectDashboard>[3] = {
-    'privileges.install': async (): Promise<ApiResult<unknown>> => {
-      const outcome = await installCaptureRights(path.join(distDir, 'bin'));
-      if (!outcome.ok) return { ok: false, error: { code: 'permission', message: outcome.message } };
-      // Membership of the capture group applies to new logins: the installed netmon-capture is used from then on.
-      const status = await runtime.core.request('privileges.status', {});
-      if (!status.ok || status.value.canCapture) return status;
-      return { ok: true, value: { ...status.value, reason: 'Capture rights are installed. Log out and back in, then restart Netmon to use them.' } };
-    },
-    // Main writes the file the user chose; the helper only streams the packets.
-    'export.start': async (raw): Promise<ApiResult<unknown>> => {
-      const params = checkParams('export.start', raw);
-      if (!params.ok) return params;
-      const plan = runtime.core.exports.plan(params.value);
-      if (!plan.ok) return plan;
-      const picked = await dialog.showSaveDialog({
-        title: 'Export packets',
-        defaultPath: path.join(app.getPath('downloads'), plan.value.fileName),
-        filters: [{ name: params.value.format === 'pcapng' ? 'pcapng' : 'pcap', extensions: [params.value.format] }],
-      });
-      if (picked.canceled || picked.filePath === undefined) return { ok: false, error: { code: 'conflict', message: 'export cancelled' } };
-      return exportToFile(runtime.core.exports, plan.value, picked.filePath);
-    },
-  };
+  // What only the desktop app can do: elevation, and files through native dialogs. The core checks the params first.
+  runtime.core.provide('privileges.install', async () => {
+    const outcome = await installCaptureRights(path.join(distDir, 'bin'));
+    if (!outcome.ok) return { ok: false, error: { code: 'permission', message: outcome.message } };
+    // Membership of the capture group applies to new logins: the installed netmon-capture is used from then on.
+    const status = await runtime.core.request('privileges.status', {});
+    if (!status.ok || status.value.canCapture) return status;
+    return { ok: true, value: { ...status.value, reason: 'Capture rights are installed. Log out and back in, then restart Netmon to use them.' } };
+  });
+  // Main writes the file the user chose; the helper only streams the packets.
+  runtime.core.provide('export.start', async (request) => {
+    const plan = runtime.core.exports.plan(request);
+    if (!plan.ok) return plan;
+    const picked = await dialog.showSaveDialog({
+      title: 'Export packets',
+      defaultPath: path.join(app.getPath('downloads'), plan.value.fileName),
+      filters: [{ name: request.format === 'pcapng' ? 'pcapng' : 'pcap', extensions: [request.format] }],
+    });
+    if (picked.canceled || picked.filePath === undefined) return { ok: false, error: { code: 'conflict', message: 'export cancelled' } };
+    return exportToFile(runtime.core.exports, plan.value, picked.filePath);
+  });
+  // The dashboard's "Open a capture file": the user picks the file; the renderer never names a path.
+  runtime.core.provide('capture.open', async ({ speed }) => {
+    const file = await pickCaptureFile();
+    if (file === null) return { ok: false, error: { code: 'conflict', message: 'no file chosen' } };
+    return runtime.core.startCapture({ kind: 'replay', file, speed });
+  });
 
   let disconnect = () => undefined as void;
   function openWindow(): void {
     const created = createDashboardWindow(distDir);
     window = created.window;
-    disconnect = connectDashboard(runtime.core, created.window, created.dashboardDirUrl, overrides);
+    disconnect = connectDashboard(runtime.core, created.window, created.dashboardDirUrl);
     created.window.on('closed', () => {
       disconnect();
       window = null;
@@ -96,12 +98,16 @@ async function main(): Promise<void> {
     { role: 'viewMenu' },
   ]));
 
-  /** Offline analysis: the file goes through the helper's reader as fast as the engine goes. */
-  async function openCapture(): Promise<void> {
+  async function pickCaptureFile(): Promise<string | null> {
     const picked = await dialog.showOpenDialog({ title: 'Open a capture', properties: ['openFile'], filters: [{ name: 'Captures', extensions: ['pcap', 'pcapng', 'cap'] }, { name: 'All files', extensions: ['*'] }] });
-    const file = picked.filePaths[0];
-    if (picked.canceled || file === undefined) return;
-    const started = await runtime.core.request('capture.start', { kind: 'replay', file, speed: 0 });
+    return picked.canceled ? null : picked.filePaths[0] ?? null;
+  }
+
+  /** File > Open: offline analysis, the file going through the helper's reader as fast as the engine goes. */
+  async function openCapture(): Promise<void> {
+    const file = await pickCaptureFile();
+    if (file === null) return;
+    const started = await runtime.core.startCapture({ kind: 'replay', file, speed: 0 });
     if (!started.ok) dialog.showErrorBox('Cannot open the capture', started.error.message);
   }
 

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { ApiError } from '../api/types';
 import type { ExportService } from '../core/export-service';
-import { checkParams } from './request-params';
+import { checkParams } from '../core/request-params';
 
 /** Response header naming the export, so that a client can follow its `export.progress` events and cancel it. */
 export const EXPORT_ID_HEADER = 'X-Netmon-Export-Id';
@@ -11,6 +11,7 @@ export const EXPORT_ID_HEADER = 'X-Netmon-Export-Id';
  * the whole capture); the answer is the file as a download, streamed chunk by
  * chunk from the helper. Summary counts follow as HTTP trailers and in the
  * final `export.progress` event; a client that disconnects cancels the export.
+ * The params go through the same validator as the `export.start` channel.
  */
 export async function serveExport(
   service: ExportService,

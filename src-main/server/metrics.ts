@@ -4,8 +4,18 @@ import type { Stats } from '../api/types';
 export interface ServerCounters {
   wsClients: number;
   wsEventsDropped: number;
+  /** WebSocket clients closed because their unsent responses passed the per-client bound. */
+  wsSlowClientsClosed: number;
   httpRequests: number;
   httpUnauthorized: number;
+  /** Requests refused as coming from a page of another origin (or naming a host a loopback server does not answer to). */
+  httpCrossOrigin: number;
+  /** Requests answered 4xx because they were malformed (request line, headers, URL, body). */
+  httpMalformed: number;
+}
+
+export function newServerCounters(): ServerCounters {
+  return { wsClients: 0, wsEventsDropped: 0, wsSlowClientsClosed: 0, httpRequests: 0, httpUnauthorized: 0, httpCrossOrigin: 0, httpMalformed: 0 };
 }
 
 function escapeLabel(value: string): string {
@@ -58,6 +68,9 @@ export function renderMetrics(stats: Stats, server: ServerCounters): string {
   out.family('netmon_ws_clients', 'gauge', 'Connected WebSocket clients.', [[{}, server.wsClients]]);
   out.family('netmon_ws_events_dropped_total', 'counter', 'Events dropped for slow WebSocket clients.', [[{}, server.wsEventsDropped]]);
   out.family('netmon_http_requests_total', 'counter', 'HTTP requests served.', [[{}, server.httpRequests]]);
+  out.family('netmon_ws_slow_clients_closed_total', 'counter', 'WebSocket clients closed because they did not read their responses.', [[{}, server.wsSlowClientsClosed]]);
   out.family('netmon_http_unauthorized_total', 'counter', 'Requests refused for a missing or wrong token.', [[{}, server.httpUnauthorized]]);
+  out.family('netmon_http_cross_origin_total', 'counter', 'Requests refused as coming from a page of another origin or host name.', [[{}, server.httpCrossOrigin]]);
+  out.family('netmon_http_malformed_total', 'counter', 'Malformed requests answered with a 4xx.', [[{}, server.httpMalformed]]);
   return out.toString();
 }

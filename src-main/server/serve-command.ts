@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CaptureSource } from '../api/types';
-import { parseBindAddress } from '../core/bind-address';
+import { isLoopbackHost, parseBindAddress } from '../core/bind-address';
 import type { AppRuntime } from '../core/app-runtime';
 import { createAppRuntime } from '../core/app-runtime';
 import { preferredHelperLaunch } from '../core/helper-path';
@@ -12,20 +12,26 @@ import type { NetmonCore } from '../core/netmon-core';
 import { loadSettingsWithAlerts, SettingsError } from '../core/settings';
 import type { LoadedSettings } from '../core/settings';
 import { startNetmonServer } from './http-server';
+import { makeToken, tokenFilePath, writeTokenFile } from './token-file';
 
 export const SERVE_USAGE = `usage: netmon serve [--iface IF ... | --replay FILE [--speed X]] [--bind HOST:PORT]
-                   [--token T] [--db PATH] [--config FILE]
+                   [--token T | --no-auth] [--replay-dir DIR] [--db PATH] [--config FILE]
 
 Headless daemon: web dashboard, REST and WebSocket API, Prometheus metrics.
 
-  --iface IF       capture live on IF (repeat for several interfaces)
-  --replay FILE    play a pcap/pcapng file through the capture helper
-  --speed X        replay speed: 1 = real time (default), 10 = ten times faster, 0 = as fast as possible
-  --bind H:P       address to serve on (default 127.0.0.1:8080; port 0 picks a free port)
-  --token T        bearer token, required on every route and on /ws; mandatory beyond loopback
-                   (also NETMON_SERVER_TOKEN; 16-256 characters of A-Z a-z 0-9 - _ . ~)
-  --db PATH        SQLite history file (default: $XDG_DATA_HOME/netmon/history.sqlite)
-  --config FILE    settings file (YAML or JSON); NETMON_* variables and these flags override it
+  --iface IF        capture live on IF (repeat for several interfaces)
+  --replay FILE     play a pcap/pcapng file through the capture helper
+  --speed X         replay speed: 1 = real time (default), 10 = ten times faster, 0 = as fast as possible
+  --bind H:P        address to serve on (default 127.0.0.1:8080; port 0 picks a free port)
+  --token T         the token every route but the dashboard's files and /ws require (also NETMON_SERVER_TOKEN;
+                    16-256 characters of A-Z a-z 0-9 - _ . ~); mandatory beyond loopback. Without one, serve
+                    makes a random token at each start, prints the dashboard's address with it and keeps it
+                    in $XDG_RUNTIME_DIR/netmon/serve-PORT.token (else in the data directory), mode 0600
+  --no-auth         no token at all (loopback only): any program or user of this machine can then use it
+  --replay-dir DIR  the directory API clients may name replay files in (default: none; the dashboard uploads)
+  --db PATH         SQLite history file (default: $XDG_DATA_HOME/netmon/history.sqlite)
+  --config FILE     settings file (YAML or JSON; must not be writable by others); NETMON_* variables and
+                    these flags override it
 
 With neither --iface nor --replay, serve captures the interfaces of the settings when this machine
 grants capture rights, and otherwise replays the demo capture shipped with netmon.`;
@@ -36,6 +42,8 @@ export interface ServeArgs {
   speed: number;
   bind: string | null;
   token: string | null;
+  noAuth: boolean;
+  replayDir: string | null;
   db: string | null;
   config: string | null;
   help: boolean;
@@ -46,7 +54,7 @@ export class UsageError extends Error {
 }
 
 export function parseServeArgs(argv: readonly string[]): ServeArgs {
-  const args: ServeArgs = { ifaces: [], replay: null, speed: 1, bind: null, token: null, db: null, config: null, help: false };
+  const args: ServeArgs = { ifaces: [], replay: null, speed: 1, bind: null, token: null, noAuth: false, replayDir: null, db: null, config: null, help: false };
   let speedGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -81,6 +89,12 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
       case '--token':
         args.token = value();
         break;
+      case '--no-auth':
+        args.noAuth = true;
+        break;
+      case '--replay-dir':
+        args.replayDir = path.resolve(value());
+        break;
       case '--db':
         args.db = value();
         break;
@@ -97,6 +111,7 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
   }
   if (args.replay !== null && args.ifaces.length > 0) throw new UsageError('use either --iface or --replay, not both');
   if (speedGiven && args.replay === null) throw new UsageError('--speed applies to --replay only');
+  if (args.noAuth && args.token !== null) throw new UsageError('use either --token or --no-auth, not both');
   return args;
 }
 
@@ -118,6 +133,7 @@ function staticDir(): string {
   return path.join(__dirname, '..', '..', 'renderer');
 }
 
+/** The capture serve starts by itself (the user's flags and settings, or the demo): started with `core.startCapture`, not as a client. */
 async function chooseSource(args: ServeArgs, core: NetmonCore, log: Logger): Promise<{ source: CaptureSource; demo: boolean } | null> {
   if (args.replay !== null) return { source: { kind: 'replay', file: path.resolve(args.replay), speed: args.speed }, demo: false };
   const interfaces = args.ifaces.length > 0 ? args.ifaces : core.settings.capture.interfaces;
@@ -148,6 +164,7 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
   const flags: Record<string, Record<string, unknown>> = {};
   if (args.bind !== null) (flags.server ??= {}).bind = args.bind;
   if (args.token !== null) (flags.server ??= {}).token = args.token;
+  if (args.replayDir !== null) (flags.capture ??= {}).replayDir = args.replayDir;
   if (args.db !== null) (flags.history ??= {}).dbPath = args.db;
   if (args.ifaces.length > 0) (flags.capture ??= {}).interfaces = args.ifaces;
   let loaded: LoadedSettings;
@@ -164,6 +181,17 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
   const log = createLogger({ level: settings.log.level });
   const bind = parseBindAddress(settings.server.bind);
   if (!bind.ok) throw new Error(bind.error); // loadSettings has checked it
+  if (args.noAuth && settings.server.token !== '') {
+    process.stderr.write('netmon serve: --no-auth, but a token is set (NETMON_SERVER_TOKEN or the settings file): use one or the other\n');
+    return 2;
+  }
+  if (args.noAuth && !isLoopbackHost(bind.host)) {
+    process.stderr.write(`netmon serve: --no-auth is for loopback binds only, not ${settings.server.bind}\n`);
+    return 2;
+  }
+  // Authenticated by default, on loopback too: other users and other sites' pages reach loopback as well.
+  const generatedToken = settings.server.token === '' && !args.noAuth ? makeToken() : null;
+  const token = args.noAuth ? null : generatedToken ?? settings.server.token;
 
   let runtime: AppRuntime;
   try {
@@ -171,6 +199,7 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
       settings,
       alerts: loaded.alerts,
       configFile: args.config,
+      overriddenSettings: loaded.overridden,
       logger: log,
       ...(rights.captureHandoff ? { helperLaunch: { ...preferredHelperLaunch(), captureHandoff: rights.captureHandoff } } : {}),
     });
@@ -186,8 +215,10 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
       core,
       host: bind.host,
       port: bind.port,
-      token: settings.server.token,
+      token,
       staticDir: staticDir(),
+      uploadDir: path.join(path.dirname(path.resolve(runtime.history.file)), 'uploads'),
+      maxUploadBytes: settings.server.maxUploadMb * 1024 * 1024,
       logger: log.child({ component: 'server' }),
     });
   } catch (err) {
@@ -195,7 +226,24 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
     await runtime.close();
     return 1;
   }
-  process.stdout.write(`netmon serve: listening on ${server.url}${settings.server.token === '' ? '' : ' (token required)'}\n`);
+  let tokenFile: string | null = null;
+  if (generatedToken !== null) {
+    tokenFile = tokenFilePath(server.port);
+    try {
+      writeTokenFile(tokenFile, generatedToken);
+    } catch (err) {
+      log.warn({ err, file: tokenFile }, 'cannot keep the token in a file; use the address printed here');
+      tokenFile = null;
+    }
+  }
+  process.stdout.write(`netmon serve: listening on ${server.url}${token === null ? ' (no authentication)' : ' (token required)'}\n`);
+  if (generatedToken !== null) {
+    process.stdout.write(`netmon serve: open the dashboard at ${server.url}/#token=${generatedToken}\n`);
+    if (tokenFile !== null) process.stdout.write(`netmon serve: the token is in ${tokenFile} (readable by you only)\n`);
+  }
+  if (token === null) {
+    process.stderr.write('netmon serve: WARNING: --no-auth: every program and every user of this machine can use this server, its API and its command channels\n');
+  }
 
   let demoSource: CaptureSource | null = null;
   try {
@@ -203,7 +251,7 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
     const chosen = await chooseSource(args, core, log);
     if (chosen !== null) {
       if (chosen.demo) demoSource = chosen.source;
-      const started = await core.request('capture.start', chosen.source);
+      const started = await core.startCapture(chosen.source);
       if (!started.ok) log.error({ code: started.error.code }, `capture did not start: ${started.error.message}`);
     }
   } catch (err) {
@@ -213,7 +261,7 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
   core.on('capture.status', (status) => {
     if (demoSource !== null && status.state === 'finished' && status.source?.kind === 'replay') {
       const source = demoSource;
-      setTimeout(() => void core.request('capture.start', source), 1000).unref();
+      setTimeout(() => void core.startCapture(source), 1000).unref();
     }
   });
 
@@ -235,6 +283,7 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
       void (async () => {
         await server.close();
         await runtime.close();
+        if (tokenFile !== null) fs.rmSync(tokenFile, { force: true });
         resolve(0);
       })();
     };

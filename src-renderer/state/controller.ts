@@ -1,4 +1,4 @@
-import type { ApiResult, CaptureSource, FlowSummary } from '../transport/api-types';
+import type { ApiResult, CaptureSource, CaptureStatus, FlowSummary } from '../transport/api-types';
 import type { Transport } from '../transport/transport';
 import { MAX_FLOWS } from './flows';
 import type { AppStore } from './store';
@@ -146,7 +146,19 @@ export class Controller {
   }
 
   async startCapture(source: CaptureSource): Promise<boolean> {
-    const r = await this.transport.request('capture.start', source);
+    return this.captureStarted(await this.transport.request('capture.start', source));
+  }
+
+  /** A capture file the user picks: in the desktop app's file dialog, or (`file`) uploaded to `netmon serve`. */
+  async openCaptureFile(file: File | null, speed: number): Promise<boolean> {
+    if (this.transport.kind === 'electron') return this.captureStarted(await this.transport.request('capture.open', { speed }), true);
+    if (file === null) return false;
+    return this.captureStarted(await this.transport.uploadCapture(file, file.name, speed));
+  }
+
+  /** `quietCancel`: the user closed the file dialog; nothing to report. */
+  private async captureStarted(r: ApiResult<CaptureStatus>, quietCancel = false): Promise<boolean> {
+    if (quietCancel && !r.ok && r.error.code === 'conflict' && r.error.message === 'no file chosen') return false;
     const status = this.unwrap(r, 'Starting the capture');
     if (!status) return false;
     const previous = this.store.getState().capture?.captureId;

@@ -4,8 +4,10 @@ import { WsTransport } from './ws-transport';
 
 export const TOKEN_KEY = 'netmon.token';
 
-/** The token for `netmon serve`: from the page URL (`?token=` or `#token=`, then removed from the address bar so it
- *  does not end up in screenshots or history), else the one this tab saved earlier. */
+/** The token for `netmon serve`: from the page URL (`#token=` as serve prints it, or `?token=`; then removed from the
+ *  address bar so it does not end up in screenshots or history), else the one saved earlier. It is kept in the page's
+ *  storage, which belongs to this origin alone (scheme, host and port), never in a cookie: a cookie would be sent to
+ *  every port of this host, so to any other program listening on it. */
 export function readToken(loc: Location, storage: Storage | null, history: History | null): string | null {
   const query = new URLSearchParams(loc.search);
   const hash = new URLSearchParams(loc.hash.startsWith('#') ? loc.hash.slice(1) : loc.hash);
@@ -24,6 +26,15 @@ export function readToken(loc: Location, storage: Storage | null, history: Histo
 
 export function saveToken(storage: Storage | null, token: string): void {
   storage?.setItem(TOKEN_KEY, token);
+}
+
+/** The page's token storage (`localStorage`: every tab of this origin), or null where the browser refuses it. */
+export function tokenStorage(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
 }
 
 /** `/ws` next to the page, over wss when the page came over https. */

@@ -42,6 +42,10 @@ export class ElectronTransport implements Transport {
     return 0;
   }
 
+  uploadCapture(): Promise<ApiResult<never>> {
+    return Promise.resolve({ ok: false, error: { code: 'unavailable', message: 'the desktop app opens capture files with its file dialog' } });
+  }
+
   close(): void {
     // The bridge lives as long as the window.
   }

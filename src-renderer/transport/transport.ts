@@ -1,4 +1,4 @@
-import type { NetmonApi } from './api-types';
+import type { ApiResult, CaptureStatus, NetmonApi } from './api-types';
 
 export type ConnectionStatus =
   /** Trying to reach main (first time or after a loss). */
@@ -14,5 +14,7 @@ export interface Transport extends NetmonApi {
   onStatus(listener: (status: ConnectionStatus) => void): () => void;
   /** Events the server dropped for us because we read too slowly. */
   droppedEvents(): number;
+  /** Sends a capture file the user picked to `netmon serve` and replays it. Electron opens files with `capture.open`. */
+  uploadCapture(file: Blob, name: string, speed: number): Promise<ApiResult<CaptureStatus>>;
   close(): void;
 }

@@ -1,5 +1,7 @@
 import type {
+  ApiError,
   ApiResult,
+  CaptureStatus,
   EventChannel,
   EventPayload,
   RequestChannel,
@@ -77,6 +79,26 @@ export class WsTransport implements Transport {
 
   droppedEvents(): number {
     return this.dropped;
+  }
+
+  /** `POST /api/capture/upload` next to `/ws`: the file streams as the body, the token as a bearer header. */
+  async uploadCapture(file: Blob, name: string, speed: number): Promise<ApiResult<CaptureStatus>> {
+    const url = new URL('/api/capture/upload', this.url.replace(/^ws/, 'http'));
+    url.searchParams.set('name', name);
+    url.searchParams.set('speed', String(speed));
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/octet-stream', ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}) },
+        body: file,
+      });
+      const body = (await res.json().catch(() => null)) as unknown;
+      if (res.ok && body !== null) return { ok: true, value: body as CaptureStatus };
+      const error = (body as { error?: ApiError } | null)?.error;
+      return { ok: false, error: error ?? { code: 'internal', message: `the server answered ${res.status}` } };
+    } catch (err) {
+      return fail('unavailable', `the upload failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   close(): void {

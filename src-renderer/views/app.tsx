@@ -99,21 +99,20 @@ function ConnectionBanner({ onToken }: { onToken: (t: string) => void }) {
         {connection.everOpened ? 'Lost the connection to Netmon' : 'Cannot reach Netmon'}: {connection.reason}. Retrying in{' '}
         {formatDuration(connection.retryInMs)}.
       </span>
-      {!connection.everOpened && (
-        <form
-          className="row"
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (token.trim()) onToken(token.trim());
-          }}
-        >
-          <label className="inline">
-            <span>If the server needs a token:</span>
-            <input type="password" value={token} onChange={(e) => setToken(e.target.value)} autoComplete="off" />
-          </label>
-          <button type="submit">Connect</button>
-        </form>
-      )}
+      {/* A restarted `netmon serve` has a new token: the form is offered after a loss too. */}
+      <form
+        className="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (token.trim()) onToken(token.trim());
+        }}
+      >
+        <label className="inline">
+          <span>Token (netmon serve prints the address with it):</span>
+          <input type="password" value={token} onChange={(e) => setToken(e.target.value)} autoComplete="off" />
+        </label>
+        <button type="submit">Connect</button>
+      </form>
     </div>
   );
 }

@@ -101,11 +101,14 @@ function InterfaceCard({ iface }: { iface: InterfaceInfo }) {
   );
 }
 
+/** A capture file the user picks: the desktop app's file dialog, or a file sent from this browser to `netmon serve`. */
 function OpenFilePanel() {
   const controller = useController();
   const { capture } = useAppShallow((s) => ({ capture: s.capture }));
-  const [path, setPath] = useState('');
+  const [file, setFile] = useState<File | null>(null);
   const [speed, setSpeed] = useState('0');
+  const [busy, setBusy] = useState(false);
+  const inElectron = controller.transport.kind === 'electron';
   const replaying = capture?.source?.kind === 'replay' && (capture.state === 'running' || capture.state === 'starting');
   const progress = capture?.source?.kind === 'replay' ? capture.progress : null;
   return (
@@ -116,13 +119,19 @@ function OpenFilePanel() {
         className="row"
         onSubmit={(e) => {
           e.preventDefault();
-          if (path.trim()) void controller.startCapture({ kind: 'replay', file: path.trim(), speed: Number(speed) }).then((ok) => ok && controller.showOverview());
+          setBusy(true);
+          void controller.openCaptureFile(file, Number(speed)).then((ok) => {
+            setBusy(false);
+            if (ok) controller.showOverview();
+          });
         }}
       >
-        <label className="grow">
-          <span>File path on the monitoring machine</span>
-          <input type="text" value={path} placeholder="/var/tmp/trace.pcapng" onChange={(e) => setPath(e.target.value)} spellCheck={false} />
-        </label>
+        {!inElectron && (
+          <label className="grow">
+            <span>Capture file (sent to the server)</span>
+            <input type="file" accept=".pcap,.pcapng,.cap" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+          </label>
+        )}
         <label>
           <span>Speed</span>
           <select value={speed} onChange={(e) => setSpeed(e.target.value)}>
@@ -131,8 +140,8 @@ function OpenFilePanel() {
             <option value="10">10× real time</option>
           </select>
         </label>
-        <button type="submit" className="primary" disabled={!path.trim()}>
-          Open
+        <button type="submit" className="primary" disabled={busy || (!inElectron && file === null)}>
+          {inElectron ? 'Choose a file…' : busy ? 'Sending…' : 'Open'}
         </button>
       </form>
       {progress !== null && (

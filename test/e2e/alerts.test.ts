@@ -40,7 +40,7 @@ describe('alerts in the dashboard', () => {
 
   it('refuses a negative threshold next to the field, then creates the rule', async () => {
     const { page } = session;
-    await page.goto(served.url);
+    await page.goto(served.dashboard);
     await expect.poll(async () => page.getByTestId('capture-status').textContent(), { timeout: 20_000 }).toMatch(/Finished burst\.pcap/);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Alerts' }).click();
     await page.getByRole('button', { name: 'New rule' }).click();
@@ -71,7 +71,7 @@ describe('alerts in the dashboard', () => {
     const { page } = session;
     await page.getByRole('button', { name: 'Interfaces' }).click();
     const open = page.getByRole('region', { name: 'Open a capture file' });
-    await open.getByLabel('File path on the monitoring machine').fill(capture);
+    await open.getByLabel('Capture file (sent to the server)').setInputFiles(capture);
     await open.getByLabel('Speed').selectOption('1');
     await open.getByRole('button', { name: 'Open' }).click();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Alerts' }).click();

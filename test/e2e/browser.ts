@@ -23,6 +23,12 @@ export interface ServeOptions {
 
 export interface Served {
   url: string;
+  /** The token serve requires (made at start unless given). */
+  token: string;
+  /** The dashboard's address with the token, as serve prints it: what a user opens. */
+  dashboard: string;
+  /** `Authorization: Bearer <token>` for requests from the test itself. */
+  auth: Record<string, string>;
   proc: ChildProcess;
   output: () => string;
   stop(): Promise<void>;
@@ -51,7 +57,7 @@ export async function startServe(opts: ServeOptions): Promise<Served> {
     const timer = setTimeout(() => reject(new Error(`netmon serve did not start within 20 s:\n${out}`)), 20_000);
     const check = (): void => {
       const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m) {
+      if (m && (opts.token !== undefined || /#token=\S+/.test(out))) {
         clearTimeout(timer);
         resolve(m[1]);
       }
@@ -62,8 +68,12 @@ export async function startServe(opts: ServeOptions): Promise<Served> {
       reject(new Error(`netmon serve exited with ${code}:\n${out}`));
     });
   });
+  const token = opts.token ?? (/#token=(\S+)/.exec(out) as RegExpExecArray)[1];
   return {
     url,
+    token,
+    dashboard: `${url}/#token=${token}`,
+    auth: { Authorization: `Bearer ${token}` },
     proc,
     output: () => out,
     stop: async () => {

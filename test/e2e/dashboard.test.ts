@@ -48,7 +48,7 @@ describe('dashboard on a replayed capture', () => {
 
   it('shows the capture, and totals that add up to the file', async () => {
     const { page } = session;
-    await page.goto(served.url);
+    await page.goto(served.dashboard);
     await expect.poll(async () => page.getByTestId('capture-status').textContent(), { timeout: 20_000 }).toMatch(/raw_ip\.pcap/);
     await screenshot(page, 'interfaces');
     await page.getByRole('button', { name: 'Overview' }).click();
@@ -165,7 +165,7 @@ describe('dashboard during a real-time replay', () => {
     const session = await openBrowser({ colorScheme: 'dark' });
     try {
       const { page } = session;
-      await page.goto(served.url);
+      await page.goto(served.dashboard);
       await page.getByRole('button', { name: 'Overview' }).click();
       const chartPath = page.locator('.chart .recharts-area-curve').first();
       await chartPath.waitFor({ timeout: 20_000 });

@@ -46,7 +46,7 @@ describe('export in the browser', () => {
     const [tcpRow, udpRow] = [truth.conversations.tcp[0], truth.conversations.udp[0]];
     // Every flow of the replay first: a loaded machine may still be replaying when serve listens.
     const flowCount = truth.conversations.tcp.length + truth.conversations.udp.length;
-    const allFlows = async () => ((await (await fetch(`${served.url}/api/flows?scope=all&limit=1000`)).json()) as FlowPage).flows;
+    const allFlows = async () => ((await (await fetch(`${served.url}/api/flows?scope=all&limit=1000`, { headers: served.auth })).json()) as FlowPage).flows;
     await expect.poll(async () => (await allFlows()).length, { timeout: 30_000 }).toBe(flowCount);
     const flows = await allFlows();
     const idOf = (proto: string, row: ConvRow) => {
@@ -56,7 +56,7 @@ describe('export in the browser', () => {
     };
     const ids = [idOf('tcp', tcpRow), idOf('udp', udpRow)];
 
-    await page.goto(served.url);
+    await page.goto(served.dashboard);
     await page.getByRole('button', { name: 'Flows' }).click();
     await expect.poll(async () => page.getByTestId('flow-count').textContent(), { timeout: 30_000 }).toBe(`${flows.length} flows`);
     const grid = page.getByRole('grid', { name: 'Flows' });

@@ -44,15 +44,15 @@ describe(`flow table with a ${FLOWS / 1000}k-flow capture`, () => {
     // Main finishes the replay first; then the page opens and loads what main serves (the figure measured).
     await expect
       .poll(async () => {
-        const res = await fetch(`${served.url}/api/stats`);
+        const res = await fetch(`${served.url}/api/stats`, { headers: served.auth });
         const stats = (await res.json()) as { capture: { state: string } };
         return stats.capture.state;
       }, { timeout: 60_000 })
       .toBe('finished');
-    const res = await fetch(`${served.url}/api/flows?limit=1&scope=all`);
+    const res = await fetch(`${served.url}/api/flows?limit=1&scope=all`, { headers: served.auth });
     serverTotal = ((await res.json()) as { total: number }).total;
     const loadStart = Date.now();
-    await page.goto(served.url);
+    await page.goto(served.dashboard);
     await page.getByRole('button', { name: 'Flows' }).click();
     const countText = page.getByTestId('flow-count');
     await expect.poll(async () => (await countText.textContent())?.replace(/[^0-9]/g, ''), { timeout: 120_000 }).toBe(String(serverTotal));

@@ -93,7 +93,7 @@ describe('live capture on a veth pair', () => {
 
   it('picks the interface, and shows exactly the traffic that was sent', async () => {
     const { page } = session;
-    await page.goto(served.url);
+    await page.goto(served.dashboard);
     await page.getByRole('button', { name: 'Interfaces' }).click();
     const card = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: HOST_IF, exact: true }) });
     // As a user would: if the list predates the interface or failed to load, refresh it.

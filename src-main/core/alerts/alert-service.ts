@@ -10,7 +10,7 @@ import { validateRuleSpec, type AlertRule } from './alert-rule';
 import { AlertStore, type EventQuery } from './alert-store';
 import { MAX_CHANNELS, MAX_RULES, validateAlertsSection } from './alerts-settings';
 import { RuleEngine } from './rule-engine';
-import { describe, fail, isPlainObject, ok, type Result } from './validation';
+import { describe, fail, forbid, isPlainObject, ok, type Result } from './validation';
 
 export interface AlertServiceOptions {
   db: Database.Database;
@@ -36,6 +36,12 @@ export interface AlertServiceStats {
   skippedAtLoad: string[];
   /** Exceptions thrown by `event` listeners; caught so one bad listener cannot stop alerting. */
   listenerErrors: number;
+}
+
+const COMMAND_FROM_FILE = 'command channels are set in the settings file only (docs/alerts.md)';
+
+function sameExceptEnabled(a: ChannelConfig, b: ChannelConfig): boolean {
+  return JSON.stringify({ ...a, enabled: true }) === JSON.stringify({ ...b, enabled: true });
 }
 
 /**
@@ -101,8 +107,12 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
     return this.channels.map((c) => ({ ...c }));
   }
 
-  /** A channel id may be given (a readable slug for settings files and rules) or is generated. */
+  /**
+   * A channel id may be given (a readable slug for settings files and rules) or is generated.
+   * Command channels run programs: they come from the settings file only (`applySettings`).
+   */
   createChannel(input: unknown): Result<ChannelConfig> {
+    if (isPlainObject(input) && input.kind === 'command') return forbid('kind', COMMAND_FROM_FILE);
     if (this.channels.length >= MAX_CHANNELS) return fail('', `at most ${MAX_CHANNELS} channels; delete one first`);
     let id: string = randomUUID();
     if (isPlainObject(input) && input.id !== undefined) {
@@ -120,14 +130,20 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
     return ok(channel);
   }
 
+  /** Replaces a channel's settings; of a command channel only `enabled` may change (its program is the file's). */
   updateChannel(id: string, input: unknown): Result<ChannelConfig> {
-    if (!this.channels.some((c) => c.id === id)) return fail('id', `no channel with id '${id}'`);
+    const current = this.channels.find((c) => c.id === id);
+    if (current === undefined) return fail('id', `no channel with id '${id}'`);
     if (isPlainObject(input) && input.id !== undefined && input.id !== id) {
       return fail('id', `does not match the channel being updated ('${id}')`);
     }
+    if (current.kind !== 'command' && isPlainObject(input) && input.kind === 'command') return forbid('kind', COMMAND_FROM_FILE);
     const spec = validateChannelSpec(input);
     if (!spec.ok) return spec;
     const channel = { id, ...spec.value } as ChannelConfig;
+    if (current.kind === 'command' && !sameExceptEnabled(current, channel)) {
+      return forbid('', `channel '${id}' runs a program: through the API it can only be enabled or disabled; ${COMMAND_FROM_FILE}`);
+    }
     this.store.putChannel(channel);
     this.setChannels(this.channels.map((c) => (c.id === id ? channel : c)));
     return ok(channel);
@@ -135,7 +151,9 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
 
   /** Refused while a rule still notifies the channel, so no rule is left pointing nowhere. */
   deleteChannel(id: string): Result<{ id: string }> {
-    if (!this.channels.some((c) => c.id === id)) return fail('id', `no channel with id '${id}'`);
+    const current = this.channels.find((c) => c.id === id);
+    if (current === undefined) return fail('id', `no channel with id '${id}'`);
+    if (current.kind === 'command') return forbid('id', `channel '${id}' runs a program; ${COMMAND_FROM_FILE}`);
     const users = this.rules.filter((r) => r.channels.includes(id)).map((r) => `'${r.name}'`);
     if (users.length > 0) return fail('id', `channel '${id}' is used by ${users.join(', ')}; remove it from those rules first`);
     this.store.deleteChannel(id);
@@ -199,6 +217,8 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
     this.store.replaceAll(rules, channels);
     this.setChannels(channels);
     this.setRules(rules);
+    // What the store held, skipped or not, is replaced by the file.
+    this.skippedAtLoad = [];
     return ok({ rules: rules.length, channels: channels.length });
   }
 
@@ -228,7 +248,9 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
     const skipped = stored.unreadable.map((id) => `channel ${id}: unreadable`);
     for (const c of stored.channels) {
       const spec = validateChannelSpec(c);
-      if (spec.ok) channels.push({ id: c.id, ...spec.value } as ChannelConfig);
+      // Only the settings file names programs to run (applySettings puts them back at each start).
+      if (spec.ok && spec.value.kind === 'command') skipped.push(`channel ${c.id}: command channels are read from the settings file at each start`);
+      else if (spec.ok) channels.push({ id: c.id, ...spec.value } as ChannelConfig);
       else skipped.push(`channel ${c.id}: ${spec.errors.map((e) => `${e.field} ${e.message}`).join('; ')}`);
     }
     this.setChannels(channels);

@@ -8,7 +8,8 @@ export interface FieldError {
   message: string;
 }
 
-export type Result<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+/** `forbidden`: the input may be fine, but this caller may not make that change (it belongs in the settings file). */
+export type Result<T> = { ok: true; value: T } | { ok: false; errors: FieldError[]; forbidden?: true };
 
 export function ok<T>(value: T): Result<T> {
   return { ok: true, value };
@@ -16,6 +17,10 @@ export function ok<T>(value: T): Result<T> {
 
 export function fail<T>(field: string, message: string): Result<T> {
   return { ok: false, errors: [{ field, message }] };
+}
+
+export function forbid<T>(field: string, message: string): Result<T> {
+  return { ok: false, errors: [{ field, message }], forbidden: true };
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -125,6 +125,15 @@ export function AlertsView() {
     await loadHealth();
   };
 
+  /** Enabling and disabling is all a channel's row changes; its target (a URL, a command's program) is set where it was made. */
+  const toggle = async (channel: AlertChannel) => {
+    const { id, ...spec } = channel;
+    const r = await transport.request('alerts.channels.update', { id, channel: { ...spec, enabled: !channel.enabled } });
+    if (r.ok) setChannels((list) => list.map((c) => (c.id === id ? r.value : c)));
+    else setError(r.error.message);
+    await loadHealth();
+  };
+
   const save = async (body: Record<string, unknown>) => {
     const rule = editing?.rule ?? null;
     // The form sends text where a number was expected on purpose: the server explains what is wrong with it.
@@ -204,7 +213,10 @@ export function AlertsView() {
           <h2 id="channels-title">Channels</h2>
         </div>
         {channels.length === 0 ? (
-          <p className="empty">No channels. Add Discord, webhook or command channels in the settings file (docs/alerts.md) or through the API.</p>
+          <p className="empty">
+            No channels. Add them in the settings file (docs/alerts.md); Discord and webhook channels can also be added through the API. Command
+            channels run programs, so they come from the settings file only.
+          </p>
         ) : (
           <table className="compact" aria-label="Channels">
             <thead>
@@ -228,7 +240,7 @@ export function AlertsView() {
                       <span className={`badge channel-state ${state}`}>{state}</span>
                     </td>
                     <td className="talker-label">{c.name}</td>
-                    <td>{c.kind}</td>
+                    <td title={c.kind === 'command' ? 'Runs a program set in the settings file' : undefined}>{c.kind}</td>
                     <td className="num">{formatCount(h?.delivered ?? 0)}</td>
                     <td className="num" title={h ? `${h.consecutiveFailures} failures in a row, ${h.dropped} dropped` : undefined}>
                       {formatCount(h?.failed ?? 0)}
@@ -238,6 +250,9 @@ export function AlertsView() {
                       {h?.lastError ? `${h.lastError}${h.lastErrorAt !== null ? ` at ${formatLocalDateTime(h.lastErrorAt)}` : ''}` : 'none'}
                     </td>
                     <td className="num">
+                      <button type="button" onClick={() => void toggle(c)} aria-label={`${c.enabled ? 'Disable' : 'Enable'} ${c.name}`}>
+                        {c.enabled ? 'Disable' : 'Enable'}
+                      </button>{' '}
                       <button type="button" onClick={() => void sendTest(c)} aria-label={`Send test to ${c.name}`}>
                         Send test
                       </button>

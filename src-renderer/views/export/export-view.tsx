@@ -3,7 +3,7 @@ import { formatCount } from '../../format/units';
 import { filterFlows } from '../../state/flow-filter';
 import { selectShownTable } from '../../state/store';
 import type { ExportProgress, ExportRequest } from '../../transport/api-types';
-import { TOKEN_KEY } from '../../transport/connect';
+import { TOKEN_KEY, tokenStorage } from '../../transport/connect';
 import { useApp, useAppShallow, useController } from '../app-context';
 import type { ExportDone, RunningExport } from './run-export';
 import { runExport } from './run-export';
@@ -18,14 +18,6 @@ function timeOf(value: string): number | undefined {
   if (value === '') return undefined;
   const t = new Date(value).getTime();
   return Number.isNaN(t) ? undefined : t;
-}
-
-function storedToken(): string | null {
-  try {
-    return window.sessionStorage.getItem(TOKEN_KEY);
-  } catch {
-    return null;
-  }
 }
 
 /** Cut a pcap/pcapng of the selected flows, the flows the filter shows, or the whole capture. */
@@ -59,7 +51,7 @@ export function ExportView() {
     setProgress(null);
     setResult(null);
     setError(null);
-    const run = runExport(controller.transport, request, storedToken(), setProgress);
+    const run = runExport(controller.transport, request, tokenStorage()?.getItem(TOKEN_KEY) ?? null, setProgress);
     running.current = run;
     void run.done.then((r) => {
       running.current = null;

@@ -202,7 +202,7 @@ describe('netmon serve --replay with alert rules from the settings file', () => 
     const missing = await getJson<{ error: ApiError }>(`${serve.url}/api/alerts/channels/nope/test`, { method: 'POST' });
     expect(missing.status).toBe(404);
 
-    const ws = new WebSocket(`${serve.url.replace('http', 'ws')}/ws`, ['netmon.v1']);
+    const ws = new WebSocket(`${serve.url.replace('http', 'ws')}/ws`, ['netmon.v1', `netmon.token.${serve.token}`]);
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     const ask = (id: number, channel: string, params: unknown) =>
       new Promise<WsServerMessage>((resolve) => {

@@ -74,11 +74,12 @@ describe.skipIf(!canCreateNamespaces())('export of live flows through POST /api/
   let servers: ChildProcess;
   let serve: ChildProcess;
   let url: string;
+  let token: string;
   let work: string;
 
   /** HTTP inside namespace B, where serve listens on its loopback. */
   function curl(args: string[]): string {
-    return pair.exec(pair.nsB, 'curl', ['-sS', '--max-time', '30', ...args]);
+    return pair.exec(pair.nsB, 'curl', ['-sS', '--max-time', '30', '-H', `Authorization: Bearer ${token}`, ...args]);
   }
   function flowsShown(): FlowSummary[] {
     return (JSON.parse(curl([`${url}/api/flows?scope=all&limit=100`])) as FlowPage).flows;
@@ -99,7 +100,10 @@ describe.skipIf(!canCreateNamespaces())('export of live flows through POST /api/
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NETMON_LOG_LEVEL: 'warn' },
     });
-    url = /listening on (http:\/\/\S+)/.exec(await waitForOutput(serve, /listening on http:\/\/\S+\n/, 20_000))?.[1] ?? '';
+    // serve prints its address, then the dashboard's address with the token it made.
+    const printed = await waitForOutput(serve, /#token=\S+\n/, 20_000);
+    url = /listening on (http:\/\/\S+)/.exec(printed)?.[1] ?? '';
+    token = /#token=(\S+)/.exec(printed)?.[1] ?? '';
     await waitFor('the live capture', async () => (JSON.parse(curl([`${url}/api/capture/status`])) as { state: string }).state === 'running' || undefined);
     // Twice the known traffic: two ICMP, two UDP and two TCP flows.
     sendTraffic(pair);
@@ -192,7 +196,7 @@ describe('export from a replayed fixture', () => {
     };
     const [tcpRow, udpRow] = [truth.conversations.tcp[0], truth.conversations.udp[0]];
     const chosen = [pick('tcp', tcpRow), pick('udp', udpRow)];
-    const res = await fetch(`${serve.url}/api/export`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ format: 'pcapng', flowIds: chosen.map((f) => f.id) }) });
+    const res = await fetch(`${serve.url}/api/export`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...serve.auth }, body: JSON.stringify({ format: 'pcapng', flowIds: chosen.map((f) => f.id) }) });
     expect(res.status).toBe(200);
     const bytes = Buffer.from(await res.arrayBuffer());
     const out = path.join(work, 'two.pcapng');

@@ -19,7 +19,8 @@ let serve: ServeProcess;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-capture-change-'));
-  serve = await startServe(['--bind', '127.0.0.1:0', '--replay', path.join(FIXTURES, FIRST), '--speed', '0', '--db', path.join(dir, 'h.sqlite')]);
+  // The API may name replay files inside the replay directory only: the fixtures are it here.
+  serve = await startServe(['--bind', '127.0.0.1:0', '--replay', path.join(FIXTURES, FIRST), '--speed', '0', '--replay-dir', FIXTURES, '--db', path.join(dir, 'h.sqlite')]);
 });
 afterAll(async () => {
   await serve?.stop();

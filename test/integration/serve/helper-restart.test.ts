@@ -49,12 +49,13 @@ describe.skipIf(!canCreateNamespaces())('netmon serve when the capture helper di
   let sink: ChildProcess;
   let serve: ChildProcess;
   let url: string;
+  let token: string;
   let work: string;
   let serveOutput = '';
 
   /** HTTP inside namespace B, where serve listens on its loopback. */
   function getJson<T>(route: string): T {
-    return JSON.parse(pair.exec(pair.nsB, 'curl', ['-sS', '--fail', '--max-time', '10', `${url}${route}`])) as T;
+    return JSON.parse(pair.exec(pair.nsB, 'curl', ['-sS', '--fail', '--max-time', '10', '-H', `Authorization: Bearer ${token}`, `${url}${route}`])) as T;
   }
   function sendBatch(batch: { count: number; payload: number }): void {
     pair.exec(pair.nsA, process.execPath, ['-e', SENDER_JS, pair.addrB, String(TRAFFIC.udpPort), String(batch.count), String(batch.payload)]);
@@ -88,7 +89,10 @@ describe.skipIf(!canCreateNamespaces())('netmon serve when the capture helper di
     });
     serve.stdout?.on('data', (d: Buffer) => (serveOutput += d.toString()));
     serve.stderr?.on('data', (d: Buffer) => (serveOutput += d.toString()));
-    url = /listening on (http:\/\/\S+)/.exec(await waitForOutput(serve, /listening on http:\/\/\S+\n/, 20_000))?.[1] ?? '';
+    // serve prints its address, then the dashboard's address with the token it made.
+    const printed = await waitForOutput(serve, /#token=\S+\n/, 20_000);
+    url = /listening on (http:\/\/\S+)/.exec(printed)?.[1] ?? '';
+    token = /#token=(\S+)/.exec(printed)?.[1] ?? '';
   }, 60_000);
 
   afterAll(async () => {

@@ -9,6 +9,10 @@ export const CLI = path.join(REPO, 'dist/src-main/cli/netmon.js');
 
 export interface ServeProcess {
   url: string;
+  /** The token serve made at start (printed with the dashboard's address), or the one given with --token. */
+  token: string | null;
+  /** `Authorization: Bearer <token>`, for requests made as the user who started serve. */
+  auth: Record<string, string>;
   child: ChildProcess;
   stdout: () => string;
   stderr: () => string;
@@ -30,13 +34,20 @@ export function startServe(args: string[], env: Record<string, string> = {}): Pr
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start within 20 s\nstdout: ${out}\nstderr: ${err}`)), 20_000);
+    const given = args.indexOf('--token');
     const onData = () => {
       const match = /listening on (http:\/\/\S+)/.exec(out);
       if (match === null) return;
+      const printed = /#token=(\S+)/.exec(out);
+      const token = given >= 0 ? args[given + 1] : printed?.[1] ?? null;
+      if (token === null && !args.includes('--no-auth') && env.NETMON_SERVER_TOKEN === undefined) return;
       clearTimeout(timer);
       child.stdout.off('data', onData);
+      if (token !== null) tokens.set(match[1], token);
       resolve({
         url: match[1],
+        token,
+        auth: token === null ? {} : { Authorization: `Bearer ${token}` },
         child,
         stdout: () => out,
         stderr: () => err,
@@ -68,8 +79,19 @@ export function runServeToExit(args: string[], env: Record<string, string> = {})
   });
 }
 
+/** Tokens of the serve processes this test started, by their URL. */
+const tokens = new Map<string, string>();
+
+/**
+ * Fetches JSON from a serve this test started, as the user who started it: with its token
+ * (unless `init` sets an Authorization header) and, for a request with a body, the JSON type.
+ */
 export async function getJson<T>(url: string, init: RequestInit = {}): Promise<{ status: number; body: T; headers: Headers }> {
-  const res = await fetch(url, init);
+  const headers = new Headers(init.headers);
+  const token = [...tokens].find(([base]) => url.startsWith(`${base}/`))?.[1];
+  if (token !== undefined && !headers.has('Authorization')) headers.set('Authorization', `Bearer ${token}`);
+  if (init.method !== undefined && init.method !== 'GET' && !headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
+  const res = await fetch(url, { ...init, headers });
   const text = await res.text();
   return { status: res.status, body: (text === '' ? null : JSON.parse(text)) as T, headers: res.headers };
 }

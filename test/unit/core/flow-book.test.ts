@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowRow } from '../../../src-capture-helper/protocol/messages';
 import { FlowBook, compileFilter, flowFromRow } from '../../../src-main/core/flow-book';
-import { checkParams } from '../../../src-main/server/request-params';
+import { checkParams } from '../../../src-main/core/request-params';
 
 function row(id: number, extra: Partial<FlowRow> = {}): FlowRow {
   return {

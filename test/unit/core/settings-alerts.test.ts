@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyPatch, loadFileValues, loadSettingsWithAlerts, saveSettingsFile, SettingsError } from '../../../src-main/core/settings';
+import { applyPatch, loadSettingsWithAlerts, saveSettingsPatch, SettingsError } from '../../../src-main/core/settings';
 
 let dir: string;
 beforeEach(() => {
@@ -65,8 +65,7 @@ alerts:
   it('survives the settings screen rewriting the file', () => {
     const file = path.join(dir, 'netmon.yaml');
     fs.writeFileSync(file, ALERTS_YAML);
-    const values = loadFileValues(file);
-    saveSettingsFile(file, { ...values, log: { level: 'debug' } });
+    saveSettingsPatch(file, { log: { level: 'debug' } });
     const written = YAML.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
     expect(written.log).toEqual({ level: 'debug' });
     expect(written.alerts).toEqual(YAML.parse(ALERTS_YAML).alerts);

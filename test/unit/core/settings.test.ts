@@ -7,9 +7,10 @@ import {
   applyPatch,
   defaultSettings,
   envName,
-  loadFileValues,
   loadSettings,
-  saveSettingsFile,
+  loadSettingsWithAlerts,
+  refusedPatchFields,
+  saveSettingsPatch,
 } from '../../../src-main/core/settings';
 
 let dir: string;
@@ -88,13 +89,42 @@ describe('settings', () => {
     expect(good.ok && good.settings.history.minuteDays).toBe(10);
   });
 
-  it('writes a file that reads back the same', () => {
+  it('writes a change into the file and nothing else: its other values and comments stay, overrides stay out', () => {
     for (const name of ['out.yaml', 'out.json']) {
       const file = path.join(dir, 'sub', name);
-      const values = { ...defaultSettings(), log: { level: 'warn' as const } };
-      saveSettingsFile(file, values);
-      expect(loadFileValues(file)).toEqual(values);
+      saveSettingsPatch(file, { log: { level: 'warn' } });
       expect(loadSettings({ file }).log.level).toBe('warn');
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      expect(fs.statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
     }
+    const file = write('netmon.yaml', '# my settings\nflows:\n  tcpIdleSec: 300 # five minutes\n');
+    const loaded = loadSettingsWithAlerts({ file, env: { NETMON_SERVER_TOKEN: 'env-token-0123456789' }, flags: { history: { dbPath: '/tmp/x.sqlite' } } });
+    expect(loaded.overridden.sort()).toEqual(['history.dbPath', 'server.token']);
+    saveSettingsPatch(file, { flows: { udpIdleSec: 60 } });
+    expect(fs.readFileSync(file, 'utf8')).toBe('# my settings\nflows:\n  tcpIdleSec: 300 # five minutes\n  udpIdleSec: 60\n');
+  });
+
+  it('refuses through the API the settings that name paths or the listener, and those overridden for this run', () => {
+    expect(refusedPatchFields({ log: { level: 'debug' } }, [])).toEqual([]);
+    expect(refusedPatchFields({ history: { dbPath: '/tmp/x', minuteDays: 3 }, server: { token: 'abcdefghijklmnop1234' } }, []).map((i) => i.path))
+      .toEqual(['history.dbPath', 'server.token']);
+    expect(refusedPatchFields({ capture: { replayDir: '/' } }, [])[0].message).toMatch(/only be set in the settings file/);
+    expect(refusedPatchFields({ log: { level: 'debug' } }, ['log.level'])[0].message).toMatch(/NETMON_LOG_LEVEL/);
+  });
+
+  it('refuses a settings file that another user could have written, and says why', () => {
+    const file = write('shared.yaml', 'log:\n  level: warn\n');
+    fs.chmodSync(file, 0o666);
+    expect(issuesOf(() => loadSettings({ file }))[0].message).toMatch(/refusing .*shared\.yaml: it is writable by group and others \(mode 0666\)/);
+    fs.chmodSync(file, 0o620);
+    expect(issuesOf(() => loadSettings({ file }))[0].message).toMatch(/writable by its group/);
+    expect(() => saveSettingsPatch(file, { log: { level: 'info' } })).toThrow(/writable by its group/);
+    fs.chmodSync(file, 0o644);
+    expect(loadSettings({ file }).log.level).toBe('warn');
+    fs.chmodSync(dir, 0o777);
+    expect(issuesOf(() => loadSettings({ file }))[0].message).toMatch(/its directory is writable by others \(mode 0777\)/);
+    fs.chmodSync(dir, 0o1777);
+    expect(loadSettings({ file }).log.level).toBe('warn');
+    fs.chmodSync(dir, 0o700);
   });
 });

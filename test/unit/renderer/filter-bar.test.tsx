@@ -16,6 +16,7 @@ const offline: Transport = {
   on: () => () => undefined,
   onStatus: () => () => undefined,
   droppedEvents: () => 0,
+  uploadCapture: async () => ({ ok: false, error: { code: 'unavailable', message: 'offline' } }),
   close: () => undefined,
 };
 

@@ -4,9 +4,10 @@ import type { RequestChannel, RequestParams } from '../api/contract';
 import type { ApiResult, FlowFilter } from '../api/types';
 
 /**
- * Checks the params of a request that came from outside the process (WebSocket,
- * REST, the renderer over IPC): a fresh value with only the known fields, or an
- * 'invalid' error naming the first bad field.
+ * Checks the params of a request: a fresh value with only the known fields, or
+ * an 'invalid' error naming the first bad field. `NetmonCore.request` runs it
+ * on every request, so every transport (WebSocket, REST, the Electron bridge)
+ * goes through the same checks.
  */
 
 const protos = oneOf(['tcp', 'udp', 'icmp', 'icmpv6', 'other'] as const);
@@ -63,6 +64,7 @@ const VALIDATORS: { [C in RequestChannel]: Validator<unknown> } = {
   'capture.start': captureSource,
   'capture.stop': empty,
   'capture.status': empty,
+  'capture.open': obj({ speed: num(0, 10_000) }),
   'privileges.status': empty,
   'privileges.install': empty,
   'flows.query': flowQuery,
