@@ -7,7 +7,7 @@ const HELPER_COMMANDS = new Set(['analyze', 'capture', 'interfaces', 'install', 
 const USAGE = `usage: netmon <command> [options]
 
 commands:
-  analyze FILE [--json]          report on a pcap/pcapng file
+  analyze FILE|- [--json]        report on a pcap/pcapng file (- reads standard input)
   capture --iface IF [--bpf F] [--duration S] [--json]
                                  capture live traffic and report on it
   interfaces [--json]            list capture interfaces
@@ -42,6 +42,25 @@ async function runHelper(argv: string[]): Promise<number> {
   return helperCli.runCli(argv);
 }
 
+/** Exit status when the reader of our output went away: what a shell reports for a process that SIGPIPE ended. */
+const EXIT_OUTPUT_CLOSED = 128 + 13;
+
+/**
+ * A reader that stops early (`netmon analyze big.pcap --json | head`) closes
+ * the pipe under us. Every command then ends quietly, as `cat` would: no stack
+ * trace, status 141. Node ignores SIGPIPE, so the closed pipe arrives as an
+ * EPIPE 'error' on the stream, usually a tick after the write that hit it.
+ */
+function endQuietlyWhenOutputCloses(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(EXIT_OUTPUT_CLOSED);
+      throw err;
+    });
+  }
+}
+
+endQuietlyWhenOutputCloses();
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {
