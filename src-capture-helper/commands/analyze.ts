@@ -27,6 +27,7 @@ exit status:
      printed on stderr
   1  the file cannot be opened or is not a pcap/pcapng capture (nothing printed on stdout)
   2  bad command line
+  141  the reader of the output went away early (netmon analyze FILE | head)
 
 Progress is shown on stderr for files over 64 MiB when stderr is a terminal.`;
 
