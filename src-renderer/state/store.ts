@@ -7,7 +7,7 @@ import { compileFilter, EMPTY_FILTER } from './flow-filter';
 import type { FlowColumn, FlowSort } from './flow-sort';
 import { DEFAULT_SORT, nextSort } from './flow-sort';
 import type { FlowTable } from './flows';
-import { applyFlowDelta, EMPTY_FLOW_TABLE, replaceFlows } from './flows';
+import { applyFlowDelta, EMPTY_FLOW_TABLE, endAllFlows, replaceFlows } from './flows';
 import type { Ring } from './ring';
 import type { ClickModifiers, Selection } from './selection';
 import { clickRow, EMPTY_SELECTION, moveFocus, pruneSelection, selectAll, toggleFocused } from './selection';
@@ -15,6 +15,8 @@ import type { TrafficState } from './traffic';
 import { applyTick, emptyTraffic } from './traffic';
 
 export type ViewName = 'interfaces' | 'overview' | 'flows' | 'alerts' | 'export';
+/** What a click elsewhere (a top host or flow on the Overview) opens the flow table on. */
+export type FlowsTarget = { kind: 'host'; ip: string } | { kind: 'flow'; id: string; label: string };
 export type ThemePreference = 'system' | 'light' | 'dark';
 /** Seconds averaged into one chart point, and how far back the chart looks. */
 export type ChartResolution = 1 | 10 | 60;
@@ -62,6 +64,8 @@ export interface FlowsSlice {
   detailId: string | null;
   receiveFlowDelta(d: FlowDelta): void;
   loadFlows(captureId: string | null, flows: FlowSummary[]): void;
+  /** The capture stopped: every flow ended. */
+  endAllFlows(): void;
   setFilterInput(patch: Partial<FlowFilterInput>): void;
   sortBy(column: FlowColumn): void;
   clickRow(order: readonly string[], id: string, mods: ClickModifiers): void;
@@ -70,6 +74,10 @@ export interface FlowsSlice {
   selectAll(order: readonly string[]): void;
   clearSelection(): void;
   openDetail(id: string | null): void;
+  /** Opens the flow table filtered to a host, or to one flow selected with its details open. */
+  showFlowsOf(target: FlowsTarget): void;
+  /** Selects exactly these flows and opens the Export screen on them. */
+  exportFlows(ids: readonly string[]): void;
 }
 
 export interface UiSlice {
@@ -164,6 +172,7 @@ const flowsSlice: Slice<FlowsSlice> = (set, get) => ({
     const table = replaceFlows(captureId, flows);
     set({ table, selection: pruneSelection(get().selection, (id) => table.flows.has(id)) });
   },
+  endAllFlows: () => set({ table: endAllFlows(get().table) }),
   setFilterInput: (patch) => {
     const filterInput = { ...get().filterInput, ...patch };
     const compiled = compileFilter(filterInput);
@@ -177,6 +186,15 @@ const flowsSlice: Slice<FlowsSlice> = (set, get) => ({
   selectAll: (order) => set({ selection: selectAll(order) }),
   clearSelection: () => set({ selection: EMPTY_SELECTION }),
   openDetail: (detailId) => set({ detailId }),
+  showFlowsOf: (target) => {
+    const filterInput: FlowFilterInput =
+      target.kind === 'host' ? { ...EMPTY_FILTER, cidr: target.ip } : { ...EMPTY_FILTER, flow: { id: target.id, label: target.label } };
+    const filter = compileFilter(filterInput);
+    if (!filter.ok) return;
+    if (target.kind === 'host') set({ filterInput, filter, filterErrors: {}, view: 'flows' });
+    else set({ filterInput, filter, filterErrors: {}, view: 'flows', selection: selectAll([target.id]), detailId: target.id });
+  },
+  exportFlows: (ids) => set({ selection: selectAll(ids), view: 'export' }),
 });
 
 const uiSlice: Slice<UiSlice> = (set, get) => ({
