@@ -73,8 +73,8 @@ export class Controller {
     s.setCapture(status);
     await this.refreshStats();
     if (status.captureId) {
-      // Someone already capturing: go straight to the numbers.
-      if (s.view === 'interfaces') s.setView('overview');
+      // Someone already capturing: go straight to the numbers, unless the person already went somewhere.
+      s.suggestView('overview');
       await this.loadCaptureData();
     }
   }

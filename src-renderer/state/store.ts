@@ -82,11 +82,15 @@ export interface FlowsSlice {
 
 export interface UiSlice {
   view: ViewName;
+  /** The person picked a screen: the app no longer picks one for them. */
+  viewChosen: boolean;
   theme: ThemePreference;
   paused: boolean;
   chartResolution: ChartResolution;
   chartSpan: ChartSpan;
   setView(v: ViewName): void;
+  /** The screen to open on when the person has not picked one yet (a capture already running: its numbers). */
+  suggestView(v: ViewName): void;
   setTheme(t: ThemePreference): void;
   setPaused(p: boolean): void;
   setChartResolution(r: ChartResolution): void;
@@ -199,11 +203,15 @@ const flowsSlice: Slice<FlowsSlice> = (set, get) => ({
 
 const uiSlice: Slice<UiSlice> = (set, get) => ({
   view: 'interfaces',
+  viewChosen: false,
   theme: 'system',
   paused: false,
   chartResolution: 1,
   chartSpan: 300,
-  setView: (view) => set({ view }),
+  setView: (view) => set({ view, viewChosen: true }),
+  suggestView: (view) => {
+    if (!get().viewChosen) set({ view });
+  },
   setTheme: (theme) => set({ theme }),
   setPaused: (paused) => {
     if (paused === get().paused) return;

@@ -104,4 +104,14 @@ describe('app store', () => {
     expect(s().view).toBe('export');
     expect([...s().selection.selected]).toEqual(['b']);
   });
+
+  it('opens on the numbers of a running capture, unless the person already picked a screen', () => {
+    const store = createAppStore('websocket');
+    const s = () => store.getState();
+    s().suggestView('overview');
+    expect(s().view).toBe('overview');
+    s().setView('interfaces');
+    s().suggestView('overview');
+    expect(s().view).toBe('interfaces');
+  });
 });
