@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { isatty } from 'node:tty';
 import type { HelperCommand } from '../cli';
 import { CaptureFileError } from '../capture-file/capture-file-error';
 import type { CaptureReadResult } from '../capture-file/read-capture-file';
@@ -7,9 +8,10 @@ import { CaptureEngine } from '../pipeline/engine';
 import { formatReportText } from '../report/format-text';
 import { writeJson } from '../util/write-json';
 
-const HELP = `usage: netmon analyze FILE [--json] [--top N]
+const HELP = `usage: netmon analyze FILE|- [--json] [--top N]
 
-Reads a pcap or pcapng capture file and reports totals, protocols, conversations
+Reads a pcap or pcapng capture file (or, given -, a capture streamed on
+standard input: tcpdump -w - | netmon analyze -) and reports totals, protocols, conversations
 (counted as tshark counts them), top talkers, top flows and the names seen on
 the wire (DNS answers, TLS/QUIC server names, HTTP hosts).
 
@@ -25,6 +27,7 @@ exit status:
      printed on stderr
   1  the file cannot be opened or is not a pcap/pcapng capture (nothing printed on stdout)
   2  bad command line
+  141  the reader of the output went away early (netmon analyze FILE | head)
 
 Progress is shown on stderr for files over 64 MiB when stderr is a terminal.`;
 
@@ -55,33 +58,55 @@ export function runAnalyze(args: string[]): number {
     else return usageError('only one FILE may be given');
   }
   if (file === undefined) return usageError('missing FILE');
+  const input = inputOf(file);
+  if (typeof input === 'string') return usageError(input);
 
   const engine = new CaptureEngine();
   const progress = process.stderr.isTTY ? new Progress() : undefined;
+  let consumed = 0;
   let read: CaptureReadResult;
   try {
-    read = readCaptureFile(file, engine, progress ? { onProgress: (done, size) => progress.update(done, size) } : {});
+    read = readCaptureFile(input.path, engine, {
+      onProgress: (done, size) => {
+        consumed = done;
+        progress?.update(done, size);
+      },
+    });
   } catch (err) {
     if (err instanceof CaptureFileError) {
-      process.stderr.write(`netmon analyze: ${err.message}\n`);
+      process.stderr.write(`netmon analyze: ${input.stdin ? `${STDIN_NAME}: ${err.message.replace(/^cannot open \S+: /, 'cannot read it: ')}` : err.message}\n`);
       return 1;
     }
     throw err;
   } finally {
     progress?.clear();
   }
+  const shownName = input.stdin ? STDIN_NAME : file;
   if (read.format === undefined || (read.error?.kind === 'io' && read.packets === 0)) {
-    process.stderr.write(`netmon analyze: ${file}: ${read.error?.message ?? 'not a capture file'}\n`);
+    process.stderr.write(`netmon analyze: ${shownName}: ${read.error?.message ?? 'not a capture file'}\n`);
     return 1;
   }
-  const report = engine.finish(basename(file), read);
+  // A stream has no size of its own: the report names what was read from it.
+  if (input.stdin) read = { ...read, fileSize: consumed };
+  const report = engine.finish(input.stdin ? '-' : basename(file), read);
   if (json) writeJson(report, (chunk) => process.stdout.write(chunk));
   process.stdout.write(json ? '\n' : formatReportText(report, top));
   if (read.error !== undefined) {
-    process.stderr.write(`netmon analyze: ${file}: ${read.error.message} (after ${read.packets} records; the report covers them)\n`);
+    process.stderr.write(`netmon analyze: ${shownName}: ${read.error.message} (after ${read.packets} records; the report covers them)\n`);
     return 3;
   }
   return 0;
+}
+
+const STDIN_NAME = 'standard input';
+
+/** The path to read: the file, or for `-` standard input (a pipe or a redirected file), never a terminal. */
+function inputOf(file: string): { path: string; stdin: boolean } | string {
+  if (file !== '-') return { path: file, stdin: false };
+  if (isatty(0)) return 'standard input is a terminal: pipe a capture into it (tcpdump -w - | netmon analyze -)';
+  if (process.platform === 'win32') return 'reading a capture from standard input is not supported on Windows: give a file';
+  // The stream is read where it lies, in bounded memory, as a file is.
+  return { path: '/dev/stdin', stdin: true };
 }
 
 function usageError(message: string): number {

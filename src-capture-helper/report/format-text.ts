@@ -6,7 +6,7 @@ export function formatReportText(r: AnalyzeReport, top: number): string {
   const out: string[] = [];
   const fmt = r.format;
   const links = Object.entries(r.packets_per_link_type).map(([k, n]) => `${k} (${n})`).join(', ');
-  out.push(`File:      ${r.file.name} (${fmt.container ?? 'unknown'} ${fmt.version ?? ''}, ${fmt.byte_order ?? '?'}-endian, ${fmt.interfaces.length} interface(s))`);
+  out.push(`File:      ${r.file.name === '-' ? 'standard input' : r.file.name} (${fmt.container ?? 'unknown'} ${fmt.version ?? ''}, ${fmt.byte_order ?? '?'}-endian, ${fmt.interfaces.length} interface(s))`);
   if (!r.read.complete) out.push(`Read:      INCOMPLETE - ${r.read.error}`);
   out.push(`Packets:   ${num(r.packets)}   bytes on wire ${bytes(r.bytes)}   captured ${bytes(r.captured_bytes)}`);
   if (r.truncated_packets > 0) out.push(`           ${num(r.truncated_packets)} packets cut by the snapshot length`);
@@ -41,7 +41,9 @@ export function formatReportText(r: AnalyzeReport, top: number): string {
   if (flows.length > 0) {
     out.push('', `Top flows (${num(r.flows_total)} in total)`);
     for (const f of flows) {
-      const a = f.port_a !== 0 || f.port_b !== 0 ? `${endpoint(f.a, f.port_a)} -> ${endpoint(f.b, f.port_b)}` : `${f.a} -> ${f.b}`;
+      // Only TCP and UDP have ports; an ICMP flow's key holds the echo identifier, which is no port.
+      const ports = f.proto === 'tcp' || f.proto === 'udp';
+      const a = ports ? `${endpoint(f.a, f.port_a)} -> ${endpoint(f.b, f.port_b)}` : `${f.a} -> ${f.b}`;
       const name = f.names.sni ?? f.names.http_host ?? f.names.dns_name;
       const total = f.bytes_a_to_b + f.bytes_b_to_a;
       out.push(`  ${f.proto.padEnd(6)} ${a.padEnd(60)} ${bytes(total).padStart(11)} ${f.state.padEnd(11)}${name !== undefined ? ` ${name}` : ''}`);

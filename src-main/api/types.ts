@@ -234,7 +234,8 @@ export interface RatePoint {
 
 export interface FlowDetails {
   flow: FlowSummary;
-  /** The flow's own per-second rates while it was active (the last 10 minutes of them). */
+  /** The flow's own per-second rates while it was active (the last 10 minutes of them); main keeps them for the
+   *  most recently active flows, also a while after they ended, so an ended flow may come with an empty series. */
   series: RatePoint[];
 }
 
@@ -286,6 +287,9 @@ export interface InterfaceStats {
 export interface Stats {
   uptimeSec: number;
   capture: CaptureStatus;
+  /** Start of the last second the totals include (the `tsMs` of its tick), null before the first: lets a view
+   *  show totals and per-second rates of the same second. */
+  lastTickMs?: number | null;
   interfaces: InterfaceStats[];
   protocols: Record<FlowProto, ByteCount>;
   activeFlows: number;

@@ -13,7 +13,7 @@ const HELPER_COMMANDS = new Set(['analyze', 'capture', 'interfaces', 'install', 
 const USAGE = `usage: netmon <command> [options]
 
 commands:
-  analyze FILE [--json]          report on a pcap/pcapng file
+  analyze FILE|- [--json]        report on a pcap/pcapng file (- reads standard input)
   capture --iface IF [--bpf F] [--duration S] [--json]
                                  capture live traffic and report on it
   interfaces [--json]            list capture interfaces
@@ -68,6 +68,26 @@ async function serveRights(args: string[]): Promise<{ captureHandoff?: CaptureHa
   return handoff ? { captureHandoff: handoff } : {};
 }
 
+
+/** Exit status when the reader of our output went away: what a shell reports for a process that SIGPIPE ended. */
+const EXIT_OUTPUT_CLOSED = 128 + 13;
+
+/**
+ * A reader that stops early (`netmon analyze big.pcap --json | head`) closes
+ * the pipe under us. Every command then ends quietly, as `cat` would: no stack
+ * trace, status 141. Node ignores SIGPIPE, so the closed pipe arrives as an
+ * EPIPE 'error' on the stream, usually a tick after the write that hit it.
+ */
+function endQuietlyWhenOutputCloses(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(EXIT_OUTPUT_CLOSED);
+      throw err;
+    });
+  }
+}
+
+endQuietlyWhenOutputCloses();
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {

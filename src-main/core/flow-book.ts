@@ -256,7 +256,8 @@ export class FlowBook {
     return this.series.get(id)?.toArray() ?? [];
   }
 
-  /** Removes a flow that ended and returns its last state (the final counts when given), marked inactive. */
+  /** Removes a flow that ended and returns its last state (the final counts when given), marked inactive. Its rate
+   *  series stays, bounded with the others, for the details of the ended flow. */
   end(id: string, final?: FlowSummary): FlowSummary | undefined {
     const flow = final ?? this.flows.get(id);
     this.flows.delete(id);

@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS flow_log (
 CREATE INDEX IF NOT EXISTS flow_log_last ON flow_log (last_ms);
 CREATE INDEX IF NOT EXISTS flow_log_a ON flow_log (a_bin);
 CREATE INDEX IF NOT EXISTS flow_log_b ON flow_log (b_bin);
+CREATE INDEX IF NOT EXISTS flow_log_id ON flow_log (flow_id);
 `;
 
 interface CounterRow {
@@ -249,6 +250,12 @@ export class HistoryDb {
       )
       .all(...params, limit, offset);
     return { total, offset, flows: rows.map(rowToFlow) };
+  }
+
+  /** A finished flow by id (the latest entry, should an id have been logged twice). */
+  findFlow(id: string): FlowSummary | undefined {
+    const row = this.db.prepare<[string], FlowRow>('SELECT * FROM flow_log WHERE flow_id = ? ORDER BY rowid DESC LIMIT 1').get(id);
+    return row === undefined ? undefined : rowToFlow(row);
   }
 
   countFinishedFlows(): number {

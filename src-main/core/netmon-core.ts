@@ -117,6 +117,8 @@ export class NetmonCore {
   private readonly protoTotals = zeroProtocols();
   private evictedFlows = 0;
   private activeFlowsNow = 0;
+  /** Start of the last second folded into the totals. */
+  private lastTickMs: number | null = null;
   /** History writes that failed (disk full, locked database): counted, never thrown at the helper's events. */
   historyWriteErrors = 0;
   /** Ticks of a stale capture session, dropped. */
@@ -288,9 +290,10 @@ export class NetmonCore {
     'privileges.install': async () => fail('unavailable', `granting capture rights needs a terminal here: run '${GRANT_COMMAND}'`),
     'flows.query': async (query) => ok(this.queryFlows(query)),
     'flows.details': async ({ id }) => {
-      const active = this.flows.get(id);
-      if (active !== undefined) return ok({ flow: active, series: this.flows.seriesOf(id) });
-      return fail('not-found', `no active flow with id ${JSON.stringify(id)}`);
+      // An ended flow comes from the finished-flow log, with its rates while main still keeps them.
+      const flow = this.flows.get(id) ?? this.history.findFlow(id);
+      if (flow !== undefined) return ok({ flow, series: this.flows.seriesOf(id) });
+      return fail('not-found', `no flow with id ${JSON.stringify(id)}, live or in the history`);
     },
     'counters.series': async (q) => {
       const issues = checkCounterQuery(q);
@@ -444,6 +447,7 @@ export class NetmonCore {
       newFlows: r.newFlows,
     };
     this.activeFlowsNow = r.activeFlows;
+    this.lastTickMs = tick.tsMs;
     this.memory.add(tick);
     for (const s of tick.interfaces) {
       let total = this.ifaceTotals.get(s.iface);
@@ -585,6 +589,7 @@ export class NetmonCore {
 
   private resetCaptureTotals(): void {
     this.ifaceTotals.clear();
+    this.lastTickMs = null;
     for (const p of PROTOS) this.protoTotals[p] = { bytes: 0, packets: 0 };
     this.evictedFlows = 0;
   }
@@ -655,6 +660,7 @@ export class NetmonCore {
     return {
       uptimeSec: (this.now() - this.startedAt) / 1000,
       capture: this.captureStatus(),
+      lastTickMs: this.lastTickMs,
       interfaces: [...this.ifaceTotals.values()].map((t) => structuredClone(t)),
       protocols: structuredClone(this.protoTotals),
       activeFlows: this.activeFlowsNow,

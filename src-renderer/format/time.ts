@@ -34,3 +34,20 @@ export function formatDuration(ms: number): string {
   if (m < 60) return `${m} min ${pad(totalS % 60)} s`;
   return `${Math.floor(m / 60)} h ${pad(m % 60)} min`;
 }
+
+/**
+ * A local date and time typed the way the app shows them: `2025-01-31 14:03:27`, also with `T`, milliseconds
+ * (`.250`), without seconds (`14:03`) or as a date alone (midnight). Milliseconds since the epoch, or why not.
+ */
+export function parseLocalDateTime(text: string): number | { error: string } {
+  const t = text.trim();
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?$/.exec(t);
+  if (!m) return { error: `"${t}" is not a date and time like 2025-01-31 14:03:27` };
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map((v) => (v === undefined ? 0 : Number(v)));
+  const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0'));
+  if (month < 1 || month > 12) return { error: `month ${m[2]} must be 01 to 12` };
+  const daysInMonth = new Date(year, month, 0).getDate();
+  if (day < 1 || day > daysInMonth) return { error: `day ${m[3]} must be 01 to ${daysInMonth} in ${m[1]}-${m[2]}` };
+  if (hour > 23 || minute > 59 || second > 59) return { error: `time ${t.slice(11)} must be 00:00:00 to 23:59:59` };
+  return new Date(year, month - 1, day, hour, minute, second, ms).getTime();
+}

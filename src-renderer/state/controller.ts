@@ -1,4 +1,5 @@
 import type { ApiResult, CaptureSource, CaptureStatus, FlowSummary } from '../transport/api-types';
+import { isFlowing } from './current';
 import type { Transport } from '../transport/transport';
 import { MAX_FLOWS } from './flows';
 import type { AppStore } from './store';
@@ -37,13 +38,7 @@ export class Controller {
         this.store.getState().receiveFlowDelta(d);
         if (this.resyncing || d.omitted > 0) void this.resyncFlows();
       }),
-      this.transport.on('capture.status', (c) => {
-        const previous = this.store.getState().capture;
-        this.store.getState().setCapture(c);
-        if (c.captureId && c.captureId !== previous?.captureId) void this.loadCaptureData();
-        // A finished capture's table is final: load it whole, whatever the deltas carried.
-        else if (c.state === 'finished' && previous?.state !== 'finished') void this.resyncFlows(true);
-      }),
+      this.transport.on('capture.status', (c) => this.applyStatus(c)),
       this.transport.on('capture.error', (e) => this.store.getState().setNotice({ kind: 'error', text: e.message })),
     );
     this.statsTimer = setInterval(() => void this.refreshStats(), STATS_INTERVAL_MS);
@@ -78,11 +73,23 @@ export class Controller {
     s.setCapture(status);
     await this.refreshStats();
     if (status.captureId) {
-      // Someone already capturing: go straight to the numbers.
-      // Unless the user picked a view while the data loaded.
-      const now = this.store.getState();
-      if (!now.viewChosen && now.view === 'interfaces') this.store.setState({ view: 'overview' });
+      // Someone already capturing: go straight to the numbers, unless the person already went somewhere.
+      s.suggestView('overview');
       await this.loadCaptureData();
+    }
+  }
+
+  /** A status from main (pushed, or the answer to start/stop): a new capture loads its data. A capture that stopped
+   *  flowing has ended every flow in main, so the table shows them ended with no rate; a finished file's table is
+   *  final and loads whole, whatever the deltas carried. */
+  private applyStatus(c: CaptureStatus): void {
+    const s = this.store.getState();
+    const previous = s.capture;
+    s.setCapture(c);
+    if (c.captureId && c.captureId !== previous?.captureId) void this.loadCaptureData();
+    else if (ended(c) && previous !== null && !ended(previous)) {
+      s.endAllFlows();
+      if (c.state === 'finished') void this.resyncFlows(true);
     }
   }
 
@@ -161,17 +168,21 @@ export class Controller {
     if (quietCancel && !r.ok && r.error.code === 'conflict' && r.error.message === 'no file chosen') return false;
     const status = this.unwrap(r, 'Starting the capture');
     if (!status) return false;
-    const previous = this.store.getState().capture?.captureId;
-    this.store.getState().setCapture(status);
     this.store.getState().setNotice(null);
-    if (status.captureId && status.captureId !== previous) await this.loadCaptureData();
+    this.applyStatus(status);
     return true;
+  }
+
+  /** Starts the last capture again: the same interfaces, or the same file at the same speed. */
+  async restartCapture(): Promise<boolean> {
+    const source = this.store.getState().capture?.source;
+    return source ? this.startCapture(source) : false;
   }
 
   async stopCapture(): Promise<void> {
     const r = await this.transport.request('capture.stop', {});
     const status = this.unwrap(r, 'Stopping the capture');
-    if (status) this.store.getState().setCapture(status);
+    if (status) this.applyStatus(status);
   }
 
   async installPrivileges(): Promise<void> {
@@ -190,4 +201,9 @@ export class Controller {
   async flowDetails(id: string) {
     return this.transport.request('flows.details', { id });
   }
+}
+
+/** Nothing flows any more and main has ended the capture's flows. */
+function ended(c: CaptureStatus): boolean {
+  return c.captureId !== null && !isFlowing(c) && c.state !== 'stopping';
 }

@@ -1,17 +1,22 @@
-import type { FlowProto, FlowState, FlowSummary } from '../transport/api-types';
+import type { FlowProto, FlowSummary } from '../transport/api-types';
 import { flowNameList } from './flow-names';
+import type { ShownFlowState } from './flow-shown';
+import { endpointText, shownState } from './flow-shown';
 import { cidrContains, isCidr, parseCidr, parseIpCached } from '../format/ip';
 
 /** What the user typed into the flow filter bar. Empty fields match everything. */
 export interface FlowFilterInput {
   text: string;
   protocols: readonly FlowProto[];
-  states: readonly FlowState[];
+  /** As the table shows them: "ended" is every flow no longer live, the others are live flows in that state. */
+  states: readonly ShownFlowState[];
   cidr: string;
   port: string;
+  /** One flow picked elsewhere (a top flow on the Overview), shown with its label until the user removes it. */
+  flow: { id: string; label: string } | null;
 }
 
-export const EMPTY_FILTER: FlowFilterInput = { text: '', protocols: [], states: [], cidr: '', port: '' };
+export const EMPTY_FILTER: FlowFilterInput = { text: '', protocols: [], states: [], cidr: '', port: '', flow: null };
 
 export interface FilterErrors {
   cidr?: string;
@@ -61,20 +66,23 @@ export function compileFilter(input: FlowFilterInput): CompiledFilter {
   const portMatches = (p: number | null): boolean =>
     p !== null && portRanges !== null && portRanges.some(([lo, hi]) => p >= lo && p <= hi);
 
+  const only = input.flow?.id ?? null;
   const matches = (f: FlowSummary): boolean => {
+    if (only !== null && f.id !== only) return false;
     if (protos && !protos.has(f.proto)) return false;
-    if (states && !states.has(f.state)) return false;
+    if (states && !states.has(shownState(f))) return false;
     if (portRanges && !portMatches(f.aPort) && !portMatches(f.bPort)) return false;
     if (range && !inRange(f.a) && !inRange(f.b)) return false;
     if (needle && !flowText(f).includes(needle)) return false;
     return true;
   };
-  return { ok: true, matches, active: Boolean(needle || protos || states || range || portRanges) };
+  return { ok: true, matches, active: Boolean(needle || protos || states || range || portRanges || only) };
 }
 
 const textCache = new WeakMap<FlowSummary, string>();
 
-/** The text a free-text search looks in: endpoints, names, protocol, state, interface. Cached per flow object (a
+/** The text a free-text search looks in: endpoints as the table shows them, names, protocol, state, interface, so
+ *  what a person copies from a row finds it. Cached per flow object (a
  *  changed flow arrives as a new object), so typing in the search box does not rebuild 100k strings a keystroke. */
 export function flowText(f: FlowSummary): string {
   let t = textCache.get(f);
@@ -86,8 +94,7 @@ export function flowText(f: FlowSummary): string {
 }
 
 function buildFlowText(f: FlowSummary): string {
-  const ep = (ip: string, port: number | null): string => (port === null ? ip : `${ip}:${port}`);
-  return `${ep(f.a, f.aPort)} ${ep(f.b, f.bPort)} ${flowNameList(f).join(' ')} ${f.proto} ${f.state} ${f.iface}`.toLowerCase();
+  return `${endpointText(f.a, f.aPort)} ${endpointText(f.b, f.bPort)} ${flowNameList(f).join(' ')} ${f.proto} ${shownState(f)} ${f.iface}`.toLowerCase();
 }
 
 export function filterFlows(flows: Iterable<FlowSummary>, filter: CompiledFilter & { ok: true }): FlowSummary[] {

@@ -1,6 +1,7 @@
 import type { FlowSummary } from '../transport/api-types';
 import { parseIpCached } from '../format/ip';
 import { primaryName } from './flow-names';
+import { shownState } from './flow-shown';
 import { assertNever } from '../util/assert-never';
 
 export type FlowColumn =
@@ -84,7 +85,7 @@ function keyOf(f: FlowSummary, column: FlowColumn, cache: Map<string, string>): 
     case 'proto':
       return f.proto;
     case 'state':
-      return f.state;
+      return shownState(f);
     case 'bytesAB':
       return f.aToB.bytes;
     case 'bytesBA':

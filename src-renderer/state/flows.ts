@@ -45,3 +45,10 @@ export function replaceFlows(captureId: string | null, list: readonly FlowSummar
   const dropped = evict(flows, cap);
   return { flows, dropped, omitted: 0, captureId };
 }
+
+/** Every flow ended (the capture stopped): kept for reading, marked inactive, no rate. */
+export function endAllFlows(table: FlowTable): FlowTable {
+  const flows = new Map<string, FlowSummary>();
+  for (const [id, f] of table.flows) flows.set(id, f.active || f.bpsAToB !== 0 || f.bpsBToA !== 0 ? { ...f, active: false, bpsAToB: 0, bpsBToA: 0 } : f);
+  return { ...table, flows };
+}

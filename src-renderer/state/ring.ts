@@ -38,3 +38,7 @@ export function ringToArray<T>(ring: Ring<T>, count = ring.length): T[] {
 export function ringLast<T>(ring: Ring<T>): T | undefined {
   return ring.length === 0 ? undefined : ring.buffer[(ring.start + ring.length - 1) % ring.capacity];
 }
+
+export function ringFirst<T>(ring: Ring<T>): T | undefined {
+  return ring.length === 0 ? undefined : ring.buffer[ring.start];
+}

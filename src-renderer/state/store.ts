@@ -7,7 +7,7 @@ import { compileFilter, EMPTY_FILTER } from './flow-filter';
 import type { FlowColumn, FlowSort } from './flow-sort';
 import { DEFAULT_SORT, nextSort } from './flow-sort';
 import type { FlowTable } from './flows';
-import { applyFlowDelta, EMPTY_FLOW_TABLE, replaceFlows } from './flows';
+import { applyFlowDelta, EMPTY_FLOW_TABLE, endAllFlows, replaceFlows } from './flows';
 import type { Ring } from './ring';
 import type { ClickModifiers, Selection } from './selection';
 import { clickRow, EMPTY_SELECTION, moveFocus, pruneSelection, selectAll, toggleFocused } from './selection';
@@ -15,6 +15,8 @@ import type { TrafficState } from './traffic';
 import { applyTick, emptyTraffic } from './traffic';
 
 export type ViewName = 'interfaces' | 'overview' | 'flows' | 'alerts' | 'export';
+/** What a click elsewhere (a top host or flow on the Overview) opens the flow table on. */
+export type FlowsTarget = { kind: 'host'; ip: string } | { kind: 'flow'; id: string; label: string };
 export type ThemePreference = 'system' | 'light' | 'dark';
 /** Seconds averaged into one chart point, and how far back the chart looks. */
 export type ChartResolution = 1 | 10 | 60;
@@ -62,6 +64,8 @@ export interface FlowsSlice {
   detailId: string | null;
   receiveFlowDelta(d: FlowDelta): void;
   loadFlows(captureId: string | null, flows: FlowSummary[]): void;
+  /** The capture stopped: every flow ended. */
+  endAllFlows(): void;
   setFilterInput(patch: Partial<FlowFilterInput>): void;
   sortBy(column: FlowColumn): void;
   clickRow(order: readonly string[], id: string, mods: ClickModifiers): void;
@@ -70,17 +74,23 @@ export interface FlowsSlice {
   selectAll(order: readonly string[]): void;
   clearSelection(): void;
   openDetail(id: string | null): void;
+  /** Opens the flow table filtered to a host, or to one flow selected with its details open. */
+  showFlowsOf(target: FlowsTarget): void;
+  /** Selects exactly these flows and opens the Export screen on them. */
+  exportFlows(ids: readonly string[]): void;
 }
 
 export interface UiSlice {
   view: ViewName;
-  /** Set once a view was chosen (by the user or an action of theirs): loading never moves them elsewhere after that. */
+  /** The person picked a screen: the app no longer picks one for them. */
   viewChosen: boolean;
   theme: ThemePreference;
   paused: boolean;
   chartResolution: ChartResolution;
   chartSpan: ChartSpan;
   setView(v: ViewName): void;
+  /** The screen to open on when the person has not picked one yet (a capture already running: its numbers). */
+  suggestView(v: ViewName): void;
   setTheme(t: ThemePreference): void;
   setPaused(p: boolean): void;
   setChartResolution(r: ChartResolution): void;
@@ -166,6 +176,7 @@ const flowsSlice: Slice<FlowsSlice> = (set, get) => ({
     const table = replaceFlows(captureId, flows);
     set({ table, selection: pruneSelection(get().selection, (id) => table.flows.has(id)) });
   },
+  endAllFlows: () => set({ table: endAllFlows(get().table) }),
   setFilterInput: (patch) => {
     const filterInput = { ...get().filterInput, ...patch };
     const compiled = compileFilter(filterInput);
@@ -179,6 +190,15 @@ const flowsSlice: Slice<FlowsSlice> = (set, get) => ({
   selectAll: (order) => set({ selection: selectAll(order) }),
   clearSelection: () => set({ selection: EMPTY_SELECTION }),
   openDetail: (detailId) => set({ detailId }),
+  showFlowsOf: (target) => {
+    const filterInput: FlowFilterInput =
+      target.kind === 'host' ? { ...EMPTY_FILTER, cidr: target.ip } : { ...EMPTY_FILTER, flow: { id: target.id, label: target.label } };
+    const filter = compileFilter(filterInput);
+    if (!filter.ok) return;
+    if (target.kind === 'host') set({ filterInput, filter, filterErrors: {}, view: 'flows' });
+    else set({ filterInput, filter, filterErrors: {}, view: 'flows', selection: selectAll([target.id]), detailId: target.id });
+  },
+  exportFlows: (ids) => set({ selection: selectAll(ids), view: 'export' }),
 });
 
 const uiSlice: Slice<UiSlice> = (set, get) => ({
@@ -189,6 +209,9 @@ const uiSlice: Slice<UiSlice> = (set, get) => ({
   chartResolution: 1,
   chartSpan: 300,
   setView: (view) => set({ view, viewChosen: true }),
+  suggestView: (view) => {
+    if (!get().viewChosen) set({ view });
+  },
   setTheme: (theme) => set({ theme }),
   setPaused: (paused) => {
     if (paused === get().paused) return;

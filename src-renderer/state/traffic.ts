@@ -1,4 +1,4 @@
-import type { ByteCount, FlowProto, FlowRate, HostRate, RollupTick } from '../transport/api-types';
+import type { ByteCount, FlowProto, RollupTick } from '../transport/api-types';
 import { PROTOCOLS } from '../transport/api-types';
 import type { Ring } from './ring';
 import { createRing, ringPush } from './ring';
@@ -10,6 +10,8 @@ export interface TrafficSample {
   outBps: number;
   inPps: number;
   outPps: number;
+  kernelDrops: number;
+  helperDrops: number;
 }
 
 /** 60 minutes at 1 s resolution: the history the overview keeps without asking main. */
@@ -58,12 +60,14 @@ const add = (a: ByteCount, b: ByteCount | undefined): ByteCount =>
 
 /** The tick summed over its interfaces, as rates. */
 export function sampleOf(t: RollupTick): TrafficSample {
-  const s: TrafficSample = { ts: t.tsMs, inBps: 0, outBps: 0, inPps: 0, outPps: 0 };
+  const s: TrafficSample = { ts: t.tsMs, inBps: 0, outBps: 0, inPps: 0, outPps: 0, kernelDrops: 0, helperDrops: 0 };
   for (const i of t.interfaces) {
     s.inBps += i.in.bytes * 8;
     s.outBps += i.out.bytes * 8;
     s.inPps += i.in.packets;
     s.outPps += i.out.packets;
+    s.kernelDrops += i.kernelDrops;
+    s.helperDrops += i.helperDrops;
   }
   return s;
 }
@@ -106,30 +110,51 @@ export interface ChartPoint {
   outPps: number;
 }
 
-/** Averages 1 s samples into buckets of `resolutionSeconds` over the last `spanSeconds` up to `endTs`. A second
- *  without a sample counts as silence (zero), so a stalled capture shows as a dip, not as a smoothed line. */
+export interface ChartWindow {
+  points: ChartPoint[];
+  /** The window's time axis, first to last bucket start: it stays the full span while the points start later. */
+  domain: [number, number];
+}
+
+/** Averages 1 s samples into buckets of `resolutionSeconds` over the last `spanSeconds` up to `endTs`. Nothing is
+ *  drawn before `startTs` (the capture's first second): the axis keeps the whole span, the series starts with the
+ *  capture. Each bucket averages the seconds it covers, so the bucket still filling and the first one after the
+ *  start are not diluted by seconds that did not happen yet. A second without a sample inside the capture counts
+ *  as silence (zero), so a stalled capture shows as a dip, not as a smoothed line. */
 export function bucketSamples(
   samples: readonly TrafficSample[],
   resolutionSeconds: number,
   spanSeconds: number,
   endTs: number,
-): ChartPoint[] {
+  startTs: number = samples.length > 0 ? samples[0].ts : endTs,
+): ChartWindow {
   const step = resolutionSeconds * 1000;
   const lastBucket = Math.floor(endTs / step) * step;
   const count = Math.max(1, Math.ceil(spanSeconds / resolutionSeconds));
   const firstBucket = lastBucket - (count - 1) * step;
+  const from = Math.max(startTs, firstBucket);
+  const firstShown = Math.floor(from / step) * step;
+  const shown = Math.max(1, Math.round((lastBucket - firstShown) / step) + 1);
   const points: ChartPoint[] = [];
-  for (let i = 0; i < count; i++) points.push({ t: firstBucket + i * step, inBps: 0, outBps: 0, inPps: 0, outPps: 0 });
-  for (const s of samples) {
-    const i = Math.floor((s.ts - firstBucket) / step);
-    if (i < 0 || i >= count) continue;
-    const p = points[i];
-    p.inBps += s.inBps / resolutionSeconds;
-    p.outBps += s.outBps / resolutionSeconds;
-    p.inPps += s.inPps / resolutionSeconds;
-    p.outPps += s.outPps / resolutionSeconds;
+  const seconds: number[] = [];
+  for (let i = 0; i < shown; i++) {
+    const t = firstShown + i * step;
+    points.push({ t, inBps: 0, outBps: 0, inPps: 0, outPps: 0 });
+    const lo = Math.max(t, from);
+    const hi = Math.min(t + step - 1000, endTs);
+    seconds.push(Math.max(1, Math.floor((hi - lo) / 1000) + 1));
   }
-  return points;
+  for (const s of samples) {
+    if (s.ts < from || s.ts > endTs) continue;
+    const i = Math.floor((s.ts - firstShown) / step);
+    if (i < 0 || i >= shown) continue;
+    const p = points[i];
+    p.inBps += s.inBps / seconds[i];
+    p.outBps += s.outBps / seconds[i];
+    p.inPps += s.inPps / seconds[i];
+    p.outPps += s.outPps / seconds[i];
+  }
+  return { points, domain: [firstBucket, lastBucket] };
 }
 
 export interface ProtocolShare {
@@ -151,35 +176,46 @@ export interface Talker {
   key: string;
   label: string;
   name: string | null;
+  /** Over all the given ticks: what ranks the talkers. */
   bytes: number;
   packets: number;
+  /** In the last of the given ticks: the same second the rate cards show. */
+  lastSecondBytes: number;
 }
 
 /** Top talkers summed over the given ticks (each tick carries its own bounded top-K), biggest first. */
 export function topHosts(ticks: readonly RollupTick[], limit: number): Talker[] {
   const sums = new Map<string, Talker>();
-  const addHost = (h: HostRate): void => {
-    const t = sums.get(h.ip);
-    if (t) {
-      t.bytes += h.bytes;
-      t.packets += h.packets;
-      t.name = t.name ?? h.name;
-    } else sums.set(h.ip, { key: h.ip, label: h.ip, name: h.name, bytes: h.bytes, packets: h.packets });
-  };
-  for (const tick of ticks) for (const h of tick.topHosts) addHost(h);
+  const last = ticks[ticks.length - 1];
+  for (const tick of ticks) {
+    for (const h of tick.topHosts) {
+      const lastSecondBytes = tick === last ? h.bytes : 0;
+      const t = sums.get(h.ip);
+      if (t) {
+        t.bytes += h.bytes;
+        t.packets += h.packets;
+        t.lastSecondBytes += lastSecondBytes;
+        t.name = t.name ?? h.name;
+      } else sums.set(h.ip, { key: h.ip, label: h.ip, name: h.name, bytes: h.bytes, packets: h.packets, lastSecondBytes });
+    }
+  }
   return [...sums.values()].sort((a, b) => b.bytes - a.bytes || a.key.localeCompare(b.key)).slice(0, limit);
 }
 
 export function topFlows(ticks: readonly RollupTick[], limit: number): Talker[] {
   const sums = new Map<string, Talker>();
-  const addFlow = (f: FlowRate): void => {
-    const t = sums.get(f.flowId);
-    if (t) {
-      t.bytes += f.bytes;
-      t.packets += f.packets;
-      t.label = f.label;
-    } else sums.set(f.flowId, { key: f.flowId, label: f.label, name: null, bytes: f.bytes, packets: f.packets });
-  };
-  for (const tick of ticks) for (const f of tick.topFlows) addFlow(f);
+  const last = ticks[ticks.length - 1];
+  for (const tick of ticks) {
+    for (const f of tick.topFlows) {
+      const lastSecondBytes = tick === last ? f.bytes : 0;
+      const t = sums.get(f.flowId);
+      if (t) {
+        t.bytes += f.bytes;
+        t.packets += f.packets;
+        t.lastSecondBytes += lastSecondBytes;
+        t.label = f.label;
+      } else sums.set(f.flowId, { key: f.flowId, label: f.label, name: null, bytes: f.bytes, packets: f.packets, lastSecondBytes });
+    }
+  }
   return [...sums.values()].sort((a, b) => b.bytes - a.bytes || a.key.localeCompare(b.key)).slice(0, limit);
 }

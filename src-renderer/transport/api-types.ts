@@ -44,8 +44,7 @@ export type {
 } from '../../src-main/api/contract';
 export type { WsClientMessage, WsServerMessage } from '../../src-main/api/ws-protocol';
 
-import type { FlowProto, FlowState } from '../../src-main/api/types';
+import type { FlowProto } from '../../src-main/api/types';
 
-/** Runtime lists the filter bar offers (the contract exports types only to the renderer). */
+/** Runtime list the filter bar offers (the contract exports types only to the renderer). */
 export const PROTOCOLS: readonly FlowProto[] = ['tcp', 'udp', 'icmp', 'icmpv6', 'other'];
-export const FLOW_STATES: readonly FlowState[] = ['syn', 'established', 'fin', 'rst', 'closed', 'active'];

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { ThemePreference, ViewName } from '../state/store';
-import type { CaptureStatus } from '../transport/api-types';
+import type { CaptureSource, CaptureStatus } from '../transport/api-types';
 import { formatDuration } from '../format/time';
 import { assertNever } from '../util/assert-never';
 import { useApp, useAppShallow, useController } from './app-context';
@@ -9,7 +9,7 @@ import { FlowsView } from './flows-view';
 import { InterfacesView } from './interfaces-view';
 import { OverviewView } from './overview-view';
 import { ExportView } from './export/export-view';
-import { resolveTheme, saveThemePreference, toggledTheme, useSystemDark } from './theme';
+import { resolveTheme, saveThemePreference, useSystemDark } from './theme';
 
 const NAV: ReadonlyArray<{ view: ViewName; label: string; icon: string }> = [
   { view: 'interfaces', label: 'Interfaces', icon: '⇄' },
@@ -40,19 +40,45 @@ function captureLabel(c: CaptureStatus | null): string {
   }
 }
 
+/** The button that starts the last capture again, named after what it starts. */
+function restartLabel(source: CaptureSource): { text: string; title: string } {
+  if (source.kind === 'live') {
+    const where = source.interfaces.join(', ');
+    return { text: `▶ Start ${where}`, title: `Capture on ${where} again (a new capture: counters start from zero)` };
+  }
+  const name = source.file.split(/[\\/]/).pop() ?? source.file;
+  return { text: `▶ Replay ${name}`, title: `Read ${source.file} again (a new capture: counters start from zero)` };
+}
+
 function CaptureStatusBar() {
   const { capture, paused, setPaused } = useAppShallow((s) => ({ capture: s.capture, paused: s.paused, setPaused: s.setPaused }));
   const controller = useController();
+  const [busy, setBusy] = useState(false);
   const running = capture?.state === 'running' || capture?.state === 'starting';
+  const restart = !running && capture?.state !== 'stopping' && capture?.source ? restartLabel(capture.source) : null;
   return (
     <div className="status">
-      <span className={`pill ${capture?.state ?? 'idle'}`} role="status" data-testid="capture-status">
+      <span className={`pill ${capture?.state ?? 'idle'}`} role="status" data-testid="capture-status" title={captureLabel(capture)}>
         {captureLabel(capture)}
       </span>
       {capture && capture.helper !== 'connected' && <span className="pill error">capture helper {capture.helper}</span>}
       {running && (
         <button type="button" onClick={() => void controller.stopCapture()}>
-          Stop
+          ■ Stop
+        </button>
+      )}
+      {restart && (
+        <button
+          type="button"
+          className="primary"
+          disabled={busy}
+          title={restart.title}
+          onClick={() => {
+            setBusy(true);
+            void controller.restartCapture().finally(() => setBusy(false));
+          }}
+        >
+          {restart.text}
         </button>
       )}
       <button type="button" aria-pressed={paused} onClick={() => setPaused(!paused)} title="Freeze the charts and table; data keeps arriving">
@@ -62,22 +88,39 @@ function CaptureStatusBar() {
   );
 }
 
-function ThemeToggle({ resolved }: { resolved: 'light' | 'dark' }) {
+const THEMES: ReadonlyArray<{ value: ThemePreference; label: string; icon: string }> = [
+  { value: 'light', label: 'Light', icon: '☀' },
+  { value: 'dark', label: 'Dark', icon: '☾' },
+  { value: 'system', label: 'System', icon: '◐' },
+];
+
+/** Light, dark or the system's: the three choices are always there, whichever theme shows. */
+function ThemeChoice({ resolved }: { resolved: 'light' | 'dark' }) {
   const { theme, setTheme } = useAppShallow((s) => ({ theme: s.theme, setTheme: s.setTheme }));
   const choose = (next: ThemePreference): void => {
     setTheme(next);
     saveThemePreference(window.localStorage ?? null, next);
   };
   return (
-    <div className="theme-toggle">
-      <button type="button" aria-label={`Switch to the ${resolved === 'dark' ? 'light' : 'dark'} theme`} onClick={() => choose(toggledTheme(resolved))}>
-        {resolved === 'dark' ? '☀ Light' : '☾ Dark'}
-      </button>
-      {theme !== 'system' && (
-        <button type="button" aria-label="Follow the system theme" onClick={() => choose('system')}>
-          ◐ System
-        </button>
-      )}
+    <div className="theme">
+      <span className="theme-caption" id="theme-caption">
+        Theme: {theme === 'system' ? `system (${resolved})` : theme}
+      </span>
+      <div className="theme-choice" role="radiogroup" aria-labelledby="theme-caption">
+        {THEMES.map((t) => (
+          <button
+            key={t.value}
+            type="button"
+            role="radio"
+            aria-checked={theme === t.value}
+            aria-label={t.label}
+            title={t.value === 'system' ? 'Follow the theme of the system' : `${t.label} theme`}
+            onClick={() => choose(t.value)}
+          >
+            <span aria-hidden>{t.icon}</span>
+          </button>
+        ))}
+      </div>
     </div>
   );
 }
@@ -177,7 +220,7 @@ export function App({ onToken }: { onToken: (t: string) => void }) {
           ))}
         </ul>
         <div className="sidebar-foot">
-          <ThemeToggle resolved={resolved} />
+          <ThemeChoice resolved={resolved} />
         </div>
       </nav>
       <div className="main">

@@ -1,36 +1,123 @@
 import type { FlowSummary } from '../transport/api-types';
 import { formatBytes, formatByteRateAsBits, formatCount } from '../format/units';
-import { formatSeen } from '../format/time';
+import { formatLocalDateTime, formatSeen } from '../format/time';
 import type { FlowColumn } from '../state/flow-sort';
 import { flowNameList } from '../state/flow-names';
+import { endpointText, shownState, stateDescription } from '../state/flow-shown';
 
 export interface ColumnDef {
   id: FlowColumn;
+  /** The header on one or two lines, so that narrow number columns keep a readable header. */
   title: string;
-  /** CSS grid track. */
-  width: string;
+  subtitle?: string;
+  /** The header spelled out, as its tooltip. */
+  description: string;
+  /** Narrowest the column gets (px) before the table scrolls sideways; `grow` shares the width left over. */
+  min: number;
+  grow: number;
   numeric: boolean;
   cell(f: FlowSummary, nowMs: number): string;
+  /** The whole value, for the cell's tooltip: a cut text read in full, a rounded number exactly. */
+  tip(f: FlowSummary, nowMs: number): string;
 }
 
-const endpoint = (ip: string, port: number | null): string => {
-  const host = ip.includes(':') ? `[${ip}]` : ip;
-  return port === null ? ip : `${host}:${port}`;
-};
+/** Width of the first/last seen columns: a clock, or a date and a clock when some flow is from another day. */
+const CLOCK_WIDTH = 70;
+const DATE_TIME_WIDTH = 146;
+
+function endpointTip(ip: string, port: number | null, name: string | null): string {
+  return name ? `${endpointText(ip, port)} (${name})` : endpointText(ip, port);
+}
+
+function namesTip(f: FlowSummary): string {
+  const parts: string[] = [];
+  if (f.names.sni) parts.push(`TLS/QUIC server name: ${f.names.sni}`);
+  if (f.names.httpHost) parts.push(`HTTP host: ${f.names.httpHost}`);
+  if (f.names.b) parts.push(`B from DNS: ${f.names.b}`);
+  if (f.names.a) parts.push(`A from DNS: ${f.names.a}`);
+  return parts.length ? parts.join('\n') : 'No name seen on the wire';
+}
+
+function rateTip(f: FlowSummary): string {
+  if (!f.active) return 'Ended: no traffic';
+  return `A→B ${formatByteRateAsBits(f.bpsAToB)}, B→A ${formatByteRateAsBits(f.bpsBToA)} in the last second`;
+}
 
 export const FLOW_COLUMNS: readonly ColumnDef[] = [
-  { id: 'a', title: 'Endpoint A', width: 'minmax(140px, 1.2fr)', numeric: false, cell: (f) => endpoint(f.a, f.aPort) },
-  { id: 'b', title: 'Endpoint B', width: 'minmax(140px, 1.2fr)', numeric: false, cell: (f) => endpoint(f.b, f.bPort) },
-  { id: 'names', title: 'Name', width: 'minmax(110px, 1fr)', numeric: false, cell: (f) => flowNameList(f).join(', ') },
-  { id: 'proto', title: 'Proto', width: '64px', numeric: false, cell: (f) => f.proto.toUpperCase() },
-  { id: 'state', title: 'State', width: '84px', numeric: false, cell: (f) => (f.active || f.state !== 'active' ? f.state : 'ended') },
-  { id: 'bytesAB', title: 'Bytes A→B', width: '84px', numeric: true, cell: (f) => formatBytes(f.aToB.bytes) },
-  { id: 'bytesBA', title: 'Bytes B→A', width: '84px', numeric: true, cell: (f) => formatBytes(f.bToA.bytes) },
-  { id: 'packetsAB', title: 'Pkts A→B', width: '72px', numeric: true, cell: (f) => formatCount(f.aToB.packets) },
-  { id: 'packetsBA', title: 'Pkts B→A', width: '72px', numeric: true, cell: (f) => formatCount(f.bToA.packets) },
-  { id: 'rate', title: 'Rate', width: '92px', numeric: true, cell: (f) => formatByteRateAsBits(f.bpsAToB + f.bpsBToA) },
-  { id: 'firstSeen', title: 'First seen', width: '80px', numeric: true, cell: (f, now) => formatSeen(f.firstSeenMs, now) },
-  { id: 'lastSeen', title: 'Last seen', width: '80px', numeric: true, cell: (f, now) => formatSeen(f.lastSeenMs, now) },
+  {
+    id: 'a', title: 'Endpoint', subtitle: 'A', description: 'A: the endpoint that sent the first packet seen', min: 140, grow: 1.3, numeric: false,
+    cell: (f) => endpointText(f.a, f.aPort), tip: (f) => endpointTip(f.a, f.aPort, f.names.a),
+  },
+  {
+    id: 'b', title: 'Endpoint', subtitle: 'B', description: 'B: the endpoint A talks to', min: 140, grow: 1.3, numeric: false,
+    cell: (f) => endpointText(f.b, f.bPort), tip: (f) => endpointTip(f.b, f.bPort, f.names.b),
+  },
+  {
+    id: 'names', title: 'Name', description: 'Names seen on the wire: TLS/QUIC server name, HTTP host, DNS answers', min: 100, grow: 1, numeric: false,
+    cell: (f) => flowNameList(f).join(', '), tip: namesTip,
+  },
+  {
+    id: 'proto', title: 'Proto', description: 'Transport protocol', min: 64, grow: 0, numeric: false,
+    cell: (f) => f.proto.toUpperCase(), tip: (f) => `${f.proto.toUpperCase()} (IP protocol ${f.ipProto})`,
+  },
+  {
+    id: 'state', title: 'State', description: 'TCP state while the flow is live; "ended" once it is not', min: 86, grow: 0, numeric: false,
+    cell: (f) => shownState(f), tip: stateDescription,
+  },
+  {
+    id: 'bytesAB', title: 'Bytes', subtitle: 'A→B', description: 'Bytes A sent to B (whole frames)', min: 80, grow: 0, numeric: true,
+    cell: (f) => formatBytes(f.aToB.bytes), tip: (f) => `${formatCount(f.aToB.bytes)} bytes A→B`,
+  },
+  {
+    id: 'bytesBA', title: 'Bytes', subtitle: 'B→A', description: 'Bytes B sent to A (whole frames)', min: 80, grow: 0, numeric: true,
+    cell: (f) => formatBytes(f.bToA.bytes), tip: (f) => `${formatCount(f.bToA.bytes)} bytes B→A`,
+  },
+  {
+    id: 'packetsAB', title: 'Packets', subtitle: 'A→B', description: 'Packets A sent to B', min: 70, grow: 0, numeric: true,
+    cell: (f) => formatCount(f.aToB.packets), tip: (f) => `${formatCount(f.aToB.packets)} packets A→B`,
+  },
+  {
+    id: 'packetsBA', title: 'Packets', subtitle: 'B→A', description: 'Packets B sent to A', min: 70, grow: 0, numeric: true,
+    cell: (f) => formatCount(f.bToA.packets), tip: (f) => `${formatCount(f.bToA.packets)} packets B→A`,
+  },
+  {
+    id: 'rate', title: 'Rate', description: 'Both directions in the last second', min: 88, grow: 0, numeric: true,
+    cell: (f) => formatByteRateAsBits(f.bpsAToB + f.bpsBToA), tip: rateTip,
+  },
+  {
+    id: 'firstSeen', title: 'First', subtitle: 'seen', description: 'First packet (local time)', min: CLOCK_WIDTH, grow: 0, numeric: true,
+    cell: (f, now) => formatSeen(f.firstSeenMs, now), tip: (f) => formatLocalDateTime(f.firstSeenMs, true),
+  },
+  {
+    id: 'lastSeen', title: 'Last', subtitle: 'seen', description: 'Latest packet (local time)', min: CLOCK_WIDTH, grow: 0, numeric: true,
+    cell: (f, now) => formatSeen(f.lastSeenMs, now), tip: (f) => formatLocalDateTime(f.lastSeenMs, true),
+  },
 ];
 
-export const GRID_TEMPLATE = FLOW_COLUMNS.map((c) => c.width).join(' ');
+export interface GridLayout {
+  /** CSS grid-template-columns. */
+  template: string;
+  /** Below this width the grid scrolls sideways (Endpoint A stays in view). */
+  minWidth: number;
+}
+
+/** The columns' tracks: the seen columns widen to a date and a clock when some flow is from another day than now. */
+export function gridLayout(withDates: boolean): GridLayout {
+  let minWidth = 0;
+  const tracks = FLOW_COLUMNS.map((c) => {
+    const min = withDates && (c.id === 'firstSeen' || c.id === 'lastSeen') ? DATE_TIME_WIDTH : c.min;
+    minWidth += min;
+    return c.grow > 0 ? `minmax(${min}px, ${c.grow}fr)` : `${min}px`;
+  });
+  return { template: tracks.join(' '), minWidth };
+}
+
+/** Whether some flow's first or last packet falls on another day than `nowMs` (local time): then the seen columns
+ *  show dates. */
+export function needsDates(flows: readonly FlowSummary[], nowMs: number): boolean {
+  const d = new Date(nowMs);
+  const dayStart = new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  const dayEnd = new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).getTime();
+  for (const f of flows) if (f.firstSeenMs < dayStart || f.lastSeenMs >= dayEnd) return true;
+  return false;
+}

@@ -5,6 +5,7 @@ import { RateChart } from '../charts/rate-chart';
 import { formatBitRate, formatBitRateAxis, formatBytes, formatByteRateAsBits, formatCount } from '../format/units';
 import { formatDuration, formatLocalDateTime } from '../format/time';
 import { flowNameList } from '../state/flow-names';
+import { endpointText, flowLabel, stateDescription } from '../state/flow-shown';
 import { selectShownTable } from '../state/store';
 import { useApp, useController, useServices } from './app-context';
 
@@ -37,6 +38,7 @@ export function FlowDetail({ id, onClose }: { id: string; onClose: () => void })
   const controller = useController();
   const { store } = useServices();
   const flow = useApp((s) => selectShownTable(s).flows.get(id));
+  const exportFlows = useApp((s) => s.exportFlows);
   const [history, setHistory] = useState<{ id: string; points: readonly Point[]; error: string | null }>({ id, points: [], error: null });
 
   useEffect(() => {
@@ -57,7 +59,8 @@ export function FlowDetail({ id, onClose }: { id: string; onClose: () => void })
     let pts: readonly Point[] = [];
     return store.subscribe((s) => {
       const f = selectShownTable(s).flows.get(id);
-      if (!f || f === last) return;
+      // An ended flow sends nothing more: its zero rate is no new second.
+      if (!f || f === last || !f.active) return;
       last = f;
       pts = appendFlowPoint(pts, f);
       setLive({ id, points: pts });
@@ -83,40 +86,75 @@ export function FlowDetail({ id, onClose }: { id: string; onClose: () => void })
   }
   const names = flowNameList(flow);
   const rows: Array<[string, string]> = [
-    ['Protocol', `${flow.proto.toUpperCase()} (IP ${flow.ipProto})`],
-    ['State', flow.active ? flow.state : `${flow.state}, ended`],
-    ['A', `${flow.a}${flow.aPort !== null ? ` port ${flow.aPort}` : ''}${flow.names.a ? ` (${flow.names.a})` : ''}`],
-    ['B', `${flow.b}${flow.bPort !== null ? ` port ${flow.bPort}` : ''}${flow.names.b ? ` (${flow.names.b})` : ''}`],
-    ['TLS SNI', flow.names.sni ?? '–'],
-    ['HTTP host', flow.names.httpHost ?? '–'],
-    ['A→B', `${formatBytes(flow.aToB.bytes)} in ${formatCount(flow.aToB.packets)} packets, now ${formatByteRateAsBits(flow.bpsAToB)}`],
-    ['B→A', `${formatBytes(flow.bToA.bytes)} in ${formatCount(flow.bToA.packets)} packets, now ${formatByteRateAsBits(flow.bpsBToA)}`],
+    ['Protocol', `${flow.proto.toUpperCase()} (IP protocol ${flow.ipProto})`],
+    ['State', stateDescription(flow)],
+    ['A', `${endpointText(flow.a, flow.aPort)}${flow.names.a ? ` (${flow.names.a}, from DNS)` : ''}`],
+    ['B', `${endpointText(flow.b, flow.bPort)}${flow.names.b ? ` (${flow.names.b}, from DNS)` : ''}`],
+  ];
+  if (flow.names.sni) rows.push(['Server name', `${flow.names.sni} (TLS/QUIC SNI)`]);
+  if (flow.names.httpHost) rows.push(['HTTP host', flow.names.httpHost]);
+  const now = (bps: number): string => (flow.active ? `, now ${formatByteRateAsBits(bps)}` : '');
+  rows.push(
+    ['A→B', `${formatBytes(flow.aToB.bytes)} in ${formatCount(flow.aToB.packets)} packets${now(flow.bpsAToB)}`],
+    ['B→A', `${formatBytes(flow.bToA.bytes)} in ${formatCount(flow.bToA.packets)} packets${now(flow.bpsBToA)}`],
     ['First seen', formatLocalDateTime(flow.firstSeenMs, true)],
     ['Last seen', formatLocalDateTime(flow.lastSeenMs, true)],
     ['Duration', formatDuration(flow.lastSeenMs - flow.firstSeenMs)],
     ['Interface', `${flow.iface}${flow.vlan !== null ? `, VLAN ${flow.vlan}` : ''}`],
-  ];
+  );
+  const total = (c: { bytes: number; packets: number }): string => `${formatBytes(c.bytes)} in ${formatCount(c.packets)} packets`;
   return (
-    <aside className="detail panel" aria-labelledby="detail-title">
+    <aside className="detail panel" aria-labelledby="detail-title" data-testid="flow-detail">
       <div className="panel-head">
-        <h2 id="detail-title">{names[0] ?? `${flow.a} ↔ ${flow.b}`}</h2>
-        <button type="button" aria-label="Close flow details" onClick={onClose}>
-          ✕
-        </button>
+        <h2 id="detail-title" title={flowLabel(flow)}>
+          {names[0] ?? `${flow.a} ↔ ${flow.b}`}
+        </h2>
+        <div className="controls">
+          <button type="button" onClick={() => exportFlows([flow.id])} title="Save this flow's packets as a capture file">
+            Export this flow
+          </button>
+          <button type="button" aria-label="Close flow details" onClick={onClose}>
+            ✕
+          </button>
+        </div>
       </div>
-      {points.length > 1 ? (
-        <RateChart data={points} series={SERIES} formatValue={formatBitRate} formatAxis={formatBitRateAxis} height={150} label="This flow's rate in each direction" />
-      ) : (
-        <p className="empty small">{history.error ? `No rate history: ${history.error}` : 'The rate chart fills in as the flow sends.'}</p>
-      )}
-      <dl className="facts">
-        {rows.map(([k, v]) => (
-          <div key={k}>
-            <dt>{k}</dt>
-            <dd>{v}</dd>
-          </div>
-        ))}
-      </dl>
+      <div className="detail-body">
+        <div className="detail-chart">
+          {!flow.active && (
+            <p className="ended-summary" data-testid="ended-summary">
+              This flow ended; its last packet was at {formatLocalDateTime(flow.lastSeenMs, true)}, {formatDuration(flow.lastSeenMs - flow.firstSeenMs)} after
+              its first. A→B {total(flow.aToB)}, B→A {total(flow.bToA)}.
+            </p>
+          )}
+          {points.length > 1 ? (
+            <RateChart
+              data={points}
+              series={SERIES}
+              formatValue={formatBitRate}
+              formatAxis={formatBitRateAxis}
+              unit="bit/s"
+              height={150}
+              label={flow.active ? "This flow's rate in each direction" : "This flow's rate in each direction while it was live"}
+            />
+          ) : (
+            <p className="empty small">
+              {history.error
+                ? `No rate history: ${history.error}`
+                : flow.active
+                  ? 'The rate chart fills in as the flow sends.'
+                  : 'No rate history is kept for this flow any more (main keeps the rates of the most recent flows).'}
+            </p>
+          )}
+        </div>
+        <dl className="facts">
+          {rows.map(([k, v]) => (
+            <div key={k}>
+              <dt>{k}</dt>
+              <dd>{v}</dd>
+            </div>
+          ))}
+        </dl>
+      </div>
     </aside>
   );
 }

@@ -1,13 +1,15 @@
-import type { FlowProto, FlowState } from '../transport/api-types';
-import { FLOW_STATES, PROTOCOLS } from '../transport/api-types';
+import type { ShownFlowState } from '../state/flow-shown';
+import { SHOWN_FLOW_STATES } from '../state/flow-shown';
+import type { FlowProto } from '../transport/api-types';
+import { PROTOCOLS } from '../transport/api-types';
 import { useAppShallow } from './app-context';
 
 function toggle<T>(list: readonly T[], v: T): T[] {
   return list.includes(v) ? list.filter((x) => x !== v) : [...list, v];
 }
 
-/** Text, protocol, state, CIDR and port filters. A field with an error is marked and explained; the table keeps the
- *  last valid filter meanwhile. */
+/** Text, protocol, state, CIDR and port filters, and the one flow picked on the Overview. A field with an error is
+ *  marked and explained; the table keeps the last valid filter meanwhile. */
 export function FlowFilterBar() {
   const { input, errors, set } = useAppShallow((s) => ({ input: s.filterInput, errors: s.filterErrors, set: s.setFilterInput }));
   return (
@@ -62,13 +64,23 @@ export function FlowFilterBar() {
       </fieldset>
       <fieldset className="chips">
         <legend>State</legend>
-        {FLOW_STATES.map((st: FlowState) => (
-          <label key={st} className="chip">
+        {SHOWN_FLOW_STATES.map((st: ShownFlowState) => (
+          <label key={st} className="chip" title={st === 'ended' ? 'Flows no longer live: closed, reset, idle too long, or the capture stopped' : undefined}>
             <input type="checkbox" checked={input.states.includes(st)} onChange={() => set({ states: toggle(input.states, st) })} />
             {st}
           </label>
         ))}
       </fieldset>
+      {input.flow && (
+        <div className="pinned" role="group" aria-label="Only one flow">
+          <span className="pinned-text" title={input.flow.label}>
+            Only {input.flow.label}
+          </span>
+          <button type="button" aria-label="Show every flow again" title="Show every flow again" onClick={() => set({ flow: null })}>
+            ✕
+          </button>
+        </div>
+      )}
     </form>
   );
 }

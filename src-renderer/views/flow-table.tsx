@@ -1,13 +1,14 @@
-import { memo, useCallback, useEffect, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { KeyboardEvent, MouseEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { FlowSummary } from '../transport/api-types';
 import type { FlowSort } from '../state/flow-sort';
-import { FLOW_COLUMNS, GRID_TEMPLATE } from './flow-columns';
+import type { GridLayout } from './flow-columns';
+import { FLOW_COLUMNS, gridLayout, needsDates } from './flow-columns';
 import { useApp, useAppShallow, useServices } from './app-context';
 
 export const ROW_HEIGHT = 28;
-const HEADER_HEIGHT = 30;
+const HEADER_HEIGHT = 40;
 
 interface Props {
   rows: readonly FlowSummary[];
@@ -17,10 +18,10 @@ interface Props {
 
 const rowDomId = (id: string): string => `flow-row-${id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
-const Header = memo(function Header({ sort, onSort }: { sort: FlowSort; onSort: (c: FlowSort['column']) => void }) {
+const Header = memo(function Header({ sort, onSort, layout }: { sort: FlowSort; onSort: (c: FlowSort['column']) => void; layout: GridLayout }) {
   return (
     <div role="rowgroup" className="grid-head">
-      <div role="row" aria-rowindex={1} className="grid-row" style={{ gridTemplateColumns: GRID_TEMPLATE }}>
+      <div role="row" aria-rowindex={1} className="grid-row" style={{ gridTemplateColumns: layout.template, minWidth: layout.minWidth }}>
         {FLOW_COLUMNS.map((c) => {
           const sorted = sort.column === c.id;
           return (
@@ -29,12 +30,14 @@ const Header = memo(function Header({ sort, onSort }: { sort: FlowSort; onSort: 
               role="columnheader"
               aria-sort={sorted ? (sort.direction === 'asc' ? 'ascending' : 'descending') : 'none'}
               className={c.numeric ? 'num' : undefined}
+              title={c.description}
             >
               <button type="button" className="sort" onClick={() => onSort(c.id)}>
                 {c.title}
                 <span aria-hidden className="sort-mark">
                   {sorted ? (sort.direction === 'asc' ? '▲' : '▼') : ''}
                 </span>
+                {c.subtitle && <span className="sub">{` ${c.subtitle}`}</span>}
               </button>
             </div>
           );
@@ -51,6 +54,7 @@ const Row = memo(function Row({
   selected,
   focused,
   nowMs,
+  layout,
   onClick,
 }: {
   flow: FlowSummary;
@@ -59,6 +63,7 @@ const Row = memo(function Row({
   selected: boolean;
   focused: boolean;
   nowMs: number;
+  layout: GridLayout;
   onClick: (e: MouseEvent, id: string) => void;
 }) {
   return (
@@ -69,21 +74,18 @@ const Row = memo(function Row({
       aria-selected={selected}
       data-flow-id={flow.id}
       className={`grid-row body${selected ? ' selected' : ''}${focused ? ' focused' : ''}${flow.active ? '' : ' ended'}`}
-      style={{ transform: `translateY(${top}px)`, gridTemplateColumns: GRID_TEMPLATE }}
+      style={{ transform: `translateY(${top}px)`, gridTemplateColumns: layout.template, minWidth: layout.minWidth }}
       onMouseDown={(e) => {
         // Shift-click extends the selection; it must not also select the text of the rows.
         if (e.shiftKey) e.preventDefault();
       }}
       onClick={(e) => onClick(e, flow.id)}
     >
-      {FLOW_COLUMNS.map((c) => {
-        const text = c.cell(flow, nowMs);
-        return (
-          <div key={c.id} role="gridcell" className={c.numeric ? 'num' : undefined} title={c.id === 'names' || c.id === 'a' || c.id === 'b' ? text : undefined}>
-            {text}
-          </div>
-        );
-      })}
+      {FLOW_COLUMNS.map((c) => (
+        <div key={c.id} role="gridcell" className={c.numeric ? 'num' : undefined} title={c.tip(flow, nowMs)}>
+          {c.cell(flow, nowMs)}
+        </div>
+      ))}
     </div>
   );
 });
@@ -106,6 +108,8 @@ export function FlowTable({ rows, order, label }: Props) {
   // "Today" for the seen columns is the capture's latest second (a replayed file may be years old).
   const [openedAt] = useState(() => Date.now());
   const nowMs = useApp((s) => s.traffic.latest?.tsMs ?? openedAt);
+  const withDates = useMemo(() => needsDates(rows, nowMs), [rows, nowMs]);
+  const layout = useMemo(() => gridLayout(withDates), [withDates]);
   // The virtualizer is a mutable object by design; the rows below are derived from it on each render.
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
@@ -191,8 +195,8 @@ export function FlowTable({ rows, order, label }: Props) {
       className="flow-grid"
       onKeyDown={onKeyDown}
     >
-      <Header sort={sort} onSort={sortBy} />
-      <div role="rowgroup" className="grid-body" style={{ height: virtualizer.getTotalSize() }}>
+      <Header sort={sort} onSort={sortBy} layout={layout} />
+      <div role="rowgroup" className="grid-body" style={{ height: virtualizer.getTotalSize(), minWidth: layout.minWidth }}>
         {items.map((item) => {
           const flow = rows[item.index];
           return (
@@ -204,6 +208,7 @@ export function FlowTable({ rows, order, label }: Props) {
               selected={selection.selected.has(flow.id)}
               focused={selection.focus === flow.id}
               nowMs={nowMs}
+              layout={layout}
               onClick={onRowClick}
             />
           );

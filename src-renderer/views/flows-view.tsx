@@ -10,7 +10,7 @@ import { FlowTable } from './flow-table';
 
 export function FlowsView() {
   const table = useApp(selectShownTable);
-  const { filter, sort, selectedCount, detailId, openDetail, clearSelection, selectAll } = useAppShallow((s) => ({
+  const { filter, sort, selectedCount, detailId, openDetail, clearSelection, selectAll, setView } = useAppShallow((s) => ({
     filter: s.filter,
     sort: s.sort,
     selectedCount: s.selection.selected.size,
@@ -18,6 +18,7 @@ export function FlowsView() {
     openDetail: s.openDetail,
     clearSelection: s.clearSelection,
     selectAll: s.selectAll,
+    setView: s.setView,
   }));
   // Typing, scrolling and selecting stay responsive with 100k flows: React filters and sorts the new rows when it
   // has time, and keeps showing the previous ones meanwhile.
@@ -43,6 +44,15 @@ export function FlowsView() {
           </button>
           <button type="button" onClick={clearSelection} disabled={selectedCount === 0}>
             Clear selection
+          </button>
+          <button
+            type="button"
+            className="primary"
+            onClick={() => setView('export')}
+            disabled={selectedCount === 0}
+            title={selectedCount === 0 ? 'Select flows first (click, Ctrl-click, Shift-click)' : 'Save the packets of the selected flows as a capture file'}
+          >
+            Export selected…
           </button>
         </div>
       </header>

@@ -1,8 +1,10 @@
-import { memo, useMemo, useState } from 'react';
+import { memo, useCallback, useMemo, useState } from 'react';
 import type { RateSeries } from '../charts/rate-chart';
 import { RateChart } from '../charts/rate-chart';
 import { formatBitRate, formatBitRateAxis, formatByteRateAsBits, formatBytes, formatCount, formatPacketRate } from '../format/units';
-import { ringLast, ringToArray } from '../state/ring';
+import { formatClock } from '../format/time';
+import { currentTraffic, isFlowing } from '../state/current';
+import { ringFirst, ringLast, ringToArray } from '../state/ring';
 import type { ChartResolution, ChartSpan } from '../state/store';
 import { selectShownTraffic } from '../state/store';
 import type { Talker } from '../state/traffic';
@@ -26,66 +28,44 @@ const SPANS: ReadonlyArray<{ value: ChartSpan; label: string }> = [
 ];
 const TOP_WINDOW_SECONDS = 10;
 
-/** Totals and drops since the capture started: main's exact counters when they belong to the capture on screen,
- *  else what the ticks seen by this page add up to. */
-function useTotals() {
-  // While paused, the frozen ticks are the truth on screen.
-  const { traffic, stats } = useAppShallow((s) => ({ traffic: selectShownTraffic(s), stats: s.frozen ? null : s.stats }));
-  return useMemo(() => {
-    if (!stats || stats.capture.captureId === null || stats.capture.captureId !== traffic.captureId) {
-      return { in: traffic.totals.in, out: traffic.totals.out, drops: traffic.drops };
-    }
-    const sum = { in: { bytes: 0, packets: 0 }, out: { bytes: 0, packets: 0 }, drops: { kernel: 0, helper: 0 } };
-    // Main's stats may still list the interfaces of an earlier capture: count those this capture's ticks named.
-    for (const i of stats.interfaces) {
-      if (!(i.iface in traffic.sparklines)) continue;
-      sum.in.bytes += i.in.bytes;
-      sum.in.packets += i.in.packets;
-      sum.out.bytes += i.out.bytes;
-      sum.out.packets += i.out.packets;
-      sum.drops.kernel += i.kernelDrops;
-      sum.drops.helper += i.helperDrops;
-    }
-    return sum;
-  }, [traffic, stats]);
-}
-
 function StatCards() {
-  const traffic = useApp(selectShownTraffic);
-  const totals = useTotals();
-  const last = ringLast(traffic.series);
-  const active = traffic.latest?.activeFlows ?? 0;
-  const drops = totals.drops.kernel + totals.drops.helper;
+  const { shown, live, stats, capture } = useAppShallow((s) => ({ shown: selectShownTraffic(s), live: s.traffic, stats: s.stats, capture: s.capture }));
+  const now = useMemo(() => currentTraffic(shown, live, stats, capture), [shown, live, stats, capture]);
+  const drops = now.drops.kernel + now.drops.helper;
+  const second = now.second === null ? null : formatClock(now.second);
+  const still = now.flowing ? null : capture?.state === 'finished' ? 'the file is read' : 'not capturing';
   return (
-    <div className="cards" role="group" aria-label="Current traffic">
+    <div className="cards" role="group" aria-label="Current traffic" title={second ? `The second ${second} and the totals up to it` : undefined}>
       <div className="card">
         <span className="card-label">
           <i className="dot in" aria-hidden /> In
         </span>
-        <strong data-testid="rate-in">{formatBitRate(last?.inBps ?? 0)}</strong>
-        <span className="muted" data-testid="total-in" title={`${formatCount(totals.in.bytes)} bytes, ${formatCount(totals.in.packets)} packets`}>
-          {formatPacketRate(last?.inPps ?? 0)} · {formatBytes(totals.in.bytes)} total
+        <strong data-testid="rate-in">{formatBitRate(now.inBps)}</strong>
+        <span className="muted" data-testid="total-in" title={`${formatCount(now.totals.in.bytes)} bytes, ${formatCount(now.totals.in.packets)} packets`}>
+          {formatPacketRate(now.inPps)} · {formatBytes(now.totals.in.bytes)} total
         </span>
       </div>
       <div className="card">
         <span className="card-label">
           <i className="dot out" aria-hidden /> Out
         </span>
-        <strong data-testid="rate-out">{formatBitRate(last?.outBps ?? 0)}</strong>
-        <span className="muted" data-testid="total-out" title={`${formatCount(totals.out.bytes)} bytes, ${formatCount(totals.out.packets)} packets`}>
-          {formatPacketRate(last?.outPps ?? 0)} · {formatBytes(totals.out.bytes)} total
+        <strong data-testid="rate-out">{formatBitRate(now.outBps)}</strong>
+        <span className="muted" data-testid="total-out" title={`${formatCount(now.totals.out.bytes)} bytes, ${formatCount(now.totals.out.packets)} packets`}>
+          {formatPacketRate(now.outPps)} · {formatBytes(now.totals.out.bytes)} total
         </span>
       </div>
       <div className="card">
         <span className="card-label">Active flows</span>
-        <strong data-testid="active-flows">{formatCount(active)}</strong>
-        <span className="muted">{formatCount(traffic.latest?.newFlows ?? 0)} new in the last second</span>
+        <strong data-testid="active-flows">{formatCount(now.activeFlows)}</strong>
+        <span className="muted" data-testid="active-note">
+          {still ?? `${formatCount(now.newFlows)} new in the second ${second ?? ''}`}
+        </span>
       </div>
       <div className={`card${drops > 0 ? ' warn' : ''}`}>
         <span className="card-label">Dropped packets</span>
         <strong data-testid="drops">{formatCount(drops)}</strong>
         <span className="muted">
-          kernel {formatCount(totals.drops.kernel)} · helper {formatCount(totals.drops.helper)}
+          kernel {formatCount(now.drops.kernel)} · helper {formatCount(now.drops.helper)}
         </span>
       </div>
     </div>
@@ -101,9 +81,9 @@ function TrafficChart() {
     setSpan: s.setChartSpan,
   }));
   const [metric, setMetric] = useState<'bits' | 'packets'>('bits');
-  const data = useMemo(() => {
+  const window = useMemo(() => {
     const last = ringLast(series);
-    return last ? bucketSamples(ringToArray(series, span), resolution, span, last.ts) : [];
+    return last ? bucketSamples(ringToArray(series, span), resolution, span, last.ts, ringFirst(series)?.ts) : null;
   }, [series, resolution, span]);
   return (
     <section className="panel" aria-labelledby="chart-title">
@@ -136,14 +116,16 @@ function TrafficChart() {
           </label>
         </div>
       </div>
-      {data.length === 0 ? (
+      {window === null ? (
         <p className="empty">No traffic yet. Start a capture on the Interfaces page.</p>
       ) : (
         <RateChart
-          data={data}
+          data={window.points}
+          domain={window.domain}
           series={metric === 'bits' ? BIT_SERIES : PACKET_SERIES}
           formatValue={metric === 'bits' ? formatBitRate : formatPacketRate}
           formatAxis={metric === 'bits' ? formatBitRateAxis : (v) => formatCount(v)}
+          unit={metric === 'bits' ? 'bit/s' : 'pkt/s'}
           height={240}
           label={`${metric === 'bits' ? 'Bits' : 'Packets'} per second in and out, ${resolution} s resolution`}
         />
@@ -194,13 +176,29 @@ function ProtocolBreakdown() {
   );
 }
 
-const TalkerTable = memo(function TalkerTable({ title, rows, kind, seconds }: { title: string; rows: Talker[]; kind: 'host' | 'flow'; seconds: number }) {
+const TalkerTable = memo(function TalkerTable({
+  title,
+  rows,
+  kind,
+  seconds,
+  second,
+  onOpen,
+}: {
+  title: string;
+  rows: Talker[];
+  kind: 'host' | 'flow';
+  seconds: number;
+  /** The second of the rate cards, whose rate the Rate column shows. */
+  second: number | null;
+  onOpen: (t: Talker) => void;
+}) {
   const max = rows.length ? rows[0].bytes : 0;
   const id = `top-${kind}`;
+  const at = second === null ? '' : formatClock(second);
   return (
-    <section className="panel" aria-labelledby={id}>
+    <section className="panel talkers" aria-labelledby={id}>
       <h2 id={id}>
-        {title} <span className="muted small">last {seconds} s</span>
+        {title} <span className="muted small">by bytes over the last {seconds} s</span>
       </h2>
       {rows.length === 0 ? (
         <p className="empty">Quiet.</p>
@@ -209,28 +207,43 @@ const TalkerTable = memo(function TalkerTable({ title, rows, kind, seconds }: { 
           <thead>
             <tr>
               <th scope="col">{kind === 'host' ? 'Host' : 'Flow'}</th>
-              <th scope="col" className="num">
+              <th scope="col" className="num" title={`Rate in the second ${at}, the second of the cards above`}>
                 Rate
               </th>
-              <th scope="col" className="num">
+              <th scope="col" className="num" title={`Bytes over the last ${seconds} s`}>
                 Bytes
               </th>
             </tr>
           </thead>
           <tbody>
-            {rows.map((r) => (
-              <tr key={r.key}>
-                <th scope="row" className="talker">
-                  <span className="talker-label">{r.name ?? r.label}</span>
-                  {r.name && <span className="muted small"> {r.label}</span>}
-                  <div className="bar thin" aria-hidden>
-                    <div className="bar-fill" style={{ width: `${max ? (r.bytes / max) * 100 : 0}%` }} />
-                  </div>
-                </th>
-                <td className="num">{formatByteRateAsBits(r.bytes / seconds)}</td>
-                <td className="num">{formatBytes(r.bytes)}</td>
-              </tr>
-            ))}
+            {rows.map((r) => {
+              const text = r.name ? `${r.name} (${r.label})` : r.label;
+              return (
+                <tr key={r.key}>
+                  <th scope="row" className="talker">
+                    <button
+                      type="button"
+                      className="talker-link"
+                      title={`${text}: open ${kind === 'host' ? 'every flow of this host' : 'this flow'} in the flow table`}
+                      aria-label={`Show ${kind} ${text} in the flow table`}
+                      onClick={() => onOpen(r)}
+                    >
+                      <span className="talker-label">{r.name ?? r.label}</span>
+                      {r.name && <span className="muted small"> {r.label}</span>}
+                    </button>
+                    <div className="bar thin" aria-hidden>
+                      <div className="bar-fill" style={{ width: `${max ? (r.bytes / max) * 100 : 0}%` }} />
+                    </div>
+                  </th>
+                  <td className="num" title={`${formatCount(r.lastSecondBytes)} bytes in the second ${at}`}>
+                    {formatByteRateAsBits(r.lastSecondBytes)}
+                  </td>
+                  <td className="num" title={`${formatCount(r.bytes)} bytes, ${formatCount(r.packets)} packets over the last ${seconds} s`}>
+                    {formatBytes(r.bytes)}
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       )}
@@ -239,15 +252,21 @@ const TalkerTable = memo(function TalkerTable({ title, rows, kind, seconds }: { 
 });
 
 function TopTalkers() {
-  const recent = useApp((s) => selectShownTraffic(s).recent);
+  const { recent, flowing, showFlowsOf } = useAppShallow((s) => ({ recent: selectShownTraffic(s).recent, flowing: isFlowing(s.capture), showFlowsOf: s.showFlowsOf }));
   const ticks = useMemo(() => ringToArray(recent, TOP_WINDOW_SECONDS), [recent]);
   const hosts = useMemo(() => topHosts(ticks, 10), [ticks]);
   const flows = useMemo(() => topFlows(ticks, 10), [ticks]);
   const seconds = Math.max(1, ticks.length);
+  // Stopped, the rates are zero like the cards': the tables keep the last seconds' bytes.
+  const second = ticks.length ? ticks[ticks.length - 1].tsMs : null;
+  const shownHosts = useMemo(() => (flowing ? hosts : hosts.map((h) => ({ ...h, lastSecondBytes: 0 }))), [hosts, flowing]);
+  const shownFlows = useMemo(() => (flowing ? flows : flows.map((f) => ({ ...f, lastSecondBytes: 0 }))), [flows, flowing]);
+  const openHost = useCallback((t: Talker) => showFlowsOf({ kind: 'host', ip: t.key }), [showFlowsOf]);
+  const openFlow = useCallback((t: Talker) => showFlowsOf({ kind: 'flow', id: t.key, label: t.label }), [showFlowsOf]);
   return (
     <>
-      <TalkerTable title="Top hosts" rows={hosts} kind="host" seconds={seconds} />
-      <TalkerTable title="Top flows" rows={flows} kind="flow" seconds={seconds} />
+      <TalkerTable title="Top hosts" rows={shownHosts} kind="host" seconds={seconds} second={second} onOpen={openHost} />
+      <TalkerTable title="Top flows" rows={shownFlows} kind="flow" seconds={seconds} second={second} onOpen={openFlow} />
     </>
   );
 }

@@ -20,11 +20,6 @@ export function resolveTheme(pref: ThemePreference, systemDark: boolean): 'light
   return pref === 'system' ? (systemDark ? 'dark' : 'light') : pref;
 }
 
-/** The toggle always flips what the user sees; following the OS again is a separate choice. */
-export function toggledTheme(resolved: 'light' | 'dark'): ThemePreference {
-  return resolved === 'dark' ? 'light' : 'dark';
-}
-
 const STORAGE_KEY = 'netmon.theme';
 
 export function loadThemePreference(storage: Storage | null): ThemePreference {

@@ -132,3 +132,40 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file });
   return file;
 }
+
+/**
+ * Text a person cannot read in full: every visible element whose content is wider than its box and cut (not
+ * scrollable), with no tooltip (`title`) on it or around it. Returns a line per offender: its text and where.
+ */
+export async function cutWithoutTitle(page: Page, scope = 'body'): Promise<string[]> {
+  return page.evaluate((selector) => {
+    const offenders: string[] = [];
+    const root = document.querySelector(selector);
+    if (!root) return [`no ${selector}`];
+    for (const el of root.querySelectorAll<HTMLElement>('*')) {
+      if (!(el instanceof HTMLElement) || el.scrollWidth <= el.clientWidth + 1) continue;
+      const style = getComputedStyle(el);
+      if (style.overflowX === 'auto' || style.overflowX === 'scroll' || style.overflowX === 'visible') continue;
+      const box = el.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0 || style.visibility === 'hidden') continue;
+      if ((el.closest('[title]')?.getAttribute('title') ?? '').trim() !== '') continue;
+      offenders.push(`${el.tagName.toLowerCase()}.${el.className}: "${(el.textContent ?? '').trim().slice(0, 60)}" (${el.scrollWidth} > ${el.clientWidth})`);
+    }
+    return offenders;
+  }, scope);
+}
+
+/** Column headers of a grid that lie outside its visible box (cut off or only reachable by scrolling). */
+export async function columnsOutOfView(page: Page, gridName: string): Promise<string[]> {
+  return page.evaluate((name) => {
+    const grid = document.querySelector(`[role=grid][aria-label="${name}"]`);
+    if (!grid) return [`no grid ${name}`];
+    const box = grid.getBoundingClientRect();
+    return [...grid.querySelectorAll('[role=columnheader]')]
+      .filter((h) => {
+        const r = h.getBoundingClientRect();
+        return r.left < box.left - 1 || r.right > box.left + grid.clientWidth + 1;
+      })
+      .map((h) => h.textContent ?? '');
+  }, gridName);
+}

@@ -142,12 +142,12 @@ describe('dashboard on a replayed capture', () => {
     const theme = async (): Promise<string | null> => page.evaluate(() => document.documentElement.dataset.theme ?? null);
     // The browser reports a light OS theme, which the page follows until the user picks one.
     expect(await theme()).toBe('light');
-    await page.getByRole('button', { name: 'Switch to the dark theme' }).click();
+    await page.getByRole('radio', { name: 'Dark' }).click();
     expect(await theme()).toBe('dark');
     await screenshot(page, 'flows-dark');
     await page.getByRole('button', { name: 'Overview' }).click();
     await screenshot(page, 'overview-dark');
-    await page.getByRole('button', { name: 'Follow the system theme' }).click();
+    await page.getByRole('radio', { name: 'System' }).click();
     expect(await theme()).toBe('light');
     await page.emulateMedia({ colorScheme: 'dark' });
     await expect.poll(theme).toBe('dark');

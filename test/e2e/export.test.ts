@@ -65,7 +65,7 @@ describe('export in the browser', () => {
     await expect.poll(async () => grid.locator('[role=row][aria-selected=true]').count()).toBe(2);
 
     await page.locator('.nav-item', { hasText: 'Export' }).click();
-    await page.getByLabel(/the selected flows \(2\)/).check();
+    await page.getByRole('radio', { name: /Selected flows \(2\)/ }).check();
     await page.getByLabel('Format').selectOption('pcapng');
     const downloading = page.waitForEvent('download');
     await page.locator('.export-view').getByRole('button', { name: 'Export', exact: true }).click();

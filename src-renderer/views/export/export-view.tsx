@@ -1,8 +1,9 @@
 import { useMemo, useRef, useState } from 'react';
+import { formatLocalDateTime, parseLocalDateTime } from '../../format/time';
 import { formatCount } from '../../format/units';
 import { filterFlows } from '../../state/flow-filter';
 import { selectShownTable } from '../../state/store';
-import type { ExportProgress, ExportRequest } from '../../transport/api-types';
+import type { ExportProgress, ExportRequest, FlowSummary } from '../../transport/api-types';
 import { TOKEN_KEY, tokenStorage } from '../../transport/connect';
 import { useApp, useAppShallow, useController } from '../app-context';
 import type { ExportDone, RunningExport } from './run-export';
@@ -10,14 +11,20 @@ import { runExport } from './run-export';
 
 type Scope = 'selected' | 'filtered' | 'all';
 
-/** The form's labels stack their text above the control; a radio choice reads on one line. */
-const CHOICE = { display: 'flex', flexDirection: 'row', alignItems: 'center', gap: '0.5em' } as const;
+/** A typed time bound: absent when empty, milliseconds, or why it cannot be read. */
+function boundOf(text: string): number | undefined | { error: string } {
+  return text.trim() === '' ? undefined : parseLocalDateTime(text);
+}
 
-/** A `datetime-local` value as milliseconds since the epoch; absent when empty. */
-function timeOf(value: string): number | undefined {
-  if (value === '') return undefined;
-  const t = new Date(value).getTime();
-  return Number.isNaN(t) ? undefined : t;
+/** The first and last packet of these flows, for the time range's hint. */
+function spanOf(flows: Iterable<FlowSummary>): { from: number; to: number } | null {
+  let from = Infinity;
+  let to = -Infinity;
+  for (const f of flows) {
+    if (f.firstSeenMs < from) from = f.firstSeenMs;
+    if (f.lastSeenMs > to) to = f.lastSeenMs;
+  }
+  return from <= to ? { from, to } : null;
 }
 
 /** Cut a pcap/pcapng of the selected flows, the flows the filter shows, or the whole capture. */
@@ -25,9 +32,9 @@ export function ExportView() {
   const controller = useController();
   const table = useApp(selectShownTable);
   const { selected, filter } = useAppShallow((s) => ({ selected: s.selection.selected, filter: s.filter }));
-  const filteredIds = useMemo(() => filterFlows(table.flows.values(), filter).map((f) => f.id), [table, filter]);
-  const selectedIds = useMemo(() => [...selected].filter((id) => table.flows.has(id)), [selected, table]);
-  const [scope, setScope] = useState<Scope>(selectedIds.length > 0 ? 'selected' : 'all');
+  const filtered = useMemo(() => filterFlows(table.flows.values(), filter), [table, filter]);
+  const selectedFlows = useMemo(() => [...selected].flatMap((id) => table.flows.get(id) ?? []), [selected, table]);
+  const [scope, setScope] = useState<Scope>(selectedFlows.length > 0 ? 'selected' : 'all');
   const [format, setFormat] = useState<'pcapng' | 'pcap'>('pcapng');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
@@ -37,15 +44,22 @@ export function ExportView() {
   const running = useRef<RunningExport | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const ids = scope === 'selected' ? selectedIds : scope === 'filtered' ? filteredIds : null;
-  const canStart = !busy && (ids === null || ids.length > 0);
+  const scoped = scope === 'selected' ? selectedFlows : scope === 'filtered' ? filtered : null;
+  const span = useMemo(() => spanOf(scoped ?? table.flows.values()), [scoped, table]);
+  const fromMs = boundOf(from);
+  const toMs = boundOf(to);
+  const rangeError =
+    typeof fromMs === 'number' && typeof toMs === 'number' && fromMs > toMs ? '"From" is after "To": nothing falls between them' : null;
+  const fieldsOk = typeof fromMs !== 'object' && typeof toMs !== 'object' && rangeError === null;
+  const canStart = !busy && fieldsOk && (scoped === null || scoped.length > 0);
 
   const start = () => {
+    if (typeof fromMs === 'object' || typeof toMs === 'object') return;
     const request: ExportRequest = {
       format,
-      ...(ids !== null ? { flowIds: ids } : {}),
-      ...(timeOf(from) !== undefined ? { fromMs: timeOf(from) } : {}),
-      ...(timeOf(to) !== undefined ? { toMs: timeOf(to) } : {}),
+      ...(scoped !== null ? { flowIds: scoped.map((f) => f.id) } : {}),
+      ...(fromMs !== undefined ? { fromMs } : {}),
+      ...(toMs !== undefined ? { toMs } : {}),
     };
     setBusy(true);
     setProgress(null);
@@ -61,46 +75,57 @@ export function ExportView() {
     });
   };
 
+  const choices: ReadonlyArray<{ value: Scope; title: string; detail: string; count: number | null }> = [
+    { value: 'selected', title: 'Selected flows', detail: 'the rows selected in the flow table', count: selectedFlows.length },
+    { value: 'filtered', title: 'Flows the filter shows', detail: filter.active ? 'the rows the flow table filter keeps' : 'no filter: every flow', count: filtered.length },
+    { value: 'all', title: 'Whole capture', detail: 'every packet still in the spool', count: null },
+  ];
   const total = progress?.packetsTotal ?? 0;
   return (
     <div className="view export-view">
       <header className="view-head">
         <h1>Export</h1>
       </header>
-      <section className="panel" aria-labelledby="export-title">
+      <section className="panel form-panel" aria-labelledby="export-title">
         <h2 id="export-title">Save packets as a capture file</h2>
         <p className="muted">The packets come from the capture helper's spool of recent traffic; what already left it is counted in the summary.</p>
-        <fieldset className="export-scope">
+        <fieldset className="choices">
           <legend>Packets of</legend>
-          <label style={CHOICE}>
-            <input type="radio" name="scope" checked={scope === 'selected'} onChange={() => setScope('selected')} />
-            the selected flows ({formatCount(selectedIds.length)})
-          </label>
-          <label style={CHOICE}>
-            <input type="radio" name="scope" checked={scope === 'filtered'} onChange={() => setScope('filtered')} />
-            the flows the filter shows ({formatCount(filteredIds.length)})
-          </label>
-          <label style={CHOICE}>
-            <input type="radio" name="scope" checked={scope === 'all'} onChange={() => setScope('all')} />
-            the whole capture
-          </label>
+          {choices.map((c) => (
+            <label key={c.value} className="choice">
+              <input type="radio" name="scope" checked={scope === c.value} onChange={() => setScope(c.value)} />
+              <span className="choice-title">
+                {c.title}
+                {c.count !== null && ` (${formatCount(c.count)})`}
+              </span>
+              <span className="muted small">{c.detail}</span>
+            </label>
+          ))}
         </fieldset>
-        <div className="row">
+        <div className="form-grid">
           <label>
             <span>Format</span>
-            <select value={format} onChange={(e) => setFormat(e.target.value === 'pcap' ? 'pcap' : 'pcapng')} aria-label="Format">
+            <select value={format} onChange={(e) => setFormat(e.target.value === 'pcap' ? 'pcap' : 'pcapng')} aria-label="Format" aria-describedby="format-hint">
               <option value="pcapng">pcapng</option>
               <option value="pcap">pcap</option>
             </select>
+            <span id="format-hint" className="muted small">
+              {format === 'pcapng' ? "Wireshark's default; keeps interface names" : 'the classic format every tool reads'}
+            </span>
           </label>
-          <label>
-            <span>From (optional)</span>
-            <input type="datetime-local" step="1" value={from} onChange={(e) => setFrom(e.target.value)} aria-label="From" />
-          </label>
-          <label>
-            <span>To (optional)</span>
-            <input type="datetime-local" step="1" value={to} onChange={(e) => setTo(e.target.value)} aria-label="To" />
-          </label>
+          <TimeField id="export-from" label="From (optional)" value={from} onChange={setFrom} parsed={fromMs} />
+          <TimeField id="export-to" label="To (optional)" value={to} onChange={setTo} parsed={toMs} />
+        </div>
+        <p className="muted small" data-testid="export-span">
+          Local time, as the app shows it.
+          {span && ` These flows ran from ${formatLocalDateTime(span.from)} to ${formatLocalDateTime(span.to)}.`}
+        </p>
+        {rangeError && (
+          <p className="field-error" role="alert">
+            {rangeError}
+          </p>
+        )}
+        <div className="row">
           <button type="button" className="primary" disabled={!canStart} onClick={start}>
             Export
           </button>
@@ -109,6 +134,7 @@ export function ExportView() {
               Cancel
             </button>
           )}
+          {scoped !== null && scoped.length === 0 && <span className="muted">No flow to export: pick another choice above.</span>}
         </div>
         {busy && (
           <div className="progress-row">
@@ -131,5 +157,30 @@ export function ExportView() {
         )}
       </section>
     </div>
+  );
+}
+
+/** A local date and time typed as ISO text, checked as it is typed. */
+function TimeField({ id, label, value, onChange, parsed }: { id: string; label: string; value: string; onChange: (v: string) => void; parsed: number | undefined | { error: string } }) {
+  const bad = typeof parsed === 'object';
+  return (
+    <label>
+      <span>{label}</span>
+      <input
+        type="text"
+        inputMode="numeric"
+        value={value}
+        placeholder="YYYY-MM-DD HH:MM:SS"
+        spellCheck={false}
+        aria-invalid={bad}
+        aria-describedby={bad ? `${id}-error` : undefined}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      {bad && (
+        <em id={`${id}-error`} className="field-error">
+          {parsed.error}
+        </em>
+      )}
+    </label>
   );
 }

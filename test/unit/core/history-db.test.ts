@@ -92,6 +92,18 @@ describe('history database', () => {
     expect(() => ids({ ip: '10.0.0.0/99' })).toThrow(FilterError);
   });
 
+  it('finds a finished flow by id, also in a file opened again', () => {
+    db.recordFinishedFlows([
+      flow('s:1', '10.0.0.6', '10.0.0.53', 53, { proto: 'udp', ipProto: 17, state: 'active' }),
+      flow('s:2', '10.0.0.6', '93.184.216.34', 443, { names: { a: null, b: null, sni: 'example.com', httpHost: null } }),
+    ]);
+    db.close();
+    db = new HistoryDb(path.join(dir, 'history.sqlite'));
+    expect(db.findFlow('s:1')).toMatchObject({ id: 's:1', proto: 'udp', bPort: 53, active: false, state: 'active' });
+    expect(db.findFlow('s:2')?.names).toEqual({ a: null, b: null, sni: 'example.com', httpHost: null });
+    expect(db.findFlow('s:3')).toBeUndefined();
+  });
+
   it('deletes rows older than the retention', () => {
     db.recordTick(tick(T0, 'eth0', 10, 10));
     db.recordFinishedFlows([flow('1', '10.0.0.1', '10.0.0.2', 22)]);

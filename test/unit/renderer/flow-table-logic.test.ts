@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { compileFilter, EMPTY_FILTER, filterFlows } from '../../../src-renderer/state/flow-filter';
 import type { FlowFilterInput } from '../../../src-renderer/state/flow-filter';
 import { nextSort, sortFlows } from '../../../src-renderer/state/flow-sort';
-import { applyFlowDelta, EMPTY_FLOW_TABLE, replaceFlows } from '../../../src-renderer/state/flows';
+import { applyFlowDelta, EMPTY_FLOW_TABLE, endAllFlows, replaceFlows } from '../../../src-renderer/state/flows';
+import { FLOW_COLUMNS, gridLayout, needsDates } from '../../../src-renderer/views/flow-columns';
 import { makeFlow } from './make-flow';
 
 const flows = [
@@ -44,6 +45,24 @@ describe('flow filter', () => {
     expect(run({ port: '50-100, 443' })).toEqual(['1', '2', '3']);
     expect(run({ port: '40000-41000' })).toEqual(['1', '3']);
   });
+  it('offers "ended": flows no longer live, whatever their last TCP state; the other states are live flows', () => {
+    const ended = [...flows, makeFlow({ id: '5', state: 'established', active: false }), makeFlow({ id: '6', proto: 'udp', state: 'active', active: false })];
+    const pick = (over: Partial<FlowFilterInput>) => {
+      const f = compileFilter({ ...EMPTY_FILTER, ...over });
+      if (!f.ok) throw new Error('bad filter');
+      return filterFlows(ended, f).map((x) => x.id);
+    };
+    expect(pick({ states: ['ended'] })).toEqual(['5', '6']);
+    expect(pick({ states: ['established'] })).toEqual(['1']);
+    expect(pick({ states: ['active'] })).toEqual(['2', '4']);
+    expect(pick({ text: 'ended' })).toEqual(['5', '6']);
+  });
+  it('keeps one flow picked elsewhere, and finds an endpoint typed as the table shows it', () => {
+    expect(run({ flow: { id: '3', label: 'TCP [2001:db8::5]:41000 → [2001:db8::1]:80' } })).toEqual(['3']);
+    expect(compileFilter({ ...EMPTY_FILTER, flow: { id: '3', label: '' } })).toMatchObject({ ok: true, active: true });
+    expect(run({ text: '[2001:db8::1]:80' })).toEqual(['3']);
+    expect(run({ text: '2001:db8::5' })).toEqual(['3']);
+  });
   it('reports bad fields instead of applying half a filter', () => {
     const f = compileFilter({ ...EMPTY_FILTER, cidr: '10.0.0.0/40', port: '70000', text: 'x' });
     expect(f.ok).toBe(false);
@@ -81,7 +100,36 @@ describe('flow sort', () => {
   });
 });
 
+describe('flow columns', () => {
+  it('fit a 1280 px window beside the sidebar, and widen for dates only when a flow is from another day', () => {
+    const clock = gridLayout(false);
+    const dates = gridLayout(true);
+    // 1280 px less the 172 px sidebar, the view's padding and the grid's border.
+    expect(clock.minWidth).toBeLessThanOrEqual(1280 - 172 - 40 - 2);
+    expect(dates.minWidth - clock.minWidth).toBe(2 * (146 - 70));
+    const now = new Date(2025, 0, 1, 12, 0, 0).getTime();
+    expect(needsDates(flows.map((f) => ({ ...f, firstSeenMs: now - 3_600_000, lastSeenMs: now })), now)).toBe(false);
+    expect(needsDates([{ ...flows[0], firstSeenMs: now - 13 * 3_600_000, lastSeenMs: now }], now)).toBe(true);
+  });
+  it('give every cell a tooltip holding its whole value', () => {
+    const f = makeFlow({ id: 't', a: '2001:db8::5', aPort: 41000, names: { a: null, b: 'cdn.example', sni: 'www.example.com', httpHost: null }, aToB: { bytes: 123_456_789, packets: 98_765 }, state: 'rst', active: false });
+    const now = f.lastSeenMs;
+    for (const c of FLOW_COLUMNS) expect(c.tip(f, now), c.id).not.toBe('');
+    const tip = (id: string) => FLOW_COLUMNS.find((c) => c.id === id)?.tip(f, now) ?? '';
+    expect(tip('a')).toBe('[2001:db8::5]:41000');
+    expect(tip('names')).toBe('TLS/QUIC server name: www.example.com\nB from DNS: cdn.example');
+    expect(tip('bytesAB')).toBe(`${(123_456_789).toLocaleString()} bytes A→B`);
+    expect(tip('state')).toBe('ended; the connection was reset (RST seen)');
+    expect(tip('rate')).toBe('Ended: no traffic');
+  });
+});
+
 describe('flow table updates', () => {
+  it('ends every flow when the capture stops: kept, inactive, no rate', () => {
+    const t = endAllFlows(replaceFlows('c1', flows));
+    expect([...t.flows.values()].map((f) => [f.active, f.bpsAToB, f.bpsBToA])).toEqual(flows.map(() => [false, 0, 0]));
+    expect(t.captureId).toBe('c1');
+  });
   it('applies deltas of its capture, keeps ended flows as inactive, and ignores stale captures', () => {
     let t = replaceFlows('c1', flows.slice(0, 2));
     t = applyFlowDelta(t, { captureId: 'c1', tsMs: 1, updated: [makeFlow({ id: '5' })], finished: [flows[0]], omitted: 2 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatBitRate, formatBitRateAxis, formatBytes, formatByteRateAsBits, formatCount, formatPacketRate } from '../../../src-renderer/format/units';
-import { formatClock, formatDuration, formatLocalDateTime, formatSeen } from '../../../src-renderer/format/time';
+import { formatClock, formatDuration, formatLocalDateTime, formatSeen, parseLocalDateTime } from '../../../src-renderer/format/time';
 import { cidrContains, isCidr, parseCidr, parseIp } from '../../../src-renderer/format/ip';
 
 describe('bit rates (SI, as links are sold)', () => {
@@ -57,6 +57,24 @@ describe('local time', () => {
     expect(formatDuration(12_340)).toBe('12.3 s');
     expect(formatDuration(245_000)).toBe('4 min 05 s');
     expect(formatDuration(7_380_000)).toBe('2 h 03 min');
+  });
+});
+
+describe('typed local dates and times (ISO, as the app shows them)', () => {
+  it('reads what the app writes, back to the same instant', () => {
+    const t = new Date(2025, 0, 31, 14, 3, 27, 250).getTime();
+    expect(parseLocalDateTime(formatLocalDateTime(t, true))).toBe(t);
+    expect(parseLocalDateTime('2025-01-31 14:03:27')).toBe(t - 250);
+    expect(parseLocalDateTime('2025-01-31T14:03:27.25')).toBe(t);
+    expect(parseLocalDateTime(' 2025-01-31 14:03 ')).toBe(t - 27_250);
+    expect(parseLocalDateTime('2025-01-31')).toBe(new Date(2025, 0, 31).getTime());
+  });
+  it('explains what it cannot read', () => {
+    expect(parseLocalDateTime('01/31/2025')).toEqual({ error: expect.stringMatching(/like 2025-01-31 14:03:27/) });
+    expect(parseLocalDateTime('2025-13-01')).toEqual({ error: 'month 13 must be 01 to 12' });
+    expect(parseLocalDateTime('2025-02-30')).toEqual({ error: 'day 30 must be 01 to 28 in 2025-02' });
+    expect(parseLocalDateTime('2024-02-29 24:00')).toEqual({ error: expect.stringMatching(/must be 00:00:00 to 23:59:59/) });
+    expect(parseLocalDateTime('2025-01-31 14:03:27.1234')).toHaveProperty('error');
   });
 });
 

@@ -84,4 +84,34 @@ describe('app store', () => {
     s().loadFlows('c', [makeFlow({ id: 'b' })]);
     expect([...s().selection.selected]).toEqual(['b']);
   });
+
+  it('opens the flow table on a top host or on one top flow, and takes flows to Export', () => {
+    const store = createAppStore('websocket');
+    const s = () => store.getState();
+    s().loadFlows('c', [makeFlow({ id: 'a', a: '10.0.0.1' }), makeFlow({ id: 'b', a: '10.0.0.2' })]);
+    s().setFilterInput({ port: '22', text: 'x' });
+    s().showFlowsOf({ kind: 'host', ip: '10.0.0.2' });
+    expect(s().view).toBe('flows');
+    expect(s().filterInput).toMatchObject({ cidr: '10.0.0.2', port: '', text: '', flow: null });
+    expect([...s().table.flows.values()].filter(s().filter.matches).map((f) => f.id)).toEqual(['b']);
+    s().setView('overview');
+    s().showFlowsOf({ kind: 'flow', id: 'a', label: 'TCP 10.0.0.1:50000 → 198.51.100.1:443' });
+    expect(s().view).toBe('flows');
+    expect([...s().table.flows.values()].filter(s().filter.matches).map((f) => f.id)).toEqual(['a']);
+    expect([...s().selection.selected]).toEqual(['a']);
+    expect(s().detailId).toBe('a');
+    s().exportFlows(['b']);
+    expect(s().view).toBe('export');
+    expect([...s().selection.selected]).toEqual(['b']);
+  });
+
+  it('opens on the numbers of a running capture, unless the person already picked a screen', () => {
+    const store = createAppStore('websocket');
+    const s = () => store.getState();
+    s().suggestView('overview');
+    expect(s().view).toBe('overview');
+    s().setView('interfaces');
+    s().suggestView('overview');
+    expect(s().view).toBe('interfaces');
+  });
 });

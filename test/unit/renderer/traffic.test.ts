@@ -61,16 +61,35 @@ describe('traffic from rollup ticks', () => {
 });
 
 describe('chart buckets', () => {
-  const samples = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map((s) => ({ ts: s * 1000, inBps: 100, outBps: s, inPps: 1, outPps: 0 }));
-  it('averages seconds into 10 s buckets over the span, missing seconds as zero', () => {
-    const pts = bucketSamples(samples, 10, 30, 11_000);
-    expect(pts.map((p) => p.t)).toEqual([-10_000, 0, 10_000]);
-    expect(pts.map((p) => p.inBps)).toEqual([0, 100, 20]);
-    expect(pts[1].outBps).toBeCloseTo(4.5);
+  const samples = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map((s) => ({ ts: s * 1000, inBps: 100, outBps: s, inPps: 1, outPps: 0, kernelDrops: 0, helperDrops: 0 }));
+  it('draws nothing before the capture started, while the axis keeps the whole span', () => {
+    const { points, domain } = bucketSamples(samples, 10, 30, 11_000);
+    expect(domain).toEqual([-10_000, 10_000]);
+    expect(points.map((p) => p.t)).toEqual([0, 10_000]);
+    const minute = bucketSamples(samples, 1, 300, 11_000);
+    expect(minute.domain).toEqual([-288_000, 11_000]);
+    expect(minute.points[0].t).toBe(0);
+    expect(minute.points).toHaveLength(12);
+  });
+  it('averages each bucket over the seconds it covers: the bucket still filling is not diluted', () => {
+    const { points } = bucketSamples(samples, 10, 30, 11_000);
+    expect(points.map((p) => p.inBps)).toEqual([100, 100]);
+    expect(points[0].outBps).toBeCloseTo(4.5);
+    expect(points[1].outBps).toBeCloseTo(10.5);
+  });
+  it('nor is the first bucket after a start in the middle of a bucket', () => {
+    const late = samples.filter((s) => s.ts >= 7000);
+    const { points } = bucketSamples(late, 10, 60, 11_000);
+    expect(points.map((p) => [p.t, p.inBps])).toEqual([[0, 100], [10_000, 100]]);
+  });
+  it('counts a missing second inside the capture as silence', () => {
+    const gap = samples.filter((s) => s.ts !== 3000 && s.ts !== 4000);
+    const { points } = bucketSamples(gap, 10, 30, 11_000);
+    expect(points[0].inBps).toBe(80);
   });
   it('gives one point per second at 1 s resolution', () => {
-    const pts = bucketSamples(samples, 1, 5, 11_000);
-    expect(pts.map((p) => p.outBps)).toEqual([7, 8, 9, 10, 11]);
+    const { points } = bucketSamples(samples, 1, 5, 11_000);
+    expect(points.map((p) => p.outBps)).toEqual([7, 8, 9, 10, 11]);
   });
 });
 
