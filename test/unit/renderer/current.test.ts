@@ -20,7 +20,7 @@ const capture = (state: CaptureStatus['state']): CaptureStatus => ({
   state,
   captureId: 'c1',
   source: { kind: 'live', interfaces: ['eth0'] },
-  path: 'addon',
+  path: 'netmon-capture',
   startedAtMs: 0,
   progress: null,
   error: null,
