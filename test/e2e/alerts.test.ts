@@ -74,6 +74,8 @@ describe('alerts in the dashboard', () => {
     await open.getByLabel('Capture file (sent to the server)').setInputFiles(capture);
     await open.getByLabel('Speed').selectOption('1');
     await open.getByRole('button', { name: 'Open' }).click();
+    // The file is sent to serve first; once it replays, the dashboard shows the overview.
+    await page.getByRole('heading', { name: 'Overview' }).waitFor({ timeout: 20_000 });
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Alerts' }).click();
 
     const state = page.getByRole('table', { name: 'Rules' }).getByRole('row', { name: /Download burst/ }).getByTestId('rule-state');
