@@ -60,7 +60,7 @@ export interface HelperSupervisorOptions {
   maxBackoffMs?: number;
   /** A helper that stayed up this long resets the backoff and the count of failed restarts. */
   stableAfterMs?: number;
-  /** Restarts in a row, none of them stable, before the supervisor gives up and reports the helper down. */
+  /** Restarts of a spawned helper in a row, none of them stable, before the supervisor gives up and reports it down. */
   maxFailedRestarts?: number;
   readyTimeoutMs?: number;
   /** Lines the helper wrote on stderr (start-up failures; its logs come as `log` events). */
@@ -245,8 +245,9 @@ export class HelperSupervisor {
       this.backoffMs = this.options.initialBackoffMs ?? 250;
       this.failedRestarts = 0;
     }
-    // A helper that keeps failing is reported down, never retried forever.
-    if (++this.failedRestarts > (this.options.maxFailedRestarts ?? 5)) {
+    // A spawned helper that keeps failing is reported down, never restarted forever (a service is
+    // restarted by its own manager: reconnecting to it goes on).
+    if (this.options.launch.kind === 'spawn' && ++this.failedRestarts > (this.options.maxFailedRestarts ?? 5)) {
       this.setStatus({ state: 'down', pid: null, lastError: `the capture helper failed ${this.failedRestarts - 1} restarts in a row; last: ${this.current.lastError ?? 'unknown'}` });
       for (const w of this.waiters.splice(0)) w.reject(new HelperConnectionError(this.current.lastError ?? 'the capture helper is down'));
       return;
