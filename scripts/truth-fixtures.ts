@@ -261,8 +261,8 @@ function dnsMessages(): Bytes[] {
 
 // --- files with problems -------------------------------------------------------
 
-function bigRecordFile(position: number, count: number): Uint8Array {
-  const small = eth(0x0800, v4udp());
+function bigRecordFile(position: number, count: number, dst = MAC2, src = MAC1): Uint8Array {
+  const small = eth(0x0800, v4udp(), dst, src);
   const records: Bytes[] = [];
   for (let i = 0; i < count; i++) records.push(i === position ? [...small, ...zeros(262_145 - small.length)] : small);
   return pcap(1, records);
@@ -346,6 +346,12 @@ export const GENERATED_CAPTURES: GeneratedCapture[] = [
   { name: 'dns-malformed.pcap', covers: 'DNS names: dots and control bytes in labels, UTF-8 edge cases, pointer loops, forward pointers, long names, extended labels, pointer chains of 255 and 256, answers with odd lengths, cut answers', bytes: () => pcap(1, dnsMessages().map((m, i) => eth(0x0800, ip4(B, A, 17, udp(53, 10000 + i, m))))) },
   { name: 'record-too-large-first.pcap', covers: 'a 262,145-byte record first: tshark reads nothing', bytes: () => bigRecordFile(0, 3) },
   { name: 'record-too-large-second.pcap', covers: 'a 262,145-byte second record: one packet, then the file is damaged', bytes: () => bigRecordFile(1, 3) },
+  { name: 'record-too-large-third.pcap', covers: 'a 262,145-byte third record: two packets, then the file is damaged', bytes: () => bigRecordFile(2, 4) },
+  {
+    name: 'record-too-large-third-variant.pcap',
+    covers: 'a 262,145-byte third record after frames whose bytes read better as the Nokia pcap variant: tshark picks that variant and reads three odd records',
+    bytes: () => bigRecordFile(2, 4, hex('020000000002'), hex('020000000001')),
+  },
   { name: 'record-too-large-fifth.pcap', covers: 'a 262,145-byte fifth record: four packets, then the file is damaged', bytes: () => bigRecordFile(4, 6) },
   { name: 'record-largest.pcap', covers: 'a record of exactly 262,144 bytes (a non-IP frame) is accepted', bytes: () => pcap(1, [eth(0x0800, v4udp()), eth(0x88b5, zeros(262_144 - 14)), eth(0x0800, v4udp())]) },
   { name: 'record-huge-original-length.pcap', covers: 'original lengths of 2^32-16 and 2^31+5: frame.len stops at INT_MAX, conversations add them as C ints', bytes: () => pcap(1, [{ data: eth(0x0800, v4udp()), wire: 0xfffffff0 }, { data: eth(0x0800, v4udp()), wire: 0x80000005 }]) },
