@@ -75,6 +75,10 @@ export class CaptureParser {
   private pcapMajor = 0;
   private pcapMinor = 0;
   private pcapHeaderLen = 16;
+  /** Record header lengths still to choose from by the first records (Wireshark's pcap variant heuristics). */
+  private pcapVariants: readonly number[] | undefined;
+  private eofSeen = false;
+  private pcapSnaplen = 0;
   private pcapLinkType = 0;
   private sectionIfs: IfState[] = [];
   private fileOffset = 0;
@@ -102,6 +106,7 @@ export class CaptureParser {
    * not consumed. With `eof`, a remainder is a file cut short.
    */
   parse(bytes: Uint8Array, view: DataView, start: number, end: number, base: number, eof: boolean): number {
+    this.eofSeen = eof;
     let o = start;
     while (this.state !== 'done') {
       this.fileOffset = base + (o - start);
@@ -180,6 +185,7 @@ export class CaptureParser {
     this.bigEndian = !this.le;
     this.pcapNanosecond = magic === PCAP_MAGIC_NSEC;
     this.pcapHeaderLen = magic === PCAP_MAGIC_MODIFIED ? 24 : 16;
+    this.pcapSnaplen = v.getUint32(o + 16, this.le);
     this.pcapMajor = v.getUint16(o + 4, this.le);
     this.pcapMinor = v.getUint16(o + 6, this.le);
     this.pcapVersion = `${this.pcapMajor}.${this.pcapMinor}`;
@@ -192,10 +198,15 @@ export class CaptureParser {
     this.interfaces.push({ section: 0, index: 0, linkType: this.pcapLinkType, snaplen, tsresol: this.pcapNanosecond ? '10^-9' : '10^-6' });
     this.state = 'pcap';
     this.sections = 1;
+    // Versions before 2.4 (and DG/UX's 543) were not written by the variants; the nanosecond magic has none.
+    const old = (this.pcapMajor === 2 && this.pcapMinor <= 3) || this.pcapMajor === 543;
+    if (magic === PCAP_MAGIC_MODIFIED) this.pcapVariants = VARIANTS_MODIFIED;
+    else if (magic === PCAP_MAGIC_USEC && !old) this.pcapVariants = VARIANTS_STANDARD;
     return 24;
   }
 
   private pcapRecord(b: Uint8Array, v: DataView, o: number, avail: number): number {
+    if (this.pcapVariants !== undefined && !this.chooseVariant(v, o, avail)) return 0;
     const hl = this.pcapHeaderLen;
     if (avail < hl) {
       this.need = hl;
@@ -238,6 +249,72 @@ export class CaptureParser {
     this.packets++;
     this.sink.packet(rec);
     return hl + caplen;
+  }
+
+  /**
+   * Wireshark reads the first three records as each pcap variant that shares
+   * the magic number would have written them (record headers of 16, 24 or 20
+   * bytes; 24 or 28 with the modified magic) and keeps the one with the
+   * fewest oddities: a record over the maximum, over the snapshot length,
+   * over 128 MiB on the wire, captured beyond its original length, a
+   * microsecond field of a second or more, a file that ends inside a record,
+   * and for the 24- and 28-byte headers an odd interface, protocol or packet
+   * type (tshark 4.0 does not check the Nokia header's own field).
+   * The first variant without any wins; ties go to the earlier one. Returns
+   * false when more bytes are needed to decide.
+   */
+  private chooseVariant(v: DataView, o: number, avail: number): boolean {
+    if (!this.eofSeen && avail < VARIANT_LOOKAHEAD) {
+      this.need = VARIANT_LOOKAHEAD;
+      return false;
+    }
+    const variants = this.pcapVariants ?? VARIANTS_STANDARD;
+    let best = variants[0];
+    let bestMerit = Infinity;
+    for (const headerLength of variants) {
+      const merit = this.variantMerit(v, o, avail, headerLength);
+      if (merit < bestMerit) {
+        best = headerLength;
+        bestMerit = merit;
+      }
+      if (merit === 0) break;
+    }
+    this.pcapHeaderLen = best;
+    this.pcapVariants = undefined;
+    return true;
+  }
+
+  private variantMerit(v: DataView, o: number, avail: number, headerLength: number): number {
+    const le = this.le;
+    const end = o + avail;
+    let merit = 0;
+    let p = o;
+    for (let record = 0; record < 3; record++) {
+      if (p === end) break;
+      if (end - p < 16) return merit + 1;
+      const usec = v.getUint32(p + 4, le);
+      const caplen = v.getUint32(p + 8, le);
+      const wire = v.getUint32(p + 12, le);
+      if (usec >= 1_000_000) merit++;
+      const caplenOk = caplen <= MAX_PCAP_RECORD;
+      if (!caplenOk) merit++;
+      if (caplen > this.pcapSnaplen) merit++;
+      if (wire > 128 * 1024 * 1024) merit++;
+      if (caplen > wire) merit++;
+      if (end - p < headerLength) return merit + 1;
+      if (headerLength === 24 || headerLength === 28) {
+        const ifindex = v.getUint32(p + 16, le);
+        const protocol = v.getUint16(p + 20, le);
+        const packetType = v.getUint8(p + 22);
+        if (ifindex > 10000) merit++;
+        if (!(protocol >= 0x0600 || protocol === 0x0060 || protocol === 0x0200 || protocol === 0x0400 || protocol <= 0x0017)) merit++;
+        if (packetType > 4) merit++;
+      }
+      if (!caplenOk) break;
+      if (end - p - headerLength < caplen) return merit + 1;
+      p += headerLength + caplen;
+    }
+    return merit;
   }
 
   private pcapngBlock(b: Uint8Array, v: DataView, o: number, avail: number): number {
@@ -507,5 +584,11 @@ export class CaptureParser {
     rec.tsNsec = Number(((ts % unit) * 1_000_000_000n) / unit);
   }
 }
+
+/** Record header lengths of the pcap variants, in the order Wireshark tries them. */
+const VARIANTS_STANDARD = [16, 24, 20] as const;
+const VARIANTS_MODIFIED = [24, 28] as const;
+/** Enough for three records of the largest size with their headers. */
+const VARIANT_LOOKAHEAD = 3 * (MAX_PCAP_RECORD + 28);
 
 const POW10 = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000];

@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -6,19 +7,27 @@ import { readCaptureFile } from '../../src-capture-helper/capture-file/read-capt
 import { packetBytes } from '../../src-capture-helper/pipeline/packet-sink';
 import { decodePacket, LinkType } from '../../src-capture-helper/decode/decode-packet';
 import { DecodedPacket, DecodeStatus, MAX_IP_LAYERS } from '../../src-capture-helper/decode/decoded-packet';
+import { GENERATED_CAPTURES } from '../../scripts/truth-fixtures';
 
 const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/pcap');
 const LINK_TYPES = Object.values(LinkType);
 
-/** Every packet of every fixture, with its link type. */
+/** Every packet of every fixture, shared and generated (PKTAP, NFLOG, IPoIB, PPI, GRE, MPLS...), with its link type. */
 const packets: [number, Uint8Array][] = [];
-for (const f of readdirSync(FIXTURES).filter((n) => !n.endsWith('.json') && !n.endsWith('.md'))) {
-  readCaptureFile(path.join(FIXTURES, f), {
+const collect = (file: string): void => {
+  readCaptureFile(file, {
     packet(rec) {
       if (rec.linkType >= 0) packets.push([rec.linkType, Uint8Array.from(packetBytes(rec))]);
     },
   });
+};
+for (const f of readdirSync(FIXTURES).filter((n) => !n.endsWith('.json') && !n.endsWith('.md'))) collect(path.join(FIXTURES, f));
+const generated = mkdtempSync(path.join(tmpdir(), 'netmon-fuzz-'));
+for (const c of GENERATED_CAPTURES) {
+  writeFileSync(path.join(generated, c.name), c.bytes());
+  collect(path.join(generated, c.name));
 }
+rmSync(generated, { recursive: true, force: true });
 
 /** What a decode found, with buffer offsets made relative to the record at `offset`. */
 function summary(p: DecodedPacket, offset: number): unknown {
@@ -96,6 +105,13 @@ describe('decodePacket on hostile input', () => {
       ),
       { numRuns: 3000 },
     );
+  });
+
+  it('the generated fixtures give packets of every link type the decoder knows beyond the shared set', () => {
+    const seen = new Set(packets.map(([lt]) => lt));
+    for (const lt of [LinkType.pktap, LinkType.pktapDarwin, LinkType.nflog, LinkType.ipoib, LinkType.ppi, LinkType.pflog, LinkType.enc, LinkType.ipnet, LinkType.sunAtm, LinkType.pppEther, LinkType.pppWithDir]) {
+      expect(seen.has(lt), String(lt)).toBe(true);
+    }
   });
 
   it('every fixture packet decodes within bounds', () => {
