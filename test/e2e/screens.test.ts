@@ -36,12 +36,12 @@ describe('every screen at 1280×800 and 1920×1080, light and dark', () => {
     if (missing) throw new Error(`browser tests need the build: ${missing}`);
     served = await startServe({ replay: DEMO, speed: 0 });
     for (let waited = 0; ; waited += 100) {
-      const { state } = (await (await fetch(`${served.url}/api/capture/status`)).json()) as { state: string };
+      const { state } = (await (await fetch(`${served.url}/api/capture/status`, { headers: served.auth })).json()) as { state: string };
       if (state === 'finished') break;
       if (waited > 30_000) throw new Error(`the replay did not finish: ${state}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    flows = ((await (await fetch(`${served.url}/api/flows?limit=1000`)).json()) as FlowPage).flows;
+    flows = ((await (await fetch(`${served.url}/api/flows?limit=1000`, { headers: served.auth })).json()) as FlowPage).flows;
     expect(flows.length).toBeGreaterThan(3);
   }, 60_000);
 
@@ -56,7 +56,7 @@ describe('every screen at 1280×800 and 1920×1080, light and dark', () => {
         const session: BrowserSession = await openBrowser({ colorScheme: theme, ...size });
         try {
           const { page } = session;
-          await page.goto(served.url);
+          await page.goto(served.dashboard);
           await expect.poll(async () => page.getByTestId('capture-status').textContent(), { timeout: 20_000 }).toMatch(/Finished demo\.pcapng/);
           expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(theme);
 
@@ -195,7 +195,7 @@ describe('a capture while it runs, stops and starts again', () => {
 
   it('draws nothing before the capture started, and the cards and top tables speak of the same second', async () => {
     const { page } = session;
-    await page.goto(served.url);
+    await page.goto(served.dashboard);
     await nav(page, 'Overview');
     const area = page.locator('.chart .recharts-area-curve').first();
     await area.waitFor({ timeout: 20_000 });

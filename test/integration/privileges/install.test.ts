@@ -160,9 +160,12 @@ describe.skipIf(!hasTools())('capture rights: install, group members, outsiders,
       env: { ...process.env, HOME: memberHome, NETMON_LOG_LEVEL: 'warn' },
     });
     children.push(serve);
-    const started = await waitForOutput(serve, /listening on http:\/\/\S+/);
+    // serve makes a token at start and prints the dashboard's address with it.
+    const started = await waitForOutput(serve, /#token=\S+/);
     const url = /listening on (http:\/\/\S+)/.exec(started)![1];
-    const api = (route: string) => JSON.parse(pair!.exec(pair!.nsB, 'curl', ['-sf', `${url}${route}`])) as Record<string, unknown>;
+    const token = /#token=(\S+)/.exec(started)![1];
+    const api = (route: string) =>
+      JSON.parse(pair!.exec(pair!.nsB, 'curl', ['-sf', '-H', `Authorization: Bearer ${token}`, `${url}${route}`])) as Record<string, unknown>;
     // Wait for the capture to run, then send the known traffic.
     for (let i = 0; i < 100 && (api('/api/stats').capture as { state: string }).state !== 'running'; i++) await new Promise((r) => setTimeout(r, 100));
     expect((api('/api/stats').capture as { state: string; path: string }).path).toBe('netmon-capture');
@@ -237,9 +240,12 @@ describe.skipIf(!hasTools())('capture rights: install, group members, outsiders,
     const env = { ...process.env, SUDO_UID: String(uid), SUDO_GID: String(gid), SUDO_USER: member, HOME: '/root', NETMON_LOG_LEVEL: 'warn' };
     const serve = pair.spawn(pair.nsB, process.execPath, [CLI, 'serve', '--iface', pair.ifB, '--bind', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'], env });
     children.push(serve);
-    const started = await waitForOutput(serve, /listening on http:\/\/\S+/);
+    // serve makes a token at start and prints the dashboard's address with it.
+    const started = await waitForOutput(serve, /#token=\S+/);
     const url = /listening on (http:\/\/\S+)/.exec(started)![1];
-    const api = (route: string) => JSON.parse(pair!.exec(pair!.nsB, 'curl', ['-sf', `${url}${route}`])) as Record<string, unknown>;
+    const token = /#token=(\S+)/.exec(started)![1];
+    const api = (route: string) =>
+      JSON.parse(pair!.exec(pair!.nsB, 'curl', ['-sf', '-H', `Authorization: Bearer ${token}`, `${url}${route}`])) as Record<string, unknown>;
     for (let i = 0; i < 100 && (api('/api/stats').capture as { state: string }).state !== 'running'; i++) await new Promise((r) => setTimeout(r, 100));
     expect(api('/api/stats').capture).toMatchObject({ state: 'running', path: 'netmon-capture' });
     const rights = processTree(serve.pid!).map(processRights);
