@@ -184,38 +184,38 @@ export interface Talker {
 }
 
 /** Top talkers summed over the given ticks (each tick carries its own bounded top-K), biggest first. */
-export function topHosts(ticks: readonly RollupTick[], limit: number): Talker[] {
+function rankTalkers<T extends { bytes: number; packets: number }>(
+  ticks: readonly RollupTick[],
+  limit: number,
+  itemsOf: (tick: RollupTick) => readonly T[],
+  keyOf: (item: T) => string,
+  describe: (item: T, earlier: Talker | undefined) => Pick<Talker, 'label' | 'name'>,
+): Talker[] {
   const sums = new Map<string, Talker>();
   const last = ticks[ticks.length - 1];
   for (const tick of ticks) {
-    for (const h of tick.topHosts) {
-      const lastSecondBytes = tick === last ? h.bytes : 0;
-      const t = sums.get(h.ip);
-      if (t) {
-        t.bytes += h.bytes;
-        t.packets += h.packets;
-        t.lastSecondBytes += lastSecondBytes;
-        t.name = t.name ?? h.name;
-      } else sums.set(h.ip, { key: h.ip, label: h.ip, name: h.name, bytes: h.bytes, packets: h.packets, lastSecondBytes });
+    for (const item of itemsOf(tick)) {
+      const key = keyOf(item);
+      const earlier = sums.get(key);
+      const lastSecondBytes = tick === last ? item.bytes : 0;
+      sums.set(key, {
+        key,
+        ...describe(item, earlier),
+        bytes: (earlier?.bytes ?? 0) + item.bytes,
+        packets: (earlier?.packets ?? 0) + item.packets,
+        lastSecondBytes: (earlier?.lastSecondBytes ?? 0) + lastSecondBytes,
+      });
     }
   }
   return [...sums.values()].sort((a, b) => b.bytes - a.bytes || a.key.localeCompare(b.key)).slice(0, limit);
 }
 
+/** A host keeps the first name seen for it. */
+export function topHosts(ticks: readonly RollupTick[], limit: number): Talker[] {
+  return rankTalkers(ticks, limit, (t) => t.topHosts, (h) => h.ip, (h, earlier) => ({ label: h.ip, name: earlier?.name ?? h.name }));
+}
+
+/** A flow keeps its latest label (names learnt meanwhile). */
 export function topFlows(ticks: readonly RollupTick[], limit: number): Talker[] {
-  const sums = new Map<string, Talker>();
-  const last = ticks[ticks.length - 1];
-  for (const tick of ticks) {
-    for (const f of tick.topFlows) {
-      const lastSecondBytes = tick === last ? f.bytes : 0;
-      const t = sums.get(f.flowId);
-      if (t) {
-        t.bytes += f.bytes;
-        t.packets += f.packets;
-        t.lastSecondBytes += lastSecondBytes;
-        t.label = f.label;
-      } else sums.set(f.flowId, { key: f.flowId, label: f.label, name: null, bytes: f.bytes, packets: f.packets, lastSecondBytes });
-    }
-  }
-  return [...sums.values()].sort((a, b) => b.bytes - a.bytes || a.key.localeCompare(b.key)).slice(0, limit);
+  return rankTalkers(ticks, limit, (t) => t.topFlows, (f) => f.flowId, (f) => ({ label: f.label, name: null }));
 }

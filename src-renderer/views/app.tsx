@@ -19,9 +19,11 @@ const NAV: ReadonlyArray<{ view: ViewName; label: string; icon: string }> = [
   { view: 'export', label: 'Export', icon: '⤓' },
 ];
 
+const fileName = (file: string): string => file.split(/[\\/]/).pop() ?? file;
+
 function captureLabel(c: CaptureStatus | null): string {
   if (!c || !c.source) return 'Not capturing';
-  const what = c.source.kind === 'live' ? c.source.interfaces.join(', ') : c.source.file.split(/[\\/]/).pop();
+  const what = c.source.kind === 'live' ? c.source.interfaces.join(', ') : fileName(c.source.file);
   switch (c.state) {
     case 'idle':
       return 'Not capturing';
@@ -46,8 +48,7 @@ function restartLabel(source: CaptureSource): { text: string; title: string } {
     const where = source.interfaces.join(', ');
     return { text: `▶ Start ${where}`, title: `Capture on ${where} again (a new capture: counters start from zero)` };
   }
-  const name = source.file.split(/[\\/]/).pop() ?? source.file;
-  return { text: `▶ Replay ${name}`, title: `Read ${source.file} again (a new capture: counters start from zero)` };
+  return { text: `▶ Replay ${fileName(source.file)}`, title: `Read ${source.file} again (a new capture: counters start from zero)` };
 }
 
 function CaptureStatusBar() {

@@ -97,7 +97,7 @@ export const FLOW_COLUMNS: readonly ColumnDef[] = [
 export interface GridLayout {
   /** CSS grid-template-columns. */
   template: string;
-  /** Below this width the grid scrolls sideways (Endpoint A stays in view). */
+  /** Below this width the grid scrolls sideways. */
   minWidth: number;
 }
 

@@ -4,6 +4,7 @@ import { freezeTraffic } from '../../../src-renderer/state/store';
 import type { TrafficState } from '../../../src-renderer/state/traffic';
 import { applyTick, emptyTraffic } from '../../../src-renderer/state/traffic';
 import type { CaptureStatus, RollupTick, Stats } from '../../../src-renderer/transport/api-types';
+import { makeCaptureStatus } from './make-flow';
 
 const zero = { bytes: 0, packets: 0 };
 const tick = (second: number, inBytes: number, outBytes = 0): RollupTick => ({
@@ -16,17 +17,7 @@ const tick = (second: number, inBytes: number, outBytes = 0): RollupTick => ({
   activeFlows: 3,
   newFlows: 1,
 });
-const capture = (state: CaptureStatus['state']): CaptureStatus => ({
-  state,
-  captureId: 'c1',
-  source: { kind: 'live', interfaces: ['eth0'] },
-  path: 'netmon-capture',
-  startedAtMs: 0,
-  progress: null,
-  error: null,
-  helper: 'connected',
-  helperRestarts: 0,
-});
+const capture = (state: CaptureStatus['state']) => makeCaptureStatus('c1', state);
 /** Main's totals of seconds 1..`upTo` of the same traffic: 100 bytes in a second, plus what came before the page. */
 const stats = (upTo: number, before = 0): Stats => ({
   uptimeSec: 1,

@@ -1,4 +1,4 @@
-import type { FlowSummary } from '../../../src-renderer/transport/api-types';
+import type { CaptureStatus, FlowSummary } from '../../../src-renderer/transport/api-types';
 
 /** A flow summary with plausible defaults; tests override what they are about. */
 export function makeFlow(over: Partial<FlowSummary> & { id: string }): FlowSummary {
@@ -22,5 +22,20 @@ export function makeFlow(over: Partial<FlowSummary> & { id: string }): FlowSumma
     bpsBToA: 0,
     active: true,
     ...over,
+  };
+}
+
+/** A live capture on eth0 in the given state. */
+export function makeCaptureStatus(captureId: string, state: CaptureStatus['state'] = 'running'): CaptureStatus {
+  return {
+    state,
+    captureId,
+    source: { kind: 'live', interfaces: ['eth0'] },
+    path: 'netmon-capture',
+    startedAtMs: 0,
+    progress: null,
+    error: null,
+    helper: 'connected',
+    helperRestarts: 0,
   };
 }

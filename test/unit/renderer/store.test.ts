@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createAppStore, selectShownTable, selectShownTraffic } from '../../../src-renderer/state/store';
 import { ringToArray } from '../../../src-renderer/state/ring';
-import type { CaptureStatus, RollupTick } from '../../../src-renderer/transport/api-types';
-import { makeFlow } from './make-flow';
+import type { RollupTick } from '../../../src-renderer/transport/api-types';
+import { makeCaptureStatus, makeFlow } from './make-flow';
 
 const zero = { bytes: 0, packets: 0 };
 const tick = (captureId: string, s: number, bytes: number): RollupTick => ({
@@ -15,17 +15,7 @@ const tick = (captureId: string, s: number, bytes: number): RollupTick => ({
   activeFlows: 1,
   newFlows: 0,
 });
-const status = (captureId: string): CaptureStatus => ({
-  state: 'running',
-  captureId,
-  source: { kind: 'live', interfaces: ['eth0'] },
-  path: 'netmon-capture',
-  startedAtMs: 0,
-  progress: null,
-  error: null,
-  helper: 'connected',
-  helperRestarts: 0,
-});
+const status = (captureId: string) => makeCaptureStatus(captureId);
 
 describe('app store', () => {
   it('pause freezes what the views show while data keeps arriving; resume shows the latest', () => {

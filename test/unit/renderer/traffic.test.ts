@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRing, ringLast, ringPush, ringToArray } from '../../../src-renderer/state/ring';
-import { applyTick, bucketSamples, emptyTraffic, protocolShares } from '../../../src-renderer/state/traffic';
+import { applyTick, bucketSamples, emptyTraffic, protocolShares, topFlows, topHosts } from '../../../src-renderer/state/traffic';
 import type { RollupTick } from '../../../src-renderer/transport/api-types';
 
 function tick(captureId: string, tsMs: number, inBytes: number, outBytes: number, kernelDrops = 0): RollupTick {
@@ -90,6 +90,26 @@ describe('chart buckets', () => {
   it('gives one point per second at 1 s resolution', () => {
     const { points } = bucketSamples(samples, 1, 5, 11_000);
     expect(points.map((p) => p.outBps)).toEqual([7, 8, 9, 10, 11]);
+  });
+});
+
+describe('top talkers', () => {
+  const second = (s: number, hosts: Array<[string, number, string | null]>, flows: Array<[string, number, string]>): RollupTick => ({
+    ...tick('c', s * 1000, 0, 0),
+    topHosts: hosts.map(([ip, bytes, name]) => ({ ip, bytes, packets: 1, name })),
+    topFlows: flows.map(([flowId, bytes, label]) => ({ flowId, bytes, packets: 1, label })),
+  });
+  const ticks = [
+    second(1, [['10.0.0.1', 900, null], ['10.0.0.2', 100, 'nas.lab']], [['f1', 900, 'udp a → b']]),
+    second(2, [['10.0.0.2', 500, 'other'], ['10.0.0.1', 0, 'late']], [['f1', 50, 'udp a → b (name)'], ['f2', 500, 'tcp c → d']]),
+  ];
+  it('ranks by bytes over the ticks and gives the rate of the last second apart', () => {
+    expect(topHosts(ticks, 10)).toEqual([
+      { key: '10.0.0.1', label: '10.0.0.1', name: 'late', bytes: 900, packets: 2, lastSecondBytes: 0 },
+      { key: '10.0.0.2', label: '10.0.0.2', name: 'nas.lab', bytes: 600, packets: 2, lastSecondBytes: 500 },
+    ]);
+    expect(topFlows(ticks, 1)).toEqual([{ key: 'f1', label: 'udp a → b (name)', name: null, bytes: 950, packets: 2, lastSecondBytes: 50 }]);
+    expect(topHosts([], 10)).toEqual([]);
   });
 });
 
