@@ -272,7 +272,9 @@ export class NetmonCore {
     },
     'capture.start': async (source) => {
       if (source.kind !== 'replay') return this.beginCapture(source);
-      // A client names files only inside the replay directory the user configured.
+      // Reading the file of the last capture again names nothing new: the user chose it (flag, dialog, upload).
+      if (this.status.source?.kind === 'replay' && source.file === this.status.source.file) return this.beginCapture(source);
+      // Otherwise a client names files only inside the replay directory the user configured.
       const file = await resolveReplayFile(this.settingsValue.capture.replayDir, source.file);
       return file.ok ? this.beginCapture({ ...source, file: file.value }) : file;
     },

@@ -65,6 +65,16 @@ describe('what a client with the token still cannot do', () => {
     expect(JSON.parse(fs.readFileSync(marker(), 'utf8'))).toMatchObject({ type: 'test' });
   });
 
+  it('reads the file the user chose at start again (Start after Stop), and no other file outside the replay directory', async () => {
+    const chosen = path.join(FIXTURES, 'Dns.pcap');
+    const again = await send('POST', '/api/capture/start', { kind: 'replay', file: chosen, speed: 0 });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ source: { kind: 'replay', file: chosen } });
+    await waitFor('the second reading', async () => ((await getJson<{ state: string }>(`${serve.url}/api/capture/status`)).body.state === 'finished' ? true : undefined));
+    const sibling = await send('POST', '/api/capture/start', { kind: 'replay', file: path.join(FIXTURES, 'TwoHttpRequests.pcap'), speed: 0 });
+    expect(sibling.status).toBe(403);
+  });
+
   it('replays files inside the replay directory only, without telling whether a path outside exists', async () => {
     const outside = await send('POST', '/api/capture/start', { kind: 'replay', file: '/etc/shadow', speed: 0 });
     const missing = await send('POST', '/api/capture/start', { kind: 'replay', file: '/nonexistent/x.pcap', speed: 0 });

@@ -169,8 +169,12 @@ describe.skipIf(!hasTools())('capture rights: install, group members, outsiders,
     // Wait for the capture to run, then send the known traffic.
     for (let i = 0; i < 100 && (api('/api/stats').capture as { state: string }).state !== 'running'; i++) await new Promise((r) => setTimeout(r, 100));
     expect((api('/api/stats').capture as { state: string; path: string }).path).toBe('netmon-capture');
-    const tree = processTree(serve.pid!);
-    const rights = tree.map(processRights);
+    // A permission probe (`netmon-capture --probe`, run for the interface list) may still be exiting.
+    let rights = processTree(serve.pid!).map(processRights);
+    for (let i = 0; i < 50 && rights.length > 3; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      rights = processTree(serve.pid!).map(processRights);
+    }
     expect(rights.map((r) => r.name).sort()).toEqual(['netmon-capture', 'node', 'node']);
     for (const r of rights) {
       expect(r.uid).toEqual(Array(4).fill(uidOf(member)));
