@@ -205,6 +205,8 @@ export class FlowTable {
   private secDirtyOverflow = false;
 
   private epoch = 1;
+  /** Slot where the next changesSince scan starts (see there). */
+  private changeScanFrom = 0;
   private readonly endedIds = new Float64Array(ENDED_RING);
   private readonly endedEpochs = new Uint32Array(ENDED_RING);
   private endedCount = 0;
@@ -671,12 +673,20 @@ export class FlowTable {
   changesSince(cursor: number, limit = Number.MAX_SAFE_INTEGER): FlowChanges {
     const changed: number[] = [];
     let omitted = 0;
-    for (let slot = 0; slot < this.used; slot++) {
+    // Past the limit, the next call starts where this one stopped: no flow waits behind the same lower slots every time.
+    const used = this.used;
+    const from = this.changeScanFrom < used ? this.changeScanFrom : 0;
+    let next = from;
+    for (let n = 0; n < used; n++) {
+      const slot = from + n < used ? from + n : from + n - used;
       if (this.bytes8[slot * this.strideB + B_META] & M_ACTIVE && this.words[slot * this.strideW + W_CHANGED] > cursor) {
-        if (changed.length < limit) changed.push(this.idOf(slot));
-        else omitted++;
+        if (changed.length < limit) {
+          changed.push(this.idOf(slot));
+          next = slot + 1;
+        } else omitted++;
       }
     }
+    this.changeScanFrom = omitted > 0 ? next : 0;
     const ended: number[] = [];
     const kept = Math.min(this.endedCount, ENDED_RING);
     let endedLost = 0;
@@ -688,9 +698,9 @@ export class FlowTable {
       const oldestKept = this.endedEpochs[this.endedCount % ENDED_RING];
       if (oldestKept > cursor) endedLost = this.endedCount - kept;
     }
-    const next = this.epoch;
+    const epoch = this.epoch;
     this.epoch++;
-    return { cursor: next, changed, omitted, ended, endedLost };
+    return { cursor: epoch, changed, omitted, ended, endedLost };
   }
 
   /**

@@ -332,6 +332,23 @@ describe('table mechanics', () => {
     expect(t.changesSince(first.cursor).ended).toEqual([a]);
   });
 
+  it('under a limit, hands out every changed flow in turn instead of the same first ones each time', () => {
+    const t = new FlowTable({ maxFlows: 100 });
+    const ids = Array.from({ length: 10 }, (_, i) => feed(t, { src: '10.0.0.1', dst: `10.0.2.${i + 1}`, proto: 'udp', sport: 1, dport: 2 }));
+    let cursor = t.changesSince(0).cursor;
+    const seen = new Set<number>();
+    for (let round = 0; round < 3; round++) {
+      // Every flow changes every round; 4 fit in a delta.
+      for (let i = 0; i < 10; i++) feed(t, { src: '10.0.0.1', dst: `10.0.2.${i + 1}`, proto: 'udp', sport: 1, dport: 2, t: round + 1 });
+      const c = t.changesSince(cursor, 4);
+      expect(c.changed).toHaveLength(4);
+      expect(c.omitted).toBe(6);
+      for (const id of c.changed) seen.add(id);
+      cursor = c.cursor;
+    }
+    expect([...seen].sort((x, y) => x - y)).toEqual([...ids].sort((x, y) => x - y));
+  });
+
   it('rejects a bad configuration with a clear error', () => {
     expect(() => new FlowTable({ maxFlows: 0 })).toThrow(/maxFlows/);
     expect(() => new FlowTable({ maxFlows: 10, timeouts: { udp: -1 } })).toThrow(/timeout udp/);
