@@ -7,7 +7,7 @@ import type { Cidr } from './address';
 import { cidrContains, formatAddress, parseCidr } from './address';
 import { assertNever } from '../util/assert-never';
 import type { FlowTable } from './flow-table';
-import { FlowNum, NUM_STRIDE } from './flow-table';
+import { FlowNum } from './flow-table';
 import type { FlowProtoName, FlowSnapshot } from './flow-types';
 import { FLOW_LABEL_KINDS, flowStateName, flowStateNames, protoName } from './flow-types';
 
@@ -78,7 +78,7 @@ function compileFilter(table: FlowTable, f: FlowFilter, labelText?: (stringId: n
   }
   if (f.cidr !== undefined) {
     const cidr: Cidr = parseCidr(f.cidr);
-    tests.push((s) => cidrContains(cidr, table.keys, table.loAddressAt(s)) || cidrContains(cidr, table.keys, table.hiAddressAt(s)));
+    tests.push((s) => cidrContains(cidr, table.words, table.loAddressAt(s)) || cidrContains(cidr, table.words, table.hiAddressAt(s)));
   }
   if (f.port !== undefined) {
     const port = f.port;
@@ -103,7 +103,7 @@ function compileFilter(table: FlowTable, f: FlowFilter, labelText?: (stringId: n
       return hit;
     };
     tests.push((s) => {
-      if (formatAddress(table.keys, table.loAddressAt(s)).includes(needle) || formatAddress(table.keys, table.hiAddressAt(s)).includes(needle)) return true;
+      if (formatAddress(table.words, table.loAddressAt(s)).includes(needle) || formatAddress(table.words, table.hiAddressAt(s)).includes(needle)) return true;
       for (let k = 0; k < FLOW_LABEL_KINDS; k++) {
         const id = table.labels[s * FLOW_LABEL_KINDS + k];
         if (id >= 0 && labelMatches(id)) return true;
@@ -124,14 +124,14 @@ function comparator(t: FlowTable, key: FlowSortKey, dir: 'asc' | 'desc'): (x: nu
     const xHigh = initHigh(x) === (side === 'a');
     const yHigh = initHigh(y) === (side === 'a');
     for (let i = 0; i < 4; i++) {
-      const xv = t.keys[(xHigh ? t.hiAddressAt(x) : t.loAddressAt(x)) + i];
-      const yv = t.keys[(yHigh ? t.hiAddressAt(y) : t.loAddressAt(y)) + i];
+      const xv = t.words[(xHigh ? t.hiAddressAt(x) : t.loAddressAt(x)) + i];
+      const yv = t.words[(yHigh ? t.hiAddressAt(y) : t.loAddressAt(y)) + i];
       if (xv !== yv) return xv - yv;
     }
     return 0;
   };
   const portOf = (side: 'a' | 'b', s: number) => (initHigh(s) === (side === 'a') ? t.hiPortOf(s) : t.loPortOf(s));
-  const num = (s: number, field: number) => t.nums[s * NUM_STRIDE + field];
+  const num = (s: number, field: FlowNum) => t.numOf(s, field);
   let primary: (x: number, y: number) => number;
   switch (key) {
     case 'id':

@@ -1,12 +1,21 @@
 /**
  * The flow table: every IP conversation the helper sees, keyed
- * bidirectionally, in struct-of-arrays typed arrays indexed by slot.
+ * bidirectionally, one fixed-size record per flow in one typed buffer.
  *
- * Memory is the design constraint (1 million active flows in well under 300
- * bytes each): no JS object per flow, one open-addressing hash (linear probing,
- * backward-shift deletion) over a numeric hash of the canonical key, a free
- * list of slots, and five intrusive LRU lists (TCP, UDP, ICMP, other, closed
- * TCP) through which idle flows expire from the head in O(1) per flow.
+ * Packets reach flows at random, so the cost of a packet is the cache lines
+ * it touches. Everything a packet reads or writes (key, counters, times, TCP
+ * state, the change stamp) sits in one 128-byte record, and consumers that
+ * keep per-flow state of their own (the analyze report, the name extractor)
+ * attach words to the same record (`attach`), so a packet of a known flow
+ * touches its index entry and its record and little else. Fields read only
+ * at creation or in snapshots (first time, interface, labels) live apart.
+ *
+ * Memory is the other constraint (1 million active flows in well under 300
+ * bytes each): no JS object per flow, one open-addressing hash (linear
+ * probing, backward-shift deletion) whose entries carry a few bits of the
+ * hash so that a probe rarely reads a record that is not the one, a free list
+ * of slots, and five LRU lists (TCP, UDP, ICMP, other, closed TCP; see
+ * `LruLists`) through which idle flows expire from the head in O(1) per flow.
  *
  * Canonical key (Zeek's convention): the lower endpoint first (address, then
  * port), IPv4 as IPv4-mapped IPv6, plus VLAN, IP protocol and, for ICMP, the
@@ -17,54 +26,64 @@
  * Flow ids are `generation * 2^24 + slot`: O(1) to resolve, and a stale id of a
  * finished flow never resolves to the flow that reuses its slot.
  */
-import type { DecodedPacket } from '../decode/decoded-packet';
+import type { DecodedPacket, IpLayer } from '../decode/decoded-packet';
 import { L4Kind, NetKind, TcpFlag } from '../decode/decoded-packet';
 import type { PacketRecord } from '../pipeline/packet-sink';
 import { formatAddress } from './address';
 import type { FinishReason, FlowSnapshot, FlowTableConfig, FlowTimeouts } from './flow-types';
 import { FLOW_LABEL_KINDS, FLOW_SLOT_SPACE, FlowState, defaultFlowTimeouts, flowStateName, protoName } from './flow-types';
 import { QuotedTuple, icmpFamily, icmpFamilyHasId, isIcmpError, parseQuotedTuple } from './icmp-key';
+import { LruLists } from './lru-lists';
 import { isTcpFinished, nextTcpState, startsNewTcpStream, tcpBaseSeq, tcpReverseBaseSeq } from './tcp-lifecycle';
 
-
-/** Words per slot in `keys`. */
-const KEY_STRIDE = 16;
-const K_LO = 0;
-const K_HI = 4;
-const K_HASH = 8;
+// The record, in 32-bit words (W_*), bytes (B_*) and 64-bit numbers (F_*), all
+// counted from the record's start. The first cache line holds what a lookup
+// compares and what every packet updates in 32 bits; the second the 64-bit
+// counters.
+/** Canonical low endpoint address (4 big-endian words), then the high one. */
+const W_LO = 0;
+const W_HI = 4;
+const W_HASH = 8;
 /** Low endpoint port << 16 | high endpoint port. */
-const K_PORTS = 9;
+const W_PORTS = 9;
 /** IP protocol | ICMP type family << 8 | (VLAN id + 1, 0 without tag) << 16. */
-const K_KIND = 10;
+const W_KIND = 10;
 /** First sequence number seen from A and from B (tshark's base_seq: a pure SYN with another one starts a new flow). */
-const K_BASE_A = 11;
-const K_BASE_B = 12;
-const K_LAST_NSEC = 13;
+const W_BASE_A = 11;
+const W_BASE_B = 12;
+const W_LAST_NSEC = 13;
 /** Packets in the current rollup second (see `drainSecond`). */
-const K_SEC_PACKETS = 14;
-const K_CHANGED = 15;
+const W_SEC_PACKETS = 14;
+/** Epoch of the flow's last change (see `changesSince`). */
+const W_CHANGED = 15;
+const W_GENERATION = 16;
+const W_FIRST_NSEC = 17;
+const B_META = 72;
+const B_STATE = 73;
+/** TCP flags ORed from the initiator (A) and from the responder (B). */
+const B_FLAGS_A = 74;
+const B_FLAGS_B = 75;
+const F_PACKETS_AB = 10;
+const F_PACKETS_BA = 11;
+const F_BYTES_AB = 12;
+const F_BYTES_BA = 13;
+const F_LAST_SEC = 14;
+const F_SEC_BYTES = 15;
+/** 64-bit numbers of the table's own part of a record (128 bytes); attachments follow. */
+const RECORD_F64 = 16;
 
-/** Numbers per slot in `nums`. */
-export const NUM_STRIDE = 8;
-/** Offsets of a slot's numbers in `nums`. */
-export const FlowNum = { packetsAB: 0, packetsBA: 1, bytesAB: 2, bytesBA: 3, firstSec: 4, lastSec: 5, firstNsec: 6, secBytes: 7 } as const;
-const N_PACKETS_AB = FlowNum.packetsAB;
-const N_PACKETS_BA = FlowNum.packetsBA;
-const N_BYTES_AB = FlowNum.bytesAB;
-const N_BYTES_BA = FlowNum.bytesBA;
-const N_FIRST_SEC = FlowNum.firstSec;
-const N_LAST_SEC = FlowNum.lastSec;
-const N_FIRST_NSEC = FlowNum.firstNsec;
-const N_SEC_BYTES = FlowNum.secBytes;
+/** Numeric fields of a flow, for queries and sorts (`numOf`). */
+export const FlowNum = { packetsAB: 0, packetsBA: 1, bytesAB: 2, bytesBA: 3, firstSec: 4, lastSec: 5, firstNsec: 6 } as const;
+export type FlowNum = (typeof FlowNum)[keyof typeof FlowNum];
 
-const BITS_STRIDE = 8;
-const B_META = 0;
-const B_STATE = 1;
-const B_LIST = 2;
-const B_FLAGS_A = 3;
-const B_FLAGS_B = 4;
 export const MAX_FLOW_TABLE_SIZE = FLOW_SLOT_SPACE;
 const NIL = -1;
+/** Word 2 of an IPv4-mapped IPv6 address. */
+const V4_MAPPED = 0xffff;
+
+/** Index entries: slot + 1 in the low bits, the top bits of the key's hash above. */
+const INDEX_SLOT_BITS = 25;
+const INDEX_SLOT_MASK = (1 << INDEX_SLOT_BITS) - 1;
 
 const LIST_TCP = 0;
 const LIST_UDP = 1;
@@ -113,6 +132,9 @@ export interface FlowChanges {
   endedLost: number;
 }
 
+/** Called before an attachment's flow leaves the table (its words are still readable). */
+export type ReleaseHook = (slot: number, reason: FinishReason) => void;
+
 function nextPow2(n: number): number {
   let p = 1;
   while (p < n) p *= 2;
@@ -127,13 +149,19 @@ function mix(h: number, v: number): number {
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
 
+/** One number for an address (four words at `at`): a mapped IPv4 address is its last word. */
+function endpointHash(k: Uint32Array, at: number): number {
+  if (k[at] === 0 && k[at + 1] === 0 && k[at + 2] === V4_MAPPED) return k[at + 3];
+  return mix(mix(mix(mix(0x2545f491, k[at]), k[at + 1]), k[at + 2]), k[at + 3]);
+}
+
 function finalMix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  // Signed: an unsigned result above 2^31 would be boxed on its way out (lookup reads it unsigned).
+  // Signed: an unsigned result above 2^31 would be boxed on its way out.
   return h | 0;
 }
 
@@ -144,31 +172,31 @@ export class FlowTable {
   private readonly icmpErrorsToQuoted: boolean;
   private readonly onFinish: FlowTableConfig['onFinish'];
   private secondSink: ((table: FlowTable, slot: number) => void) | undefined;
+  private readonly releaseHooks: ReleaseHook[] = [];
 
   private capacity = 0;
   /** Slots ever handed out (high-water mark); slots below it are active or on the free list. */
   private used = 0;
   private freeHead = NIL;
+  /** Next slot of the free list, per free slot. */
+  private freeNext = new Int32Array(0);
 
-  // Per-slot columns. What every packet touches is packed into two cache lines
-  // per slot (`keys` and `nums`) and one small group (`bits`), since packets
-  // reach the slots at random: see the K_*, FlowNum and B_* layouts.
-  /** KEY_STRIDE words per slot: canonical low and high endpoint addresses (4 big-endian words each), hash, ports, kind, TCP bases, ... */
-  keys = new Uint32Array(0);
-  /** NUM_STRIDE numbers per slot: counters and times (FlowNum). */
-  nums = new Float64Array(0);
-  /** BITS_STRIDE bytes per slot: meta, state, LRU list, TCP flags ORed from the initiator (A) and from the responder (B). */
-  private bits = new Uint8Array(0);
-  ifIndex = new Uint16Array(0);
-  generation = new Uint32Array(0);
-  prev = new Int32Array(0);
-  next = new Int32Array(0);
+  /** Record size in 64-bit numbers: the table's part and the attachments. */
+  private strideF64 = RECORD_F64;
+  private strideW = RECORD_F64 * 2;
+  private strideB = RECORD_F64 * 8;
+  /** The records: one buffer, three views. Replaced when the table grows: read them through the table. */
+  f64 = new Float64Array(0);
+  words = new Uint32Array(0);
+  private bytes8 = new Uint8Array(0);
+  // Fields not touched per packet.
+  private firstSec = new Float64Array(0);
+  private ifIndexes = new Uint16Array(0);
   labels = new Int32Array(0);
 
   private index = new Int32Array(0);
   private indexMask = 0;
-  private readonly heads = new Int32Array(LIST_COUNT).fill(NIL);
-  private readonly tails = new Int32Array(LIST_COUNT).fill(NIL);
+  private lru: LruLists;
   private readonly listTimeout = new Float64Array(LIST_COUNT);
 
   /** Slots with traffic in the current rollup second. */
@@ -177,6 +205,8 @@ export class FlowTable {
   private secDirtyOverflow = false;
 
   private epoch = 1;
+  /** Slot where the next changesSince scan starts (see there). */
+  private changeScanFrom = 0;
   private readonly endedIds = new Float64Array(ENDED_RING);
   private readonly endedEpochs = new Uint32Array(ENDED_RING);
   private endedCount = 0;
@@ -203,8 +233,11 @@ export class FlowTable {
   private readonly key = new Uint32Array(8);
   private readonly quoted = new QuotedTuple();
   private readonly quotedKey = new Uint32Array(8);
+  private lastHash = 0;
   /** Direction of the last observed packet: true when it came from the flow's initiator. */
   lastFromInitiator = false;
+  /** Direction of the last observed TCP/UDP packet in its key: true when its source is the canonical lower endpoint. */
+  lastFromLow = false;
 
   constructor(config: FlowTableConfig) {
     if (!Number.isInteger(config.maxFlows) || config.maxFlows < 1 || config.maxFlows > MAX_FLOW_TABLE_SIZE) {
@@ -223,7 +256,35 @@ export class FlowTable {
     this.packetClock = (config.clock ?? 'packet') === 'packet';
     this.icmpErrorsToQuoted = config.icmpErrorsToQuotedFlow ?? true;
     this.onFinish = config.onFinish;
-    this.grow(Math.min(this.maxFlows, Math.max(16, config.initialCapacity ?? 4096)));
+    const initial = Math.min(this.maxFlows, Math.max(16, config.initialCapacity ?? 4096));
+    this.lru = new LruLists(LIST_COUNT, initial);
+    this.grow(initial);
+  }
+
+  /**
+   * Reserves `count` 64-bit numbers in every flow's record for a consumer's
+   * own per-flow state, zeroed when a flow starts; returns their offset in a
+   * record (`f64[recordF64(slot) + offset]`, or twice both in `words`).
+   * `onRelease` runs before a flow leaves the table, its numbers still set.
+   * Only before the first packet.
+   */
+  attach(count: number, onRelease?: ReleaseHook): number {
+    if (this.used > 0) throw new Error('attach() before the first packet');
+    if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer, got ${count}`);
+    const offset = this.strideF64;
+    this.strideF64 += count;
+    this.strideW = this.strideF64 * 2;
+    this.strideB = this.strideF64 * 8;
+    if (onRelease) this.releaseHooks.push(onRelease);
+    // No flow yet: new, empty records of the new size.
+    this.bytes8 = new Uint8Array(0);
+    this.grow(this.capacity);
+    return offset;
+  }
+
+  /** Offset of a slot's record in `f64` (in `words`, twice it). */
+  recordF64(slot: number): number {
+    return slot * this.strideF64;
   }
 
   getStats(): FlowTableStats {
@@ -240,66 +301,93 @@ export class FlowTable {
   }
 
   isActive(slot: number): boolean {
-    return (this.bits[slot * BITS_STRIDE + B_META] & M_ACTIVE) !== 0;
+    return (this.bytes8[slot * this.strideB + B_META] & M_ACTIVE) !== 0;
   }
 
   initiatorIsHigh(slot: number): boolean {
-    return (this.bits[slot * BITS_STRIDE + B_META] & M_INIT_HIGH) !== 0;
+    return (this.bytes8[slot * this.strideB + B_META] & M_INIT_HIGH) !== 0;
   }
 
   /** IP protocol of the flow in `slot`. */
   protoOf(slot: number): number {
-    return this.keys[slot * KEY_STRIDE + K_KIND] & 0xff;
+    return this.words[slot * this.strideW + W_KIND] & 0xff;
   }
 
   /** Port of the canonical lower endpoint. */
   loPortOf(slot: number): number {
-    return this.keys[slot * KEY_STRIDE + K_PORTS] >>> 16;
+    return this.words[slot * this.strideW + W_PORTS] >>> 16;
   }
 
   /** Port of the canonical higher endpoint. */
   hiPortOf(slot: number): number {
-    return this.keys[slot * KEY_STRIDE + K_PORTS] & 0xffff;
+    return this.words[slot * this.strideW + W_PORTS] & 0xffff;
   }
 
-  /** Offset in `keys` of the four address words of the canonical lower endpoint. */
+  /** Offset in `words` of the four address words of the canonical lower endpoint. */
   loAddressAt(slot: number): number {
-    return slot * KEY_STRIDE + K_LO;
+    return slot * this.strideW + W_LO;
   }
 
-  /** Offset in `keys` of the four address words of the canonical higher endpoint. */
+  /** Offset in `words` of the four address words of the canonical higher endpoint. */
   hiAddressAt(slot: number): number {
-    return slot * KEY_STRIDE + K_HI;
+    return slot * this.strideW + W_HI;
   }
 
   stateOf(slot: number): FlowState {
-    return this.bits[slot * BITS_STRIDE + B_STATE] as FlowState;
+    return this.bytes8[slot * this.strideB + B_STATE] as FlowState;
   }
 
   lastNsecOf(slot: number): number {
-    return this.keys[slot * KEY_STRIDE + K_LAST_NSEC];
+    return this.words[slot * this.strideW + W_LAST_NSEC];
+  }
+
+  /** A numeric field of the flow in `slot`. */
+  numOf(slot: number, field: FlowNum): number {
+    const r = slot * this.strideF64;
+    switch (field) {
+      case FlowNum.packetsAB:
+        return this.f64[r + F_PACKETS_AB];
+      case FlowNum.packetsBA:
+        return this.f64[r + F_PACKETS_BA];
+      case FlowNum.bytesAB:
+        return this.f64[r + F_BYTES_AB];
+      case FlowNum.bytesBA:
+        return this.f64[r + F_BYTES_BA];
+      case FlowNum.firstSec:
+        return this.firstSec[slot];
+      case FlowNum.lastSec:
+        return this.f64[r + F_LAST_SEC];
+      case FlowNum.firstNsec:
+        return this.words[slot * this.strideW + W_FIRST_NSEC];
+    }
+  }
+
+  /** Total bytes of the flow in `slot`, both directions. */
+  bytesOf(slot: number): number {
+    const r = slot * this.strideF64;
+    return this.f64[r + F_BYTES_AB] + this.f64[r + F_BYTES_BA];
   }
 
   /** Packets of the flow in the current rollup second. */
   secondPackets(slot: number): number {
-    return this.keys[slot * KEY_STRIDE + K_SEC_PACKETS];
+    return this.words[slot * this.strideW + W_SEC_PACKETS];
   }
 
   /** Bytes of the flow in the current rollup second. */
   secondBytes(slot: number): number {
-    return this.nums[slot * NUM_STRIDE + N_SEC_BYTES];
+    return this.f64[slot * this.strideF64 + F_SEC_BYTES];
   }
 
   idOf(slot: number): number {
-    return this.generation[slot] * FLOW_SLOT_SPACE + slot;
+    return this.words[slot * this.strideW + W_GENERATION] * FLOW_SLOT_SPACE + slot;
   }
 
   /** Slot of an active flow id, or -1 when that flow has ended. */
   slotOf(id: number): number {
     if (!Number.isInteger(id) || id < 0) return NIL;
     const slot = id % FLOW_SLOT_SPACE;
-    if (slot >= this.used || !(this.bits[slot * BITS_STRIDE + B_META] & M_ACTIVE)) return NIL;
-    return this.generation[slot] === Math.floor(id / FLOW_SLOT_SPACE) ? slot : NIL;
+    if (slot >= this.used || !(this.bytes8[slot * this.strideB + B_META] & M_ACTIVE)) return NIL;
+    return this.words[slot * this.strideW + W_GENERATION] === Math.floor(id / FLOW_SLOT_SPACE) ? slot : NIL;
   }
 
   /** Registers the rollup engine's hook, called for a flow with traffic in the current second before it leaves. */
@@ -342,6 +430,11 @@ export class FlowTable {
     }
 
     const L = pkt.layers[layerIndex];
+    const l4 = L.l4;
+    const hasL4 = L.l4Valid && (!L.isFragment || L.isFirstFragment);
+    if (L.net === NetKind.ipv4 && hasL4 && (l4 === L4Kind.tcp || l4 === L4Kind.udp) && !L.routed && !L.hasHomeSrc) {
+      return this.observeV4(pkt, rec, L, tSec, tNsec);
+    }
     const k = this.key;
     const v4 = L.net === NetKind.ipv4;
     this.loadAddress(v4, L.src4, L.src, 0);
@@ -351,9 +444,7 @@ export class FlowTable {
     let dport = 0;
     let family = 0;
     let isTcp = false;
-    const hasL4 = L.l4Valid && (!L.isFragment || L.isFirstFragment);
     if (hasL4) {
-      const l4 = L.l4;
       if (l4 === L4Kind.tcp || l4 === L4Kind.udp) {
         isTcp = l4 === L4Kind.tcp;
         sport = L.srcPort;
@@ -402,12 +493,70 @@ export class FlowTable {
     const hi = flip ? 0 : 4;
     const loPort = flip ? dport : sport;
     const hiPort = flip ? sport : dport;
-    const vlan1 = pkt.vlan + 1;
+    const kind = (proto | (family << 8) | ((pkt.vlan + 1) << 16)) >>> 0;
+    const slot = this.lookup(k, lo, hi, loPort, hiPort, kind);
+    return this.settle(slot, flip, loPort, hiPort, kind, isTcp, L, rec, tSec, tNsec);
+  }
 
-    let slot = this.lookup(k, lo, hi, loPort, hiPort, proto, family, vlan1);
+  /** observe() for the common case, a TCP or UDP packet over plain IPv4: the key in four numbers, no scratch words. */
+  private observeV4(pkt: DecodedPacket, rec: PacketRecord, L: IpLayer, tSec: number, tNsec: number): number {
+    const s = L.src4;
+    const d = L.dst4;
+    const sport = L.srcPort;
+    const dport = L.dstPort;
+    const flip = s !== d ? s > d : sport > dport;
+    const lo4 = flip ? d : s;
+    const hi4 = flip ? s : d;
+    const loPort = flip ? dport : sport;
+    const hiPort = flip ? sport : dport;
+    const kind = (L.ipProto | ((pkt.vlan + 1) << 16)) >>> 0;
+    const ports = ((loPort << 16) | hiPort) >>> 0;
+    // keyHash() of the mapped addresses, whose endpoint hash is the IPv4 address itself.
+    const h = finalMix(mix(mix(mix(kind, lo4), hi4), ports));
+    this.lastHash = h;
+    const tag = h >>> INDEX_SLOT_BITS;
+    const index = this.index;
+    const mask = this.indexMask;
+    const kw = this.words;
+    const stride = this.strideW;
+    let slot = NIL;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const e = index[i];
+      if (e === 0) break;
+      if (e >>> INDEX_SLOT_BITS !== tag) continue;
+      const c = (e & INDEX_SLOT_MASK) - 1;
+      const w = c * stride;
+      if (
+        kw[w + W_LO + 3] === lo4 && kw[w + W_HI + 3] === hi4 && kw[w + W_PORTS] === ports && kw[w + W_KIND] === kind &&
+        kw[w + W_LO + 2] === V4_MAPPED && kw[w + W_HI + 2] === V4_MAPPED &&
+        kw[w + W_LO] === 0 && kw[w + W_LO + 1] === 0 && kw[w + W_HI] === 0 && kw[w + W_HI + 1] === 0
+      ) {
+        slot = c;
+        break;
+      }
+    }
+    if (slot === NIL) {
+      // A new flow: create() takes the key from the scratch words.
+      this.loadAddress(true, s, L.src, 0);
+      this.loadAddress(true, d, L.dst, 4);
+    }
+    return this.settle(slot, flip, loPort, hiPort, kind, L.l4 === L4Kind.tcp, L, rec, tSec, tNsec);
+  }
+
+  /**
+   * The rest of observe() once the flow was looked up (`slot`, NIL when not
+   * found, the key in the scratch words then): a TCP segment that starts a new
+   * stream ends the flow it found; a new flow is created; the packet counts.
+   */
+  private settle(
+    found: number, flip: boolean, loPort: number, hiPort: number, kind: number, isTcp: boolean,
+    L: IpLayer, rec: PacketRecord, tSec: number, tNsec: number,
+  ): number {
+    let slot = found;
+    this.lastFromLow = !flip;
     let created = false;
     if (slot !== NIL && isTcp) {
-      const fromInit = flip === ((this.bits[slot * BITS_STRIDE + B_META] & M_INIT_HIGH) !== 0);
+      const fromInit = flip === ((this.bytes8[slot * this.strideB + B_META] & M_INIT_HIGH) !== 0);
       if (this.startsNewStream(slot, L.tcpFlags, L.tcpSeq | 0, fromInit)) {
         this.finish(slot, 'reused');
         this.stats.reused++;
@@ -415,10 +564,10 @@ export class FlowTable {
       }
     }
     if (slot === NIL) {
-      slot = this.create(lo, hi, loPort, hiPort, proto, family, vlan1, flip, rec.ifIndex, tSec, tNsec);
+      slot = this.create(flip ? 4 : 0, flip ? 0 : 4, loPort, hiPort, kind, flip, rec.ifIndex, tSec, tNsec);
       created = true;
     }
-    const fromInit = flip === ((this.bits[slot * BITS_STRIDE + B_META] & M_INIT_HIGH) !== 0);
+    const fromInit = flip === ((this.bytes8[slot * this.strideB + B_META] & M_INIT_HIGH) !== 0);
     this.lastFromInitiator = fromInit;
     this.count(slot, fromInit, rec.wireLength, tSec, tNsec);
     if (isTcp) this.tcpUpdate(slot, L.tcpFlags, L.tcpSeq | 0, L.tcpAck | 0, fromInit, created);
@@ -452,7 +601,7 @@ export class FlowTable {
   /** Ends every active flow (end of a capture), reporting each through onFinish. */
   flush(): void {
     for (let slot = 0; slot < this.used; slot++) {
-      if (this.bits[slot * BITS_STRIDE + B_META] & M_ACTIVE) {
+      if (this.bytes8[slot * this.strideB + B_META] & M_ACTIVE) {
         this.finish(slot, 'flush');
         this.stats.flushed++;
       }
@@ -463,7 +612,7 @@ export class FlowTable {
     const slot = this.slotOf(id);
     if (slot === NIL || !(kind >= 0 && kind < FLOW_LABEL_KINDS)) return false;
     this.labels[slot * FLOW_LABEL_KINDS + kind] = stringId;
-    this.keys[slot * KEY_STRIDE + K_CHANGED] = this.epoch;
+    this.words[slot * this.strideW + W_CHANGED] = this.epoch;
     return true;
   }
 
@@ -480,10 +629,12 @@ export class FlowTable {
   }
 
   snapshot(slot: number): FlowSnapshot {
-    const initHigh = (this.bits[slot * BITS_STRIDE + B_META] & M_INIT_HIGH) !== 0;
-    const kb = slot * KEY_STRIDE;
-    const ports = this.keys[kb + K_PORTS];
-    const kind = this.keys[kb + K_KIND];
+    const b = slot * this.strideB;
+    const w = slot * this.strideW;
+    const r = slot * this.strideF64;
+    const initHigh = (this.bytes8[b + B_META] & M_INIT_HIGH) !== 0;
+    const ports = this.words[w + W_PORTS];
+    const kind = this.words[w + W_KIND];
     const loPort = ports >>> 16;
     const hiPort = ports & 0xffff;
     const labels: number[] = [];
@@ -493,24 +644,24 @@ export class FlowTable {
       id: this.idOf(slot),
       ipProto,
       proto: protoName(ipProto),
-      a: formatAddress(this.keys, kb + (initHigh ? K_HI : K_LO)),
+      a: formatAddress(this.words, w + (initHigh ? W_HI : W_LO)),
       portA: initHigh ? hiPort : loPort,
-      b: formatAddress(this.keys, kb + (initHigh ? K_LO : K_HI)),
+      b: formatAddress(this.words, w + (initHigh ? W_LO : W_HI)),
       portB: initHigh ? loPort : hiPort,
       vlan: (kind >>> 16) - 1,
-      ifIndex: this.ifIndex[slot],
+      ifIndex: this.ifIndexes[slot],
       icmpFamily: (kind >>> 8) & 0xff,
-      packetsAB: this.nums[slot * NUM_STRIDE + N_PACKETS_AB],
-      bytesAB: this.nums[slot * NUM_STRIDE + N_BYTES_AB],
-      packetsBA: this.nums[slot * NUM_STRIDE + N_PACKETS_BA],
-      bytesBA: this.nums[slot * NUM_STRIDE + N_BYTES_BA],
-      firstSec: this.nums[slot * NUM_STRIDE + N_FIRST_SEC],
-      firstNsec: this.nums[slot * NUM_STRIDE + N_FIRST_NSEC],
-      lastSec: this.nums[slot * NUM_STRIDE + N_LAST_SEC],
-      lastNsec: this.keys[slot * KEY_STRIDE + K_LAST_NSEC],
-      state: flowStateName(this.bits[slot * BITS_STRIDE + B_STATE]),
-      tcpFlagsA: this.bits[slot * BITS_STRIDE + B_FLAGS_A],
-      tcpFlagsB: this.bits[slot * BITS_STRIDE + B_FLAGS_B],
+      packetsAB: this.f64[r + F_PACKETS_AB],
+      bytesAB: this.f64[r + F_BYTES_AB],
+      packetsBA: this.f64[r + F_PACKETS_BA],
+      bytesBA: this.f64[r + F_BYTES_BA],
+      firstSec: this.firstSec[slot],
+      firstNsec: this.words[w + W_FIRST_NSEC],
+      lastSec: this.f64[r + F_LAST_SEC],
+      lastNsec: this.words[w + W_LAST_NSEC],
+      state: flowStateName(this.bytes8[b + B_STATE]),
+      tcpFlagsA: this.bytes8[b + B_FLAGS_A],
+      tcpFlagsB: this.bytes8[b + B_FLAGS_B],
       labels,
     };
   }
@@ -522,12 +673,20 @@ export class FlowTable {
   changesSince(cursor: number, limit = Number.MAX_SAFE_INTEGER): FlowChanges {
     const changed: number[] = [];
     let omitted = 0;
-    for (let slot = 0; slot < this.used; slot++) {
-      if (this.bits[slot * BITS_STRIDE + B_META] & M_ACTIVE && this.keys[slot * KEY_STRIDE + K_CHANGED] > cursor) {
-        if (changed.length < limit) changed.push(this.idOf(slot));
-        else omitted++;
+    // Past the limit, the next call starts where this one stopped: no flow waits behind the same lower slots every time.
+    const used = this.used;
+    const from = this.changeScanFrom < used ? this.changeScanFrom : 0;
+    let next = from;
+    for (let n = 0; n < used; n++) {
+      const slot = from + n < used ? from + n : from + n - used;
+      if (this.bytes8[slot * this.strideB + B_META] & M_ACTIVE && this.words[slot * this.strideW + W_CHANGED] > cursor) {
+        if (changed.length < limit) {
+          changed.push(this.idOf(slot));
+          next = slot + 1;
+        } else omitted++;
       }
     }
+    this.changeScanFrom = omitted > 0 ? next : 0;
     const ended: number[] = [];
     const kept = Math.min(this.endedCount, ENDED_RING);
     let endedLost = 0;
@@ -539,9 +698,9 @@ export class FlowTable {
       const oldestKept = this.endedEpochs[this.endedCount % ENDED_RING];
       if (oldestKept > cursor) endedLost = this.endedCount - kept;
     }
-    const next = this.epoch;
+    const epoch = this.epoch;
     this.epoch++;
-    return { cursor: next, changed, omitted, ended, endedLost };
+    return { cursor: epoch, changed, omitted, ended, endedLost };
   }
 
   /**
@@ -550,93 +709,102 @@ export class FlowTable {
    */
   drainSecond(visit: (slot: number) => void): void {
     if (this.secDirtyOverflow) {
-      for (let slot = 0; slot < this.used; slot++) {
-        if (this.bits[slot * BITS_STRIDE + B_META] & M_ACTIVE && this.keys[slot * KEY_STRIDE + K_SEC_PACKETS] > 0) {
-          visit(slot);
-          this.keys[slot * KEY_STRIDE + K_SEC_PACKETS] = 0;
-          this.nums[slot * NUM_STRIDE + N_SEC_BYTES] = 0;
-        }
-      }
+      for (let slot = 0; slot < this.used; slot++) this.drainSlot(slot, visit);
     } else {
-      for (let i = 0; i < this.secDirtyLength; i++) {
-        const slot = this.secDirty[i];
-        if (this.bits[slot * BITS_STRIDE + B_META] & M_ACTIVE && this.keys[slot * KEY_STRIDE + K_SEC_PACKETS] > 0) {
-          visit(slot);
-          this.keys[slot * KEY_STRIDE + K_SEC_PACKETS] = 0;
-          this.nums[slot * NUM_STRIDE + N_SEC_BYTES] = 0;
-        }
-      }
+      for (let i = 0; i < this.secDirtyLength; i++) this.drainSlot(this.secDirty[i], visit);
     }
     this.secDirtyLength = 0;
     this.secDirtyOverflow = false;
   }
 
+  private drainSlot(slot: number, visit: (slot: number) => void): void {
+    const w = slot * this.strideW;
+    if (this.bytes8[slot * this.strideB + B_META] & M_ACTIVE && this.words[w + W_SEC_PACKETS] > 0) {
+      visit(slot);
+      this.words[w + W_SEC_PACKETS] = 0;
+      this.f64[slot * this.strideF64 + F_SEC_BYTES] = 0;
+    }
+  }
+
   // ------------------------------------------------------------------ internals
 
   private count(slot: number, fromInit: boolean, wireLength: number, tSec: number, tNsec: number): void {
+    const f = this.f64;
+    const w = this.words;
+    const r = slot * this.strideF64;
+    const rw = r * 2;
     if (fromInit) {
-      this.nums[slot * NUM_STRIDE + N_PACKETS_AB]++;
-      this.nums[slot * NUM_STRIDE + N_BYTES_AB] += wireLength;
+      f[r + F_PACKETS_AB]++;
+      f[r + F_BYTES_AB] += wireLength;
     } else {
-      this.nums[slot * NUM_STRIDE + N_PACKETS_BA]++;
-      this.nums[slot * NUM_STRIDE + N_BYTES_BA] += wireLength;
+      f[r + F_PACKETS_BA]++;
+      f[r + F_BYTES_BA] += wireLength;
     }
-    if (this.keys[slot * KEY_STRIDE + K_SEC_PACKETS]++ === 0) {
+    if (w[rw + W_SEC_PACKETS]++ === 0) {
       if (this.secDirtyLength < this.secDirty.length) this.secDirty[this.secDirtyLength++] = slot;
       else this.secDirtyOverflow = true;
     }
-    this.nums[slot * NUM_STRIDE + N_SEC_BYTES] += wireLength;
-    if (tSec > this.nums[slot * NUM_STRIDE + N_LAST_SEC] || (tSec === this.nums[slot * NUM_STRIDE + N_LAST_SEC] && tNsec > this.keys[slot * KEY_STRIDE + K_LAST_NSEC])) {
-      this.nums[slot * NUM_STRIDE + N_LAST_SEC] = tSec;
-      this.keys[slot * KEY_STRIDE + K_LAST_NSEC] = tNsec;
+    f[r + F_SEC_BYTES] += wireLength;
+    const lastSec = f[r + F_LAST_SEC];
+    if (tSec > lastSec || (tSec === lastSec && tNsec > w[rw + W_LAST_NSEC])) {
+      f[r + F_LAST_SEC] = tSec;
+      w[rw + W_LAST_NSEC] = tNsec;
     }
-    this.keys[slot * KEY_STRIDE + K_CHANGED] = this.epoch;
-    this.touch(slot);
+    w[rw + W_CHANGED] = this.epoch;
+    this.lru.touch(slot, this.listOf(slot));
+  }
+
+  /** The LRU list a flow belongs in: by protocol, or the closed list once its TCP connection has ended. */
+  private listOf(slot: number): number {
+    if (isTcpFinished(this.bytes8[slot * this.strideB + B_STATE] as FlowState)) return LIST_CLOSED;
+    const proto = this.words[slot * this.strideW + W_KIND] & 0xff;
+    return proto === 6 ? LIST_TCP : proto === 17 ? LIST_UDP : proto === 1 || proto === 58 ? LIST_ICMP : LIST_OTHER;
   }
 
   /** tshark's tcp.stream rule (see tcp-lifecycle): a pure SYN whose sequence differs from its direction's base. */
   private startsNewStream(slot: number, flags: number, seq: number, fromInit: boolean): boolean {
-    const m = this.bits[slot * BITS_STRIDE + B_META];
+    const m = this.bytes8[slot * this.strideB + B_META];
+    const w = slot * this.strideW;
     return fromInit
-      ? startsNewTcpStream(flags, seq, (m & M_BASE_A) !== 0, this.keys[slot * KEY_STRIDE + K_BASE_A] | 0)
-      : startsNewTcpStream(flags, seq, (m & M_BASE_B) !== 0, this.keys[slot * KEY_STRIDE + K_BASE_B] | 0);
+      ? startsNewTcpStream(flags, seq, (m & M_BASE_A) !== 0, this.words[w + W_BASE_A] | 0)
+      : startsNewTcpStream(flags, seq, (m & M_BASE_B) !== 0, this.words[w + W_BASE_B] | 0);
   }
 
   private tcpUpdate(slot: number, flags: number, seq: number, ack: number, fromInit: boolean, created: boolean): void {
-    let m = this.bits[slot * BITS_STRIDE + B_META];
+    const by = this.bytes8;
+    const w = this.words;
+    const b = slot * this.strideB;
+    const rw = slot * this.strideW;
+    let m = by[b + B_META];
     const ackSet = (flags & TcpFlag.ack) !== 0;
     if (fromInit) {
-      this.bits[slot * BITS_STRIDE + B_FLAGS_A] |= flags;
+      by[b + B_FLAGS_A] |= flags;
       if (!(m & M_BASE_A)) {
-        this.keys[slot * KEY_STRIDE + K_BASE_A] = tcpBaseSeq(flags, seq);
+        w[rw + W_BASE_A] = tcpBaseSeq(flags, seq);
         m |= M_BASE_A;
       }
       if (!(m & M_BASE_B) && ackSet) {
-        this.keys[slot * KEY_STRIDE + K_BASE_B] = tcpReverseBaseSeq(ack);
+        w[rw + W_BASE_B] = tcpReverseBaseSeq(ack);
         m |= M_BASE_B;
       }
     } else {
-      this.bits[slot * BITS_STRIDE + B_FLAGS_B] |= flags;
+      by[b + B_FLAGS_B] |= flags;
       if (!(m & M_BASE_B)) {
-        this.keys[slot * KEY_STRIDE + K_BASE_B] = tcpBaseSeq(flags, seq);
+        w[rw + W_BASE_B] = tcpBaseSeq(flags, seq);
         m |= M_BASE_B;
       }
       if (!(m & M_BASE_A) && ackSet) {
-        this.keys[slot * KEY_STRIDE + K_BASE_A] = tcpReverseBaseSeq(ack);
+        w[rw + W_BASE_A] = tcpReverseBaseSeq(ack);
         m |= M_BASE_A;
       }
     }
-    this.bits[slot * BITS_STRIDE + B_META] = m;
-    const before = this.bits[slot * BITS_STRIDE + B_STATE] as FlowState;
-    const finBoth = (this.bits[slot * BITS_STRIDE + B_FLAGS_A] & this.bits[slot * BITS_STRIDE + B_FLAGS_B] & TcpFlag.fin) !== 0;
+    by[b + B_META] = m;
+    const before = by[b + B_STATE] as FlowState;
+    const finBoth = (by[b + B_FLAGS_A] & by[b + B_FLAGS_B] & TcpFlag.fin) !== 0;
     const st = nextTcpState(before, flags, fromInit, created, finBoth);
     if (st !== before) {
-      this.bits[slot * BITS_STRIDE + B_STATE] = st;
-      if (isTcpFinished(st) && this.bits[slot * BITS_STRIDE + B_LIST] !== LIST_CLOSED) {
-        this.unlink(slot);
-        this.bits[slot * BITS_STRIDE + B_LIST] = LIST_CLOSED;
-        this.linkTail(slot);
-      }
+      by[b + B_STATE] = st;
+      if (isTcpFinished(st) && !isTcpFinished(before)) this.lru.append(slot, LIST_CLOSED);
     }
   }
 
@@ -658,133 +826,124 @@ export class FlowTable {
       }
     }
     if (!decided) flip = q.srcPort > q.dstPort;
-    const slot = this.lookup(k, flip ? 4 : 0, flip ? 0 : 4, flip ? q.dstPort : q.srcPort, flip ? q.srcPort : q.dstPort, q.ipProto, q.family, vlan + 1);
+    const kind = (q.ipProto | (q.family << 8) | ((vlan + 1) << 16)) >>> 0;
+    const slot = this.lookup(k, flip ? 4 : 0, flip ? 0 : 4, flip ? q.dstPort : q.srcPort, flip ? q.srcPort : q.dstPort, kind);
     if (slot !== NIL) {
       // The quoted packet went from its source; the error comes back towards it.
-      const quotedFromInit = flip === ((this.bits[slot * BITS_STRIDE + B_META] & M_INIT_HIGH) !== 0);
+      const quotedFromInit = flip === ((this.bytes8[slot * this.strideB + B_META] & M_INIT_HIGH) !== 0);
       this.lastFromInitiator = !quotedFromInit;
     }
     return slot;
   }
 
-  private keyHash(k: Uint32Array, lo: number, hi: number, loPort: number, hiPort: number, proto: number, family: number, vlan1: number): number {
-    let h = proto | (family << 8) | (vlan1 << 16);
-    h = mix(h, k[lo]);
-    h = mix(h, k[lo + 1]);
-    h = mix(h, k[lo + 2]);
-    h = mix(h, k[lo + 3]);
-    h = mix(h, k[hi]);
-    h = mix(h, k[hi + 1]);
-    h = mix(h, k[hi + 2]);
-    h = mix(h, k[hi + 3]);
-    h = mix(h, (loPort << 16) | hiPort);
-    return finalMix(h);
+  /**
+   * Hash of a canonical key: each endpoint's address folded to one number
+   * (a mapped IPv4 address is its own fold, so observeV4 hashes alike
+   * without building the words), then the kind and ports.
+   */
+  private keyHash(k: Uint32Array, lo: number, hi: number, loPort: number, hiPort: number, kind: number): number {
+    return finalMix(mix(mix(mix(kind, endpointHash(k, lo)), endpointHash(k, hi)), (loPort << 16) | hiPort));
   }
 
-  private lastHash = 0;
-
-  private lookup(k: Uint32Array, lo: number, hi: number, loPort: number, hiPort: number, proto: number, family: number, vlan1: number): number {
-    const h = this.keyHash(k, lo, hi, loPort, hiPort, proto, family, vlan1) >>> 0;
+  private lookup(k: Uint32Array, lo: number, hi: number, loPort: number, hiPort: number, kind: number): number {
+    const h = this.keyHash(k, lo, hi, loPort, hiPort, kind);
     this.lastHash = h;
+    const tag = h >>> INDEX_SLOT_BITS;
     const ports = ((loPort << 16) | hiPort) >>> 0;
-    const kind = (proto | (family << 8) | (vlan1 << 16)) >>> 0;
     const index = this.index;
     const mask = this.indexMask;
-    let i = h & mask;
-    for (;;) {
+    const kw = this.words;
+    const stride = this.strideW;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
       const e = index[i];
       if (e === 0) return NIL;
-      const s = e - 1;
-      const w = s * KEY_STRIDE;
-      const kw = this.keys;
-      if (kw[w + K_HASH] === h && kw[w + K_PORTS] === ports && kw[w + K_KIND] === kind) {
-        if (
-          kw[w] === k[lo] && kw[w + 1] === k[lo + 1] && kw[w + 2] === k[lo + 2] && kw[w + 3] === k[lo + 3] &&
-          kw[w + 4] === k[hi] && kw[w + 5] === k[hi + 1] && kw[w + 6] === k[hi + 2] && kw[w + 7] === k[hi + 3]
-        ) {
-          return s;
-        }
+      if (e >>> INDEX_SLOT_BITS !== tag) continue;
+      const s = (e & INDEX_SLOT_MASK) - 1;
+      const w = s * stride;
+      if (
+        kw[w + W_PORTS] === ports && kw[w + W_KIND] === kind &&
+        kw[w] === k[lo] && kw[w + 1] === k[lo + 1] && kw[w + 2] === k[lo + 2] && kw[w + 3] === k[lo + 3] &&
+        kw[w + 4] === k[hi] && kw[w + 5] === k[hi + 1] && kw[w + 6] === k[hi + 2] && kw[w + 7] === k[hi + 3]
+      ) {
+        return s;
       }
-      i = (i + 1) & mask;
     }
   }
 
-  private create(
-    lo: number, hi: number, loPort: number, hiPort: number, proto: number, family: number, vlan1: number,
-    flip: boolean, ifIndex: number, tSec: number, tNsec: number,
-  ): number {
+  private create(lo: number, hi: number, loPort: number, hiPort: number, kind: number, flip: boolean, ifIndex: number, tSec: number, tNsec: number): number {
     // The hash of this key was computed by the lookup that just missed; a capacity eviction does not change it.
     const h = this.lastHash;
     if (this.stats.active >= this.maxFlows) this.evictOldest();
     let slot: number;
     if (this.freeHead !== NIL) {
       slot = this.freeHead;
-      this.freeHead = this.next[slot];
+      this.freeHead = this.freeNext[slot];
     } else {
       if (this.used === this.capacity) this.grow(Math.min(this.maxFlows, this.capacity * 2));
       slot = this.used++;
     }
     const k = this.key;
-    const kb = slot * KEY_STRIDE;
-    const kw = this.keys;
+    const kw = this.words;
+    const w = slot * this.strideW;
+    // A reused record keeps the last flow's numbers: clear the whole record, then set the key.
+    const r = slot * this.strideF64;
+    const generation = kw[w + W_GENERATION];
+    this.f64.fill(0, r, r + this.strideF64);
     for (let i = 0; i < 4; i++) {
-      kw[kb + K_LO + i] = k[lo + i];
-      kw[kb + K_HI + i] = k[hi + i];
+      kw[w + W_LO + i] = k[lo + i];
+      kw[w + W_HI + i] = k[hi + i];
     }
-    kw[kb + K_PORTS] = ((loPort << 16) | hiPort) >>> 0;
-    kw[kb + K_KIND] = (proto | (family << 8) | (vlan1 << 16)) >>> 0;
-    kw[kb + K_HASH] = h;
-    // A reused slot keeps old bases, flags and counters: every one is set here.
-    kw[kb + K_BASE_A] = 0;
-    kw[kb + K_BASE_B] = 0;
-    this.bits[slot * BITS_STRIDE + B_META] = M_ACTIVE | (flip ? M_INIT_HIGH : 0);
-    this.bits[slot * BITS_STRIDE + B_STATE] = FlowState.active;
-    this.bits[slot * BITS_STRIDE + B_FLAGS_A] = 0;
-    this.bits[slot * BITS_STRIDE + B_FLAGS_B] = 0;
-    this.ifIndex[slot] = ifIndex;
-    this.nums[slot * NUM_STRIDE + N_PACKETS_AB] = 0;
-    this.nums[slot * NUM_STRIDE + N_PACKETS_BA] = 0;
-    this.nums[slot * NUM_STRIDE + N_BYTES_AB] = 0;
-    this.nums[slot * NUM_STRIDE + N_BYTES_BA] = 0;
-    this.nums[slot * NUM_STRIDE + N_FIRST_SEC] = tSec;
-    this.nums[slot * NUM_STRIDE + N_FIRST_NSEC] = tNsec;
-    this.nums[slot * NUM_STRIDE + N_LAST_SEC] = tSec;
-    this.keys[slot * KEY_STRIDE + K_LAST_NSEC] = tNsec;
-    this.keys[slot * KEY_STRIDE + K_SEC_PACKETS] = 0;
-    this.nums[slot * NUM_STRIDE + N_SEC_BYTES] = 0;
+    kw[w + W_PORTS] = ((loPort << 16) | hiPort) >>> 0;
+    kw[w + W_KIND] = kind;
+    kw[w + W_HASH] = h;
+    kw[w + W_GENERATION] = generation;
+    kw[w + W_FIRST_NSEC] = tNsec;
+    kw[w + W_LAST_NSEC] = tNsec;
+    const b = slot * this.strideB;
+    this.bytes8[b + B_META] = M_ACTIVE | (flip ? M_INIT_HIGH : 0);
+    this.bytes8[b + B_STATE] = FlowState.active;
+    this.f64[r + F_LAST_SEC] = tSec;
+    this.firstSec[slot] = tSec;
+    this.ifIndexes[slot] = ifIndex;
     this.labels.fill(NIL, slot * FLOW_LABEL_KINDS, (slot + 1) * FLOW_LABEL_KINDS);
-    this.bits[slot * BITS_STRIDE + B_LIST] = proto === 6 ? LIST_TCP : proto === 17 ? LIST_UDP : proto === 1 || proto === 58 ? LIST_ICMP : LIST_OTHER;
-    this.linkTail(slot);
-    this.indexInsert(slot);
+    this.lru.append(slot, this.listOf(slot));
+    this.indexInsert(slot, h);
     this.stats.active++;
     this.stats.created++;
     return slot;
   }
 
   private finish(slot: number, reason: FinishReason): void {
-    if (this.keys[slot * KEY_STRIDE + K_SEC_PACKETS] > 0 && this.secondSink) this.secondSink(this, slot);
+    const w = slot * this.strideW;
+    if (this.words[w + W_SEC_PACKETS] > 0 && this.secondSink) this.secondSink(this, slot);
+    for (const hook of this.releaseHooks) hook(slot, reason);
     if (this.onFinish) this.onFinish(this.snapshot(slot), reason);
     const at = this.endedCount % ENDED_RING;
     this.endedIds[at] = this.idOf(slot);
     this.endedEpochs[at] = this.epoch;
     this.endedCount++;
     this.indexRemove(slot);
-    this.unlink(slot);
-    this.bits[slot * BITS_STRIDE + B_META] = 0;
-    this.keys[slot * KEY_STRIDE + K_SEC_PACKETS] = 0;
-    this.nums[slot * NUM_STRIDE + N_SEC_BYTES] = 0;
-    this.generation[slot] = (this.generation[slot] + 1) & 0x0fffffff;
-    this.next[slot] = this.freeHead;
+    this.lru.remove(slot);
+    this.bytes8[slot * this.strideB + B_META] = 0;
+    this.words[w + W_SEC_PACKETS] = 0;
+    this.f64[slot * this.strideF64 + F_SEC_BYTES] = 0;
+    this.words[w + W_GENERATION] = (this.words[w + W_GENERATION] + 1) & 0x0fffffff;
+    this.freeNext[slot] = this.freeHead;
     this.freeHead = slot;
     this.stats.active--;
+  }
+
+  /** Time of the last packet of the flow in `slot`, in seconds. */
+  private lastTime(slot: number): number {
+    return this.f64[slot * this.strideF64 + F_LAST_SEC] + this.words[slot * this.strideW + W_LAST_NSEC] / 1e9;
   }
 
   private expire(): void {
     const now = this.nowSec + this.nowNsec / 1e9;
     for (let c = 0; c < LIST_COUNT; c++) {
       const limit = now - this.listTimeout[c];
-      for (let s = this.heads[c]; s !== NIL; s = this.heads[c]) {
-        if (this.nums[s * NUM_STRIDE + N_LAST_SEC] + this.keys[s * KEY_STRIDE + K_LAST_NSEC] / 1e9 >= limit) break;
+      for (let s = this.lru.oldest(c); s !== NIL; s = this.lru.oldest(c)) {
+        if (this.lastTime(s) >= limit) break;
         this.finish(s, 'idle');
         this.stats.evictedIdle++;
       }
@@ -796,9 +955,9 @@ export class FlowTable {
     let victim = NIL;
     let oldest = Infinity;
     for (let c = 0; c < LIST_COUNT; c++) {
-      const s = this.heads[c];
+      const s = this.lru.oldest(c);
       if (s === NIL) continue;
-      const t = this.nums[s * NUM_STRIDE + N_LAST_SEC] + this.keys[s * KEY_STRIDE + K_LAST_NSEC] / 1e9;
+      const t = this.lastTime(s);
       if (t < oldest) {
         oldest = t;
         victim = s;
@@ -809,47 +968,20 @@ export class FlowTable {
     this.stats.evictedCapacity++;
   }
 
-  private touch(slot: number): void {
-    const c = this.bits[slot * BITS_STRIDE + B_LIST];
-    if (this.tails[c] === slot) return;
-    this.unlink(slot);
-    this.linkTail(slot);
-  }
-
-  private linkTail(slot: number): void {
-    const c = this.bits[slot * BITS_STRIDE + B_LIST];
-    const t = this.tails[c];
-    this.prev[slot] = t;
-    this.next[slot] = NIL;
-    if (t === NIL) this.heads[c] = slot;
-    else this.next[t] = slot;
-    this.tails[c] = slot;
-  }
-
-  private unlink(slot: number): void {
-    const c = this.bits[slot * BITS_STRIDE + B_LIST];
-    const p = this.prev[slot];
-    const n = this.next[slot];
-    if (p === NIL) this.heads[c] = n;
-    else this.next[p] = n;
-    if (n === NIL) this.tails[c] = p;
-    else this.prev[n] = p;
-    this.prev[slot] = NIL;
-    this.next[slot] = NIL;
-  }
-
-  private indexInsert(slot: number): void {
+  private indexInsert(slot: number, hash: number): void {
     const mask = this.indexMask;
-    let i = this.keys[slot * KEY_STRIDE + K_HASH] & mask;
+    let i = hash & mask;
     while (this.index[i] !== 0) i = (i + 1) & mask;
-    this.index[i] = slot + 1;
+    this.index[i] = ((hash >>> INDEX_SLOT_BITS) << INDEX_SLOT_BITS) | (slot + 1);
   }
 
   private indexRemove(slot: number): void {
     const index = this.index;
     const mask = this.indexMask;
-    let i = this.keys[slot * KEY_STRIDE + K_HASH] & mask;
-    while (index[i] !== slot + 1) i = (i + 1) & mask;
+    const kw = this.words;
+    const stride = this.strideW;
+    let i = kw[slot * stride + W_HASH] & mask;
+    while ((index[i] & INDEX_SLOT_MASK) !== slot + 1) i = (i + 1) & mask;
     index[i] = 0;
     // Backward-shift deletion keeps every probe chain unbroken without tombstones.
     let j = i;
@@ -857,7 +989,7 @@ export class FlowTable {
       j = (j + 1) & mask;
       const e = index[j];
       if (e === 0) return;
-      const home = this.keys[(e - 1) * KEY_STRIDE + K_HASH] & mask;
+      const home = kw[((e & INDEX_SLOT_MASK) - 1) * stride + W_HASH] & mask;
       const between = i <= j ? home > i && home <= j : home > i || home <= j;
       if (between) continue;
       index[i] = e;
@@ -868,25 +1000,22 @@ export class FlowTable {
 
   private grow(newCapacity: number): void {
     const n = newCapacity;
-    const copy = <T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(old: T, make: (len: number) => T, per = 1): T => {
+    const copy = <T extends Uint8Array | Uint16Array | Int32Array | Float64Array>(old: T, make: (len: number) => T, per = 1): T => {
       const a = make(n * per);
       a.set(old);
       return a;
     };
-    const u8 = (len: number) => new Uint8Array(len);
-    const u16 = (len: number) => new Uint16Array(len);
-    const u32 = (len: number) => new Uint32Array(len);
-    const i32 = (len: number) => new Int32Array(len);
-    const f64 = (len: number) => new Float64Array(len);
-    this.keys = copy(this.keys, u32, KEY_STRIDE);
-    this.nums = copy(this.nums, f64, NUM_STRIDE);
-    this.bits = copy(this.bits, u8, BITS_STRIDE);
-    this.ifIndex = copy(this.ifIndex, u16);
-    this.generation = copy(this.generation, u32);
-    this.prev = copy(this.prev, i32);
-    this.next = copy(this.next, i32);
-    this.labels = copy(this.labels, i32, FLOW_LABEL_KINDS);
-    this.secDirty = copy(this.secDirty, i32);
+    const records = new ArrayBuffer(n * this.strideB);
+    new Uint8Array(records).set(this.bytes8);
+    this.f64 = new Float64Array(records);
+    this.words = new Uint32Array(records);
+    this.bytes8 = new Uint8Array(records);
+    this.firstSec = copy(this.firstSec, (len) => new Float64Array(len));
+    this.ifIndexes = copy(this.ifIndexes, (len) => new Uint16Array(len));
+    this.labels = copy(this.labels, (len) => new Int32Array(len), FLOW_LABEL_KINDS);
+    this.freeNext = copy(this.freeNext, (len) => new Int32Array(len));
+    this.secDirty = copy(this.secDirty, (len) => new Int32Array(len));
+    this.lru.grow(n);
     this.capacity = n;
     this.stats.capacity = n;
     // Load factor at most 1/2 keeps linear probes short.
@@ -894,7 +1023,9 @@ export class FlowTable {
     if (size !== this.index.length) {
       this.index = new Int32Array(size);
       this.indexMask = size - 1;
-      for (let slot = 0; slot < this.used; slot++) if (this.bits[slot * BITS_STRIDE + B_META] & M_ACTIVE) this.indexInsert(slot);
+      for (let slot = 0; slot < this.used; slot++) {
+        if (this.bytes8[slot * this.strideB + B_META] & M_ACTIVE) this.indexInsert(slot, this.words[slot * this.strideW + W_HASH] | 0);
+      }
     }
   }
 }

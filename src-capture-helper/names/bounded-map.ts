@@ -7,7 +7,11 @@ export class BoundedMap<K, V> {
   /** Entries evicted because the map was full. */
   evicted = 0;
 
-  constructor(readonly capacity: number) {
+  /** `onEvict` sees each entry evicted to make room (to reuse its value). */
+  constructor(
+    readonly capacity: number,
+    private readonly onEvict?: (key: K, value: V) => void,
+  ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
   }
 
@@ -63,10 +67,12 @@ export class BoundedMap<K, V> {
   /** Evicts the oldest entry when full; returns its key. */
   private makeRoom(): K | undefined {
     if (this.map.size < this.capacity) return undefined;
-    const first = this.map.keys().next();
+    const first = this.map.entries().next();
     if (first.done) return undefined;
-    this.map.delete(first.value);
+    const [key, value] = first.value;
+    this.map.delete(key);
     this.evicted++;
-    return first.value;
+    this.onEvict?.(key, value);
+    return key;
   }
 }

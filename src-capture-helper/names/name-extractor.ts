@@ -158,6 +158,8 @@ function isDnsPort(p: number): boolean {
 const SSDP_PORT = 1900;
 /** Slots of the per-address "named at version" stamps (a hash of the address picks the slot). */
 const STAMP_BITS = 16;
+/** Dropped streams kept for reuse (each with a buffer of up to streamBufferBytes). */
+const SPARE_STREAMS = 16;
 /** Upper bound on requests parsed from one segment or datagram. */
 const MAX_REQUESTS_PER_SEGMENT = 16;
 
@@ -194,6 +196,10 @@ export class NameExtractor {
   private readonly labels: BoundedMap<number, FlowLabels>;
   private updates = new Map<number, FlowLabels>();
   private readonly streams: BoundedMap<number, TcpStream>;
+  /** Per flow slot: bit 0 or 1 set when direction 0 or 1 may have a buffered stream (see findStream). */
+  private streamHints: Uint8Array = new Uint8Array(0);
+  /** Streams dropped, kept for reuse. */
+  private readonly spareStreams: TcpStream[] = [];
   private readonly handshakes: BoundedMap<number, Handshake>;
   private readonly fragments: IpFragmentReassembler;
   /** Decoder output for reassembled datagrams (the engine's packet is left untouched). */
@@ -226,7 +232,7 @@ export class NameExtractor {
     this.hosts = new BoundedMap(l.maxValues);
     this.requests = new BoundedMap(l.maxValues);
     this.labels = new BoundedMap(l.maxFlowLabels);
-    this.streams = new BoundedMap(l.maxStreams);
+    this.streams = new BoundedMap(l.maxStreams, (_key, st) => this.spareStream(st));
     this.handshakes = new BoundedMap(l.maxHandshakes);
     this.fragments = new IpFragmentReassembler({ maxDatagrams: l.maxFragmentDatagrams, timeoutSec: l.fragmentTimeoutSec });
   }
@@ -320,7 +326,7 @@ export class NameExtractor {
     this.labels.delete(flowId);
     this.updates.delete(flowId);
     for (const key of [flowId * 2, flowId * 2 + 1]) {
-      this.streams.delete(key);
+      this.deleteStream(key);
       this.handshakes.delete(key);
     }
   }
@@ -375,25 +381,22 @@ export class NameExtractor {
 
   private tcp(data: Uint8Array, start: number, end: number, layer: IpLayer, flowId: number, sec: number): void {
     let seq = layer.tcpSeq;
+    const key = this.streamKey(layer, flowId);
     if ((layer.tcpFlags & TcpFlag.syn) !== 0) {
       // A new connection on this flow: whatever was buffered belongs to the old one.
-      if (this.streams.size > 0) this.streams.delete(this.streamKey(layer, flowId));
+      if (this.findStream(key)) this.deleteStream(key);
       seq = (seq + 1) >>> 0;
     }
     if (end <= start) return;
-    if (this.streams.size > 0) {
-      const key = this.streamKey(layer, flowId);
-      const st = this.streams.get(key);
-      if (st) {
-        this.feed(key, st, seq, data, start, end, sec);
-        return;
-      }
+    const st = this.findStream(key);
+    if (st) {
+      this.feed(key, st, seq, data, start, end, sec);
+      return;
     }
     const first = data[start];
     const dnsPort = isDnsPort(layer.srcPort) || isDnsPort(layer.dstPort);
     // Most segments (encrypted records, bodies) leave here.
     if (!dnsPort && first !== 22 && (first < 0x41 || first > 0x5a)) return;
-    const key = this.streamKey(layer, flowId);
     if (dnsPort) this.tcpDnsStart(key, data, start, end, seq, flowId, sec);
     else if (first === 22) {
       if (!looksLikeTlsClientHello(data, start, end)) return;
@@ -430,16 +433,55 @@ export class NameExtractor {
   private newStream(key: number, kind: StreamKind, seq: number, data: Uint8Array, start: number, end: number, flowId: number, sec: number): void {
     if (key < 0) return;
     this.expireStreams(sec);
-    const st: TcpStream = { kind, baseSeq: seq, asm: new OffsetAssembler(this.limits.streamBufferBytes), lastSec: sec, flowId };
+    let st = this.spareStreams.pop();
+    if (st) {
+      st.kind = kind;
+      st.baseSeq = seq;
+      st.lastSec = sec;
+      st.flowId = flowId;
+      st.asm.reset();
+    } else {
+      st = { kind, baseSeq: seq, asm: new OffsetAssembler(this.limits.streamBufferBytes), lastSec: sec, flowId };
+    }
     this.streams.setNewest(key, st);
+    const slot = Math.floor(key / 2) % FLOW_SLOT_SPACE;
+    if (slot >= this.streamHints.length) this.streamHints = grownBytes(this.streamHints, slot);
+    this.streamHints[slot] |= 1 << (key & 1);
     st.asm.write(0, data, start, end);
+  }
+
+  /**
+   * The buffered stream of a flow direction. Most segments belong to none:
+   * a bit per flow slot and direction, set when a stream starts and cleared
+   * when a lookup finds none, spares them the map lookup.
+   */
+  private findStream(key: number): TcpStream | undefined {
+    if (key < 0) return undefined;
+    const slot = Math.floor(key / 2) % FLOW_SLOT_SPACE;
+    const bit = 1 << (key & 1);
+    if (slot >= this.streamHints.length || (this.streamHints[slot] & bit) === 0) return undefined;
+    const st = this.streams.get(key);
+    if (st === undefined) this.streamHints[slot] &= ~bit;
+    return st;
+  }
+
+  /** Drops a buffered stream, keeping a few for the next ones (their buffers are reused). */
+  private deleteStream(key: number): void {
+    const st = this.streams.get(key);
+    if (st === undefined) return;
+    this.streams.delete(key);
+    this.spareStream(st);
+  }
+
+  private spareStream(st: TcpStream): void {
+    if (this.spareStreams.length < SPARE_STREAMS) this.spareStreams.push(st);
   }
 
   private expireStreams(nowSec: number): void {
     for (;;) {
       const oldest = this.streams.oldest();
       if (!oldest || nowSec - oldest[1].lastSec <= this.limits.streamIdleSec) return;
-      this.streams.delete(oldest[0]);
+      this.deleteStream(oldest[0]);
       this.c.streamsTimedOut++;
     }
   }
@@ -470,7 +512,7 @@ export class NameExtractor {
           return;
         }
         this.helloResult(r, st.flowId);
-        this.streams.delete(key);
+        this.deleteStream(key);
         return;
       }
       case StreamKind.http: {
@@ -484,7 +526,7 @@ export class NameExtractor {
           st.baseSeq = (st.baseSeq + used) >>> 0;
           return;
         }
-        this.streams.delete(key);
+        this.deleteStream(key);
         return;
       }
       case StreamKind.dns: {
@@ -493,7 +535,7 @@ export class NameExtractor {
           st.asm.consume(used);
           st.baseSeq = (st.baseSeq + used) >>> 0;
         }
-        if (st.asm.contiguous === 0 && st.asm.highest === 0) this.streams.delete(key);
+        if (st.asm.contiguous === 0 && st.asm.highest === 0) this.deleteStream(key);
         else if (st.asm.overflowed) this.dropStream(key, true);
         return;
       }
@@ -503,7 +545,7 @@ export class NameExtractor {
   }
 
   private dropStream(key: number, overflow: boolean): void {
-    this.streams.delete(key);
+    this.deleteStream(key);
     if (overflow) this.c.streamsOverflowed++;
   }
 
@@ -534,10 +576,13 @@ export class NameExtractor {
     const msg = parseDnsMessage(b, start, end);
     this.c.dnsMessages++;
     if (msg.status !== 0) this.c.dnsMalformed++;
-    const seen = new Set<string>();
+    // A name asked twice in one message counts once.
+    const seen = msg.queries.length > 1 ? new Set<string>() : undefined;
     for (const q of msg.queries) {
-      if (seen.has(q)) continue;
-      seen.add(q);
+      if (seen !== undefined) {
+        if (seen.has(q)) continue;
+        seen.add(q);
+      }
       let s = this.dns.get(q);
       if (!s) {
         s = { queries: 0, responses: 0, addresses: [] };
@@ -759,6 +804,15 @@ export class NameExtractor {
     }
     this.updates.set(flowId, l);
   }
+}
+
+/** A copy of `a`, zero-filled, large enough for index `at`. */
+function grownBytes(a: Uint8Array, at: number): Uint8Array {
+  let size = Math.max(1024, a.length);
+  while (size <= at) size *= 2;
+  const out = new Uint8Array(size);
+  out.set(a);
+  return out;
 }
 
 function stampSlot4(addr: number): number {

@@ -8,7 +8,7 @@
 export class OffsetAssembler {
   private buf: Uint8Array;
   /** Covered ranges [start, end), sorted and merged. */
-  private ranges: number[] = [];
+  private readonly ranges: number[] = [];
   /** Set when a piece reached past `capacity`. */
   overflowed = false;
   /** Set when a piece could not be recorded because the range list is full. */
@@ -64,37 +64,45 @@ export class OffsetAssembler {
   consume(n: number): void {
     if (n <= 0) return;
     this.buf.copyWithin(0, n, this.buf.length);
-    const out: number[] = [];
-    for (let i = 0; i < this.ranges.length; i += 2) {
-      const s = Math.max(0, this.ranges[i] - n);
-      const e = this.ranges[i + 1] - n;
-      if (e > s) out.push(s, e);
-    }
-    this.ranges = out;
-  }
-
-  private addRange(s: number, e: number): boolean {
     const r = this.ranges;
-    const out: number[] = [];
-    let placed = false;
+    let out = 0;
     for (let i = 0; i < r.length; i += 2) {
-      const rs = r[i];
-      const re = r[i + 1];
-      if (re < s) out.push(rs, re);
-      else if (rs > e) {
-        if (!placed) {
-          out.push(s, e);
-          placed = true;
-        }
-        out.push(rs, re);
-      } else {
-        s = Math.min(s, rs);
-        e = Math.max(e, re);
+      const s = Math.max(0, r[i] - n);
+      const e = r[i + 1] - n;
+      if (e > s) {
+        r[out++] = s;
+        r[out++] = e;
       }
     }
-    if (!placed) out.push(s, e);
-    if (out.length / 2 > OffsetAssembler.MAX_RANGES) return false;
-    this.ranges = out;
+    r.length = out;
+  }
+
+  /** Empties the assembler for another stream, keeping its buffer. */
+  reset(): void {
+    this.ranges.length = 0;
+    this.overflowed = false;
+    this.tooFragmented = false;
+  }
+
+  /** Adds [s, e) to the covered ranges, merging those it overlaps or touches; false when that would exceed MAX_RANGES. */
+  private addRange(s: number, e: number): boolean {
+    const r = this.ranges;
+    let i = 0;
+    while (i < r.length && r[i + 1] < s) i += 2;
+    let j = i;
+    while (j < r.length && r[j] <= e) {
+      if (r[j] < s) s = r[j];
+      if (r[j + 1] > e) e = r[j + 1];
+      j += 2;
+    }
+    if (j === i) {
+      if (r.length / 2 >= OffsetAssembler.MAX_RANGES) return false;
+      r.splice(i, 0, s, e);
+    } else {
+      r[i] = s;
+      r[i + 1] = e;
+      if (j > i + 2) r.splice(i + 2, j - i - 2);
+    }
     return true;
   }
 }

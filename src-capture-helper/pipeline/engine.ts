@@ -44,6 +44,7 @@ export class CaptureEngine implements PacketSink {
     if (options.flows !== false) {
       const onFinish = (flow: FlowSnapshot, reason: FinishReason) => this.onFlowFinish(flow, reason);
       this.flows = new FlowTable({ ...DEFAULT_FLOWS, ...(options.flows ?? {}), onFinish });
+      this.report.attachTo(this.flows);
     }
   }
 

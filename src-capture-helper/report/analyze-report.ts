@@ -2,9 +2,10 @@ import { LINKTYPE_NONE } from '../capture-file/capture-parser';
 import type { CaptureReadResult } from '../capture-file/read-capture-file';
 import { MAX_FRAME_LENGTH, pseudoHeaderLength } from '../capture-file/pseudo-header';
 import type { DecodedPacket, IpLayer } from '../decode/decoded-packet';
-import { DecodeStatus, L4Kind, NetKind } from '../decode/decoded-packet';
+import { DecodeStatus, L4Kind, NetKind, TcpFlag } from '../decode/decoded-packet';
 import type { PacketRecord } from '../pipeline/packet-sink';
 import { wordsOf } from '../decode/address-text';
+import type { FlowTable } from '../flows/flow-table';
 import { FLOW_SLOT_SPACE } from '../flows/flow-types';
 import type { ConversationRow } from './conversation-table';
 import { ConversationTable } from './conversation-table';
@@ -77,8 +78,38 @@ export interface ReportLimits {
 export const DEFAULT_REPORT_LIMITS: ReportLimits = { maxConversations: 2_000_000 };
 
 const IPPROTO_TCP = 6;
-const TAG_TCP = 8;
-const TAG_UDP = 16;
+const SYN_ACK = TcpFlag.syn | TcpFlag.ack;
+
+// The report's words in a flow's record (ReportBuilder.attachTo): what the
+// flow's packets counted since the last fold, as 64-bit numbers (A_*), then
+// 32-bit words (X_*, counted from the record's words at twice the offset).
+const EXT_F64 = 8;
+const A_FRAMES_LO = 0;
+const A_BYTES_LO = 1;
+const A_FRAMES_HI = 2;
+const A_BYTES_HI = 3;
+const A_FIRST = 4;
+const A_LAST = 5;
+const X_IP_ROW = 12;
+const X_L4_ROW = 13;
+const X_FLAGS = 14;
+/** `ConversationTable.supersededRows` of the TCP table when the rows were learnt. */
+const X_SUPERSEDED = 15;
+// X_FLAGS: the rows' address family and transport, and what is known.
+const TAG_V4 = 1;
+const TAG_V6 = 2;
+const TAG_TCP = 4;
+const TAG_UDP = 8;
+const TAG_MASK = 15;
+/** X_IP_ROW and X_L4_ROW hold the flow's rows. */
+const X_ROWS = 16;
+/** The TCP row knows both base sequence numbers. */
+const X_BASES = 32;
+/** Source and destination address are the same. */
+const X_SAME_ADDRESS = 64;
+/** Packets were counted since the last fold; X_TIMED: some had a timestamp (A_FIRST, A_LAST). */
+const X_COUNTED = 128;
+const X_TIMED = 256;
 /** Link types below this are counted in an array (no map lookup per packet). */
 const LINK_SLOTS = 512;
 
@@ -117,15 +148,10 @@ export class ReportBuilder {
   /** Rows the last `conversations` call counted in (-1: none). */
   private ipRow = -1;
   private l4Row = -1;
-  /**
-   * Per flow slot: the conversation rows of the flow's last packet, so that
-   * the flow's next packets skip hashing and probing. `cacheTag` holds the
-   * address family and transport the rows were found for.
-   */
-  private cacheId = new Float64Array(0);
-  private cacheIpRow = new Int32Array(0);
-  private cacheL4Row = new Int32Array(0);
-  private cacheTag = new Uint8Array(0);
+  /** The flow table whose records carry this report's per-flow words (see `attachTo`). */
+  private table: FlowTable | undefined;
+  /** Offset of those words in a record, in 64-bit numbers. */
+  private ext = 0;
 
   constructor(limits: ReportLimits = DEFAULT_REPORT_LIMITS) {
     this.ipv4 = new ConversationTable(false, limits.maxConversations);
@@ -135,9 +161,19 @@ export class ReportBuilder {
   }
 
   /**
-   * Count one record. `flowId`: the FlowTable flow of a packet with one IP
-   * layer, whose TCP/UDP packets then all belong to the same conversations
-   * (negative when unknown).
+   * Keeps the conversation counting of each flow's packets in the flow's own
+   * record: most TCP/UDP packets then touch no conversation row, only the
+   * record the flow table has just read (see `flowConversations`). `observe`
+   * then takes that table's flow ids. Before the first packet.
+   */
+  attachTo(table: FlowTable): void {
+    this.table = table;
+    this.ext = table.attach(EXT_F64, (slot) => this.fold(slot));
+  }
+
+  /**
+   * Count one record. `flowId`: the attached FlowTable's flow of this packet
+   * (negative when none).
    */
   observe(pkt: DecodedPacket, rec: PacketRecord, flowId = -1): void {
     // tshark's frame: the record without the pseudo-header its reader takes off
@@ -172,15 +208,21 @@ export class ReportBuilder {
       this.reasons.set(pkt.reason, (this.reasons.get(pkt.reason) ?? 0) + 1);
     }
     this.classify(pkt, frameLength);
-    if (flowId >= 0 && pkt.layerCount === 1) this.flowConversations(pkt.layers[0], flowId, wire, sec, nsec);
+    if (flowId >= 0 && pkt.layerCount === 1 && this.table !== undefined) this.flowConversations(this.table, pkt.layers[0], flowId, wire, sec, nsec);
     else for (let i = 0; i < pkt.layerCount; i++) this.conversations(pkt.layers[i], wire, sec, nsec);
   }
 
   /**
-   * A TCP/UDP packet keyed by its plain header addresses and ports: the flow
-   * determines its rows, given the family and transport. Others take the full path.
+   * A TCP/UDP packet keyed by its plain header addresses and ports belongs to
+   * the same two conversation rows (IP and TCP/UDP) as the earlier packets of
+   * its flow, unless it may change its TCP row. Such packets are counted in
+   * the flow's record (frames and bytes from each endpoint, first and last
+   * time) and added to the rows later (`fold`: when the flow leaves the
+   * table, learns other rows, or the report is built): sums, minimum and
+   * maximum come out the same in any order. Every other packet takes the
+   * full path, which also (re)learns the flow's rows.
    */
-  private flowConversations(layer: IpLayer, flowId: number, wire: number, sec: number, nsec: number): void {
+  private flowConversations(table: FlowTable, layer: IpLayer, flowId: number, wire: number, sec: number, nsec: number): void {
     const l4 = layer.l4;
     const tcp = l4 === L4Kind.tcp && layer.ipProto === IPPROTO_TCP;
     if (
@@ -191,52 +233,90 @@ export class ReportBuilder {
       return;
     }
     const v4 = layer.net === NetKind.ipv4;
-    const tag = (v4 ? 4 : 6) | (tcp ? TAG_TCP : TAG_UDP);
+    const tag = (v4 ? TAG_V4 : TAG_V6) | (tcp ? TAG_TCP : TAG_UDP);
     const slot = flowId % FLOW_SLOT_SPACE;
-    if (slot < this.cacheId.length && this.cacheId[slot] === flowId && this.cacheTag[slot] === tag) {
-      // Same order as the tables' canonical key: address words, then port.
-      // -1, 0 or 1: the difference of two unsigned addresses is outside the small integers and was boxed per packet.
-      const cmp = v4 ? compareU32(layer.src4 >>> 0, layer.dst4 >>> 0) : compare16(layer.src, layer.dst);
-      const sport = layer.srcPort;
-      const dport = layer.dstPort;
-      const l4FromLo = cmp < 0 || (cmp === 0 && sport <= dport);
-      const ipRow = this.cacheIpRow[slot];
-      const l4Row = this.cacheL4Row[slot];
-      if (tcp) {
-        if (this.tcp.observeTcpRow(l4Row, l4FromLo, layer.tcpFlags, layer.tcpSeq | 0, layer.tcpAck | 0, !layer.isFragment, wire, sec, nsec)) {
-          (v4 ? this.ipv4 : this.ipv6).countRow(ipRow, cmp <= 0, wire, sec, nsec);
-          return;
-        }
+    const a = table.recordF64(slot) + this.ext;
+    const aw = a * 2;
+    const words = table.words;
+    const flags = words[aw + X_FLAGS];
+    // A TCP segment may change its row while the row lacks a base sequence
+    // number, or when it is a pure SYN (a new stream); and the row learnt here
+    // may be stale once any row was superseded since.
+    if (
+      (flags & (TAG_MASK | X_ROWS)) === (tag | X_ROWS) &&
+      (!tcp || ((flags & X_BASES) !== 0 && (layer.tcpFlags & SYN_ACK) !== TcpFlag.syn && words[aw + X_SUPERSEDED] === this.tcp.supersededRows))
+    ) {
+      const f = table.f64;
+      // The table's key and the rows' keys order endpoints alike (address words, then port).
+      if (table.lastFromLow) {
+        f[a + A_FRAMES_LO]++;
+        f[a + A_BYTES_LO] += wire;
       } else {
-        this.udp.countRow(l4Row, l4FromLo, wire, sec, nsec);
-        (v4 ? this.ipv4 : this.ipv6).countRow(ipRow, cmp <= 0, wire, sec, nsec);
-        return;
+        f[a + A_FRAMES_HI]++;
+        f[a + A_BYTES_HI] += wire;
       }
+      let next = flags | X_COUNTED;
+      if (sec === sec) {
+        const time = sec + nsec / 1e9;
+        if ((flags & X_TIMED) === 0) {
+          f[a + A_FIRST] = time;
+          f[a + A_LAST] = time;
+          next |= X_TIMED;
+        } else if (time < f[a + A_FIRST]) f[a + A_FIRST] = time;
+        else if (time > f[a + A_LAST]) f[a + A_LAST] = time;
+      }
+      if (next !== flags) words[aw + X_FLAGS] = next;
+      return;
     }
+    this.fold(slot);
     this.conversations(layer, wire, sec, nsec);
-    if (this.ipRow < 0 || this.l4Row < 0) return;
-    if (slot >= this.cacheId.length) this.growCache(slot);
-    this.cacheId[slot] = flowId;
-    this.cacheTag[slot] = tag;
-    this.cacheIpRow[slot] = this.ipRow;
-    this.cacheL4Row[slot] = this.l4Row;
+    if (this.ipRow < 0 || this.l4Row < 0) {
+      words[aw + X_FLAGS] = 0;
+      return;
+    }
+    let next = tag | X_ROWS;
+    if (tcp && this.tcp.tcpBasesKnown(this.l4Row)) next |= X_BASES;
+    if (v4 ? layer.src4 === layer.dst4 : compare16(layer.src, layer.dst) === 0) next |= X_SAME_ADDRESS;
+    words[aw + X_FLAGS] = next;
+    words[aw + X_IP_ROW] = this.ipRow;
+    words[aw + X_L4_ROW] = this.l4Row;
+    words[aw + X_SUPERSEDED] = this.tcp.supersededRows;
   }
 
-  private growCache(slot: number): void {
-    let n = Math.max(1024, this.cacheId.length);
-    while (n <= slot) n *= 2;
-    const id = new Float64Array(n).fill(-1);
-    id.set(this.cacheId);
-    const ip = new Int32Array(n);
-    ip.set(this.cacheIpRow);
-    const l4 = new Int32Array(n);
-    l4.set(this.cacheL4Row);
-    const tag = new Uint8Array(n);
-    tag.set(this.cacheTag);
-    this.cacheId = id;
-    this.cacheIpRow = ip;
-    this.cacheL4Row = l4;
-    this.cacheTag = tag;
+  /** Adds what a flow's record counted to its rows and clears that count (the rows stay learnt). */
+  private fold(slot: number): void {
+    const table = this.table;
+    if (table === undefined) return;
+    const a = table.recordF64(slot) + this.ext;
+    const aw = a * 2;
+    const words = table.words;
+    const flags = words[aw + X_FLAGS];
+    if ((flags & X_COUNTED) === 0) return;
+    const f = table.f64;
+    const framesLo = f[a + A_FRAMES_LO];
+    const bytesLo = f[a + A_BYTES_LO];
+    const framesHi = f[a + A_FRAMES_HI];
+    const bytesHi = f[a + A_BYTES_HI];
+    const first = (flags & X_TIMED) !== 0 ? f[a + A_FIRST] : NaN;
+    const last = (flags & X_TIMED) !== 0 ? f[a + A_LAST] : NaN;
+    const ipRow = words[aw + X_IP_ROW];
+    (flags & TAG_TCP ? this.tcp : this.udp).addToRow(words[aw + X_L4_ROW], framesLo, bytesLo, framesHi, bytesHi, first, last);
+    const ip = (flags & TAG_V4) !== 0 ? this.ipv4 : this.ipv6;
+    // Between two ports of one address, the IP table counts every packet from its lower endpoint.
+    if ((flags & X_SAME_ADDRESS) !== 0) ip.addToRow(ipRow, framesLo + framesHi, bytesLo + bytesHi, 0, 0, first, last);
+    else ip.addToRow(ipRow, framesLo, bytesLo, framesHi, bytesHi, first, last);
+    f[a + A_FRAMES_LO] = 0;
+    f[a + A_BYTES_LO] = 0;
+    f[a + A_FRAMES_HI] = 0;
+    f[a + A_BYTES_HI] = 0;
+    words[aw + X_FLAGS] = flags & ~(X_COUNTED | X_TIMED);
+  }
+
+  /** Adds every flow's pending count to its rows. */
+  private foldAll(): void {
+    const table = this.table;
+    if (table === undefined) return;
+    for (let slot = 0; slot < table.slotLimit; slot++) if (table.isActive(slot)) this.fold(slot);
   }
 
   private stamp(sec: number, nsec: number): void {
@@ -320,6 +400,7 @@ export class ReportBuilder {
 
   /** The report, without names and flows (the engine adds those). */
   build(file: string, read: CaptureReadResult): AnalyzeReport {
+    this.foldAll();
     const protocols = {} as Record<ProtocolKey, Counter>;
     PROTOCOL_KEYS.forEach((k, i) => {
       protocols[k] = { packets: this.protocols[i * 2], bytes: this.protocols[i * 2 + 1] };
@@ -424,10 +505,6 @@ function compare16(a: Uint8Array, b: Uint8Array): number {
     if (d !== 0) return d;
   }
   return 0;
-}
-
-function compareU32(a: number, b: number): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function setV4(w: Uint32Array, at: number, v: number): void {

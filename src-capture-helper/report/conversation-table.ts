@@ -65,6 +65,8 @@ const J = Object.fromEntries(
 export class ConversationTable {
   rowCount = 0;
   droppedPackets = 0;
+  /** Rows a newer TCP stream on their 4-tuple replaced so far: a row kept elsewhere since an earlier count may be stale. */
+  supersededRows = 0;
   private capacity = 0;
   private words = new Uint32Array(0);
   private nums = new Float64Array(0);
@@ -98,14 +100,6 @@ export class ConversationTable {
   }
 
   /**
-   * Count one packet in a row that `observe` returned for the same key before.
-   * `fromLo`: the packet comes from the row's lower endpoint (address, then port).
-   */
-  countRow(row: number, fromLo: boolean, wireLength: number, sec: number, nsec: number): void {
-    this.count(row, fromLo, wireLength, sec, nsec);
-  }
-
-  /**
    * Count one TCP segment, opening a new row when it starts a new stream on a
    * known 4-tuple. `analyze`: tshark runs its sequence analysis (which learns
    * the base sequence numbers) only for unfragmented segments. `seq` and `ack`
@@ -121,6 +115,7 @@ export class ConversationTable {
       const at = row * ROW_WORDS;
       if (startsNewTcpStream(flags, seq, (w[at + W_FLAGS] & (fromLo ? F_BASE_LO : F_BASE_HI)) !== 0, w[at + (fromLo ? W_BASE_LO : W_BASE_HI)] | 0)) {
         w[at + W_FLAGS] |= F_SUPERSEDED;
+        this.supersededRows++;
         row = this.insert(sec, nsec);
       }
     } else {
@@ -135,18 +130,33 @@ export class ConversationTable {
   }
 
   /**
-   * observeTcp for a row it returned for the same 4-tuple before. Returns false,
-   * having changed nothing, when observeTcp must decide instead: a newer stream
-   * replaced the row, or this segment starts one.
+   * Adds packets counted elsewhere to a row: `framesLo`/`bytesLo` from its
+   * lower endpoint, `framesHi`/`bytesHi` from the higher one, between times
+   * `first` and `last` (NaN when none had a timestamp): the same as counting
+   * each of them here.
    */
-  observeTcpRow(row: number, fromLo: boolean, flags: number, seq: number, ack: number, analyze: boolean, wireLength: number, sec: number, nsec: number): boolean {
-    const w = this.words;
-    const at = row * ROW_WORDS;
-    const f = w[at + W_FLAGS];
-    if ((f & F_SUPERSEDED) !== 0) return false;
-    if (startsNewTcpStream(flags, seq, (f & (fromLo ? F_BASE_LO : F_BASE_HI)) !== 0, w[at + (fromLo ? W_BASE_LO : W_BASE_HI)] | 0)) return false;
-    this.tcpSegment(row, fromLo, flags, seq, ack, analyze, wireLength, sec, nsec);
-    return true;
+  addToRow(row: number, framesLo: number, bytesLo: number, framesHi: number, bytesHi: number, first: number, last: number): void {
+    const n = this.nums;
+    const nb = row * NUM_STRIDE;
+    n[nb + N_FRAMES_LO] += framesLo;
+    n[nb + N_BYTES_LO] += bytesLo;
+    n[nb + N_FRAMES_HI] += framesHi;
+    n[nb + N_BYTES_HI] += bytesHi;
+    if (first === first) {
+      const f = n[nb + N_FIRST];
+      if (f !== f || first < f) n[nb + N_FIRST] = first;
+      const l = n[nb + N_LAST];
+      if (l !== l || last > l) n[nb + N_LAST] = last;
+    }
+  }
+
+  /**
+   * True once a TCP row knows the base sequence numbers of both directions:
+   * then only a pure SYN can still change it (by starting a new stream), and
+   * any other segment just counts.
+   */
+  tcpBasesKnown(row: number): boolean {
+    return (this.words[row * ROW_WORDS + W_FLAGS] & (F_BASE_LO | F_BASE_HI)) === (F_BASE_LO | F_BASE_HI);
   }
 
   private tcpSegment(row: number, fromLo: boolean, flags: number, seq: number, ack: number, analyze: boolean, wireLength: number, sec: number, nsec: number): void {

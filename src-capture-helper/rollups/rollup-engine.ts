@@ -331,7 +331,7 @@ export class RollupEngine {
     this.flowIds.push(t.idOf(slot));
     this.flowPackets.push(packets);
     this.flowBytes.push(bytes);
-    const k = t.keys;
+    const k = t.words;
     const lo = t.loAddressAt(slot);
     const hi = t.hiAddressAt(slot);
     this.addHost(k, lo, packets, bytes);

@@ -23,8 +23,14 @@ import type { EventSink } from './helper-server';
 
 /** Flow table bound of one session; evictions beyond it are counted. */
 const MAX_FLOWS = 1_000_000;
-/** Changed flows per 1 s delta; the rest are counted as omitted. */
-const MAX_DELTA_FLOWS = 2000;
+/**
+ * Changed flows per 1 s delta; the rest are counted as omitted (and come
+ * first in the next one). 2000 omitted half of a steady 4k-flow load every
+ * second; the rows go out in events of DELTA_EVENT_FLOWS so that no frame
+ * nears the protocol's size cap.
+ */
+const MAX_DELTA_FLOWS = 16_000;
+const DELTA_EVENT_FLOWS = 2000;
 /** Ended flows kept for the next delta; beyond it they are counted as omitted. */
 const MAX_ENDED_PENDING = 2000;
 
@@ -304,7 +310,12 @@ export class CaptureSession implements PacketSink {
     const omitted = changes.omitted + this.endedOmitted + changes.endedLost;
     this.endedOmitted = 0;
     if (updated.length === 0 && ended.length === 0 && omitted === 0) return;
-    this.events.emit('flowDeltas', this.id, { second, updated, ended, omitted });
+    // The last event of the second carries the ended flows and the omitted count.
+    for (let i = DELTA_EVENT_FLOWS; i < updated.length; i += DELTA_EVENT_FLOWS) {
+      this.events.emit('flowDeltas', this.id, { second, updated: updated.slice(i - DELTA_EVENT_FLOWS, i), ended: [], omitted: 0 });
+    }
+    const lastStart = Math.max(0, Math.ceil(updated.length / DELTA_EVENT_FLOWS) - 1) * DELTA_EVENT_FLOWS;
+    this.events.emit('flowDeltas', this.id, { second, updated: updated.slice(lastStart), ended, omitted });
   }
 
   private onFlowFinish(flow: FlowSnapshot, _reason: FinishReason): void {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FlowTable } from '../../../src-capture-helper/flows/flow-table';
 import type { FinishReason, FlowSnapshot } from '../../../src-capture-helper/flows/flow-types';
@@ -227,6 +228,66 @@ describe('eviction', () => {
   });
 });
 
+describe('idle order', () => {
+  /**
+   * A reference for the eviction order: flows in a list, least recently used
+   * first; once a second of packet time the head is finished while idle past
+   * the timeout (stopping at the first flow that is not, as a linked list
+   * walked from its head does, even when packet times go backwards); at the
+   * cap the head is finished before a new flow enters.
+   */
+  class ReferenceTable {
+    readonly order: string[] = [];
+    readonly last = new Map<string, number>();
+    readonly finished: string[] = [];
+    private now = -Infinity;
+    private nextExpiry = -Infinity;
+    constructor(
+      private readonly maxFlows: number,
+      private readonly timeout: number,
+    ) {}
+    packet(key: string, sec: number, ms: number): void {
+      const t = sec + (ms * 1e6) / 1e9;
+      if (t > this.now) this.now = t;
+      if (sec >= this.nextExpiry) {
+        while (this.order.length > 0 && this.last.get(this.order[0])! < this.now - this.timeout) this.end(this.order[0]);
+        this.nextExpiry = sec + 1;
+      }
+      if (this.last.has(key)) {
+        this.order.splice(this.order.indexOf(key), 1);
+        this.last.set(key, Math.max(this.last.get(key)!, t));
+      } else {
+        if (this.order.length >= this.maxFlows) this.end(this.order[0]);
+        this.last.set(key, t);
+      }
+      this.order.push(key);
+    }
+    private end(key: string): void {
+      this.order.splice(this.order.indexOf(key), 1);
+      this.last.delete(key);
+      this.finished.push(key);
+    }
+  }
+
+  it('finishes idle and capacity-evicted flows in order of last use, also when packet times go backwards', () => {
+    const pkt = fc.record({ host: fc.integer({ min: 1, max: 6 }), port: fc.integer({ min: 1, max: 4 }), sec: fc.integer({ min: 0, max: 120 }), ms: fc.integer({ min: 0, max: 999 }) });
+    fc.assert(
+      fc.property(fc.array(pkt, { maxLength: 400 }), fc.integer({ min: 1, max: 30 }), (pkts, maxFlows) => {
+        const finished: string[] = [];
+        const table = new FlowTable({ maxFlows, initialCapacity: 1, timeouts: { udp: 7 }, onFinish: (f) => finished.push(`${f.b}:${f.portA}`) });
+        const ref = new ReferenceTable(maxFlows, 7);
+        for (const p of pkts) {
+          feed(table, { src: '10.0.0.1', dst: `10.0.1.${p.host}`, proto: 'udp', sport: p.port, dport: 53, t: p.sec + p.ms / 1000 });
+          ref.packet(`10.0.1.${p.host}:${p.port}`, p.sec, p.ms);
+        }
+        expect(finished).toEqual(ref.finished);
+        expect(table.activeCount).toBe(ref.order.length);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('table mechanics', () => {
   it('grows past its initial capacity and finds every flow again after deletions', () => {
     const t = new FlowTable({ maxFlows: 100_000, initialCapacity: 16, timeouts: { udp: 10 } });
@@ -269,6 +330,23 @@ describe('table mechanics', () => {
     expect(third).toMatchObject({ changed: [], omitted: 1, ended: [a], endedLost: 0 });
     // A consumer with an older cursor still sees everything since then.
     expect(t.changesSince(first.cursor).ended).toEqual([a]);
+  });
+
+  it('under a limit, hands out every changed flow in turn instead of the same first ones each time', () => {
+    const t = new FlowTable({ maxFlows: 100 });
+    const ids = Array.from({ length: 10 }, (_, i) => feed(t, { src: '10.0.0.1', dst: `10.0.2.${i + 1}`, proto: 'udp', sport: 1, dport: 2 }));
+    let cursor = t.changesSince(0).cursor;
+    const seen = new Set<number>();
+    for (let round = 0; round < 3; round++) {
+      // Every flow changes every round; 4 fit in a delta.
+      for (let i = 0; i < 10; i++) feed(t, { src: '10.0.0.1', dst: `10.0.2.${i + 1}`, proto: 'udp', sport: 1, dport: 2, t: round + 1 });
+      const c = t.changesSince(cursor, 4);
+      expect(c.changed).toHaveLength(4);
+      expect(c.omitted).toBe(6);
+      for (const id of c.changed) seen.add(id);
+      cursor = c.cursor;
+    }
+    expect([...seen].sort((x, y) => x - y)).toEqual([...ids].sort((x, y) => x - y));
   });
 
   it('rejects a bad configuration with a clear error', () => {
