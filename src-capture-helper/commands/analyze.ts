@@ -1,3 +1,4 @@
+import { fstatSync } from 'node:fs';
 import { basename } from 'node:path';
 import { isatty } from 'node:tty';
 import type { HelperCommand } from '../cli';
@@ -60,6 +61,11 @@ export function runAnalyze(args: string[]): number {
   if (file === undefined) return usageError('missing FILE');
   const input = inputOf(file);
   if (typeof input === 'string') return usageError(input);
+  // /dev/stdin does not open a socket (what Node's child_process gives a child by default).
+  if (input.stdin && fstatSync(0).isSocket()) {
+    process.stderr.write(`netmon analyze: ${STDIN_NAME} is a socket: give the capture through a pipe or a file (... | netmon analyze -)\n`);
+    return 1;
+  }
 
   const engine = new CaptureEngine();
   const progress = process.stderr.isTTY ? new Progress() : undefined;
@@ -105,7 +111,7 @@ function inputOf(file: string): { path: string; stdin: boolean } | string {
   if (file !== '-') return { path: file, stdin: false };
   if (isatty(0)) return 'standard input is a terminal: pipe a capture into it (tcpdump -w - | netmon analyze -)';
   if (process.platform === 'win32') return 'reading a capture from standard input is not supported on Windows: give a file';
-  // The stream is read where it lies, in bounded memory, as a file is.
+  // The stream is read where it lies, in bounded memory, as a file is, through /dev/stdin: a pipe or a file.
   return { path: '/dev/stdin', stdin: true };
 }
 

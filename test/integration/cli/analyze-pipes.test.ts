@@ -85,7 +85,7 @@ describe('netmon in a shell pipe', () => {
     });
   }
 
-  it('analyze - on a large stream: every packet, bounded reads', () => {
+  it('analyze - on a 17 MB stream: every packet, as from the file', () => {
     const fromFile = JSON.parse(spawnSync(process.execPath, [CLI, 'analyze', big, '--json'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }).stdout) as Record<string, unknown>;
     const piped = pipeline(`cat "${big}" | $NETMON analyze - --json 2>"$ERR"`, dir);
     expect(piped.cliStatus).toBe(0);
@@ -101,6 +101,12 @@ describe('netmon in a shell pipe', () => {
     expect(empty.cliStatus).toBe(1);
     expect(empty.cliStderr).toMatch(/^netmon analyze: standard input: /);
     expect(empty.cliStderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a socket on standard input (a Node parent\'s default): a clear message, not a stack trace', () => {
+    const r = spawnSync(process.execPath, [CLI, 'analyze', '-'], { input: fs.readFileSync(path.join(FIXTURES, 'Dns.pcap')) });
+    expect(r.status).toBe(1);
+    expect(r.stderr.toString()).toMatch(/^netmon analyze: standard input is a socket: give the capture through a pipe or a file/);
   });
 
   it('a damaged stream: the report of what was read, status 3', () => {
