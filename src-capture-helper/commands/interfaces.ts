@@ -1,3 +1,4 @@
+import { netmaskPrefix } from '../flows/address';
 import { listInterfaces, probeInterfaces, type InterfaceInfo, type InterfaceListing } from '../live/interfaces';
 import { capturePathInfo } from '../live/live-capture';
 
@@ -53,6 +54,10 @@ function formatInterface(i: InterfaceInfo, probed: boolean): string[] {
     .join(', ');
   const capture = !probed ? '' : i.capturePermitted ? `  capture: yes (${i.linkTypeName ?? i.linkType})` : `  capture: no (${i.captureError})`;
   const out = [`${i.name}${i.description ? ` - ${i.description}` : ''}  [${state}]${capture}`];
-  for (const a of i.addresses) out.push(`    ${a.family.padEnd(4)} ${a.address}${a.netmask ? ` / ${a.netmask}` : ''}`);
+  for (const a of i.addresses) {
+    const prefix = a.netmask ? netmaskPrefix(a.netmask) : null;
+    const mask = a.netmask ? (prefix === null ? ` netmask ${a.netmask}` : `/${prefix}`) : '';
+    out.push(`    ${a.family.padEnd(4)} ${a.address}${mask}`);
+  }
   return out;
 }

@@ -118,3 +118,24 @@ export function cidrContains(cidr: Cidr, words: Uint32Array, at: number): boolea
   }
   return true;
 }
+
+/**
+ * Prefix length of a netmask as libpcap lists it (`255.255.255.0` is 24,
+ * `ffff:ffff::` is 32); null when it is not a contiguous mask.
+ */
+export function netmaskPrefix(netmask: string): number | null {
+  const words = parseAddress(netmask);
+  if (words === undefined) return null;
+  const v4 = isV4Mapped(words, 0);
+  let bits = 0;
+  let ended = false;
+  for (let w = v4 ? 3 : 0; w < 4; w++) {
+    for (let b = 31; b >= 0; b--) {
+      const set = ((words[w] >>> b) & 1) === 1;
+      if (set && ended) return null;
+      if (set) bits++;
+      else ended = true;
+    }
+  }
+  return bits;
+}
