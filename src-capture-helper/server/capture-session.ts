@@ -25,12 +25,11 @@ import type { EventSink } from './helper-server';
 const MAX_FLOWS = 1_000_000;
 /**
  * Changed flows per 1 s delta; the rest are counted as omitted (and come
- * first in the next one). 2000 omitted half of a steady 4k-flow load every
- * second; the rows go out in events of DELTA_EVENT_FLOWS so that no frame
- * nears the protocol's size cap.
+ * first in the next one, so a steady load larger than this is not the same
+ * flows left out every second). Main catches up from the flow table when a
+ * delta omits flows; one event a second keeps within the client's send queue.
  */
-const MAX_DELTA_FLOWS = 16_000;
-const DELTA_EVENT_FLOWS = 2000;
+const MAX_DELTA_FLOWS = 2000;
 /** Ended flows kept for the next delta; beyond it they are counted as omitted. */
 const MAX_ENDED_PENDING = 2000;
 
@@ -310,12 +309,7 @@ export class CaptureSession implements PacketSink {
     const omitted = changes.omitted + this.endedOmitted + changes.endedLost;
     this.endedOmitted = 0;
     if (updated.length === 0 && ended.length === 0 && omitted === 0) return;
-    // The last event of the second carries the ended flows and the omitted count.
-    for (let i = DELTA_EVENT_FLOWS; i < updated.length; i += DELTA_EVENT_FLOWS) {
-      this.events.emit('flowDeltas', this.id, { second, updated: updated.slice(i - DELTA_EVENT_FLOWS, i), ended: [], omitted: 0 });
-    }
-    const lastStart = Math.max(0, Math.ceil(updated.length / DELTA_EVENT_FLOWS) - 1) * DELTA_EVENT_FLOWS;
-    this.events.emit('flowDeltas', this.id, { second, updated: updated.slice(lastStart), ended, omitted });
+    this.events.emit('flowDeltas', this.id, { second, updated, ended, omitted });
   }
 
   private onFlowFinish(flow: FlowSnapshot, _reason: FinishReason): void {
