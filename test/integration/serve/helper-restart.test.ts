@@ -106,10 +106,11 @@ describe.skipIf(!canCreateNamespaces())('netmon serve when the capture helper di
   });
 
   it('restarts the helper, resumes the same capture and the counters go on exactly', async () => {
+    // Starting probes every interface with netmon-capture: slow while the rest of the suite loads both cores.
     const running = await waitFor('the live capture', async () => {
       const s = getJson<CaptureStatus>('/api/capture/status');
       return s.state === 'running' && s.helper === 'connected' ? s : undefined;
-    });
+    }, 45_000);
     expect(running.helperRestarts).toBe(0);
 
     sendBatch(FIRST);
