@@ -18,21 +18,14 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { ConversationRow } from '../src-capture-helper/report/conversation-table';
 import { GENERATED_CAPTURES } from './truth-fixtures';
 
 const PROTOCOLS = ['ipv4', 'ipv6', 'tcp', 'udp', 'icmp', 'icmpv6', 'other'] as const;
 const TRUTH_DIR = path.resolve(__dirname, '../../test/fixtures/truth');
 
-interface Row {
-  a: string;
-  port_a?: number;
-  b: string;
-  port_b?: number;
-  frames_a_to_b: number;
-  bytes_a_to_b: number;
-  frames_b_to_a: number;
-  bytes_b_to_a: number;
-}
+/** The truth files' conversation rows: the columns of tshark's `-z conv` that they keep. */
+type Row = Pick<ConversationRow, 'a' | 'port_a' | 'b' | 'port_b' | 'frames_a_to_b' | 'bytes_a_to_b' | 'frames_b_to_a' | 'bytes_b_to_a'>;
 
 function tshark(configDir: string, args: string[]): { status: number; stdout: string; stderr: string } {
   const r = spawnSync('tshark', ['-n', ...args], { encoding: 'utf8', env: { ...process.env, WIRESHARK_CONFIG_DIR: configDir, TZ: 'UTC' }, maxBuffer: 64 << 20 });

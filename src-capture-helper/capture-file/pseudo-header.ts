@@ -16,17 +16,20 @@ const PSEUDO_HEADERS: Record<number, { length: number; name: string }> = {
   254: { length: 4, name: 'Bluetooth monitor' },
 };
 
+/** PSEUDO_HEADERS as a table indexed by link type: both functions below run once per record. */
+const LENGTH_BY_LINK_TYPE = new Uint8Array(512);
+for (const [linkType, h] of Object.entries(PSEUDO_HEADERS)) LENGTH_BY_LINK_TYPE[Number(linkType)] = h.length;
+
 /** Bytes of pseudo-header at the start of every record of this link type (0 for most). */
 export function pseudoHeaderLength(linkType: number): number {
-  return linkType >= 0 && linkType < 512 ? (PSEUDO_HEADERS[linkType]?.length ?? 0) : 0;
+  return linkType >= 0 && linkType < 512 ? LENGTH_BY_LINK_TYPE[linkType] : 0;
 }
 
 /** Why a record of `length` captured bytes is damaged for this link type, or undefined. */
 export function pseudoHeaderProblem(linkType: number, length: number): string | undefined {
-  const h = PSEUDO_HEADERS[linkType];
   // PPP's direction byte is taken off without a check.
-  if (h === undefined || linkType === 204 || length >= h.length) return undefined;
-  return `${h.name} file has a ${length}-byte packet, too small to have even a pseudo-header`;
+  if (length >= pseudoHeaderLength(linkType) || linkType === 204) return undefined;
+  return `${PSEUDO_HEADERS[linkType].name} file has a ${length}-byte packet, too small to have even a pseudo-header`;
 }
 
 /** Largest frame length tshark keeps: it holds lengths in a C int. */
