@@ -131,4 +131,26 @@ describe('what a client with the token still cannot do', () => {
     expect(peak.rss).toBeLessThan(400 * 1024 * 1024);
     expect((await getJson(`${serve.url}/healthz`)).status).toBe(200);
   }, 60_000);
+
+  it('keeps an uploaded capture in its private directory whatever name the client gives, and takes only capture bytes', async () => {
+    await waitFor('no capture running', async () => {
+      const { state } = (await getJson<{ state: string }>(`${serve.url}/api/capture/status`)).body;
+      return state === 'running' || state === 'starting' ? undefined : true;
+    });
+    const upload = (name: string, type: string, headers: Record<string, string> = {}) =>
+      getJson<{ error: ApiError; source: { file: string } }>(`${serve.url}/api/capture/upload?name=${encodeURIComponent(name)}&speed=0`, {
+        method: 'POST',
+        headers: { 'Content-Type': type, ...headers },
+        body: fs.readFileSync(path.join(FIXTURES, 'Dns.pcap')),
+      });
+    expect((await upload('x.pcap', 'text/plain')).status).toBe(415);
+    expect((await upload('x.pcap', 'application/octet-stream', { Origin: 'http://evil.example' })).status).toBe(403);
+    expect((await upload('x.pcap', 'application/octet-stream', { Authorization: 'Bearer wrong-token-0123456789' })).status).toBe(401);
+    const named = await upload('../../../tmp/netmon-upload-escape.pcap', 'application/octet-stream');
+    expect(named.status).toBe(200);
+    const uploads = path.join(fs.realpathSync(work), 'uploads') + path.sep;
+    expect(named.body.source.file.startsWith(uploads)).toBe(true);
+    expect(path.basename(named.body.source.file)).toBe('netmon-upload-escape.pcap');
+    expect(fs.existsSync('/tmp/netmon-upload-escape.pcap')).toBe(false);
+  });
 });
