@@ -22,6 +22,7 @@ import path from 'node:path';
 import { assertNever } from '../util/assert-never';
 import type { PacketRecord } from '../pipeline/packet-sink';
 import { FlowIndex, MIXED_LINK_TYPES } from './flow-index';
+import { RotatedFlows } from './rotated-flows';
 import { createSpoolDir } from './spool-dir';
 import {
   FLAG_HAS_TIMESTAMP,
@@ -136,13 +137,6 @@ export interface SpoolStats {
   newestTs: number | undefined;
 }
 
-interface RotatedFlow {
-  packets: number;
-  bytes: number;
-  minTs: number;
-  maxTs: number;
-}
-
 export interface PacketSpoolOptions {
   settings?: Partial<SpoolSettings>;
   /** Parent of the spool's private directory: the helper's own runtime directory (never a client's path). */
@@ -178,15 +172,8 @@ export class PacketSpool {
   private clock = -Infinity;
   private nextAgeCheck = -Infinity;
 
-  private readonly rotatedFlows = new Map<number, RotatedFlow>();
-  /**
-   * Ids of rotatedFlows in insertion order, from `rotatedHead`: the oldest to
-   * forget in O(1). (Map.keys().next() walks over the holes the deletes left
-   * at the front of the map, so evicting through it slowed down with every
-   * flow forgotten.)
-   */
-  private rotatedOrder: number[] = [];
-  private rotatedHead = 0;
+  /** What rotated out, per flow (bounded by maxRotatedFlows, the oldest forgotten first). */
+  private readonly rotatedFlows: RotatedFlows;
   private rotatedMinTs = Infinity;
   private rotatedMaxTs = -Infinity;
   private readonly counters = {
@@ -216,6 +203,7 @@ export class PacketSpool {
     // Segments span at most an eighth of the age limit, so age rotation frees space in steps of that size.
     this.sealAfter = s.maxAgeSeconds > 0 ? Math.max(1, s.maxAgeSeconds / 8) : Infinity;
     this.scratch = new FlowIndex(s.maxFlowsPerSegment);
+    this.rotatedFlows = new RotatedFlows(s.maxRotatedFlows);
     this.dir = s.maxBytes > 0 ? createSpoolDir(options.runtimeDir) : undefined;
     this.active = new SpoolSegment(this.nextSeq++, this.takeBuffer());
   }
@@ -383,13 +371,13 @@ export class PacketSpool {
         addRotated(this.counters.rotatedPackets, this.counters.rotatedBytes, this.rotatedMinTs, this.rotatedMaxTs);
         return;
       case 'flows':
-        for (const id of ids) {
-          const r = this.rotatedFlows.get(id);
-          if (r) addRotated(r.packets, r.bytes, r.minTs, r.maxTs);
-        }
+        for (const id of ids) addRotated(...this.rotatedCounts(this.rotatedFlows.find(id)));
         break;
       case 'match':
-        for (const [id, r] of this.rotatedFlows) if (selection.test(id)) addRotated(r.packets, r.bytes, r.minTs, r.maxTs);
+        for (let n = 0; n < this.rotatedFlows.size; n++) {
+          const id = this.rotatedFlows.idAt(n);
+          if (selection.test(id)) addRotated(...this.rotatedCounts(this.rotatedFlows.find(id)));
+        }
         break;
       default:
         assertNever(selection);
@@ -556,7 +544,7 @@ export class PacketSpool {
       for (let n = 0; n < index.size; n++) {
         const slot = index.slotAt(n);
         const id = index.flowAt(slot);
-        if (id >= 0) this.countRotatedFlow(id, index.packetsAt(slot), index.bytesAt(slot), seg.minTs, seg.maxTs);
+        if (id >= 0 && this.rotatedFlows.add(id, index.packetsAt(slot), index.bytesAt(slot), seg.minTs, seg.maxTs)) c.rotatedFlowsForgotten++;
       }
       this.indexBytes -= index.memoryBytes;
       seg.index = undefined;
@@ -578,30 +566,10 @@ export class PacketSpool {
     seg.state = 'gone';
   }
 
-  private countRotatedFlow(id: number, packets: number, bytes: number, minTs: number, maxTs: number): void {
-    const known = this.rotatedFlows.get(id);
-    if (known !== undefined) {
-      known.packets += packets;
-      known.bytes += bytes;
-      if (minTs < known.minTs) known.minTs = minTs;
-      if (maxTs > known.maxTs) known.maxTs = maxTs;
-      return;
-    }
-    if (this.settings.maxRotatedFlows === 0) {
-      this.counters.rotatedFlowsForgotten++;
-      return;
-    }
-    if (this.rotatedFlows.size >= this.settings.maxRotatedFlows) {
-      // Forget the flow that rotated out first.
-      this.rotatedFlows.delete(this.rotatedOrder[this.rotatedHead++]);
-      this.counters.rotatedFlowsForgotten++;
-      if (this.rotatedHead * 2 > this.rotatedOrder.length) {
-        this.rotatedOrder = this.rotatedOrder.slice(this.rotatedHead);
-        this.rotatedHead = 0;
-      }
-    }
-    this.rotatedFlows.set(id, { packets, bytes, minTs, maxTs });
-    this.rotatedOrder.push(id);
+  /** packets, bytes, minTs, maxTs of a rotatedFlows slot (nothing for -1). */
+  private rotatedCounts(slot: number): [number, number, number, number] {
+    const r = this.rotatedFlows;
+    return slot < 0 ? [0, 0, Infinity, -Infinity] : [r.packetsAt(slot), r.bytesAt(slot), r.minTsAt(slot), r.maxTsAt(slot)];
   }
 
   private expire(): void {
