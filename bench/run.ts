@@ -1,22 +1,35 @@
 /**
- * `npm run bench`: figures, not asserts. Builds the bench capture if missing,
- * then measures on the same file in the same run:
- * - `netmon analyze FILE --json` vs `tcpdump -r FILE -w /dev/null`, taking
- *   turns (5 runs each: best and median wall time, best CPU time user+sys;
- *   packets/s and MB/s), peak RSS of analyze (GNU time);
+ * `npm run bench`: figures, not asserts. Generates its captures into a cache
+ * directory when missing, then, in one run:
+ * - on each capture (the bench capture of gen-bench-capture, seed 1, and a
+ *   random-order one with diverse addresses from ../shared/tools/gen-pcap.js):
+ *   the file read once to warm the page cache, then `cat F > /dev/null`,
+ *   `tcpdump -r F -w /dev/null`, the native reference `cagg F agg`
+ *   (../shared/tools/cagg.c, compiled here with `cc -O2 ... -lpcap` when a
+ *   compiler and libpcap are present) and `netmon analyze F --json`, taking
+ *   turns, N runs each: medians (and best), ratios of analyze to tcpdump and
+ *   to cagg; a run where `cat` takes more than half of tcpdump's time is
+ *   flagged I/O-bound (the ratios then measure the machine's I/O);
+ * - on the capture that leaves 1 million flows open: `netmon analyze` and
+ *   `netmon serve --replay F --speed 0` to the end of the replay, taking
+ *   turns, with the largest gap between the per-second rollups;
  * - read + decode, and read + decode + flows + rollups, in this process;
- * - bytes per active flow with 1 million flows in the FlowTable (child with
- *   --expose-gc), and the peak RSS of analyze on a capture that leaves
- *   1 million flows open;
+ * - bytes per active flow with 1 million flows in the FlowTable;
  * - as root, the live-capture section (bench/live.ts), saved under `live`.
- * Results go to bench-results/bench-<date>.json and .txt.
+ * The load average before and after goes with the figures (the machine may be
+ * shared). Results go to bench-results/bench-<date>.json and .txt.
  *
- * Options: --packets N (capture size, default 2,000,000), --runs N (default 5),
- * --concurrent-flows N (default 1,000,000; 0 skips that part).
+ * Options: --runs N (default 5; env NETMON_BENCH_RUNS), --quick (captures a
+ * tenth the size, 3 runs, no in-process, memory or live sections),
+ * --packets N (capture size, default 2,000,000), --concurrent-flows N
+ * (default 1,000,000; 0 skips that part), --cache DIR (where captures and the
+ * compiled reference are kept; env NETMON_BENCH_CACHE, default
+ * bench-results/cache).
  */
 import type { SpawnSyncReturns } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CaptureReadResult } from '../src-capture-helper/capture-file/read-capture-file';
 import { readCaptureFile } from '../src-capture-helper/capture-file/read-capture-file';
@@ -29,9 +42,14 @@ import { RollupEngine } from '../src-capture-helper/rollups/rollup-engine';
 import { generate } from '../scripts/gen-bench-capture';
 import type { FlowMemoryResult } from './flow-memory';
 import { runLiveBench } from './live';
+import type { ReplayBenchResult } from './replay';
+import { benchReplay } from './replay';
 
 const repo = path.resolve(__dirname, '../..');
 const resultsDir = path.join(repo, 'bench-results');
+const SHARED_TOOLS = path.resolve(repo, '../shared/tools');
+const GEN_PCAP = path.join(SHARED_TOOLS, 'gen-pcap.js');
+const CAGG_SOURCE = path.join(SHARED_TOOLS, 'cagg.c');
 
 interface Timed {
   ok: boolean;
@@ -52,8 +70,24 @@ interface Timed {
   error?: string;
 }
 
-function parseArgs(argv: string[]): { packets: number; runs: number; concurrentFlows: number } {
-  const o = { packets: 2_000_000, runs: 5, concurrentFlows: 1_000_000 };
+interface Options {
+  packets: number;
+  runs: number;
+  concurrentFlows: number;
+  quick: boolean;
+  cacheDir: string;
+}
+
+function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Options {
+  const o: Options = { packets: 2_000_000, runs: 5, concurrentFlows: 1_000_000, quick: false, cacheDir: env.NETMON_BENCH_CACHE ?? path.join(resultsDir, 'cache') };
+  let packetsGiven = false;
+  let runsGiven = false;
+  let flowsGiven = false;
+  if (env.NETMON_BENCH_RUNS !== undefined) {
+    o.runs = Number(env.NETMON_BENCH_RUNS);
+    if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('NETMON_BENCH_RUNS needs a positive integer');
+    runsGiven = true;
+  }
   for (let i = 0; i < argv.length; i++) {
     const v = Number(argv[i + 1]);
     const need = () => {
@@ -61,21 +95,102 @@ function parseArgs(argv: string[]): { packets: number; runs: number; concurrentF
       i++;
       return v;
     };
-    if (argv[i] === '--packets') o.packets = need();
-    else if (argv[i] === '--runs') o.runs = Math.max(1, need());
-    else if (argv[i] === '--concurrent-flows') o.concurrentFlows = need();
-    else throw new Error(`unknown option ${argv[i]}; usage: [--packets N] [--runs N] [--concurrent-flows N]`);
+    if (argv[i] === '--packets') [o.packets, packetsGiven] = [need(), true];
+    else if (argv[i] === '--runs') [o.runs, runsGiven] = [Math.max(1, need()), true];
+    else if (argv[i] === '--concurrent-flows') [o.concurrentFlows, flowsGiven] = [need(), true];
+    else if (argv[i] === '--quick') o.quick = true;
+    else if (argv[i] === '--cache' && argv[i + 1] !== undefined) o.cacheDir = path.resolve(argv[++i]);
+    else throw new Error(`unknown option ${argv[i]}; usage: [--quick] [--runs N] [--packets N] [--concurrent-flows N] [--cache DIR]`);
+  }
+  if (o.quick) {
+    if (!packetsGiven) o.packets = 200_000;
+    if (!runsGiven) o.runs = 3;
+    if (!flowsGiven) o.concurrentFlows = 100_000;
   }
   return o;
 }
 
-function ensureCapture(name: string, make: () => void): string {
-  const file = path.join(resultsDir, name);
+/** The captures timed against tcpdump and cagg. */
+interface CaptureSpec {
+  key: string;
+  title: string;
+  /** How to make it, as a user would type it. */
+  command: string;
+  file: string;
+  make: (out: string) => void;
+}
+
+function captureSpecs(o: Options): CaptureSpec[] {
+  const benchFile = path.join(o.cacheDir, `bench-${o.packets}-s1.pcap`);
+  const diverseFile = path.join(o.cacheDir, `diverse-${o.packets}-50000-7.pcap`);
+  const specs: CaptureSpec[] = [
+    {
+      key: 'bench',
+      title: 'bench capture (gen-bench-capture, seed 1)',
+      command: `node dist/scripts/gen-bench-capture.js --packets ${o.packets} --seed 1 --out F`,
+      file: benchFile,
+      make: (out) => void generate({ out, packets: o.packets, seed: 1, concurrentFlows: 0 }),
+    },
+  ];
+  if (fs.existsSync(GEN_PCAP)) {
+    specs.push({
+      key: 'diverse',
+      title: 'random order, diverse addresses (gen-pcap.js)',
+      command: `ADDR=diverse node ../shared/tools/gen-pcap.js F ${o.packets} 50000 7`,
+      file: diverseFile,
+      make: (out) => {
+        const r = spawnSync(process.execPath, [GEN_PCAP, out, String(o.packets), '50000', '7'], { env: { ...process.env, ADDR: 'diverse' }, stdio: ['ignore', 'ignore', 'inherit'] });
+        if (r.status !== 0) throw new Error(`gen-pcap.js failed (exit ${r.status})`);
+      },
+    });
+  }
+  return specs;
+}
+
+/** Makes `file` unless the cache has it; written under another name first, so a cut-short run leaves no half capture behind. */
+function ensureCapture(file: string, make: (out: string) => void): string {
   if (!fs.existsSync(file)) {
     process.stderr.write(`generating ${file}...\n`);
-    make();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const partial = `${file}.partial`;
+    try {
+      make(partial);
+      fs.renameSync(partial, file);
+    } finally {
+      fs.rmSync(partial, { force: true });
+    }
   }
   return file;
+}
+
+/**
+ * Compiles the native reference into the cache directory (once per source
+ * change). Returns its path, or why there is none.
+ */
+function buildCagg(cacheDir: string): { path: string } | { missing: string } {
+  if (!fs.existsSync(CAGG_SOURCE)) return { missing: `${CAGG_SOURCE} not found` };
+  const out = path.join(cacheDir, 'cagg');
+  if (fs.existsSync(out) && fs.statSync(out).mtimeMs >= fs.statSync(CAGG_SOURCE).mtimeMs) return { path: out };
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const r = spawnSync('cc', ['-O2', '-o', out, CAGG_SOURCE, '-lpcap'], { encoding: 'utf8' });
+  if (r.error) return { missing: `no C compiler (${r.error.message})` };
+  if (r.status !== 0) return { missing: `cc -O2 cagg.c -lpcap failed: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}` };
+  return { path: out };
+}
+
+/** Reads a file once so that the timed runs find it in the page cache. */
+function warm(file: string): void {
+  const fd = fs.openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(8 << 20);
+  try {
+    while (fs.readSync(fd, buf, 0, buf.length, null) > 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function loadAverage(): number[] {
+  return os.loadavg().map((x) => round(x, 2));
 }
 
 /**
@@ -222,71 +337,189 @@ function round(x: number, digits: number): number {
   return Math.round(x * f) / f;
 }
 
+/** One capture timed against cat, tcpdump and cagg. */
+interface CaptureFigures {
+  key: string;
+  title: string;
+  command: string;
+  file: string;
+  packets: number;
+  megabytes: number;
+  cat: Timed;
+  tcpdump: Timed;
+  cagg?: Timed;
+  analyze: Timed;
+  /** Median to median. */
+  analyzeVsTcpdump?: number;
+  analyzeVsCagg?: number;
+  catVsTcpdump?: number;
+  /** Best CPU time (user + sys) to best CPU time: steadier than wall time on a shared machine. */
+  analyzeCpuVsTcpdump?: number;
+  analyzeCpuVsCagg?: number;
+  /** Set when reading the file alone took more than half of tcpdump's time. */
+  ioBound: boolean;
+}
+
+/** A 1-minute load average above this means other work competed for the CPUs during the run. */
+const BUSY_LOAD = 1;
+
+/** Above this share of tcpdump's time, reading the file dominates: the ratios measure the I/O, not the engine. */
+const IO_BOUND_SHARE = 0.5;
+
+function countPackets(file: string): number {
+  let packets = 0;
+  readCaptureFile(file, { packet: () => void packets++ });
+  return packets;
+}
+
+function timeCapture(spec: CaptureSpec, cli: string, cagg: string | undefined, runs: number): CaptureFigures {
+  const file = spec.file;
+  const fileBytes = fs.statSync(file).size;
+  const packets = countPackets(file);
+  warm(file);
+  const timers = {
+    cat: new CommandTimer('cat', [file]),
+    tcpdump: new CommandTimer('tcpdump', ['-r', file, '-w', '/dev/null']),
+    cagg: cagg === undefined ? undefined : new CommandTimer(cagg, [file, 'agg']),
+    analyze: new CommandTimer(process.execPath, [cli, 'analyze', file, '--json']),
+  };
+  process.stderr.write(`${spec.key}: cat, tcpdump, ${cagg === undefined ? '' : 'cagg, '}analyze taking turns, ${runs} runs each...\n`);
+  for (let r = 0; r < runs; r++) {
+    timers.cat.run();
+    timers.tcpdump.run();
+    timers.cagg?.run();
+    timers.analyze.run();
+  }
+  const cat = timers.cat.result(packets, fileBytes);
+  const tcpdump = timers.tcpdump.result(packets, fileBytes);
+  const caggTimed = timers.cagg?.result(packets, fileBytes);
+  const analyze = timers.analyze.result(packets, fileBytes);
+  const ratio = (x: Timed, y: Timed | undefined) => (x.ok && y?.ok ? round(x.medianSeconds / y.medianSeconds, 2) : undefined);
+  const catVsTcpdump = ratio(cat, tcpdump);
+  const cpuRatio = (x: Timed, y: Timed | undefined) => (x.ok && y?.ok ? round(x.bestCpuSeconds / Math.max(y.bestCpuSeconds, 0.01), 2) : undefined);
+  return {
+    key: spec.key,
+    title: spec.title,
+    command: spec.command,
+    file: shown(file),
+    packets,
+    megabytes: round(fileBytes / 1e6, 1),
+    cat,
+    tcpdump,
+    ...(caggTimed ? { cagg: caggTimed } : {}),
+    analyze,
+    analyzeVsTcpdump: ratio(analyze, tcpdump),
+    analyzeVsCagg: ratio(analyze, caggTimed),
+    catVsTcpdump,
+    analyzeCpuVsTcpdump: cpuRatio(analyze, tcpdump),
+    analyzeCpuVsCagg: cpuRatio(analyze, caggTimed),
+    ioBound: catVsTcpdump !== undefined && catVsTcpdump > IO_BOUND_SHARE,
+  };
+}
+
+interface ReplayFigures {
+  flows: number;
+  file: string;
+  analyze: Timed;
+  replays: ReplayBenchResult[];
+  /** Medians over the replays that finished. */
+  replayMedianSeconds?: number;
+  replayVsAnalyze?: number;
+  maxRollupGapSeconds?: number;
+  rollupsMedian?: number;
+}
+
+/** analyze and `serve --replay --speed 0` of the capture that leaves `flows` flows open, taking turns. */
+async function timeReplay(file: string, flows: number, cli: string, runs: number): Promise<ReplayFigures> {
+  const fileBytes = fs.statSync(file).size;
+  warm(file);
+  const analyzeTimer = new CommandTimer(process.execPath, [cli, 'analyze', file, '--json']);
+  const replays: ReplayBenchResult[] = [];
+  process.stderr.write(`${flows} concurrent flows: analyze and serve --replay --speed 0 taking turns, ${runs} runs each...\n`);
+  for (let r = 0; r < runs; r++) {
+    analyzeTimer.run();
+    replays.push(await benchReplay(cli, file, 0, REPLAY_TIMEOUT_MS));
+  }
+  const analyze = analyzeTimer.result(flows * 3, fileBytes);
+  const done = replays.filter((x) => x.ok);
+  const out: ReplayFigures = { flows, file: shown(file), analyze, replays };
+  if (done.length > 0) {
+    out.replayMedianSeconds = median(done.map((x) => x.wallSeconds));
+    out.maxRollupGapSeconds = Math.max(...done.map((x) => x.maxRollupGapSeconds));
+    out.rollupsMedian = median(done.map((x) => x.rollups));
+    if (analyze.ok) out.replayVsAnalyze = round(out.replayMedianSeconds / analyze.medianSeconds, 2);
+  }
+  return out;
+}
+
+const REPLAY_TIMEOUT_MS = 600_000;
+
+/** A path inside the repository relative to it, any other in full. */
+function shown(file: string): string {
+  const rel = path.relative(repo, file);
+  return rel.startsWith('..') ? file : rel;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid] : round((s[mid - 1] + s[mid]) / 2, 3);
+}
+
 async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseArgs(process.argv.slice(2), process.env);
   fs.mkdirSync(resultsDir, { recursive: true });
-  const capture = ensureCapture(`bench-${opts.packets}-s1.pcap`, () => {
-    generate({ out: path.join(resultsDir, `bench-${opts.packets}-s1.pcap`), packets: opts.packets, seed: 1, concurrentFlows: 0 });
-  });
-  const fileBytes = fs.statSync(capture).size;
   const cli = path.join(repo, 'dist/src-main/cli/netmon.js');
   const result: Record<string, unknown> = {
     date: new Date().toISOString(),
     node: process.version,
-    cpus: (await import('node:os')).cpus().length,
-    capture: { file: path.relative(repo, capture), packets: opts.packets, megabytes: round(fileBytes / 1e6, 1) },
+    cpus: os.cpus().length,
+    runs: opts.runs,
+    quick: opts.quick,
+    loadAverageBefore: loadAverage(),
   };
 
-  process.stderr.write(`tcpdump -r FILE -w /dev/null and netmon analyze FILE --json, taking turns, ${opts.runs} runs each...\n`);
-  const tcpdumpTimer = new CommandTimer('tcpdump', ['-r', capture, '-w', '/dev/null']);
-  const analyzeTimer = new CommandTimer(process.execPath, [cli, 'analyze', capture, '--json']);
-  for (let r = 0; r < opts.runs; r++) {
-    tcpdumpTimer.run();
-    analyzeTimer.run();
-  }
-  const tcpdump = tcpdumpTimer.result(opts.packets, fileBytes);
-  const analyze = analyzeTimer.result(opts.packets, fileBytes);
-  result.tcpdump = tcpdump;
-  result.analyze = analyze;
-  if (tcpdump.ok && analyze.ok) {
-    result.analyzeTimeVsTcpdump = round(analyze.bestSeconds / tcpdump.bestSeconds, 2);
-    result.analyzeMedianTimeVsTcpdump = round(analyze.medianSeconds / tcpdump.medianSeconds, 2);
-    result.analyzeCpuVsTcpdump = round(analyze.bestCpuSeconds / tcpdump.bestCpuSeconds, 2);
-  }
+  const specs = captureSpecs(opts);
+  for (const spec of specs) ensureCapture(spec.file, spec.make);
+  const concurrentFile = path.join(opts.cacheDir, `concurrent-${opts.concurrentFlows}.pcap`);
+  if (opts.concurrentFlows > 0) ensureCapture(concurrentFile, (out) => void generate({ out, packets: 0, seed: 1, concurrentFlows: opts.concurrentFlows }));
+  if (!fs.existsSync(GEN_PCAP)) result.diverseCapture = { skipped: `${GEN_PCAP} not found` };
 
-  process.stderr.write('in-process read+decode, read+decode+flows+rollups, analyze engine...\n');
-  const decodeOnly = inProcess(capture, 'decode', fileBytes);
-  const withFlows = inProcess(capture, 'flows', fileBytes);
-  const engine = inProcess(capture, 'engine', fileBytes);
-  result.inProcess = {
-    decode: decodeOnly,
-    decodeFlowsRollups: withFlows,
-    analyzeEngine: engine,
-    flowsAndRollupsNsPerPacket: round(((withFlows.cpuSeconds - decodeOnly.cpuSeconds) / withFlows.packets) * 1e9, 1),
-  };
+  const cagg = buildCagg(opts.cacheDir);
+  result.cagg = 'path' in cagg ? { command: `cc -O2 -o cagg ${path.relative(repo, CAGG_SOURCE)} -lpcap; cagg F agg` } : { skipped: cagg.missing };
 
-  process.stderr.write('flow table memory with 1M flows...\n');
-  const mem = spawnSync(process.execPath, ['--expose-gc', path.join(__dirname, 'flow-memory.js'), '1000000'], { encoding: 'utf8' });
-  result.flowMemory = mem.status === 0 ? (JSON.parse(mem.stdout) as FlowMemoryResult) : { error: mem.stderr.trim() };
+  const captures: CaptureFigures[] = [];
+  for (const spec of specs) captures.push(timeCapture(spec, cli, 'path' in cagg ? cagg.path : undefined, opts.runs));
+  result.captures = captures;
 
-  if (opts.concurrentFlows > 0) {
-    const name = `concurrent-${opts.concurrentFlows}.pcap`;
-    const file = ensureCapture(name, () => {
-      generate({ out: path.join(resultsDir, name), packets: 0, seed: 1, concurrentFlows: opts.concurrentFlows });
-    });
-    process.stderr.write(`netmon analyze on ${opts.concurrentFlows} concurrent flows...\n`);
-    const packets = opts.concurrentFlows * 3;
-    const timer = new CommandTimer(process.execPath, [cli, 'analyze', file, '--json']);
-    timer.run();
-    result.analyzeConcurrentFlows = { flows: opts.concurrentFlows, ...timer.result(packets, fs.statSync(file).size) };
+  if (opts.concurrentFlows > 0) result.replay = await timeReplay(concurrentFile, opts.concurrentFlows, cli, Math.min(opts.runs, 3));
+
+  if (!opts.quick) {
+    const benchCapture = specs[0].file;
+    const fileBytes = fs.statSync(benchCapture).size;
+    process.stderr.write('in-process read+decode, read+decode+flows+rollups, analyze engine...\n');
+    const decodeOnly = inProcess(benchCapture, 'decode', fileBytes);
+    const withFlows = inProcess(benchCapture, 'flows', fileBytes);
+    const engine = inProcess(benchCapture, 'engine', fileBytes);
+    result.inProcess = {
+      decode: decodeOnly,
+      decodeFlowsRollups: withFlows,
+      analyzeEngine: engine,
+      flowsAndRollupsNsPerPacket: round(((withFlows.cpuSeconds - decodeOnly.cpuSeconds) / withFlows.packets) * 1e9, 1),
+    };
+
+    process.stderr.write('flow table memory with 1M flows...\n');
+    const mem = spawnSync(process.execPath, ['--expose-gc', path.join(__dirname, 'flow-memory.js'), '1000000'], { encoding: 'utf8' });
+    result.flowMemory = mem.status === 0 ? (JSON.parse(mem.stdout) as FlowMemoryResult) : { error: mem.stderr.trim() };
+
+    if (process.getuid?.() === 0) {
+      process.stderr.write('live capture section...\n');
+      result.live = await runLiveBench();
+    } else {
+      result.live = { skipped: 'the live section needs root (network namespaces)' };
+    }
   }
-
-  if (process.getuid?.() === 0) {
-    process.stderr.write('live capture section...\n');
-    result.live = await runLiveBench();
-  } else {
-    result.live = { skipped: 'the live section needs root (network namespaces)' };
-  }
+  result.loadAverageAfter = loadAverage();
 
   const text = formatText(result);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -298,39 +531,64 @@ async function main(): Promise<void> {
 
 function formatText(r: Record<string, unknown>): string {
   const lines: string[] = [];
-  const cap = r.capture as { file: string; packets: number; megabytes: number };
-  lines.push(`Netmon bench ${r.date as string} (node ${r.node as string}, ${r.cpus as number} CPUs)`);
-  lines.push(`capture ${cap.file}: ${cap.packets} packets, ${cap.megabytes} MB`);
-  const row = (name: string, t: Timed) =>
-    t.ok
-      ? `${name.padEnd(34)} wall ${t.bestSeconds.toFixed(3).padStart(7)} s best, ${t.medianSeconds.toFixed(3)} s median of ${t.runs} (${(t.packetsPerSecond / 1e6).toFixed(2)} Mpkt/s, ${t.megabytesPerSecond} MB/s)  ` +
-        `CPU ${t.bestCpuSeconds.toFixed(2).padStart(6)} s (user ${t.bestUserSeconds.toFixed(2)} + sys ${t.bestSysSeconds.toFixed(2)}; ${(t.packetsPerCpuSecond / 1e6).toFixed(2)} Mpkt per CPU s)  peak RSS ${t.peakRssMB} MB`
-      : `${name.padEnd(34)} failed: ${t.error}`;
-  lines.push(row('tcpdump -r FILE -w /dev/null', r.tcpdump as Timed));
-  lines.push(row('netmon analyze FILE --json', r.analyze as Timed));
-  if (r.analyzeTimeVsTcpdump !== undefined) {
-    lines.push(
-      `analyze / tcpdump: wall time ${r.analyzeTimeVsTcpdump as number}x best to best, ${r.analyzeMedianTimeVsTcpdump as number}x median to median ` +
-        `(target <= 1.5x); CPU time ${r.analyzeCpuVsTcpdump as number}x`,
-    );
+  const load = (x: unknown) => (x as number[]).join(' ');
+  lines.push(`Netmon bench ${r.date as string} (node ${r.node as string}, ${r.cpus as number} CPUs, medians of ${r.runs as number} runs taking turns${r.quick ? ', quick mode' : ''})`);
+  const busiest = Math.max(...(r.loadAverageBefore as number[]).slice(0, 1), ...(r.loadAverageAfter as number[]).slice(0, 1));
+  lines.push(`load average (1, 5, 15 min) before ${load(r.loadAverageBefore)}, after ${load(r.loadAverageAfter)}`);
+  if (busiest > BUSY_LOAD) lines.push(`BUSY MACHINE: other work held the CPUs (1-minute load ${busiest} on ${r.cpus as number} CPUs); wall times are inflated, the CPU-time ratios are the steadier figures`);
+  const row = (name: string, t: Timed | undefined) =>
+    t === undefined
+      ? `  ${name.padEnd(30)} not run`
+      : t.ok
+        ? `  ${name.padEnd(30)} ${t.medianSeconds.toFixed(3).padStart(7)} s median, ${t.bestSeconds.toFixed(3)} s best of ${t.runs} (${(t.packetsPerSecond / 1e6).toFixed(2)} Mpkt/s best, ${t.megabytesPerSecond} MB/s)  ` +
+          `CPU ${t.bestCpuSeconds.toFixed(2)} s best (user ${t.bestUserSeconds.toFixed(2)} + sys ${t.bestSysSeconds.toFixed(2)})  peak RSS ${t.peakRssMB} MB`
+        : `  ${name.padEnd(30)} failed: ${t.error}`;
+  const cagg = r.cagg as { command?: string; skipped?: string };
+  lines.push(cagg.command !== undefined ? `native reference: ${cagg.command}` : `native reference skipped: ${cagg.skipped}`);
+  if (r.diverseCapture) lines.push(`random-order capture skipped: ${(r.diverseCapture as { skipped: string }).skipped}`);
+  for (const c of r.captures as CaptureFigures[]) {
+    lines.push(`${c.title}: ${c.file}, ${c.packets} packets, ${c.megabytes} MB (${c.command})`);
+    lines.push(row('cat F > /dev/null', c.cat));
+    lines.push(row('tcpdump -r F -w /dev/null', c.tcpdump));
+    if (c.cagg) lines.push(row('cagg F agg', c.cagg));
+    lines.push(row('netmon analyze F --json', c.analyze));
+    const x = (v: number | undefined) => (v === undefined ? 'n/a' : `${v}x`);
+    lines.push(`  wall, median to median: analyze / cagg ${x(c.analyzeVsCagg)} (target <= 1.5x), analyze / tcpdump ${x(c.analyzeVsTcpdump)} (target <= 2x), cat / tcpdump ${x(c.catVsTcpdump)}`);
+    lines.push(`  CPU time, best to best: analyze / cagg ${x(c.analyzeCpuVsCagg)}, analyze / tcpdump ${x(c.analyzeCpuVsTcpdump)}`);
+    if (c.ioBound) lines.push(`  I/O-BOUND RUN: reading the file alone took more than ${IO_BOUND_SHARE * 100} % of tcpdump's time; the ratios above measure the machine's I/O`);
   }
-  const ip = r.inProcess as { decode: InProcess; decodeFlowsRollups: InProcess; analyzeEngine: InProcess; flowsAndRollupsNsPerPacket: number };
-  const stageRow = (name: string, t: InProcess) =>
-    `${name.padEnd(46)} ${(t.packetsPerSecond / 1e6).toFixed(2)} Mpkt/s wall, ${(t.packetsPerCpuSecond / 1e6).toFixed(2)} Mpkt per CPU s (${t.cpuSeconds} s), ${t.megabytesPerSecond} MB/s` +
-    (t.flowsCreated !== undefined ? `, ${t.flowsCreated} flows` : '');
-  lines.push(stageRow('in-process read+decode:', ip.decode));
-  lines.push(stageRow('in-process read+decode+flows+rollups:', ip.decodeFlowsRollups));
-  lines.push(stageRow('in-process analyze engine with its report:', ip.analyzeEngine));
-  lines.push(`flows+rollups cost: ${ip.flowsAndRollupsNsPerPacket} ns of CPU per packet`);
-  const m = r.flowMemory as Partial<FlowMemoryResult> & { error?: string };
-  if (m.error) lines.push(`flow memory: failed: ${m.error}`);
-  else {
+  if (r.replay) {
+    const rp = r.replay as ReplayFigures;
+    lines.push(`capture leaving ${rp.flows} flows open: ${rp.file}`);
+    lines.push(row('netmon analyze F --json', rp.analyze));
+    for (const [i, x] of rp.replays.entries()) {
+      lines.push(
+        x.ok
+          ? `  serve --replay F --speed 0 #${i + 1}: ${x.wallSeconds.toFixed(3)} s from start to finished (replay ${x.replaySeconds.toFixed(3)} s), ${x.rollups} rollups, largest gap ${x.maxRollupGapSeconds.toFixed(3)} s, first ${x.firstRollupAfterSeconds.toFixed(3)} s after start` +
+            (x.helperCpuSeconds !== undefined ? `; CPU helper ${x.helperCpuSeconds} s, main ${x.mainCpuSeconds} s` : '')
+          : `  serve --replay F --speed 0 #${i + 1}: failed: ${x.error}`,
+      );
+    }
+    if (rp.replayMedianSeconds !== undefined) {
+      lines.push(`  serve --replay median ${rp.replayMedianSeconds} s, ${rp.replayVsAnalyze ?? 'n/a'}x analyze (target <= 2x); largest gap between rollups ${rp.maxRollupGapSeconds} s`);
+    }
+  }
+  const ip = r.inProcess as { decode: InProcess; decodeFlowsRollups: InProcess; analyzeEngine: InProcess; flowsAndRollupsNsPerPacket: number } | undefined;
+  if (ip) {
+    const stageRow = (name: string, t: InProcess) =>
+      `${name.padEnd(46)} ${(t.packetsPerSecond / 1e6).toFixed(2)} Mpkt/s wall, ${(t.packetsPerCpuSecond / 1e6).toFixed(2)} Mpkt per CPU s (${t.cpuSeconds} s), ${t.megabytesPerSecond} MB/s` +
+      (t.flowsCreated !== undefined ? `, ${t.flowsCreated} flows` : '');
+    lines.push('bench capture, in this process:');
+    lines.push(stageRow('  read+decode:', ip.decode));
+    lines.push(stageRow('  read+decode+flows+rollups:', ip.decodeFlowsRollups));
+    lines.push(stageRow('  analyze engine with its report:', ip.analyzeEngine));
+    lines.push(`  flows+rollups cost: ${ip.flowsAndRollupsNsPerPacket} ns of CPU per packet`);
+  }
+  const m = r.flowMemory as (Partial<FlowMemoryResult> & { error?: string }) | undefined;
+  if (m?.error) lines.push(`flow memory: failed: ${m.error}`);
+  else if (m) {
     lines.push(`FlowTable with ${m.activeFlows} active flows: ${m.bytesPerFlowHeap} B/flow (heap+arrayBuffers), ${m.bytesPerFlowRss} B/flow (RSS) (target <= 300)`);
     lines.push(`FlowTable alone: ${m.nsPerPacketNewFlow} ns/packet creating flows, ${m.nsPerPacketExisting} ns/packet on existing flows`);
-  }
-  if (r.analyzeConcurrentFlows) {
-    const c = r.analyzeConcurrentFlows as Timed & { flows: number };
-    lines.push(row(`analyze, ${c.flows} concurrent flows`, c));
   }
   if (r.live) lines.push(`live: ${JSON.stringify(r.live)}`);
   return `${lines.join('\n')}\n`;
