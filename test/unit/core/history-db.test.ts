@@ -26,9 +26,9 @@ function tick(tsMs: number, iface: string, bytesIn: number, bytesOut: number): R
 function flow(id: string, a: string, b: string, bPort: number, extra: Partial<FlowSummary> = {}): FlowSummary {
   return {
     id, iface: 'eth0', vlan: null, proto: 'tcp', ipProto: 6, a, aPort: 40000, b, bPort,
-    names: { a: null, b: null, sni: null, httpHost: null },
+    names: { a: null, b: null, sni: null, httpHost: null, dnsQuery: null, name: null, source: null },
     aToB: { bytes: 100, packets: 2 }, bToA: { bytes: 1000, packets: 3 },
-    firstSeenMs: T0, lastSeenMs: T0 + 5000, state: 'closed', tcpFlags: 0x1b, bpsAToB: 0, bpsBToA: 0, active: false,
+    firstSeenMs: T0, lastSeenMs: T0 + 5000, state: 'closed', tcpFlags: 0x1b, icmp: null, bpsAToB: 0, bpsBToA: 0, active: false,
     ...extra,
   };
 }
@@ -70,9 +70,9 @@ describe('history database', () => {
 
   it('searches finished flows by CIDR, port, name, protocol and time', () => {
     db.recordFinishedFlows([
-      flow('1', '10.0.0.5', '93.184.216.34', 443, { names: { a: null, b: 'example.com', sni: 'example.com', httpHost: null } }),
+      flow('1', '10.0.0.5', '93.184.216.34', 443, { names: { a: null, b: 'example.com', sni: 'example.com', httpHost: null, dnsQuery: null, name: null, source: null } }),
       flow('2', '10.0.0.6', '1.1.1.1', 53, { proto: 'udp', ipProto: 17, state: 'active', firstSeenMs: T0 + 60_000, lastSeenMs: T0 + 61_000 }),
-      flow('3', '2001:db8::5', '2001:db8:1::1', 80, { names: { a: null, b: null, sni: null, httpHost: 'intranet.test' } }),
+      flow('3', '2001:db8::5', '2001:db8:1::1', 80, { names: { a: null, b: null, sni: null, httpHost: 'intranet.test', dnsQuery: null, name: null, source: null } }),
     ]);
     const sort = { key: 'bytes' as const, dir: 'desc' as const };
     const ids = (filter: Parameters<HistoryDb['searchFlows']>[0]) => db.searchFlows(filter, sort, 0, 100).flows.map((f) => f.id);
@@ -95,12 +95,12 @@ describe('history database', () => {
   it('finds a finished flow by id, also in a file opened again', () => {
     db.recordFinishedFlows([
       flow('s:1', '10.0.0.6', '10.0.0.53', 53, { proto: 'udp', ipProto: 17, state: 'active' }),
-      flow('s:2', '10.0.0.6', '93.184.216.34', 443, { names: { a: null, b: null, sni: 'example.com', httpHost: null } }),
+      flow('s:2', '10.0.0.6', '93.184.216.34', 443, { names: { a: null, b: null, sni: 'example.com', httpHost: null, dnsQuery: null, name: null, source: null } }),
     ]);
     db.close();
     db = new HistoryDb(path.join(dir, 'history.sqlite'));
     expect(db.findFlow('s:1')).toMatchObject({ id: 's:1', proto: 'udp', bPort: 53, active: false, state: 'active' });
-    expect(db.findFlow('s:2')?.names).toEqual({ a: null, b: null, sni: 'example.com', httpHost: null });
+    expect(db.findFlow('s:2')?.names).toEqual({ a: null, b: null, sni: 'example.com', httpHost: null, dnsQuery: null, name: null, source: null });
     expect(db.findFlow('s:3')).toBeUndefined();
   });
 

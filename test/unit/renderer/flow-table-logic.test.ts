@@ -7,9 +7,9 @@ import { FLOW_COLUMNS, gridLayout, needsDates } from '../../../src-renderer/view
 import { makeFlow } from './make-flow';
 
 const flows = [
-  makeFlow({ id: '1', a: '10.0.0.9', aPort: 40000, b: '93.184.216.34', bPort: 443, names: { a: null, b: null, sni: 'example.com', httpHost: null }, aToB: { bytes: 500, packets: 5 }, bpsAToB: 100 }),
+  makeFlow({ id: '1', a: '10.0.0.9', aPort: 40000, b: '93.184.216.34', bPort: 443, names: { a: null, b: null, sni: 'example.com', httpHost: null, dnsQuery: null, name: null, source: null }, aToB: { bytes: 500, packets: 5 }, bpsAToB: 100 }),
   makeFlow({ id: '2', a: '10.0.0.10', aPort: 53000, b: '192.0.2.53', bPort: 53, proto: 'udp', ipProto: 17, state: 'active', aToB: { bytes: 80, packets: 1 }, bpsAToB: 900 }),
-  makeFlow({ id: '3', a: '2001:db8::5', aPort: 41000, b: '2001:db8::1', bPort: 80, names: { a: null, b: null, sni: null, httpHost: 'intranet.test' }, state: 'closed', aToB: { bytes: 9000, packets: 30 }, bpsAToB: 0 }),
+  makeFlow({ id: '3', a: '2001:db8::5', aPort: 41000, b: '2001:db8::1', bPort: 80, names: { a: null, b: null, sni: null, httpHost: 'intranet.test', dnsQuery: null, name: null, source: null }, state: 'closed', aToB: { bytes: 9000, packets: 30 }, bpsAToB: 0 }),
   makeFlow({ id: '4', a: '10.0.0.9', aPort: null, b: '10.0.0.1', bPort: null, proto: 'icmp', ipProto: 1, state: 'active', aToB: { bytes: 98, packets: 1 }, bpsAToB: 50 }),
 ];
 
@@ -112,7 +112,7 @@ describe('flow columns', () => {
     expect(needsDates([{ ...flows[0], firstSeenMs: now - 13 * 3_600_000, lastSeenMs: now }], now)).toBe(true);
   });
   it('give every cell a tooltip holding its whole value', () => {
-    const f = makeFlow({ id: 't', a: '2001:db8::5', aPort: 41000, names: { a: null, b: 'cdn.example', sni: 'www.example.com', httpHost: null }, aToB: { bytes: 123_456_789, packets: 98_765 }, state: 'rst', active: false });
+    const f = makeFlow({ id: 't', a: '2001:db8::5', aPort: 41000, names: { a: null, b: 'cdn.example', sni: 'www.example.com', httpHost: null, dnsQuery: null, name: null, source: null }, aToB: { bytes: 123_456_789, packets: 98_765 }, state: 'rst', active: false });
     const now = f.lastSeenMs;
     for (const c of FLOW_COLUMNS) expect(c.tip(f, now), c.id).not.toBe('');
     const tip = (id: string) => FLOW_COLUMNS.find((c) => c.id === id)?.tip(f, now) ?? '';
