@@ -1,8 +1,12 @@
-import type { AnalyzeReport } from './analyze-report';
+import { icmpText } from '../protocol/icmp-names';
+import type { AnalyzeReport, ReportFlow } from './analyze-report';
 import { PROTOCOL_KEYS } from './analyze-report';
 
-/** Human-readable analyze output: totals, protocol breakdown, top talkers, top flows with names. */
-export function formatReportText(r: AnalyzeReport, top: number): string {
+/**
+ * Human-readable analyze output: totals, protocol breakdown, top talkers, top
+ * flows with names (ICMP flows with the type and code `icmpKind` gives).
+ */
+export function formatReportText(r: AnalyzeReport, top: number, icmpKind?: (f: ReportFlow) => { type: number; code: number } | undefined): string {
   const out: string[] = [];
   const fmt = r.format;
   const links = Object.entries(r.packets_per_link_type).map(([k, n]) => `${k} (${n})`).join(', ');
@@ -43,7 +47,9 @@ export function formatReportText(r: AnalyzeReport, top: number): string {
     for (const f of flows) {
       // Only TCP and UDP have ports; an ICMP flow's key holds the echo identifier, which is no port.
       const ports = f.proto === 'tcp' || f.proto === 'udp';
-      const a = ports ? `${endpoint(f.a, f.port_a)} -> ${endpoint(f.b, f.port_b)}` : `${f.a} -> ${f.b}`;
+      const icmp = ports ? undefined : icmpKind?.(f);
+      const kind = icmp !== undefined ? ` ${icmpText(f.proto === 'icmpv6', icmp.type, icmp.code)}` : '';
+      const a = ports ? `${endpoint(f.a, f.port_a)} -> ${endpoint(f.b, f.port_b)}` : `${f.a} -> ${f.b}${kind}`;
       const name = f.names.sni ?? f.names.http_host ?? f.names.dns_name;
       const total = f.bytes_a_to_b + f.bytes_b_to_a;
       out.push(`  ${f.proto.padEnd(6)} ${a.padEnd(60)} ${bytes(total).padStart(11)} ${f.state.padEnd(11)}${name !== undefined ? ` ${name}` : ''}`);

@@ -164,6 +164,8 @@ export interface FlowNames {
 export interface IcmpKind {
   type: number;
   code: number;
+  /** As people read it: "echo request (8/0)". */
+  text: string;
 }
 
 /** A bidirectional flow; A is the endpoint that sent the first packet seen. */

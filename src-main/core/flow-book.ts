@@ -1,6 +1,7 @@
 import type { FlowRow } from '../../src-capture-helper/protocol/messages';
 import type { FlowFilter, FlowProto, FlowSortKey, FlowState, FlowSummary, RatePoint } from '../api/types';
 import { assertNever } from './assert-never';
+import { icmpKind } from './icmp-kind';
 import { FilterError } from './history-db';
 import type { IpRange } from './ip-range';
 import { inRange, ipToBytes, parseIpRange } from './ip-range';
@@ -44,7 +45,7 @@ export function flowFromRow(row: FlowRow, session: string): FlowSummary {
     lastSeenMs: row.lastSeen * 1000,
     state: (STATES as readonly string[]).includes(row.state) ? (row.state as FlowState) : 'active',
     tcpFlags: row.tcpFlags,
-    icmp: row.icmpType !== undefined && row.icmpCode !== undefined ? { type: row.icmpType, code: row.icmpCode } : null,
+    icmp: icmpKind(row.proto, row.icmpType, row.icmpCode),
     bpsAToB: 0,
     bpsBToA: 0,
     active: row.active,

@@ -15,6 +15,7 @@ import type {
 } from '../api/types';
 import { assertNever } from './assert-never';
 import { bucketise } from './counter-series';
+import { icmpKind } from './icmp-kind';
 import { ipToBytes, parseIpRange } from './ip-range';
 import { keepPrivate, makePrivateDir, touchPrivate } from './private-files';
 
@@ -398,7 +399,7 @@ function rowToFlow(r: FlowRow): FlowSummary {
     lastSeenMs: r.last_ms,
     state: r.state,
     tcpFlags: r.tcp_flags,
-    icmp: r.icmp_type !== null && r.icmp_code !== null ? { type: r.icmp_type, code: r.icmp_code } : null,
+    icmp: icmpKind(r.proto, r.icmp_type, r.icmp_code),
     bpsAToB: 0,
     bpsBToA: 0,
     active: false,

@@ -128,7 +128,7 @@ describe('names by evidence through netmon serve', () => {
   it('gives ICMP flows their type and code instead of ports', () => {
     for (const f of flows.filter((x) => x.proto === 'icmp')) {
       expect(f.aPort).toBeNull();
-      expect(f.icmp).toEqual({ type: 8, code: 0 });
+      expect(f.icmp).toEqual({ type: 8, code: 0, text: 'echo request (8/0)' });
     }
     expect(flows.filter((f) => f.proto === 'tcp').every((f) => f.icmp === null)).toBe(true);
   });
