@@ -2,15 +2,24 @@ import { icmpText } from '../protocol/icmp-names';
 import type { AnalyzeReport, ReportFlow } from './analyze-report';
 import { PROTOCOL_KEYS } from './analyze-report';
 
-/**
- * Human-readable analyze output: totals, protocol breakdown, top talkers, top
- * flows with names (ICMP flows with the type and code `icmpKind` gives).
- */
-export function formatReportText(r: AnalyzeReport, top: number, icmpKind?: (f: ReportFlow) => { type: number; code: number } | undefined): string {
+export interface TextOptions {
+  /** The type and code of an ICMP flow's first message, shown instead of ports. */
+  icmpKind?: (f: ReportFlow) => { type: number; code: number } | undefined;
+  /** A live capture: the header names its interfaces and their link types instead of a file. */
+  live?: boolean;
+}
+
+/** Human-readable analyze output: totals, protocol breakdown, top talkers, top flows with names. */
+export function formatReportText(r: AnalyzeReport, top: number, options: TextOptions = {}): string {
+  const { icmpKind } = options;
   const out: string[] = [];
   const fmt = r.format;
   const links = Object.entries(r.packets_per_link_type).map(([k, n]) => `${k} (${n})`).join(', ');
-  out.push(`File:      ${r.file.name === '-' ? 'standard input' : r.file.name} (${fmt.container ?? 'unknown'} ${fmt.version ?? ''}, ${fmt.byte_order ?? '?'}-endian, ${fmt.interfaces.length} interface(s))`);
+  if (options.live) {
+    out.push(`Capture:   live on ${fmt.interfaces.map((i) => `${i.if_name ?? `interface ${i.interface}`} (link type ${i.name})`).join(', ')}`);
+  } else {
+    out.push(`File:      ${r.file.name === '-' ? 'standard input' : r.file.name} (${fmt.container ?? 'unknown'} ${fmt.version ?? ''}, ${fmt.byte_order ?? '?'}-endian, ${fmt.interfaces.length} interface(s))`);
+  }
   if (!r.read.complete) out.push(`Read:      INCOMPLETE - ${r.read.error}`);
   out.push(`Packets:   ${num(r.packets)}   bytes on wire ${bytes(r.bytes)}   captured ${bytes(r.captured_bytes)}`);
   if (r.truncated_packets > 0) out.push(`           ${num(r.truncated_packets)} packets cut by the snapshot length`);
