@@ -8,8 +8,9 @@ import { ProgramLiveSource } from '../live/program-source';
 import type { AnalyzeReport } from '../report/analyze-report';
 import { formatReportText } from '../report/format-text';
 import { writeJson } from '../util/write-json';
+import { PcapngFileSink } from '../capture-file/pcapng-file-sink';
 
-const USAGE = `usage: netmon capture --iface IF [--iface IF2 ...] [--bpf FILTER] [--duration S] [--json]
+const USAGE = `usage: netmon capture --iface IF [--iface IF2 ...] [--bpf FILTER] [--duration S] [-w FILE] [--json]
 
 Captures live traffic and prints the same report as 'netmon analyze', plus a
 "capture" section: which capture path ran, kernel and helper drops per interface,
@@ -24,6 +25,8 @@ Stops after --duration seconds, or on Ctrl-C / SIGTERM.
   --no-promisc     do not put interfaces in promiscuous mode
   --path P         auto | netmon-capture | cap (default auto: netmon-capture; cap captures
                    in this process, which then needs capture rights itself)
+  -w FILE          also save every captured packet to FILE (pcapng), as the user
+                   the capture runs as
   --json           one JSON object on stdout
   --top N          rows per table in the text output (default 10)
 
@@ -46,6 +49,8 @@ interface CaptureArgs {
   path: CapturePathChoice;
   json: boolean;
   top: number;
+  /** -w: where to save the packets (pcapng). */
+  writeFile: string | null;
 }
 
 /** What `capture --json` adds to the analyze report. */
@@ -64,7 +69,7 @@ export interface CaptureSection {
 function parseArgs(args: string[]): CaptureArgs | string {
   const out: CaptureArgs = {
     interfaces: [], bpf: '', durationS: null, snaplen: LIVE_DEFAULTS.snaplen, bufferSize: LIVE_DEFAULTS.bufferSize,
-    promisc: true, path: 'auto', json: false, top: 10,
+    promisc: true, path: 'auto', json: false, top: 10, writeFile: null,
   };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -111,6 +116,13 @@ function parseArgs(args: string[]): CaptureArgs | string {
         const v = value();
         if (v !== 'auto' && v !== 'netmon-capture' && v !== 'cap') return '--path must be auto, netmon-capture or cap';
         out.path = v;
+        break;
+      }
+      case '-w':
+      case '--write': {
+        const v = value();
+        if (!v) return `${a} needs a file name`;
+        out.writeFile = v;
         break;
       }
       case '--json':
@@ -170,6 +182,17 @@ export async function runCaptureCommand(args: string[]): Promise<number> {
     return 1;
   }
   if (privileges.kind === 'kept-root') process.stderr.write(`netmon capture: warning: ${privileges.reason}\n`);
+  // Opened once rights are dropped: the file belongs to the user and is written where that user may write.
+  let saved: PcapngFileSink | null = null;
+  if (parsed.writeFile !== null) {
+    try {
+      saved = new PcapngFileSink(parsed.writeFile, parsed.interfaces.map((name, i) => ({ name, linkType: source.linkTypes[i], snaplen: parsed.snaplen })), engine);
+    } catch (err) {
+      await source.stop();
+      process.stderr.write(`netmon capture: cannot write ${parsed.writeFile}: ${(err as Error).message}\n`);
+      return 1;
+    }
+  }
 
   const errors: LiveCaptureError[] = [];
   const started = Date.now();
@@ -184,7 +207,7 @@ export async function runCaptureCommand(args: string[]): Promise<number> {
     };
     const timer = parsed.durationS === null ? undefined : setTimeout(finish, parsed.durationS * 1000);
     process.on('SIGINT', finish).on('SIGTERM', finish);
-    source.start(engine, (e) => {
+    source.start(saved ?? engine, (e) => {
       errors.push(e);
       process.stderr.write(`netmon capture: ${e.iface}: ${e.message}\n`);
       // Stop when every interface has failed.
@@ -194,6 +217,13 @@ export async function runCaptureCommand(args: string[]): Promise<number> {
   });
   // Stopping delivers what the kernel already holds, then the final counters.
   await source.stop();
+  saved?.close();
+  if (saved?.error) {
+    errors.push({ iface: parsed.interfaces[0], code: 'EIO', message: `saving to ${saved.file} stopped: ${saved.error.message}` });
+    process.stderr.write(`netmon capture: saving to ${saved.file} stopped: ${saved.error.message}\n`);
+  } else if (saved !== null) {
+    process.stderr.write(`netmon capture: saved ${saved.packets} packets to ${saved.file}\n`);
+  }
   const stats = source.stats();
   const durationS = (Date.now() - started) / 1000;
 
@@ -230,7 +260,7 @@ export async function runCaptureCommand(args: string[]): Promise<number> {
     errors,
   };
   if (parsed.json) writeJson(report, (chunk) => process.stdout.write(chunk));
-  process.stdout.write(parsed.json ? '\n' : formatReportText(report, parsed.top) + formatCaptureText(report.capture));
+  process.stdout.write(parsed.json ? '\n' : formatReportText(report, parsed.top, { icmpKind: (f) => engine.icmpKind(f), live: true }) + formatCaptureText(report.capture));
   return errors.length > 0 ? 3 : 0;
 }
 

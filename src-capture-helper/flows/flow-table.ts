@@ -192,6 +192,8 @@ export class FlowTable {
   // Fields not touched per packet.
   private firstSec = new Float64Array(0);
   private ifIndexes = new Uint16Array(0);
+  /** Per slot: 1 + (type << 8 | code) of an ICMP flow's first message, 0 for other flows. */
+  private icmpFirst = new Int32Array(0);
   labels = new Int32Array(0);
 
   private index = new Int32Array(0);
@@ -566,6 +568,7 @@ export class FlowTable {
     if (slot === NIL) {
       slot = this.create(flip ? 4 : 0, flip ? 0 : 4, loPort, hiPort, kind, flip, rec.ifIndex, tSec, tNsec);
       created = true;
+      if (L.l4Valid && (L.l4 === L4Kind.icmp || L.l4 === L4Kind.icmpv6)) this.icmpFirst[slot] = 1 + ((L.icmpType << 8) | L.icmpCode);
     }
     const fromInit = flip === ((this.bytes8[slot * this.strideB + B_META] & M_INIT_HIGH) !== 0);
     this.lastFromInitiator = fromInit;
@@ -651,6 +654,8 @@ export class FlowTable {
       vlan: (kind >>> 16) - 1,
       ifIndex: this.ifIndexes[slot],
       icmpFamily: (kind >>> 8) & 0xff,
+      icmpType: this.icmpFirst[slot] === 0 ? -1 : ((this.icmpFirst[slot] - 1) >>> 8) & 0xff,
+      icmpCode: this.icmpFirst[slot] === 0 ? -1 : (this.icmpFirst[slot] - 1) & 0xff,
       packetsAB: this.f64[r + F_PACKETS_AB],
       bytesAB: this.f64[r + F_BYTES_AB],
       packetsBA: this.f64[r + F_PACKETS_BA],
@@ -905,6 +910,7 @@ export class FlowTable {
     this.f64[r + F_LAST_SEC] = tSec;
     this.firstSec[slot] = tSec;
     this.ifIndexes[slot] = ifIndex;
+    this.icmpFirst[slot] = 0;
     this.labels.fill(NIL, slot * FLOW_LABEL_KINDS, (slot + 1) * FLOW_LABEL_KINDS);
     this.lru.append(slot, this.listOf(slot));
     this.indexInsert(slot, h);
@@ -1012,6 +1018,7 @@ export class FlowTable {
     this.bytes8 = new Uint8Array(records);
     this.firstSec = copy(this.firstSec, (len) => new Float64Array(len));
     this.ifIndexes = copy(this.ifIndexes, (len) => new Uint16Array(len));
+    this.icmpFirst = copy(this.icmpFirst, (len) => new Int32Array(len));
     this.labels = copy(this.labels, (len) => new Int32Array(len), FLOW_LABEL_KINDS);
     this.freeNext = copy(this.freeNext, (len) => new Int32Array(len));
     this.secDirty = copy(this.secDirty, (len) => new Int32Array(len));

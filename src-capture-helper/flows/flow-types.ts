@@ -106,6 +106,9 @@ export interface FlowSnapshot {
   ifIndex: number;
   /** ICMP type family the flow is keyed on (echo, timestamp...), 0 for other protocols. */
   icmpFamily: number;
+  /** ICMP/ICMPv6 type and code of the flow's first message; -1 for other protocols. */
+  icmpType: number;
+  icmpCode: number;
   packetsAB: number;
   bytesAB: number;
   packetsBA: number;

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { PacketRecord, PacketSink } from '../pipeline/packet-sink';
 import type { LiveCaptureError, LiveCaptureOptions, LiveSource, LiveStats } from './live-types';
 import { LIVE_DEFAULTS, LiveCaptureOpenError } from './live-types';
+import { GRANT_COMMAND } from './capture-program';
 
 /** The part of the `cap` package this path uses. */
 interface CapInstance {
@@ -157,7 +158,11 @@ function classifyCapError(err: unknown, iface: string, bpf: string | undefined):
   const message = (err as Error).message ?? String(err);
   if (/No such device/i.test(message)) return new LiveCaptureOpenError(`cannot capture on ${iface}: ${message}`, 'ENODEV', iface);
   if (/permission|not permitted/i.test(message)) {
-    return new LiveCaptureOpenError(`cannot capture on ${iface}: ${message}`, 'EPERM', iface);
+    return new LiveCaptureOpenError(
+      `cannot capture on ${iface}: ${message}; the cap path captures in this process, which has no capture rights: use the netmon-capture path, set up once with '${GRANT_COMMAND}'`,
+      'EPERM',
+      iface,
+    );
   }
   if (bpf && /syntax|parse|filter|unknown|expression/i.test(message)) {
     return new LiveCaptureOpenError(`invalid capture filter '${bpf}': ${message}`, 'EBPF', iface);

@@ -31,6 +31,10 @@ import { clientInitialKeys, cryptoFrames, decryptInitial, findInitialPackets, lo
 import type { InitialKeys } from './quic-initial';
 import { address16Key, isMappedIpv4 } from './text';
 import { assertNever } from '../util/assert-never';
+import type { FlowLabels } from './flow-name';
+import { isAddressLiteral } from './flow-name';
+
+export type { FlowLabels } from './flow-name';
 
 export interface NameLimits {
   /** Distinct DNS query names kept (oldest dropped first). */
@@ -72,12 +76,6 @@ export const DEFAULT_NAME_LIMITS: NameLimits = {
   maxFragmentDatagrams: 64,
   fragmentTimeoutSec: 30,
 };
-
-export interface FlowLabels {
-  sni?: string;
-  httpHost?: string;
-  dnsName?: string;
-}
 
 export interface FlowLabelUpdate {
   flowId: number;
@@ -156,8 +154,6 @@ function isDnsPort(p: number): boolean {
   return p === 53 || p === 5353 || p === 5355;
 }
 const SSDP_PORT = 1900;
-/** Slots of the per-address "named at version" stamps (a hash of the address picks the slot). */
-const STAMP_BITS = 16;
 /** Dropped streams kept for reuse (each with a buffer of up to streamBufferBytes). */
 const SPARE_STREAMS = 16;
 /** Upper bound on requests parsed from one segment or datagram. */
@@ -207,20 +203,12 @@ export class NameExtractor {
   /** QUIC client keys by version and DCID: retransmitted Initials need no new derivation. */
   private readonly keyCache = new BoundedMap<string, InitialKeys>(256);
   /**
-   * Per flow slot: which flow was last looked up in the address names, and
-   * under which version of those names. Most packets of a flow then skip the
-   * lookup, and a new answer for one of its addresses makes it look again once.
-   * Grown to the highest flow slot seen (the flow table bounds it).
+   * Per flow slot: the flow whose packets were last seen there. Another id in
+   * the slot is a new flow's first packet, the one moment a flow takes a name
+   * from the DNS answers: an answer names flows that start after it, never one
+   * already running. Grown to the highest flow slot seen (the flow table bounds it).
    */
-  private checkedFlow = new Float64Array(0);
-  private checkedVersion = new Uint32Array(0);
-  private namesVersion = 1;
-  /**
-   * Version at which a DNS answer last changed the name of an address hashing
-   * to each slot: a flow looks its addresses up again only when one of them may
-   * have a new name, not after every answer.
-   */
-  private readonly addressStamps = new Uint32Array(1 << STAMP_BITS);
+  private seenFlow = new Float64Array(0);
 
   constructor(limits: Partial<NameLimits> = {}) {
     this.limits = { ...DEFAULT_NAME_LIMITS, ...limits };
@@ -245,6 +233,14 @@ export class NameExtractor {
     const n = pkt.layerCount;
     if (n === 0) return;
     const layer = pkt.layers[n - 1];
+    if (flowId >= 0) {
+      const slot = flowId % FLOW_SLOT_SPACE;
+      if (slot >= this.seenFlow.length) this.growSeen(slot);
+      if (this.seenFlow[slot] !== flowId) {
+        this.seenFlow[slot] = flowId;
+        if (this.names4.size > 0 || this.names6.size > 0) this.labelByAddress(layer, flowId);
+      }
+    }
     if (layer.isFragment) {
       const whole = this.fragments.add(packetBytes(rec), layer.netOffset - rec.offset, flowId, rec.tsSec);
       if (!whole) return;
@@ -254,20 +250,6 @@ export class NameExtractor {
       // A reassembled datagram that is itself a fragment (fragments inside a tunnel) stops here.
       if (!inner.isFragment) this.transport(whole.datagram, inner, whole.flowId, rec.tsSec);
       return;
-    }
-    if (flowId >= 0 && (this.names4.size > 0 || this.names6.size > 0)) {
-      const slot = flowId % FLOW_SLOT_SPACE;
-      if (slot >= this.checkedFlow.length) this.growChecked(slot);
-      const version = this.namesVersion;
-      const checked = this.checkedVersion[slot];
-      if (this.checkedFlow[slot] !== flowId || (checked !== version && checked < this.addressStamp(layer))) {
-        this.checkedFlow[slot] = flowId;
-        this.checkedVersion[slot] = version;
-        this.labelByAddress(layer, flowId);
-      } else {
-        // No answer named these addresses since the check: it holds up to now.
-        this.checkedVersion[slot] = version;
-      }
     }
     this.transport(rec.bytes, layer, flowId, rec.tsSec);
   }
@@ -367,7 +349,7 @@ export class NameExtractor {
     const sp = layer.srcPort;
     const dp = layer.dstPort;
     if (isDnsPort(sp) || isDnsPort(dp)) {
-      this.dnsMessage(data, start, end);
+      this.dnsMessage(data, start, end, flowId);
       return;
     }
     if (sp === SSDP_PORT || dp === SSDP_PORT) {
@@ -530,7 +512,7 @@ export class NameExtractor {
         return;
       }
       case StreamKind.dns: {
-        const used = this.dnsOverTcp(buf, 0, have);
+        const used = this.dnsOverTcp(buf, 0, have, st.flowId);
         if (used > 0) {
           st.asm.consume(used);
           st.baseSeq = (st.baseSeq + used) >>> 0;
@@ -550,12 +532,12 @@ export class NameExtractor {
   }
 
   private tcpDnsStart(key: number, data: Uint8Array, start: number, end: number, seq: number, flowId: number, sec: number): void {
-    const used = this.dnsOverTcp(data, start, end);
+    const used = this.dnsOverTcp(data, start, end, flowId);
     if (used < end - start) this.newStream(key, StreamKind.dns, (seq + used) >>> 0, data, start + used, end, flowId, sec);
   }
 
   /** Parses whole length-prefixed DNS messages; returns the bytes used. */
-  private dnsOverTcp(b: Uint8Array, start: number, end: number): number {
+  private dnsOverTcp(b: Uint8Array, start: number, end: number, flowId: number): number {
     let p = start;
     for (let n = 0; n < MAX_REQUESTS_PER_SEGMENT && end - p >= 2; n++) {
       const len = (b[p] << 8) | b[p + 1];
@@ -564,7 +546,7 @@ export class NameExtractor {
         continue;
       }
       if (end - p < 2 + len) break;
-      this.dnsMessage(b, p + 2, p + 2 + len);
+      this.dnsMessage(b, p + 2, p + 2 + len, flowId);
       p += 2 + len;
     }
     return p - start;
@@ -572,10 +554,14 @@ export class NameExtractor {
 
   // --- DNS -----------------------------------------------------------------------
 
-  private dnsMessage(b: Uint8Array, start: number, end: number): void {
+  private dnsMessage(b: Uint8Array, start: number, end: number, flowId: number): void {
     const msg = parseDnsMessage(b, start, end);
     this.c.dnsMessages++;
     if (msg.status !== 0) this.c.dnsMalformed++;
+    // A DNS flow is named by its own first question (a flow that asks again keeps it).
+    if (flowId >= 0 && msg.queries.length > 0 && this.labels.get(flowId)?.dnsQuery === undefined) {
+      this.setLabel(flowId, 'dnsQuery', msg.queries[0]);
+    }
     // A name asked twice in one message counts once.
     const seen = msg.queries.length > 1 ? new Set<string>() : undefined;
     for (const q of msg.queries) {
@@ -602,59 +588,37 @@ export class NameExtractor {
     if (!msg.response) return;
     // Reverse map: an address is named after the question (what the user asked for), else the record owner.
     const asked = msg.queries.length > 0 ? msg.queries[0] : undefined;
-    if (msg.answers.length > 0) this.nextNamesVersion();
     for (const a of msg.answers) {
       const name = asked ?? a.name;
-      // The evicted address loses its name: flows to it look again, as flows to the named one do.
-      if (typeof a.key === 'number') {
-        const evicted = this.names4.setNewest(a.key, name);
-        if (evicted !== undefined) this.addressStamps[stampSlot4(evicted)] = this.namesVersion;
-        this.addressStamps[stampSlot4(a.key)] = this.namesVersion;
-      } else {
-        const evicted = this.names6.setNewest(a.key, name);
-        if (evicted !== undefined) this.addressStamps[stampSlotHex(evicted)] = this.namesVersion;
-        this.addressStamps[stampSlotHex(a.key)] = this.namesVersion;
-      }
+      if (typeof a.key === 'number') this.names4.setNewest(a.key, name);
+      else this.names6.setNewest(a.key, name);
     }
   }
 
-  private growChecked(slot: number): void {
-    let size = Math.max(1024, this.checkedFlow.length);
+  private growSeen(slot: number): void {
+    let size = Math.max(1024, this.seenFlow.length);
     while (size <= slot) size *= 2;
     const flows = new Float64Array(size).fill(-1);
-    flows.set(this.checkedFlow);
-    const versions = new Uint32Array(size);
-    versions.set(this.checkedVersion);
-    this.checkedFlow = flows;
-    this.checkedVersion = versions;
+    flows.set(this.seenFlow);
+    this.seenFlow = flows;
   }
 
-  private nextNamesVersion(): void {
-    this.namesVersion++;
-    if (this.namesVersion <= 0xffffffff) return;
-    // Wrapped: forget every check, so each flow looks its addresses up again.
-    this.namesVersion = 1;
-    this.addressStamps.fill(1);
-    this.checkedFlow.fill(-1);
-  }
-
-  /** The latest version at which the name of this layer's source or destination may have changed. */
-  private addressStamp(layer: IpLayer): number {
-    const s = this.addressStamps;
-    if (layer.net === NetKind.ipv4) return Math.max(s[stampSlot4(layer.src4 >>> 0)], s[stampSlot4(layer.dst4 >>> 0)]);
-    return Math.max(s[stampSlot16(layer.src)], s[stampSlot16(layer.dst)]);
-  }
-
+  /**
+   * Names a flow at its first packet after its destination (B), else its
+   * source (A), as the DNS answers seen so far name them.
+   */
   private labelByAddress(layer: IpLayer, flowId: number): void {
-    let name: string | undefined;
+    let nameB: string | undefined;
+    let nameA: string | undefined;
     if (layer.net === NetKind.ipv4) {
-      if (this.names4.size === 0) return;
-      name = this.names4.get(layer.dst4 >>> 0) ?? this.names4.get(layer.src4 >>> 0);
+      nameB = this.names4.get(layer.dst4 >>> 0);
+      nameA = nameB === undefined ? this.names4.get(layer.src4 >>> 0) : undefined;
     } else if (layer.net === NetKind.ipv6) {
-      if (this.names6.size === 0) return;
-      name = this.names6.get(address16Key(layer.dst)) ?? this.names6.get(address16Key(layer.src));
+      nameB = this.names6.get(address16Key(layer.dst));
+      nameA = nameB === undefined ? this.names6.get(address16Key(layer.src)) : undefined;
     }
-    if (name !== undefined) this.setLabel(flowId, 'dnsName', name);
+    if (nameB !== undefined) this.setLabel(flowId, 'dnsName', nameB, 'b');
+    else if (nameA !== undefined) this.setLabel(flowId, 'dnsName', nameA, 'a');
   }
 
   // --- TLS, DTLS, QUIC -------------------------------------------------------------
@@ -668,7 +632,7 @@ export class NameExtractor {
 
   private recordSni(sni: string, flowId: number): void {
     this.sni.set(sni, (this.sni.get(sni) ?? 0) + 1);
-    if (flowId >= 0) this.setLabel(flowId, 'sni', sni);
+    if (flowId >= 0 && !isAddressLiteral(sni)) this.setLabel(flowId, 'sni', sni);
   }
 
   private handshake(key: number, sec: number): Handshake {
@@ -784,19 +748,21 @@ export class NameExtractor {
     const r = this.requests.get(k);
     if (r) r.count++;
     else this.requests.set(k, { host, path, section: pathSection(path), count: 1 });
-    if (flowId >= 0) this.setLabel(flowId, 'httpHost', host);
+    // "Host: 198.18.0.2:8000" says which address was asked, not a name.
+    if (flowId >= 0 && !isAddressLiteral(host)) this.setLabel(flowId, 'httpHost', host);
   }
 
   // --- labels ------------------------------------------------------------------------
 
-  private setLabel(flowId: number, field: keyof FlowLabels, value: string): void {
+  private setLabel(flowId: number, field: 'sni' | 'httpHost' | 'dnsQuery' | 'dnsName', value: string, endpoint?: 'a' | 'b'): void {
     let l = this.labels.get(flowId);
-    if (l?.[field] === value) return;
+    if (l?.[field] === value && (endpoint === undefined || l.dnsNameOf === endpoint)) return;
     if (!l) {
       l = {};
       this.labels.set(flowId, l);
     }
     l[field] = value;
+    if (endpoint !== undefined) l.dnsNameOf = endpoint;
     if (!this.updates.has(flowId) && this.updates.size >= this.limits.maxPendingUpdates) {
       const first = this.updates.keys().next();
       if (!first.done) this.updates.delete(first.value);
@@ -813,25 +779,6 @@ function grownBytes(a: Uint8Array, at: number): Uint8Array {
   const out = new Uint8Array(size);
   out.set(a);
   return out;
-}
-
-function stampSlot4(addr: number): number {
-  return Math.imul(addr, 0x9e3779b1) >>> (32 - STAMP_BITS);
-}
-
-function stampSlotWords(w0: number, w1: number, w2: number, w3: number): number {
-  return stampSlot4(Math.imul(Math.imul(Math.imul(w0, 0x85ebca6b) ^ w1, 0x85ebca6b) ^ w2, 0x85ebca6b) ^ w3);
-}
-
-function stampSlot16(b: Uint8Array): number {
-  const w = (o: number) => (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
-  return stampSlotWords(w(0), w(4), w(8), w(12));
-}
-
-/** Same slot as stampSlot16 for an address given as its 32 hex digits (address16Key). */
-function stampSlotHex(key: string): number {
-  const w = (i: number) => parseInt(key.slice(i * 8, i * 8 + 8), 16) | 0;
-  return stampSlotWords(w(0), w(1), w(2), w(3));
 }
 
 function address16KeyOf(bytes: Uint8Array): string {

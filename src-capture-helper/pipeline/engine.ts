@@ -34,6 +34,11 @@ export class CaptureEngine implements PacketSink {
   private readonly keepFlows: number;
   private finished: ReportFlow[] = [];
   private finishedTotal = 0;
+  /**
+   * ICMP type and code of the kept ICMP flows, for the text report: the JSON
+   * report keeps the truth files' fields.
+   */
+  private readonly icmpKinds = new WeakMap<ReportFlow, { type: number; code: number }>();
   /** Bytes of the smallest kept flow once `keepFlows` are kept (-1 before). */
   private keptMinBytes = -1;
 
@@ -60,6 +65,11 @@ export class CaptureEngine implements PacketSink {
     const flowId = this.flows !== undefined ? this.flows.observe(pkt, rec) : -1;
     this.report.observe(pkt, rec, flowId);
     this.names?.observe(pkt, rec, flowId);
+  }
+
+  /** The type and code of a reported ICMP/ICMPv6 flow's first message. */
+  icmpKind(flow: ReportFlow): { type: number; code: number } | undefined {
+    return this.icmpKinds.get(flow);
   }
 
   /** Ends every flow and returns the full report. */
@@ -91,7 +101,7 @@ export class CaptureEngine implements PacketSink {
     if (labels?.sni !== undefined) names.sni = labels.sni;
     if (labels?.httpHost !== undefined) names.http_host = labels.httpHost;
     if (labels?.dnsName !== undefined) names.dns_name = labels.dnsName;
-    this.finished.push({
+    const kept: ReportFlow = {
       proto: flow.proto,
       a: flow.a,
       port_a: flow.portA,
@@ -106,7 +116,9 @@ export class CaptureEngine implements PacketSink {
       first_ts: timeText(flow.firstSec, flow.firstNsec) ?? '',
       last_ts: timeText(flow.lastSec, flow.lastNsec) ?? '',
       names,
-    });
+    };
+    this.finished.push(kept);
+    if (flow.icmpType >= 0) this.icmpKinds.set(kept, { type: flow.icmpType, code: flow.icmpCode });
     // Bounded: keep the largest flows, trimming in batches.
     if (this.finished.length >= this.keepFlows * 2) this.trimFlows();
   }

@@ -83,6 +83,10 @@ export const interfaceInfo = obj({
 });
 export type InterfaceInfo = Infer<typeof interfaceInfo>;
 
+/** Where a flow's name comes from: its ClientHello, its HTTP Host, its DNS question, or a DNS answer before it started. */
+export const nameSources = ['sni', 'host', 'dns', 'dns-answer'] as const;
+export type NameSource = (typeof nameSources)[number];
+
 const l4Proto = oneOf(['tcp', 'udp', 'icmp', 'icmpv6', 'other'] as const);
 
 export const flowRow = obj({
@@ -108,12 +112,19 @@ export const flowRow = obj({
   tcpFlags: int(0, 255),
   /** False once the flow ended (closed, reset or evicted). */
   active: bool,
-  /** Names learnt from DNS answers for each endpoint, and what the flow said itself. */
+  /** Names a DNS answer gave an endpoint's address before the flow started. */
   nameA: optional(str({ max: 1024 })),
   nameB: optional(str({ max: 1024 })),
+  /** What the flow said itself: its ClientHello SNI, HTTP Host, DNS question. */
   sni: optional(str({ max: 1024 })),
   httpHost: optional(str({ max: 1024 })),
-  dnsName: optional(str({ max: 1024 })),
+  dnsQuery: optional(str({ max: 1024 })),
+  /** The flow's name by evidence (its own word first, then a DNS answer), and where it came from. */
+  name: optional(str({ max: 1024 })),
+  nameSource: optional(oneOf(nameSources)),
+  /** ICMP/ICMPv6 type and code of the flow's first message (icmp and icmpv6 flows only). */
+  icmpType: optional(int(0, 255)),
+  icmpCode: optional(int(0, 255)),
 });
 export type FlowRow = Infer<typeof flowRow>;
 

@@ -1,12 +1,25 @@
-import type { AnalyzeReport } from './analyze-report';
+import { icmpText } from '../protocol/icmp-names';
+import type { AnalyzeReport, ReportFlow } from './analyze-report';
 import { PROTOCOL_KEYS } from './analyze-report';
 
+export interface TextOptions {
+  /** The type and code of an ICMP flow's first message, shown instead of ports. */
+  icmpKind?: (f: ReportFlow) => { type: number; code: number } | undefined;
+  /** A live capture: the header names its interfaces and their link types instead of a file. */
+  live?: boolean;
+}
+
 /** Human-readable analyze output: totals, protocol breakdown, top talkers, top flows with names. */
-export function formatReportText(r: AnalyzeReport, top: number): string {
+export function formatReportText(r: AnalyzeReport, top: number, options: TextOptions = {}): string {
+  const { icmpKind } = options;
   const out: string[] = [];
   const fmt = r.format;
   const links = Object.entries(r.packets_per_link_type).map(([k, n]) => `${k} (${n})`).join(', ');
-  out.push(`File:      ${r.file.name === '-' ? 'standard input' : r.file.name} (${fmt.container ?? 'unknown'} ${fmt.version ?? ''}, ${fmt.byte_order ?? '?'}-endian, ${fmt.interfaces.length} interface(s))`);
+  if (options.live) {
+    out.push(`Capture:   live on ${fmt.interfaces.map((i) => `${i.if_name ?? `interface ${i.interface}`} (link type ${i.name})`).join(', ')}`);
+  } else {
+    out.push(`File:      ${r.file.name === '-' ? 'standard input' : r.file.name} (${fmt.container ?? 'unknown'} ${fmt.version ?? ''}, ${fmt.byte_order ?? '?'}-endian, ${fmt.interfaces.length} interface(s))`);
+  }
   if (!r.read.complete) out.push(`Read:      INCOMPLETE - ${r.read.error}`);
   out.push(`Packets:   ${num(r.packets)}   bytes on wire ${bytes(r.bytes)}   captured ${bytes(r.captured_bytes)}`);
   if (r.truncated_packets > 0) out.push(`           ${num(r.truncated_packets)} packets cut by the snapshot length`);
@@ -43,7 +56,9 @@ export function formatReportText(r: AnalyzeReport, top: number): string {
     for (const f of flows) {
       // Only TCP and UDP have ports; an ICMP flow's key holds the echo identifier, which is no port.
       const ports = f.proto === 'tcp' || f.proto === 'udp';
-      const a = ports ? `${endpoint(f.a, f.port_a)} -> ${endpoint(f.b, f.port_b)}` : `${f.a} -> ${f.b}`;
+      const icmp = ports ? undefined : icmpKind?.(f);
+      const kind = icmp !== undefined ? ` ${icmpText(f.proto === 'icmpv6', icmp.type, icmp.code)}` : '';
+      const a = ports ? `${endpoint(f.a, f.port_a)} -> ${endpoint(f.b, f.port_b)}` : `${f.a} -> ${f.b}${kind}`;
       const name = f.names.sni ?? f.names.http_host ?? f.names.dns_name;
       const total = f.bytes_a_to_b + f.bytes_b_to_a;
       out.push(`  ${f.proto.padEnd(6)} ${a.padEnd(60)} ${bytes(total).padStart(11)} ${f.state.padEnd(11)}${name !== undefined ? ` ${name}` : ''}`);

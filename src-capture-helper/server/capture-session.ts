@@ -8,6 +8,7 @@ import type { FinishReason, FlowSnapshot } from '../flows/flow-types';
 import { listInterfaces } from '../live/interfaces';
 import { openLiveSource } from '../live/live-capture';
 import type { LiveCaptureError, LiveSource } from '../live/live-types';
+import { flowName } from '../names/flow-name';
 import { NameExtractor } from '../names/name-extractor';
 import type { PacketRecord, PacketSink } from '../pipeline/packet-sink';
 import type { CapturePath, FlowRow, RequestParams, RequestResult, SessionStats, SessionStatus, StartParams } from '../protocol/messages';
@@ -73,6 +74,12 @@ export class CaptureSession implements PacketSink {
   private malformed = 0;
   private readonly protocolTotals = new Map<string, { packets: number; bytes: number }>(rollupProtocols.map((p) => [p, { packets: 0, bytes: 0 }]));
   private cursor = 0;
+  /**
+   * Flows sent in the last delta. One that did not change since has gone quiet:
+   * the next delta sends it once more, unchanged, so its rate over that second
+   * reads zero instead of the last second it moved.
+   */
+  private lastChanged = new Set<number>();
   private endedPending: FlowRow[] = [];
   private endedOmitted = 0;
   private lastDrops = { kernel: 0, helper: 0 };
@@ -300,10 +307,17 @@ export class CaptureSession implements PacketSink {
     const changes = this.flowTable.changesSince(this.cursor, MAX_DELTA_FLOWS);
     this.cursor = changes.cursor;
     const updated: FlowRow[] = [];
+    const changed = new Set(changes.changed);
     for (const id of changes.changed) {
       const snap = this.flowTable.get(id);
       if (snap) updated.push(this.row(snap, true));
     }
+    for (const id of this.lastChanged) {
+      if (changed.has(id)) continue;
+      const snap = this.flowTable.get(id);
+      if (snap) updated.push(this.row(snap, true));
+    }
+    this.lastChanged = changed;
     const ended = this.endedPending;
     this.endedPending = [];
     const omitted = changes.omitted + this.endedOmitted + changes.endedLost;
@@ -339,18 +353,31 @@ export class CaptureSession implements PacketSink {
       tcpFlags: f.tcpFlagsA | f.tcpFlagsB,
       active,
     };
+    if (f.icmpType >= 0) {
+      row.icmpType = f.icmpType;
+      row.icmpCode = f.icmpCode;
+    }
     const labels = this.names.labelsForFlow(f.id);
-    if (labels?.sni !== undefined) row.sni = labels.sni;
-    if (labels?.httpHost !== undefined) row.httpHost = labels.httpHost;
-    if (labels?.dnsName !== undefined) row.dnsName = labels.dnsName;
+    if (labels === undefined) return row;
+    if (labels.sni !== undefined) row.sni = labels.sni;
+    if (labels.httpHost !== undefined) row.httpHost = labels.httpHost;
+    if (labels.dnsQuery !== undefined) row.dnsQuery = labels.dnsQuery;
+    if (labels.dnsName !== undefined) {
+      if (labels.dnsNameOf === 'a') row.nameA = labels.dnsName;
+      else row.nameB = labels.dnsName;
+    }
+    const named = flowName(labels);
+    if (named !== undefined) {
+      row.name = named.name;
+      row.nameSource = named.source;
+    }
     return row;
   }
 
   private flowLabel(flowId: number): string {
     const f = this.flowTable.get(flowId);
     if (!f) return `flow ${flowId}`;
-    const labels = this.names.labelsForFlow(flowId);
-    const name = labels?.sni ?? labels?.httpHost ?? labels?.dnsName;
+    const name = flowName(this.names.labelsForFlow(flowId))?.name;
     const ep = (addr: string, port: number) => (f.proto === 'tcp' || f.proto === 'udp' ? `${addr.includes(':') ? `[${addr}]` : addr}:${port}` : addr);
     return `${f.proto} ${ep(f.a, f.portA)} → ${ep(f.b, f.portB)}${name ? ` (${name})` : ''}`;
   }

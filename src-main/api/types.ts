@@ -143,12 +143,29 @@ export interface RollupTick {
 
 // ---------------------------------------------------------------- flows
 
+/** Where a flow's name comes from: its TLS/QUIC SNI, its HTTP Host, its own DNS question, or a DNS answer seen before it started. */
+export type NameSource = 'sni' | 'host' | 'dns' | 'dns-answer';
+
 export interface FlowNames {
-  /** Names learnt for each endpoint (DNS answers), and what the flow said itself. */
+  /** Names a DNS answer gave each endpoint's address before the flow started. */
   a: string | null;
   b: string | null;
+  /** What the flow said itself. */
   sni: string | null;
   httpHost: string | null;
+  /** The question of a DNS flow. */
+  dnsQuery: string | null;
+  /** The flow's name by evidence (its own word first, then a DNS answer) and where it came from. */
+  name: string | null;
+  source: NameSource | null;
+}
+
+/** ICMP/ICMPv6 type and code of a flow's first message. */
+export interface IcmpKind {
+  type: number;
+  code: number;
+  /** As people read it: "echo request (8/0)". */
+  text: string;
 }
 
 /** A bidirectional flow; A is the endpoint that sent the first packet seen. */
@@ -171,6 +188,8 @@ export interface FlowSummary {
   state: FlowState;
   /** OR of every TCP flag byte seen (0 for other protocols). */
   tcpFlags: number;
+  /** ICMP and ICMPv6 flows: the type and code of the first message (null for other protocols). */
+  icmp: IcmpKind | null;
   /** Rate over the last second, bytes per second. */
   bpsAToB: number;
   bpsBToA: number;

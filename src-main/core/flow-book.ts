@@ -1,6 +1,7 @@
 import type { FlowRow } from '../../src-capture-helper/protocol/messages';
 import type { FlowFilter, FlowProto, FlowSortKey, FlowState, FlowSummary, RatePoint } from '../api/types';
 import { assertNever } from './assert-never';
+import { icmpKind } from './icmp-kind';
 import { FilterError } from './history-db';
 import type { IpRange } from './ip-range';
 import { inRange, ipToBytes, parseIpRange } from './ip-range';
@@ -16,7 +17,7 @@ export const MAX_NAMES = 50_000;
 const STATES: readonly FlowState[] = ['syn', 'established', 'fin', 'rst', 'closed', 'active'];
 
 /** Maps the helper's flow row into the API's flow summary; `key` is unique across capture sessions. */
-export function flowFromRow(row: FlowRow, session: string, names: ReadonlyMap<string, string>): FlowSummary {
+export function flowFromRow(row: FlowRow, session: string): FlowSummary {
   const hasPorts = row.proto === 'tcp' || row.proto === 'udp';
   return {
     id: `${session}:${row.id}`,
@@ -28,11 +29,15 @@ export function flowFromRow(row: FlowRow, session: string, names: ReadonlyMap<st
     aPort: hasPorts ? row.portA : null,
     b: row.b,
     bPort: hasPorts ? row.portB : null,
+    // Only what the helper saw for this flow: a name learnt for an address later belongs to later flows.
     names: {
-      a: row.nameA ?? names.get(row.a) ?? null,
-      b: row.nameB ?? row.dnsName ?? names.get(row.b) ?? null,
+      a: row.nameA ?? null,
+      b: row.nameB ?? null,
       sni: row.sni ?? null,
       httpHost: row.httpHost ?? null,
+      dnsQuery: row.dnsQuery ?? null,
+      name: row.name ?? null,
+      source: row.nameSource ?? null,
     },
     aToB: { bytes: row.bytesAB, packets: row.packetsAB },
     bToA: { bytes: row.bytesBA, packets: row.packetsBA },
@@ -40,6 +45,7 @@ export function flowFromRow(row: FlowRow, session: string, names: ReadonlyMap<st
     lastSeenMs: row.lastSeen * 1000,
     state: (STATES as readonly string[]).includes(row.state) ? (row.state as FlowState) : 'active',
     tcpFlags: row.tcpFlags,
+    icmp: icmpKind(row.proto, row.icmpType, row.icmpCode),
     bpsAToB: 0,
     bpsBToA: 0,
     active: row.active,
@@ -75,7 +81,7 @@ export function compileFilter(filter: FlowFilter): CompiledFilter {
         const b = ipToBytes(f.b);
         if (!(a !== null && inRange(a, range)) && !(b !== null && inRange(b, range))) return false;
       }
-      const names = [f.names.a, f.names.b, f.names.sni, f.names.httpHost].filter((n): n is string => n !== null);
+      const names = [f.names.a, f.names.b, f.names.sni, f.names.httpHost, f.names.dnsQuery].filter((n): n is string => n !== null);
       if (name !== '' && !names.some((n) => n.toLowerCase().includes(name))) return false;
       if (text !== '') {
         const fields = [f.a, f.b, String(f.aPort ?? ''), String(f.bPort ?? ''), f.proto, ...names];
@@ -111,7 +117,7 @@ function sortValue(f: FlowSummary, key: FlowSortKey): number | string | Buffer {
     case 'state':
       return f.state;
     case 'name':
-      return f.names.sni ?? f.names.httpHost ?? f.names.b ?? f.names.a ?? '';
+      return f.names.name ?? f.names.sni ?? f.names.httpHost ?? f.names.b ?? f.names.a ?? '';
     default:
       return assertNever(key);
   }

@@ -9,11 +9,13 @@ import type {
   FlowSortKey,
   FlowState,
   FlowSummary,
+  NameSource,
   RollupTick,
   Settings,
 } from '../api/types';
 import { assertNever } from './assert-never';
 import { bucketise } from './counter-series';
+import { icmpKind } from './icmp-kind';
 import { ipToBytes, parseIpRange } from './ip-range';
 import { keepPrivate, makePrivateDir, touchPrivate } from './private-files';
 
@@ -41,7 +43,7 @@ CREATE TABLE IF NOT EXISTS flow_log (
   rowid INTEGER PRIMARY KEY,
   flow_id TEXT NOT NULL, iface TEXT NOT NULL, vlan INTEGER, proto TEXT NOT NULL, ip_proto INTEGER NOT NULL,
   a TEXT NOT NULL, a_bin BLOB, a_port INTEGER, b TEXT NOT NULL, b_bin BLOB, b_port INTEGER,
-  a_name TEXT, b_name TEXT, sni TEXT, http_host TEXT,
+  a_name TEXT, b_name TEXT, sni TEXT, http_host TEXT, dns_query TEXT, name TEXT, name_source TEXT, icmp_type INTEGER, icmp_code INTEGER,
   first_ms REAL NOT NULL, last_ms REAL NOT NULL, state TEXT NOT NULL, tcp_flags INTEGER NOT NULL,
   bytes_ab INTEGER NOT NULL, packets_ab INTEGER NOT NULL, bytes_ba INTEGER NOT NULL, packets_ba INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS flow_log_last ON flow_log (last_ms);
@@ -49,6 +51,15 @@ CREATE INDEX IF NOT EXISTS flow_log_a ON flow_log (a_bin);
 CREATE INDEX IF NOT EXISTS flow_log_b ON flow_log (b_bin);
 CREATE INDEX IF NOT EXISTS flow_log_id ON flow_log (flow_id);
 `;
+
+/** Columns added to flow_log after schema version 1 was released; a database made before them gets them on open. */
+const ADDED_FLOW_COLUMNS: readonly (readonly [string, string])[] = [
+  ['dns_query', 'TEXT'],
+  ['name', 'TEXT'],
+  ['name_source', 'TEXT'],
+  ['icmp_type', 'INTEGER'],
+  ['icmp_code', 'INTEGER'],
+];
 
 interface CounterRow {
   ts: number;
@@ -74,6 +85,11 @@ interface FlowRow {
   b_name: string | null;
   sni: string | null;
   http_host: string | null;
+  dns_query: string | null;
+  name: string | null;
+  name_source: NameSource | null;
+  icmp_type: number | null;
+  icmp_code: number | null;
   first_ms: number;
   last_ms: number;
   state: FlowState;
@@ -133,6 +149,8 @@ export class HistoryDb {
       this.db.close();
       throw new Error(`history database ${file} has schema version ${version.value}; this build reads version ${SCHEMA_VERSION}`);
     }
+    const present = new Set(this.db.prepare<[], { name: string }>('PRAGMA table_info(flow_log)').all().map((c) => c.name));
+    for (const [column, type] of ADDED_FLOW_COLUMNS) if (!present.has(column)) this.db.exec(`ALTER TABLE flow_log ADD COLUMN ${column} ${type}`);
     const upsert = (table: string) =>
       this.db.prepare(`INSERT INTO ${table} (iface, ts, bytes_in, packets_in, bytes_out, packets_out, kernel_drops, helper_drops)
         VALUES (@iface, @ts, @bytesIn, @packetsIn, @bytesOut, @packetsOut, @kernelDrops, @helperDrops)
@@ -143,9 +161,10 @@ export class HistoryDb {
     this.addMinute = upsert('counters_1m');
     this.addHour = upsert('counters_1h');
     this.insertFlow = this.db.prepare(`INSERT INTO flow_log (flow_id, iface, vlan, proto, ip_proto, a, a_bin, a_port, b, b_bin,
-        b_port, a_name, b_name, sni, http_host, first_ms, last_ms, state, tcp_flags, bytes_ab, packets_ab, bytes_ba, packets_ba)
+        b_port, a_name, b_name, sni, http_host, dns_query, name, name_source, icmp_type, icmp_code,
+        first_ms, last_ms, state, tcp_flags, bytes_ab, packets_ab, bytes_ba, packets_ba)
       VALUES (@id, @iface, @vlan, @proto, @ipProto, @a, @aBin, @aPort, @b, @bBin, @bPort, @aName, @bName, @sni, @httpHost,
-        @firstSeenMs, @lastSeenMs, @state, @tcpFlags, @bytesAB, @packetsAB, @bytesBA, @packetsBA)`);
+        @dnsQuery, @name, @nameSource, @icmpType, @icmpCode, @firstSeenMs, @lastSeenMs, @state, @tcpFlags, @bytesAB, @packetsAB, @bytesBA, @packetsBA)`);
     this.recordTickTx = this.db.transaction((tick: RollupTick) => {
       for (const s of tick.interfaces) {
         const row = {
@@ -179,6 +198,11 @@ export class HistoryDb {
           bName: f.names.b,
           sni: f.names.sni,
           httpHost: f.names.httpHost,
+          dnsQuery: f.names.dnsQuery,
+          name: f.names.name,
+          nameSource: f.names.source,
+          icmpType: f.icmp?.type ?? null,
+          icmpCode: f.icmp?.code ?? null,
           firstSeenMs: f.firstSeenMs,
           lastSeenMs: f.lastSeenMs,
           state: f.state,
@@ -301,7 +325,7 @@ function sortColumn(key: FlowSortKey): string {
     case 'state':
       return 'state';
     case 'name':
-      return 'COALESCE(sni, http_host, b_name, a_name)';
+      return 'COALESCE(name, sni, http_host, b_name, a_name)';
     default:
       return assertNever(key);
   }
@@ -333,12 +357,12 @@ function flowWhere(filter: FlowFilter): { where: string; params: unknown[] } {
     params.push(filter.port, filter.port);
   }
   if (filter.name !== undefined && filter.name !== '') {
-    clauses.push(`(a_name LIKE ? ESCAPE '\\' OR b_name LIKE ? ESCAPE '\\' OR sni LIKE ? ESCAPE '\\' OR http_host LIKE ? ESCAPE '\\')`);
-    const p = likePattern(filter.name);
-    params.push(p, p, p, p);
+    const columns = ['a_name', 'b_name', 'sni', 'http_host', 'dns_query'];
+    clauses.push(`(${columns.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`);
+    params.push(...columns.map(() => likePattern(filter.name ?? '')));
   }
   if (filter.text !== undefined && filter.text !== '') {
-    const columns = ['a', 'b', 'CAST(a_port AS TEXT)', 'CAST(b_port AS TEXT)', 'a_name', 'b_name', 'sni', 'http_host', 'proto'];
+    const columns = ['a', 'b', 'CAST(a_port AS TEXT)', 'CAST(b_port AS TEXT)', 'a_name', 'b_name', 'sni', 'http_host', 'dns_query', 'proto'];
     clauses.push(`(${columns.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`);
     params.push(...columns.map(() => likePattern(filter.text ?? '')));
   }
@@ -368,13 +392,14 @@ function rowToFlow(r: FlowRow): FlowSummary {
     aPort: r.a_port,
     b: r.b,
     bPort: r.b_port,
-    names: { a: r.a_name, b: r.b_name, sni: r.sni, httpHost: r.http_host },
+    names: { a: r.a_name, b: r.b_name, sni: r.sni, httpHost: r.http_host, dnsQuery: r.dns_query, name: r.name, source: r.name_source },
     aToB: { bytes: r.bytes_ab, packets: r.packets_ab },
     bToA: { bytes: r.bytes_ba, packets: r.packets_ba },
     firstSeenMs: r.first_ms,
     lastSeenMs: r.last_ms,
     state: r.state,
     tcpFlags: r.tcp_flags,
+    icmp: icmpKind(r.proto, r.icmp_type, r.icmp_code),
     bpsAToB: 0,
     bpsBToA: 0,
     active: false,

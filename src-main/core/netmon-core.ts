@@ -481,9 +481,9 @@ export class NetmonCore {
   private onFlowDeltas(d: EventMap['flowDeltas'], session: string | null): void {
     if (!this.isCurrent(session) || session === null) return;
     const tsMs = d.second * 1000;
-    const updated = d.updated.map((row) => this.flows.update(flowFromRow(row, session, this.flows.names), tsMs));
+    const updated = d.updated.map((row) => this.flows.update(flowFromRow(row, session), tsMs));
     const finished = d.ended
-      .map((row) => this.flows.end(`${session}:${row.id}`, flowFromRow(row, session, this.flows.names)))
+      .map((row) => this.flows.end(`${session}:${row.id}`, flowFromRow(row, session)))
       .filter((f): f is FlowSummary => f !== undefined);
     this.recordFinished(finished);
     this.alertFeed.flush();
@@ -577,7 +577,7 @@ export class NetmonCore {
       let tsMs = 0;
       const updated = page.flows.map((row) => {
         tsMs = Math.max(tsMs, row.lastSeen * 1000);
-        return this.flows.catchUp(flowFromRow(row, session, this.flows.names));
+        return this.flows.catchUp(flowFromRow(row, session));
       });
       if (updated.length > 0) this.emit('flows.delta', { captureId: session, tsMs, updated, finished: [], omitted: 0 });
       offset += page.flows.length;

@@ -25,6 +25,7 @@ export type {
   FlowQuery,
   FlowState,
   FlowSummary,
+  NameSource,
   HostRate,
   FlowRate,
   InterfaceInfo,

@@ -2,7 +2,7 @@ import type { FlowSummary } from '../transport/api-types';
 import { formatBytes, formatByteRateAsBits, formatCount } from '../format/units';
 import { formatLocalDateTime, formatSeen } from '../format/time';
 import type { FlowColumn } from '../state/flow-sort';
-import { flowNameList } from '../state/flow-names';
+import { flowNameList, nameSourceText } from '../state/flow-names';
 import { endpointText, shownState, stateDescription } from '../state/flow-shown';
 
 export interface ColumnDef {
@@ -31,11 +31,21 @@ function endpointTip(ip: string, port: number | null, name: string | null): stri
 
 function namesTip(f: FlowSummary): string {
   const parts: string[] = [];
-  if (f.names.sni) parts.push(`TLS/QUIC server name: ${f.names.sni}`);
-  if (f.names.httpHost) parts.push(`HTTP host: ${f.names.httpHost}`);
-  if (f.names.b) parts.push(`B from DNS: ${f.names.b}`);
-  if (f.names.a) parts.push(`A from DNS: ${f.names.a}`);
+  if (f.names.name !== null && f.names.source !== null) parts.push(`${f.names.name}: from ${nameSourceText(f.names.source)}`);
+  if (f.names.sni && f.names.source !== 'sni') parts.push(`TLS/QUIC server name: ${f.names.sni}`);
+  if (f.names.httpHost && f.names.source !== 'host') parts.push(`HTTP host: ${f.names.httpHost}`);
+  if (f.names.dnsQuery && f.names.source !== 'dns') parts.push(`DNS question: ${f.names.dnsQuery}`);
+  if (f.names.b && f.names.source !== 'dns-answer') parts.push(`B from a DNS answer: ${f.names.b}`);
+  if (f.names.a) parts.push(`A from a DNS answer: ${f.names.a}`);
   return parts.length ? parts.join('\n') : 'No name seen on the wire';
+}
+
+function protoCell(f: FlowSummary): string {
+  return f.icmp !== null ? `${f.proto.toUpperCase()} ${f.icmp.type}/${f.icmp.code}` : f.proto.toUpperCase();
+}
+
+function protoTip(f: FlowSummary): string {
+  return `${f.proto.toUpperCase()}${f.icmp !== null ? ` ${f.icmp.text}` : ''} (IP protocol ${f.ipProto})`;
 }
 
 function rateTip(f: FlowSummary): string {
@@ -53,12 +63,12 @@ export const FLOW_COLUMNS: readonly ColumnDef[] = [
     cell: (f) => endpointText(f.b, f.bPort), tip: (f) => endpointTip(f.b, f.bPort, f.names.b),
   },
   {
-    id: 'names', title: 'Name', description: 'Names seen on the wire: TLS/QUIC server name, HTTP host, DNS answers', min: 100, grow: 1, numeric: false,
+    id: 'names', title: 'Name', description: 'Names seen on the wire: TLS/QUIC server name, HTTP host, DNS question, DNS answers', min: 100, grow: 1, numeric: false,
     cell: (f) => flowNameList(f).join(', '), tip: namesTip,
   },
   {
-    id: 'proto', title: 'Proto', description: 'Transport protocol', min: 64, grow: 0, numeric: false,
-    cell: (f) => f.proto.toUpperCase(), tip: (f) => `${f.proto.toUpperCase()} (IP protocol ${f.ipProto})`,
+    id: 'proto', title: 'Proto', description: 'Transport protocol; for ICMP the type/code of the first message', min: 64, grow: 0, numeric: false,
+    cell: protoCell, tip: protoTip,
   },
   {
     id: 'state', title: 'State', description: 'TCP state while the flow is live; "ended" once it is not', min: 86, grow: 0, numeric: false,

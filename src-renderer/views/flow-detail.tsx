@@ -4,7 +4,7 @@ import type { RateSeries } from '../charts/rate-chart';
 import { RateChart } from '../charts/rate-chart';
 import { formatBitRate, formatBitRateAxis, formatBytes, formatByteRateAsBits, formatCount } from '../format/units';
 import { formatDuration, formatLocalDateTime } from '../format/time';
-import { flowNameList } from '../state/flow-names';
+import { flowNameList, nameSourceText } from '../state/flow-names';
 import { endpointText, flowLabel, stateDescription } from '../state/flow-shown';
 import { selectShownTable } from '../state/store';
 import { useApp, useController, useServices } from './app-context';
@@ -87,12 +87,15 @@ export function FlowDetail({ id, onClose }: { id: string; onClose: () => void })
   const names = flowNameList(flow);
   const rows: Array<[string, string]> = [
     ['Protocol', `${flow.proto.toUpperCase()} (IP protocol ${flow.ipProto})`],
+    ...(flow.icmp !== null ? [['ICMP message', flow.icmp.text] as [string, string]] : []),
+    ...(flow.names.name !== null && flow.names.source !== null ? [['Name', `${flow.names.name} (from ${nameSourceText(flow.names.source)})`] as [string, string]] : []),
     ['State', stateDescription(flow)],
-    ['A', `${endpointText(flow.a, flow.aPort)}${flow.names.a ? ` (${flow.names.a}, from DNS)` : ''}`],
-    ['B', `${endpointText(flow.b, flow.bPort)}${flow.names.b ? ` (${flow.names.b}, from DNS)` : ''}`],
+    ['A', `${endpointText(flow.a, flow.aPort)}${flow.names.a ? ` (${flow.names.a}, from a DNS answer)` : ''}`],
+    ['B', `${endpointText(flow.b, flow.bPort)}${flow.names.b ? ` (${flow.names.b}, from a DNS answer)` : ''}`],
   ];
   if (flow.names.sni) rows.push(['Server name', `${flow.names.sni} (TLS/QUIC SNI)`]);
   if (flow.names.httpHost) rows.push(['HTTP host', flow.names.httpHost]);
+  if (flow.names.dnsQuery) rows.push(['DNS question', flow.names.dnsQuery]);
   const now = (bps: number): string => (flow.active ? `, now ${formatByteRateAsBits(bps)}` : '');
   rows.push(
     ['A→B', `${formatBytes(flow.aToB.bytes)} in ${formatCount(flow.aToB.packets)} packets${now(flow.bpsAToB)}`],

@@ -9,17 +9,17 @@ const TS = Date.UTC(2025, 0, 1, 12, 0, 0);
 function summary(id: string, a: string, aPort: number | null, b: string, bPort: number | null, extra: Partial<FlowSummary> = {}): FlowSummary {
   return {
     id, iface: 'eth0', vlan: null, proto: 'tcp', ipProto: 6, a, aPort, b, bPort,
-    names: { a: null, b: null, sni: null, httpHost: null },
+    names: { a: null, b: null, sni: null, httpHost: null, dnsQuery: null, name: null, source: null },
     aToB: { bytes: 0, packets: 0 }, bToA: { bytes: 0, packets: 0 },
-    firstSeenMs: TS - 60_000, lastSeenMs: TS, state: 'established', tcpFlags: 0x18, bpsAToB: 0, bpsBToA: 0, active: true,
+    firstSeenMs: TS - 60_000, lastSeenMs: TS, state: 'established', tcpFlags: 0x18, icmp: null, bpsAToB: 0, bpsBToA: 0, active: true,
     ...extra,
   };
 }
 
 const flows = new Map<string, FlowSummary>([
-  ['s:1', summary('s:1', '192.168.1.10', 51000, '203.0.113.5', 443, { names: { a: null, b: 'cdn.example.net', sni: 'video.example.com', httpHost: null } })],
+  ['s:1', summary('s:1', '192.168.1.10', 51000, '203.0.113.5', 443, { names: { a: null, b: 'cdn.example.net', sni: 'video.example.com', httpHost: null, dnsQuery: null, name: null, source: null } })],
   // Opened by the remote side towards this machine: the local address decides which end is "ours".
-  ['s:2', summary('s:2', '198.51.100.9', 40000, '192.168.1.10', 22, { firstSeenMs: TS + 200, names: { a: 'scanner.example.org', b: null, sni: null, httpHost: null } })],
+  ['s:2', summary('s:2', '198.51.100.9', 40000, '192.168.1.10', 22, { firstSeenMs: TS + 200, names: { a: 'scanner.example.org', b: null, sni: null, httpHost: null, dnsQuery: null, name: null, source: null } })],
   ['s:3', summary('s:3', '192.168.1.10', null, '192.0.2.1', null, { proto: 'icmp', ipProto: 1 })],
 ]);
 

@@ -14,29 +14,29 @@ function row(id: number, extra: Partial<FlowRow> = {}): FlowRow {
 describe('flow book', () => {
   it('maps helper rows, derives per-second rates from successive states and ends flows', () => {
     const book = new FlowBook(10);
-    const first = book.update(flowFromRow(row(1, { nameB: 'cdn.example' }), 's1', book.names), 1_001_000);
+    const first = book.update(flowFromRow(row(1, { nameB: 'cdn.example' }), 's1'), 1_001_000);
     expect(first).toMatchObject({ id: 's1:1', vlan: null, aPort: 40001, bPort: 443, names: { b: 'cdn.example' } });
-    const second = book.update(flowFromRow(row(1, { bytesBA: 5000, packetsBA: 5, lastSeen: 1003 }), 's1', book.names), 1_003_000);
+    const second = book.update(flowFromRow(row(1, { bytesBA: 5000, packetsBA: 5, lastSeen: 1003 }), 's1'), 1_003_000);
     expect(second.bpsBToA).toBe(1000);
     expect(book.seriesOf('s1:1').map((p) => p.ppsBToA)).toEqual([3, 1]);
     expect(book.names.get('192.0.2.7')).toBe('cdn.example');
-    const ended = book.end('s1:1', flowFromRow(row(1, { bytesBA: 6000, state: 'closed', active: false }), 's1', book.names));
+    const ended = book.end('s1:1', flowFromRow(row(1, { bytesBA: 6000, state: 'closed', active: false }), 's1'));
     expect(ended).toMatchObject({ active: false, state: 'closed', bToA: { bytes: 6000 } });
     expect(book.size).toBe(0);
   });
 
   it('counts the flows that did not fit', () => {
     const book = new FlowBook(2);
-    for (let i = 0; i < 5; i++) book.update(flowFromRow(row(i), 's', book.names), 0);
+    for (let i = 0; i < 5; i++) book.update(flowFromRow(row(i), 's'), 0);
     expect(book.size).toBe(2);
     expect(book.droppedFlows).toBe(3);
   });
 
   it('filters and sorts like the finished-flow log', () => {
     const book = new FlowBook(10);
-    book.update(flowFromRow(row(1), 's', book.names), 0);
-    book.update(flowFromRow(row(2, { proto: 'udp', ipProto: 17, b: '2001:db8::1', portB: 53, bytesAB: 9 }), 's', book.names), 0);
-    book.update(flowFromRow(row(3, { proto: 'icmp', ipProto: 1, portA: 0, portB: 0, bytesBA: 1 }), 's', book.names), 0);
+    book.update(flowFromRow(row(1), 's'), 0);
+    book.update(flowFromRow(row(2, { proto: 'udp', ipProto: 17, b: '2001:db8::1', portB: 53, bytesAB: 9 }), 's'), 0);
+    book.update(flowFromRow(row(3, { proto: 'icmp', ipProto: 1, portA: 0, portB: 0, bytesBA: 1 }), 's'), 0);
     const ids = (f: Parameters<FlowBook['query']>[0]) => book.query(f, { key: 'bytes', dir: 'desc' }).map((x) => x.id);
     expect(ids({})).toEqual(['s:1', 's:2', 's:3']);
     expect(ids({ ip: '2001:db8::/32' })).toEqual(['s:2']);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FlowSummary, RollupTick } from '../../../src-main/api/types';
 import { FilterError, HistoryDb } from '../../../src-main/core/history-db';
@@ -26,9 +27,9 @@ function tick(tsMs: number, iface: string, bytesIn: number, bytesOut: number): R
 function flow(id: string, a: string, b: string, bPort: number, extra: Partial<FlowSummary> = {}): FlowSummary {
   return {
     id, iface: 'eth0', vlan: null, proto: 'tcp', ipProto: 6, a, aPort: 40000, b, bPort,
-    names: { a: null, b: null, sni: null, httpHost: null },
+    names: { a: null, b: null, sni: null, httpHost: null, dnsQuery: null, name: null, source: null },
     aToB: { bytes: 100, packets: 2 }, bToA: { bytes: 1000, packets: 3 },
-    firstSeenMs: T0, lastSeenMs: T0 + 5000, state: 'closed', tcpFlags: 0x1b, bpsAToB: 0, bpsBToA: 0, active: false,
+    firstSeenMs: T0, lastSeenMs: T0 + 5000, state: 'closed', tcpFlags: 0x1b, icmp: null, bpsAToB: 0, bpsBToA: 0, active: false,
     ...extra,
   };
 }
@@ -70,9 +71,9 @@ describe('history database', () => {
 
   it('searches finished flows by CIDR, port, name, protocol and time', () => {
     db.recordFinishedFlows([
-      flow('1', '10.0.0.5', '93.184.216.34', 443, { names: { a: null, b: 'example.com', sni: 'example.com', httpHost: null } }),
+      flow('1', '10.0.0.5', '93.184.216.34', 443, { names: { a: null, b: 'example.com', sni: 'example.com', httpHost: null, dnsQuery: null, name: null, source: null } }),
       flow('2', '10.0.0.6', '1.1.1.1', 53, { proto: 'udp', ipProto: 17, state: 'active', firstSeenMs: T0 + 60_000, lastSeenMs: T0 + 61_000 }),
-      flow('3', '2001:db8::5', '2001:db8:1::1', 80, { names: { a: null, b: null, sni: null, httpHost: 'intranet.test' } }),
+      flow('3', '2001:db8::5', '2001:db8:1::1', 80, { names: { a: null, b: null, sni: null, httpHost: 'intranet.test', dnsQuery: null, name: null, source: null } }),
     ]);
     const sort = { key: 'bytes' as const, dir: 'desc' as const };
     const ids = (filter: Parameters<HistoryDb['searchFlows']>[0]) => db.searchFlows(filter, sort, 0, 100).flows.map((f) => f.id);
@@ -95,12 +96,12 @@ describe('history database', () => {
   it('finds a finished flow by id, also in a file opened again', () => {
     db.recordFinishedFlows([
       flow('s:1', '10.0.0.6', '10.0.0.53', 53, { proto: 'udp', ipProto: 17, state: 'active' }),
-      flow('s:2', '10.0.0.6', '93.184.216.34', 443, { names: { a: null, b: null, sni: 'example.com', httpHost: null } }),
+      flow('s:2', '10.0.0.6', '93.184.216.34', 443, { names: { a: null, b: null, sni: 'example.com', httpHost: null, dnsQuery: null, name: null, source: null } }),
     ]);
     db.close();
     db = new HistoryDb(path.join(dir, 'history.sqlite'));
     expect(db.findFlow('s:1')).toMatchObject({ id: 's:1', proto: 'udp', bPort: 53, active: false, state: 'active' });
-    expect(db.findFlow('s:2')?.names).toEqual({ a: null, b: null, sni: 'example.com', httpHost: null });
+    expect(db.findFlow('s:2')?.names).toEqual({ a: null, b: null, sni: 'example.com', httpHost: null, dnsQuery: null, name: null, source: null });
     expect(db.findFlow('s:3')).toBeUndefined();
   });
 
@@ -112,6 +113,30 @@ describe('history database', () => {
     expect(db.applyRetention(history, T0 + 1.5 * 86_400_000)).toEqual({ minuteRows: 1, hourRows: 0, flowRows: 1 });
     expect(db.applyRetention(history, T0 + 2.5 * 86_400_000)).toEqual({ minuteRows: 0, hourRows: 1, flowRows: 0 });
     expect(db.countFinishedFlows()).toBe(0);
+  });
+
+  it('keeps the name of an ended flow, its source and its ICMP type/code, also in a database made before those columns', () => {
+    db.close();
+    const file = path.join(dir, 'old.sqlite');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema', '1');
+      CREATE TABLE flow_log (rowid INTEGER PRIMARY KEY, flow_id TEXT NOT NULL, iface TEXT NOT NULL, vlan INTEGER, proto TEXT NOT NULL,
+        ip_proto INTEGER NOT NULL, a TEXT NOT NULL, a_bin BLOB, a_port INTEGER, b TEXT NOT NULL, b_bin BLOB, b_port INTEGER,
+        a_name TEXT, b_name TEXT, sni TEXT, http_host TEXT, first_ms REAL NOT NULL, last_ms REAL NOT NULL, state TEXT NOT NULL,
+        tcp_flags INTEGER NOT NULL, bytes_ab INTEGER NOT NULL, packets_ab INTEGER NOT NULL, bytes_ba INTEGER NOT NULL, packets_ba INTEGER NOT NULL);`);
+    old.close();
+    db = new HistoryDb(file);
+    const dnsNames = { a: null, b: null, sni: null, httpHost: null, dnsQuery: 'nas.lab.example.test', name: 'nas.lab.example.test', source: 'dns' as const };
+    const pingNames = { a: null, b: 'nas.lab.example.test', sni: null, httpHost: null, dnsQuery: null, name: 'nas.lab.example.test', source: 'dns-answer' as const };
+    db.recordFinishedFlows([
+      flow('s:1', '198.18.0.1', '198.18.0.53', 53, { proto: 'udp', ipProto: 17, names: dnsNames }),
+      flow('s:2', '198.18.0.1', '198.18.0.11', 0, { proto: 'icmp', ipProto: 1, aPort: null, bPort: null, names: pingNames, icmp: { type: 8, code: 0, text: 'echo request (8/0)' } }),
+    ]);
+    expect(db.findFlow('s:1')?.names).toEqual(dnsNames);
+    expect(db.findFlow('s:1')?.icmp).toBeNull();
+    expect(db.findFlow('s:2')?.names).toEqual(pingNames);
+    expect(db.findFlow('s:2')?.icmp).toEqual({ type: 8, code: 0, text: 'echo request (8/0)' });
+    expect(db.searchFlows({ name: 'lab.example' }, { key: 'name', dir: 'asc' }, 0, 10).total).toBe(2);
   });
 });
 

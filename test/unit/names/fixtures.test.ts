@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isAddressLiteral } from '../../../src-capture-helper/names/flow-name';
 import { FIXTURES, replay } from './capture-records';
 
 interface Truth {
@@ -34,10 +35,14 @@ describe('names from the shared captures match tshark', () => {
       expect(gotDns).toEqual(expectedDns);
       expect(new Set(extractor.sniValues())).toEqual(new Set(truth.tls_sni_values));
       expect(new Set(extractor.httpHosts())).toEqual(new Set(truth.http_host_values));
-      // Every name found is also on the flow that carried it.
+      // Every name found is also on the flow that carried it; a literal address (Host: 10.0.0.1:8080) names no flow.
       const labels = extractor.drainLabelUpdates().map((u) => u.labels);
-      expect(new Set(labels.flatMap((l) => (l.sni ? [l.sni] : [])))).toEqual(new Set(truth.tls_sni_values));
-      expect(new Set(labels.flatMap((l) => (l.httpHost ? [l.httpHost] : [])))).toEqual(new Set(truth.http_host_values));
+      const names = (values: string[]) => new Set(values.filter((v) => !isAddressLiteral(v)));
+      expect(new Set(labels.flatMap((l) => (l.sni ? [l.sni] : [])))).toEqual(names(truth.tls_sni_values));
+      expect(new Set(labels.flatMap((l) => (l.httpHost ? [l.httpHost] : [])))).toEqual(names(truth.http_host_values));
+      // Each DNS message's question names the flow that carried it.
+      const questions = new Set(Object.keys(truth.dns_names));
+      for (const l of labels) if (l.dnsQuery !== undefined) expect(questions).toContain(l.dnsQuery);
     });
   }
 });

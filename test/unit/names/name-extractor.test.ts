@@ -154,10 +154,11 @@ describe('DNS', () => {
     const addr = new Uint8Array(16);
     addr.set([0xff, 0xff, 192, 0, 2, 7], 10);
     expect(x.nameForAddress(addr)).toBe('example.org');
-    expect(x.drainLabelUpdates()).toEqual([]);
+    // The DNS flow carries its own question.
+    expect(x.drainLabelUpdates()).toEqual([{ flowId: 1, labels: { dnsQuery: 'example.org' } }]);
     f.feed(tcp4({ src: '10.0.0.2', dst: '192.0.2.7', sport: 42000, dport: 22 }, 1, TCP_SYN), 2);
-    expect(x.labelsForFlow(2)).toEqual({ dnsName: 'example.org' });
-    expect(x.drainLabelUpdates()).toEqual([{ flowId: 2, labels: { dnsName: 'example.org' } }]);
+    expect(x.labelsForFlow(2)).toEqual({ dnsName: 'example.org', dnsNameOf: 'b' });
+    expect(x.drainLabelUpdates()).toEqual([{ flowId: 2, labels: { dnsName: 'example.org', dnsNameOf: 'b' } }]);
     f.feed(tcp4({ src: '10.0.0.2', dst: '192.0.2.7', sport: 42000, dport: 22 }, 2, TCP_ACK), 2);
     expect(x.drainLabelUpdates()).toEqual([]); // no change, nothing to push
     x.forgetFlow(2);

@@ -20,7 +20,7 @@ function generate(n: number): FlowSummary[] {
         aPort: 1024 + (i % 60000),
         b: `203.0.113.${i % 254}`,
         bPort: i % 3 === 0 ? 80 : 443,
-        names: { a: null, b: null, sni: i % 5 === 0 ? `host${i % 1000}.example` : null, httpHost: null },
+        names: { a: null, b: null, sni: i % 5 === 0 ? `host${i % 1000}.example` : null, httpHost: null, dnsQuery: null, name: null, source: null },
         aToB: { bytes: (i * 7919) % 1_000_000, packets: i % 500 },
         bpsAToB: (i * 31) % 10_000,
         lastSeenMs: 1_700_000_000_000 + i,

@@ -4,12 +4,13 @@ import type { FlowFilterInput } from '../../../src-renderer/state/flow-filter';
 import { nextSort, sortFlows } from '../../../src-renderer/state/flow-sort';
 import { applyFlowDelta, EMPTY_FLOW_TABLE, endAllFlows, replaceFlows } from '../../../src-renderer/state/flows';
 import { FLOW_COLUMNS, gridLayout, needsDates } from '../../../src-renderer/views/flow-columns';
+import type { FlowSummary } from '../../../src-renderer/transport/api-types';
 import { makeFlow } from './make-flow';
 
 const flows = [
-  makeFlow({ id: '1', a: '10.0.0.9', aPort: 40000, b: '93.184.216.34', bPort: 443, names: { a: null, b: null, sni: 'example.com', httpHost: null }, aToB: { bytes: 500, packets: 5 }, bpsAToB: 100 }),
+  makeFlow({ id: '1', a: '10.0.0.9', aPort: 40000, b: '93.184.216.34', bPort: 443, names: { a: null, b: null, sni: 'example.com', httpHost: null, dnsQuery: null, name: null, source: null }, aToB: { bytes: 500, packets: 5 }, bpsAToB: 100 }),
   makeFlow({ id: '2', a: '10.0.0.10', aPort: 53000, b: '192.0.2.53', bPort: 53, proto: 'udp', ipProto: 17, state: 'active', aToB: { bytes: 80, packets: 1 }, bpsAToB: 900 }),
-  makeFlow({ id: '3', a: '2001:db8::5', aPort: 41000, b: '2001:db8::1', bPort: 80, names: { a: null, b: null, sni: null, httpHost: 'intranet.test' }, state: 'closed', aToB: { bytes: 9000, packets: 30 }, bpsAToB: 0 }),
+  makeFlow({ id: '3', a: '2001:db8::5', aPort: 41000, b: '2001:db8::1', bPort: 80, names: { a: null, b: null, sni: null, httpHost: 'intranet.test', dnsQuery: null, name: null, source: null }, state: 'closed', aToB: { bytes: 9000, packets: 30 }, bpsAToB: 0 }),
   makeFlow({ id: '4', a: '10.0.0.9', aPort: null, b: '10.0.0.1', bPort: null, proto: 'icmp', ipProto: 1, state: 'active', aToB: { bytes: 98, packets: 1 }, bpsAToB: 50 }),
 ];
 
@@ -112,15 +113,28 @@ describe('flow columns', () => {
     expect(needsDates([{ ...flows[0], firstSeenMs: now - 13 * 3_600_000, lastSeenMs: now }], now)).toBe(true);
   });
   it('give every cell a tooltip holding its whole value', () => {
-    const f = makeFlow({ id: 't', a: '2001:db8::5', aPort: 41000, names: { a: null, b: 'cdn.example', sni: 'www.example.com', httpHost: null }, aToB: { bytes: 123_456_789, packets: 98_765 }, state: 'rst', active: false });
+    const f = makeFlow({ id: 't', a: '2001:db8::5', aPort: 41000, names: { a: null, b: 'cdn.example', sni: 'www.example.com', httpHost: null, dnsQuery: null, name: 'www.example.com', source: 'sni' }, aToB: { bytes: 123_456_789, packets: 98_765 }, state: 'rst', active: false });
     const now = f.lastSeenMs;
     for (const c of FLOW_COLUMNS) expect(c.tip(f, now), c.id).not.toBe('');
     const tip = (id: string) => FLOW_COLUMNS.find((c) => c.id === id)?.tip(f, now) ?? '';
     expect(tip('a')).toBe('[2001:db8::5]:41000');
-    expect(tip('names')).toBe('TLS/QUIC server name: www.example.com\nB from DNS: cdn.example');
+    expect(tip('names')).toBe('www.example.com: from TLS/QUIC server name (SNI) of this flow\nB from a DNS answer: cdn.example');
     expect(tip('bytesAB')).toBe(`${(123_456_789).toLocaleString()} bytes A→B`);
     expect(tip('state')).toBe('ended; the connection was reset (RST seen)');
     expect(tip('rate')).toBe('Ended: no traffic');
+  });
+  it('name each flow with where its name came from, and show ICMP type/code instead of ports', () => {
+    const dnsFlow = makeFlow({ id: 'd', proto: 'udp', ipProto: 17, bPort: 53, names: { a: null, b: null, sni: null, httpHost: null, dnsQuery: 'nas.lab.example.test', name: 'nas.lab.example.test', source: 'dns' } });
+    const cell = (id: string, f: FlowSummary) => FLOW_COLUMNS.find((c) => c.id === id)?.cell(f, f.lastSeenMs) ?? '';
+    const tip = (id: string, f: FlowSummary) => FLOW_COLUMNS.find((c) => c.id === id)?.tip(f, f.lastSeenMs) ?? '';
+    expect(cell('names', dnsFlow)).toBe('nas.lab.example.test');
+    expect(tip('names', dnsFlow)).toBe('nas.lab.example.test: from the question this DNS flow asked');
+    const ping = makeFlow({ id: 'p', proto: 'icmp', ipProto: 1, aPort: null, bPort: null, icmp: { type: 8, code: 0, text: 'echo request (8/0)' },
+      names: { a: null, b: 'nas.lab.example.test', sni: null, httpHost: null, dnsQuery: null, name: 'nas.lab.example.test', source: 'dns-answer' } });
+    expect(cell('proto', ping)).toBe('ICMP 8/0');
+    expect(tip('proto', ping)).toBe('ICMP echo request (8/0) (IP protocol 1)');
+    expect(cell('b', ping)).not.toMatch(/:/);
+    expect(tip('names', ping)).toBe('nas.lab.example.test: from a DNS answer seen before this flow started');
   });
 });
 

@@ -1,0 +1,8 @@
+import { icmpText } from '../../src-capture-helper/protocol/icmp-names';
+import type { FlowProto, IcmpKind } from '../api/types';
+
+/** The ICMP type and code of an ICMP/ICMPv6 flow, with their name; null for other protocols. */
+export function icmpKind(proto: FlowProto, type: number | null | undefined, code: number | null | undefined): IcmpKind | null {
+  if ((proto !== 'icmp' && proto !== 'icmpv6') || type === null || type === undefined || code === null || code === undefined) return null;
+  return { type, code, text: icmpText(proto === 'icmpv6', type, code) };
+}
