@@ -85,6 +85,8 @@ export interface CaptureStatus {
   error: string | null;
   helper: HelperState;
   helperRestarts: number;
+  /** The demo capture shipped with Netmon, started by the person (`capture.demo`, `serve --demo`): its alerts are never sent. */
+  demo: boolean;
 }
 
 export interface PrivilegeStatus {
@@ -491,6 +493,8 @@ export interface AlertEvent {
   summary: string;
   topHosts: TalkerHost[];
   topFlows: TalkerFlow[];
+  /** Why the event went to no channel: 'demo' while the demo capture plays (absent: sent to its rule's channels). */
+  notSent?: 'demo';
 }
 
 // ---------------------------------------------------------------- export
