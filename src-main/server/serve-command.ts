@@ -245,24 +245,9 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
       tokenFile = null;
     }
   }
-  process.stdout.write(`netmon serve: listening on ${server.url}${token === null ? ' (no authentication)' : ' (token required)'}\n`);
-  if (generatedToken !== null) {
-    process.stdout.write(`netmon serve: open the dashboard at ${server.url}/#token=${generatedToken}\n`);
-    if (tokenFile !== null) process.stdout.write(`netmon serve: the token is in ${tokenFile} (readable by you only)\n`);
-  }
-  if (token === null) {
-    process.stderr.write('netmon serve: WARNING: --no-auth: every program and every user of this machine can use this server, its API and its command channels\n');
-  }
-
-  try {
-    await supervisor.start();
-    // A capture that ends stays ended, its numbers on screen, until the person starts another.
-    await startChosenCapture(args, core, log);
-  } catch (err) {
-    log.error({ err }, 'the capture helper did not start; serving history only');
-  }
-
-  return new Promise<number>((resolve) => {
+  // Signals are handled before the address is printed (a client may stop serve at once) and while the
+  // helper starts: the graceful path releases the database.
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) {
@@ -285,4 +270,22 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
     };
     process.on('SIGINT', stop).on('SIGTERM', stop);
   });
+
+  process.stdout.write(`netmon serve: listening on ${server.url}${token === null ? ' (no authentication)' : ' (token required)'}\n`);
+  if (generatedToken !== null) {
+    process.stdout.write(`netmon serve: open the dashboard at ${server.url}/#token=${generatedToken}\n`);
+    if (tokenFile !== null) process.stdout.write(`netmon serve: the token is in ${tokenFile} (readable by you only)\n`);
+  }
+  if (token === null) {
+    process.stderr.write('netmon serve: WARNING: --no-auth: every program and every user of this machine can use this server, its API and its command channels\n');
+  }
+
+  try {
+    await supervisor.start();
+    // A capture that ends stays ended, its numbers on screen, until the person starts another.
+    await startChosenCapture(args, core, log);
+  } catch (err) {
+    log.error({ err }, 'the capture helper did not start; serving history only');
+  }
+  return stopped;
 }
