@@ -81,7 +81,7 @@ export class InstanceLock {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
       const holder = readRecord(file);
-      if (holder !== null && holder.pid !== process.pid && holderRuns(holder)) throw new InstanceLockedError(dbPath, holder.pid, file);
+      if (holder !== null && holderRuns(holder)) throw new InstanceLockedError(dbPath, holder.pid, file);
       if (holder === null && attempt === 0 && recentlyWritten(file)) {
         // The holder may be between its create and its write: look once more before calling it stale.
         sleepMs(200);
