@@ -85,7 +85,7 @@ export interface CaptureStatus {
   error: string | null;
   helper: HelperState;
   helperRestarts: number;
-  /** The demo capture shipped with Netmon, started by the person (`capture.demo`, `serve --demo`): its alerts are never sent. */
+  /** The capture reads the demo file shipped with Netmon (`capture.demo`, `serve --demo`, or a replay of that file): its alerts are never sent. */
   demo: boolean;
 }
 
