@@ -42,6 +42,8 @@ export interface RequestChannels {
   'capture.start': { params: CaptureSource; result: CaptureStatus };
   'capture.stop': { params: Record<string, never>; result: CaptureStatus };
   'capture.status': { params: Record<string, never>; result: CaptureStatus };
+  /** Plays the demo capture shipped with Netmon (real time, once); its alerts stay on this machine. */
+  'capture.demo': { params: Record<string, never>; result: CaptureStatus };
   /**
    * Asks the user for a capture file in the desktop app's native dialog and replays it. `netmon serve`
    * answers 'unavailable': there the dashboard uploads the file (`POST /api/capture/upload`). Closing the
@@ -113,6 +115,7 @@ export const REQUEST_CHANNELS = [
   'capture.start',
   'capture.stop',
   'capture.status',
+  'capture.demo',
   'capture.open',
   'privileges.status',
   'privileges.install',

@@ -85,6 +85,8 @@ export interface CaptureStatus {
   error: string | null;
   helper: HelperState;
   helperRestarts: number;
+  /** The capture reads the demo file shipped with Netmon (`capture.demo`, `serve --demo`, or a replay of that file): its alerts are never sent. */
+  demo: boolean;
 }
 
 export interface PrivilegeStatus {
@@ -510,6 +512,8 @@ export interface AlertEvent {
   summary: string;
   topHosts: TalkerHost[];
   topFlows: TalkerFlow[];
+  /** Why the event went to no channel: 'demo' while the demo capture plays (absent: sent to its rule's channels). */
+  notSent?: 'demo';
 }
 
 // ---------------------------------------------------------------- export

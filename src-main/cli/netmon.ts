@@ -30,8 +30,15 @@ async function main(argv: string[]): Promise<number> {
   }
   if (HELPER_COMMANDS.has(command)) return runHelper(argv);
   if (command === 'serve') {
-    const { runServeCommand } = await import('../server/serve-command');
-    return runServeCommand(rest, await serveRights(rest));
+    const { parseServeArgs, runServeCommand } = await import('../server/serve-command');
+    // A command line serve refuses opens no interface as root: it only gets its usage message.
+    let valid = true;
+    try {
+      parseServeArgs(rest);
+    } catch {
+      valid = false;
+    }
+    return runServeCommand(rest, valid ? await serveRights(rest) : {});
   }
   process.stderr.write(`netmon: unknown command '${command}'\n\n${USAGE}\n`);
   return 2;

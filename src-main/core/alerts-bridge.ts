@@ -11,7 +11,7 @@ export type AlertsPort = Pick<
   AlertService,
   | 'listRules' | 'createRule' | 'updateRule' | 'deleteRule' | 'listEvents'
   | 'listChannels' | 'createChannel' | 'updateChannel' | 'deleteChannel' | 'channelStatus' | 'testChannel'
-  | 'onSample' | 'resetTimeline' | 'on'
+  | 'onSample' | 'resetTimeline' | 'holdDelivery' | 'on'
 >;
 
 type AlertChannelName = Extract<RequestChannel, `alerts.${string}`>;
@@ -85,9 +85,13 @@ export class AlertFeed {
 
   constructor(private readonly alerts: AlertsPort | undefined, private readonly log: Logger) {}
 
-  /** A new capture: windows and firing states start afresh; a live capture learns its interfaces' addresses. */
-  captureStarted(source: CaptureSource, helper: HelperPort): void {
+  /**
+   * A new capture: windows and firing states start afresh; a live capture learns its interfaces' addresses.
+   * The demo's alerts are about nobody's traffic: they stay on this machine.
+   */
+  captureStarted(source: CaptureSource, helper: HelperPort, demo: boolean): void {
     this.alerts?.resetTimeline();
+    this.alerts?.holdDelivery(demo ? 'demo' : null);
     this.localAddresses = new Set();
     if (this.alerts === undefined || source.kind !== 'live') return;
     const wanted = new Set(source.interfaces);

@@ -6,6 +6,9 @@ import { preferredHelperLaunch } from './helper-path';
 import { HelperSupervisor } from './helper-supervisor';
 import type { HelperSupervisorOptions } from './helper-supervisor';
 import { HistoryDb } from './history-db';
+import { demoCapturePath } from './demo-capture';
+import { InstanceLock } from './instance-lock';
+import { rememberChosenInterfaces } from './capture-choice';
 import { keepPrivate, makePrivateDir } from './private-files';
 import type { Logger } from './log';
 import { NetmonCore } from './netmon-core';
@@ -34,6 +37,8 @@ export interface AppRuntimeOptions {
   /** The settings file's validated `alerts` section: replaces the stored rules and channels. */
   alerts?: AlertsSection | null;
   helperLaunch?: HelperSupervisorOptions['launch'];
+  /** The demo capture `capture.demo` plays (default: the one shipped with Netmon; null: none). */
+  demoCapture?: string | null;
 }
 
 /** Netmon's own data directory ($XDG_DATA_HOME/netmon), kept 0700. */
@@ -42,11 +47,20 @@ export function defaultDataDir(): string {
   return path.join(base, 'netmon');
 }
 
+/** The settings file `netmon serve` reads and writes when no --config is given ($XDG_CONFIG_HOME/netmon/settings.yaml). */
+export function defaultServeSettingsFile(): string {
+  const base = process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config');
+  return path.join(base, 'netmon', 'settings.yaml');
+}
+
 export function defaultDbPath(): string {
   return path.join(defaultDataDir(), 'history.sqlite');
 }
 
-/** Opens the history, the alert engine and the core, and attaches a helper supervisor (not yet started). */
+/**
+ * Opens the history, the alert engine and the core, and attaches a helper supervisor (not yet started).
+ * Throws InstanceLockedError when another running Netmon holds the same history database.
+ */
 export function createAppRuntime(options: AppRuntimeOptions): AppRuntime {
   const { settings, configFile, logger: log } = options;
   const dbPath = settings.history.dbPath === '' ? defaultDbPath() : settings.history.dbPath;
@@ -54,13 +68,22 @@ export function createAppRuntime(options: AppRuntimeOptions): AppRuntime {
     makePrivateDir(defaultDataDir());
     keepPrivate(defaultDataDir());
   }
-  const history = new HistoryDb(dbPath);
+  makePrivateDir(path.dirname(path.resolve(dbPath)));
+  const lock = InstanceLock.acquire(path.resolve(dbPath));
+  let history: HistoryDb;
+  try {
+    history = new HistoryDb(dbPath);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   const alerts = new AlertService({ db: history.database, desktop: options.desktop });
   if (options.alerts) {
     const applied = alerts.applySettings(options.alerts);
     if (!applied.ok) {
       alerts.close();
       history.close();
+      lock.release();
       throw new Error(`alerts settings rejected: ${applied.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
     }
     log.info(applied.value, 'alert rules and channels from the settings file');
@@ -72,7 +95,9 @@ export function createAppRuntime(options: AppRuntimeOptions): AppRuntime {
     logger: log.child({ component: 'core' }),
     saveSettings: configFile === null ? undefined : (patch) => saveSettingsPatch(configFile, patch),
     overriddenSettings: options.overriddenSettings,
+    demoCapture: options.demoCapture === undefined ? demoCapturePath() : options.demoCapture,
   });
+  rememberChosenInterfaces(core, log);
   const supervisor = new HelperSupervisor({
     launch: options.helperLaunch ?? preferredHelperLaunch(),
     onStderr: (line) => log.warn({ component: 'helper' }, line),
@@ -93,6 +118,7 @@ export function createAppRuntime(options: AppRuntimeOptions): AppRuntime {
       await alerts.idle();
       alerts.close();
       history.close();
+      lock.release();
     },
   };
 }

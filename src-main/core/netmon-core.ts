@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { EventMap, SessionStatus, StartParams } from '../../src-capture-helper/protocol/messages';
 import type { EventChannel, EventPayload, RequestChannel, RequestParams, RequestResult } from '../api/contract';
@@ -64,6 +66,14 @@ export function prefixLength(netmask: string | null, full: number): number {
   return /^1*0*$/.test(bits) ? bits.indexOf('0') === -1 ? full : bits.indexOf('0') : full;
 }
 
+function realPath(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return path.resolve(file);
+  }
+}
+
 function zeroProtocols(): Record<FlowProto, ByteCount> {
   return { tcp: { bytes: 0, packets: 0 }, udp: { bytes: 0, packets: 0 }, icmp: { bytes: 0, packets: 0 }, icmpv6: { bytes: 0, packets: 0 }, other: { bytes: 0, packets: 0 } };
 }
@@ -81,6 +91,8 @@ export interface NetmonCoreOptions {
   overriddenSettings?: readonly string[];
   /** The alert engine; the alert channels answer 'unavailable' without it. */
   alerts?: AlertsPort;
+  /** The demo capture file `capture.demo` plays; null or absent: 'unavailable'. */
+  demoCapture?: string | null;
   now?: () => number;
 }
 
@@ -110,7 +122,7 @@ export class NetmonCore {
   private retentionTimer: NodeJS.Timeout | null = null;
   private status: CaptureStatus = {
     state: 'idle', captureId: null, source: null, path: null, startedAtMs: null, progress: null, error: null,
-    helper: 'down', helperRestarts: 0,
+    helper: 'down', helperRestarts: 0, demo: false,
   };
   /** Totals of the current capture (for /metrics and stats); a new capture starts them from zero. */
   private readonly ifaceTotals = new Map<string, InterfaceStats>();
@@ -278,6 +290,11 @@ export class NetmonCore {
       const file = await resolveReplayFile(this.settingsValue.capture.replayDir, source.file);
       return file.ok ? this.beginCapture({ ...source, file: file.value }) : file;
     },
+    'capture.demo': async () => {
+      const file = this.options.demoCapture ?? null;
+      if (file === null) return fail('unavailable', 'this installation of Netmon has no demo capture');
+      return this.beginCapture({ kind: 'replay', file, speed: 1 });
+    },
     'capture.open': async () => fail('unavailable', 'upload the capture file from the dashboard (netmon serve has no file dialog)'),
     'capture.stop': async () => this.stopCapture(),
     'capture.status': async () => ok(this.captureStatus()),
@@ -356,6 +373,20 @@ export class NetmonCore {
     }
   }
 
+  /**
+   * Idle, with a message for the person (a remembered interface that is gone, missing rights):
+   * what a face of the app says when it did not start the capture it was asked to resume.
+   */
+  reportNotStarted(message: string): void {
+    if (this.status.state === 'idle') this.setStatus({ error: message });
+  }
+
+  /** The demo file is the demo however it is started (the demo button, a restart, `--replay`): its alerts are never sent. */
+  private isDemo(source: CaptureSource): boolean {
+    const demo = this.options.demoCapture ?? null;
+    return demo !== null && source.kind === 'replay' && realPath(source.file) === realPath(demo);
+  }
+
   private async beginCapture(source: CaptureSource): Promise<ApiResult<CaptureStatus>> {
     const helper = this.requireHelper();
     if (!helper.ok) return helper;
@@ -365,13 +396,14 @@ export class NetmonCore {
     if (source.kind === 'live' && source.interfaces.length === 0) {
       return fail('invalid', 'choose at least one interface', [{ path: 'interfaces', message: 'must not be empty' }]);
     }
+    const demo = this.isDemo(source);
     // The id is ours, set before the request: events of a fast replay can arrive before the answer to `start`.
     const params = { ...this.startParams(source), sessionId: randomBytes(8).toString('hex') };
     this.flushFlows();
     this.memory.clear();
     this.resetCaptureTotals();
-    this.setStatus({ state: 'starting', source, error: null, progress: null, captureId: params.sessionId });
-    this.alertFeed.captureStarted(source, helper.value);
+    this.setStatus({ state: 'starting', source, error: null, progress: null, captureId: params.sessionId, demo });
+    this.alertFeed.captureStarted(source, helper.value, demo);
     try {
       const started = await helper.value.request('start', params);
       this.beginSession(started, source);

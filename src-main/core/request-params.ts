@@ -64,6 +64,7 @@ const VALIDATORS: { [C in RequestChannel]: Validator<unknown> } = {
   'capture.start': captureSource,
   'capture.stop': empty,
   'capture.status': empty,
+  'capture.demo': empty,
   'capture.open': obj({ speed: num(0, 10_000) }),
   'privileges.status': empty,
   'privileges.install': empty,

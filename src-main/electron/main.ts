@@ -10,6 +10,7 @@ import { app, dialog, Menu } from 'electron';
 import type { BrowserWindow } from 'electron';
 import type { AppRuntime } from '../core/app-runtime';
 import { createAppRuntime } from '../core/app-runtime';
+import { resumeRememberedCapture } from '../core/capture-choice';
 import { exportToFile } from '../core/export-file';
 import { createLogger } from '../core/log';
 import { loadSettingsWithAlerts } from '../core/settings';
@@ -44,6 +45,9 @@ async function main(): Promise<void> {
     desktop: new ElectronDesktopNotifier(showWindow),
   });
   await runtime.supervisor.start();
+  // The interfaces chosen last time, when rights allow; otherwise the dashboard invites to pick one (or the demo).
+  const resumed = await resumeRememberedCapture(runtime.core);
+  if (resumed.message !== null) log.warn(resumed.message);
 
   // What only the desktop app can do: elevation, and files through native dialogs. The core checks the params first.
   runtime.core.provide('privileges.install', async () => {

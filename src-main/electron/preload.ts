@@ -12,7 +12,7 @@ import type { EventChannel, EventPayload, RequestChannel, RequestParams, Request
 import type { ApiResult } from '../api/types';
 
 const requestChannels = [
-  'interfaces.list', 'capture.start', 'capture.stop', 'capture.status', 'capture.open', 'privileges.status', 'privileges.install',
+  'interfaces.list', 'capture.start', 'capture.stop', 'capture.status', 'capture.demo', 'capture.open', 'privileges.status', 'privileges.install',
   'flows.query', 'flows.details', 'counters.series', 'rollups.recent', 'stats.get', 'names.get', 'settings.get',
   'settings.set', 'alerts.rules.list', 'alerts.rules.create', 'alerts.rules.update', 'alerts.rules.delete',
   'alerts.events.list', 'alerts.channels.test', 'alerts.channels.list', 'alerts.channels.create',

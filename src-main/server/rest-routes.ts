@@ -36,6 +36,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
   { method: 'POST', url: '/api/capture/start', channel: 'capture.start', params: body },
   { method: 'POST', url: '/api/capture/stop', channel: 'capture.stop', params: none },
   { method: 'GET', url: '/api/capture/status', channel: 'capture.status', params: none },
+  { method: 'POST', url: '/api/capture/demo', channel: 'capture.demo', params: none },
   { method: 'GET', url: '/api/privileges', channel: 'privileges.status', params: none },
   { method: 'GET', url: '/api/flows', channel: 'flows.query', params: ({ query }) => flowQueryFromUrl(query) },
   { method: 'GET', url: '/api/flows/:id', channel: 'flows.details', params: ({ params }) => ({ id: params.id }) },

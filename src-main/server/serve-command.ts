@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CaptureSource } from '../api/types';
+import type { ApiResult, CaptureStatus } from '../api/types';
 import { isLoopbackHost, parseBindAddress } from '../core/bind-address';
 import type { AppRuntime } from '../core/app-runtime';
-import { createAppRuntime } from '../core/app-runtime';
+import { createAppRuntime, defaultServeSettingsFile } from '../core/app-runtime';
+import { resumeRememberedCapture } from '../core/capture-choice';
+import { InstanceLockedError } from '../core/instance-lock';
 import { preferredHelperLaunch } from '../core/helper-path';
 import type { CaptureHandoff } from '../core/helper-supervisor';
 import type { Logger } from '../core/log';
@@ -14,7 +16,7 @@ import type { LoadedSettings } from '../core/settings';
 import { startNetmonServer } from './http-server';
 import { makeToken, tokenFilePath, writeTokenFile } from './token-file';
 
-export const SERVE_USAGE = `usage: netmon serve [--iface IF ... | --replay FILE [--speed X]] [--bind HOST:PORT]
+export const SERVE_USAGE = `usage: netmon serve [--iface IF ... | --replay FILE [--speed X] | --demo] [--bind HOST:PORT]
                    [--token T | --no-auth] [--replay-dir DIR] [--db PATH] [--config FILE]
 
 Headless daemon: web dashboard, REST and WebSocket API, Prometheus metrics.
@@ -22,6 +24,7 @@ Headless daemon: web dashboard, REST and WebSocket API, Prometheus metrics.
   --iface IF        capture live on IF (repeat for several interfaces)
   --replay FILE     play a pcap/pcapng file through the capture helper
   --speed X         replay speed: 1 = real time (default), 10 = ten times faster, 0 = as fast as possible
+  --demo            play the demo capture shipped with netmon (real time, once); its alerts are shown, never sent
   --bind H:P        address to serve on (default 127.0.0.1:8080; port 0 picks a free port)
   --token T         the token every route but the dashboard's files and /ws require (also NETMON_SERVER_TOKEN;
                     16-256 characters of A-Z a-z 0-9 - _ . ~); mandatory beyond loopback. Without one, serve
@@ -30,15 +33,18 @@ Headless daemon: web dashboard, REST and WebSocket API, Prometheus metrics.
   --no-auth         no token at all (loopback only): any program or user of this machine can then use it
   --replay-dir DIR  the directory API clients may name replay files in (default: none; the dashboard uploads)
   --db PATH         SQLite history file (default: $XDG_DATA_HOME/netmon/history.sqlite)
-  --config FILE     settings file (YAML or JSON; must not be writable by others); NETMON_* variables and
-                    these flags override it
+  --config FILE     settings file (YAML or JSON; must not be writable by others; default
+                    $XDG_CONFIG_HOME/netmon/settings.yaml); NETMON_* variables and these flags override it
 
-With neither --iface nor --replay, serve captures the interfaces of the settings when this machine
-grants capture rights, and otherwise replays the demo capture shipped with netmon.`;
+With no capture option, serve resumes the interfaces chosen last time (the settings' capture.interfaces,
+written when a capture is started from the dashboard) when this machine grants capture rights, and
+otherwise waits: the dashboard offers the interfaces, a capture file and the demo. One netmon at a time
+uses a history database; a second one on the same --db is refused.`;
 
 export interface ServeArgs {
   ifaces: string[];
   replay: string | null;
+  demo: boolean;
   speed: number;
   bind: string | null;
   token: string | null;
@@ -54,7 +60,7 @@ export class UsageError extends Error {
 }
 
 export function parseServeArgs(argv: readonly string[]): ServeArgs {
-  const args: ServeArgs = { ifaces: [], replay: null, speed: 1, bind: null, token: null, noAuth: false, replayDir: null, db: null, config: null, help: false };
+  const args: ServeArgs = { ifaces: [], replay: null, demo: false, speed: 1, bind: null, token: null, noAuth: false, replayDir: null, db: null, config: null, help: false };
   let speedGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -72,6 +78,9 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
         break;
       case '--replay':
         args.replay = value();
+        break;
+      case '--demo':
+        args.demo = true;
         break;
       case '--speed': {
         const text = value();
@@ -110,18 +119,10 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
     }
   }
   if (args.replay !== null && args.ifaces.length > 0) throw new UsageError('use either --iface or --replay, not both');
+  if (args.demo && (args.replay !== null || args.ifaces.length > 0)) throw new UsageError('--demo plays the demo capture: leave out --iface and --replay');
   if (speedGiven && args.replay === null) throw new UsageError('--speed applies to --replay only');
   if (args.noAuth && args.token !== null) throw new UsageError('use either --token or --no-auth, not both');
   return args;
-}
-
-/** The demo capture in assets/, from the build (dist/src-main/server) or the sources (src-main/server). */
-export function demoCapturePath(): string | null {
-  for (const up of [['..', '..', '..'], ['..', '..']]) {
-    const candidate = path.join(__dirname, ...up, 'assets', 'demo.pcapng');
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  return null;
 }
 
 /** The built dashboard, next to the compiled main process. */
@@ -133,20 +134,22 @@ function staticDir(): string {
   return path.join(__dirname, '..', '..', 'renderer');
 }
 
-/** The capture serve starts by itself (the user's flags and settings, or the demo): started with `core.startCapture`, not as a client. */
-async function chooseSource(args: ServeArgs, core: NetmonCore, log: Logger): Promise<{ source: CaptureSource; demo: boolean } | null> {
-  if (args.replay !== null) return { source: { kind: 'replay', file: path.resolve(args.replay), speed: args.speed }, demo: false };
-  const interfaces = args.ifaces.length > 0 ? args.ifaces : core.settings.capture.interfaces;
-  if (args.ifaces.length > 0) return { source: { kind: 'live', interfaces }, demo: false };
-  const rights = await core.request('privileges.status', {});
-  if (rights.ok && rights.value.canCapture && interfaces.length > 0) return { source: { kind: 'live', interfaces }, demo: false };
-  const demo = demoCapturePath();
-  if (demo === null) {
-    log.warn('no capture rights and no demo capture: waiting for a capture to be started from the dashboard or the API');
-    return null;
+/**
+ * The capture serve starts by itself: the one the flags name, the demo when asked for, else the
+ * interfaces chosen last time (when rights allow). Started by the process, not as a client.
+ */
+async function startChosenCapture(args: ServeArgs, core: NetmonCore, log: Logger): Promise<void> {
+  let started: ApiResult<CaptureStatus> | null = null;
+  if (args.replay !== null) started = await core.startCapture({ kind: 'replay', file: path.resolve(args.replay), speed: args.speed });
+  else if (args.ifaces.length > 0) started = await core.startCapture({ kind: 'live', interfaces: args.ifaces });
+  else if (args.demo) started = await core.request('capture.demo', {});
+  if (started !== null) {
+    if (!started.ok) log.error({ code: started.error.code }, `capture did not start: ${started.error.message}`);
+    return;
   }
-  log.info({ file: demo, reason: rights.ok ? rights.value.reason ?? 'no interface in the settings' : rights.error.message }, 'replaying the demo capture');
-  return { source: { kind: 'replay', file: demo, speed: 1 }, demo: true };
+  const resumed = await resumeRememberedCapture(core);
+  if (resumed.message !== null) process.stderr.write(`netmon serve: ${resumed.message}\n`);
+  if (!resumed.started) log.info('not capturing: pick an interface, open a capture file or play the demo in the dashboard');
 }
 
 export async function runServeCommand(argv: string[], rights: { captureHandoff?: CaptureHandoff } = {}): Promise<number> {
@@ -167,9 +170,11 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
   if (args.replayDir !== null) (flags.capture ??= {}).replayDir = args.replayDir;
   if (args.db !== null) (flags.history ??= {}).dbPath = args.db;
   if (args.ifaces.length > 0) (flags.capture ??= {}).interfaces = args.ifaces;
+  // The settings file is read if it exists and written by the dashboard's changes (a chosen interface too).
+  const configFile = args.config ?? defaultServeSettingsFile();
   let loaded: LoadedSettings;
   try {
-    loaded = loadSettingsWithAlerts({ file: args.config ?? undefined, env: process.env, flags });
+    loaded = loadSettingsWithAlerts({ file: args.config ?? (fs.existsSync(configFile) ? configFile : undefined), env: process.env, flags });
   } catch (err) {
     if (err instanceof SettingsError) {
       process.stderr.write(`netmon serve: ${err.message}\n`);
@@ -198,12 +203,16 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
     runtime = createAppRuntime({
       settings,
       alerts: loaded.alerts,
-      configFile: args.config,
+      configFile,
       overriddenSettings: loaded.overridden,
       logger: log,
       ...(rights.captureHandoff ? { helperLaunch: { ...preferredHelperLaunch(), captureHandoff: rights.captureHandoff } } : {}),
     });
   } catch (err) {
+    if (err instanceof InstanceLockedError) {
+      process.stderr.write(`netmon serve: ${err.message}\n`);
+      return 1;
+    }
     process.stderr.write(`netmon serve: cannot open the history database: ${(err as Error).message}\n`);
     return 1;
   }
@@ -236,36 +245,9 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
       tokenFile = null;
     }
   }
-  process.stdout.write(`netmon serve: listening on ${server.url}${token === null ? ' (no authentication)' : ' (token required)'}\n`);
-  if (generatedToken !== null) {
-    process.stdout.write(`netmon serve: open the dashboard at ${server.url}/#token=${generatedToken}\n`);
-    if (tokenFile !== null) process.stdout.write(`netmon serve: the token is in ${tokenFile} (readable by you only)\n`);
-  }
-  if (token === null) {
-    process.stderr.write('netmon serve: WARNING: --no-auth: every program and every user of this machine can use this server, its API and its command channels\n');
-  }
-
-  let demoSource: CaptureSource | null = null;
-  try {
-    await supervisor.start();
-    const chosen = await chooseSource(args, core, log);
-    if (chosen !== null) {
-      if (chosen.demo) demoSource = chosen.source;
-      const started = await core.startCapture(chosen.source);
-      if (!started.ok) log.error({ code: started.error.code }, `capture did not start: ${started.error.message}`);
-    }
-  } catch (err) {
-    log.error({ err }, 'the capture helper did not start; serving history only');
-  }
-  // The demo loops so the dashboard always has something moving.
-  core.on('capture.status', (status) => {
-    if (demoSource !== null && status.state === 'finished' && status.source?.kind === 'replay') {
-      const source = demoSource;
-      setTimeout(() => void core.startCapture(source), 1000).unref();
-    }
-  });
-
-  return new Promise<number>((resolve) => {
+  // Signals are handled before the address is printed (a client may stop serve at once) and while the
+  // helper starts: the graceful path releases the database.
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) {
@@ -274,7 +256,6 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
         process.exit(130);
       }
       stopping = true;
-      demoSource = null;
       log.info({ signal }, 'shutting down');
       setTimeout(() => {
         log.error('shutdown took longer than 10 s; exiting');
@@ -289,4 +270,22 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
     };
     process.on('SIGINT', stop).on('SIGTERM', stop);
   });
+
+  process.stdout.write(`netmon serve: listening on ${server.url}${token === null ? ' (no authentication)' : ' (token required)'}\n`);
+  if (generatedToken !== null) {
+    process.stdout.write(`netmon serve: open the dashboard at ${server.url}/#token=${generatedToken}\n`);
+    if (tokenFile !== null) process.stdout.write(`netmon serve: the token is in ${tokenFile} (readable by you only)\n`);
+  }
+  if (token === null) {
+    process.stderr.write('netmon serve: WARNING: --no-auth: every program and every user of this machine can use this server, its API and its command channels\n');
+  }
+
+  try {
+    await supervisor.start();
+    // A capture that ends stays ended, its numbers on screen, until the person starts another.
+    await startChosenCapture(args, core, log);
+  } catch (err) {
+    log.error({ err }, 'the capture helper did not start; serving history only');
+  }
+  return stopped;
 }

@@ -156,6 +156,11 @@ export class Controller {
     return this.captureStarted(await this.transport.request('capture.start', source));
   }
 
+  /** The demo capture shipped with Netmon: a person's choice, never started on its own; its alerts are not sent. */
+  async startDemo(): Promise<boolean> {
+    return this.captureStarted(await this.transport.request('capture.demo', {}));
+  }
+
   /** A capture file the user picks: in the desktop app's file dialog, or (`file`) uploaded to `netmon serve`. */
   async openCaptureFile(file: File | null, speed: number): Promise<boolean> {
     if (this.transport.kind === 'electron') return this.captureStarted(await this.transport.request('capture.open', { speed }), true);

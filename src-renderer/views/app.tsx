@@ -62,6 +62,11 @@ function CaptureStatusBar() {
       <span className={`pill ${capture?.state ?? 'idle'}`} role="status" data-testid="capture-status" title={captureLabel(capture)}>
         {captureLabel(capture)}
       </span>
+      {capture?.demo === true && (
+        <span className="pill demo" data-testid="demo-pill" title="The demo capture shipped with Netmon: its alerts are shown, never sent">
+          demo: alerts not sent
+        </span>
+      )}
       {capture && capture.helper !== 'connected' && <span className="pill error">capture helper {capture.helper}</span>}
       {running && (
         <button type="button" onClick={() => void controller.stopCapture()}>

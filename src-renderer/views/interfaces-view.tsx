@@ -45,6 +45,46 @@ function RightsPanel() {
   );
 }
 
+/**
+ * Nothing is captured: what Netmon can do from here. Nothing starts on its own (not even the demo),
+ * and why a capture chosen last time did not resume is said here.
+ */
+function StartPanel() {
+  const { capture } = useAppShallow((s) => ({ capture: s.capture }));
+  const controller = useController();
+  const [busy, setBusy] = useState(false);
+  if (capture === null || capture.state === 'running' || capture.state === 'starting' || capture.state === 'stopping') return null;
+  const first = capture.captureId === null;
+  return (
+    <section className="panel start" aria-labelledby="start-title" data-testid="start-panel">
+      <h2 id="start-title">{first ? 'Nothing is being captured yet' : 'Not capturing now'}</h2>
+      {capture.state === 'idle' && capture.error !== null && (
+        <p role="alert" className="notice error">
+          {capture.error}
+        </p>
+      )}
+      <p>
+        Pick an interface below to watch its live traffic, open a capture file, or play the demo capture to look around. The
+        demo&apos;s alerts are shown here and never sent to your channels.
+      </p>
+      <button
+        type="button"
+        className="primary"
+        disabled={busy}
+        onClick={() => {
+          setBusy(true);
+          void controller.startDemo().then((ok) => {
+            setBusy(false);
+            if (ok) controller.showOverview();
+          });
+        }}
+      >
+        ▶ Play the demo
+      </button>
+    </section>
+  );
+}
+
 function InterfaceCard({ iface }: { iface: InterfaceInfo }) {
   const controller = useController();
   const spark = useApp((s) => s.traffic.sparklines[iface.name]);
@@ -170,6 +210,7 @@ export function InterfacesView() {
           Refresh
         </button>
       </header>
+      <StartPanel />
       <RightsPanel />
       {error && (
         <p role="alert" className="notice error">

@@ -28,6 +28,8 @@ export interface AlertEventDraft {
   summary: string;
   topHosts: TalkerHost[];
   topFlows: TalkerFlow[];
+  /** Why the event went to no channel: 'demo' while the demo capture plays (absent: sent to its rule's channels). */
+  notSent?: 'demo';
 }
 
 export interface AlertEvent extends AlertEventDraft {

@@ -58,6 +58,8 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
   private eventStoreErrors = 0;
   private listenerErrors = 0;
   private skippedAtLoad: string[] = [];
+  /** While set, events are kept and shown but reach no channel (the demo capture's traffic is nobody's). */
+  private deliveryHeld: 'demo' | null = null;
 
   constructor(options: AlertServiceOptions) {
     super();
@@ -178,7 +180,8 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
    * queued on their rule's channels; delivery happens in the background.
    */
   onSample(sample: AlertSample): AlertEvent[] {
-    const drafts = this.engine.evaluate(sample);
+    const held = this.deliveryHeld;
+    const drafts = this.engine.evaluate(sample).map((d) => (held === null ? d : { ...d, notSent: held }));
     const events: AlertEvent[] = [];
     for (const draft of drafts) {
       let event: AlertEvent;
@@ -191,7 +194,7 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
       }
       events.push(event);
       const rule = this.rules.find((r) => r.id === draft.ruleId);
-      if (rule !== undefined) this.hub.dispatch(event, rule.channels);
+      if (rule !== undefined && held === null) this.hub.dispatch(event, rule.channels);
       try {
         this.emit('event', event);
       } catch {
@@ -199,6 +202,14 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
       }
     }
     return events;
+  }
+
+  /**
+   * 'demo': events from now on are kept and shown, marked not sent, and no channel is called
+   * (webhook, Discord, command, desktop); null: they are delivered again. A person's test send still goes out.
+   */
+  holdDelivery(reason: 'demo' | null): void {
+    this.deliveryHeld = reason;
   }
 
   /** A new capture started: windows and firing states start afresh, without recovery events. */

@@ -287,6 +287,11 @@ export function AlertsView() {
                   <strong>{e.ruleName}</strong>
                   <span className="num">{formatValue(e.metric, e.value)}</span>
                   <span className="muted">{formatLocalDateTime(e.ts)}</span>
+                  {e.notSent === 'demo' && (
+                    <span className="badge" title="Raised by the demo capture: kept here, sent to no channel">
+                      demo: not sent
+                    </span>
+                  )}
                 </div>
                 <div className="muted">{e.summary}</div>
                 {e.topHosts.length > 0 && (

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export const REPO = path.resolve(__dirname, '../../..');
@@ -20,11 +21,19 @@ export interface ServeProcess {
   stop(): Promise<number | null>;
 }
 
+/**
+ * serve reads and writes $XDG_CONFIG_HOME/netmon/settings.yaml (a chosen interface is remembered there):
+ * each process a test starts gets a fresh one unless the test gives its own, never the user's.
+ */
+function isolatedEnv(env: Record<string, string>): Record<string, string> {
+  return { XDG_CONFIG_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-serve-config-')), ...env };
+}
+
 /** Runs `netmon serve` from the build as a real process; resolves once it prints its URL. */
 export function startServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first`);
   const child = spawn(process.execPath, [CLI, 'serve', ...args], {
-    env: { ...process.env, ...env, NETMON_LOG_LEVEL: env.NETMON_LOG_LEVEL ?? 'warn' },
+    env: { ...process.env, ...isolatedEnv(env), NETMON_LOG_LEVEL: env.NETMON_LOG_LEVEL ?? 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -67,7 +76,7 @@ export function startServe(args: string[], env: Record<string, string> = {}): Pr
 
 /** Runs `netmon serve` expecting it to exit on its own. */
 export function runServeToExit(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, ...isolatedEnv(env) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((resolve) => {

@@ -269,17 +269,42 @@ describe('netmon serve token and bind rules', () => {
 });
 
 describe('netmon serve with no capture arguments', () => {
-  it('replays the demo capture shipped in assets/ when no interface is configured', async () => {
-    const serve = await startServe(['--bind', '127.0.0.1:0', '--db', path.join(dir, 'demo.sqlite')]);
+  it('starts no capture by itself: not the demo either, with or without capture rights', async () => {
+    const serve = await startServe(['--bind', '127.0.0.1:0', '--db', path.join(dir, 'idle.sqlite')]);
+    try {
+      // Ready: the helper answers, and a second later still nothing runs.
+      await waitFor('the capture helper', async () => {
+        const { body } = await getJson<CaptureStatus>(`${serve.url}/api/capture/status`);
+        return body.helper === 'connected' ? body : undefined;
+      });
+      await new Promise((r) => setTimeout(r, 1500));
+      const { body: status } = await getJson<CaptureStatus>(`${serve.url}/api/capture/status`);
+      expect(status).toMatchObject({ state: 'idle', captureId: null, source: null, demo: false, error: null });
+    } finally {
+      await serve.stop();
+    }
+  });
+
+  it('plays the demo capture shipped in assets/ with --demo', async () => {
+    const serve = await startServe(['--bind', '127.0.0.1:0', '--demo', '--db', path.join(dir, 'demo.sqlite')]);
     try {
       const status = await waitFor('the demo replay', async () => {
         const { body } = await getJson<CaptureStatus>(`${serve.url}/api/capture/status`);
         return body.state === 'running' ? body : undefined;
       });
       expect(status.source).toMatchObject({ kind: 'replay', speed: 1 });
+      expect(status.demo).toBe(true);
       expect(status.source?.kind === 'replay' && path.relative(REPO, status.source.file)).toBe(path.join('assets', 'demo.pcapng'));
     } finally {
       await serve.stop();
+    }
+  });
+
+  it('refuses --demo with --iface or --replay', async () => {
+    for (const extra of [['--iface', 'lo'], ['--replay', path.join(FIXTURES, FIXTURE)]]) {
+      const { code, stderr } = await runServeToExit(['--demo', ...extra, '--db', path.join(dir, 'usage.sqlite')]);
+      expect(code).toBe(2);
+      expect(stderr).toContain('--demo plays the demo capture: leave out --iface and --replay');
     }
   });
 });

@@ -38,5 +38,6 @@ export function makeCaptureStatus(captureId: string, state: CaptureStatus['state
     error: null,
     helper: 'connected',
     helperRestarts: 0,
+    demo: false,
   };
 }
