@@ -230,7 +230,7 @@ export async function runCaptureCommand(args: string[]): Promise<number> {
     errors,
   };
   if (parsed.json) writeJson(report, (chunk) => process.stdout.write(chunk));
-  process.stdout.write(parsed.json ? '\n' : formatReportText(report, parsed.top) + formatCaptureText(report.capture));
+  process.stdout.write(parsed.json ? '\n' : formatReportText(report, parsed.top, engine.qualitySummary) + formatCaptureText(report.capture));
   return errors.length > 0 ? 3 : 0;
 }
 
