@@ -63,8 +63,10 @@ const W_ZERO_WINDOWS = W_BASE + 11;
 /** Initiator's SYN sequence number and responder's SYN/ACK sequence number. */
 const W_SYN_SEQ = W_BASE + 12;
 const W_SYNACK_SEQ = W_BASE + 13;
-/** 32-bit words used: W_BASE + 14 rounded up to 64-bit numbers. */
-const ATTACHED_F64 = (W_BASE + 14) / 2;
+/** Retransmissions already reported in a per-second drain. */
+const W_RETRANSMISSIONS_REPORTED = W_BASE + 14;
+/** 32-bit words used, rounded up to 64-bit numbers. */
+const ATTACHED_F64 = (W_BASE + 16) / 2;
 
 // W_BITS
 const B_SYN = 1;
@@ -72,6 +74,10 @@ const B_SYNACK = 2;
 const B_RTT_SERVER = 4;
 const B_RTT_CLIENT = 8;
 const B_FIRST_RTT = 64;
+/** Something to report in the current second (per-second mode). */
+const B_PENDING = 128;
+/** The handshake completed this second (per-second mode). */
+const B_RTT_REPORTED_NOW = 256;
 /** The last segment of a direction was a keep-alive: the other side's repeated ACK answers it and is no duplicate. */
 const B_KEEPALIVE_A = 16;
 const B_KEEPALIVE_B = 32;
@@ -110,13 +116,84 @@ export interface TcpQualityTotals {
   segments: number;
 }
 
+/** One flow's quality news in a second: new retransmissions, and its handshake RTT if it completed then. */
+export interface TcpQualityFlowSecond {
+  flowId: number;
+  retransmissions: number;
+  rttMs: number | null;
+}
+
+/** What happened to TCP quality during one second (per-second mode). */
+export interface TcpQualitySecond {
+  retransmissions: number;
+  handshakes: number;
+  rttSumMs: number;
+  /** At most `maxFlowsPerSecond`; the totals count every flow. */
+  flows: TcpQualityFlowSecond[];
+}
+
+export interface TcpQualityOptions {
+  /** Collect per-second news for `drainSecond` (live sessions, alerts): at most this many flows a second, 0 for none. */
+  maxFlowsPerSecond?: number;
+}
+
 export class TcpQuality {
   private readonly offsetF64: number;
   private readonly totals: TcpQualityTotals = { retransmissions: 0, outOfOrder: 0, zeroWindows: 0, segments: 0 };
+  private readonly maxFlowsPerSecond: number;
+  /** Slots with news this second; bounded, like the flows a drain reports. */
+  private readonly pendingSlots: Int32Array;
+  private pendingLength = 0;
+  /** Slot of the packet being analysed. */
+  private currentSlot = 0;
+  private second: TcpQualitySecond = { retransmissions: 0, handshakes: 0, rttSumMs: 0, flows: [] };
 
   /** Attaches its per-flow words to `table`: before the table's first packet. */
-  constructor(private readonly table: FlowTable) {
-    this.offsetF64 = table.attach(ATTACHED_F64);
+  constructor(private readonly table: FlowTable, options: TcpQualityOptions = {}) {
+    this.maxFlowsPerSecond = options.maxFlowsPerSecond ?? 0;
+    this.pendingSlots = new Int32Array(this.maxFlowsPerSecond);
+    this.offsetF64 = table.attach(ATTACHED_F64, this.maxFlowsPerSecond > 0 ? (slot) => this.reportPending(slot) : undefined);
+  }
+
+  /** The news of the second that ends now, and a fresh start for the next one. */
+  drainSecond(): TcpQualitySecond {
+    const table = this.table;
+    for (let i = 0; i < this.pendingLength; i++) {
+      const slot = this.pendingSlots[i];
+      if (table.isActive(slot)) this.reportPending(slot);
+    }
+    this.pendingLength = 0;
+    const done = this.second;
+    this.second = { retransmissions: 0, handshakes: 0, rttSumMs: 0, flows: [] };
+    return done;
+  }
+
+  /** Moves a flow's news into the current second (at a drain, or as the flow leaves the table). */
+  private reportPending(slot: number): void {
+    const w = this.table.words;
+    const rw = (this.table.recordF64(slot) + this.offsetF64) * 2;
+    const bits = w[rw + W_BITS];
+    if ((bits & B_PENDING) === 0) return;
+    w[rw + W_BITS] = bits & ~B_PENDING;
+    const retransmissions = w[rw + W_RETRANSMISSIONS] - w[rw + W_RETRANSMISSIONS_REPORTED];
+    w[rw + W_RETRANSMISSIONS_REPORTED] = w[rw + W_RETRANSMISSIONS];
+    const f = this.table.f64;
+    const r = rw / 2;
+    const completed = (bits & B_RTT_REPORTED_NOW) !== 0;
+    const rttMs = completed ? f[r + F_RTT_SERVER] + f[r + F_RTT_CLIENT] : null;
+    if (completed) w[rw + W_BITS] &= ~B_RTT_REPORTED_NOW;
+    if (this.second.flows.length < this.maxFlowsPerSecond) this.second.flows.push({ flowId: this.table.idOf(slot), retransmissions, rttMs });
+  }
+
+  /** Per-second mode: the flow in `slot` has news this second. */
+  private markPending(rw: number, slot: number): void {
+    const w = this.table.words;
+    const bits = w[rw + W_BITS];
+    if ((bits & B_PENDING) !== 0) return;
+    // Beyond the bound the flow counts in the totals only.
+    if (this.pendingLength >= this.pendingSlots.length) return;
+    w[rw + W_BITS] = bits | B_PENDING;
+    this.pendingSlots[this.pendingLength++] = slot;
   }
 
   getTotals(): TcpQualityTotals {
@@ -130,6 +207,7 @@ export class TcpQuality {
     if (L.l4 !== L4Kind.tcp || !L.l4Valid || (L.isFragment && !L.isFirstFragment)) return;
     const table = this.table;
     const slot = flowId % FLOW_SLOT_SPACE;
+    this.currentSlot = slot;
     // An ICMP error counted in a TCP flow is not a segment of it.
     if (table.protoOf(slot) !== 6) return;
     this.totals.segments++;
@@ -196,8 +274,8 @@ export class TcpQuality {
       w[fLastack] = ack;
       f[fLastackTime] = t;
     }
-    bits = (bits & ~fKeepalive) | (keepalive ? fKeepalive : 0);
-    w[rw + W_BITS] = bits;
+    // Read again: counting a retransmission may have marked the flow pending.
+    w[rw + W_BITS] = (w[rw + W_BITS] & ~fKeepalive) | (keepalive ? fKeepalive : 0);
   }
 
   /** A segment below its direction's highest sequence number: fast retransmission, out of order, spurious or plain retransmission. */
@@ -226,6 +304,10 @@ export class TcpQuality {
   private countRetransmission(rw: number): void {
     this.table.words[rw + W_RETRANSMISSIONS]++;
     this.totals.retransmissions++;
+    if (this.maxFlowsPerSecond > 0) {
+      this.second.retransmissions++;
+      this.markPending(rw, this.currentSlot);
+    }
   }
 
   /** SYN, SYN/ACK and the ACK completing the handshake: the two halves of the handshake RTT. */
@@ -264,6 +346,12 @@ export class TcpQuality {
         next |= B_FIRST_RTT;
       }
       w[rw + W_BITS] = next;
+      if ((bits & B_RTT_SERVER) !== 0 && this.maxFlowsPerSecond > 0) {
+        this.second.handshakes++;
+        this.second.rttSumMs += f[r + F_RTT_SERVER] + f[r + F_RTT_CLIENT];
+        w[rw + W_BITS] |= B_RTT_REPORTED_NOW;
+        this.markPending(rw, this.currentSlot);
+      }
     }
   }
 

@@ -5,11 +5,14 @@ import { DecodedPacket, DecodeStatus } from '../decode/decoded-packet';
 import { FlowTable } from '../flows/flow-table';
 import { queryFlows } from '../flows/flow-query';
 import type { FinishReason, FlowSnapshot } from '../flows/flow-types';
+import { FLOW_SLOT_SPACE } from '../flows/flow-types';
 import { listInterfaces } from '../live/interfaces';
 import { openLiveSource } from '../live/live-capture';
 import type { LiveCaptureError, LiveSource } from '../live/live-types';
+import { TcpQuality } from '../flows/tcp-quality';
 import { NameExtractor } from '../names/name-extractor';
 import type { PacketRecord, PacketSink } from '../pipeline/packet-sink';
+import { MAX_QUALITY_FLOWS } from '../protocol/messages';
 import type { CapturePath, FlowRow, RequestParams, RequestResult, SessionStats, SessionStatus, StartParams } from '../protocol/messages';
 import { RollupEngine } from '../rollups/rollup-engine';
 import type { SpoolExport } from '../spool/export-stream';
@@ -64,6 +67,7 @@ export class CaptureSession implements PacketSink {
   private readonly flowTable: FlowTable;
   private readonly rollups: RollupEngine;
   private readonly names = new NameExtractor();
+  private readonly quality: TcpQuality;
   /** Recent packets of this session, for exports. */
   private readonly spool: SessionSpool;
   private readonly ifaceNames: string[];
@@ -103,6 +107,7 @@ export class CaptureSession implements PacketSink {
       clock,
       onFinish: (flow, reason) => this.onFlowFinish(flow, reason),
     });
+    this.quality = new TcpQuality(this.flowTable, { maxFlowsPerSecond: MAX_QUALITY_FLOWS });
     // A replayed file may span years of packet time: its packets leave the spool by size only, not by age.
     this.spool = new SessionSpool({
       runtimeDir,
@@ -168,7 +173,10 @@ export class CaptureSession implements PacketSink {
     else decodePacket(rec.linkType, rec.bytes, pkt, rec.wireLength, rec.offset, rec.length);
     if (pkt.status === DecodeStatus.malformed) this.malformed++;
     const flowId = this.rollups.observe(pkt, rec);
-    if (pkt.layerCount > 0) this.names.observe(pkt, rec, flowId);
+    if (pkt.layerCount > 0) {
+      this.quality.observe(pkt, rec, flowId);
+      this.names.observe(pkt, rec, flowId);
+    }
     this.spool.packet(rec, flowId);
   }
 
@@ -282,6 +290,7 @@ export class CaptureSession implements PacketSink {
       topFlows: s.topFlows.map((f) => ({ ...f, label: this.flowLabel(f.flowId) })),
       activeFlows: flowStats.active,
       newFlows: flowStats.created - this.createdAtLastSecond,
+      quality: this.quality.drainSecond(),
     });
     this.createdAtLastSecond = flowStats.created;
     this.pushDelta(s.second);
@@ -339,6 +348,8 @@ export class CaptureSession implements PacketSink {
       tcpFlags: f.tcpFlagsA | f.tcpFlagsB,
       active,
     };
+    const quality = this.quality.figures(f.id % FLOW_SLOT_SPACE);
+    if (quality !== null) row.quality = quality;
     const labels = this.names.labelsForFlow(f.id);
     if (labels?.sni !== undefined) row.sni = labels.sni;
     if (labels?.httpHost !== undefined) row.httpHost = labels.httpHost;

@@ -43,6 +43,7 @@ export function flowFromRow(row: FlowRow, session: string, names: ReadonlyMap<st
     bpsAToB: 0,
     bpsBToA: 0,
     active: row.active,
+    ...(row.quality !== undefined ? { quality: row.quality } : {}),
   };
 }
 

@@ -448,6 +448,10 @@ export class NetmonCore {
       activeFlows: r.activeFlows,
       newFlows: r.newFlows,
     };
+    if (r.quality !== undefined) {
+      const q = r.quality;
+      tick.quality = { ...q, flows: q.flows.map((f) => ({ ...f, flowId: `${session}:${f.flowId}` })) };
+    }
     this.activeFlowsNow = r.activeFlows;
     this.lastTickMs = tick.tsMs;
     this.memory.add(tick);
