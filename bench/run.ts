@@ -8,6 +8,7 @@
  * - bytes per active flow with 1 million flows in the FlowTable (child with
  *   --expose-gc), and the peak RSS of analyze on a capture that leaves
  *   1 million flows open;
+ * - the cost of TCP connection quality per packet and per second (bench/quality.ts), saved under `quality`;
  * - as root, the live-capture section (bench/live.ts), saved under `live`.
  * Results go to bench-results/bench-<date>.json and .txt.
  *
@@ -29,6 +30,8 @@ import { RollupEngine } from '../src-capture-helper/rollups/rollup-engine';
 import { generate } from '../scripts/gen-bench-capture';
 import type { FlowMemoryResult } from './flow-memory';
 import { runLiveBench } from './live';
+import type { QualityBench } from './quality';
+import { formatQuality, measureQuality } from './quality';
 
 const repo = path.resolve(__dirname, '../..');
 const resultsDir = path.join(repo, 'bench-results');
@@ -281,6 +284,10 @@ async function main(): Promise<void> {
     result.analyzeConcurrentFlows = { flows: opts.concurrentFlows, ...timer.result(packets, fs.statSync(file).size) };
   }
 
+  process.stderr.write('TCP quality cost...\n');
+  const qualityInputs = [capture, ...(typeof result.analyzeConcurrentFlows === 'object' ? [path.join(resultsDir, `concurrent-${opts.concurrentFlows}.pcap`)] : [])];
+  result.quality = qualityInputs.map((f) => measureQuality(f, opts.runs));
+
   if (process.getuid?.() === 0) {
     process.stderr.write('live capture section...\n');
     result.live = await runLiveBench();
@@ -332,6 +339,7 @@ function formatText(r: Record<string, unknown>): string {
     const c = r.analyzeConcurrentFlows as Timed & { flows: number };
     lines.push(row(`analyze, ${c.flows} concurrent flows`, c));
   }
+  if (r.quality) lines.push(...formatQuality(r.quality as QualityBench[]));
   if (r.live) lines.push(`live: ${JSON.stringify(r.live)}`);
   return `${lines.join('\n')}\n`;
 }
