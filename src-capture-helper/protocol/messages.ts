@@ -273,7 +273,7 @@ export const rollupSnapshot = obj({
   topFlows: arr(obj({ flowId: count, label: str({ max: 512 }), packets: count, bytes: count }), MAX_TOP),
   activeFlows: count,
   newFlows: count,
-  /** TCP quality during the second: totals over every flow, and the flows it happened in (bounded). */
+  /** TCP quality during the second: totals over every flow, and the flows it happened in (bounded); absent when none. */
   quality: optional(obj({
     retransmissions: count,
     /** Handshakes completed, and the sum of their RTTs (both sides) in milliseconds. */

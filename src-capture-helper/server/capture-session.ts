@@ -9,6 +9,7 @@ import { FLOW_SLOT_SPACE } from '../flows/flow-types';
 import { listInterfaces } from '../live/interfaces';
 import { openLiveSource } from '../live/live-capture';
 import type { LiveCaptureError, LiveSource } from '../live/live-types';
+import type { TcpQualitySecond } from '../flows/tcp-quality';
 import { TcpQuality } from '../flows/tcp-quality';
 import { NameExtractor } from '../names/name-extractor';
 import type { PacketRecord, PacketSink } from '../pipeline/packet-sink';
@@ -290,7 +291,8 @@ export class CaptureSession implements PacketSink {
       topFlows: s.topFlows.map((f) => ({ ...f, label: this.flowLabel(f.flowId) })),
       activeFlows: flowStats.active,
       newFlows: flowStats.created - this.createdAtLastSecond,
-      quality: this.quality.drainSecond(),
+      // Left out of quiet seconds (most of them): rollups stay small for slow clients.
+      ...this.qualityOfSecond(),
     });
     this.createdAtLastSecond = flowStats.created;
     this.pushDelta(s.second);
@@ -303,6 +305,11 @@ export class CaptureSession implements PacketSink {
       this.names.sweep(s.second);
       this.lastNameSweep = s.second;
     }
+  }
+
+  private qualityOfSecond(): { quality?: TcpQualitySecond } {
+    const quality = this.quality.drainSecond();
+    return quality.retransmissions > 0 || quality.handshakes > 0 || quality.flows.length > 0 ? { quality } : {};
   }
 
   private pushDelta(second: number): void {
