@@ -72,19 +72,13 @@ export type AlertFlowRate = TrafficCounters & {
   isNew: boolean;
 };
 
-/** A TCP flow with quality news during the second, local endpoint first (as AlertFlowRate). */
-export interface AlertQualityFlow {
-  localAddress: string;
-  localPort: number;
-  remoteAddress: string;
-  remotePort: number;
-  name?: string;
-  interface?: string;
+/** A TCP flow with quality news during the second, its endpoints as in AlertFlowRate. */
+export type AlertQualityFlow = Pick<AlertFlowRate, 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort' | 'name' | 'interface'> & {
   /** Retransmissions during the second. */
   retransmissions: number;
   /** Handshake RTT (both sides at the capture point) when the handshake completed during the second. */
   rttMs: number | null;
-}
+};
 
 /** TCP quality during the second: exact totals, and the flows it happened in (bounded by the helper). */
 export interface AlertQualitySample {
