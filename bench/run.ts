@@ -15,6 +15,7 @@
  *   turns, with the largest gap between the per-second rollups;
  * - read + decode, and read + decode + flows + rollups, in this process;
  * - bytes per active flow with 1 million flows in the FlowTable;
+ * - the cost of TCP connection quality per packet and per second (bench/quality.ts), saved under `quality`;
  * - as root, the live-capture section (bench/live.ts), saved under `live`.
  * The load average before and after goes with the figures (the machine may be
  * shared). Results go to bench-results/bench-<date>.json and .txt.
@@ -44,6 +45,8 @@ import type { FlowMemoryResult } from './flow-memory';
 import { runLiveBench } from './live';
 import type { ReplayBenchResult } from './replay';
 import { benchReplay } from './replay';
+import type { QualityBench } from './quality';
+import { formatQuality, measureQuality } from './quality';
 
 const repo = path.resolve(__dirname, '../..');
 const resultsDir = path.join(repo, 'bench-results');
@@ -516,6 +519,9 @@ async function main(): Promise<void> {
     const mem = spawnSync(process.execPath, ['--expose-gc', path.join(__dirname, 'flow-memory.js'), '1000000'], { encoding: 'utf8' });
     result.flowMemory = mem.status === 0 ? (JSON.parse(mem.stdout) as FlowMemoryResult) : { error: mem.stderr.trim() };
 
+    process.stderr.write('TCP quality cost...\n');
+    result.quality = [benchCapture, ...(opts.concurrentFlows > 0 ? [concurrentFile] : [])].map((f) => measureQuality(f, opts.runs));
+
     if (process.getuid?.() === 0) {
       process.stderr.write('live capture section...\n');
       result.live = await runLiveBench();
@@ -597,6 +603,7 @@ function formatText(r: Record<string, unknown>): string {
     lines.push(`FlowTable with ${m.activeFlows} active flows: ${m.bytesPerFlowHeap} B/flow (heap+arrayBuffers), ${m.bytesPerFlowRss} B/flow (RSS) (target <= 300)`);
     lines.push(`FlowTable alone: ${m.nsPerPacketNewFlow} ns/packet creating flows, ${m.nsPerPacketExisting} ns/packet on existing flows`);
   }
+  if (r.quality) lines.push(...formatQuality(r.quality as QualityBench[]));
   if (r.live) lines.push(`live: ${JSON.stringify(r.live)}`);
   return `${lines.join('\n')}\n`;
 }

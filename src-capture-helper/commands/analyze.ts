@@ -96,7 +96,7 @@ export function runAnalyze(args: string[]): number {
   if (input.stdin) read = { ...read, fileSize: consumed };
   const report = engine.finish(input.stdin ? '-' : basename(file), read);
   if (json) writeJson(report, (chunk) => process.stdout.write(chunk));
-  process.stdout.write(json ? '\n' : formatReportText(report, top, { icmpKind: (f) => engine.icmpKind(f) }));
+  process.stdout.write(json ? '\n' : formatReportText(report, top, { icmpKind: (f) => engine.icmpKind(f), quality: engine.qualitySummary }));
   if (read.error !== undefined) {
     process.stderr.write(`netmon analyze: ${shownName}: ${read.error.message} (after ${read.packets} records; the report covers them)\n`);
     return 3;

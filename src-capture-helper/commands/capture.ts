@@ -260,7 +260,7 @@ export async function runCaptureCommand(args: string[]): Promise<number> {
     errors,
   };
   if (parsed.json) writeJson(report, (chunk) => process.stdout.write(chunk));
-  process.stdout.write(parsed.json ? '\n' : formatReportText(report, parsed.top, { icmpKind: (f) => engine.icmpKind(f), live: true }) + formatCaptureText(report.capture));
+  process.stdout.write(parsed.json ? '\n' : formatReportText(report, parsed.top, { icmpKind: (f) => engine.icmpKind(f), live: true, quality: engine.qualitySummary }) + formatCaptureText(report.capture));
   return errors.length > 0 ? 3 : 0;
 }
 

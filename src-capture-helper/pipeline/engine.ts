@@ -4,6 +4,8 @@ import { decodePacket } from '../decode/decode-packet';
 import { DecodedPacket } from '../decode/decoded-packet';
 import { FlowTable } from '../flows/flow-table';
 import type { FinishReason, FlowSnapshot, FlowTableConfig } from '../flows/flow-types';
+import { FLOW_SLOT_SPACE } from '../flows/flow-types';
+import { TcpQuality, TcpQualitySummary } from '../flows/tcp-quality';
 import { NameExtractor } from '../names/name-extractor';
 import type { AnalyzeReport, ReportFlow, ReportLimits } from '../report/analyze-report';
 import { DEFAULT_REPORT_LIMITS, ReportBuilder, timeText } from '../report/analyze-report';
@@ -31,6 +33,9 @@ export class CaptureEngine implements PacketSink {
   readonly report: ReportBuilder;
   readonly flows: FlowTable | undefined;
   readonly names: NameExtractor | undefined;
+  /** TCP connection quality of every flow, folded into `qualitySummary` as flows finish. */
+  readonly quality: TcpQuality | undefined;
+  readonly qualitySummary = new TcpQualitySummary();
   private readonly keepFlows: number;
   private finished: ReportFlow[] = [];
   private finishedTotal = 0;
@@ -50,6 +55,7 @@ export class CaptureEngine implements PacketSink {
       const onFinish = (flow: FlowSnapshot, reason: FinishReason) => this.onFlowFinish(flow, reason);
       this.flows = new FlowTable({ ...DEFAULT_FLOWS, ...(options.flows ?? {}), onFinish });
       this.report.attachTo(this.flows);
+      this.quality = new TcpQuality(this.flows);
     }
   }
 
@@ -64,6 +70,7 @@ export class CaptureEngine implements PacketSink {
     }
     const flowId = this.flows !== undefined ? this.flows.observe(pkt, rec) : -1;
     this.report.observe(pkt, rec, flowId);
+    this.quality?.observe(pkt, rec, flowId);
     this.names?.observe(pkt, rec, flowId);
   }
 
@@ -90,6 +97,8 @@ export class CaptureEngine implements PacketSink {
 
   private onFlowFinish(flow: FlowSnapshot, _reason: FinishReason): void {
     this.finishedTotal++;
+    const quality = this.quality?.figures(flow.id % FLOW_SLOT_SPACE);
+    if (quality) this.qualitySummary.add(quality);
     // Not larger than the smallest of keepFlows earlier flows: it can never be kept (ties keep the earlier).
     if (flow.bytesAB + flow.bytesBA <= this.keptMinBytes) {
       this.names?.forgetFlow(flow.id);

@@ -16,6 +16,8 @@ const MAX_IFACES = 64;
 const MAX_FLOW_PAGE = 1000;
 const MAX_DELTA_FLOWS = 5000;
 const MAX_TOP = 100;
+/** Flows with new retransmissions or a completed handshake in one rollup second; the rest are counted in the totals only. */
+export const MAX_QUALITY_FLOWS = 500;
 
 const sessionId = str({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
 const ifaceName = str({ min: 1, max: 256 });
@@ -89,6 +91,17 @@ export type NameSource = (typeof nameSources)[number];
 
 const l4Proto = oneOf(['tcp', 'udp', 'icmp', 'icmpv6', 'other'] as const);
 
+/** TCP connection quality of a flow, as Wireshark's TCP analysis counts it (see flows/tcp-quality). */
+export const tcpQualityFigures = obj({
+  /** SYN → SYN/ACK and SYN/ACK → ACK at the capture point, milliseconds; null until seen. */
+  rttServerMs: nullable(num(-1e9, 1e9)),
+  rttClientMs: nullable(num(-1e9, 1e9)),
+  rttMs: nullable(num(-1e9, 1e9)),
+  retransmissions: count,
+  outOfOrder: count,
+  zeroWindows: count,
+});
+
 export const flowRow = obj({
   id: count,
   /** Interface the flow was seen on (the file name for a replay). */
@@ -125,6 +138,8 @@ export const flowRow = obj({
   /** ICMP/ICMPv6 type and code of the flow's first message (icmp and icmpv6 flows only). */
   icmpType: optional(int(0, 255)),
   icmpCode: optional(int(0, 255)),
+  /** TCP flows only. */
+  quality: optional(tcpQualityFigures),
 });
 export type FlowRow = Infer<typeof flowRow>;
 
@@ -269,6 +284,14 @@ export const rollupSnapshot = obj({
   topFlows: arr(obj({ flowId: count, label: str({ max: 512 }), packets: count, bytes: count }), MAX_TOP),
   activeFlows: count,
   newFlows: count,
+  /** TCP quality during the second: totals over every flow, and the flows it happened in (bounded); absent when none. */
+  quality: optional(obj({
+    retransmissions: count,
+    /** Handshakes completed, and the sum of their RTTs (both sides) in milliseconds. */
+    handshakes: count,
+    rttSumMs: num(-1e15, 1e15),
+    flows: arr(obj({ flowId: count, retransmissions: count, rttMs: nullable(num(-1e9, 1e9)) }), MAX_QUALITY_FLOWS),
+  })),
 });
 export type RollupSnapshot = Infer<typeof rollupSnapshot>;
 

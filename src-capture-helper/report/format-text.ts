@@ -1,3 +1,5 @@
+import type { TcpQualitySummary } from '../flows/tcp-quality';
+import { median } from '../flows/tcp-quality';
 import { icmpText } from '../protocol/icmp-names';
 import type { AnalyzeReport, ReportFlow } from './analyze-report';
 import { PROTOCOL_KEYS } from './analyze-report';
@@ -7,11 +9,13 @@ export interface TextOptions {
   icmpKind?: (f: ReportFlow) => { type: number; code: number } | undefined;
   /** A live capture: the header names its interfaces and their link types instead of a file. */
   live?: boolean;
+  /** TCP connection quality of the flows, as Wireshark's analysis counts it. */
+  quality?: TcpQualitySummary;
 }
 
 /** Human-readable analyze output: totals, protocol breakdown, top talkers, top flows with names. */
 export function formatReportText(r: AnalyzeReport, top: number, options: TextOptions = {}): string {
-  const { icmpKind } = options;
+  const { icmpKind, quality } = options;
   const out: string[] = [];
   const fmt = r.format;
   const links = Object.entries(r.packets_per_link_type).map(([k, n]) => `${k} (${n})`).join(', ');
@@ -65,6 +69,8 @@ export function formatReportText(r: AnalyzeReport, top: number, options: TextOpt
     }
   }
 
+  if (quality !== undefined && quality.flows > 0) out.push('', ...qualityLines(quality));
+
   const dns = Object.entries(r.dns_names);
   if (dns.length > 0 || r.tls_sni_values.length > 0 || r.http_host_values.length > 0) {
     out.push('', 'Names seen');
@@ -80,6 +86,18 @@ export function formatReportText(r: AnalyzeReport, top: number, options: TextOpt
     for (const [why, n] of reasons) out.push(`  ${num(n).padStart(10)}  ${why}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The TCP connection quality section (Wireshark's tcp.analysis counts and handshake RTTs). */
+function qualityLines(q: TcpQualitySummary): string[] {
+  const lines = [`TCP quality (${num(q.flows)} connections)`];
+  lines.push(`  retransmissions ${num(q.retransmissions)} (in ${num(q.flowsWithRetransmissions)} connections), out of order ${num(q.outOfOrder)}, zero windows ${num(q.zeroWindows)}`);
+  const server = median(q.serverRtts);
+  const client = median(q.clientRtts);
+  const ms = (v: number) => `${v.toFixed(3)} ms`;
+  if (server !== null) lines.push(`  handshake RTT, median: server side (SYN -> SYN/ACK) ${ms(server)} over ${num(q.serverRtts.length)}`);
+  if (client !== null) lines.push(`  handshake RTT, median: client side (SYN/ACK -> ACK) ${ms(client)} over ${num(q.clientRtts.length)}`);
+  return lines;
 }
 
 function endpoint(addr: string, port: number): string {

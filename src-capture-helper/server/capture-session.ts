@@ -5,12 +5,16 @@ import { DecodedPacket, DecodeStatus } from '../decode/decoded-packet';
 import { FlowTable } from '../flows/flow-table';
 import { queryFlows } from '../flows/flow-query';
 import type { FinishReason, FlowSnapshot } from '../flows/flow-types';
+import { FLOW_SLOT_SPACE } from '../flows/flow-types';
 import { listInterfaces } from '../live/interfaces';
 import { openLiveSource } from '../live/live-capture';
 import type { LiveCaptureError, LiveSource } from '../live/live-types';
+import type { TcpQualitySecond } from '../flows/tcp-quality';
+import { TcpQuality } from '../flows/tcp-quality';
 import { flowName } from '../names/flow-name';
 import { NameExtractor } from '../names/name-extractor';
 import type { PacketRecord, PacketSink } from '../pipeline/packet-sink';
+import { MAX_QUALITY_FLOWS } from '../protocol/messages';
 import type { CapturePath, FlowRow, RequestParams, RequestResult, SessionStats, SessionStatus, StartParams } from '../protocol/messages';
 import { RollupEngine } from '../rollups/rollup-engine';
 import type { SpoolExport } from '../spool/export-stream';
@@ -65,6 +69,7 @@ export class CaptureSession implements PacketSink {
   private readonly flowTable: FlowTable;
   private readonly rollups: RollupEngine;
   private readonly names = new NameExtractor();
+  private readonly quality: TcpQuality;
   /** Recent packets of this session, for exports. */
   private readonly spool: SessionSpool;
   private readonly ifaceNames: string[];
@@ -110,6 +115,7 @@ export class CaptureSession implements PacketSink {
       clock,
       onFinish: (flow, reason) => this.onFlowFinish(flow, reason),
     });
+    this.quality = new TcpQuality(this.flowTable, { maxFlowsPerSecond: MAX_QUALITY_FLOWS });
     // A replayed file may span years of packet time: its packets leave the spool by size only, not by age.
     this.spool = new SessionSpool({
       runtimeDir,
@@ -175,7 +181,10 @@ export class CaptureSession implements PacketSink {
     else decodePacket(rec.linkType, rec.bytes, pkt, rec.wireLength, rec.offset, rec.length);
     if (pkt.status === DecodeStatus.malformed) this.malformed++;
     const flowId = this.rollups.observe(pkt, rec);
-    if (pkt.layerCount > 0) this.names.observe(pkt, rec, flowId);
+    if (pkt.layerCount > 0) {
+      this.quality.observe(pkt, rec, flowId);
+      this.names.observe(pkt, rec, flowId);
+    }
     this.spool.packet(rec, flowId);
   }
 
@@ -289,6 +298,8 @@ export class CaptureSession implements PacketSink {
       topFlows: s.topFlows.map((f) => ({ ...f, label: this.flowLabel(f.flowId) })),
       activeFlows: flowStats.active,
       newFlows: flowStats.created - this.createdAtLastSecond,
+      // Left out of quiet seconds (most of them): rollups stay small for slow clients.
+      ...this.qualityOfSecond(),
     });
     this.createdAtLastSecond = flowStats.created;
     this.pushDelta(s.second);
@@ -301,6 +312,11 @@ export class CaptureSession implements PacketSink {
       this.names.sweep(s.second);
       this.lastNameSweep = s.second;
     }
+  }
+
+  private qualityOfSecond(): { quality?: TcpQualitySecond } {
+    const quality = this.quality.drainSecond();
+    return quality.retransmissions > 0 || quality.handshakes > 0 || quality.flows.length > 0 ? { quality } : {};
   }
 
   private pushDelta(second: number): void {
@@ -357,6 +373,8 @@ export class CaptureSession implements PacketSink {
       row.icmpType = f.icmpType;
       row.icmpCode = f.icmpCode;
     }
+    const quality = this.quality.figures(f.id % FLOW_SLOT_SPACE);
+    if (quality !== null) row.quality = quality;
     const labels = this.names.labelsForFlow(f.id);
     if (labels === undefined) return row;
     if (labels.sni !== undefined) row.sni = labels.sni;

@@ -129,6 +129,15 @@ export interface FlowRate {
   packets: number;
 }
 
+/** TCP quality during one second: totals, and the flows it happened in (bounded). */
+export interface QualitySecond {
+  retransmissions: number;
+  /** Handshakes completed, and the sum of their RTTs (both sides at the capture point), milliseconds. */
+  handshakes: number;
+  rttSumMs: number;
+  flows: { flowId: string; retransmissions: number; rttMs: number | null }[];
+}
+
 /** One second of traffic, pushed once a second while a capture runs. */
 export interface RollupTick {
   captureId: string;
@@ -141,6 +150,8 @@ export interface RollupTick {
   topFlows: FlowRate[];
   activeFlows: number;
   newFlows: number;
+  /** Absent from sources that do not analyse TCP (older history). */
+  quality?: QualitySecond;
 }
 
 // ---------------------------------------------------------------- flows
@@ -170,6 +181,20 @@ export interface IcmpKind {
   text: string;
 }
 
+/**
+ * Connection quality of a TCP flow, as Wireshark's TCP analysis counts it.
+ * Handshake RTT is split at the capture point: server side SYN → SYN/ACK,
+ * client side SYN/ACK → ACK; null until seen.
+ */
+export interface TcpQuality {
+  rttServerMs: number | null;
+  rttClientMs: number | null;
+  rttMs: number | null;
+  retransmissions: number;
+  outOfOrder: number;
+  zeroWindows: number;
+}
+
 /** A bidirectional flow; A is the endpoint that sent the first packet seen. */
 export interface FlowSummary {
   id: string;
@@ -197,6 +222,8 @@ export interface FlowSummary {
   bpsBToA: number;
   /** False once the flow has ended or was evicted; it then lives in the finished-flow log. */
   active: boolean;
+  /** TCP flows from a live or replayed capture (absent for other flows and in the finished-flow log). */
+  quality?: TcpQuality;
 }
 
 export type FlowSortKey =
@@ -372,7 +399,7 @@ export type SettingsPatch = { [S in keyof Settings]?: Partial<Settings[S]> };
 // ---------------------------------------------------------------- alerts
 // The alert engine (src-main/core/alerts/) uses these shapes as they are and adds their validation.
 
-export type AlertMetric = 'bps' | 'pps' | 'activeFlows' | 'newFlows' | 'drops';
+export type AlertMetric = 'bps' | 'pps' | 'activeFlows' | 'newFlows' | 'drops' | 'rtt' | 'retransmissions';
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 
 export type AlertScope =

@@ -49,6 +49,7 @@ export function flowFromRow(row: FlowRow, session: string): FlowSummary {
     bpsAToB: 0,
     bpsBToA: 0,
     active: row.active,
+    ...(row.quality !== undefined ? { quality: row.quality } : {}),
   };
 }
 

@@ -480,6 +480,9 @@ export class NetmonCore {
       activeFlows: r.activeFlows,
       newFlows: r.newFlows,
     };
+    // The helper analyses every TCP flow and leaves quality out of a second without news: zeros, not unknown.
+    const q = r.quality ?? { retransmissions: 0, handshakes: 0, rttSumMs: 0, flows: [] };
+    tick.quality = { ...q, flows: q.flows.map((f) => ({ ...f, flowId: `${session}:${f.flowId}` })) };
     this.activeFlowsNow = r.activeFlows;
     this.lastTickMs = tick.tsMs;
     this.memory.add(tick);

@@ -16,7 +16,9 @@ export type FlowColumn =
   | 'packetsBA'
   | 'rate'
   | 'firstSeen'
-  | 'lastSeen';
+  | 'lastSeen'
+  | 'rtt'
+  | 'retransmissions';
 
 export type SortDirection = 'asc' | 'desc';
 
@@ -43,6 +45,8 @@ export function defaultDirection(column: FlowColumn): SortDirection {
     case 'packetsBA':
     case 'rate':
     case 'lastSeen':
+    case 'rtt':
+    case 'retransmissions':
       return 'desc';
     default:
       return assertNever(column);
@@ -100,6 +104,11 @@ function keyOf(f: FlowSummary, column: FlowColumn, cache: Map<string, string>): 
       return f.firstSeenMs;
     case 'lastSeen':
       return f.lastSeenMs;
+    // Flows without a measure (not TCP, no handshake seen) sort after every measured one, biggest first.
+    case 'rtt':
+      return f.quality?.rttMs ?? -Infinity;
+    case 'retransmissions':
+      return f.quality?.retransmissions ?? -Infinity;
     default:
       return assertNever(column);
   }

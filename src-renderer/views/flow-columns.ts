@@ -16,6 +16,8 @@ export interface ColumnDef {
   min: number;
   grow: number;
   numeric: boolean;
+  /** Shown only when the table is wide enough for it beside every other column (see gridLayout). */
+  optional?: boolean;
   cell(f: FlowSummary, nowMs: number): string;
   /** The whole value, for the cell's tooltip: a cut text read in full, a rounded number exactly. */
   tip(f: FlowSummary, nowMs: number): string;
@@ -46,6 +48,26 @@ function protoCell(f: FlowSummary): string {
 
 function protoTip(f: FlowSummary): string {
   return `${f.proto.toUpperCase()}${f.icmp !== null ? ` ${f.icmp.text}` : ''} (IP protocol ${f.ipProto})`;
+}
+
+/** Handshake RTT in ms, to the 0.1 ms below 10 ms. */
+function rttText(ms: number | null): string {
+  if (ms === null) return '';
+  return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
+}
+
+function rttTip(f: FlowSummary): string {
+  const q = f.quality;
+  if (q === undefined) return f.proto === 'tcp' ? 'Not measured' : 'TCP only';
+  if (q.rttServerMs === null && q.rttClientMs === null) return 'No handshake seen';
+  const side = (ms: number | null) => (ms === null ? 'not seen' : `${ms.toFixed(3)} ms`);
+  return `Handshake RTT at the capture point: server side (SYN → SYN/ACK) ${side(q.rttServerMs)}, client side (SYN/ACK → ACK) ${side(q.rttClientMs)}`;
+}
+
+function retransmissionTip(f: FlowSummary): string {
+  const q = f.quality;
+  if (q === undefined) return f.proto === 'tcp' ? 'Not measured' : 'TCP only';
+  return `${formatCount(q.retransmissions)} retransmissions, ${formatCount(q.outOfOrder)} out-of-order segments, ${formatCount(q.zeroWindows)} zero windows`;
 }
 
 function rateTip(f: FlowSummary): string {
@@ -95,6 +117,14 @@ export const FLOW_COLUMNS: readonly ColumnDef[] = [
     cell: (f) => formatByteRateAsBits(f.bpsAToB + f.bpsBToA), tip: rateTip,
   },
   {
+    id: 'rtt', title: 'RTT', description: 'TCP handshake round-trip time (SYN → ACK) at the capture point', min: 70, grow: 0, numeric: true, optional: true,
+    cell: (f) => rttText(f.quality?.rttMs ?? null), tip: rttTip,
+  },
+  {
+    id: 'retransmissions', title: 'Retr.', description: 'TCP retransmissions (as Wireshark counts them)', min: 56, grow: 0, numeric: true, optional: true,
+    cell: (f) => (f.quality !== undefined ? formatCount(f.quality.retransmissions) : ''), tip: retransmissionTip,
+  },
+  {
     id: 'firstSeen', title: 'First', subtitle: 'seen', description: 'First packet (local time)', min: CLOCK_WIDTH, grow: 0, numeric: true,
     cell: (f, now) => formatSeen(f.firstSeenMs, now), tip: (f) => formatLocalDateTime(f.firstSeenMs, true),
   },
@@ -105,21 +135,31 @@ export const FLOW_COLUMNS: readonly ColumnDef[] = [
 ];
 
 export interface GridLayout {
+  /** The columns shown, in order. */
+  columns: readonly ColumnDef[];
   /** CSS grid-template-columns. */
   template: string;
   /** Below this width the grid scrolls sideways. */
   minWidth: number;
 }
 
-/** The columns' tracks: the seen columns widen to a date and a clock when some flow is from another day than now. */
-export function gridLayout(withDates: boolean): GridLayout {
+/**
+ * The columns' tracks: the seen columns widen to a date and a clock when some flow is from another day than now;
+ * optional columns join when `availableWidth` (the table's width, px) holds them beside the others, so a narrow
+ * window keeps every essential column without scrolling sideways.
+ */
+export function gridLayout(withDates: boolean, availableWidth = 0): GridLayout {
+  const minOf = (c: ColumnDef) => (withDates && (c.id === 'firstSeen' || c.id === 'lastSeen') ? DATE_TIME_WIDTH : c.min);
+  const essential = FLOW_COLUMNS.filter((c) => !c.optional).reduce((sum, c) => sum + minOf(c), 0);
+  const optional = FLOW_COLUMNS.filter((c) => c.optional).reduce((sum, c) => sum + minOf(c), 0);
+  const columns = essential + optional <= availableWidth ? FLOW_COLUMNS : FLOW_COLUMNS.filter((c) => !c.optional);
   let minWidth = 0;
-  const tracks = FLOW_COLUMNS.map((c) => {
-    const min = withDates && (c.id === 'firstSeen' || c.id === 'lastSeen') ? DATE_TIME_WIDTH : c.min;
+  const tracks = columns.map((c) => {
+    const min = minOf(c);
     minWidth += min;
     return c.grow > 0 ? `minmax(${min}px, ${c.grow}fr)` : `${min}px`;
   });
-  return { template: tracks.join(' '), minWidth };
+  return { columns, template: tracks.join(' '), minWidth };
 }
 
 /** Whether some flow's first or last packet falls on another day than `nowMs` (local time): then the seen columns

@@ -105,6 +105,7 @@ export function FlowDetail({ id, onClose }: { id: string; onClose: () => void })
     ['Duration', formatDuration(flow.lastSeenMs - flow.firstSeenMs)],
     ['Interface', `${flow.iface}${flow.vlan !== null ? `, VLAN ${flow.vlan}` : ''}`],
   );
+  rows.push(...qualityRows(flow));
   const total = (c: { bytes: number; packets: number }): string => `${formatBytes(c.bytes)} in ${formatCount(c.packets)} packets`;
   return (
     <aside className="detail panel" aria-labelledby="detail-title" data-testid="flow-detail">
@@ -160,4 +161,25 @@ export function FlowDetail({ id, onClose }: { id: string; onClose: () => void })
       </div>
     </aside>
   );
+}
+
+/** Connection quality rows of a TCP flow (Wireshark's TCP analysis, handshake RTT split at the capture point). */
+function qualityRows(flow: FlowSummary): Array<[string, string]> {
+  const q = flow.quality;
+  if (q === undefined) return [];
+  const ms = (v: number | null): string => (v === null ? 'not seen' : `${v.toFixed(3)} ms`);
+  const rows: Array<[string, string]> = [];
+  if (q.rttMs !== null || q.rttServerMs !== null || q.rttClientMs !== null) {
+    rows.push(
+      ['Handshake RTT', q.rttMs === null ? 'incomplete' : ms(q.rttMs)],
+      ['Server side', `${ms(q.rttServerMs)} (SYN → SYN/ACK)`],
+      ['Client side', `${ms(q.rttClientMs)} (SYN/ACK → ACK)`],
+    );
+  }
+  rows.push(
+    ['Retransmissions', formatCount(q.retransmissions)],
+    ['Out of order', formatCount(q.outOfOrder)],
+    ['Zero windows', formatCount(q.zeroWindows)],
+  );
+  return rows;
 }

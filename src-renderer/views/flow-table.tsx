@@ -4,7 +4,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import type { FlowSummary } from '../transport/api-types';
 import type { FlowSort } from '../state/flow-sort';
 import type { GridLayout } from './flow-columns';
-import { FLOW_COLUMNS, gridLayout, needsDates } from './flow-columns';
+import { gridLayout, needsDates } from './flow-columns';
 import { useApp, useAppShallow, useServices } from './app-context';
 
 export const ROW_HEIGHT = 28;
@@ -22,7 +22,7 @@ const Header = memo(function Header({ sort, onSort, layout }: { sort: FlowSort; 
   return (
     <div role="rowgroup" className="grid-head">
       <div role="row" aria-rowindex={1} className="grid-row" style={{ gridTemplateColumns: layout.template, minWidth: layout.minWidth }}>
-        {FLOW_COLUMNS.map((c) => {
+        {layout.columns.map((c) => {
           const sorted = sort.column === c.id;
           return (
             <div
@@ -81,7 +81,7 @@ const Row = memo(function Row({
       }}
       onClick={(e) => onClick(e, flow.id)}
     >
-      {FLOW_COLUMNS.map((c) => (
+      {layout.columns.map((c) => (
         <div key={c.id} role="gridcell" className={c.numeric ? 'num' : undefined} title={c.tip(flow, nowMs)}>
           {c.cell(flow, nowMs)}
         </div>
@@ -89,6 +89,20 @@ const Row = memo(function Row({
     </div>
   );
 });
+
+/** An element's inner width in px, kept up to date as it resizes (0 before it is laid out). */
+function useElementWidth(ref: { current: HTMLElement | null }): number {
+  const [width, setWidth] = useState(0);
+  useEffect(() => {
+    const el = ref.current;
+    if (el === null || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => setWidth(el.clientWidth));
+    observer.observe(el);
+    setWidth(el.clientWidth);
+    return () => observer.disconnect();
+  }, [ref]);
+  return width;
+}
 
 /** The flow table: an ARIA grid whose body renders only the rows in view, so 100k flows cost what 40 do. */
 export function FlowTable({ rows, order, label }: Props) {
@@ -109,7 +123,8 @@ export function FlowTable({ rows, order, label }: Props) {
   const [openedAt] = useState(() => Date.now());
   const nowMs = useApp((s) => s.traffic.latest?.tsMs ?? openedAt);
   const withDates = useMemo(() => needsDates(rows, nowMs), [rows, nowMs]);
-  const layout = useMemo(() => gridLayout(withDates), [withDates]);
+  const width = useElementWidth(scrollRef);
+  const layout = useMemo(() => gridLayout(withDates, width), [withDates, width]);
   // The virtualizer is a mutable object by design; the rows below are derived from it on each render.
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
@@ -187,7 +202,7 @@ export function FlowTable({ rows, order, label }: Props) {
       role="grid"
       aria-label={label}
       aria-rowcount={rows.length + 1}
-      aria-colcount={FLOW_COLUMNS.length}
+      aria-colcount={layout.columns.length}
       aria-multiselectable
       aria-activedescendant={activeId}
       aria-describedby="flow-grid-keys"

@@ -8,7 +8,7 @@ import { FieldReader, describe, fail, isPlainObject, ok, type FieldError, type R
 export type { AlertMetric, AlertScope, AlertSeverity, AlertRule } from '../../api/types';
 export type AlertRuleSpec = AlertRuleInput;
 
-export const ALERT_METRICS: readonly AlertMetric[] = ['bps', 'pps', 'activeFlows', 'newFlows', 'drops'];
+export const ALERT_METRICS: readonly AlertMetric[] = ['bps', 'pps', 'activeFlows', 'newFlows', 'drops', 'rtt', 'retransmissions'];
 
 export type AlertDirection = 'in' | 'out' | 'both';
 export const ALERT_DIRECTIONS: readonly AlertDirection[] = ['in', 'out', 'both'];
@@ -71,6 +71,12 @@ export function validateRuleSpec(input: unknown, context: RuleValidationContext 
   }
   if (metric === 'drops' && scope !== undefined && scope.kind !== 'all' && scope.kind !== 'interface') {
     r.error('scope.kind', `drops are counted per interface; scope must be 'all' or 'interface', not '${scope.kind}'`);
+  }
+  if ((metric === 'rtt' || metric === 'retransmissions') && scope?.kind === 'protocol' && scope.protocol !== 'tcp') {
+    r.error('scope.protocol', `${metric} is measured on TCP connections; scope protocol must be 'tcp', not '${scope.protocol}'`);
+  }
+  if ((metric === 'rtt' || metric === 'retransmissions') && scope?.kind === 'port' && scope.protocol === 'udp') {
+    r.error('scope.protocol', `${metric} is measured on TCP connections; a port scope must not name udp`);
   }
   if (comparison === 'below' && threshold === 0) {
     r.error('threshold', "a 'below' rule with threshold 0 can never fire");
@@ -221,6 +227,8 @@ export function metricUnit(metric: AlertMetric): string {
     case 'activeFlows': return 'flows';
     case 'newFlows': return 'new flows/s';
     case 'drops': return 'drops/s';
+    case 'rtt': return 'ms';
+    case 'retransmissions': return 'retransmissions/s';
     default: return assertNever(metric);
   }
 }

@@ -72,6 +72,22 @@ export type AlertFlowRate = TrafficCounters & {
   isNew: boolean;
 };
 
+/** A TCP flow with quality news during the second, its endpoints as in AlertFlowRate. */
+export type AlertQualityFlow = Pick<AlertFlowRate, 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort' | 'name' | 'interface'> & {
+  /** Retransmissions during the second. */
+  retransmissions: number;
+  /** Handshake RTT (both sides at the capture point) when the handshake completed during the second. */
+  rttMs: number | null;
+};
+
+/** TCP quality during the second: exact totals, and the flows it happened in (bounded by the helper). */
+export interface AlertQualitySample {
+  retransmissions: number;
+  handshakes: number;
+  rttSumMs: number;
+  flows: AlertQualityFlow[];
+}
+
 /**
  * Flow counts are optional on the parts: a rule on a flow metric skips the
  * seconds where its scope's count is absent instead of reading it as zero.
@@ -87,4 +103,6 @@ export interface AlertSample {
   protocols: AlertProtocolCounters[];
   hosts: AlertHostRate[];
   flows: AlertFlowRate[];
+  /** Absent when the source does not analyse TCP: rtt and retransmission rules then skip the second. */
+  quality?: AlertQualitySample;
 }

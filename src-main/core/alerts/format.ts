@@ -24,6 +24,8 @@ export function formatMetricValue(metric: AlertMetric, value: number): string {
     case 'activeFlows': return `${siPrefix(value)}flows`;
     case 'newFlows': return `${siPrefix(value)}new flows/s`;
     case 'drops': return `${siPrefix(value)}drops/s`;
+    case 'rtt': return `${trimNumber(value)} ms`;
+    case 'retransmissions': return `${siPrefix(value)}retransmissions/s`;
     default: return assertNever(metric);
   }
 }
@@ -40,6 +42,8 @@ export function metricLabel(metric: AlertMetric, direction: AlertDirection): str
     case 'activeFlows': return 'Active flows';
     case 'newFlows': return 'New flows';
     case 'drops': return 'Dropped packets';
+    case 'rtt': return 'TCP handshake RTT';
+    case 'retransmissions': return 'TCP retransmissions';
     default: return assertNever(metric);
   }
 }

@@ -1,7 +1,7 @@
 import { assertNever } from '../assert-never';
-import type { AlertDirection, AlertMetric, AlertRule } from './alert-rule';
+import type { AlertDirection, AlertMetric, AlertRule, AlertScope } from './alert-rule';
 import type { AlertEventDraft, TalkerFlow, TalkerHost } from './alert-event';
-import type { AlertFlowRate, AlertHostRate, AlertSample, TrafficCounters } from './alert-sample';
+import type { AlertFlowRate, AlertHostRate, AlertQualityFlow, AlertSample, TrafficCounters } from './alert-sample';
 import { describeScope, formatMetricValue, metricLabel } from './format';
 import { cidrContains, parseCidr, parseIp, sameIp, type Cidr, type IpBytes } from './ip-address';
 
@@ -276,6 +276,67 @@ interface CompiledRule {
 type Counted = TrafficCounters & { activeFlows?: number; newFlows?: number; drops?: number };
 
 function compile(rule: AlertRule): CompiledRule {
+  const traffic = compileTraffic(rule);
+  if (rule.metric !== 'rtt' && rule.metric !== 'retransmissions') return traffic;
+  // Quality rules measure the scope's TCP quality; their talkers are the scope's traffic as for any rule.
+  return { ...traffic, value: qualityValue(rule.metric, qualityScopeTest(rule.scope)) };
+}
+
+/**
+ * Retransmissions in the scope during the second, or the mean handshake RTT
+ * of the scope's connections completed during it (undefined without one: a
+ * second without handshakes says nothing about RTT).
+ */
+function qualityValue(metric: 'rtt' | 'retransmissions', test: ((view: SampleView, f: AlertQualityFlow) => boolean) | null): (view: SampleView) => number | undefined {
+  return (view) => {
+    const q = view.sample.quality;
+    if (q === undefined) return undefined;
+    if (test === null) {
+      if (metric === 'retransmissions') return num(q.retransmissions);
+      return q.handshakes > 0 ? q.rttSumMs / q.handshakes : undefined;
+    }
+    let retransmissions = 0;
+    let rttSum = 0;
+    let handshakes = 0;
+    for (const f of q.flows) {
+      if (!test(view, f)) continue;
+      retransmissions += num(f.retransmissions);
+      if (f.rttMs !== null && Number.isFinite(f.rttMs)) {
+        rttSum += f.rttMs;
+        handshakes++;
+      }
+    }
+    if (metric === 'retransmissions') return retransmissions;
+    return handshakes > 0 ? rttSum / handshakes : undefined;
+  };
+}
+
+/** Which quality flows a scope covers; null for every flow (the exact totals). */
+function qualityScopeTest(scope: AlertScope): ((view: SampleView, f: AlertQualityFlow) => boolean) | null {
+  switch (scope.kind) {
+    case 'all':
+      return null;
+    case 'interface':
+      return (_v, f) => f.interface === undefined || f.interface === scope.interface;
+    case 'protocol':
+      return () => scope.protocol === 'tcp';
+    case 'port':
+      return (_v, f) => (f.localPort === scope.port || f.remotePort === scope.port) && (scope.protocol === undefined || scope.protocol === 'tcp');
+    case 'host':
+    case 'cidr': {
+      const test = addressTest(scope.kind === 'host' ? scope.address : scope.cidr, scope.kind);
+      return (v, f) => test(v.ip(f.localAddress)) || test(v.ip(f.remoteAddress));
+    }
+    case 'name': {
+      const matches = nameMatcher(scope.pattern);
+      return (_v, f) => f.name !== undefined && matches(f.name);
+    }
+    default:
+      return assertNever(scope);
+  }
+}
+
+function compileTraffic(rule: AlertRule): CompiledRule {
   const { metric, direction, scope } = rule;
   const fromCounters = (items: Counted[]): number | undefined => {
     let total = 0;
@@ -404,6 +465,9 @@ function counterMetric(c: Counted, metric: AlertMetric, direction: AlertDirectio
     case 'activeFlows': return c.activeFlows === undefined ? undefined : num(c.activeFlows);
     case 'newFlows': return c.newFlows === undefined ? undefined : num(c.newFlows);
     case 'drops': return num(c.drops ?? 0);
+    // Measured by qualityValue, never from traffic counters.
+    case 'rtt':
+    case 'retransmissions': return undefined;
     default: return assertNever(metric);
   }
 }
@@ -415,6 +479,8 @@ function flowMetric(f: AlertFlowRate, metric: AlertMetric, direction: AlertDirec
     case 'activeFlows': return 1;
     case 'newFlows': return f.isNew ? 1 : 0;
     case 'drops': return 0; // validation keeps drops to interface scopes
+    case 'rtt':
+    case 'retransmissions': return undefined;
     default: return assertNever(metric);
   }
 }

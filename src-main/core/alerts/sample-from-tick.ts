@@ -1,6 +1,6 @@
 import type { FlowSummary, RollupTick } from '../../api/types';
 import { ALERT_PROTOCOLS } from './alert-sample';
-import type { AlertFlowRate, AlertHostRate, AlertProtocolCounters, AlertSample } from './alert-sample';
+import type { AlertFlowRate, AlertHostRate, AlertProtocolCounters, AlertQualityFlow, AlertSample } from './alert-sample';
 
 export interface TickAdapterContext {
   /** The flow book's entry for a flow id of the tick; a flow it no longer knows is left out. */
@@ -31,28 +31,16 @@ export function alertSampleFromTick(tick: RollupTick, context: TickAdapterContex
   for (const rate of tick.topFlows) {
     const summary = context.flow(rate.flowId);
     if (summary === undefined) continue;
-    // The helper's direction rule: a local address is this side; otherwise the initiator (A) is.
-    const bIsLocal = local.has(summary.b) && !local.has(summary.a);
-    const [localAddress, localPort, remoteAddress, remotePort] = bIsLocal
-      ? [summary.b, summary.bPort, summary.a, summary.aPort]
-      : [summary.a, summary.aPort, summary.b, summary.bPort];
-    const remoteName = bIsLocal ? summary.names.a : summary.names.b;
-    const name = summary.names.sni ?? summary.names.httpHost ?? remoteName;
     const flow: AlertFlowRate = {
       protocol: summary.proto,
-      localAddress,
-      localPort: localPort ?? 0,
-      remoteAddress,
-      remotePort: remotePort ?? 0,
-      interface: summary.iface,
+      ...endpoints(summary, local),
       isNew: summary.firstSeenMs >= tick.tsMs,
       bytes: rate.bytes,
       packets: rate.packets,
     };
-    if (name !== null) flow.name = name;
     flows.push(flow);
   }
-  return {
+  const sample: AlertSample = {
     ts: tick.tsMs,
     activeFlows: tick.activeFlows,
     newFlows: tick.newFlows,
@@ -68,4 +56,29 @@ export function alertSampleFromTick(tick: RollupTick, context: TickAdapterContex
     hosts,
     flows,
   };
+  if (tick.quality !== undefined) {
+    const q = tick.quality;
+    const qualityFlows: AlertQualityFlow[] = [];
+    for (const f of q.flows) {
+      const summary = context.flow(f.flowId);
+      if (summary !== undefined) qualityFlows.push({ ...endpoints(summary, local), retransmissions: f.retransmissions, rttMs: f.rttMs });
+    }
+    sample.quality = { retransmissions: q.retransmissions, handshakes: q.handshakes, rttSumMs: q.rttSumMs, flows: qualityFlows };
+  }
+  return sample;
+}
+
+type Endpoints = Pick<AlertFlowRate, 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort' | 'interface' | 'name'>;
+
+/** A flow's endpoints, local first by the helper's direction rule: a local address is this side; otherwise the initiator (A) is. */
+function endpoints(summary: FlowSummary, local: ReadonlySet<string>): Endpoints {
+  const bIsLocal = local.has(summary.b) && !local.has(summary.a);
+  const [localAddress, localPort, remoteAddress, remotePort] = bIsLocal
+    ? [summary.b, summary.bPort, summary.a, summary.aPort]
+    : [summary.a, summary.aPort, summary.b, summary.bPort];
+  const remoteName = bIsLocal ? summary.names.a : summary.names.b;
+  const name = summary.names.sni ?? summary.names.httpHost ?? remoteName;
+  const out: Endpoints = { localAddress, localPort: localPort ?? 0, remoteAddress, remotePort: remotePort ?? 0, interface: summary.iface };
+  if (name !== null) out.name = name;
+  return out;
 }

@@ -24,6 +24,10 @@ function formatValue(metric: AlertRule['metric'], value: number): string {
       return `${value.toFixed(1)} new flows/s`;
     case 'drops':
       return `${value.toFixed(1)} drops/s`;
+    case 'rtt':
+      return `${value.toFixed(1)} ms`;
+    case 'retransmissions':
+      return `${value.toFixed(1)} retransmissions/s`;
     default:
       return assertNever(metric);
   }

@@ -11,6 +11,8 @@ const METRICS: readonly { value: AlertRuleInput['metric']; label: string }[] = [
   { value: 'activeFlows', label: 'Active flows' },
   { value: 'newFlows', label: 'New flows per second' },
   { value: 'drops', label: 'Dropped packets per second' },
+  { value: 'rtt', label: 'TCP handshake RTT (ms)' },
+  { value: 'retransmissions', label: 'TCP retransmissions per second' },
 ];
 
 const SCOPE_LABELS: Record<RuleDraft['scopeKind'], { label: string; value: string; placeholder: string }> = {

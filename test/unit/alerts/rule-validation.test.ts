@@ -30,7 +30,7 @@ describe('rule validation', () => {
 
   it('refuses an unknown metric and lists the valid ones', () => {
     expect(errorsOf({ ...base, metric: 'latency' }))
-      .toEqual(['metric: unknown metric "latency"; expected one of bps, pps, activeFlows, newFlows, drops']);
+      .toEqual(['metric: unknown metric "latency"; expected one of bps, pps, activeFlows, newFlows, drops, rtt, retransmissions']);
   });
 
   it('refuses an invalid CIDR and says why', () => {
