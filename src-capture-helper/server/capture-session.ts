@@ -101,6 +101,7 @@ export class CaptureSession implements PacketSink {
     this.flowTable = new FlowTable({
       maxFlows: MAX_FLOWS,
       clock,
+      ...(settings.flowTimeouts ? { timeouts: settings.flowTimeouts } : {}),
       onFinish: (flow, reason) => this.onFlowFinish(flow, reason),
     });
     // A replayed file may span years of packet time: its packets leave the spool by size only, not by age.

@@ -71,6 +71,7 @@ export function createAppRuntime(options: AppRuntimeOptions): AppRuntime {
     history,
     logger: log.child({ component: 'core' }),
     saveSettings: configFile === null ? undefined : (patch) => saveSettingsPatch(configFile, patch),
+    settingsFile: configFile === null ? null : path.resolve(configFile),
     overriddenSettings: options.overriddenSettings,
   });
   const supervisor = new HelperSupervisor({
