@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { AlertChannel, ApiResult, ValidationIssue } from '../../transport/api-types';
 import { Field } from '../field';
+import { FormFooter } from './form-footer';
 import type { ChannelDraft } from './channel-draft';
 import { channelBody, channelDraftOf, channelFieldOf, channelIssuesByField, emptyChannelDraft, parseHeaders } from './channel-draft';
 
@@ -115,24 +116,14 @@ export function ChannelForm({ channel, save, close }: ChannelFormProps) {
           ? 'Each event is posted as an embed with the value, the threshold and the top talkers.'
           : 'Each event is posted as JSON (schema netmon.alert.v1, docs/alerts.md).'}
       </p>
-      <div className="row">
-        <label className="inline">
-          <input type="checkbox" checked={draft.enabled} onChange={(e) => set('enabled', e.target.checked)} />
-          <span>Enabled</span>
-        </label>
-        <span className="grow" />
-        <button type="button" onClick={close}>
-          Cancel
-        </button>
-        <button type="submit" className="primary" disabled={busy || !headers.ok}>
-          {creating ? 'Create channel' : 'Save channel'}
-        </button>
-      </div>
-      {(formError !== null || elsewhere.length > 0) && (
-        <p role="alert" className="field-error">
-          {[...(formError === null ? [] : [formError]), ...elsewhere].join('; ')}
-        </p>
-      )}
+      <FormFooter
+        enabled={draft.enabled}
+        onEnabled={(on) => set('enabled', on)}
+        submitLabel={creating ? 'Create channel' : 'Save channel'}
+        submitDisabled={busy || !headers.ok}
+        close={close}
+        messages={[...(formError === null ? [] : [formError]), ...elsewhere]}
+      />
     </form>
   );
 }

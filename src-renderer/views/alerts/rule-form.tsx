@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { Field } from '../field';
+import { FormFooter } from './form-footer';
 import type { AlertChannel, AlertRule, AlertRuleInput, AlertScope as RuleSentenceScope, ApiResult, ValidationIssue } from '../../transport/api-types';
 import { PROTOCOLS } from '../../transport/api-types';
 import type { RuleDraft } from './rule-draft';
@@ -228,24 +229,14 @@ export function RuleForm({ rule, channels, interfaces, save, close }: RuleFormPr
         ))}
         {errors.get('channels') !== undefined && <span className="field-error">{errors.get('channels')?.join('; ')}</span>}
       </fieldset>
-      <div className="row">
-        <label className="inline">
-          <input type="checkbox" checked={draft.enabled} onChange={(e) => set('enabled', e.target.checked)} />
-          <span>Enabled</span>
-        </label>
-        <span className="grow" />
-        <button type="button" onClick={close}>
-          Cancel
-        </button>
-        <button type="submit" className="primary" disabled={busy}>
-          {rule === null ? 'Create rule' : 'Save rule'}
-        </button>
-      </div>
-      {(formError !== null || elsewhere.length > 0) && (
-        <p role="alert" className="field-error">
-          {[...(formError === null ? [] : [formError]), ...elsewhere].join('; ')}
-        </p>
-      )}
+      <FormFooter
+        enabled={draft.enabled}
+        onEnabled={(on) => set('enabled', on)}
+        submitLabel={rule === null ? 'Create rule' : 'Save rule'}
+        submitDisabled={busy}
+        close={close}
+        messages={[...(formError === null ? [] : [formError]), ...elsewhere]}
+      />
     </form>
   );
 }

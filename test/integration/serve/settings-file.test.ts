@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiError, FlowPage, Settings, SettingsInfo } from '../../../src-main/api/types';
+import { writeUdpPacketsAt } from '../helper/generated-capture';
 import type { ServeProcess } from './serve-process';
 import { startServe } from './serve-process';
 
@@ -23,39 +24,6 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** A raw-IP pcap of UDP datagrams 10.0.0.1:5000 -> 10.0.0.2:53 at the given seconds. */
-function udpCapture(file: string, seconds: number[]): void {
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(0xa1b2c3d4, 0);
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeUInt32LE(65535, 16);
-  header.writeUInt32LE(101, 20); // LINKTYPE_RAW
-  const records = seconds.map((s) => {
-    const payload = Buffer.from('netmon settings test');
-    const ip = Buffer.alloc(20 + 8 + payload.length);
-    ip[0] = 0x45;
-    ip.writeUInt16BE(ip.length, 2);
-    ip[8] = 64;
-    ip[9] = 17;
-    Buffer.from([10, 0, 0, 1, 10, 0, 0, 2]).copy(ip, 12);
-    let sum = 0;
-    for (let i = 0; i < 20; i += 2) sum += ip.readUInt16BE(i);
-    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-    ip.writeUInt16BE(~sum & 0xffff, 10);
-    ip.writeUInt16BE(5000, 20);
-    ip.writeUInt16BE(53, 22);
-    ip.writeUInt16BE(8 + payload.length, 24);
-    payload.copy(ip, 28);
-    const rec = Buffer.alloc(16);
-    rec.writeUInt32LE(1_700_000_000 + s, 0);
-    rec.writeUInt32LE(ip.length, 8);
-    rec.writeUInt32LE(ip.length, 12);
-    return Buffer.concat([rec, ip]);
-  });
-  fs.writeFileSync(file, Buffer.concat([header, ...records]));
-}
-
 async function api<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
   if (serve === null) throw new Error('serve is not running');
   const res = await fetch(`${serve.url}${route}`, {
@@ -69,7 +37,7 @@ async function api<T>(method: string, route: string, body?: unknown): Promise<{ 
 async function flowsAfterReplay(): Promise<FlowPage> {
   for (let waited = 0; waited < 20_000; waited += 100) {
     const { body } = await api<{ state: string }>('GET', '/api/capture/status');
-    if (body.state === 'finished') return (await api<FlowPage>('GET', '/api/flows?limit=100&port=53')).body;
+    if (body.state === 'finished') return (await api<FlowPage>('GET', '/api/flows?limit=100&port=9999')).body;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('the replay did not finish');
@@ -80,7 +48,7 @@ describe('settings through the API, into the file serve reads', () => {
     const config = path.join(dir, 'netmon.yaml');
     fs.writeFileSync(config, '# my capture defaults\ncapture:\n  bpf: "udp" # only UDP here\nflows:\n  udpIdleSec: 30\n', { mode: 0o600 });
     const capture = path.join(dir, 'udp.pcap');
-    udpCapture(capture, [0]);
+    writeUdpPacketsAt(capture, [0], 20);
     const args = ['--bind', '127.0.0.1:0', '--db', path.join(dir, 'history.sqlite'), '--config', config, '--replay', capture, '--speed', '0'];
     serve = await startServe(args);
 
@@ -126,7 +94,7 @@ describe('settings through the API, into the file serve reads', () => {
   it('ends a silent UDP flow after the idle timeout the settings give', async () => {
     const capture = path.join(dir, 'udp.pcap');
     // Two datagrams 5 s apart on the same addresses and ports.
-    udpCapture(capture, [0, 5]);
+    writeUdpPacketsAt(capture, [0, 5], 20);
     const flowCount = async (udpIdleSec: number): Promise<number> => {
       const config = path.join(dir, `idle-${udpIdleSec}.yaml`);
       fs.writeFileSync(config, `flows:\n  udpIdleSec: ${udpIdleSec}\n`, { mode: 0o600 });
