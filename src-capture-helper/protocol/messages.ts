@@ -42,6 +42,8 @@ export const startParams = obj({
   promisc: optional(bool),
   /** Kernel capture buffer, bytes. */
   bufferSize: optional(int(1 << 16, 1 << 30)),
+  /** Seconds a flow may stay silent before it ends, per protocol (the flow table's defaults otherwise). */
+  flowTimeouts: optional(obj({ tcp: int(1, 86_400), udp: int(1, 86_400), icmp: int(1, 86_400) })),
 });
 export type StartParams = Infer<typeof startParams>;
 

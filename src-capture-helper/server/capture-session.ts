@@ -113,6 +113,7 @@ export class CaptureSession implements PacketSink {
     this.flowTable = new FlowTable({
       maxFlows: MAX_FLOWS,
       clock,
+      ...(settings.flowTimeouts ? { timeouts: settings.flowTimeouts } : {}),
       onFinish: (flow, reason) => this.onFlowFinish(flow, reason),
     });
     this.quality = new TcpQuality(this.flowTable, { maxFlowsPerSecond: MAX_QUALITY_FLOWS });

@@ -33,6 +33,7 @@ import type {
   PrivilegeStatus,
   RollupTick,
   Settings,
+  SettingsInfo,
   SettingsPatch,
   Stats,
 } from './types';
@@ -65,12 +66,15 @@ export interface RequestChannels {
   'settings.get': { params: Record<string, never>; result: Settings };
   /** Rejected as a whole with `error.issues` when any field is invalid; returns the settings now in force. */
   'settings.set': { params: SettingsPatch; result: Settings };
+  /** Where `settings.set` writes, and the settings it refuses to change. */
+  'settings.info': { params: Record<string, never>; result: SettingsInfo };
   'alerts.rules.list': { params: Record<string, never>; result: AlertRuleState[] };
   'alerts.rules.create': { params: AlertRuleInput; result: AlertRule };
   'alerts.rules.update': { params: { id: string; rule: AlertRuleInput }; result: AlertRule };
   'alerts.rules.delete': { params: { id: string }; result: { id: string } };
   'alerts.events.list': { params: { limit: number; beforeMs?: number }; result: AlertEvent[] };
-  'alerts.channels.test': { params: { channelId: string }; result: { delivered: boolean; error: string | null } };
+  /** One immediate attempt with a test event: whether it arrived, the receiver's HTTP status (HTTP channels) and the error. */
+  'alerts.channels.test': { params: { channelId: string }; result: { delivered: boolean; httpStatus: number | null; error: string | null } };
   'alerts.channels.list': { params: Record<string, never>; result: AlertChannel[] };
   /** Refused with `error.issues` naming each bad field. */
   'alerts.channels.create': { params: AlertChannelInput; result: AlertChannel };
@@ -127,6 +131,7 @@ export const REQUEST_CHANNELS = [
   'names.get',
   'settings.get',
   'settings.set',
+  'settings.info',
   'alerts.rules.list',
   'alerts.rules.create',
   'alerts.rules.update',

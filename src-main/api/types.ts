@@ -396,6 +396,16 @@ export interface Settings {
 /** A partial update: every given leaf is validated, and nothing is applied unless all are valid. */
 export type SettingsPatch = { [S in keyof Settings]?: Partial<Settings[S]> };
 
+/** Where a settings change goes, and which settings the dashboard cannot change (with why). */
+export interface SettingsInfo {
+  /** The settings file changes are written to; null: changes last until the process stops (serve without --config). */
+  file: string | null;
+  /** Settings (`section.key`) set only in the settings file, the environment or a flag: they name files or how serve is reached. */
+  fileOnly: string[];
+  /** Settings (`section.key`) the environment or a command-line flag set for this run. */
+  overridden: string[];
+}
+
 // ---------------------------------------------------------------- alerts
 // The alert engine (src-main/core/alerts/) uses these shapes as they are and adds their validation.
 

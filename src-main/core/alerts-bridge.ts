@@ -62,7 +62,8 @@ export function alertHandlers(port: () => AlertsPort | undefined): AlertHandlers
           return { ok: false, error: { code: 'not-found', message: `no channel with id '${channelId}'` } };
         }
         const result = await a.testChannel(channelId);
-        return { ok: true, value: result.ok ? { delivered: true, error: null } : { delivered: false, error: result.error } };
+        const httpStatus = result.httpStatus ?? null;
+        return { ok: true, value: result.ok ? { delivered: true, httpStatus, error: null } : { delivered: false, httpStatus, error: result.error } };
       }),
   };
 }

@@ -94,6 +94,7 @@ export function createAppRuntime(options: AppRuntimeOptions): AppRuntime {
     history,
     logger: log.child({ component: 'core' }),
     saveSettings: configFile === null ? undefined : (patch) => saveSettingsPatch(configFile, patch),
+    settingsFile: configFile === null ? null : path.resolve(configFile),
     overriddenSettings: options.overriddenSettings,
     demoCapture: options.demoCapture === undefined ? demoCapturePath() : options.demoCapture,
   });

@@ -37,7 +37,7 @@ import type { Logger } from './log';
 import { resolveReplayFile } from './replay-file';
 import { checkParams } from './request-params';
 import { MEMORY_SECONDS, RollupMemory } from './rollup-memory';
-import { applyPatch, refusedPatchFields, SettingsError } from './settings';
+import { applyPatch, FILE_ONLY_SETTINGS, refusedPatchFields, SettingsError } from './settings';
 
 const PROTOS: readonly FlowProto[] = ['tcp', 'udp', 'icmp', 'icmpv6', 'other'];
 const MAX_PAGE = 1000;
@@ -87,6 +87,8 @@ export interface NetmonCoreOptions {
   logger: Logger;
   /** Persists accepted settings changes (the settings file); absent = in memory only. */
   saveSettings?: SettingsWriter;
+  /** The file `saveSettings` writes, shown to the user; absent = changes last for this run only. */
+  settingsFile?: string | null;
   /** Settings the environment or flags set for this run (`section.key`): `settings.set` refuses to change them. */
   overriddenSettings?: readonly string[];
   /** The alert engine; the alert channels answer 'unavailable' without it. */
@@ -345,6 +347,8 @@ export class NetmonCore {
       this.log.info({ changed: Object.keys(patch) }, 'settings changed');
       return ok(this.settingsValue);
     },
+    'settings.info': async () =>
+      ok({ file: this.options.settingsFile ?? null, fileOnly: [...FILE_ONLY_SETTINGS], overridden: [...(this.options.overriddenSettings ?? [])] }),
     ...alertHandlers(() => this.options.alerts),
     // The file needs a destination: the desktop app's save dialog or serve mode's POST /api/export download.
     'export.start': async () => fail('unavailable', 'export needs a destination: use the desktop app or POST /api/export'),
@@ -356,7 +360,8 @@ export class NetmonCore {
   }
 
   private startParams(source: CaptureSource): StartParams {
-    const capture = this.settingsValue.capture;
+    const { capture, flows } = this.settingsValue;
+    const flowTimeouts = { tcp: flows.tcpIdleSec, udp: flows.udpIdleSec, icmp: flows.icmpIdleSec };
     switch (source.kind) {
       case 'live':
         return {
@@ -365,9 +370,10 @@ export class NetmonCore {
           snaplen: source.snaplen ?? capture.snaplen,
           promisc: source.promiscuous ?? capture.promiscuous,
           bufferSize: capture.bufferMb * 1024 * 1024,
+          flowTimeouts,
         };
       case 'replay':
-        return { source: { kind: 'file', path: source.file, speed: source.speed } };
+        return { source: { kind: 'file', path: source.file, speed: source.speed }, flowTimeouts };
       default:
         return assertNever(source);
     }

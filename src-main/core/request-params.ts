@@ -76,6 +76,7 @@ const VALIDATORS: { [C in RequestChannel]: Validator<unknown> } = {
   'names.get': obj({ ips: optional(arr(str({ max: 64 }), 10_000)) }),
   'settings.get': empty,
   'settings.set': settingsPatch,
+  'settings.info': empty,
   'alerts.rules.list': empty,
   'alerts.rules.create': anyObject,
   'alerts.rules.update': obj({ id, rule: anyObject }),

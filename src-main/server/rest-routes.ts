@@ -46,6 +46,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
   { method: 'GET', url: '/api/names', channel: 'names.get', params: ({ query }) => (query.has('ip') ? { ips: query.getAll('ip') } : {}) },
   { method: 'GET', url: '/api/settings', channel: 'settings.get', params: none },
   { method: 'PUT', url: '/api/settings', channel: 'settings.set', params: body },
+  { method: 'GET', url: '/api/settings/info', channel: 'settings.info', params: none },
   // Alerts (docs/alerts.md).
   { method: 'GET', url: '/api/alerts/rules', channel: 'alerts.rules.list', params: none },
   { method: 'POST', url: '/api/alerts/rules', channel: 'alerts.rules.create', params: body },

@@ -14,7 +14,7 @@ import { clickRow, EMPTY_SELECTION, moveFocus, pruneSelection, selectAll, toggle
 import type { TrafficState } from './traffic';
 import { applyTick, emptyTraffic } from './traffic';
 
-export type ViewName = 'interfaces' | 'overview' | 'flows' | 'alerts' | 'export';
+export type ViewName = 'interfaces' | 'overview' | 'flows' | 'alerts' | 'export' | 'settings';
 /** What a click elsewhere (a top host or flow on the Overview) opens the flow table on. */
 export type FlowsTarget = { kind: 'host'; ip: string } | { kind: 'flow'; id: string; label: string };
 export type ThemePreference = 'system' | 'light' | 'dark';

@@ -33,6 +33,9 @@ export type {
   PrivilegeStatus,
   RatePoint,
   RollupTick,
+  Settings,
+  SettingsInfo,
+  SettingsPatch,
   Stats,
 } from '../../src-main/api/types';
 export type {

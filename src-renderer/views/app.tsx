@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { ThemePreference, ViewName } from '../state/store';
+import type { ViewName } from '../state/store';
 import type { CaptureSource, CaptureStatus } from '../transport/api-types';
 import { formatDuration } from '../format/time';
 import { assertNever } from '../util/assert-never';
@@ -9,7 +9,9 @@ import { FlowsView } from './flows-view';
 import { InterfacesView } from './interfaces-view';
 import { OverviewView } from './overview-view';
 import { ExportView } from './export/export-view';
-import { resolveTheme, saveThemePreference, useSystemDark } from './theme';
+import { SettingsView } from './settings/settings-view';
+import { resolveTheme, useSystemDark } from './theme';
+import { ThemeChoice } from './theme-choice';
 
 const NAV: ReadonlyArray<{ view: ViewName; label: string; icon: string }> = [
   { view: 'interfaces', label: 'Interfaces', icon: '⇄' },
@@ -17,6 +19,7 @@ const NAV: ReadonlyArray<{ view: ViewName; label: string; icon: string }> = [
   { view: 'flows', label: 'Flows', icon: '≡' },
   { view: 'alerts', label: 'Alerts', icon: '!' },
   { view: 'export', label: 'Export', icon: '⤓' },
+  { view: 'settings', label: 'Settings', icon: '⚙' },
 ];
 
 const fileName = (file: string): string => file.split(/[\\/]/).pop() ?? file;
@@ -94,43 +97,6 @@ function CaptureStatusBar() {
   );
 }
 
-const THEMES: ReadonlyArray<{ value: ThemePreference; label: string; icon: string }> = [
-  { value: 'light', label: 'Light', icon: '☀' },
-  { value: 'dark', label: 'Dark', icon: '☾' },
-  { value: 'system', label: 'System', icon: '◐' },
-];
-
-/** Light, dark or the system's: the three choices are always there, whichever theme shows. */
-function ThemeChoice({ resolved }: { resolved: 'light' | 'dark' }) {
-  const { theme, setTheme } = useAppShallow((s) => ({ theme: s.theme, setTheme: s.setTheme }));
-  const choose = (next: ThemePreference): void => {
-    setTheme(next);
-    saveThemePreference(window.localStorage ?? null, next);
-  };
-  return (
-    <div className="theme">
-      <span className="theme-caption" id="theme-caption">
-        Theme: {theme === 'system' ? `system (${resolved})` : theme}
-      </span>
-      <div className="theme-choice" role="radiogroup" aria-labelledby="theme-caption">
-        {THEMES.map((t) => (
-          <button
-            key={t.value}
-            type="button"
-            role="radio"
-            aria-checked={theme === t.value}
-            aria-label={t.label}
-            title={t.value === 'system' ? 'Follow the theme of the system' : `${t.label} theme`}
-            onClick={() => choose(t.value)}
-          >
-            <span aria-hidden>{t.icon}</span>
-          </button>
-        ))}
-      </div>
-    </div>
-  );
-}
-
 function ConnectionBanner({ onToken }: { onToken: (t: string) => void }) {
   const connection = useApp((s) => s.connection);
   const [token, setToken] = useState('');
@@ -191,6 +157,8 @@ function CurrentView({ view }: { view: ViewName }) {
       return <AlertsView />;
     case 'export':
       return <ExportView />;
+    case 'settings':
+      return <SettingsView />;
     default:
       return assertNever(view);
   }
@@ -226,7 +194,7 @@ export function App({ onToken }: { onToken: (t: string) => void }) {
           ))}
         </ul>
         <div className="sidebar-foot">
-          <ThemeChoice resolved={resolved} />
+          <ThemeChoice />
         </div>
       </nav>
       <div className="main">

@@ -19,6 +19,10 @@ export interface ServeOptions {
   speed?: number;
   ifaces?: string[];
   token?: string;
+  /** A settings file (`--config`): what the Settings screen writes. */
+  config?: string;
+  /** The history database, to start serve again on the same one (default: a fresh one in a private directory). */
+  db?: string;
 }
 
 export interface Served {
@@ -45,7 +49,8 @@ export function missingPrerequisite(): string | null {
 /** Starts `netmon serve` on a free loopback port with a private history database and waits until it listens. */
 export async function startServe(opts: ServeOptions): Promise<Served> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-e2e-'));
-  const args = [CLI, 'serve', '--bind', '127.0.0.1:0', '--db', path.join(dir, 'history.sqlite')];
+  const args = [CLI, 'serve', '--bind', '127.0.0.1:0', '--db', opts.db ?? path.join(dir, 'history.sqlite')];
+  if (opts.config) args.push('--config', opts.config);
   if (opts.replay) args.push('--replay', opts.replay, '--speed', String(opts.speed ?? 1));
   for (const i of opts.ifaces ?? []) args.push('--iface', i);
   if (opts.token) args.push('--token', opts.token);

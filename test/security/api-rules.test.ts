@@ -61,7 +61,7 @@ describe('what a client with the token still cannot do', () => {
     expect((await send('DELETE', '/api/alerts/channels/pager')).status).toBe(403);
     expect((await send('PUT', '/api/alerts/channels/pager', { ...spec, enabled: false })).body).toMatchObject({ id: 'pager', enabled: false });
     expect((await send('PUT', '/api/alerts/channels/pager', { ...spec, enabled: true })).body).toMatchObject({ id: 'pager', enabled: true });
-    expect((await send('POST', '/api/alerts/channels/pager/test')).body).toEqual({ delivered: true, error: null });
+    expect((await send('POST', '/api/alerts/channels/pager/test')).body).toEqual({ delivered: true, httpStatus: null, error: null });
     expect(JSON.parse(fs.readFileSync(marker(), 'utf8'))).toMatchObject({ type: 'test' });
   });
 

@@ -8,7 +8,7 @@ import type { AlertEvent } from './alert-event';
 import type { AlertSample } from './alert-sample';
 import { validateRuleSpec, type AlertRule } from './alert-rule';
 import { AlertStore, type EventQuery } from './alert-store';
-import { MAX_CHANNELS, MAX_RULES, validateAlertsSection } from './alerts-settings';
+import { MAX_CHANNELS, MAX_RULES, slugOf, validateAlertsSection } from './alerts-settings';
 import { RuleEngine } from './rule-engine';
 import { describe, fail, forbid, isPlainObject, ok, type Result } from './validation';
 
@@ -110,13 +110,14 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
   }
 
   /**
-   * A channel id may be given (a readable slug for settings files and rules) or is generated.
+   * A channel id may be given (a readable slug for settings files and rules); without one it is made
+   * from the name as in the settings file (`Ops on Discord` -> `ops-on-discord`, then `-2`, `-3` when taken).
    * Command channels run programs: they come from the settings file only (`applySettings`).
    */
   createChannel(input: unknown): Result<ChannelConfig> {
     if (isPlainObject(input) && input.kind === 'command') return forbid('kind', COMMAND_FROM_FILE);
     if (this.channels.length >= MAX_CHANNELS) return fail('', `at most ${MAX_CHANNELS} channels; delete one first`);
-    let id: string = randomUUID();
+    let id: string | null = null;
     if (isPlainObject(input) && input.id !== undefined) {
       if (typeof input.id !== 'string' || !CHANNEL_ID_PATTERN.test(input.id)) {
         return fail('id', `must be 1-64 of a-z 0-9 - _ starting with a letter or digit, got ${describe(input.id)}`);
@@ -126,7 +127,7 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
     }
     const spec = validateChannelSpec(input);
     if (!spec.ok) return spec;
-    const channel = { id, ...spec.value } as ChannelConfig;
+    const channel = { id: id ?? this.freeChannelId(slugOf(spec.value.name)), ...spec.value } as ChannelConfig;
     this.store.putChannel(channel);
     this.setChannels([...this.channels, channel]);
     return ok(channel);
@@ -275,6 +276,16 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
     }
     this.setRules(rules);
     this.skippedAtLoad = skipped;
+  }
+
+  /** `base`, or `base-2`, `base-3`… : the first id no channel has. */
+  private freeChannelId(base: string): string {
+    const taken = this.channelIds();
+    if (!taken.has(base)) return base;
+    for (let n = 2; ; n += 1) {
+      const id = `${base.slice(0, 64 - String(n).length - 1)}-${n}`;
+      if (!taken.has(id)) return id;
+    }
   }
 
   private channelIds(): Set<string> {

@@ -35,17 +35,18 @@ export class HttpTransport implements ChannelTransport {
       return { status: 'retry', error: describeFetchError(err, timeoutMs) };
     }
     const text = await readCapped(response, ERROR_BODY_MAX);
+    const httpStatus = response.status;
     if (response.ok) {
       const pauseMs = bucketPause(response.headers);
-      return pauseMs === undefined ? { status: 'delivered' } : { status: 'delivered', pauseMs };
+      return pauseMs === undefined ? { status: 'delivered', httpStatus } : { status: 'delivered', httpStatus, pauseMs };
     }
     const detail = `HTTP ${response.status}${summariseBody(text)}`;
     if (response.status === 429) {
       const retryAfterMs = retryAfter(response.headers, text);
-      return retryAfterMs === undefined ? { status: 'retry', error: detail } : { status: 'retry', error: detail, retryAfterMs };
+      return retryAfterMs === undefined ? { status: 'retry', httpStatus, error: detail } : { status: 'retry', httpStatus, error: detail, retryAfterMs };
     }
-    if (response.status >= 500 || response.status === 408) return { status: 'retry', error: detail };
-    return { status: 'failed', error: detail };
+    if (response.status >= 500 || response.status === 408) return { status: 'retry', httpStatus, error: detail };
+    return { status: 'failed', httpStatus, error: detail };
   }
 }
 

@@ -18,7 +18,8 @@ export interface ChannelStatus extends DeliveryHealth {
   enabled: boolean;
 }
 
-export type TestResult = { ok: true } | { ok: false; error: string };
+/** A test's outcome; `httpStatus` is the receiver's answer when there was one (HTTP channels). */
+export type TestResult = { httpStatus?: number } & ({ ok: true } | { ok: false; error: string });
 
 export interface NotifierHubOptions {
   desktop?: DesktopNotifier;
@@ -77,7 +78,8 @@ export class NotifierHub {
     const channel = this.channels.get(channelId);
     if (channel === undefined) return { ok: false, error: `unknown channel '${channelId}'` };
     const outcome = await channel.queue.sendNow(testNotification(Date.now()));
-    return outcome.status === 'delivered' ? { ok: true } : { ok: false, error: outcome.error };
+    const status = outcome.httpStatus === undefined ? {} : { httpStatus: outcome.httpStatus };
+    return outcome.status === 'delivered' ? { ok: true, ...status } : { ok: false, error: outcome.error, ...status };
   }
 
   status(): ChannelStatus[] {

@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useState } from 'react';
 import { formatLocalDateTime } from '../../format/time';
-import { formatBitRate, formatCount, formatPacketRate } from '../../format/units';
-import type { AlertChannel, AlertChannelStatus, AlertEvent, AlertRule, AlertRuleState, AlertScope, TalkerHost } from '../../transport/api-types';
-import { assertNever } from '../../util/assert-never';
-import { useController } from '../app-context';
+import { formatBitRate, formatCount } from '../../format/units';
+import type { AlertChannel, AlertChannelStatus, AlertEvent, AlertRule, AlertRuleState, TalkerHost } from '../../transport/api-types';
+import { useApp, useController } from '../app-context';
+import { testOutcomeText } from './channel-draft';
+import { ChannelForm } from './channel-form';
 import { RuleForm } from './rule-form';
+import { formatMetricValue, ruleDetails, ruleSentence } from './rule-sentence';
 import './alerts.css';
 
 /** Events listed (newest first); older ones stay in the store and the REST API. */
@@ -12,63 +14,22 @@ const EVENT_LIMIT = 100;
 /** Channel health refresh while the screen is open. */
 const STATUS_POLL_MS = 2000;
 
-function formatValue(metric: AlertRule['metric'], value: number): string {
-  switch (metric) {
-    case 'bps':
-      return formatBitRate(value);
-    case 'pps':
-      return formatPacketRate(value);
-    case 'activeFlows':
-      return `${formatCount(Math.round(value))} flows`;
-    case 'newFlows':
-      return `${value.toFixed(1)} new flows/s`;
-    case 'drops':
-      return `${value.toFixed(1)} drops/s`;
-    case 'rtt':
-      return `${value.toFixed(1)} ms`;
-    case 'retransmissions':
-      return `${value.toFixed(1)} retransmissions/s`;
-    default:
-      return assertNever(metric);
-  }
-}
-
-function scopeText(scope: AlertScope): string {
-  switch (scope.kind) {
-    case 'all':
-      return 'all traffic';
-    case 'interface':
-      return `interface ${scope.interface}`;
-    case 'host':
-      return `host ${scope.address}`;
-    case 'cidr':
-      return `network ${scope.cidr}`;
-    case 'port':
-      return `port ${scope.port}${scope.protocol ? `/${scope.protocol}` : ''}`;
-    case 'protocol':
-      return scope.protocol.toUpperCase();
-    case 'name':
-      return `name ${scope.pattern}`;
-    default:
-      return assertNever(scope);
-  }
-}
-
-function conditionText(r: AlertRule): string {
-  const dir = r.metric === 'bps' || r.metric === 'pps' ? (r.direction === 'both' ? ' in+out' : ` ${r.direction}`) : '';
-  const recovery = r.recoveryThreshold !== r.threshold ? `, recovers at ${formatValue(r.metric, r.recoveryThreshold)}` : '';
-  return `${r.metric}${dir} of ${scopeText(r.scope)} ${r.comparison} ${formatValue(r.metric, r.threshold)} (${r.windowSec} s average${r.forSec > 0 ? `, for ${r.forSec} s` : ''})${recovery}`;
-}
-
 function hostText(h: TalkerHost): string {
   return `${h.name ? `${h.name} (${h.address})` : h.address} ${formatBitRate(h.bps)}`;
 }
 
-type Editing = { rule: AlertRule | null } | null;
+type Editing = { rule: AlertRule | null } | { channel: AlertChannel | null } | null;
+
+/** Where command channels come from, said once where they are listed. */
+const COMMAND_NOTE =
+  'Command channels run a program on this machine, so they are set in the settings file only (alerts.channels in the file given to netmon serve --config; docs/alerts.md). Here they can be enabled, disabled and tested.';
+
+const KIND_TEXT: Record<AlertChannel['kind'], string> = { discord: 'Discord', webhook: 'Webhook', command: 'Command', desktop: 'Desktop' };
 
 /** Alert rules with their state, the channels with their health, and the events they produced. */
 export function AlertsView() {
   const { transport } = useController();
+  const interfaces = useApp((st) => st.interfaces);
   const [rules, setRules] = useState<AlertRuleState[]>([]);
   const [channels, setChannels] = useState<AlertChannel[]>([]);
   const [health, setHealth] = useState<Map<string, AlertChannelStatus>>(new Map());
@@ -121,12 +82,41 @@ export function AlertsView() {
     await loadRules();
   };
 
+  const loadChannels = useCallback(async () => {
+    const c = await transport.request('alerts.channels.list', {});
+    if (c.ok) setChannels(c.value);
+    else setError(c.error.message);
+  }, [transport]);
+
   const sendTest = async (channel: AlertChannel) => {
-    setTests((m) => new Map(m).set(channel.id, 'sending…'));
+    setTests((m) => new Map(m).set(channel.id, 'Sending…'));
     const r = await transport.request('alerts.channels.test', { channelId: channel.id });
-    const text = !r.ok ? `failed: ${r.error.message}` : r.value.delivered ? 'delivered' : `failed: ${r.value.error ?? 'unknown error'}`;
-    setTests((m) => new Map(m).set(channel.id, text));
+    setTests((m) => new Map(m).set(channel.id, r.ok ? testOutcomeText(r.value) : `Failed: ${r.error.message}`));
     await loadHealth();
+  };
+
+  const saveChannel = async (body: Record<string, unknown>) => {
+    const channel = editing !== null && 'channel' in editing ? editing.channel : null;
+    // Text where a number was expected goes as typed: the server says what is wrong with it.
+    const result = channel === null
+      ? await transport.request('alerts.channels.create', body as never)
+      : await transport.request('alerts.channels.update', { id: channel.id, channel: body as never });
+    if (result.ok) {
+      setTests((m) => {
+        const next = new Map(m);
+        next.delete(result.value.id);
+        return next;
+      });
+      await Promise.all([loadChannels(), loadHealth()]);
+    }
+    return result;
+  };
+
+  const removeChannel = async (channel: AlertChannel) => {
+    if (!window.confirm(`Delete the channel “${channel.name}”?`)) return;
+    const r = await transport.request('alerts.channels.delete', { id: channel.id });
+    setError(r.ok ? null : r.error.message);
+    await Promise.all([loadChannels(), loadHealth()]);
   };
 
   /** Enabling and disabling is all a channel's row changes; its target (a URL, a command's program) is set where it was made. */
@@ -139,7 +129,7 @@ export function AlertsView() {
   };
 
   const save = async (body: Record<string, unknown>) => {
-    const rule = editing?.rule ?? null;
+    const rule = editing !== null && 'rule' in editing ? editing.rule : null;
     // The form sends text where a number was expected on purpose: the server explains what is wrong with it.
     const result = rule === null
       ? await transport.request('alerts.rules.create', body as never)
@@ -164,7 +154,10 @@ export function AlertsView() {
           {error}
         </p>
       )}
-      {editing !== null && <RuleForm rule={editing.rule} channels={channels} save={save} close={() => setEditing(null)} />}
+      {editing !== null && 'rule' in editing && (
+        <RuleForm rule={editing.rule} channels={channels} interfaces={interfaces.map((i) => i.name)} save={save} close={() => setEditing(null)} />
+      )}
+      {editing !== null && 'channel' in editing && <ChannelForm channel={editing.channel} save={saveChannel} close={() => setEditing(null)} />}
 
       <section className="panel" aria-labelledby="rules-title">
         <div className="panel-head">
@@ -179,7 +172,6 @@ export function AlertsView() {
                 <th>State</th>
                 <th>Name</th>
                 <th>Condition</th>
-                <th>Notifies</th>
                 <th aria-label="Actions" />
               </tr>
             </thead>
@@ -193,9 +185,13 @@ export function AlertsView() {
                         {state}
                       </span>
                     </td>
-                    <td className="talker-label">{r.name}</td>
-                    <td>{conditionText(r)}</td>
-                    <td>{r.channels.map((id) => channels.find((c) => c.id === id)?.name ?? id).join(', ') || <span className="muted">—</span>}</td>
+                    <td className="talker-label" title={r.name}>
+                      {r.name}
+                    </td>
+                    <td>
+                      <div data-testid="rule-sentence">{ruleSentence(r, channels)}</div>
+                      <div className="muted small">{ruleDetails(r)}</div>
+                    </td>
                     <td className="num">
                       <button type="button" onClick={() => setEditing({ rule: r })} disabled={editing !== null}>
                         Edit
@@ -215,12 +211,12 @@ export function AlertsView() {
       <section className="panel" aria-labelledby="channels-title">
         <div className="panel-head">
           <h2 id="channels-title">Channels</h2>
+          <button type="button" onClick={() => setEditing({ channel: null })} disabled={editing !== null}>
+            New channel
+          </button>
         </div>
         {channels.length === 0 ? (
-          <p className="empty">
-            No channels. Add them in the settings file (docs/alerts.md); Discord and webhook channels can also be added through the API. Command
-            channels run programs, so they come from the settings file only.
-          </p>
+          <p className="empty">No channels yet. “New channel” adds a Discord webhook or a webhook that receives JSON.</p>
         ) : (
           <table className="compact" aria-label="Channels">
             <thead>
@@ -243,8 +239,10 @@ export function AlertsView() {
                     <td>
                       <span className={`badge channel-state ${state}`}>{state}</span>
                     </td>
-                    <td className="talker-label">{c.name}</td>
-                    <td title={c.kind === 'command' ? 'Runs a program set in the settings file' : undefined}>{c.kind}</td>
+                    <td className="talker-label" title={`${c.name} (id ${c.id})`}>
+                      {c.name}
+                    </td>
+                    <td title={c.kind === 'command' ? `Runs ${c.argv.join(' ')} (set in the settings file)` : 'url' in c ? c.url : undefined}>{KIND_TEXT[c.kind]}</td>
                     <td className="num">{formatCount(h?.delivered ?? 0)}</td>
                     <td className="num" title={h ? `${h.consecutiveFailures} failures in a row, ${h.dropped} dropped` : undefined}>
                       {formatCount(h?.failed ?? 0)}
@@ -259,12 +257,25 @@ export function AlertsView() {
                       </button>{' '}
                       <button type="button" onClick={() => void sendTest(c)} aria-label={`Send test to ${c.name}`}>
                         Send test
-                      </button>
-                      {tests.has(c.id) && (
-                        <span className="test-result" role="status">
-                          {' '}
-                          {tests.get(c.id)}
+                      </button>{' '}
+                      {c.kind === 'command' ? (
+                        <span className="muted small" title={COMMAND_NOTE}>
+                          settings file
                         </span>
+                      ) : (
+                        <>
+                          <button type="button" onClick={() => setEditing({ channel: c })} disabled={editing !== null} aria-label={`Edit ${c.name}`}>
+                            Edit
+                          </button>{' '}
+                          <button type="button" onClick={() => void removeChannel(c)} aria-label={`Delete ${c.name}`}>
+                            Delete
+                          </button>
+                        </>
+                      )}
+                      {tests.has(c.id) && (
+                        <div className={`test-result${/^Failed/.test(tests.get(c.id) ?? '') ? ' failed' : ''}`} role="status" aria-label={`Test of ${c.name}`}>
+                          {tests.get(c.id)}
+                        </div>
                       )}
                     </td>
                   </tr>
@@ -273,6 +284,7 @@ export function AlertsView() {
             </tbody>
           </table>
         )}
+        {channels.some((c) => c.kind === 'command') && <p className="muted small">{COMMAND_NOTE}</p>}
       </section>
 
       <section className="panel" aria-labelledby="events-title">
@@ -289,7 +301,7 @@ export function AlertsView() {
                 <div className="alert-event-head">
                   <span className={`badge alert-state ${e.kind === 'firing' ? 'firing' : 'ok'}`}>{e.kind === 'firing' ? 'firing' : 'recovered'}</span>
                   <strong>{e.ruleName}</strong>
-                  <span className="num">{formatValue(e.metric, e.value)}</span>
+                  <span className="num">{formatMetricValue(e.metric, e.value)}</span>
                   <span className="muted">{formatLocalDateTime(e.ts)}</span>
                   {e.notSent === 'demo' && (
                     <span className="badge" title="Raised by the demo capture: kept here, sent to no channel">

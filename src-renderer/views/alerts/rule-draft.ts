@@ -30,7 +30,7 @@ export const SCOPE_KINDS: readonly AlertScope['kind'][] = ['all', 'interface', '
 
 export function emptyDraft(): RuleDraft {
   return {
-    name: '', enabled: true, metric: 'bps', direction: 'in', comparison: 'above', scopeKind: 'all', scopeValue: '', portProtocol: '',
+    name: '', enabled: true, metric: 'bps', direction: 'both', comparison: 'above', scopeKind: 'all', scopeValue: '', portProtocol: '',
     threshold: '', recoveryThreshold: '', windowSec: '10', forSec: '0', cooldownSec: '300', severity: 'warning', topN: '5', channels: [],
   };
 }
@@ -129,17 +129,37 @@ export function ruleBody(d: RuleDraft): Record<string, unknown> {
   };
 }
 
+/** The form field a server issue belongs to: `scope.cidr` to the scope value, `channels.1` to the channels, `id` to the form. */
+export function fieldOfIssue(path: string): string {
+  const [head, sub] = path.split('.');
+  if (head === 'scope' && sub !== undefined) return sub === 'kind' ? 'scopeKind' : 'scopeValue';
+  return head === '' || head === 'id' ? 'form' : head;
+}
+
 /**
- * The server's issues by form field: `scope.cidr` shows under the scope
- * value, `channels.1` under the channels; anything else under the form.
+ * The issues left once the person changed `field`: its own messages are stale (the server judges the
+ * new value on the next save), and a new scope kind makes the scope value's messages stale too.
  */
+export function issuesAfterEdit(issues: readonly ValidationIssue[], field: keyof RuleDraft): ValidationIssue[] {
+  const stale = new Set<string>([field, 'form']);
+  if (field === 'scopeKind' || field === 'portProtocol') stale.add('scopeValue');
+  if (field === 'metric') stale.add('direction').add('scopeKind').add('scopeValue');
+  return issues.filter((i) => !stale.has(fieldOfIssue(i.path)));
+}
+
+/** The threshold as the server reads it (`50M` = 50,000,000), or the text when it is not a number yet. */
+export function thresholdValue(text: string): number | string {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kKMG]?)\s*$/.exec(text);
+  if (m === null) return text;
+  const scale = { '': 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9 }[m[2] as '' | 'k' | 'K' | 'M' | 'G'];
+  return Number(m[1]) * scale;
+}
+
+/** The server's issues by form field (see fieldOfIssue); the form shows each under its field. */
 export function issuesByField(issues: readonly ValidationIssue[]): Map<string, string[]> {
   const fields = new Map<string, string[]>();
   for (const issue of issues) {
-    const [head, sub] = issue.path.split('.');
-    let field = head;
-    if (head === 'scope' && sub !== undefined) field = sub === 'kind' ? 'scopeKind' : 'scopeValue';
-    else if (head === '' || head === 'id') field = 'form';
+    const field = fieldOfIssue(issue.path);
     const list = fields.get(field) ?? [];
     list.push(issue.message);
     fields.set(field, list);

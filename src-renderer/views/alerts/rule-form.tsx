@@ -1,9 +1,11 @@
-import { useId, useState } from 'react';
-import type { ReactNode } from 'react';
-import type { AlertChannel, AlertRule, AlertRuleInput, ApiResult, ValidationIssue } from '../../transport/api-types';
+import { useState } from 'react';
+import { Field } from '../field';
+import { FormFooter } from './form-footer';
+import type { AlertChannel, AlertRule, AlertRuleInput, AlertScope as RuleSentenceScope, ApiResult, ValidationIssue } from '../../transport/api-types';
 import { PROTOCOLS } from '../../transport/api-types';
 import type { RuleDraft } from './rule-draft';
-import { draftOf, emptyDraft, issuesByField, ruleBody, SCOPE_KINDS } from './rule-draft';
+import { draftOf, emptyDraft, issuesAfterEdit, issuesByField, ruleBody, SCOPE_KINDS, thresholdValue } from './rule-draft';
+import { ruleSentence } from './rule-sentence';
 
 const METRICS: readonly { value: AlertRuleInput['metric']; label: string }[] = [
   { value: 'bps', label: 'Bit rate (bit/s)' },
@@ -17,7 +19,7 @@ const METRICS: readonly { value: AlertRuleInput['metric']; label: string }[] = [
 
 const SCOPE_LABELS: Record<RuleDraft['scopeKind'], { label: string; value: string; placeholder: string }> = {
   all: { label: 'All traffic', value: '', placeholder: '' },
-  interface: { label: 'Interface', value: 'Interface name', placeholder: 'eth0' },
+  interface: { label: 'Interface', value: 'Interface name', placeholder: '' },
   host: { label: 'Host', value: 'Address', placeholder: '192.0.2.10' },
   cidr: { label: 'Network (CIDR)', value: 'Network', placeholder: '10.0.0.0/8' },
   port: { label: 'Port', value: 'Port', placeholder: '443' },
@@ -30,39 +32,17 @@ const SHOWN_FIELDS = new Set([
   'windowSec', 'forSec', 'cooldownSec', 'severity', 'topN', 'channels',
 ]);
 
-/** Ties a control to its label (a select's own text must not become its name) and to its error message. */
-interface A11y {
-  'aria-labelledby': string;
-  'aria-describedby': string | undefined;
-  'aria-invalid': boolean;
-}
-
-/** One labelled field with the server's messages for it underneath. */
-function Field({ label, errors, children }: { label: string; errors: string[] | undefined; children: (a11y: A11y) => ReactNode }) {
-  const id = useId();
-  const a11y: A11y = { 'aria-labelledby': `${id}-label`, 'aria-describedby': errors !== undefined ? `${id}-error` : undefined, 'aria-invalid': errors !== undefined };
-  return (
-    <label className={errors !== undefined ? 'invalid' : undefined}>
-      <span id={`${id}-label`}>{label}</span>
-      {children(a11y)}
-      {errors !== undefined && (
-        <span className="field-error" id={`${id}-error`}>
-          {errors.join('; ')}
-        </span>
-      )}
-    </label>
-  );
-}
-
 export interface RuleFormProps {
   rule: AlertRule | null;
   channels: AlertChannel[];
+  /** Names of this machine's interfaces, offered for an interface scope. */
+  interfaces: readonly string[];
   save(body: Record<string, unknown>): Promise<ApiResult<AlertRule>>;
   close(): void;
 }
 
 /** Create or edit a rule; rejected fields are explained next to themselves. */
-export function RuleForm({ rule, channels, save, close }: RuleFormProps) {
+export function RuleForm({ rule, channels, interfaces, save, close }: RuleFormProps) {
   const [draft, setDraft] = useState<RuleDraft>(() => (rule === null ? emptyDraft() : draftOf(rule)));
   const [issues, setIssues] = useState<ValidationIssue[]>([]);
   const [formError, setFormError] = useState<string | null>(null);
@@ -70,7 +50,26 @@ export function RuleForm({ rule, channels, save, close }: RuleFormProps) {
   const errors = issuesByField(issues);
   // Messages for a field the form does not show go under the form, so none is lost.
   const elsewhere = [...errors.entries()].filter(([field]) => !SHOWN_FIELDS.has(field)).flatMap(([, m]) => m);
-  const set = <K extends keyof RuleDraft>(key: K, value: RuleDraft[K]) => setDraft((d) => ({ ...d, [key]: value }));
+  /** A changed field's old messages are stale: they go, and the server judges the new value on the next save. */
+  const set = <K extends keyof RuleDraft>(key: K, value: RuleDraft[K], also: Partial<RuleDraft> = {}) => {
+    setDraft((d) => ({ ...d, [key]: value, ...also }));
+    setIssues((list) => issuesAfterEdit(list, key));
+    setFormError(null);
+  };
+  // An interface no longer listed (a rule made elsewhere) stays choosable, marked as absent.
+  const interfaceChoices = draft.scopeValue !== '' && !interfaces.includes(draft.scopeValue) ? [...interfaces, draft.scopeValue] : interfaces;
+  const sentence = ruleSentence(
+    {
+      metric: draft.metric,
+      direction: draft.direction,
+      scope: ruleBody(draft).scope as RuleSentenceScope,
+      comparison: draft.comparison,
+      threshold: thresholdValue(draft.threshold),
+      forSec: draft.forSec,
+      channels: draft.channels,
+    },
+    channels,
+  );
   const directional = draft.metric === 'bps' || draft.metric === 'pps';
   const scope = SCOPE_LABELS[draft.scopeKind];
 
@@ -99,6 +98,9 @@ export function RuleForm({ rule, channels, save, close }: RuleFormProps) {
       <div className="panel-head">
         <h2>{rule === null ? 'New rule' : `Edit “${rule.name}”`}</h2>
       </div>
+      <p className="rule-sentence" data-testid="rule-preview" aria-live="polite">
+        {sentence}
+      </p>
       <div className="rule-form-grid">
         <Field label="Name" errors={errors.get('name')}>
           {(d) => <input type="text" value={draft.name} {...d} onChange={(e) => set('name', e.target.value)} />}
@@ -142,7 +144,10 @@ export function RuleForm({ rule, channels, save, close }: RuleFormProps) {
             <select
               value={draft.scopeKind}
               {...d}
-              onChange={(e) => setDraft((x) => ({ ...x, scopeKind: e.target.value as RuleDraft['scopeKind'], scopeValue: e.target.value === 'protocol' ? 'tcp' : '' }))}
+              onChange={(e) => {
+                const kind = e.target.value as RuleDraft['scopeKind'];
+                set('scopeKind', kind, { scopeValue: kind === 'protocol' ? 'tcp' : kind === 'interface' ? interfaces[0] ?? '' : '' });
+              }}
             >
               {SCOPE_KINDS.map((k) => (
                 <option key={k} value={k}>
@@ -160,6 +165,15 @@ export function RuleForm({ rule, channels, save, close }: RuleFormProps) {
                   {PROTOCOLS.map((p) => (
                     <option key={p} value={p}>
                       {p.toUpperCase()}
+                    </option>
+                  ))}
+                </select>
+              ) : draft.scopeKind === 'interface' ? (
+                <select value={draft.scopeValue} {...d} onChange={(e) => set('scopeValue', e.target.value)}>
+                  {interfaceChoices.length === 0 && <option value="">No interface found</option>}
+                  {interfaceChoices.map((name) => (
+                    <option key={name} value={name}>
+                      {interfaces.includes(name) ? name : `${name} (not on this machine)`}
                     </option>
                   ))}
                 </select>
@@ -217,24 +231,14 @@ export function RuleForm({ rule, channels, save, close }: RuleFormProps) {
         ))}
         {errors.get('channels') !== undefined && <span className="field-error">{errors.get('channels')?.join('; ')}</span>}
       </fieldset>
-      <div className="row">
-        <label className="inline">
-          <input type="checkbox" checked={draft.enabled} onChange={(e) => set('enabled', e.target.checked)} />
-          <span>Enabled</span>
-        </label>
-        <span className="grow" />
-        <button type="button" onClick={close}>
-          Cancel
-        </button>
-        <button type="submit" className="primary" disabled={busy}>
-          {rule === null ? 'Create rule' : 'Save rule'}
-        </button>
-      </div>
-      {(formError !== null || elsewhere.length > 0) && (
-        <p role="alert" className="field-error">
-          {[...(formError === null ? [] : [formError]), ...elsewhere].join('; ')}
-        </p>
-      )}
+      <FormFooter
+        enabled={draft.enabled}
+        onEnabled={(on) => set('enabled', on)}
+        submitLabel={rule === null ? 'Create rule' : 'Save rule'}
+        submitDisabled={busy}
+        close={close}
+        messages={[...(formError === null ? [] : [formError]), ...elsewhere]}
+      />
     </form>
   );
 }

@@ -188,8 +188,8 @@ describe('netmon serve --replay with alert rules from the settings file', () => 
     expect(created.status).toBe(200);
     expect(created.body).toMatchObject({ id: 'second-hook', kind: 'webhook', enabled: true, ratePerMinute: 30, burst: 5, headers: {} });
 
-    const tested = await getJson<{ delivered: boolean; error: string | null }>(`${serve.url}/api/alerts/channels/second-hook/test`, { method: 'POST' });
-    expect(tested.body).toEqual({ delivered: true, error: null });
+    const tested = await getJson<{ delivered: boolean; httpStatus: number | null; error: string | null }>(`${serve.url}/api/alerts/channels/second-hook/test`, { method: 'POST' });
+    expect(tested.body).toEqual({ delivered: true, httpStatus: 204, error: null });
     const testBody = hook.received.at(-1);
     expect(testBody?.path).toBe('/second');
     expect((testBody?.body as WebhookBody).type).toBe('test');

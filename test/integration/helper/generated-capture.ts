@@ -23,10 +23,15 @@ function udpPacket(payload: number): Uint8Array {
 
 /** Writes a raw-IP pcap with one UDP packet per second for `seconds` seconds; returns its size per packet. */
 export function writeOnePacketPerSecond(file: string, seconds: number, payload: number): number {
+  return writeUdpPacketsAt(file, Array.from({ length: seconds }, (_, s) => s), payload);
+}
+
+/** Writes a raw-IP pcap with the same UDP packet at each of the given seconds (from 1,700,000,000); returns its size. */
+export function writeUdpPacketsAt(file: string, seconds: readonly number[], payload: number): number {
   const writer = new PcapWriter({ linkType: LINKTYPE_RAW });
   const data = udpPacket(payload);
   const parts: Buffer[] = [writer.header()];
-  for (let s = 0; s < seconds; s++) {
+  for (const s of seconds) {
     parts.push(writer.record({ ifIndex: 0, linkType: LINKTYPE_RAW, tsSec: 1_700_000_000 + s, tsNsec: 0, hasTimestamp: true, wireLength: data.length, bytes: data, offset: 0, length: data.length }));
   }
   fs.writeFileSync(file, Buffer.concat(parts));

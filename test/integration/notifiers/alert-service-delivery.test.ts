@@ -75,7 +75,7 @@ describe('alert service end to end', () => {
     expect(status.dead).toMatchObject({ state: 'failing', delivered: 0, failed: 2, attempts: 6 });
     expect(status.dead.lastError).toMatch(/ECONNREFUSED/);
 
-    await expect(service.testChannel('hook')).resolves.toEqual({ ok: true });
+    await expect(service.testChannel('hook')).resolves.toEqual({ ok: true, httpStatus: 204 });
     expect((hook.received[2].body as WebhookBody).type).toBe('test');
   });
 });

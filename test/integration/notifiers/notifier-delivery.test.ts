@@ -214,13 +214,19 @@ describe('send test', () => {
       channel({ id: 'ok', kind: 'discord', url: server.url() }),
       channel({ id: 'dead', kind: 'webhook', url: `http://127.0.0.1:${port}/` }),
     ]);
-    await expect(hub.sendTest('ok')).resolves.toEqual({ ok: true });
+    await expect(hub.sendTest('ok')).resolves.toEqual({ ok: true, httpStatus: 204 });
     expect((server.received[0].body as DiscordWebhookBody).embeds[0].title).toBe('[TEST] Test notification');
+    // A deleted webhook: the receiver's status and what it said.
+    server.reply({ status: 404, body: '{"message": "Unknown Webhook", "code": 10015}' });
+    const gone = await hub.sendTest('ok');
+    expect(gone).toMatchObject({ ok: false, httpStatus: 404 });
+    expect(!gone.ok && gone.error).toMatch(/^HTTP 404.*Unknown Webhook/);
     const dead = await hub.sendTest('dead');
     expect(dead.ok).toBe(false);
+    expect(dead.httpStatus).toBeUndefined();
     expect(!dead.ok && dead.error).toMatch(/ECONNREFUSED/);
     await expect(hub.sendTest('nope')).resolves.toEqual({ ok: false, error: "unknown channel 'nope'" });
-    expect(hub.status().map((s) => [s.channelId, s.state])).toEqual([['ok', 'ok'], ['dead', 'failing']]);
+    expect(hub.status().map((s) => [s.channelId, s.state])).toEqual([['ok', 'failing'], ['dead', 'failing']]);
   });
 });
 

@@ -51,6 +51,14 @@ describe('AlertService rules', () => {
     expect(service.deleteRule(id)).toEqual({ ok: false, errors: [{ field: 'id', message: `no rule with id '${id}'` }] });
   });
 
+  it('makes a channel id from the name when none is given, as the settings file does', () => {
+    const hook = { kind: 'webhook', name: 'Ops on Discord!', url: 'https://example.org/hook' };
+    expect(service.createChannel(hook)).toMatchObject({ ok: true, value: { id: 'ops-on-discord' } });
+    expect(service.createChannel(hook)).toMatchObject({ ok: true, value: { id: 'ops-on-discord-2' } });
+    expect(service.createChannel({ ...hook, name: '***' })).toMatchObject({ ok: true, value: { id: 'item' } });
+    expect(service.listChannels().map((c) => c.id)).toEqual(['ops-on-discord', 'ops-on-discord-2', 'item']);
+  });
+
   it('refuses to delete a channel a rule still uses', () => {
     expect(service.createChannel(desk)).toMatchObject({ ok: true, value: { id: 'desk', kind: 'desktop' } });
     expect(service.createChannel(desk)).toEqual({ ok: false, errors: [{ field: 'id', message: "a channel with id 'desk' exists already" }] });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertRule } from '../../../src-main/api/types';
-import { draftOf, emptyDraft, issuesByField, ruleBody } from '../../../src-renderer/views/alerts/rule-draft';
+import { draftOf, emptyDraft, issuesAfterEdit, issuesByField, ruleBody, thresholdValue } from '../../../src-renderer/views/alerts/rule-draft';
 
 const rule: AlertRule = {
   id: 'r1', name: 'Web', enabled: true, metric: 'pps', direction: 'out', scope: { kind: 'port', port: 443, protocol: 'tcp' },
@@ -39,5 +39,31 @@ describe('the rule form draft', () => {
       channels: ["unknown channel 'x'"],
       form: ['at most 500 rules'],
     });
+  });
+
+  it('starts a new rule on both directions, as docs/alerts.md gives the default', () => {
+    expect(emptyDraft().direction).toBe('both');
+    expect(ruleBody({ ...emptyDraft(), name: 'x', threshold: '1M' }).direction).toBe('both');
+  });
+
+  it('drops the messages of a field once it is edited, and only those', () => {
+    const issues = [
+      { path: 'threshold', message: 'must be zero or more, got -5' },
+      { path: 'scope.cidr', message: 'invalid CIDR' },
+      { path: 'name', message: 'is required' },
+      { path: '', message: 'at most 500 rules' },
+    ];
+    expect(issuesAfterEdit(issues, 'threshold').map((i) => i.path)).toEqual(['scope.cidr', 'name']);
+    // A new scope kind makes the old scope value's message stale.
+    expect(issuesAfterEdit(issues, 'scopeKind').map((i) => i.path)).toEqual(['threshold', 'name']);
+    expect(issuesAfterEdit(issues, 'windowSec').map((i) => i.path)).toEqual(['threshold', 'scope.cidr', 'name']);
+  });
+
+  it('reads thresholds with suffixes as the server does, and leaves other text alone', () => {
+    expect(thresholdValue('50M')).toBe(50e6);
+    expect(thresholdValue(' 1.5 k ')).toBe(1500);
+    expect(thresholdValue('2G')).toBe(2e9);
+    expect(thresholdValue('-5')).toBe('-5');
+    expect(thresholdValue('lots')).toBe('lots');
   });
 });
