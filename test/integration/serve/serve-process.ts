@@ -25,22 +25,28 @@ export interface ServeProcess {
  * serve reads and writes $XDG_CONFIG_HOME/netmon/settings.yaml (a chosen interface is remembered there):
  * each process a test starts gets a fresh one unless the test gives its own, never the user's.
  */
-function isolatedEnv(env: Record<string, string>): Record<string, string> {
-  return { XDG_CONFIG_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-serve-config-')), ...env };
+function isolatedEnv(env: Record<string, string>): { env: Record<string, string>; cleanUp: () => void } {
+  if (env.XDG_CONFIG_HOME !== undefined) return { env, cleanUp: () => undefined };
+  const config = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-serve-config-'));
+  return { env: { XDG_CONFIG_HOME: config, ...env }, cleanUp: () => fs.rmSync(config, { recursive: true, force: true }) };
 }
 
 /** Runs `netmon serve` from the build as a real process; resolves once it prints its URL. */
 export function startServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first`);
+  const isolated = isolatedEnv(env);
   const child = spawn(process.execPath, [CLI, 'serve', ...args], {
-    env: { ...process.env, ...isolatedEnv(env), NETMON_LOG_LEVEL: env.NETMON_LOG_LEVEL ?? 'warn' },
+    env: { ...process.env, ...isolated.env, NETMON_LOG_LEVEL: env.NETMON_LOG_LEVEL ?? 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+    isolated.cleanUp();
+    resolve(code);
+  }));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start within 20 s\nstdout: ${out}\nstderr: ${err}`)), 20_000);
     const given = args.indexOf('--token');
@@ -76,12 +82,14 @@ export function startServe(args: string[], env: Record<string, string> = {}): Pr
 
 /** Runs `netmon serve` expecting it to exit on its own. */
 export function runServeToExit(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, ...isolatedEnv(env) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const isolated = isolatedEnv(env);
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, ...isolated.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     child.once('exit', (code) => {
+      isolated.cleanUp();
       clearTimeout(timer);
       resolve({ code, stderr: err });
     });
