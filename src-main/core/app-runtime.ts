@@ -5,6 +5,7 @@ import type { AlertsSection } from './alerts/alerts-settings';
 import { preferredHelperLaunch } from './helper-path';
 import { HelperSupervisor } from './helper-supervisor';
 import type { HelperSupervisorOptions } from './helper-supervisor';
+import { GeoService, GeoSettingError } from './geo/geo-service';
 import { HistoryDb } from './history-db';
 import { keepPrivate, makePrivateDir } from './private-files';
 import type { Logger } from './log';
@@ -46,6 +47,26 @@ export function defaultDbPath(): string {
   return path.join(defaultDataDir(), 'history.sqlite');
 }
 
+/**
+ * The country and AS databases of the settings; when a configured file cannot
+ * be used the shipped ones serve, and the log says why.
+ */
+function openGeo(settings: Settings, log: Logger): GeoService | undefined {
+  try {
+    return GeoService.open(settings.geo);
+  } catch (err) {
+    if (!(err instanceof GeoSettingError)) throw err;
+    log.error({ setting: err.setting }, `${err.message}; using the shipped country and AS databases`);
+  }
+  try {
+    return GeoService.open({ countryDb: '', asnDb: '' });
+  } catch (err) {
+    if (!(err instanceof GeoSettingError)) throw err;
+    log.error(`${err.message}; flows carry no country or AS`);
+    return undefined;
+  }
+}
+
 /** Opens the history, the alert engine and the core, and attaches a helper supervisor (not yet started). */
 export function createAppRuntime(options: AppRuntimeOptions): AppRuntime {
   const { settings, configFile, logger: log } = options;
@@ -67,6 +88,7 @@ export function createAppRuntime(options: AppRuntimeOptions): AppRuntime {
   }
   const core = new NetmonCore({
     alerts,
+    geo: openGeo(settings, log),
     settings,
     history,
     logger: log.child({ component: 'core' }),

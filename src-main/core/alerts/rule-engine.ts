@@ -372,6 +372,18 @@ function compile(rule: AlertRule): CompiledRule {
         },
       };
     }
+    case 'country':
+    case 'asn': {
+      const hostIn = (h: AlertHostRate): boolean => (scope.kind === 'country' ? h.country === scope.country : h.asn === scope.asn);
+      const flowIn = (f: AlertFlowRate): boolean => (scope.kind === 'country' ? f.remoteCountry === scope.country : f.remoteAsn === scope.asn);
+      const hosts = (v: SampleView): AlertHostRate[] => v.sample.hosts.filter(hostIn);
+      return {
+        rule,
+        value: (v) => fromCounters(hosts(v)),
+        hosts,
+        flows: (v) => v.sample.flows.filter(flowIn),
+      };
+    }
     default:
       return assertNever(scope);
   }

@@ -25,6 +25,8 @@ export function alertSampleFromTick(tick: RollupTick, context: TickAdapterContex
   const hosts: AlertHostRate[] = tick.topHosts.map((h) => {
     const host: AlertHostRate = { address: h.ip, bytes: h.bytes, packets: h.packets };
     if (h.name !== null) host.name = h.name;
+    if (h.geo?.country != null) host.country = h.geo.country;
+    if (h.geo?.asn != null) host.asn = h.geo.asn;
     return host;
   });
   const flows: AlertFlowRate[] = [];
@@ -50,6 +52,9 @@ export function alertSampleFromTick(tick: RollupTick, context: TickAdapterContex
       packets: rate.packets,
     };
     if (name !== null) flow.name = name;
+    const remoteGeo = bIsLocal ? summary.geo?.a : summary.geo?.b;
+    if (remoteGeo?.country != null) flow.remoteCountry = remoteGeo.country;
+    if (remoteGeo?.asn != null) flow.remoteAsn = remoteGeo.asn;
     flows.push(flow);
   }
   return {

@@ -45,6 +45,10 @@ function scopeText(scope: AlertScope): string {
       return scope.protocol.toUpperCase();
     case 'name':
       return `name ${scope.pattern}`;
+    case 'country':
+      return `country ${scope.country}`;
+    case 'asn':
+      return `AS${scope.asn}`;
     default:
       return assertNever(scope);
   }
