@@ -88,7 +88,6 @@ export function createAppRuntime(options: AppRuntimeOptions): AppRuntime {
   }
   const core = new NetmonCore({
     alerts,
-    geo: openGeo(settings, log),
     settings,
     history,
     logger: log.child({ component: 'core' }),
@@ -100,6 +99,11 @@ export function createAppRuntime(options: AppRuntimeOptions): AppRuntime {
     onStderr: (line) => log.warn({ component: 'helper' }, line),
   });
   core.attachHelper(supervisor);
+  // Reading the AS ranges takes a moment: after start, so the dashboard and the API answer at once.
+  const geoTimer = setTimeout(() => {
+    const geo = openGeo(settings, log);
+    if (geo !== undefined) core.useGeo(geo);
+  }, 0);
   supervisor.on('log', (record) => {
     const child = log.child({ component: 'helper', ...(record.fields ?? {}) });
     child[record.level](record.msg);
@@ -110,6 +114,7 @@ export function createAppRuntime(options: AppRuntimeOptions): AppRuntime {
     alerts,
     history,
     async close() {
+      clearTimeout(geoTimer);
       core.close();
       await supervisor.stop();
       await alerts.idle();

@@ -106,6 +106,7 @@ export class NetmonCore {
   private readonly flows: FlowBook;
   private readonly alertFeed: AlertFeed;
   private readonly geoTally = new GeoTally();
+  private geo: GeoService | undefined;
   private readonly emitter = new EventEmitter();
   private readonly now: () => number;
   private readonly startedAt: number;
@@ -158,12 +159,19 @@ export class NetmonCore {
     });
     this.emitter.setMaxListeners(0);
     this.alertFeed = new AlertFeed(options.alerts, this.log);
-    const geo = options.geo;
-    if (geo !== undefined) this.history.useGeo((ip) => geo.lookup(ip));
+    if (options.geo !== undefined) this.useGeo(options.geo);
     options.alerts?.on('event', (event) => this.emit('alerts.event', event));
     this.runRetention();
     this.retentionTimer = setInterval(() => this.runRetention(), RETENTION_INTERVAL_MS);
     this.retentionTimer.unref();
+  }
+
+  /** Gives flows, hosts, filters and the breakdown their country and AS from now on (the databases load after start). */
+  useGeo(geo: GeoService): void {
+    this.geo = geo;
+    this.history.useGeo((ip) => geo.lookup(ip));
+    // Flows already in the book get theirs now, so a country filter finds them before their next update.
+    for (const f of this.flows.activeFlows()) f.geo = { a: geo.lookup(f.a), b: geo.lookup(f.b) };
   }
 
   get settings(): Settings {
@@ -323,9 +331,9 @@ export class NetmonCore {
       }));
     },
     'geo.breakdown': async () => {
-      const geo = this.options.geo;
-      if (geo === undefined) return fail('unavailable', 'no country and AS databases are loaded');
-      return ok(this.geoTally.breakdown(this.flows.activeFlows(), geo.sources));
+      const geo = this.geo;
+      if (geo === undefined) return fail('unavailable', 'the country and AS databases are not loaded');
+      return ok(this.geoTally.breakdown(this.flows.activeFlows(), this.withGeo, geo.sources));
     },
     'settings.get': async () => ok(this.settingsValue),
     'settings.set': async (patch) => {
@@ -333,10 +341,10 @@ export class NetmonCore {
       if (refused.length > 0) return fail('permission', `settings rejected: ${refused.map((i) => `${i.path} ${i.message}`).join('; ')}`, refused);
       const result = applyPatch(this.settingsValue, patch);
       if (!result.ok) return fail('invalid', `settings rejected: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, result.issues);
-      if (patch.geo !== undefined && this.options.geo !== undefined) {
+      if (patch.geo !== undefined && this.geo !== undefined) {
         // A file that cannot be used rejects the change; the databases in use stay.
         try {
-          this.options.geo.replace(result.settings.geo);
+          this.geo.replace(result.settings.geo);
         } catch (err) {
           if (!(err instanceof GeoSettingError)) throw err;
           return fail('invalid', `settings rejected: ${err.setting}: ${err.message}`, [{ path: err.setting, message: err.message }]);
@@ -470,7 +478,7 @@ export class NetmonCore {
       protocols,
       topHosts: r.topHosts.map((h) => ({
         ip: h.addr, name: h.name ?? this.flows.names.get(h.addr) ?? null, bytes: h.bytes, packets: h.packets,
-        ...(this.options.geo === undefined ? {} : { geo: this.options.geo.lookup(h.addr) }),
+        ...(this.geo === undefined ? {} : { geo: this.geo.lookup(h.addr) }),
       })),
       topFlows: r.topFlows.map((f) => ({ flowId: `${session}:${f.flowId}`, label: f.label, bytes: f.bytes, packets: f.packets })),
       activeFlows: r.activeFlows,
@@ -637,7 +645,7 @@ export class NetmonCore {
 
   /** Adds the country and AS of both ends (a cached lookup per address, none per packet). */
   private readonly withGeo = (flow: FlowSummary): FlowSummary => {
-    const geo = this.options.geo;
+    const geo = this.geo;
     if (geo === undefined || flow.geo !== undefined) return flow;
     return { ...flow, geo: { a: geo.lookup(flow.a), b: geo.lookup(flow.b) } };
   };

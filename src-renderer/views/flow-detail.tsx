@@ -4,6 +4,7 @@ import type { RateSeries } from '../charts/rate-chart';
 import { RateChart } from '../charts/rate-chart';
 import { formatBitRate, formatBitRateAxis, formatBytes, formatByteRateAsBits, formatCount } from '../format/units';
 import { formatDuration, formatLocalDateTime } from '../format/time';
+import { geoText } from '../format/geo';
 import { flowNameList } from '../state/flow-names';
 import { endpointText, flowLabel, stateDescription } from '../state/flow-shown';
 import { selectShownTable } from '../state/store';
@@ -91,6 +92,9 @@ export function FlowDetail({ id, onClose }: { id: string; onClose: () => void })
     ['A', `${endpointText(flow.a, flow.aPort)}${flow.names.a ? ` (${flow.names.a}, from DNS)` : ''}`],
     ['B', `${endpointText(flow.b, flow.bPort)}${flow.names.b ? ` (${flow.names.b}, from DNS)` : ''}`],
   ];
+  if (flow.geo !== undefined) {
+    rows.push(['A is in', geoText(flow.geo.a)], ['B is in', geoText(flow.geo.b)]);
+  }
   if (flow.names.sni) rows.push(['Server name', `${flow.names.sni} (TLS/QUIC SNI)`]);
   if (flow.names.httpHost) rows.push(['HTTP host', flow.names.httpHost]);
   const now = (bps: number): string => (flow.active ? `, now ${formatByteRateAsBits(bps)}` : '');

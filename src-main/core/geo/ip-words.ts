@@ -9,8 +9,9 @@ export function parseIpWords(text: string, start: number, end: number, out: Uint
   for (let i = start; i < end; i++) {
     if (text.charCodeAt(i) !== 58 /* : */) continue;
     // A zone (fe80::1%eth0) names an interface, not part of the address.
-    const zone = text.indexOf('%', i);
-    if (zone >= 0 && zone < end) return validZone(text, zone + 1, end) && parseV6(text, start, zone, out, at);
+    for (let z = i; z < end; z++) {
+      if (text.charCodeAt(z) === 37 /* % */) return validZone(text, z + 1, end) && parseV6(text, start, z, out, at);
+    }
     return parseV6(text, start, end, out, at);
   }
   const v4 = parseV4(text, start, end);
