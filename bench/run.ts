@@ -28,6 +28,8 @@ import type { PacketRecord, PacketSink } from '../src-capture-helper/pipeline/pa
 import { RollupEngine } from '../src-capture-helper/rollups/rollup-engine';
 import { generate } from '../scripts/gen-bench-capture';
 import type { FlowMemoryResult } from './flow-memory';
+import type { GeoBenchResult } from './geo-enrichment';
+import { runGeoBench } from './geo-enrichment';
 import { runLiveBench } from './live';
 
 const repo = path.resolve(__dirname, '../..');
@@ -281,6 +283,9 @@ async function main(): Promise<void> {
     result.analyzeConcurrentFlows = { flows: opts.concurrentFlows, ...timer.result(packets, fs.statSync(file).size) };
   }
 
+  process.stderr.write('country and AS enrichment...\n');
+  result.geoEnrichment = runGeoBench();
+
   if (process.getuid?.() === 0) {
     process.stderr.write('live capture section...\n');
     result.live = await runLiveBench();
@@ -332,6 +337,11 @@ function formatText(r: Record<string, unknown>): string {
     const c = r.analyzeConcurrentFlows as Timed & { flows: number };
     lines.push(row(`analyze, ${c.flows} concurrent flows`, c));
   }
+  const g = r.geoEnrichment as GeoBenchResult;
+  lines.push(
+    `geo enrichment: open ${g.openMs} ms; lookup ${g.coldLookupUs} µs new address, ${g.cachedLookupUs} µs cached; ` +
+      `a new flow ${g.newFlowUs} µs (${g.newFlowsPerSecond} new flows/s on one core), nothing per packet`,
+  );
   if (r.live) lines.push(`live: ${JSON.stringify(r.live)}`);
   return `${lines.join('\n')}\n`;
 }
