@@ -42,6 +42,8 @@ import type { PacketRecord, PacketSink } from '../src-capture-helper/pipeline/pa
 import { RollupEngine } from '../src-capture-helper/rollups/rollup-engine';
 import { generate } from '../scripts/gen-bench-capture';
 import type { FlowMemoryResult } from './flow-memory';
+import type { GeoBenchResult } from './geo-enrichment';
+import { runGeoBench } from './geo-enrichment';
 import { runLiveBench } from './live';
 import type { ReplayBenchResult } from './replay';
 import { benchReplay } from './replay';
@@ -522,6 +524,9 @@ async function main(): Promise<void> {
     process.stderr.write('TCP quality cost...\n');
     result.quality = [benchCapture, ...(opts.concurrentFlows > 0 ? [concurrentFile] : [])].map((f) => measureQuality(f, opts.runs));
 
+    process.stderr.write('country and AS enrichment...\n');
+    result.geoEnrichment = runGeoBench();
+
     if (process.getuid?.() === 0) {
       process.stderr.write('live capture section...\n');
       result.live = await runLiveBench();
@@ -604,6 +609,13 @@ function formatText(r: Record<string, unknown>): string {
     lines.push(`FlowTable alone: ${m.nsPerPacketNewFlow} ns/packet creating flows, ${m.nsPerPacketExisting} ns/packet on existing flows`);
   }
   if (r.quality) lines.push(...formatQuality(r.quality as QualityBench[]));
+  const g = r.geoEnrichment as GeoBenchResult | undefined;
+  if (g) {
+    lines.push(
+      `geo enrichment: open ${g.openMs} ms; lookup ${g.coldLookupUs} µs new address, ${g.cachedLookupUs} µs cached; ` +
+        `a new flow ${g.newFlowUs} µs (${g.newFlowsPerSecond} new flows/s on one core), nothing per packet`,
+    );
+  }
   if (r.live) lines.push(`live: ${JSON.stringify(r.live)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -28,6 +28,7 @@ import type {
   FlowDetails,
   FlowPage,
   FlowQuery,
+  GeoBreakdown,
   InterfaceInfo,
   NameEntry,
   PrivilegeStatus,
@@ -63,6 +64,8 @@ export interface RequestChannels {
   'stats.get': { params: Record<string, never>; result: Stats };
   /** Names learnt for the given addresses (all known names when `ips` is absent, bounded). */
   'names.get': { params: { ips?: string[] }; result: NameEntry[] };
+  /** Bytes and flows of the capture per country and per AS (top 20 each); 'unavailable' without geo databases. */
+  'geo.breakdown': { params: Record<string, never>; result: GeoBreakdown };
   'settings.get': { params: Record<string, never>; result: Settings };
   /** Rejected as a whole with `error.issues` when any field is invalid; returns the settings now in force. */
   'settings.set': { params: SettingsPatch; result: Settings };
@@ -129,6 +132,7 @@ export const REQUEST_CHANNELS = [
   'rollups.recent',
   'stats.get',
   'names.get',
+  'geo.breakdown',
   'settings.get',
   'settings.set',
   'settings.info',

@@ -120,6 +120,8 @@ export interface HostRate {
   name: string | null;
   bytes: number;
   packets: number;
+  /** Country and network of the address (absent when main has no geo database). */
+  geo?: GeoInfo;
 }
 
 export interface FlowRate {
@@ -152,6 +154,43 @@ export interface RollupTick {
   newFlows: number;
   /** Absent from sources that do not analyse TCP (older history). */
   quality?: QualitySecond;
+}
+
+// ---------------------------------------------------------------- country and network
+
+/** Address blocks that belong to no country or network (IANA special-purpose registries). */
+export type SpecialRange =
+  | 'private' // RFC 1918
+  | 'shared' // RFC 6598 carrier-grade NAT
+  | 'loopback'
+  | 'link-local'
+  | 'documentation'
+  | 'benchmarking'
+  | 'multicast'
+  | 'broadcast'
+  | 'unique-local' // fc00::/7
+  | 'unspecified'
+  | 'this-network'
+  | 'reserved';
+
+/** Where a public address is registered, from the offline databases; `special` instead for the blocks above. */
+export interface GeoInfo {
+  /** ISO 3166-1 alpha-2 code. */
+  country: string | null;
+  asn: number | null;
+  asName: string | null;
+  special: SpecialRange | null;
+}
+
+/** Traffic of the capture per country and per AS of each flow's remote end (B, or A when only A is public). */
+export interface GeoBreakdown {
+  countries: { country: string; bytes: number; flows: number }[];
+  networks: { asn: number; asName: string | null; bytes: number; flows: number }[];
+  /** Flows whose remote end is in a special range, or public but in no database record. */
+  special: { bytes: number; flows: number };
+  unknown: { bytes: number; flows: number };
+  /** The database files in use. */
+  sources: { country: string; asn: string };
 }
 
 // ---------------------------------------------------------------- flows
@@ -224,6 +263,8 @@ export interface FlowSummary {
   active: boolean;
   /** TCP flows from a live or replayed capture (absent for other flows and in the finished-flow log). */
   quality?: TcpQuality;
+  /** Country and network of each endpoint (absent when main has no geo database). */
+  geo?: { a: GeoInfo; b: GeoInfo };
 }
 
 export type FlowSortKey =
@@ -251,6 +292,10 @@ export interface FlowFilter {
   name?: string;
   state?: FlowState[];
   iface?: string;
+  /** ISO country code of either endpoint (case-insensitive), or a special range name such as 'private'. */
+  country?: string;
+  /** AS number of either endpoint. */
+  asn?: number;
   /** Only flows seen within this range (lastSeen >= fromMs, firstSeen <= toMs). */
   fromMs?: number;
   toMs?: number;
@@ -391,6 +436,12 @@ export interface Settings {
   log: {
     level: LogLevel;
   };
+  geo: {
+    /** Country MMDB file; empty string = the database shipped with Netmon. */
+    countryDb: string;
+    /** AS database: an ASN MMDB or ranges as CSV (first,last,asn,name); empty string = the shipped one. */
+    asnDb: string;
+  };
 }
 
 /** A partial update: every given leaf is validated, and nothing is applied unless all are valid. */
@@ -420,7 +471,10 @@ export type AlertScope =
   | { kind: 'port'; port: number; protocol?: 'tcp' | 'udp' }
   | { kind: 'protocol'; protocol: FlowProto }
   /** A learnt name, exact (`example.com`) or every subdomain (`*.example.com`), case-insensitive. */
-  | { kind: 'name'; pattern: string };
+  | { kind: 'name'; pattern: string }
+  /** Hosts registered in a country (ISO code) or an autonomous system, from the geo databases. */
+  | { kind: 'country'; country: string }
+  | { kind: 'asn'; asn: number };
 
 export interface AlertRuleInput {
   name: string;

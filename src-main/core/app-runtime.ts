@@ -5,6 +5,7 @@ import type { AlertsSection } from './alerts/alerts-settings';
 import { preferredHelperLaunch } from './helper-path';
 import { HelperSupervisor } from './helper-supervisor';
 import type { HelperSupervisorOptions } from './helper-supervisor';
+import { GeoService, GeoSettingError } from './geo/geo-service';
 import { HistoryDb } from './history-db';
 import { demoCapturePath } from './demo-capture';
 import { InstanceLock } from './instance-lock';
@@ -58,6 +59,26 @@ export function defaultDbPath(): string {
 }
 
 /**
+ * The country and AS databases of the settings; when a configured file cannot
+ * be used the shipped ones serve, and the log says why.
+ */
+function openGeo(settings: Settings, log: Logger): GeoService | undefined {
+  try {
+    return GeoService.open(settings.geo);
+  } catch (err) {
+    if (!(err instanceof GeoSettingError)) throw err;
+    log.error({ setting: err.setting }, `${err.message}; using the shipped country and AS databases`);
+  }
+  try {
+    return GeoService.open({ countryDb: '', asnDb: '' });
+  } catch (err) {
+    if (!(err instanceof GeoSettingError)) throw err;
+    log.error(`${err.message}; flows carry no country or AS`);
+    return undefined;
+  }
+}
+
+/**
  * Opens the history, the alert engine and the core, and attaches a helper supervisor (not yet started).
  * Throws InstanceLockedError when another running Netmon holds the same history database.
  */
@@ -104,6 +125,11 @@ export function createAppRuntime(options: AppRuntimeOptions): AppRuntime {
     onStderr: (line) => log.warn({ component: 'helper' }, line),
   });
   core.attachHelper(supervisor);
+  // Reading the AS ranges takes a moment: after start, so the dashboard and the API answer at once.
+  const geoTimer = setTimeout(() => {
+    const geo = openGeo(settings, log);
+    if (geo !== undefined) core.useGeo(geo);
+  }, 0);
   supervisor.on('log', (record) => {
     const child = log.child({ component: 'helper', ...(record.fields ?? {}) });
     child[record.level](record.msg);
@@ -114,6 +140,7 @@ export function createAppRuntime(options: AppRuntimeOptions): AppRuntime {
     alerts,
     history,
     async close() {
+      clearTimeout(geoTimer);
       core.close();
       await supervisor.stop();
       await alerts.idle();

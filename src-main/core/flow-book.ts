@@ -1,5 +1,5 @@
 import type { FlowRow } from '../../src-capture-helper/protocol/messages';
-import type { FlowFilter, FlowProto, FlowSortKey, FlowState, FlowSummary, RatePoint } from '../api/types';
+import type { FlowFilter, FlowProto, FlowSortKey, FlowState, FlowSummary, GeoInfo, RatePoint } from '../api/types';
 import { assertNever } from './assert-never';
 import { icmpKind } from './icmp-kind';
 import { FilterError } from './history-db';
@@ -69,6 +69,11 @@ export function compileFilter(filter: FlowFilter): CompiledFilter {
   const states = filter.state !== undefined && filter.state.length > 0 ? new Set<FlowState>(filter.state) : null;
   const name = filter.name?.toLowerCase() ?? '';
   const text = filter.text?.toLowerCase() ?? '';
+  const country = filter.country?.toLowerCase();
+  const byGeo = country !== undefined || filter.asn !== undefined;
+  // One endpoint must meet every geo condition given (as the finished-flow log's search does).
+  const geoMatch = (g: GeoInfo): boolean =>
+    (country === undefined || g.country?.toLowerCase() === country || g.special === country) && (filter.asn === undefined || g.asn === filter.asn);
   return {
     test(f) {
       if (protos !== null && !protos.has(f.proto)) return false;
@@ -82,6 +87,8 @@ export function compileFilter(filter: FlowFilter): CompiledFilter {
         const b = ipToBytes(f.b);
         if (!(a !== null && inRange(a, range)) && !(b !== null && inRange(b, range))) return false;
       }
+      // Flows carry their endpoints' country and AS once main has looked them up (geoAnnotator).
+      if (byGeo && (f.geo === undefined || (!geoMatch(f.geo.a) && !geoMatch(f.geo.b)))) return false;
       const names = [f.names.a, f.names.b, f.names.sni, f.names.httpHost, f.names.dnsQuery].filter((n): n is string => n !== null);
       if (name !== '' && !names.some((n) => n.toLowerCase().includes(name))) return false;
       if (text !== '') {
@@ -277,6 +284,11 @@ export class FlowBook {
   endAll(): FlowSummary[] {
     const all = [...this.flows.keys()].map((id) => this.end(id)).filter((f): f is FlowSummary => f !== undefined);
     return all;
+  }
+
+  /** The active flows, in no particular order. */
+  activeFlows(): IterableIterator<FlowSummary> {
+    return this.flows.values();
   }
 
   query(filter: FlowFilter, sort: { key: FlowSortKey; dir: 'asc' | 'desc' }): FlowSummary[] {

@@ -9,6 +9,7 @@ import type {
   FlowSortKey,
   FlowState,
   FlowSummary,
+  GeoInfo,
   NameSource,
   RollupTick,
   Settings,
@@ -128,6 +129,8 @@ export class HistoryDb {
   private readonly insertFlow: Database.Statement;
   private readonly recordTickTx: (tick: RollupTick) => void;
   private readonly recordFlowsTx: (flows: readonly FlowSummary[]) => void;
+  /** Country and AS of an address, for `country`/`asn` filters on the log (main's geo databases). */
+  private geoOf: ((ip: string) => GeoInfo) | null = null;
 
   constructor(readonly file: string) {
     const onDisk = file !== ':memory:';
@@ -141,6 +144,18 @@ export class HistoryDb {
     this.db.pragma('journal_mode = WAL');
     if (onDisk) for (const suffix of ['-wal', '-shm']) keepPrivate(`${file}${suffix}`);
     this.db.pragma('synchronous = NORMAL');
+    // The log keeps addresses only: country and AS filters look each distinct address up (cached by the geo service).
+    this.db.function('netmon_geo_match', { deterministic: false }, (a: unknown, b: unknown, country: unknown, asn: unknown) => {
+      const geoOf = this.geoOf;
+      if (geoOf === null) return 0;
+      const match = (ip: unknown): boolean => {
+        if (typeof ip !== 'string') return false;
+        const g = geoOf(ip);
+        if (country !== null && g.country?.toLowerCase() !== country && g.special !== country) return false;
+        return asn === null || g.asn === Number(asn);
+      };
+      return match(a) || match(b) ? 1 : 0;
+    });
     this.db.exec(SCHEMA);
     const version = this.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema'").get();
     if (version === undefined) {
@@ -264,6 +279,11 @@ export class HistoryDb {
       .map((r) => r.iface);
   }
 
+  /** Gives `country` and `asn` filters their lookup; without it they match no logged flow. */
+  useGeo(geoOf: (ip: string) => GeoInfo): void {
+    this.geoOf = geoOf;
+  }
+
   /** Searches the finished-flow log. Throws FilterError for a filter value that cannot be searched. */
   searchFlows(filter: FlowFilter, sort: { key: FlowSortKey; dir: 'asc' | 'desc' }, offset: number, limit: number): FlowPage {
     const { where, params } = flowWhere(filter);
@@ -377,6 +397,10 @@ function flowWhere(filter: FlowFilter): { where: string; params: unknown[] } {
   if (filter.toMs !== undefined) {
     clauses.push('first_ms <= ?');
     params.push(filter.toMs);
+  }
+  if (filter.country !== undefined || filter.asn !== undefined) {
+    clauses.push('netmon_geo_match(a, b, ?, ?) = 1');
+    params.push(filter.country?.toLowerCase() ?? null, filter.asn ?? null);
   }
   return { where: clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }

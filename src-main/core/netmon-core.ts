@@ -32,6 +32,9 @@ import type { HelperPort } from './helper-port';
 import { hasStateSource } from './helper-port';
 import type { HistoryDb } from './history-db';
 import { FilterError } from './history-db';
+import { GeoTally } from './geo/geo-breakdown';
+import type { GeoService } from './geo/geo-service';
+import { GeoSettingError } from './geo/geo-service';
 import { ipToBytes } from './ip-range';
 import type { Logger } from './log';
 import { resolveReplayFile } from './replay-file';
@@ -95,6 +98,8 @@ export interface NetmonCoreOptions {
   alerts?: AlertsPort;
   /** The demo capture file `capture.demo` plays; null or absent: 'unavailable'. */
   demoCapture?: string | null;
+  /** Country and AS of addresses; without it flows and hosts carry no `geo`. */
+  geo?: GeoService;
   now?: () => number;
 }
 
@@ -114,6 +119,8 @@ export class NetmonCore {
   private readonly memory = new RollupMemory();
   private readonly flows: FlowBook;
   private readonly alertFeed: AlertFeed;
+  private readonly geoTally = new GeoTally();
+  private geo: GeoService | undefined;
   private readonly emitter = new EventEmitter();
   private readonly now: () => number;
   private readonly startedAt: number;
@@ -166,10 +173,19 @@ export class NetmonCore {
     });
     this.emitter.setMaxListeners(0);
     this.alertFeed = new AlertFeed(options.alerts, this.log);
+    if (options.geo !== undefined) this.useGeo(options.geo);
     options.alerts?.on('event', (event) => this.emit('alerts.event', event));
     this.runRetention();
     this.retentionTimer = setInterval(() => this.runRetention(), RETENTION_INTERVAL_MS);
     this.retentionTimer.unref();
+  }
+
+  /** Gives flows, hosts, filters and the breakdown their country and AS from now on (the databases load after start). */
+  useGeo(geo: GeoService): void {
+    this.geo = geo;
+    this.history.useGeo((ip) => geo.lookup(ip));
+    // Flows already in the book get theirs now, so a country filter finds them before their next update.
+    for (const f of this.flows.activeFlows()) f.geo = { a: geo.lookup(f.a), b: geo.lookup(f.b) };
   }
 
   get settings(): Settings {
@@ -309,11 +325,14 @@ export class NetmonCore {
       return ok({ canCapture: allowed, grantCommand: GRANT_COMMAND, reason, outdated: rights === 'stale' });
     },
     'privileges.install': async () => fail('unavailable', `granting capture rights needs a terminal here: run '${GRANT_COMMAND}'`),
-    'flows.query': async (query) => ok(this.queryFlows(query)),
+    'flows.query': async (query) => {
+      const page = this.queryFlows(query);
+      return ok({ ...page, flows: page.flows.map(this.withGeo) });
+    },
     'flows.details': async ({ id }) => {
       // An ended flow comes from the finished-flow log, with its rates while main still keeps them.
       const flow = this.flows.get(id) ?? this.history.findFlow(id);
-      if (flow !== undefined) return ok({ flow, series: this.flows.seriesOf(id) });
+      if (flow !== undefined) return ok({ flow: this.withGeo(flow), series: this.flows.seriesOf(id) });
       return fail('not-found', `no flow with id ${JSON.stringify(id)}, live or in the history`);
     },
     'counters.series': async (q) => {
@@ -330,12 +349,26 @@ export class NetmonCore {
         return name === undefined ? [] : [{ ip, names: [{ name, source: 'dns' as const }] }];
       }));
     },
+    'geo.breakdown': async () => {
+      const geo = this.geo;
+      if (geo === undefined) return fail('unavailable', 'the country and AS databases are not loaded');
+      return ok(this.geoTally.breakdown(this.flows.activeFlows(), this.withGeo, geo.sources));
+    },
     'settings.get': async () => ok(this.settingsValue),
     'settings.set': async (patch) => {
       const refused = refusedPatchFields(patch, this.options.overriddenSettings ?? []);
       if (refused.length > 0) return fail('permission', `settings rejected: ${refused.map((i) => `${i.path} ${i.message}`).join('; ')}`, refused);
       const result = applyPatch(this.settingsValue, patch);
       if (!result.ok) return fail('invalid', `settings rejected: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, result.issues);
+      if (patch.geo !== undefined && this.geo !== undefined) {
+        // A file that cannot be used rejects the change; the databases in use stay.
+        try {
+          this.geo.replace(result.settings.geo);
+        } catch (err) {
+          if (!(err instanceof GeoSettingError)) throw err;
+          return fail('invalid', `settings rejected: ${err.setting}: ${err.message}`, [{ path: err.setting, message: err.message }]);
+        }
+      }
       try {
         this.options.saveSettings?.(patch);
       } catch (err) {
@@ -481,7 +514,10 @@ export class NetmonCore {
         helperDrops: i.helperDrops,
       })),
       protocols,
-      topHosts: r.topHosts.map((h) => ({ ip: h.addr, name: h.name ?? this.flows.names.get(h.addr) ?? null, bytes: h.bytes, packets: h.packets })),
+      topHosts: r.topHosts.map((h) => ({
+        ip: h.addr, name: h.name ?? this.flows.names.get(h.addr) ?? null, bytes: h.bytes, packets: h.packets,
+        ...(this.geo === undefined ? {} : { geo: this.geo.lookup(h.addr) }),
+      })),
       topFlows: r.topFlows.map((f) => ({ flowId: `${session}:${f.flowId}`, label: f.label, bytes: f.bytes, packets: f.packets })),
       activeFlows: r.activeFlows,
       newFlows: r.newFlows,
@@ -522,9 +558,9 @@ export class NetmonCore {
   private onFlowDeltas(d: EventMap['flowDeltas'], session: string | null): void {
     if (!this.isCurrent(session) || session === null) return;
     const tsMs = d.second * 1000;
-    const updated = d.updated.map((row) => this.flows.update(flowFromRow(row, session), tsMs));
+    const updated = d.updated.map((row) => this.flows.update(this.withGeo(flowFromRow(row, session)), tsMs));
     const finished = d.ended
-      .map((row) => this.flows.end(`${session}:${row.id}`, flowFromRow(row, session)))
+      .map((row) => this.flows.end(`${session}:${row.id}`, this.withGeo(flowFromRow(row, session))))
       .filter((f): f is FlowSummary => f !== undefined);
     this.recordFinished(finished);
     this.alertFeed.flush();
@@ -618,7 +654,7 @@ export class NetmonCore {
       let tsMs = 0;
       const updated = page.flows.map((row) => {
         tsMs = Math.max(tsMs, row.lastSeen * 1000);
-        return this.flows.catchUp(flowFromRow(row, session));
+        return this.flows.catchUp(this.withGeo(flowFromRow(row, session)));
       });
       if (updated.length > 0) this.emit('flows.delta', { captureId: session, tsMs, updated, finished: [], omitted: 0 });
       offset += page.flows.length;
@@ -635,6 +671,7 @@ export class NetmonCore {
     this.lastTickMs = null;
     for (const p of PROTOS) this.protoTotals[p] = { bytes: 0, packets: 0 };
     this.evictedFlows = 0;
+    this.geoTally.clear();
   }
 
   /** Moves every flow still in the book to the finished-flow log (the capture ended). */
@@ -647,7 +684,15 @@ export class NetmonCore {
     this.activeFlowsNow = 0;
   }
 
+  /** Adds the country and AS of both ends (a cached lookup per address, none per packet). */
+  private readonly withGeo = (flow: FlowSummary): FlowSummary => {
+    const geo = this.geo;
+    if (geo === undefined || flow.geo !== undefined) return flow;
+    return { ...flow, geo: { a: geo.lookup(flow.a), b: geo.lookup(flow.b) } };
+  };
+
   private recordFinished(flows: FlowSummary[]): void {
+    this.geoTally.addFinished(flows);
     try {
       this.history.recordFinishedFlows(flows);
     } catch (err) {

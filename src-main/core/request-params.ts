@@ -23,6 +23,8 @@ export const flowFilter: Validator<FlowFilter> = obj({
   name: optional(str({ max: 256 })),
   state: optional(arr(states, 6)),
   iface: optional(str({ max: 256 })),
+  country: optional(str({ min: 1, max: 32 })),
+  asn: optional(int(0, 0xffffffff)),
   fromMs: optional(num()),
   toMs: optional(num()),
 });
@@ -74,6 +76,7 @@ const VALIDATORS: { [C in RequestChannel]: Validator<unknown> } = {
   'rollups.recent': obj({ seconds: int(0, 3600) }),
   'stats.get': empty,
   'names.get': obj({ ips: optional(arr(str({ max: 64 }), 10_000)) }),
+  'geo.breakdown': empty,
   'settings.get': empty,
   'settings.set': settingsPatch,
   'settings.info': empty,

@@ -62,6 +62,10 @@ const SCHEMA: Schema = {
   log: {
     level: { kind: 'enum', values: LOG_LEVELS },
   },
+  geo: {
+    countryDb: { kind: 'string', max: 4096, pattern: /^$|^\//, hint: 'an absolute path, or empty for the shipped database' },
+    asnDb: { kind: 'string', max: 4096, pattern: /^$|^\//, hint: 'an absolute path, or empty for the shipped database' },
+  },
 };
 
 export function defaultSettings(): Settings {
@@ -71,6 +75,7 @@ export function defaultSettings(): Settings {
     history: { dbPath: '', minuteDays: 30, hourDays: 365, flowLogDays: 7 },
     server: { bind: '127.0.0.1:8080', token: '', maxUploadMb: 1024 },
     log: { level: 'info' },
+    geo: { countryDb: '', asnDb: '' },
   };
 }
 

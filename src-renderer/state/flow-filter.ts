@@ -2,6 +2,7 @@ import type { FlowProto, FlowSummary } from '../transport/api-types';
 import { flowNameList } from './flow-names';
 import type { ShownFlowState } from './flow-shown';
 import { endpointText, shownState } from './flow-shown';
+import { geoSearchText } from '../format/geo';
 import { cidrContains, isCidr, parseCidr, parseIpCached } from '../format/ip';
 
 /** What the user typed into the flow filter bar. Empty fields match everything. */
@@ -94,7 +95,7 @@ export function flowText(f: FlowSummary): string {
 }
 
 function buildFlowText(f: FlowSummary): string {
-  return `${endpointText(f.a, f.aPort)} ${endpointText(f.b, f.bPort)} ${flowNameList(f).join(' ')} ${f.proto} ${shownState(f)} ${f.iface}`.toLowerCase();
+  return `${endpointText(f.a, f.aPort)} ${endpointText(f.b, f.bPort)} ${flowNameList(f).join(' ')} ${f.proto} ${shownState(f)} ${f.iface} ${geoSearchText(f)}`.toLowerCase();
 }
 
 export function filterFlows(flows: Iterable<FlowSummary>, filter: CompiledFilter & { ok: true }): FlowSummary[] {

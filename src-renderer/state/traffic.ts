@@ -1,3 +1,4 @@
+import { geoText } from '../format/geo';
 import type { ByteCount, FlowProto, RollupTick } from '../transport/api-types';
 import { PROTOCOLS } from '../transport/api-types';
 import type { Ring } from './ring';
@@ -212,7 +213,10 @@ function rankTalkers<T extends { bytes: number; packets: number }>(
 
 /** A host keeps the first name seen for it. */
 export function topHosts(ticks: readonly RollupTick[], limit: number): Talker[] {
-  return rankTalkers(ticks, limit, (t) => t.topHosts, (h) => h.ip, (h, earlier) => ({ label: h.ip, name: earlier?.name ?? h.name }));
+  return rankTalkers(ticks, limit, (t) => t.topHosts, (h) => h.ip, (h, earlier) => ({
+    label: h.geo === undefined ? h.ip : `${h.ip} · ${geoText(h.geo)}`,
+    name: earlier?.name ?? h.name,
+  }));
 }
 
 /** A flow keeps its latest label (names learnt meanwhile). */

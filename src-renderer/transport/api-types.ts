@@ -25,6 +25,8 @@ export type {
   FlowQuery,
   FlowState,
   FlowSummary,
+  GeoBreakdown,
+  GeoInfo,
   NameSource,
   HostRate,
   FlowRate,

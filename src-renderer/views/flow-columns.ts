@@ -1,7 +1,8 @@
-import type { FlowSummary } from '../transport/api-types';
+import type { FlowSummary, GeoInfo } from '../transport/api-types';
 import { formatBytes, formatByteRateAsBits, formatCount } from '../format/units';
 import { formatLocalDateTime, formatSeen } from '../format/time';
 import type { FlowColumn } from '../state/flow-sort';
+import { countrySuffix, geoText } from '../format/geo';
 import { flowNameList, nameSourceText } from '../state/flow-names';
 import { endpointText, shownState, stateDescription } from '../state/flow-shown';
 
@@ -27,8 +28,9 @@ export interface ColumnDef {
 const CLOCK_WIDTH = 70;
 const DATE_TIME_WIDTH = 146;
 
-function endpointTip(ip: string, port: number | null, name: string | null): string {
-  return name ? `${endpointText(ip, port)} (${name})` : endpointText(ip, port);
+function endpointTip(ip: string, port: number | null, name: string | null, geo: GeoInfo | undefined): string {
+  const text = name ? `${endpointText(ip, port)} (${name})` : endpointText(ip, port);
+  return geo === undefined ? text : `${text}\n${geoText(geo)}`;
 }
 
 function namesTip(f: FlowSummary): string {
@@ -78,11 +80,11 @@ function rateTip(f: FlowSummary): string {
 export const FLOW_COLUMNS: readonly ColumnDef[] = [
   {
     id: 'a', title: 'Endpoint', subtitle: 'A', description: 'A: the endpoint that sent the first packet seen', min: 140, grow: 1.3, numeric: false,
-    cell: (f) => endpointText(f.a, f.aPort), tip: (f) => endpointTip(f.a, f.aPort, f.names.a),
+    cell: (f) => endpointText(f.a, f.aPort) + countrySuffix(f.geo?.a), tip: (f) => endpointTip(f.a, f.aPort, f.names.a, f.geo?.a),
   },
   {
     id: 'b', title: 'Endpoint', subtitle: 'B', description: 'B: the endpoint A talks to', min: 140, grow: 1.3, numeric: false,
-    cell: (f) => endpointText(f.b, f.bPort), tip: (f) => endpointTip(f.b, f.bPort, f.names.b),
+    cell: (f) => endpointText(f.b, f.bPort) + countrySuffix(f.geo?.b), tip: (f) => endpointTip(f.b, f.bPort, f.names.b, f.geo?.b),
   },
   {
     id: 'names', title: 'Name', description: 'Names seen on the wire: TLS/QUIC server name, HTTP host, DNS question, DNS answers', min: 100, grow: 1, numeric: false,

@@ -4,6 +4,7 @@ import type { RateSeries } from '../charts/rate-chart';
 import { RateChart } from '../charts/rate-chart';
 import { formatBitRate, formatBitRateAxis, formatBytes, formatByteRateAsBits, formatCount } from '../format/units';
 import { formatDuration, formatLocalDateTime } from '../format/time';
+import { geoText } from '../format/geo';
 import { flowNameList, nameSourceText } from '../state/flow-names';
 import { endpointText, flowLabel, stateDescription } from '../state/flow-shown';
 import { selectShownTable } from '../state/store';
@@ -93,6 +94,9 @@ export function FlowDetail({ id, onClose }: { id: string; onClose: () => void })
     ['A', `${endpointText(flow.a, flow.aPort)}${flow.names.a ? ` (${flow.names.a}, from a DNS answer)` : ''}`],
     ['B', `${endpointText(flow.b, flow.bPort)}${flow.names.b ? ` (${flow.names.b}, from a DNS answer)` : ''}`],
   ];
+  if (flow.geo !== undefined) {
+    rows.push(['A is in', geoText(flow.geo.a)], ['B is in', geoText(flow.geo.b)]);
+  }
   if (flow.names.sni) rows.push(['Server name', `${flow.names.sni} (TLS/QUIC SNI)`]);
   if (flow.names.httpHost) rows.push(['HTTP host', flow.names.httpHost]);
   if (flow.names.dnsQuery) rows.push(['DNS question', flow.names.dnsQuery]);

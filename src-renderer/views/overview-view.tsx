@@ -10,6 +10,7 @@ import { selectShownTraffic } from '../state/store';
 import type { Talker } from '../state/traffic';
 import { bucketSamples, protocolShares, topFlows, topHosts } from '../state/traffic';
 import { useApp, useAppShallow } from './app-context';
+import { GeoBreakdownPanel } from './geo-breakdown';
 
 const BIT_SERIES: readonly RateSeries[] = [
   { dataKey: 'inBps', label: 'In', color: 'var(--in)' },
@@ -282,6 +283,7 @@ export function OverviewView() {
       <div className="grid-3">
         <ProtocolBreakdown />
         <TopTalkers />
+        <GeoBreakdownPanel />
       </div>
     </div>
   );

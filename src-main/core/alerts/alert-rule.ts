@@ -19,7 +19,7 @@ export const ALERT_COMPARISONS: readonly AlertComparison[] = ['above', 'below'];
 export const ALERT_SEVERITIES: readonly AlertSeverity[] = ['info', 'warning', 'critical'];
 
 export type AlertScopeKind = AlertScope['kind'];
-export const ALERT_SCOPE_KINDS: readonly AlertScopeKind[] = ['all', 'interface', 'host', 'cidr', 'port', 'protocol', 'name'];
+export const ALERT_SCOPE_KINDS: readonly AlertScopeKind[] = ['all', 'interface', 'host', 'cidr', 'port', 'protocol', 'name', 'country', 'asn'];
 
 export const RULE_LIMITS = {
   nameLength: 100,
@@ -176,6 +176,21 @@ function readScope(r: FieldReader): AlertScope | undefined {
           if (problem !== undefined) s.error('pattern', problem);
           else scope = { kind, pattern: pattern.toLowerCase() };
         }
+        break;
+      }
+      case 'country': {
+        s.rejectUnknown(['kind', 'country']);
+        const code = s.string('country', { required: true, maxLength: 64 });
+        if (code !== undefined) {
+          if (!/^[A-Za-z]{2}$/.test(code)) s.error('country', `'${code}' is not a two-letter country code (ISO 3166-1)`);
+          else scope = { kind, country: code.toUpperCase() };
+        }
+        break;
+      }
+      case 'asn': {
+        s.rejectUnknown(['kind', 'asn']);
+        const asn = s.number('asn', { min: 0, max: 0xffffffff, integer: true });
+        if (asn !== undefined) scope = { kind, asn };
         break;
       }
       default:

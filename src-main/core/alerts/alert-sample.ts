@@ -53,6 +53,9 @@ export type AlertHostRate = TrafficCounters & {
   name?: string;
   /** Set when the helper attributes the host to one interface. */
   interface?: string;
+  /** Where the address is registered (main's geo databases), when known. */
+  country?: string;
+  asn?: number;
   activeFlows?: number;
   newFlows?: number;
 };
@@ -68,12 +71,15 @@ export type AlertFlowRate = TrafficCounters & {
   remotePort: number;
   name?: string;
   interface?: string;
+  /** Where the remote address is registered, when known. */
+  remoteCountry?: string;
+  remoteAsn?: number;
   /** First seen during this second. */
   isNew: boolean;
 };
 
 /** A TCP flow with quality news during the second, its endpoints as in AlertFlowRate. */
-export type AlertQualityFlow = Pick<AlertFlowRate, 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort' | 'name' | 'interface'> & {
+export type AlertQualityFlow = Pick<AlertFlowRate, 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort' | 'name' | 'interface' | 'remoteCountry' | 'remoteAsn'> & {
   /** Retransmissions during the second. */
   retransmissions: number;
   /** Handshake RTT (both sides at the capture point) when the handshake completed during the second. */

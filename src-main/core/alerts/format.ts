@@ -57,6 +57,8 @@ export function describeScope(scope: AlertScope): string {
     case 'port': return scope.protocol === undefined ? `port ${scope.port}` : `${scope.protocol}/${scope.port}`;
     case 'protocol': return `protocol ${scope.protocol}`;
     case 'name': return `name ${scope.pattern}`;
+    case 'country': return `country ${scope.country}`;
+    case 'asn': return `AS${scope.asn}`;
     default: return assertNever(scope);
   }
 }

@@ -331,6 +331,10 @@ function qualityScopeTest(scope: AlertScope): ((view: SampleView, f: AlertQualit
       const matches = nameMatcher(scope.pattern);
       return (_v, f) => f.name !== undefined && matches(f.name);
     }
+    case 'country':
+      return (_v, f) => f.remoteCountry === scope.country;
+    case 'asn':
+      return (_v, f) => f.remoteAsn === scope.asn;
     default:
       return assertNever(scope);
   }
@@ -431,6 +435,18 @@ function compileTraffic(rule: AlertRule): CompiledRule {
           const addresses = new Set(hosts(v).map((h) => h.address));
           return v.sample.flows.filter((f) => (f.name !== undefined && matches(f.name)) || addresses.has(f.remoteAddress));
         },
+      };
+    }
+    case 'country':
+    case 'asn': {
+      const hostIn = (h: AlertHostRate): boolean => (scope.kind === 'country' ? h.country === scope.country : h.asn === scope.asn);
+      const flowIn = (f: AlertFlowRate): boolean => (scope.kind === 'country' ? f.remoteCountry === scope.country : f.remoteAsn === scope.asn);
+      const hosts = (v: SampleView): AlertHostRate[] => v.sample.hosts.filter(hostIn);
+      return {
+        rule,
+        value: (v) => fromCounters(hosts(v)),
+        hosts,
+        flows: (v) => v.sample.flows.filter(flowIn),
       };
     }
     default:

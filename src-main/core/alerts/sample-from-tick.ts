@@ -25,6 +25,8 @@ export function alertSampleFromTick(tick: RollupTick, context: TickAdapterContex
   const hosts: AlertHostRate[] = tick.topHosts.map((h) => {
     const host: AlertHostRate = { address: h.ip, bytes: h.bytes, packets: h.packets };
     if (h.name !== null) host.name = h.name;
+    if (h.geo?.country != null) host.country = h.geo.country;
+    if (h.geo?.asn != null) host.asn = h.geo.asn;
     return host;
   });
   const flows: AlertFlowRate[] = [];
@@ -68,7 +70,7 @@ export function alertSampleFromTick(tick: RollupTick, context: TickAdapterContex
   return sample;
 }
 
-type Endpoints = Pick<AlertFlowRate, 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort' | 'interface' | 'name'>;
+type Endpoints = Pick<AlertFlowRate, 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort' | 'interface' | 'name' | 'remoteCountry' | 'remoteAsn'>;
 
 /** A flow's endpoints, local first by the helper's direction rule: a local address is this side; otherwise the initiator (A) is. */
 function endpoints(summary: FlowSummary, local: ReadonlySet<string>): Endpoints {
@@ -80,5 +82,8 @@ function endpoints(summary: FlowSummary, local: ReadonlySet<string>): Endpoints 
   const name = summary.names.sni ?? summary.names.httpHost ?? remoteName;
   const out: Endpoints = { localAddress, localPort: localPort ?? 0, remoteAddress, remotePort: remotePort ?? 0, interface: summary.iface };
   if (name !== null) out.name = name;
+  const remoteGeo = bIsLocal ? summary.geo?.a : summary.geo?.b;
+  if (remoteGeo?.country != null) out.remoteCountry = remoteGeo.country;
+  if (remoteGeo?.asn != null) out.remoteAsn = remoteGeo.asn;
   return out;
 }

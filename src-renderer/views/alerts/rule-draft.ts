@@ -26,7 +26,7 @@ export interface RuleDraft {
   channels: string[];
 }
 
-export const SCOPE_KINDS: readonly AlertScope['kind'][] = ['all', 'interface', 'host', 'cidr', 'port', 'protocol', 'name'];
+export const SCOPE_KINDS: readonly AlertScope['kind'][] = ['all', 'interface', 'host', 'cidr', 'port', 'protocol', 'name', 'country', 'asn'];
 
 export function emptyDraft(): RuleDraft {
   return {
@@ -51,6 +51,10 @@ function scopeValueOf(scope: AlertScope): string {
       return scope.protocol;
     case 'name':
       return scope.pattern;
+    case 'country':
+      return scope.country;
+    case 'asn':
+      return String(scope.asn);
     default:
       return assertNever(scope);
   }
@@ -100,6 +104,10 @@ function scopeOf(d: RuleDraft): Record<string, unknown> {
       return { kind: 'protocol', protocol: value };
     case 'name':
       return { kind: 'name', pattern: value };
+    case 'country':
+      return { kind: 'country', country: value };
+    case 'asn':
+      return { kind: 'asn', asn: numeric(value.replace(/^AS/i, '')) };
     default:
       return assertNever(d.scopeKind);
   }

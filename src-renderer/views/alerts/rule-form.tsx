@@ -25,6 +25,8 @@ const SCOPE_LABELS: Record<RuleDraft['scopeKind'], { label: string; value: strin
   port: { label: 'Port', value: 'Port', placeholder: '443' },
   protocol: { label: 'Protocol', value: 'Protocol', placeholder: '' },
   name: { label: 'Name', value: 'Name pattern', placeholder: '*.example.com' },
+  country: { label: 'Country', value: 'Country code', placeholder: 'DE' },
+  asn: { label: 'Network (AS)', value: 'AS number', placeholder: '13335' },
 };
 
 const SHOWN_FIELDS = new Set([

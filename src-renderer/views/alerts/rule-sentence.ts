@@ -74,6 +74,10 @@ export function scopePhrase(scope: AlertScope): string {
       return `over ${scope.protocol.toUpperCase()}`;
     case 'name':
       return `to or from ${scope.pattern || '(no name)'}`;
+    case 'country':
+      return `to or from country ${scope.country || '(no country)'}`;
+    case 'asn':
+      return `to or from network AS${scope.asn}`;
     default:
       return assertNever(scope);
   }

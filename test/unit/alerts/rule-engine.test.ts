@@ -240,6 +240,19 @@ describe('rule engine: scopes', () => {
     expect(valueOf({ kind: 'name', pattern: '*.example.net' })).toBeUndefined();
   });
 
+  it('country and asn: the hosts the geo databases place there', () => {
+    const placed = {
+      ...s,
+      hosts: s.hosts.map((h, i) => ({ ...h, ...[{ country: 'DE', asn: 3320 }, { country: 'DE', asn: 680 }, {}, { country: 'US', asn: 3320 }][i] })),
+      flows: s.flows.map((f, i) => ({ ...f, ...[{ remoteCountry: 'DE', remoteAsn: 3320 }, { remoteCountry: 'DE', remoteAsn: 680 }, {}, { remoteCountry: 'US', remoteAsn: 3320 }][i] })),
+    };
+    const valueIn = (scope: Record<string, unknown>) => run([rule({ metric: 'bps', scope, threshold: 0, windowSec: 1, recoveryThreshold: 0 })], [placed])[0];
+    expect(valueIn({ kind: 'country', country: 'de' })?.value).toBe(43e6);
+    expect(valueIn({ kind: 'asn', asn: 3320 })?.value).toBe(65e6);
+    expect(valueIn({ kind: 'asn', asn: 3320 })?.topFlows.map((f) => f.remoteAddress)).toEqual(['203.0.113.5', '2001:db8::1']);
+    expect(valueIn({ kind: 'country', country: 'FR' })).toBeUndefined();
+  });
+
   it('carries the top talkers within the scope, largest first, at most topN', () => {
     const all = run([rule({ metric: 'bps', threshold: '1M', windowSec: 1, topN: 2 })], [s])[0];
     expect(all.topHosts.map((h) => [h.address, h.name, h.bpsIn])).toEqual([

@@ -70,8 +70,14 @@ describe('rule validation', () => {
       .toEqual(['scope.protocol: unknown protocol "sctp"; expected one of tcp, udp']);
     expect(errorsOf({ ...base, scope: { kind: 'name', pattern: 'a*.example.com' } }))
       .toEqual(["scope.pattern: 'a*.example.com': a wildcard is only allowed as a leading '*.'"]);
+    expect(errorsOf({ ...base, scope: { kind: 'country', country: 'Germany' } }))
+      .toEqual(["scope.country: 'Germany' is not a two-letter country code (ISO 3166-1)"]);
+    expect(errorsOf({ ...base, scope: { kind: 'asn', asn: -1 } })).toHaveLength(1);
+    expect(errorsOf({ ...base, scope: { kind: 'asn', asn: 1.5 } })).toHaveLength(1);
+    expect(errorsOf({ ...base, scope: { kind: 'country', country: 'de' } })).toEqual([]);
+    expect(errorsOf({ ...base, scope: { kind: 'asn', asn: 13335 } })).toEqual([]);
     expect(errorsOf({ ...base, scope: { kind: 'planet' } }))
-      .toEqual(['scope.kind: unknown kind "planet"; expected one of all, interface, host, cidr, port, protocol, name']);
+      .toEqual(['scope.kind: unknown kind "planet"; expected one of all, interface, host, cidr, port, protocol, name, country, asn']);
     expect(errorsOf({ ...base, scope: 'all' })).toEqual(['scope: must be an object such as {"kind": "all"}, got "all"']);
   });
 

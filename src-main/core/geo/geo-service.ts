@@ -1,0 +1,102 @@
+import type { GeoInfo } from '../../api/types';
+import type { AsnDatabase, CountryDatabase } from './geo-databases';
+import { GeoDatabaseError, openAsnDatabase, openCountryDatabase, shippedAsnPaths, shippedCountryPath } from './geo-databases';
+import { parseIpWords } from './ip-words';
+import { specialRangeOfWords } from './special-ranges';
+
+/** Addresses whose answer is kept; the least recently used is forgotten first. */
+export const GEO_CACHE_SIZE = 65_536;
+
+/** The database files in force: empty strings mean the ones shipped with Netmon. */
+export interface GeoPaths {
+  countryDb: string;
+  asnDb: string;
+}
+
+const NOWHERE: GeoInfo = Object.freeze({ country: null, asn: null, asName: null, special: null });
+
+/**
+ * Country and AS of addresses, for main (never the helper, which parses
+ * traffic): looked up once per address and cached, so enrichment costs
+ * nothing per packet and a map lookup per flow seen again.
+ */
+export class GeoService {
+  private readonly cache = new Map<string, GeoInfo>();
+  private readonly words = new Uint32Array(4);
+  lookups = 0;
+  cacheHits = 0;
+
+  private constructor(private country: CountryDatabase, private asn: AsnDatabase) {}
+
+  /** Opens the databases; throws GeoSettingError naming the setting and the file that cannot be used. */
+  static open(paths: GeoPaths): GeoService {
+    const { country, asn } = openDatabases(paths);
+    return new GeoService(country, asn);
+  }
+
+  get cacheSize(): number {
+    return this.cache.size;
+  }
+
+  /** The files in use. */
+  get sources(): { country: string; asn: string } {
+    return { country: this.country.source, asn: this.asn.source };
+  }
+
+  /**
+   * Switches to other database files. Both are opened and checked first: on
+   * any error (thrown as GeoSettingError) the databases in use stay.
+   */
+  replace(paths: GeoPaths): void {
+    const { country, asn } = openDatabases(paths);
+    this.country = country;
+    this.asn = asn;
+    this.cache.clear();
+  }
+
+  lookup(ip: string): GeoInfo {
+    this.lookups++;
+    const cached = this.cache.get(ip);
+    if (cached !== undefined) {
+      this.cacheHits++;
+      // Re-inserting keeps the map in least-recently-used order.
+      this.cache.delete(ip);
+      this.cache.set(ip, cached);
+      return cached;
+    }
+    const info = this.resolve(ip);
+    if (this.cache.size >= GEO_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(ip, info);
+    return info;
+  }
+
+  private resolve(ip: string): GeoInfo {
+    if (!parseIpWords(ip, 0, ip.length, this.words, 0)) return NOWHERE;
+    const special = specialRangeOfWords(this.words, 0);
+    if (special !== null) return Object.freeze({ country: null, asn: null, asName: null, special });
+    const as = this.asn.asOf(ip, this.words, 0);
+    return Object.freeze({ country: this.country.country(ip), asn: as?.asn ?? null, asName: as?.name || null, special: null });
+  }
+}
+
+/** Thrown when a database named by the settings cannot be used; `setting` is the field that named it. */
+export class GeoSettingError extends Error {
+  override readonly name = 'GeoSettingError';
+  constructor(readonly setting: 'geo.countryDb' | 'geo.asnDb', message: string) {
+    super(message);
+  }
+}
+
+function openDatabases(paths: GeoPaths): { country: CountryDatabase; asn: AsnDatabase } {
+  const opened = <T>(setting: GeoSettingError['setting'], open: () => T): T => {
+    try {
+      return open();
+    } catch (err) {
+      if (err instanceof GeoDatabaseError) throw new GeoSettingError(setting, err.message);
+      throw err;
+    }
+  };
+  const country = opened('geo.countryDb', () => openCountryDatabase(paths.countryDb === '' ? shippedCountryPath() : paths.countryDb));
+  const asn = opened('geo.asnDb', () => openAsnDatabase(paths.asnDb === '' ? shippedAsnPaths() : [paths.asnDb]));
+  return { country, asn };
+}
