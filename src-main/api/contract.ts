@@ -31,6 +31,7 @@ import type {
   InterfaceInfo,
   NameEntry,
   PrivilegeStatus,
+  ProbeStatus,
   RollupTick,
   Settings,
   SettingsPatch,
@@ -58,6 +59,8 @@ export interface RequestChannels {
   /** The last `seconds` (≤ 3600) 1 s ticks kept in memory, oldest first: what a chart needs on open. */
   'rollups.recent': { params: { seconds: number }; result: RollupTick[] };
   'stats.get': { params: Record<string, never>; result: Stats };
+  /** The probes `serve --nats` hears (joining, live, lagging, gone) with their gaps; 'unavailable' without the bus. */
+  'probes.list': { params: Record<string, never>; result: ProbeStatus[] };
   /** Names learnt for the given addresses (all known names when `ips` is absent, bounded). */
   'names.get': { params: { ips?: string[] }; result: NameEntry[] };
   'settings.get': { params: Record<string, never>; result: Settings };
@@ -121,6 +124,7 @@ export const REQUEST_CHANNELS = [
   'counters.series',
   'rollups.recent',
   'stats.get',
+  'probes.list',
   'names.get',
   'settings.get',
   'settings.set',

@@ -118,6 +118,8 @@ export interface HostRate {
   name: string | null;
   bytes: number;
   packets: number;
+  /** The probe that saw it (`serve --nats`); absent for a local capture. */
+  probe?: string;
 }
 
 export interface FlowRate {
@@ -125,6 +127,7 @@ export interface FlowRate {
   label: string;
   bytes: number;
   packets: number;
+  probe?: string;
 }
 
 /** One second of traffic, pushed once a second while a capture runs. */
@@ -154,7 +157,10 @@ export interface FlowNames {
 /** A bidirectional flow; A is the endpoint that sent the first packet seen. */
 export interface FlowSummary {
   id: string;
+  /** With `serve --nats`, `<probe>/<interface>`. */
   iface: string;
+  /** The probe that saw the flow (`serve --nats`); absent for a local capture. */
+  probe?: string;
   vlan: number | null;
   proto: FlowProto;
   /** IP protocol number (6, 17, 1, 58, ...). */
@@ -203,6 +209,8 @@ export interface FlowFilter {
   name?: string;
   state?: FlowState[];
   iface?: string;
+  /** Only flows one probe saw (`serve --nats`). */
+  probe?: string;
   /** Only flows seen within this range (lastSeen >= fromMs, firstSeen <= toMs). */
   fromMs?: number;
   toMs?: number;
@@ -298,6 +306,39 @@ export interface Stats {
   evictedFlows: number;
   /** What main's own bounded buffers dropped, by buffer name. */
   mainDrops: Record<string, number>;
+}
+
+// ---------------------------------------------------------------- probes (serve --nats)
+
+/** joining: first heard within the last seconds; lagging: late or silent for seconds; gone: silent past the limit. */
+export type ProbeState = 'joining' | 'live' | 'lagging' | 'gone';
+
+export interface ProbeStatus {
+  name: string;
+  state: ProbeState;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  /** How far behind its latest rollup arrived (arrival minus the end of the second it covers). */
+  lagMs: number;
+  /** Its capture session, capture state and interfaces (as the dashboard names them: `<probe>/<interface>`). */
+  session: string | null;
+  captureState: 'starting' | 'running' | 'stopped' | 'failed';
+  interfaces: string[];
+  /** Totals of its rollups received during serve's current aggregation. */
+  packets: number;
+  bytes: number;
+  messages: number;
+  /** Holes in its message sequence, and the messages they held: never filled in. */
+  gaps: number;
+  missedMessages: number;
+  /** Silences longer than the heartbeat allows (the bus or the probe was away). */
+  silences: number;
+  /** Times it started again (a new boot of the probe). */
+  restarts: number;
+  /** What the probe itself reports: messages dropped from its reconnect buffer, reconnections. */
+  probeDropped: number;
+  probeReconnects: number;
+  lastError: string | null;
 }
 
 export interface NameEntry {

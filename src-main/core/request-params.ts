@@ -23,6 +23,7 @@ export const flowFilter: Validator<FlowFilter> = obj({
   name: optional(str({ max: 256 })),
   state: optional(arr(states, 6)),
   iface: optional(str({ max: 256 })),
+  probe: optional(str({ max: 64 })),
   fromMs: optional(num()),
   toMs: optional(num()),
 });
@@ -72,6 +73,7 @@ const VALIDATORS: { [C in RequestChannel]: Validator<unknown> } = {
   'counters.series': obj({ fromMs: num(), toMs: num(), stepSec: int(1, 31_536_000), iface: optional(str({ max: 256 })) }),
   'rollups.recent': obj({ seconds: int(0, 3600) }),
   'stats.get': empty,
+  'probes.list': empty,
   'names.get': obj({ ips: optional(arr(str({ max: 64 }), 10_000)) }),
   'settings.get': empty,
   'settings.set': settingsPatch,

@@ -11,10 +11,13 @@ import { createLogger } from '../core/log';
 import type { NetmonCore } from '../core/netmon-core';
 import { loadSettingsWithAlerts, SettingsError } from '../core/settings';
 import type { LoadedSettings } from '../core/settings';
+import { BusSettingsError } from '../bus/bus-options';
+import type { BusConnection } from '../bus/serve-bus';
+import { connectBus } from '../bus/serve-bus';
 import { startNetmonServer } from './http-server';
 import { makeToken, tokenFilePath, writeTokenFile } from './token-file';
 
-export const SERVE_USAGE = `usage: netmon serve [--iface IF ... | --replay FILE [--speed X]] [--bind HOST:PORT]
+export const SERVE_USAGE = `usage: netmon serve [--iface IF ... | --replay FILE [--speed X] | --nats URL [--probe NAME ...]] [--bind HOST:PORT]
                    [--token T | --no-auth] [--replay-dir DIR] [--db PATH] [--config FILE]
 
 Headless daemon: web dashboard, REST and WebSocket API, Prometheus metrics.
@@ -28,6 +31,9 @@ Headless daemon: web dashboard, REST and WebSocket API, Prometheus metrics.
                     makes a random token at each start, prints the dashboard's address with it and keeps it
                     in $XDG_RUNTIME_DIR/netmon/serve-PORT.token (else in the data directory), mode 0600
   --no-auth         no token at all (loopback only): any program or user of this machine can then use it
+  --nats URL        show the probes publishing to this NATS server ('netmon probe'); credentials and TLS come
+                    from the settings file's bus section or NETMON_BUS_* variables (docs/nats.md)
+  --probe NAME      only this probe (repeat for several; default: every probe on the bus)
   --replay-dir DIR  the directory API clients may name replay files in (default: none; the dashboard uploads)
   --db PATH         SQLite history file (default: $XDG_DATA_HOME/netmon/history.sqlite)
   --config FILE     settings file (YAML or JSON; must not be writable by others); NETMON_* variables and
@@ -46,6 +52,8 @@ export interface ServeArgs {
   replayDir: string | null;
   db: string | null;
   config: string | null;
+  nats: string | null;
+  probes: string[];
   help: boolean;
 }
 
@@ -54,7 +62,7 @@ export class UsageError extends Error {
 }
 
 export function parseServeArgs(argv: readonly string[]): ServeArgs {
-  const args: ServeArgs = { ifaces: [], replay: null, speed: 1, bind: null, token: null, noAuth: false, replayDir: null, db: null, config: null, help: false };
+  const args: ServeArgs = { ifaces: [], replay: null, speed: 1, bind: null, token: null, noAuth: false, replayDir: null, db: null, config: null, nats: null, probes: [], help: false };
   let speedGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -101,6 +109,12 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
       case '--config':
         args.config = value();
         break;
+      case '--nats':
+        args.nats = value();
+        break;
+      case '--probe':
+        args.probes.push(value());
+        break;
       case '--help':
       case '-h':
         args.help = true;
@@ -111,6 +125,8 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
   }
   if (args.replay !== null && args.ifaces.length > 0) throw new UsageError('use either --iface or --replay, not both');
   if (speedGiven && args.replay === null) throw new UsageError('--speed applies to --replay only');
+  if (args.nats !== null && (args.replay !== null || args.ifaces.length > 0)) throw new UsageError('--nats shows the probes\' captures: use it without --iface or --replay');
+  if (args.probes.length > 0 && args.nats === null) throw new UsageError('--probe applies to --nats only');
   if (args.noAuth && args.token !== null) throw new UsageError('use either --token or --no-auth, not both');
   return args;
 }
@@ -246,16 +262,28 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
   }
 
   let demoSource: CaptureSource | null = null;
-  try {
-    await supervisor.start();
-    const chosen = await chooseSource(args, core, log);
-    if (chosen !== null) {
-      if (chosen.demo) demoSource = chosen.source;
-      const started = await core.startCapture(chosen.source);
-      if (!started.ok) log.error({ code: started.error.code }, `capture did not start: ${started.error.message}`);
+  let bus: BusConnection | null = null;
+  if (args.nats !== null) {
+    try {
+      bus = await connectBus({ core, configFile: args.config, url: args.nats, probes: args.probes, logger: log.child({ component: 'bus' }) });
+    } catch (err) {
+      process.stderr.write(`netmon serve: ${(err as Error).message}\n`);
+      await server.close();
+      await runtime.close();
+      return err instanceof BusSettingsError ? 2 : 1;
     }
-  } catch (err) {
-    log.error({ err }, 'the capture helper did not start; serving history only');
+  } else {
+    try {
+      await supervisor.start();
+      const chosen = await chooseSource(args, core, log);
+      if (chosen !== null) {
+        if (chosen.demo) demoSource = chosen.source;
+        const started = await core.startCapture(chosen.source);
+        if (!started.ok) log.error({ code: started.error.code }, `capture did not start: ${started.error.message}`);
+      }
+    } catch (err) {
+      log.error({ err }, 'the capture helper did not start; serving history only');
+    }
   }
   // The demo loops so the dashboard always has something moving.
   core.on('capture.status', (status) => {
@@ -282,6 +310,7 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
       }, 10_000).unref();
       void (async () => {
         await server.close();
+        await bus?.close();
         await runtime.close();
         if (tokenFile !== null) fs.rmSync(tokenFile, { force: true });
         resolve(0);

@@ -1,0 +1,237 @@
+/**
+ * What probes and `serve --nats` say to each other over NATS: subjects, the
+ * envelope every message travels in, and its encoding. The schema is
+ * versioned (`v`) and documented in docs/nats.md; a message of another
+ * version or of the wrong shape is counted and dropped, never applied.
+ *
+ * Bodies reuse the capture helper's validated event shapes (rollup, flow
+ * deltas); flow rows travel as fixed-order arrays, which is a third of the
+ * bytes of keyed maps for the same rows (see docs/nats.md, "Encoding").
+ */
+import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
+import type { EventMap, FlowRow, SessionStatus } from '../../src-capture-helper/protocol/messages';
+import { events, rollupSnapshot, sessionStatus } from '../../src-capture-helper/protocol/messages';
+import type { Validator } from '../../src-capture-helper/protocol/schema';
+import { arr, int, nullable, num, obj, oneOf, optional, str, ValidationError } from '../../src-capture-helper/protocol/schema';
+
+export const WIRE_VERSION = 1;
+export const SUBJECT_ROOT = 'netmon';
+/** A probe's name is one subject token: no dots, wildcards or spaces. */
+export const PROBE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** Flow rows per `flows` message: keeps each message far below NATS's default 1 MiB payload limit. */
+export const FLOW_ROWS_PER_MESSAGE = 1000;
+
+export type DataKind = 'hb' | 'rollup' | 'flows' | 'state';
+
+export const subjects = {
+  /** Everything one probe publishes (serve subscribes `netmon.*.<kind>`). */
+  data: (probe: string, kind: DataKind) => `${SUBJECT_ROOT}.${probe}.${kind}`,
+  anyProbe: (kind: DataKind) => `${SUBJECT_ROOT}.*.${kind}`,
+  /** Request: cut a pcap/pcapng of some flows from the probe's spool; chunks go to the request's reply subject. */
+  exportRequest: (probe: string) => `${SUBJECT_ROOT}.${probe}.export`,
+  exportCancel: (probe: string) => `${SUBJECT_ROOT}.${probe}.export.cancel`,
+};
+
+/** The probe named in a data subject, or null when the subject is not one. */
+export function probeOfSubject(subject: string): string | null {
+  const parts = subject.split('.');
+  return parts.length === 3 && parts[0] === SUBJECT_ROOT && PROBE_NAME.test(parts[1]) ? parts[1] : null;
+}
+
+/** A probe's heartbeat, once a second whatever the capture does. */
+export interface Heartbeat {
+  /** The probe's capture session (null before the first one starts). */
+  session: string | null;
+  state: 'starting' | 'running' | 'stopped' | 'failed';
+  interfaces: string[];
+  /** Messages the probe dropped from its bounded buffer while it could not reach the server, since it started. */
+  busDropped: number;
+  /** Messages it buffered while disconnected and sent once reconnected. */
+  busBuffered: number;
+  reconnects: number;
+  uptimeMs: number;
+}
+
+export interface BodyOf {
+  hb: Heartbeat;
+  rollup: EventMap['rollup'];
+  flows: EventMap['flowDeltas'];
+  state: { status: SessionStatus | null; error: EventMap['captureError'] | null };
+}
+
+export interface Envelope<K extends DataKind = DataKind> {
+  v: number;
+  probe: string;
+  /** Random per probe process: a new one means the probe restarted and its `seq` starts again. */
+  boot: string;
+  /** One sequence over every data message of this boot: a hole is a gap. */
+  seq: number;
+  sentMs: number;
+  /** The probe's capture session: its flow ids are numbered within it. */
+  session: string | null;
+  kind: K;
+  body: BodyOf[K];
+}
+
+// --- flow rows as fixed-order arrays --------------------------------------------------
+
+const ROW_FIELDS = [
+  'id', 'iface', 'proto', 'ipProto', 'a', 'portA', 'b', 'portB', 'vlan', 'packetsAB', 'bytesAB', 'packetsBA', 'bytesBA',
+  'firstSeen', 'lastSeen', 'state', 'tcpFlags', 'active', 'nameA', 'nameB', 'sni', 'httpHost', 'dnsName',
+] as const satisfies readonly (keyof FlowRow)[];
+const OPTIONAL_FIELDS = new Set<string>(['nameA', 'nameB', 'sni', 'httpHost', 'dnsName']);
+
+export function rowToTuple(row: FlowRow): unknown[] {
+  return ROW_FIELDS.map((f) => row[f] ?? null);
+}
+
+export function tupleToRow(tuple: unknown): unknown {
+  if (!Array.isArray(tuple) || tuple.length !== ROW_FIELDS.length) return tuple;
+  const row: Record<string, unknown> = {};
+  ROW_FIELDS.forEach((f, i) => {
+    if (!(OPTIONAL_FIELDS.has(f) && tuple[i] === null)) row[f] = tuple[i];
+  });
+  return row;
+}
+
+// --- validation --------------------------------------------------------------------------
+
+const heartbeat: Validator<Heartbeat> = obj({
+  session: nullable(str({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ })),
+  state: oneOf(['starting', 'running', 'stopped', 'failed'] as const),
+  interfaces: arr(str({ min: 1, max: 256 }), 64),
+  busDropped: int(0),
+  busBuffered: int(0),
+  reconnects: int(0),
+  uptimeMs: int(0),
+});
+
+const stateBody = obj({ status: nullable(sessionStatus), error: nullable(events.captureError) });
+
+const envelopeHead = obj({
+  v: int(0, 1000),
+  probe: str({ min: 1, max: 64, pattern: PROBE_NAME }),
+  boot: str({ min: 1, max: 64 }),
+  seq: int(0),
+  sentMs: num(0),
+  session: nullable(str({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ })),
+  kind: oneOf(['hb', 'rollup', 'flows', 'state'] as const),
+});
+
+const bodyValidators: { [K in DataKind]: Validator<BodyOf[K]> } = {
+  hb: heartbeat,
+  rollup: rollupSnapshot,
+  flows: events.flowDeltas,
+  state: stateBody,
+};
+
+export class WireError extends Error {
+  override readonly name = 'WireError';
+}
+
+// --- encoding ------------------------------------------------------------------------------
+
+/** The encodings measured for the bus (docs/nats.md); `msgpack` is the one on the wire. */
+export const codecs = {
+  msgpack: { encode: (value: unknown): Uint8Array => msgpackEncode(value), decode: (bytes: Uint8Array): unknown => msgpackDecode(bytes) },
+  json: { encode: (value: unknown): Uint8Array => Buffer.from(JSON.stringify(value)), decode: (bytes: Uint8Array): unknown => JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) },
+};
+export type CodecName = keyof typeof codecs;
+const WIRE_CODEC: CodecName = 'msgpack';
+
+function wireBody<K extends DataKind>(kind: K, body: BodyOf[K]): unknown {
+  if (kind !== 'flows') return body;
+  const d = body as BodyOf['flows'];
+  return { ...d, updated: d.updated.map(rowToTuple), ended: d.ended.map(rowToTuple) };
+}
+
+export function encodeEnvelope<K extends DataKind>(envelope: Envelope<K>, codec: CodecName = WIRE_CODEC): Uint8Array {
+  return codecs[codec].encode({ ...envelope, body: wireBody(envelope.kind, envelope.body) });
+}
+
+/** Decodes and checks one message; throws WireError with the reason (bad bytes, other version, wrong shape). */
+export function decodeEnvelope(bytes: Uint8Array, codec: CodecName = WIRE_CODEC): Envelope {
+  let raw: unknown;
+  try {
+    raw = codecs[codec].decode(bytes);
+  } catch (err) {
+    throw new WireError(`undecodable message: ${(err as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new WireError('a message must be a map');
+  const value = raw as Record<string, unknown>;
+  if (value.v !== WIRE_VERSION) throw new WireError(`unsupported schema version ${JSON.stringify(value.v)} (this build reads ${WIRE_VERSION})`);
+  try {
+    envelopeHead(value, 'message');
+    const kind = value.kind as DataKind;
+    let body = value.body;
+    if (kind === 'flows' && typeof body === 'object' && body !== null) {
+      const d = body as Record<string, unknown>;
+      body = { ...d, updated: Array.isArray(d.updated) ? d.updated.map(tupleToRow) : d.updated, ended: Array.isArray(d.ended) ? d.ended.map(tupleToRow) : d.ended };
+    }
+    const checked = (bodyValidators[kind] as Validator<unknown>)(body, 'body');
+    return { ...(value as unknown as Envelope), body: checked as BodyOf[DataKind] };
+  } catch (err) {
+    if (err instanceof ValidationError) throw new WireError(`bad message: ${err.message}`);
+    throw err;
+  }
+}
+
+// --- export over request/reply ----------------------------------------------------------------
+
+export interface ExportRequestBody {
+  v: number;
+  /** The probe's capture session and flow ids, as its helper numbers them. */
+  sessionId: string;
+  flowIds: number[];
+  format: 'pcap' | 'pcapng';
+  from?: number;
+  to?: number;
+  /** Chosen by serve; the cancel message names it. */
+  exportId: number;
+}
+
+export type ExportReply =
+  | { kind: 'chunk'; seq: number; packetsDone: number; packetsTotal: number; bytesDone: number; bytesTotal: number; data: Uint8Array }
+  | { kind: 'done'; seq: number; result: { packets: number; bytes: number; fileBytes: number; missingPackets: number; missingBytes: number; cancelled: boolean } }
+  | { kind: 'error'; seq: number; message: string };
+
+const exportRequestBody: Validator<ExportRequestBody> = obj({
+  v: int(WIRE_VERSION, WIRE_VERSION),
+  sessionId: str({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ }),
+  flowIds: arr(int(0), 100_000),
+  format: oneOf(['pcap', 'pcapng'] as const),
+  from: optional(num()),
+  to: optional(num()),
+  exportId: int(1, 0x7fffffff),
+});
+
+export function encodeWire(value: unknown): Uint8Array {
+  return codecs[WIRE_CODEC].encode(value);
+}
+
+export function decodeExportRequest(bytes: Uint8Array): ExportRequestBody {
+  try {
+    return exportRequestBody(codecs[WIRE_CODEC].decode(bytes), 'export');
+  } catch (err) {
+    throw new WireError(`bad export request: ${(err as Error).message}`);
+  }
+}
+
+export function decodeExportReply(bytes: Uint8Array): ExportReply {
+  let raw: unknown;
+  try {
+    raw = codecs[WIRE_CODEC].decode(bytes);
+  } catch (err) {
+    throw new WireError(`undecodable export reply: ${(err as Error).message}`);
+  }
+  const r = raw as Partial<Record<string, unknown>> | null;
+  const n = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  if (r === null || typeof r !== 'object' || !n(r.seq)) throw new WireError('bad export reply');
+  if (r.kind === 'chunk' && r.data instanceof Uint8Array && n(r.packetsDone) && n(r.packetsTotal) && n(r.bytesDone) && n(r.bytesTotal)) return r as ExportReply;
+  if (r.kind === 'error' && typeof r.message === 'string') return { kind: 'error', seq: r.seq as number, message: r.message.slice(0, 1024) };
+  if (r.kind === 'done' && typeof r.result === 'object' && r.result !== null) {
+    const res = r.result as Record<string, unknown>;
+    if (['packets', 'bytes', 'fileBytes', 'missingPackets', 'missingBytes'].every((k) => n(res[k])) && typeof res.cancelled === 'boolean') return r as ExportReply;
+  }
+  throw new WireError('bad export reply');
+}
