@@ -8,7 +8,8 @@
  * - bytes per active flow with 1 million flows in the FlowTable (child with
  *   --expose-gc), and the peak RSS of analyze on a capture that leaves
  *   1 million flows open;
- * - as root, the live-capture section (bench/live.ts), saved under `live`.
+ * - as root, the live-capture section (bench/live.ts), saved under `live`;
+ * - serve --nats aggregating simulated probes, and the bus encodings (bench/bus.ts), under `bus`.
  * Results go to bench-results/bench-<date>.json and .txt.
  *
  * Options: --packets N (capture size, default 2,000,000), --runs N (default 5),
@@ -28,6 +29,7 @@ import type { PacketRecord, PacketSink } from '../src-capture-helper/pipeline/pa
 import { RollupEngine } from '../src-capture-helper/rollups/rollup-engine';
 import { generate } from '../scripts/gen-bench-capture';
 import type { FlowMemoryResult } from './flow-memory';
+import { formatBusBench, runBusBench } from './bus';
 import { runLiveBench } from './live';
 
 const repo = path.resolve(__dirname, '../..');
@@ -288,6 +290,9 @@ async function main(): Promise<void> {
     result.live = { skipped: 'the live section needs root (network namespaces)' };
   }
 
+  process.stderr.write('serve --nats with simulated probes...\n');
+  result.bus = await runBusBench().catch((e: unknown) => ({ skipped: `failed: ${(e as Error).message}` }));
+
   const text = formatText(result);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   fs.writeFileSync(path.join(resultsDir, `bench-${stamp}.json`), `${JSON.stringify(result, null, 2)}\n`);
@@ -333,6 +338,7 @@ function formatText(r: Record<string, unknown>): string {
     lines.push(row(`analyze, ${c.flows} concurrent flows`, c));
   }
   if (r.live) lines.push(`live: ${JSON.stringify(r.live)}`);
+  if (r.bus) lines.push(...formatBusBench(r.bus as Parameters<typeof formatBusBench>[0]));
   return `${lines.join('\n')}\n`;
 }
 

@@ -29,7 +29,10 @@ type Listener = (payload: unknown, meta: { session: string | null; attachment?: 
 interface ProbeRecord extends ProbeStatus {
   boot: string;
   nextSeq: number;
-  latestTop: { hosts: EventMap['rollup']['topHosts']; flows: EventMap['rollup']['topFlows']; active: number } | null;
+  /** Its top-K of the last rollup not yet in a tick. */
+  latestTop: { hosts: EventMap['rollup']['topHosts']; flows: EventMap['rollup']['topFlows'] } | null;
+  /** Active flows in its latest rollup. */
+  activeFlows: number;
 }
 
 interface PendingSecond {
@@ -127,7 +130,7 @@ export class BusAggregator implements HelperPort, HelperStateSource {
   probeStatuses(): ProbeStatus[] {
     const now = this.now();
     return [...this.probes.values()].map((p) => {
-      const { boot: _boot, nextSeq: _next, latestTop: _top, ...status } = p;
+      const { boot: _boot, nextSeq: _next, latestTop: _top, activeFlows: _active, ...status } = p;
       return { ...status, state: this.stateOf(p, now), interfaces: [...p.interfaces] };
     }).sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -268,7 +271,7 @@ export class BusAggregator implements HelperPort, HelperStateSource {
       p = {
         name: env.probe, state: 'joining', firstSeenMs: now, lastSeenMs: now, lagMs: 0, session: env.session, captureState: 'starting',
         interfaces: [], packets: 0, bytes: 0, messages: 0, gaps: 0, missedMessages: 0, silences: 0, restarts: 0, probeDropped: 0,
-        probeReconnects: 0, lastError: null, boot: env.boot, nextSeq: env.seq, latestTop: null,
+        probeReconnects: 0, lastError: null, boot: env.boot, nextSeq: env.seq, latestTop: null, activeFlows: 0,
       };
       this.probes.set(env.probe, p);
       this.options.logger.info({ probe: env.probe }, 'probe joined');
@@ -321,8 +324,8 @@ export class BusAggregator implements HelperPort, HelperStateSource {
     probe.latestTop = {
       hosts: r.topHosts.slice(0, TOP_PER_PROBE).map((h) => ({ ...h, probe: probe.name })),
       flows: r.topFlows.slice(0, TOP_PER_PROBE).map((f) => ({ ...f, flowId: this.globalFlowId(probe.name, probe.session ?? '', f.flowId), probe: probe.name })),
-      active: r.activeFlows,
     };
+    probe.activeFlows = r.activeFlows;
   }
 
   /** The merged rollup of everything that arrived during the last second. */
@@ -330,7 +333,8 @@ export class BusAggregator implements HelperPort, HelperStateSource {
     if (this.session === null) return;
     const s = this.pending;
     this.pending = emptySecond();
-    const tops = [...this.probes.values()].filter((p) => p.latestTop !== null && this.stateOf(p, this.now()) !== 'gone');
+    const heard = [...this.probes.values()].filter((p) => this.stateOf(p, this.now()) !== 'gone');
+    const tops = heard.filter((p) => p.latestTop !== null);
     const rollup: EventMap['rollup'] = {
       second: Math.floor(this.now() / 1000) - 1,
       packets: s.packets,
@@ -339,7 +343,7 @@ export class BusAggregator implements HelperPort, HelperStateSource {
       byProtocol: s.byProtocol,
       topHosts: tops.flatMap((p) => p.latestTop?.hosts ?? []).sort((a, b) => b.bytes - a.bytes),
       topFlows: tops.flatMap((p) => p.latestTop?.flows ?? []).sort((a, b) => b.bytes - a.bytes),
-      activeFlows: tops.reduce((n, p) => n + (p.latestTop?.active ?? 0), 0),
+      activeFlows: heard.reduce((n, p) => n + p.activeFlows, 0),
       newFlows: s.newFlows,
     };
     for (const p of tops) p.latestTop = null;

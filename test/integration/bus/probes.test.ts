@@ -4,79 +4,42 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowPage, FlowSummary, ProbeStatus, Stats } from '../../../src-main/api/types';
-import { canCreateNamespaces, createVethPair, linkToRoot, routeToRoot, type RootLink, type VethPair } from '../../helpers/netns';
-import { hasNatsServer, startNatsServer, type NatsServer } from '../../helpers/nats-server';
-import { readPcapFrames, sendTraffic, startServers, waitForExit, waitForOutput } from '../live/live-traffic';
-import { CLI, getJson, startServe, waitFor, type ServeProcess } from '../serve/serve-process';
-
-function hasTools(): boolean {
-  if (!canCreateNamespaces() || !hasNatsServer() || !fs.existsSync(CLI)) return false;
-  return ['tcpdump', 'tshark'].every((tool) => {
-    try {
-      execFileSync('which', [tool], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
-interface Host {
-  name: string;
-  pair: VethPair;
-  link: RootLink;
-  probe: ChildProcess;
-  tcpdump: ChildProcess;
-  pcap: string;
-  servers: ChildProcess;
-}
+import { canRunProbeHosts, setUpProbeHosts, type ProbeHost, type ProbeHosts } from '../../helpers/probe-hosts';
+import type { NatsServer } from '../../helpers/nats-server';
+import { readPcapFrames, sendTraffic, startServers, waitForOutput } from '../live/live-traffic';
+import { getJson, startServe, waitFor, type ServeProcess } from '../serve/serve-process';
 
 /**
  * Two hosts (two network namespaces, each the receiving side of its own veth
  * pair) run `netmon probe` on their capture link and publish over a second
  * link to nats-server in the root namespace; `netmon serve --nats` shows both.
  */
-describe.skipIf(!hasTools())('probes publish through NATS, serve --nats aggregates them', () => {
+describe.skipIf(!canRunProbeHosts())('probes publish through NATS, serve --nats aggregates them', () => {
   let work: string;
+  let bus: ProbeHosts;
   let nats: NatsServer;
   let serve: ServeProcess;
-  let config: string;
-  const hosts: Host[] = [];
+  let hosts: ProbeHost[] = [];
+  const servers: ChildProcess[] = [];
 
   beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-bus-'));
-    const pairs = [createVethPair(), createVethPair()];
-    const links = pairs.map((p) => linkToRoot(p, p.nsB));
-    // The server listens on the first link's root address only; the second host routes to it over its own link.
-    nats = await startNatsServer(work, links[0].rootAddr);
-    routeToRoot(pairs[1].nsB, links[1], links[0].rootAddr);
-    config = path.join(work, 'netmon.yaml');
-    fs.writeFileSync(config, `bus:\n  user: ${nats.user}\n  password: ${nats.password}\n`, { mode: 0o600 });
-    serve = await startServe(['--nats', nats.url, '--bind', '127.0.0.1:0', '--db', path.join(work, 'history.sqlite'), '--config', config]);
-    for (const [i, pair] of pairs.entries()) {
-      const name = ['alpha', 'beta'][i];
-      const pcap = path.join(work, `${name}.pcap`);
-      const tcpdump = pair.spawn(pair.nsB, 'tcpdump', ['-i', pair.ifB, '-n', '-U', '--immediate-mode', '-w', pcap], { stdio: ['ignore', 'pipe', 'pipe'] });
-      await waitForOutput(tcpdump, /listening on/);
-      const probe = pair.spawn(pair.nsB, process.execPath, [CLI, 'probe', '--iface', pair.ifB, '--nats', nats.url, '--name', name, '--config', config], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, NETMON_LOG_LEVEL: 'warn' },
-      });
-      await waitForOutput(probe, /capturing on/, 30_000);
-      const servers = startServers(pair);
-      await waitForOutput(servers, /servers-ready/);
-      hosts.push({ name, pair, link: links[i], probe, tcpdump, pcap, servers });
+    bus = await setUpProbeHosts(work, ['alpha', 'beta']);
+    nats = bus.nats;
+    hosts = bus.hosts;
+    serve = await startServe(['--nats', nats.url, '--bind', '127.0.0.1:0', '--db', path.join(work, 'history.sqlite'), '--config', bus.config]);
+    for (const h of hosts) {
+      await bus.startProbe(h);
+      const s = startServers(h.pair);
+      servers.push(s);
+      await waitForOutput(s, /servers-ready/);
     }
   }, 90_000);
 
   afterAll(async () => {
-    for (const h of hosts) {
-      for (const c of [h.probe, h.tcpdump, h.servers]) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
-      await Promise.all([h.probe, h.tcpdump].map((c) => waitForExit(c, 15_000).catch(() => undefined)));
-      h.pair.destroy();
-    }
+    for (const s of servers) if (s.exitCode === null) s.kill('SIGTERM');
     await serve?.stop();
-    await nats?.stop();
+    await bus?.close();
     if (work !== undefined) fs.rmSync(work, { recursive: true, force: true });
   }, 60_000);
 
@@ -84,12 +47,12 @@ describe.skipIf(!hasTools())('probes publish through NATS, serve --nats aggregat
   const stats = async () => (await getJson<Stats>(`${serve.url}/api/stats`)).body;
 
   /** What serve shows for one probe's interface: frames and bytes both ways. */
-  async function shown(h: Host): Promise<{ packets: number; bytes: number }> {
+  async function shown(h: ProbeHost): Promise<{ packets: number; bytes: number }> {
     const iface = (await stats()).interfaces.find((i) => i.iface === `${h.name}/${h.pair.ifB}`);
     return iface === undefined ? { packets: 0, bytes: 0 } : { packets: iface.in.packets + iface.out.packets, bytes: iface.in.bytes + iface.out.bytes };
   }
 
-  function captured(h: Host): { packets: number; bytes: number } {
+  function captured(h: ProbeHost): { packets: number; bytes: number } {
     const frames = readPcapFrames(h.pcap);
     return { packets: frames.length, bytes: frames.reduce((n, f) => n + f.wireLength, 0) };
   }
