@@ -28,6 +28,7 @@ export type {
   HostRate,
   FlowRate,
   InterfaceInfo,
+  ProbeStatus,
   InterfaceSecond,
   PrivilegeStatus,
   RatePoint,
