@@ -398,6 +398,8 @@ export type AlertSeverity = 'info' | 'warning' | 'critical';
 export type AlertScope =
   | { kind: 'all' }
   | { kind: 'interface'; interface: string }
+  /** Every interface of one probe (`serve --nats`; its interfaces are `<probe>/<interface>`). */
+  | { kind: 'probe'; probe: string }
   | { kind: 'host'; address: string }
   | { kind: 'cidr'; cidr: string }
   | { kind: 'port'; port: number; protocol?: 'tcp' | 'udp' }

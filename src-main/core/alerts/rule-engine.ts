@@ -328,6 +328,22 @@ function compile(rule: AlertRule): CompiledRule {
         flows: (v) => v.sample.flows.filter(onIface),
       };
     }
+    case 'probe': {
+      // A probe's interfaces are `<probe>/<interface>`: its traffic is theirs, its flows and hosts those seen on them.
+      const prefix = `${scope.probe}/`;
+      const own = (v: SampleView) => v.sample.interfaces.filter((i) => i.name.startsWith(prefix));
+      const onProbe = (x: { interface?: string }): boolean => x.interface !== undefined && x.interface.startsWith(prefix);
+      return {
+        rule,
+        // A probe not heard has no value, not zero; flow counts are per interface only when the source counts them so.
+        value: (v) => {
+          const mine = own(v);
+          return mine.length === 0 ? undefined : fromCounters(mine);
+        },
+        hosts: (v) => v.sample.hosts.filter(onProbe),
+        flows: (v) => v.sample.flows.filter(onProbe),
+      };
+    }
     case 'protocol': {
       const matching = (v: SampleView): AlertFlowRate[] => v.sample.flows.filter((f) => f.protocol === scope.protocol);
       return {

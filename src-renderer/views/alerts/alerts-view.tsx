@@ -35,6 +35,8 @@ function scopeText(scope: AlertScope): string {
       return 'all traffic';
     case 'interface':
       return `interface ${scope.interface}`;
+    case 'probe':
+      return `probe ${scope.probe}`;
     case 'host':
       return `host ${scope.address}`;
     case 'cidr':
