@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { canCreateNamespaces, createVethPair, linkToRoot, routeToRoot, type RootLink, type VethPair } from './netns';
 import { hasNatsServer, startNatsServer, type NatsServer } from './nats-server';
+import { waitForOutput } from '../integration/live/live-traffic';
 
 const REPO = path.resolve(__dirname, '../..');
 export const CLI = path.join(REPO, 'dist/src-main/cli/netmon.js');
@@ -38,26 +39,6 @@ export function canRunProbeHosts(): boolean {
   });
 }
 
-function waitFor(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}: ${seen}`)), timeoutMs);
-    const on = (d: Buffer) => {
-      seen += d.toString();
-      if (pattern.test(seen)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', on);
-    child.stderr?.on('data', on);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      if (!pattern.test(seen)) reject(new Error(`exited (${code}) before ${pattern}: ${seen}`));
-    });
-  });
-}
-
 /**
  * Hosts named `names`, each the receiving side of its own veth pair with
  * tcpdump on its capture link, and nats-server (user and password required)
@@ -75,7 +56,7 @@ export async function setUpProbeHosts(work: string, names: readonly string[]): P
   for (const [i, pair] of pairs.entries()) {
     const pcap = path.join(work, `${names[i]}.pcap`);
     const tcpdump = pair.spawn(pair.nsB, 'tcpdump', ['-i', pair.ifB, '-n', '-U', '--immediate-mode', '-w', pcap], { stdio: ['ignore', 'pipe', 'pipe'] });
-    await waitFor(tcpdump, /listening on/, 15_000);
+    await waitForOutput(tcpdump, /listening on/, 15_000);
     hosts.push({ name: names[i], pair, link: links[i], tcpdump, pcap, probe: null });
   }
   return {
@@ -88,7 +69,8 @@ export async function setUpProbeHosts(work: string, names: readonly string[]): P
         env: { ...process.env, NETMON_LOG_LEVEL: 'warn' },
       });
       host.probe = probe;
-      await waitFor(probe, /capturing on/, 30_000);
+      // Start-up only (helper spawn, capture open): slow when the machine is busy.
+      await waitForOutput(probe, /capturing on/, 60_000);
     },
     async close() {
       for (const h of hosts) {
