@@ -11,9 +11,7 @@ import { createLogger } from '../core/log';
 import type { NetmonCore } from '../core/netmon-core';
 import { loadSettingsWithAlerts, SettingsError } from '../core/settings';
 import type { LoadedSettings } from '../core/settings';
-import { BusSettingsError } from '../bus/bus-options';
 import type { BusConnection } from '../bus/serve-bus';
-import { connectBus } from '../bus/serve-bus';
 import { startNetmonServer } from './http-server';
 import { makeToken, tokenFilePath, writeTokenFile } from './token-file';
 
@@ -264,6 +262,9 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
   let demoSource: CaptureSource | null = null;
   let bus: BusConnection | null = null;
   if (args.nats !== null) {
+    // Loaded only for --nats: serve without it never loads the NATS client.
+    const { connectBus } = await import('../bus/serve-bus');
+    const { BusSettingsError } = await import('../bus/bus-options');
     try {
       bus = await connectBus({ core, configFile: args.config, url: args.nats, probes: args.probes, logger: log.child({ component: 'bus' }) });
     } catch (err) {
