@@ -17,6 +17,7 @@
  * - bytes per active flow with 1 million flows in the FlowTable;
  * - the cost of TCP connection quality per packet and per second (bench/quality.ts), saved under `quality`;
  * - as root, the live-capture section (bench/live.ts), saved under `live`.
+ * - serve --nats aggregating simulated probes, and the bus encodings (bench/bus.ts), under `bus`.
  * The load average before and after goes with the figures (the machine may be
  * shared). Results go to bench-results/bench-<date>.json and .txt.
  *
@@ -42,6 +43,7 @@ import type { PacketRecord, PacketSink } from '../src-capture-helper/pipeline/pa
 import { RollupEngine } from '../src-capture-helper/rollups/rollup-engine';
 import { generate } from '../scripts/gen-bench-capture';
 import type { FlowMemoryResult } from './flow-memory';
+import { formatBusBench, runBusBench } from './bus';
 import type { GeoBenchResult } from './geo-enrichment';
 import { runGeoBench } from './geo-enrichment';
 import { runLiveBench } from './live';
@@ -534,6 +536,8 @@ async function main(): Promise<void> {
       result.live = { skipped: 'the live section needs root (network namespaces)' };
     }
   }
+  process.stderr.write('serve --nats with simulated probes...\n');
+  result.bus = await runBusBench().catch((e: unknown) => ({ skipped: `failed: ${(e as Error).message}` }));
   result.loadAverageAfter = loadAverage();
 
   const text = formatText(result);
@@ -617,6 +621,7 @@ function formatText(r: Record<string, unknown>): string {
     );
   }
   if (r.live) lines.push(`live: ${JSON.stringify(r.live)}`);
+  if (r.bus) lines.push(...formatBusBench(r.bus as Parameters<typeof formatBusBench>[0]));
   return `${lines.join('\n')}\n`;
 }
 

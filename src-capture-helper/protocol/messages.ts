@@ -142,6 +142,8 @@ export const flowRow = obj({
   icmpCode: optional(int(0, 255)),
   /** TCP flows only. */
   quality: optional(tcpQualityFigures),
+  /** The probe that saw the flow when main aggregates probes over NATS (docs/nats.md); the helper never sets it. */
+  probe: optional(str({ max: 64 })),
 });
 export type FlowRow = Infer<typeof flowRow>;
 
@@ -282,8 +284,9 @@ export const rollupSnapshot = obj({
     helperDrops: count,
   }), MAX_IFACES),
   byProtocol: record(trafficCounter, 32),
-  topHosts: arr(obj({ addr: str({ max: 64 }), name: optional(str({ max: 1024 })), packets: count, bytes: count }), MAX_TOP),
-  topFlows: arr(obj({ flowId: count, label: str({ max: 512 }), packets: count, bytes: count }), MAX_TOP),
+  /** `probe`: as in flowRow, set only by main's bus aggregator. */
+  topHosts: arr(obj({ addr: str({ max: 64 }), name: optional(str({ max: 1024 })), packets: count, bytes: count, probe: optional(str({ max: 64 })) }), MAX_TOP),
+  topFlows: arr(obj({ flowId: count, label: str({ max: 512 }), packets: count, bytes: count, probe: optional(str({ max: 64 })) }), MAX_TOP),
   activeFlows: count,
   newFlows: count,
   /** TCP quality during the second: totals over every flow, and the flows it happened in (bounded); absent when none. */

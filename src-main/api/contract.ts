@@ -32,6 +32,7 @@ import type {
   InterfaceInfo,
   NameEntry,
   PrivilegeStatus,
+  ProbeStatus,
   RollupTick,
   Settings,
   SettingsInfo,
@@ -62,6 +63,8 @@ export interface RequestChannels {
   /** The last `seconds` (≤ 3600) 1 s ticks kept in memory, oldest first: what a chart needs on open. */
   'rollups.recent': { params: { seconds: number }; result: RollupTick[] };
   'stats.get': { params: Record<string, never>; result: Stats };
+  /** The probes `serve --nats` hears (joining, live, lagging, gone) with their gaps; 'unavailable' without the bus. */
+  'probes.list': { params: Record<string, never>; result: ProbeStatus[] };
   /** Names learnt for the given addresses (all known names when `ips` is absent, bounded). */
   'names.get': { params: { ips?: string[] }; result: NameEntry[] };
   /** Bytes and flows of the capture per country and per AS (top 20 each); 'unavailable' without geo databases. */
@@ -131,6 +134,7 @@ export const REQUEST_CHANNELS = [
   'counters.series',
   'rollups.recent',
   'stats.get',
+  'probes.list',
   'names.get',
   'geo.breakdown',
   'settings.get',

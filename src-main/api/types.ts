@@ -122,6 +122,8 @@ export interface HostRate {
   packets: number;
   /** Country and network of the address (absent when main has no geo database). */
   geo?: GeoInfo;
+  /** The probe that saw it (`serve --nats`); absent for a local capture. */
+  probe?: string;
 }
 
 export interface FlowRate {
@@ -129,6 +131,7 @@ export interface FlowRate {
   label: string;
   bytes: number;
   packets: number;
+  probe?: string;
 }
 
 /** TCP quality during one second: totals, and the flows it happened in (bounded). */
@@ -237,7 +240,10 @@ export interface TcpQuality {
 /** A bidirectional flow; A is the endpoint that sent the first packet seen. */
 export interface FlowSummary {
   id: string;
+  /** With `serve --nats`, `<probe>/<interface>`. */
   iface: string;
+  /** The probe that saw the flow (`serve --nats`); absent for a local capture. */
+  probe?: string;
   vlan: number | null;
   proto: FlowProto;
   /** IP protocol number (6, 17, 1, 58, ...). */
@@ -296,6 +302,8 @@ export interface FlowFilter {
   country?: string;
   /** AS number of either endpoint. */
   asn?: number;
+  /** Only flows one probe saw (`serve --nats`). */
+  probe?: string;
   /** Only flows seen within this range (lastSeen >= fromMs, firstSeen <= toMs). */
   fromMs?: number;
   toMs?: number;
@@ -393,6 +401,39 @@ export interface Stats {
   mainDrops: Record<string, number>;
 }
 
+// ---------------------------------------------------------------- probes (serve --nats)
+
+/** joining: first heard within the last seconds; lagging: late or silent for seconds; gone: silent past the limit. */
+export type ProbeState = 'joining' | 'live' | 'lagging' | 'gone';
+
+export interface ProbeStatus {
+  name: string;
+  state: ProbeState;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  /** How far behind its latest rollup arrived (arrival minus the end of the second it covers). */
+  lagMs: number;
+  /** Its capture session, capture state and interfaces (as the dashboard names them: `<probe>/<interface>`). */
+  session: string | null;
+  captureState: 'starting' | 'running' | 'stopped' | 'failed';
+  interfaces: string[];
+  /** Totals of its rollups received during serve's current aggregation. */
+  packets: number;
+  bytes: number;
+  messages: number;
+  /** Holes in its message sequence, and the messages they held: never filled in. */
+  gaps: number;
+  missedMessages: number;
+  /** Silences longer than the heartbeat allows (the bus or the probe was away). */
+  silences: number;
+  /** Times it started again (a new boot of the probe). */
+  restarts: number;
+  /** What the probe itself reports: messages dropped from its reconnect buffer, reconnections. */
+  probeDropped: number;
+  probeReconnects: number;
+  lastError: string | null;
+}
+
 export interface NameEntry {
   ip: string;
   names: { name: string; source: 'dns' | 'sni' | 'http' }[];
@@ -466,6 +507,8 @@ export type AlertSeverity = 'info' | 'warning' | 'critical';
 export type AlertScope =
   | { kind: 'all' }
   | { kind: 'interface'; interface: string }
+  /** Every interface of one probe (`serve --nats`; its interfaces are `<probe>/<interface>`). */
+  | { kind: 'probe'; probe: string }
   | { kind: 'host'; address: string }
   | { kind: 'cidr'; cidr: string }
   | { kind: 'port'; port: number; protocol?: 'tcp' | 'udp' }

@@ -18,6 +18,7 @@ commands:
                                  capture live traffic and report on it
   interfaces [--json]            list capture interfaces
   serve [options]                headless daemon: web dashboard, REST/WebSocket API, metrics
+  probe --iface IF --nats URL    capture here and publish to NATS for 'serve --nats'
   install | uninstall            set up or remove capture rights (run as root)
 
 run 'netmon <command> --help' for a command's options.`;
@@ -38,7 +39,13 @@ async function main(argv: string[]): Promise<number> {
     } catch {
       valid = false;
     }
-    return runServeCommand(rest, valid ? await serveRights(rest) : {});
+    return runServeCommand(rest, valid ? await serveRights(rest, 'serve') : {});
+  }
+  if (command === 'probe') {
+    const { runProbeCommand } = await import('../probe/probe-command');
+    // Root with nobody to drop to (a service, a test): the helper opens the capture itself, as `netmon capture` does.
+    const dropsTo = process.env.SUDO_UID !== undefined || process.env.PKEXEC_UID !== undefined;
+    return runProbeCommand(rest, dropsTo ? await serveRights(rest, 'probe') : {});
   }
   process.stderr.write(`netmon: unknown command '${command}'\n\n${USAGE}\n`);
   return 2;
@@ -56,11 +63,11 @@ async function runHelper(argv: string[]): Promise<number> {
 }
 
 /**
- * `sudo netmon serve --iface IF`: netmon-capture opens IF while this process
+ * `sudo netmon serve|probe --iface IF`: netmon-capture opens IF while this process
  * is root, then this process becomes the invoking user before it loads
  * anything else; the helper it spawns reads that open capture.
  */
-async function serveRights(args: string[]): Promise<{ captureHandoff?: CaptureHandoff }> {
+async function serveRights(args: string[], command: 'serve' | 'probe'): Promise<{ captureHandoff?: CaptureHandoff }> {
   if (process.platform !== 'linux' || process.geteuid?.() !== 0 || args.includes('--help') || args.includes('-h')) return {};
   const interfaces: string[] = [];
   args.forEach((a, i) => {
@@ -70,7 +77,7 @@ async function serveRights(args: string[]): Promise<{ captureHandoff?: CaptureHa
   const helperCli = (await import(helperEntryPath())) as RootStart;
   const { handoff, privileges } = helperCli.startAsRoot(interfaces);
   if (privileges.kind === 'kept-root') {
-    process.stderr.write(`netmon serve: WARNING: ${privileges.reason}\n`);
+    process.stderr.write(`netmon ${command}: WARNING: ${privileges.reason}\n`);
   }
   return handoff ? { captureHandoff: handoff } : {};
 }

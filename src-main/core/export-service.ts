@@ -110,6 +110,8 @@ export class ExportService {
       }
     }
     if (sessionId === null) return fail('invalid', 'no flow selected');
+    const refusal = this.deps.helper()?.checkExport?.(flowIds) ?? null;
+    if (refusal !== null) return fail('invalid', refusal);
     const helperExportId = randomInt(1, 0x7fffffff);
     const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
     return {

@@ -22,6 +22,7 @@ export function flowFromRow(row: FlowRow, session: string): FlowSummary {
   return {
     id: `${session}:${row.id}`,
     iface: row.iface,
+    ...(row.probe !== undefined ? { probe: row.probe } : {}),
     vlan: row.vlan < 0 ? null : row.vlan,
     proto: row.proto,
     ipProto: row.ipProto,
@@ -79,6 +80,7 @@ export function compileFilter(filter: FlowFilter): CompiledFilter {
       if (protos !== null && !protos.has(f.proto)) return false;
       if (states !== null && !states.has(f.state)) return false;
       if (filter.iface !== undefined && f.iface !== filter.iface) return false;
+      if (filter.probe !== undefined && f.probe !== filter.probe) return false;
       if (filter.port !== undefined && f.aPort !== filter.port && f.bPort !== filter.port) return false;
       if (filter.fromMs !== undefined && f.lastSeenMs < filter.fromMs) return false;
       if (filter.toMs !== undefined && f.firstSeenMs > filter.toMs) return false;

@@ -10,6 +10,8 @@ export interface HelperPort {
   request<K extends RequestName>(method: K, params: RequestParams<K>, options?: { timeoutMs?: number }): Promise<RequestResult<K>>;
   /** `attachment` carries the binary data of export chunks. */
   on<K extends EventName>(name: K, listener: (payload: EventMap[K], meta: { session: string | null; attachment?: Buffer }) => void): () => void;
+  /** A port over several captures (probes on the bus) refuses, before any byte is sent, an export one file cannot hold. */
+  checkExport?(flowIds: readonly number[]): string | null;
 }
 
 /** Optional: a port that reports connection changes (the supervisor does; a single connection only closes). */

@@ -390,6 +390,11 @@ function flowWhere(filter: FlowFilter): { where: string; params: unknown[] } {
     clauses.push('iface = ?');
     params.push(filter.iface);
   }
+  if (filter.probe !== undefined) {
+    // A probe's flows are logged under its interfaces, `<probe>/<interface>`.
+    clauses.push('substr(iface, 1, ?) = ?');
+    params.push(filter.probe.length + 1, `${filter.probe}/`);
+  }
   if (filter.fromMs !== undefined) {
     clauses.push('last_ms >= ?');
     params.push(filter.fromMs);
@@ -406,9 +411,12 @@ function flowWhere(filter: FlowFilter): { where: string; params: unknown[] } {
 }
 
 function rowToFlow(r: FlowRow): FlowSummary {
+  // Interface names hold no '/': one in a logged flow's interface is a probe's (`<probe>/<interface>`).
+  const slash = r.iface.indexOf('/');
   return {
     id: r.flow_id,
     iface: r.iface,
+    ...(slash > 0 ? { probe: r.iface.slice(0, slash) } : {}),
     vlan: r.vlan,
     proto: r.proto,
     ipProto: r.ip_proto,

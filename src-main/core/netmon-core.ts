@@ -342,6 +342,8 @@ export class NetmonCore {
     },
     'rollups.recent': async ({ seconds }) => ok(this.memory.recent(Math.min(Math.max(0, seconds), MEMORY_SECONDS))),
     'stats.get': async () => ok(await this.stats()),
+    // `serve --nats` provides it (src-main/bus/).
+    'probes.list': async () => fail('unavailable', 'this process hears no probes: start netmon serve with --nats URL'),
     'names.get': async ({ ips }) => {
       const list = ips ?? [...this.flows.names.keys()].slice(0, 10_000);
       return ok(list.flatMap((ip) => {
@@ -517,8 +519,9 @@ export class NetmonCore {
       topHosts: r.topHosts.map((h) => ({
         ip: h.addr, name: h.name ?? this.flows.names.get(h.addr) ?? null, bytes: h.bytes, packets: h.packets,
         ...(this.geo === undefined ? {} : { geo: this.geo.lookup(h.addr) }),
+        ...(h.probe !== undefined ? { probe: h.probe } : {}),
       })),
-      topFlows: r.topFlows.map((f) => ({ flowId: `${session}:${f.flowId}`, label: f.label, bytes: f.bytes, packets: f.packets })),
+      topFlows: r.topFlows.map((f) => ({ flowId: `${session}:${f.flowId}`, label: f.label, bytes: f.bytes, packets: f.packets, ...(f.probe !== undefined ? { probe: f.probe } : {}) })),
       activeFlows: r.activeFlows,
       newFlows: r.newFlows,
     };

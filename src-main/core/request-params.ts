@@ -25,6 +25,7 @@ export const flowFilter: Validator<FlowFilter> = obj({
   iface: optional(str({ max: 256 })),
   country: optional(str({ min: 1, max: 32 })),
   asn: optional(int(0, 0xffffffff)),
+  probe: optional(str({ max: 64 })),
   fromMs: optional(num()),
   toMs: optional(num()),
 });
@@ -75,6 +76,7 @@ const VALIDATORS: { [C in RequestChannel]: Validator<unknown> } = {
   'counters.series': obj({ fromMs: num(), toMs: num(), stepSec: int(1, 31_536_000), iface: optional(str({ max: 256 })) }),
   'rollups.recent': obj({ seconds: int(0, 3600) }),
   'stats.get': empty,
+  'probes.list': empty,
   'names.get': obj({ ips: optional(arr(str({ max: 64 }), 10_000)) }),
   'geo.breakdown': empty,
   'settings.get': empty,

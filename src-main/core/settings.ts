@@ -21,6 +21,8 @@ const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'erro
  * and it reaches the AlertService, not `Settings`.
  */
 const ALERTS_SECTION = 'alerts';
+/** The `bus` section (NATS connection and credentials) is read by src-main/bus/bus-options.ts: kept out of `Settings`, which clients can read. */
+const BUS_SECTION = 'bus';
 
 type Leaf =
   | { kind: 'int'; min: number; max: number }
@@ -152,9 +154,9 @@ function applyLayer(base: Settings, layer: unknown, fromText: boolean, issues: V
     return next;
   }
   for (const section of Object.keys(layer)) {
-    if (isFile && section === ALERTS_SECTION) continue;
+    if (isFile && (section === ALERTS_SECTION || section === BUS_SECTION)) continue;
     if (!Object.prototype.hasOwnProperty.call(SCHEMA, section)) {
-      const known = [...Object.keys(SCHEMA), ...(isFile ? [ALERTS_SECTION] : [])];
+      const known = [...Object.keys(SCHEMA), ...(isFile ? [ALERTS_SECTION, BUS_SECTION] : [])];
       issues.push({ path: section, message: `unknown section; known: ${known.join(', ')}` });
       continue;
     }

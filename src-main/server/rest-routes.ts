@@ -44,6 +44,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
   { method: 'GET', url: '/api/rollups', channel: 'rollups.recent', params: ({ query }) => ({ seconds: numberParam(query.get('seconds'), 'seconds') ?? 60 }) },
   { method: 'GET', url: '/api/stats', channel: 'stats.get', params: none },
   { method: 'GET', url: '/api/geo', channel: 'geo.breakdown', params: none },
+  { method: 'GET', url: '/api/probes', channel: 'probes.list', params: none },
   { method: 'GET', url: '/api/names', channel: 'names.get', params: ({ query }) => (query.has('ip') ? { ips: query.getAll('ip') } : {}) },
   { method: 'GET', url: '/api/settings', channel: 'settings.get', params: none },
   { method: 'PUT', url: '/api/settings', channel: 'settings.set', params: body },
@@ -83,14 +84,14 @@ function listParam<T extends string>(q: URLSearchParams, name: string): T[] | un
   return values.length === 0 ? undefined : (values as T[]);
 }
 
-/** `GET /api/flows?limit&offset&sort&dir&proto&ip&port&name&state&text&iface&country&asn&from&to&scope` as a flows.query. */
+/** `GET /api/flows?limit&offset&sort&dir&proto&ip&port&name&state&text&iface&probe&country&asn&from&to&scope` as a flows.query. */
 function flowQueryFromUrl(q: URLSearchParams): unknown {
   const filter: Record<string, unknown> = {};
   const proto = listParam<FlowProto>(q, 'proto');
   if (proto !== undefined) filter.proto = proto;
   const state = listParam<FlowState>(q, 'state');
   if (state !== undefined) filter.state = state;
-  for (const name of ['ip', 'name', 'text', 'iface', 'country'] as const) {
+  for (const name of ['ip', 'name', 'text', 'iface', 'probe', 'country'] as const) {
     const v = q.get(name);
     if (v !== null && v !== '') filter[name] = v;
   }

@@ -13,10 +13,11 @@ import { createLogger } from '../core/log';
 import type { NetmonCore } from '../core/netmon-core';
 import { loadSettingsWithAlerts, SettingsError } from '../core/settings';
 import type { LoadedSettings } from '../core/settings';
+import type { BusConnection } from '../bus/serve-bus';
 import { startNetmonServer } from './http-server';
 import { makeToken, tokenFilePath, writeTokenFile } from './token-file';
 
-export const SERVE_USAGE = `usage: netmon serve [--iface IF ... | --replay FILE [--speed X] | --demo] [--bind HOST:PORT]
+export const SERVE_USAGE = `usage: netmon serve [--iface IF ... | --replay FILE [--speed X] | --demo | --nats URL [--probe NAME ...]] [--bind HOST:PORT]
                    [--token T | --no-auth] [--replay-dir DIR] [--db PATH] [--config FILE]
 
 Headless daemon: web dashboard, REST and WebSocket API, Prometheus metrics.
@@ -31,6 +32,9 @@ Headless daemon: web dashboard, REST and WebSocket API, Prometheus metrics.
                     makes a random token at each start, prints the dashboard's address with it and keeps it
                     in $XDG_RUNTIME_DIR/netmon/serve-PORT.token (else in the data directory), mode 0600
   --no-auth         no token at all (loopback only): any program or user of this machine can then use it
+  --nats URL        show the probes publishing to this NATS server ('netmon probe'); credentials and TLS come
+                    from the settings file's bus section or NETMON_BUS_* variables (docs/nats.md)
+  --probe NAME      only this probe (repeat for several; default: every probe on the bus)
   --replay-dir DIR  the directory API clients may name replay files in (default: none; the dashboard uploads)
   --db PATH         SQLite history file (default: $XDG_DATA_HOME/netmon/history.sqlite)
   --config FILE     settings file (YAML or JSON; must not be writable by others; default
@@ -52,6 +56,8 @@ export interface ServeArgs {
   replayDir: string | null;
   db: string | null;
   config: string | null;
+  nats: string | null;
+  probes: string[];
   help: boolean;
 }
 
@@ -60,7 +66,7 @@ export class UsageError extends Error {
 }
 
 export function parseServeArgs(argv: readonly string[]): ServeArgs {
-  const args: ServeArgs = { ifaces: [], replay: null, demo: false, speed: 1, bind: null, token: null, noAuth: false, replayDir: null, db: null, config: null, help: false };
+  const args: ServeArgs = { ifaces: [], replay: null, demo: false, speed: 1, bind: null, token: null, noAuth: false, replayDir: null, db: null, config: null, nats: null, probes: [], help: false };
   let speedGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -110,6 +116,12 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
       case '--config':
         args.config = value();
         break;
+      case '--nats':
+        args.nats = value();
+        break;
+      case '--probe':
+        args.probes.push(value());
+        break;
       case '--help':
       case '-h':
         args.help = true;
@@ -121,6 +133,8 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
   if (args.replay !== null && args.ifaces.length > 0) throw new UsageError('use either --iface or --replay, not both');
   if (args.demo && (args.replay !== null || args.ifaces.length > 0)) throw new UsageError('--demo plays the demo capture: leave out --iface and --replay');
   if (speedGiven && args.replay === null) throw new UsageError('--speed applies to --replay only');
+  if (args.nats !== null && (args.replay !== null || args.ifaces.length > 0 || args.demo)) throw new UsageError('--nats shows the probes\' captures: use it without --iface, --replay or --demo');
+  if (args.probes.length > 0 && args.nats === null) throw new UsageError('--probe applies to --nats only');
   if (args.noAuth && args.token !== null) throw new UsageError('use either --token or --no-auth, not both');
   return args;
 }
@@ -245,6 +259,7 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
       tokenFile = null;
     }
   }
+  let bus: BusConnection | null = null;
   // Signals are handled before the address is printed (a client may stop serve at once) and while the
   // helper starts: the graceful path releases the database.
   const stopped = new Promise<number>((resolve) => {
@@ -263,6 +278,7 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
       }, 10_000).unref();
       void (async () => {
         await server.close();
+        await bus?.close();
         await runtime.close();
         if (tokenFile !== null) fs.rmSync(tokenFile, { force: true });
         resolve(0);
@@ -280,6 +296,21 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
     process.stderr.write('netmon serve: WARNING: --no-auth: every program and every user of this machine can use this server, its API and its command channels\n');
   }
 
+  if (args.nats !== null) {
+    // Loaded only for --nats: serve without it never loads the NATS client.
+    const { connectBus } = await import('../bus/serve-bus');
+    const { BusSettingsError } = await import('../bus/bus-options');
+    try {
+      bus = await connectBus({ core, configFile: args.config ?? (fs.existsSync(configFile) ? configFile : null), url: args.nats, probes: args.probes, logger: log.child({ component: 'bus' }) });
+    } catch (err) {
+      process.stderr.write(`netmon serve: ${(err as Error).message}\n`);
+      await server.close();
+      await runtime.close();
+      if (tokenFile !== null) fs.rmSync(tokenFile, { force: true });
+      return err instanceof BusSettingsError ? 2 : 1;
+    }
+    return stopped;
+  }
   try {
     await supervisor.start();
     // A capture that ends stays ended, its numbers on screen, until the person starts another.

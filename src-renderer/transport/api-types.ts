@@ -31,6 +31,7 @@ export type {
   HostRate,
   FlowRate,
   InterfaceInfo,
+  ProbeStatus,
   InterfaceSecond,
   PrivilegeStatus,
   RatePoint,

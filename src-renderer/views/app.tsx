@@ -9,6 +9,7 @@ import { FlowsView } from './flows-view';
 import { InterfacesView } from './interfaces-view';
 import { OverviewView } from './overview-view';
 import { ExportView } from './export/export-view';
+import { HostPicker } from './host-picker';
 import { SettingsView } from './settings/settings-view';
 import { resolveTheme, useSystemDark } from './theme';
 import { ThemeChoice } from './theme-choice';
@@ -200,6 +201,7 @@ export function App({ onToken }: { onToken: (t: string) => void }) {
       <div className="main">
         <div className="topbar">
           <CaptureStatusBar />
+          <HostPicker />
         </div>
         <ConnectionBanner onToken={onToken} />
         <Notice />

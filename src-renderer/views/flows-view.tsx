@@ -2,6 +2,7 @@ import { useDeferredValue, useMemo } from 'react';
 import { formatCount } from '../format/units';
 import { filterFlows } from '../state/flow-filter';
 import { sortFlows } from '../state/flow-sort';
+import { flowOfHost, useHosts } from '../state/hosts';
 import { selectShownTable } from '../state/store';
 import { useApp, useAppShallow } from './app-context';
 import { FlowDetail } from './flow-detail';
@@ -22,9 +23,13 @@ export function FlowsView() {
   }));
   // Typing, scrolling and selecting stay responsive with 100k flows: React filters and sorts the new rows when it
   // has time, and keeps showing the previous ones meanwhile.
+  const host = useHosts((s) => s.probe);
   const deferredFilter = useDeferredValue(filter);
   const deferredTable = useDeferredValue(table);
-  const filtered = useMemo(() => filterFlows(deferredTable.flows.values(), deferredFilter), [deferredTable, deferredFilter]);
+  const filtered = useMemo(
+    () => filterFlows(deferredTable.flows.values(), deferredFilter).filter((f) => flowOfHost(f, host)),
+    [deferredTable, deferredFilter, host],
+  );
   const rows = useMemo(() => sortFlows(filtered, sort), [filtered, sort]);
   const order = useMemo(() => rows.map((r) => r.id), [rows]);
   return (
@@ -32,7 +37,7 @@ export function FlowsView() {
       <header className="view-head">
         <h1>Flows</h1>
         <p className="muted" aria-live="polite" data-testid="flow-count">
-          {filter.active ? `${formatCount(rows.length)} of ${formatCount(table.flows.size)} flows` : `${formatCount(table.flows.size)} flows`}
+          {filter.active || host !== null ? `${formatCount(rows.length)} of ${formatCount(table.flows.size)} flows` : `${formatCount(table.flows.size)} flows`}
           {table.dropped > 0 && ` · ${formatCount(table.dropped)} older flows let go to stay within memory`}
         </p>
         <div className="controls">

@@ -8,6 +8,7 @@ import { ringFirst, ringLast, ringToArray } from '../state/ring';
 import type { ChartResolution, ChartSpan } from '../state/store';
 import { selectShownTraffic } from '../state/store';
 import type { Talker } from '../state/traffic';
+import { tickOfHost, useHosts } from '../state/hosts';
 import { bucketSamples, protocolShares, topFlows, topHosts } from '../state/traffic';
 import { useApp, useAppShallow } from './app-context';
 import { GeoBreakdownPanel } from './geo-breakdown';
@@ -254,7 +255,8 @@ const TalkerTable = memo(function TalkerTable({
 
 function TopTalkers() {
   const { recent, flowing, showFlowsOf } = useAppShallow((s) => ({ recent: selectShownTraffic(s).recent, flowing: isFlowing(s.capture), showFlowsOf: s.showFlowsOf }));
-  const ticks = useMemo(() => ringToArray(recent, TOP_WINDOW_SECONDS), [recent]);
+  const host = useHosts((s) => s.probe);
+  const ticks = useMemo(() => ringToArray(recent, TOP_WINDOW_SECONDS).map((t) => tickOfHost(t, host)), [recent, host]);
   const hosts = useMemo(() => topHosts(ticks, 10), [ticks]);
   const flows = useMemo(() => topFlows(ticks, 10), [ticks]);
   const seconds = Math.max(1, ticks.length);

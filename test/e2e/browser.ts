@@ -23,6 +23,8 @@ export interface ServeOptions {
   config?: string;
   /** The history database, to start serve again on the same one (default: a fresh one in a private directory). */
   db?: string;
+  /** More arguments for serve (`--nats URL --config FILE`). */
+  extraArgs?: string[];
 }
 
 export interface Served {
@@ -54,6 +56,7 @@ export async function startServe(opts: ServeOptions): Promise<Served> {
   if (opts.replay) args.push('--replay', opts.replay, '--speed', String(opts.speed ?? 1));
   for (const i of opts.ifaces ?? []) args.push('--iface', i);
   if (opts.token) args.push('--token', opts.token);
+  args.push(...(opts.extraArgs ?? []));
   const proc = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XDG_CONFIG_HOME: dir } });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));

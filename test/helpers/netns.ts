@@ -107,6 +107,44 @@ export function createVethPair(): VethPair {
   return pair;
 }
 
+/** A veth link between the root namespace and one namespace of a pair (to reach a service running in the root namespace). */
+export interface RootLink {
+  rootIf: string;
+  rootAddr: string;
+  nsIf: string;
+  nsAddr: string;
+}
+
+let rootLinks = 0;
+
+/**
+ * Joins `ns` (a namespace of `pair`) to the root namespace by a second veth
+ * pair, addressed from 198.51.100.0/24 (TEST-NET-2). The link goes with the
+ * namespace when the pair is destroyed. Traffic on it never touches the
+ * pair's own link, so captures there stay exact.
+ */
+export function linkToRoot(pair: VethPair, ns: string): RootLink {
+  rootLinks += 1;
+  const tag = `${(process.pid % 46656).toString(36)}${rootLinks.toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+  const rootIf = `nrr${tag}`;
+  const nsIf = `nrn${tag}`;
+  const slot = (process.pid * 13 + rootLinks * 5) % 64;
+  const rootAddr = `198.51.100.${slot * 4 + 1}`;
+  const nsAddr = `198.51.100.${slot * 4 + 2}`;
+  if (ns !== pair.nsA && ns !== pair.nsB) throw new Error(`${ns} is not a namespace of this pair`);
+  ip(['link', 'add', rootIf, 'type', 'veth', 'peer', 'name', nsIf, 'netns', ns]);
+  ip(['addr', 'add', `${rootAddr}/30`, 'dev', rootIf]);
+  ip(['link', 'set', rootIf, 'up']);
+  ip(['-n', ns, 'addr', 'add', `${nsAddr}/30`, 'dev', nsIf]);
+  ip(['-n', ns, 'link', 'set', nsIf, 'up']);
+  return { rootIf, rootAddr, nsIf, nsAddr };
+}
+
+/** Lets `ns` reach `addr`, an address of the root namespace, over its link. */
+export function routeToRoot(ns: string, link: RootLink, addr: string): void {
+  ip(['-n', ns, 'route', 'add', `${addr}/32`, 'dev', link.nsIf]);
+}
+
 /** Removes every pair this process created and has not destroyed yet. */
 export function destroyAllVethPairs(): void {
   for (const pair of [...live]) pair.destroy();

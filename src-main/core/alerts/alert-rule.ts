@@ -19,7 +19,7 @@ export const ALERT_COMPARISONS: readonly AlertComparison[] = ['above', 'below'];
 export const ALERT_SEVERITIES: readonly AlertSeverity[] = ['info', 'warning', 'critical'];
 
 export type AlertScopeKind = AlertScope['kind'];
-export const ALERT_SCOPE_KINDS: readonly AlertScopeKind[] = ['all', 'interface', 'host', 'cidr', 'port', 'protocol', 'name', 'country', 'asn'];
+export const ALERT_SCOPE_KINDS: readonly AlertScopeKind[] = ['all', 'interface', 'probe', 'host', 'cidr', 'port', 'protocol', 'name', 'country', 'asn'];
 
 export const RULE_LIMITS = {
   nameLength: 100,
@@ -69,8 +69,8 @@ export function validateRuleSpec(input: unknown, context: RuleValidationContext 
   if (metric !== undefined && direction !== undefined && direction !== 'both' && metric !== 'bps' && metric !== 'pps') {
     r.error('direction', `only bps and pps have a direction; use 'both' for ${metric}`);
   }
-  if (metric === 'drops' && scope !== undefined && scope.kind !== 'all' && scope.kind !== 'interface') {
-    r.error('scope.kind', `drops are counted per interface; scope must be 'all' or 'interface', not '${scope.kind}'`);
+  if (metric === 'drops' && scope !== undefined && scope.kind !== 'all' && scope.kind !== 'interface' && scope.kind !== 'probe') {
+    r.error('scope.kind', `drops are counted per interface; scope must be 'all', 'interface' or 'probe', not '${scope.kind}'`);
   }
   if ((metric === 'rtt' || metric === 'retransmissions') && scope?.kind === 'protocol' && scope.protocol !== 'tcp') {
     r.error('scope.protocol', `${metric} is measured on TCP connections; scope protocol must be 'tcp', not '${scope.protocol}'`);
@@ -131,6 +131,13 @@ function readScope(r: FieldReader): AlertScope | undefined {
         s.rejectUnknown(['kind', 'interface']);
         const name = s.string('interface', { required: true, maxLength: 64 });
         if (name !== undefined) scope = { kind, interface: name };
+        break;
+      }
+      case 'probe': {
+        s.rejectUnknown(['kind', 'probe']);
+        const probe = s.string('probe', { required: true, maxLength: 64 });
+        if (probe !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(probe)) s.error('probe', 'a probe name is 1-64 letters, digits, - or _');
+        else if (probe !== undefined) scope = { kind, probe };
         break;
       }
       case 'host': {

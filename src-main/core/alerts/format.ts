@@ -52,6 +52,7 @@ export function describeScope(scope: AlertScope): string {
   switch (scope.kind) {
     case 'all': return 'all traffic';
     case 'interface': return `interface ${scope.interface}`;
+    case 'probe': return `probe ${scope.probe}`;
     case 'host': return `host ${scope.address}`;
     case 'cidr': return `network ${scope.cidr}`;
     case 'port': return scope.protocol === undefined ? `port ${scope.port}` : `${scope.protocol}/${scope.port}`;

@@ -331,6 +331,9 @@ function qualityScopeTest(scope: AlertScope): ((view: SampleView, f: AlertQualit
       const matches = nameMatcher(scope.pattern);
       return (_v, f) => f.name !== undefined && matches(f.name);
     }
+    case 'probe':
+      // A probe's interfaces are `<probe>/<interface>`.
+      return (_v, f) => f.interface !== undefined && f.interface.startsWith(`${scope.probe}/`);
     case 'country':
       return (_v, f) => f.remoteCountry === scope.country;
     case 'asn':
@@ -391,6 +394,22 @@ function compileTraffic(rule: AlertRule): CompiledRule {
         },
         hosts: (v) => v.sample.hosts.filter(onIface),
         flows: (v) => v.sample.flows.filter(onIface),
+      };
+    }
+    case 'probe': {
+      // A probe's interfaces are `<probe>/<interface>`: its traffic is theirs, its flows and hosts those seen on them.
+      const prefix = `${scope.probe}/`;
+      const own = (v: SampleView) => v.sample.interfaces.filter((i) => i.name.startsWith(prefix));
+      const onProbe = (x: { interface?: string }): boolean => x.interface !== undefined && x.interface.startsWith(prefix);
+      return {
+        rule,
+        // A probe not heard has no value, not zero; flow counts are per interface only when the source counts them so.
+        value: (v) => {
+          const mine = own(v);
+          return mine.length === 0 ? undefined : fromCounters(mine);
+        },
+        hosts: (v) => v.sample.hosts.filter(onProbe),
+        flows: (v) => v.sample.flows.filter(onProbe),
       };
     }
     case 'protocol': {

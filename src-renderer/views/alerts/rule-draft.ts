@@ -26,7 +26,7 @@ export interface RuleDraft {
   channels: string[];
 }
 
-export const SCOPE_KINDS: readonly AlertScope['kind'][] = ['all', 'interface', 'host', 'cidr', 'port', 'protocol', 'name', 'country', 'asn'];
+export const SCOPE_KINDS: readonly AlertScope['kind'][] = ['all', 'interface', 'probe', 'host', 'cidr', 'port', 'protocol', 'name', 'country', 'asn'];
 
 export function emptyDraft(): RuleDraft {
   return {
@@ -41,6 +41,8 @@ function scopeValueOf(scope: AlertScope): string {
       return '';
     case 'interface':
       return scope.interface;
+    case 'probe':
+      return scope.probe;
     case 'host':
       return scope.address;
     case 'cidr':
@@ -94,6 +96,8 @@ function scopeOf(d: RuleDraft): Record<string, unknown> {
       return { kind: 'all' };
     case 'interface':
       return { kind: 'interface', interface: value };
+    case 'probe':
+      return { kind: 'probe', probe: value };
     case 'host':
       return { kind: 'host', address: value };
     case 'cidr':

@@ -20,6 +20,7 @@ const METRICS: readonly { value: AlertRuleInput['metric']; label: string }[] = [
 const SCOPE_LABELS: Record<RuleDraft['scopeKind'], { label: string; value: string; placeholder: string }> = {
   all: { label: 'All traffic', value: '', placeholder: '' },
   interface: { label: 'Interface', value: 'Interface name', placeholder: '' },
+  probe: { label: 'Probe (serve --nats)', value: 'Probe name', placeholder: 'edge-1' },
   host: { label: 'Host', value: 'Address', placeholder: '192.0.2.10' },
   cidr: { label: 'Network (CIDR)', value: 'Network', placeholder: '10.0.0.0/8' },
   port: { label: 'Port', value: 'Port', placeholder: '443' },

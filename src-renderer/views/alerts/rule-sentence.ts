@@ -64,6 +64,8 @@ export function scopePhrase(scope: AlertScope): string {
       return '';
     case 'interface':
       return `on ${scope.interface || '(no interface)'}`;
+    case 'probe':
+      return `seen by probe ${scope.probe || '(no probe)'}`;
     case 'host':
       return `to or from ${scope.address || '(no address)'}`;
     case 'cidr':

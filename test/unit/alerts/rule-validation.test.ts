@@ -55,7 +55,7 @@ describe('rule validation', () => {
     expect(errorsOf({ ...base, metric: 'activeFlows', direction: 'in', threshold: 5 }))
       .toEqual(["direction: only bps and pps have a direction; use 'both' for activeFlows"]);
     expect(errorsOf({ ...base, metric: 'drops', threshold: 5, scope: { kind: 'host', address: '10.0.0.1' } }))
-      .toEqual(["scope.kind: drops are counted per interface; scope must be 'all' or 'interface', not 'host'"]);
+      .toEqual(["scope.kind: drops are counted per interface; scope must be 'all', 'interface' or 'probe', not 'host'"]);
     expect(errorsOf({ ...base, recoveryThreshold: '20M' }))
       .toEqual(["recoveryThreshold: must be at most the threshold (10000000) for an 'above' rule, got 20000000"]);
     expect(errorsOf({ ...base, comparison: 'below', threshold: 0 }))
@@ -77,7 +77,7 @@ describe('rule validation', () => {
     expect(errorsOf({ ...base, scope: { kind: 'country', country: 'de' } })).toEqual([]);
     expect(errorsOf({ ...base, scope: { kind: 'asn', asn: 13335 } })).toEqual([]);
     expect(errorsOf({ ...base, scope: { kind: 'planet' } }))
-      .toEqual(['scope.kind: unknown kind "planet"; expected one of all, interface, host, cidr, port, protocol, name, country, asn']);
+      .toEqual(['scope.kind: unknown kind "planet"; expected one of all, interface, probe, host, cidr, port, protocol, name, country, asn']);
     expect(errorsOf({ ...base, scope: 'all' })).toEqual(['scope: must be an object such as {"kind": "all"}, got "all"']);
   });
 

@@ -1,0 +1,469 @@
+import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
+import { createInbox } from '@nats-io/nats-core';
+import type { EventMap, EventName, FlowRow, RequestName, RequestParams, RequestResult, SessionStatus } from '../../src-capture-helper/protocol/messages';
+import type { HelperState, ProbeStatus } from '../api/types';
+import type { HelperPort, HelperStateSource } from '../core/helper-port';
+import type { Logger } from '../core/log';
+import type { BodyOf, DataKind, Envelope, ExportRequestBody } from './wire';
+import { decodeEnvelope, decodeExportReply, encodeWire, probeOfSubject, subjects, WIRE_VERSION } from './wire';
+
+/** A probe silent this long is lagging; this long, gone. A heartbeat comes every second. */
+const LAGGING_AFTER_MS = 2500;
+const GONE_AFTER_MS = 10_000;
+/** A probe first heard this recently is joining. */
+const JOINING_FOR_MS = 3000;
+/** A rollup that arrives this long after the end of its second makes the probe lagging. */
+const LATE_ROLLUP_MS = 3000;
+/** Flows whose ids main keeps for export and top-flow links; beyond it the oldest mappings go (counted). */
+const MAX_FLOW_IDS = 1_000_000;
+/** Top hosts and flows per probe in a merged tick. */
+const TOP_PER_PROBE = 20;
+/** An export whose probe sends nothing for this long fails. */
+const EXPORT_FIRST_REPLY_MS = 5000;
+const EXPORT_IDLE_MS = 30_000;
+/** Probes one serve tracks; messages of further probes are counted and dropped. */
+const MAX_PROBES = 1000;
+
+type Listener = (payload: unknown, meta: { session: string | null; attachment?: Buffer }) => void;
+
+interface ProbeRecord extends ProbeStatus {
+  boot: string;
+  nextSeq: number;
+  /** Its top-K of the last rollup not yet in a tick. */
+  latestTop: { hosts: EventMap['rollup']['topHosts']; flows: EventMap['rollup']['topFlows'] } | null;
+  /** Active flows in its latest rollup. */
+  activeFlows: number;
+}
+
+interface PendingSecond {
+  packets: number;
+  bytes: number;
+  interfaces: Map<string, EventMap['rollup']['interfaces'][number]>;
+  byProtocol: Record<string, { packets: number; bytes: number }>;
+  newFlows: number;
+}
+
+class ProbeExportError extends Error {
+  override readonly name = 'ProbeExportError';
+}
+class UnsupportedError extends Error {
+  override readonly name = 'UnsupportedError';
+}
+
+function emptySecond(): PendingSecond {
+  return { packets: 0, bytes: 0, interfaces: new Map(), byProtocol: {}, newFlows: 0 };
+}
+
+export interface BusAggregatorOptions {
+  nc: NatsConnection;
+  logger: Logger;
+  /** Only these probes (empty: every probe on the bus). */
+  probes?: readonly string[];
+  now?: () => number;
+}
+
+/**
+ * `serve --nats`: hears every probe on the bus and presents them to the core
+ * as one capture helper. Each second it merges what arrived (interfaces named
+ * `<probe>/<interface>`, protocols summed, top talkers tagged with their
+ * probe) into one rollup; flow deltas pass through with ids made unique
+ * across probes. It tracks each probe's heartbeat and message sequence:
+ * joining, lagging and gone probes, gaps and silences are counted and shown,
+ * never filled. Exports go to the probe that holds the packets.
+ */
+export class BusAggregator implements HelperPort, HelperStateSource {
+  private readonly probes = new Map<string, ProbeRecord>();
+  private readonly listeners = new Map<EventName, Set<Listener>>();
+  private readonly statusListeners = new Set<(s: { state: HelperState; restarts: number; lastError: string | null }) => void>();
+  private readonly subscriptions: Subscription[] = [];
+  private readonly now: () => number;
+  private readonly allowed: ReadonlySet<string> | null;
+  private session: string | null = null;
+  private sessionStatus: SessionStatus | null = null;
+  private pending = emptySecond();
+  private timer: NodeJS.Timeout | null = null;
+  /** Global flow id ↔ (probe, probe session, probe flow id). */
+  private nextFlowId = 1;
+  private readonly flowIds = new Map<string, number>();
+  private readonly flowOrigins = new Map<number, { probe: string; session: string; flowId: number }>();
+  private readonly exportProbes = new Map<number, string>();
+  private reconnects = 0;
+  private closed = false;
+  /** Messages that were not ours to apply: undecodable, another version, wrong shape, unknown or excess probes. */
+  badMessages = 0;
+  droppedFlowIds = 0;
+
+  constructor(private readonly options: BusAggregatorOptions) {
+    this.now = options.now ?? Date.now;
+    this.allowed = options.probes !== undefined && options.probes.length > 0 ? new Set(options.probes) : null;
+  }
+
+  /** Subscribes to the probes' subjects and starts the 1 s merge. */
+  start(): void {
+    const { nc } = this.options;
+    for (const kind of ['hb', 'rollup', 'flows', 'state'] as const) {
+      const names = this.allowed === null ? [subjects.anyProbe(kind)] : [...this.allowed].map((p) => subjects.data(p, kind));
+      for (const subject of names) {
+        this.subscriptions.push(nc.subscribe(subject, { callback: (err, msg) => { if (err === null) this.receive(kind, msg); } }));
+      }
+    }
+    void this.watchConnection();
+    const scheduleTick = () => {
+      if (this.closed) return;
+      // Just after each wall-clock second: everything that arrived during the second before is one tick.
+      this.timer = setTimeout(() => {
+        this.tick();
+        scheduleTick();
+      }, 1000 - (this.now() % 1000) + 20);
+      this.timer.unref();
+    };
+    scheduleTick();
+    this.setState('connected');
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    for (const sub of this.subscriptions) sub.unsubscribe();
+  }
+
+  probeStatuses(): ProbeStatus[] {
+    const now = this.now();
+    return [...this.probes.values()].map((p) => {
+      const { boot: _boot, nextSeq: _next, latestTop: _top, activeFlows: _active, ...status } = p;
+      return { ...status, state: this.stateOf(p, now), interfaces: [...p.interfaces] };
+    }).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  private stateOf(p: ProbeRecord, now: number): ProbeStatus['state'] {
+    const silent = now - p.lastSeenMs;
+    if (silent >= GONE_AFTER_MS) return 'gone';
+    if (silent >= LAGGING_AFTER_MS || p.lagMs >= LATE_ROLLUP_MS) return 'lagging';
+    if (now - p.firstSeenMs < JOINING_FOR_MS) return 'joining';
+    return 'live';
+  }
+
+  // --- HelperPort ---------------------------------------------------------------------------
+
+  on<K extends EventName>(name: K, listener: (payload: EventMap[K], meta: { session: string | null; attachment?: Buffer }) => void): () => void {
+    let set = this.listeners.get(name);
+    if (set === undefined) this.listeners.set(name, (set = new Set()));
+    set.add(listener as Listener);
+    return () => set.delete(listener as Listener);
+  }
+
+  onStatus(listener: (s: { state: HelperState; restarts: number; lastError: string | null }) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  async request<K extends RequestName>(method: K, params: RequestParams<K>): Promise<RequestResult<K>> {
+    return (await this.answer(method, params)) as RequestResult<K>;
+  }
+
+  private async answer(method: RequestName, params: unknown): Promise<unknown> {
+    switch (method) {
+      case 'interfaces':
+        return {
+          interfaces: this.probeStatuses().flatMap((p) => p.interfaces.map((name) => ({
+            name, description: `probe ${p.name}`, addresses: [], up: p.state !== 'gone', running: p.captureState === 'running', loopback: false,
+            wireless: false, linkType: null, linkTypeName: null, canCapture: false, reason: 'captured by its probe',
+          }))),
+          capturePath: 'netmon-capture', rights: 'ready', rightsMessage: null, libpcap: null,
+        } satisfies RequestResult<'interfaces'>;
+      case 'start': {
+        const p = params as RequestParams<'start'>;
+        this.session = p.sessionId ?? null;
+        this.pending = emptySecond();
+        for (const probe of this.probes.values()) {
+          probe.packets = 0;
+          probe.bytes = 0;
+        }
+        this.sessionStatus = {
+          sessionId: p.sessionId ?? 'bus', settings: p, state: 'running', capturePath: 'netmon-capture',
+          startedAt: this.now() / 1000, endedAt: null, packets: 0, bytes: 0, drops: { kernel: 0, helper: 0 }, error: null,
+        };
+        return this.sessionStatus;
+      }
+      case 'stop': {
+        const status: SessionStatus | null = this.sessionStatus === null ? null : { ...this.sessionStatus, state: 'stopped', endedAt: this.now() / 1000 };
+        this.session = null;
+        this.sessionStatus = null;
+        if (status === null) throw new UnsupportedError('no aggregation is running');
+        return status;
+      }
+      case 'stats':
+        return { helper: { clients: this.probes.size, eventsDroppedSlowClients: 0, clientsRejected: this.badMessages, logRecordsDropped: 0 }, session: null };
+      case 'flows': {
+        // Probes publish every change; there is no table here to page through.
+        const p = params as RequestParams<'flows'>;
+        return { total: 0, offset: p.offset, flows: [] };
+      }
+      case 'export':
+        return this.exportFromProbe(params as RequestParams<'export'>);
+      case 'exportCancel': {
+        const { exportId } = params as RequestParams<'exportCancel'>;
+        const probe = this.exportProbes.get(exportId);
+        if (probe === undefined) return { cancelled: false };
+        this.options.nc.publish(subjects.exportCancel(probe), new TextEncoder().encode(String(exportId)));
+        return { cancelled: true };
+      }
+      default:
+        throw new UnsupportedError(`${method} is not available for probes on the bus`);
+    }
+  }
+
+  // --- receiving -----------------------------------------------------------------------------
+
+  private receive(kind: DataKind, msg: Msg): void {
+    let env: Envelope;
+    try {
+      env = decodeEnvelope(msg.data);
+    } catch (err) {
+      this.badMessages++;
+      this.options.logger.debug({ subject: msg.subject.slice(0, 200), err: (err as Error).message }, 'bus message dropped');
+      return;
+    }
+    if (env.kind !== kind || probeOfSubject(msg.subject) !== env.probe || (this.allowed !== null && !this.allowed.has(env.probe))) {
+      this.badMessages++;
+      return;
+    }
+    const probe = this.track(env);
+    if (probe === null) return;
+    switch (env.kind) {
+      case 'hb': {
+        const hb = env.body as BodyOf['hb'];
+        probe.captureState = hb.state;
+        probe.interfaces = hb.interfaces.map((i) => `${probe.name}/${i}`);
+        probe.probeDropped = hb.busDropped;
+        probe.probeReconnects = hb.reconnects;
+        return;
+      }
+      case 'rollup':
+        this.addRollup(probe, env.body as BodyOf['rollup']);
+        return;
+      case 'flows':
+        this.forwardFlows(probe, env.session, env.body as BodyOf['flows']);
+        return;
+      case 'state': {
+        const s = env.body as BodyOf['state'];
+        if (s.status !== null) {
+          probe.captureState = s.status.state === 'running' ? 'running' : s.status.state === 'failed' ? 'failed' : 'stopped';
+          if (s.status.error !== null) probe.lastError = s.status.error.message;
+        }
+        if (s.error !== null) probe.lastError = s.error.error.message;
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Records a message of a probe: joins, restarts, gaps in its sequence, silences. */
+  private track(env: Envelope): ProbeRecord | null {
+    const now = this.now();
+    let p = this.probes.get(env.probe);
+    if (p === undefined) {
+      if (this.probes.size >= MAX_PROBES) {
+        this.badMessages++;
+        return null;
+      }
+      p = {
+        name: env.probe, state: 'joining', firstSeenMs: now, lastSeenMs: now, lagMs: 0, session: env.session, captureState: 'starting',
+        interfaces: [], packets: 0, bytes: 0, messages: 0, gaps: 0, missedMessages: 0, silences: 0, restarts: 0, probeDropped: 0,
+        probeReconnects: 0, lastError: null, boot: env.boot, nextSeq: env.seq, latestTop: null, activeFlows: 0,
+      };
+      this.probes.set(env.probe, p);
+      this.options.logger.info({ probe: env.probe }, 'probe joined');
+    }
+    if (now - p.lastSeenMs >= LAGGING_AFTER_MS) {
+      p.silences++;
+      this.options.logger.warn({ probe: p.name, silentMs: now - p.lastSeenMs }, 'probe heard again after a silence');
+    }
+    if (env.boot !== p.boot) {
+      p.restarts++;
+      p.boot = env.boot;
+      p.nextSeq = env.seq;
+    }
+    if (env.seq > p.nextSeq) {
+      p.gaps++;
+      p.missedMessages += env.seq - p.nextSeq;
+    }
+    p.nextSeq = Math.max(p.nextSeq, env.seq + 1);
+    p.session = env.session;
+    p.lastSeenMs = now;
+    p.messages++;
+    return p;
+  }
+
+  private addRollup(probe: ProbeRecord, r: BodyOf['rollup']): void {
+    probe.lagMs = Math.max(0, this.now() - (r.second + 1) * 1000);
+    if (this.session === null) return;
+    probe.packets += r.packets;
+    probe.bytes += r.bytes;
+    const s = this.pending;
+    s.packets += r.packets;
+    s.bytes += r.bytes;
+    s.newFlows += r.newFlows;
+    for (const i of r.interfaces) {
+      const iface = `${probe.name}/${i.iface}`;
+      const sum = s.interfaces.get(iface) ?? { iface, packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, kernelDrops: 0, helperDrops: 0 };
+      sum.packetsIn += i.packetsIn;
+      sum.bytesIn += i.bytesIn;
+      sum.packetsOut += i.packetsOut;
+      sum.bytesOut += i.bytesOut;
+      sum.kernelDrops += i.kernelDrops;
+      sum.helperDrops += i.helperDrops;
+      s.interfaces.set(iface, sum);
+    }
+    for (const [proto, c] of Object.entries(r.byProtocol)) {
+      const sum = (s.byProtocol[proto] ??= { packets: 0, bytes: 0 });
+      sum.packets += c.packets;
+      sum.bytes += c.bytes;
+    }
+    probe.latestTop = {
+      hosts: r.topHosts.slice(0, TOP_PER_PROBE).map((h) => ({ ...h, probe: probe.name })),
+      flows: r.topFlows.slice(0, TOP_PER_PROBE).map((f) => ({ ...f, flowId: this.globalFlowId(probe.name, probe.session ?? '', f.flowId), probe: probe.name })),
+    };
+    probe.activeFlows = r.activeFlows;
+  }
+
+  /** The merged rollup of everything that arrived during the last second. */
+  private tick(): void {
+    if (this.session === null) return;
+    const s = this.pending;
+    this.pending = emptySecond();
+    const heard = [...this.probes.values()].filter((p) => this.stateOf(p, this.now()) !== 'gone');
+    const tops = heard.filter((p) => p.latestTop !== null);
+    const rollup: EventMap['rollup'] = {
+      second: Math.floor(this.now() / 1000) - 1,
+      packets: s.packets,
+      bytes: s.bytes,
+      interfaces: [...s.interfaces.values()],
+      byProtocol: s.byProtocol,
+      topHosts: tops.flatMap((p) => p.latestTop?.hosts ?? []).sort((a, b) => b.bytes - a.bytes),
+      topFlows: tops.flatMap((p) => p.latestTop?.flows ?? []).sort((a, b) => b.bytes - a.bytes),
+      activeFlows: heard.reduce((n, p) => n + p.activeFlows, 0),
+      newFlows: s.newFlows,
+    };
+    for (const p of tops) p.latestTop = null;
+    this.emit('rollup', rollup);
+  }
+
+  private forwardFlows(probe: ProbeRecord, probeSession: string | null, d: BodyOf['flows']): void {
+    if (this.session === null || probeSession === null) return;
+    const map = (row: FlowRow): FlowRow => ({
+      ...row, id: this.globalFlowId(probe.name, probeSession, row.id), iface: `${probe.name}/${row.iface}`, probe: probe.name,
+    });
+    // Omitted flows cannot be caught up from here (the probe keeps its table); they stay counted in the core.
+    this.emit('flowDeltas', { second: d.second, updated: d.updated.map(map), ended: d.ended.map(map), omitted: d.omitted });
+  }
+
+  private globalFlowId(probe: string, session: string, flowId: number): number {
+    const key = `${probe}\u0000${session}\u0000${flowId}`;
+    let id = this.flowIds.get(key);
+    if (id !== undefined) return id;
+    id = this.nextFlowId++;
+    this.flowIds.set(key, id);
+    this.flowOrigins.set(id, { probe, session, flowId });
+    if (this.flowIds.size > MAX_FLOW_IDS) {
+      const [oldestKey, oldestId] = this.flowIds.entries().next().value as [string, number];
+      this.flowIds.delete(oldestKey);
+      this.flowOrigins.delete(oldestId);
+      this.droppedFlowIds++;
+    }
+    return id;
+  }
+
+  private emit<K extends EventName>(name: K, payload: EventMap[K], attachment?: Buffer): void {
+    for (const listener of this.listeners.get(name) ?? []) listener(payload, { session: this.session, ...(attachment ? { attachment } : {}) });
+  }
+
+  // --- connection state -------------------------------------------------------------------------
+
+  private lastState: HelperState = 'down';
+
+  private setState(state: HelperState, lastError: string | null = null): void {
+    this.lastState = state;
+    for (const l of this.statusListeners) l({ state, restarts: this.reconnects, lastError });
+  }
+
+  private async watchConnection(): Promise<void> {
+    for await (const s of this.options.nc.status()) {
+      if (s.type === 'disconnect') {
+        this.setState('restarting', 'lost the NATS server; reconnecting');
+        this.options.logger.warn('lost the NATS server; reconnecting');
+      } else if (s.type === 'reconnect') {
+        this.reconnects++;
+        this.setState('connected');
+        this.options.logger.info('reconnected to the NATS server');
+      }
+    }
+    if (this.lastState !== 'down') this.setState('down', 'the NATS connection closed');
+  }
+
+  // --- export --------------------------------------------------------------------------------------
+
+  checkExport(flowIds: readonly number[]): string | null {
+    return this.exportOrigin(flowIds).error;
+  }
+
+  /** The one probe (and its session) that holds all these flows, or why there is none. */
+  private exportOrigin(flowIds: readonly number[]): { probe: string; session: string; flowIds: number[]; error: null } | { error: string } {
+    if (flowIds.length === 0) return { error: 'each probe keeps its own packets: select flows of one probe to export' };
+    const origins = flowIds.map((id) => this.flowOrigins.get(id));
+    if (origins.some((o) => o === undefined)) return { error: 'some selected flows are no longer known on the bus' };
+    const known = origins as { probe: string; session: string; flowId: number }[];
+    if (new Set(known.map((o) => `${o.probe}\u0000${o.session}`)).size > 1) {
+      return { error: 'the selected flows were seen by different probes; export them one probe at a time' };
+    }
+    return { probe: known[0].probe, session: known[0].session, flowIds: known.map((o) => o.flowId), error: null };
+  }
+
+  /** Asks the probe that holds the flows for their packets and streams its reply as the helper's export would. */
+  private async exportFromProbe(params: RequestParams<'export'>): Promise<RequestResult<'export'>> {
+    const origin = this.exportOrigin(params.flowIds);
+    if (origin.error !== null) throw new ProbeExportError(origin.error);
+    const { probe, session } = origin;
+    const request: ExportRequestBody = {
+      v: WIRE_VERSION, sessionId: session, exportId: params.exportId, format: params.format, flowIds: origin.flowIds,
+      ...(params.from !== undefined ? { from: params.from } : {}),
+      ...(params.to !== undefined ? { to: params.to } : {}),
+    };
+    const { nc } = this.options;
+    const inbox = createInbox();
+    const sub = nc.subscribe(inbox);
+    this.exportProbes.set(params.exportId, probe);
+    let timer: NodeJS.Timeout | null = null;
+    let failure: Error | null = null;
+    const arm = (ms: number, message: string) => {
+      if (timer !== null) clearTimeout(timer);
+      timer = setTimeout(() => {
+        failure = new ProbeExportError(message);
+        sub.unsubscribe();
+      }, ms);
+    };
+    try {
+      nc.publish(subjects.exportRequest(probe), encodeWire(request), { reply: inbox });
+      arm(EXPORT_FIRST_REPLY_MS, `probe ${probe} did not answer the export request`);
+      let seq = 0;
+      for await (const m of sub) {
+        arm(EXPORT_IDLE_MS, `probe ${probe} stopped sending the export`);
+        const reply = decodeExportReply(m.data);
+        if (reply.seq !== seq) throw new ProbeExportError(`part of the export from probe ${probe} was lost on the bus`);
+        seq++;
+        if (reply.kind === 'error') throw new ProbeExportError(`probe ${probe}: ${reply.message}`);
+        if (reply.kind === 'done') return { exportId: params.exportId, ...reply.result };
+        this.emit('exportChunk', {
+          exportId: params.exportId, seq: reply.seq, packets: 0, bytes: 0,
+          packetsDone: reply.packetsDone, packetsTotal: reply.packetsTotal, bytesDone: reply.bytesDone, bytesTotal: reply.bytesTotal,
+        }, Buffer.from(reply.data.buffer, reply.data.byteOffset, reply.data.byteLength));
+      }
+      throw failure ?? new ProbeExportError(`the export from probe ${probe} ended early`);
+    } finally {
+      if (timer !== null) clearTimeout(timer);
+      sub.unsubscribe();
+      this.exportProbes.delete(params.exportId);
+    }
+  }
+}
