@@ -66,6 +66,28 @@ export type CaptureSource =
   /** `speed` 1 = real time, 10 = ten times faster, 0 = as fast as the engine goes. */
   | { kind: 'replay'; file: string; speed: number };
 
+/** What a capture session read: a live interface, a capture file, or the demo capture shipped with netmon. */
+export type CaptureSessionKind = 'live' | 'replay' | 'demo' | 'unknown';
+
+/**
+ * One capture from its start to its end: each start (live, replay, demo) is a new session, and the flows it saw
+ * carry its id (a flow's id is `session:n`). Kept in the history with its flows.
+ */
+export interface CaptureSession {
+  id: string;
+  kind: CaptureSessionKind;
+  /** The interfaces (comma-separated) or the file's path; empty for a session recorded before sessions were. */
+  source: string;
+  startedAtMs: number;
+  /** Null while it runs (or if the process ended before it did). */
+  endedAtMs: number | null;
+  /** Its flows in the finished-flow log (the running session's active flows are not yet there). */
+  finishedFlows: number;
+}
+
+/** `FlowFilter.session` value for flows of every session. */
+export const ALL_SESSIONS = '*';
+
 export type CaptureState = 'idle' | 'starting' | 'running' | 'finished' | 'stopping' | 'error';
 
 /** Which packet path runs: our batching addon, the `cap` fallback, or a file reader. */
@@ -203,6 +225,11 @@ export interface FlowFilter {
   name?: string;
   state?: FlowState[];
   iface?: string;
+  /**
+   * Only flows of this capture session (`CaptureSession.id`), or `'*'` for every session. `flows.query` reads an
+   * absent session as the current one (the capture running or last run), so a table shows its own capture's flows.
+   */
+  session?: string;
   /** Only flows seen within this range (lastSeen >= fromMs, firstSeen <= toMs). */
   fromMs?: number;
   toMs?: number;

@@ -1,4 +1,5 @@
 import type { FlowRow } from '../../src-capture-helper/protocol/messages';
+import { ALL_SESSIONS } from '../api/types';
 import type { FlowFilter, FlowProto, FlowSortKey, FlowState, FlowSummary, RatePoint } from '../api/types';
 import { assertNever } from './assert-never';
 import { FilterError } from './history-db';
@@ -62,11 +63,14 @@ export function compileFilter(filter: FlowFilter): CompiledFilter {
   const states = filter.state !== undefined && filter.state.length > 0 ? new Set<FlowState>(filter.state) : null;
   const name = filter.name?.toLowerCase() ?? '';
   const text = filter.text?.toLowerCase() ?? '';
+  // Flow ids are `session:n`.
+  const session = filter.session !== undefined && filter.session !== ALL_SESSIONS ? `${filter.session}:` : null;
   return {
     test(f) {
       if (protos !== null && !protos.has(f.proto)) return false;
       if (states !== null && !states.has(f.state)) return false;
       if (filter.iface !== undefined && f.iface !== filter.iface) return false;
+      if (session !== null && !f.id.startsWith(session)) return false;
       if (filter.port !== undefined && f.aPort !== filter.port && f.bPort !== filter.port) return false;
       if (filter.fromMs !== undefined && f.lastSeenMs < filter.fromMs) return false;
       if (filter.toMs !== undefined && f.firstSeenMs > filter.toMs) return false;

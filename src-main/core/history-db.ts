@@ -2,6 +2,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type {
   CounterPoint,
+  CaptureSession,
+  CaptureSessionKind,
   CounterQuery,
   FlowFilter,
   FlowPage,
@@ -12,6 +14,7 @@ import type {
   RollupTick,
   Settings,
 } from '../api/types';
+import { ALL_SESSIONS } from '../api/types';
 import { assertNever } from './assert-never';
 import { bucketise } from './counter-series';
 import { ipToBytes, parseIpRange } from './ip-range';
@@ -21,7 +24,8 @@ const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
-const SCHEMA_VERSION = 1;
+/** 2: capture sessions, and the session of each logged flow. */
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -43,11 +47,28 @@ CREATE TABLE IF NOT EXISTS flow_log (
   a TEXT NOT NULL, a_bin BLOB, a_port INTEGER, b TEXT NOT NULL, b_bin BLOB, b_port INTEGER,
   a_name TEXT, b_name TEXT, sni TEXT, http_host TEXT,
   first_ms REAL NOT NULL, last_ms REAL NOT NULL, state TEXT NOT NULL, tcp_flags INTEGER NOT NULL,
-  bytes_ab INTEGER NOT NULL, packets_ab INTEGER NOT NULL, bytes_ba INTEGER NOT NULL, packets_ba INTEGER NOT NULL);
+  bytes_ab INTEGER NOT NULL, packets_ab INTEGER NOT NULL, bytes_ba INTEGER NOT NULL, packets_ba INTEGER NOT NULL,
+  session_id TEXT);
 CREATE INDEX IF NOT EXISTS flow_log_last ON flow_log (last_ms);
 CREATE INDEX IF NOT EXISTS flow_log_a ON flow_log (a_bin);
 CREATE INDEX IF NOT EXISTS flow_log_b ON flow_log (b_bin);
 CREATE INDEX IF NOT EXISTS flow_log_id ON flow_log (flow_id);
+CREATE TABLE IF NOT EXISTS sessions (
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL, started_ms REAL NOT NULL, ended_ms REAL);
+CREATE INDEX IF NOT EXISTS sessions_started ON sessions (started_ms);
+`;
+
+/** Version 1 logged flows without their session: the id's prefix names it (`session:n`); sessions are made from them. */
+const MIGRATE_1_TO_2 = `
+ALTER TABLE flow_log ADD COLUMN session_id TEXT;
+UPDATE flow_log SET session_id = substr(flow_id, 1, instr(flow_id, ':') - 1) WHERE instr(flow_id, ':') > 1;
+INSERT OR IGNORE INTO sessions (id, kind, source, started_ms, ended_ms)
+  SELECT session_id, 'unknown', '', MIN(first_ms), MAX(last_ms) FROM flow_log WHERE session_id IS NOT NULL GROUP BY session_id;
+`;
+
+/** Indexes on columns a migration adds: made after it. */
+const SESSION_INDEXES = `
+CREATE INDEX IF NOT EXISTS flow_log_session ON flow_log (session_id, last_ms);
 `;
 
 interface CounterRow {
@@ -90,6 +111,13 @@ export interface RetentionResult {
   minuteRows: number;
   hourRows: number;
   flowRows: number;
+  sessions: number;
+}
+
+/** The session of a flow id (`session:n`, as main names flows); null for an id without one. */
+export function sessionOfFlowId(id: string): string | null {
+  const colon = id.indexOf(':');
+  return colon > 0 ? id.slice(0, colon) : null;
 }
 
 /** Thrown for a filter value that cannot be searched (reported to the caller as an 'invalid' error). */
@@ -129,10 +157,16 @@ export class HistoryDb {
     const version = this.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema'").get();
     if (version === undefined) {
       this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
+    } else if (Number(version.value) === 1) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATE_1_TO_2);
+        this.db.prepare("UPDATE meta SET value = ? WHERE key = 'schema'").run(String(SCHEMA_VERSION));
+      })();
     } else if (Number(version.value) !== SCHEMA_VERSION) {
       this.db.close();
       throw new Error(`history database ${file} has schema version ${version.value}; this build reads version ${SCHEMA_VERSION}`);
     }
+    this.db.exec(SESSION_INDEXES);
     const upsert = (table: string) =>
       this.db.prepare(`INSERT INTO ${table} (iface, ts, bytes_in, packets_in, bytes_out, packets_out, kernel_drops, helper_drops)
         VALUES (@iface, @ts, @bytesIn, @packetsIn, @bytesOut, @packetsOut, @kernelDrops, @helperDrops)
@@ -143,9 +177,10 @@ export class HistoryDb {
     this.addMinute = upsert('counters_1m');
     this.addHour = upsert('counters_1h');
     this.insertFlow = this.db.prepare(`INSERT INTO flow_log (flow_id, iface, vlan, proto, ip_proto, a, a_bin, a_port, b, b_bin,
-        b_port, a_name, b_name, sni, http_host, first_ms, last_ms, state, tcp_flags, bytes_ab, packets_ab, bytes_ba, packets_ba)
+        b_port, a_name, b_name, sni, http_host, first_ms, last_ms, state, tcp_flags, bytes_ab, packets_ab, bytes_ba, packets_ba,
+        session_id)
       VALUES (@id, @iface, @vlan, @proto, @ipProto, @a, @aBin, @aPort, @b, @bBin, @bPort, @aName, @bName, @sni, @httpHost,
-        @firstSeenMs, @lastSeenMs, @state, @tcpFlags, @bytesAB, @packetsAB, @bytesBA, @packetsBA)`);
+        @firstSeenMs, @lastSeenMs, @state, @tcpFlags, @bytesAB, @packetsAB, @bytesBA, @packetsBA, @session)`);
     this.recordTickTx = this.db.transaction((tick: RollupTick) => {
       for (const s of tick.interfaces) {
         const row = {
@@ -187,6 +222,7 @@ export class HistoryDb {
           packetsAB: f.aToB.packets,
           bytesBA: f.bToA.bytes,
           packetsBA: f.bToA.packets,
+          session: sessionOfFlowId(f.id),
         });
       }
     });
@@ -204,6 +240,30 @@ export class HistoryDb {
 
   recordFinishedFlows(flows: readonly FlowSummary[]): void {
     if (flows.length > 0) this.recordFlowsTx(flows);
+  }
+
+  /** Records the start of a capture session (a restarted helper re-issuing the same session changes nothing). */
+  startSession(session: { id: string; kind: CaptureSessionKind; source: string; startedAtMs: number }): void {
+    this.db
+      .prepare('INSERT OR IGNORE INTO sessions (id, kind, source, started_ms, ended_ms) VALUES (?, ?, ?, ?, NULL)')
+      .run(session.id, session.kind, session.source, session.startedAtMs);
+  }
+
+  /** Records the end of a session, once. */
+  endSession(id: string, endedAtMs: number): void {
+    this.db.prepare('UPDATE sessions SET ended_ms = ? WHERE id = ? AND ended_ms IS NULL').run(endedAtMs, id);
+  }
+
+  /** Sessions, newest first, each with the number of its flows in the finished-flow log. */
+  sessions(limit: number, beforeMs?: number): CaptureSession[] {
+    const rows = this.db
+      .prepare<unknown[], { id: string; kind: CaptureSessionKind; source: string; started_ms: number; ended_ms: number | null; flows: number }>(
+        `SELECT s.id, s.kind, s.source, s.started_ms, s.ended_ms,
+           (SELECT COUNT(*) FROM flow_log f WHERE f.session_id = s.id) AS flows
+         FROM sessions s ${beforeMs === undefined ? '' : 'WHERE s.started_ms < ?'} ORDER BY s.started_ms DESC, s.id LIMIT ?`,
+      )
+      .all(...(beforeMs === undefined ? [] : [beforeMs]), limit);
+    return rows.map((r) => ({ id: r.id, kind: r.kind, source: r.source, startedAtMs: r.started_ms, endedAtMs: r.ended_ms, finishedFlows: r.flows }));
   }
 
   /** Counter points of one resolution, summed over interfaces unless one is named, bucketed to the query's step. */
@@ -268,6 +328,10 @@ export class HistoryDb {
       minuteRows: this.db.prepare('DELETE FROM counters_1m WHERE ts < ?').run(nowMs - history.minuteDays * DAY_MS).changes,
       hourRows: this.db.prepare('DELETE FROM counters_1h WHERE ts < ?').run(nowMs - history.hourDays * DAY_MS).changes,
       flowRows: this.db.prepare('DELETE FROM flow_log WHERE last_ms < ?').run(nowMs - history.flowLogDays * DAY_MS).changes,
+      // A session goes with the last of its flows, once it has ended.
+      sessions: this.db
+        .prepare('DELETE FROM sessions WHERE ended_ms < ? AND NOT EXISTS (SELECT 1 FROM flow_log f WHERE f.session_id = sessions.id)')
+        .run(nowMs - history.flowLogDays * DAY_MS).changes,
     }));
     return tx();
   }
@@ -345,6 +409,10 @@ function flowWhere(filter: FlowFilter): { where: string; params: unknown[] } {
   if (filter.iface !== undefined) {
     clauses.push('iface = ?');
     params.push(filter.iface);
+  }
+  if (filter.session !== undefined && filter.session !== ALL_SESSIONS) {
+    clauses.push('session_id = ?');
+    params.push(filter.session);
   }
   if (filter.fromMs !== undefined) {
     clauses.push('last_ms >= ?');

@@ -6,9 +6,11 @@ import type {
   ApiError,
   ApiResult,
   ByteCount,
+  CaptureSessionKind,
   CaptureSource,
   CaptureStatus,
   CounterSeries,
+  FlowFilter,
   FlowPage,
   FlowProto,
   FlowQuery,
@@ -228,8 +230,8 @@ export class NetmonCore {
    * dialog, an upload it received. Unlike `request('capture.start')`, a replay may read any
    * file the user can; clients never reach this directly.
    */
-  startCapture(source: CaptureSource): Promise<ApiResult<CaptureStatus>> {
-    return this.answer('capture.start', () => this.beginCapture(source));
+  startCapture(source: CaptureSource, options: { demo?: boolean } = {}): Promise<ApiResult<CaptureStatus>> {
+    return this.answer('capture.start', () => this.beginCapture(source, options.demo === true ? 'demo' : source.kind));
   }
 
   /** Runs a handler: expected failures are values; an exception is mapped or logged and answered as 'internal'. */
@@ -290,7 +292,8 @@ export class NetmonCore {
       return ok({ canCapture: allowed, grantCommand: GRANT_COMMAND, reason, outdated: rights === 'stale' });
     },
     'privileges.install': async () => fail('unavailable', `granting capture rights needs a terminal here: run '${GRANT_COMMAND}'`),
-    'flows.query': async (query) => ok(this.queryFlows(query)),
+    'flows.query': async (query) => ok(this.queryFlows({ ...query, filter: this.sessionFilter(query.filter) })),
+    'sessions.list': async ({ limit, beforeMs }) => ok(this.history.sessions(limit, beforeMs)),
     'flows.details': async ({ id }) => {
       // An ended flow comes from the finished-flow log, with its rates while main still keeps them.
       const flow = this.flows.get(id) ?? this.history.findFlow(id);
@@ -356,7 +359,7 @@ export class NetmonCore {
     }
   }
 
-  private async beginCapture(source: CaptureSource): Promise<ApiResult<CaptureStatus>> {
+  private async beginCapture(source: CaptureSource, kind: CaptureSessionKind = source.kind): Promise<ApiResult<CaptureStatus>> {
     const helper = this.requireHelper();
     if (!helper.ok) return helper;
     if (this.status.state === 'running' || this.status.state === 'starting') {
@@ -368,9 +371,16 @@ export class NetmonCore {
     // The id is ours, set before the request: events of a fast replay can arrive before the answer to `start`.
     const params = { ...this.startParams(source), sessionId: randomBytes(8).toString('hex') };
     this.flushFlows();
+    this.endSession();
     this.memory.clear();
     this.resetCaptureTotals();
     this.setStatus({ state: 'starting', source, error: null, progress: null, captureId: params.sessionId });
+    this.recordSession(() => this.history.startSession({
+      id: params.sessionId,
+      kind,
+      source: source.kind === 'live' ? source.interfaces.join(',') : source.file,
+      startedAtMs: this.now(),
+    }));
     this.alertFeed.captureStarted(source, helper.value);
     try {
       const started = await helper.value.request('start', params);
@@ -405,6 +415,7 @@ export class NetmonCore {
     // The helper's 'stopped' event may have started the session's last catch-up: its flows belong in the log too.
     await this.finishing;
     this.flushFlows();
+    this.endSession();
     this.setStatus({ state: 'idle' });
     return ok(this.captureStatus());
   }
@@ -508,6 +519,7 @@ export class NetmonCore {
           if (this.finishing === finishing) this.finishing = null;
           if (s.sessionId !== this.status.captureId) return;
           this.flushFlows();
+          this.endSession();
           this.setStatus({
             state: s.state === 'finished' ? 'finished' : 'idle',
             progress: s.state === 'finished' ? 1 : this.status.progress,
@@ -520,6 +532,7 @@ export class NetmonCore {
       }
       case 'failed':
         this.flushFlows();
+        this.endSession();
         this.setStatus({ state: 'error', error: s.error?.message ?? 'the capture failed' });
         return;
       default:
@@ -604,6 +617,27 @@ export class NetmonCore {
     this.alertFeed.flush();
     this.recordFinished(this.flows.endAll());
     this.activeFlowsNow = 0;
+  }
+
+  /** Marks the current session ended in the history (once; a later call for the same session changes nothing). */
+  private endSession(): void {
+    const id = this.status.captureId;
+    if (id !== null) this.recordSession(() => this.history.endSession(id, this.now()));
+  }
+
+  private recordSession(write: () => void): void {
+    try {
+      write();
+    } catch (err) {
+      this.historyWriteErrors++;
+      this.log.error({ err }, 'cannot write the capture session to the history database');
+    }
+  }
+
+  /** A filter without a session reads the current session's flows (every session's when no capture ran yet). */
+  private sessionFilter(filter: FlowFilter): FlowFilter {
+    if (filter.session !== undefined || this.status.captureId === null) return filter;
+    return { ...filter, session: this.status.captureId };
   }
 
   private recordFinished(flows: FlowSummary[]): void {
@@ -696,6 +730,7 @@ export class NetmonCore {
     if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
     this.retentionTimer = null;
     this.flushFlows();
+    this.endSession();
     this.detachHelper();
     this.emitter.removeAllListeners();
   }

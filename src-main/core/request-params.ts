@@ -23,6 +23,7 @@ export const flowFilter: Validator<FlowFilter> = obj({
   name: optional(str({ max: 256 })),
   state: optional(arr(states, 6)),
   iface: optional(str({ max: 256 })),
+  session: optional(str({ min: 1, max: 64 })),
   fromMs: optional(num()),
   toMs: optional(num()),
 });
@@ -69,6 +70,7 @@ const VALIDATORS: { [C in RequestChannel]: Validator<unknown> } = {
   'privileges.install': empty,
   'flows.query': flowQuery,
   'flows.details': obj({ id }),
+  'sessions.list': obj({ limit: int(1, 1000), beforeMs: optional(num()) }),
   'counters.series': obj({ fromMs: num(), toMs: num(), stepSec: int(1, 31_536_000), iface: optional(str({ max: 256 })) }),
   'rollups.recent': obj({ seconds: int(0, 3600) }),
   'stats.get': empty,

@@ -38,6 +38,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
   { method: 'GET', url: '/api/capture/status', channel: 'capture.status', params: none },
   { method: 'GET', url: '/api/privileges', channel: 'privileges.status', params: none },
   { method: 'GET', url: '/api/flows', channel: 'flows.query', params: ({ query }) => flowQueryFromUrl(query) },
+  { method: 'GET', url: '/api/sessions', channel: 'sessions.list', params: ({ query }) => eventQueryFromUrl(query) },
   { method: 'GET', url: '/api/flows/:id', channel: 'flows.details', params: ({ params }) => ({ id: params.id }) },
   { method: 'GET', url: '/api/counters', channel: 'counters.series', params: ({ query }) => counterQueryFromUrl(query) },
   { method: 'GET', url: '/api/rollups', channel: 'rollups.recent', params: ({ query }) => ({ seconds: numberParam(query.get('seconds'), 'seconds') ?? 60 }) },
@@ -80,14 +81,14 @@ function listParam<T extends string>(q: URLSearchParams, name: string): T[] | un
   return values.length === 0 ? undefined : (values as T[]);
 }
 
-/** `GET /api/flows?limit&offset&sort&dir&proto&ip&port&name&state&text&iface&from&to&scope` as a flows.query. */
+/** `GET /api/flows?limit&offset&sort&dir&proto&ip&port&name&state&text&iface&session&from&to&scope` as a flows.query. */
 function flowQueryFromUrl(q: URLSearchParams): unknown {
   const filter: Record<string, unknown> = {};
   const proto = listParam<FlowProto>(q, 'proto');
   if (proto !== undefined) filter.proto = proto;
   const state = listParam<FlowState>(q, 'state');
   if (state !== undefined) filter.state = state;
-  for (const name of ['ip', 'name', 'text', 'iface'] as const) {
+  for (const name of ['ip', 'name', 'text', 'iface', 'session'] as const) {
     const v = q.get(name);
     if (v !== null && v !== '') filter[name] = v;
   }
@@ -114,7 +115,7 @@ function counterQueryFromUrl(q: URLSearchParams): unknown {
   return { fromMs: from, toMs: to, stepSec: numberParam(q.get('step'), 'step') ?? 60, ...(iface !== null ? { iface } : {}) };
 }
 
-/** `GET /api/alerts/events?limit&before` (before: ms or an ISO date), newest first. */
+/** `GET /api/alerts/events?limit&before` and `GET /api/sessions?limit&before` (before: ms or an ISO date), newest first. */
 function eventQueryFromUrl(q: URLSearchParams): unknown {
   const before = timeParam(q.get('before'), 'before');
   return { limit: numberParam(q.get('limit'), 'limit') ?? 100, ...(before === undefined ? {} : { beforeMs: before }) };

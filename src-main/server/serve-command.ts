@@ -251,7 +251,7 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
     const chosen = await chooseSource(args, core, log);
     if (chosen !== null) {
       if (chosen.demo) demoSource = chosen.source;
-      const started = await core.startCapture(chosen.source);
+      const started = await core.startCapture(chosen.source, { demo: chosen.demo });
       if (!started.ok) log.error({ code: started.error.code }, `capture did not start: ${started.error.message}`);
     }
   } catch (err) {
@@ -261,7 +261,7 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
   core.on('capture.status', (status) => {
     if (demoSource !== null && status.state === 'finished' && status.source?.kind === 'replay') {
       const source = demoSource;
-      setTimeout(() => void core.startCapture(source), 1000).unref();
+      setTimeout(() => void core.startCapture(source, { demo: true }), 1000).unref();
     }
   });
 
