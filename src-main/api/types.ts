@@ -85,9 +85,6 @@ export interface CaptureSession {
   finishedFlows: number;
 }
 
-/** `FlowFilter.session` value for flows of every session. */
-export const ALL_SESSIONS = '*';
-
 export type CaptureState = 'idle' | 'starting' | 'running' | 'finished' | 'stopping' | 'error';
 
 /** Which packet path runs: our batching addon, the `cap` fallback, or a file reader. */
@@ -200,55 +197,32 @@ export interface FlowSummary {
   active: boolean;
 }
 
-export type FlowSortKey =
-  | 'bytes'
-  | 'packets'
-  | 'rate'
-  | 'firstSeen'
-  | 'lastSeen'
-  | 'a'
-  | 'b'
-  | 'aPort'
-  | 'bPort'
-  | 'proto'
-  | 'state'
-  | 'name';
-
-export interface FlowFilter {
-  /** Free text matched against addresses, ports and names. */
-  text?: string;
-  proto?: FlowProto[];
-  /** An address or a CIDR block (IPv4 or IPv6); either endpoint may match. */
-  ip?: string;
-  port?: number;
-  /** Substring of any name of the flow (case-insensitive). */
-  name?: string;
-  state?: FlowState[];
-  iface?: string;
-  /**
-   * Only flows of this capture session (`CaptureSession.id`), or `'*'` for every session. `flows.query` reads an
-   * absent session as the current one (the capture running or last run), so a table shows its own capture's flows.
-   */
-  session?: string;
-  /** Only flows seen within this range (lastSeen >= fromMs, firstSeen <= toMs). */
-  fromMs?: number;
-  toMs?: number;
-}
+/** The filter and sort every part shares (src-shared/flow-query.ts: one definition, compiled to a predicate and to SQL). */
+import type { FlowCursor, FlowFilter, FlowSortKey } from '../../src-shared/flow-query';
+export type { FlowCursor, FlowFilter, FlowSortKey };
+export { ALL_SESSIONS } from '../../src-shared/flow-query';
 
 export interface FlowQuery {
   /** 'active': the live table; 'finished': the finished-flow log in SQLite; 'all': both. */
   scope: 'active' | 'finished' | 'all';
   filter: FlowFilter;
   sort: { key: FlowSortKey; dir: 'asc' | 'desc' };
+  /** Rows skipped before the page; for shallow pages. */
   offset: number;
   /** At most 1000 rows per page. */
   limit: number;
+  /** The page after this cursor (the `next` of the page before; keyset pagination): a deep page costs what the first
+   *  does. `offset` counts from the cursor. */
+  after?: FlowCursor;
 }
 
 export interface FlowPage {
+  /** Flows matching the filter. */
   total: number;
   offset: number;
   flows: FlowSummary[];
+  /** Where the next page starts (pass it as `after`); null on the last page. */
+  next: FlowCursor | null;
 }
 
 export interface RatePoint {

@@ -5,19 +5,19 @@ import type {
   CaptureSession,
   CaptureSessionKind,
   CounterQuery,
+  FlowCursor,
   FlowFilter,
   FlowPage,
   FlowProto,
-  FlowSortKey,
   FlowState,
   FlowSummary,
   RollupTick,
   Settings,
 } from '../api/types';
-import { ALL_SESSIONS } from '../api/types';
-import { assertNever } from './assert-never';
+import type { FlowSort } from '../../src-shared/flow-query';
+import { compileFlowFilter, cursorOf, flowOrderSql } from '../../src-shared/flow-query';
 import { bucketise } from './counter-series';
-import { ipToBytes, parseIpRange } from './ip-range';
+import { ipToBytes } from './ip-range';
 import { keepPrivate, makePrivateDir, touchPrivate } from './private-files';
 
 const MINUTE_MS = 60_000;
@@ -121,12 +121,7 @@ export function sessionOfFlowId(id: string): string | null {
 }
 
 /** Thrown for a filter value that cannot be searched (reported to the caller as an 'invalid' error). */
-export class FilterError extends Error {
-  override readonly name = 'FilterError';
-  constructor(readonly path: string, message: string) {
-    super(message);
-  }
-}
+export { FlowFilterError as FilterError } from '../../src-shared/flow-query';
 
 /**
  * Long-term history in SQLite: traffic counters downsampled to 1 minute and
@@ -300,16 +295,23 @@ export class HistoryDb {
       .map((r) => r.iface);
   }
 
-  /** Searches the finished-flow log. Throws FilterError for a filter value that cannot be searched. */
-  searchFlows(filter: FlowFilter, sort: { key: FlowSortKey; dir: 'asc' | 'desc' }, offset: number, limit: number): FlowPage {
-    const { where, params } = flowWhere(filter);
-    const total = this.db.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM flow_log ${where}`).get(...params)?.n ?? 0;
+  /**
+   * Searches the finished-flow log with the shared filter and sort (src-shared/flow-query.ts). `after` continues a
+   * page from its cursor (keyset): the rows after it are read through the sort, however deep. Throws FlowFilterError
+   * for a filter value that cannot be searched.
+   */
+  searchFlows(filter: FlowFilter, sort: FlowSort, offset: number, limit: number, after?: FlowCursor): FlowPage {
+    const { sql } = compileFlowFilter(filter);
+    const order = flowOrderSql(sort, after);
+    const total = this.db.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM flow_log ${sql.where}`).get(...bindable(sql.params))?.n ?? 0;
+    const where = order.after.where === '' ? sql.where : sql.where === '' ? `WHERE ${order.after.where}` : `${sql.where} AND ${order.after.where}`;
     const rows = this.db
-      .prepare<unknown[], FlowRow>(
-        `SELECT * FROM flow_log ${where} ORDER BY ${sortColumn(sort.key)} ${sort.dir === 'asc' ? 'ASC' : 'DESC'}, rowid ASC LIMIT ? OFFSET ?`,
-      )
-      .all(...params, limit, offset);
-    return { total, offset, flows: rows.map(rowToFlow) };
+      .prepare<unknown[], FlowRow>(`SELECT * FROM flow_log ${where} ${order.orderBy} LIMIT ? OFFSET ?`)
+      .all(...bindable([...sql.params, ...order.after.params]), limit + 1, offset);
+    // One row more than the page tells whether a next page exists.
+    const flows = rows.slice(0, limit).map(rowToFlow);
+    const next = rows.length > limit ? cursorOf(flows[flows.length - 1], sort.key) : null;
+    return { total, offset, flows, next };
   }
 
   /** A finished flow by id (the latest entry, should an id have been logged twice). */
@@ -341,88 +343,9 @@ export class HistoryDb {
   }
 }
 
-function sortColumn(key: FlowSortKey): string {
-  switch (key) {
-    case 'bytes':
-    case 'rate':
-      return '(bytes_ab + bytes_ba)';
-    case 'packets':
-      return '(packets_ab + packets_ba)';
-    case 'firstSeen':
-      return 'first_ms';
-    case 'lastSeen':
-      return 'last_ms';
-    case 'a':
-      return 'a_bin';
-    case 'b':
-      return 'b_bin';
-    case 'aPort':
-      return 'a_port';
-    case 'bPort':
-      return 'b_port';
-    case 'proto':
-      return 'proto';
-    case 'state':
-      return 'state';
-    case 'name':
-      return 'COALESCE(sni, http_host, b_name, a_name)';
-    default:
-      return assertNever(key);
-  }
-}
-
-function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
-function flowWhere(filter: FlowFilter): { where: string; params: unknown[] } {
-  const clauses: string[] = [];
-  const params: unknown[] = [];
-  if (filter.proto !== undefined && filter.proto.length > 0) {
-    clauses.push(`proto IN (${filter.proto.map(() => '?').join(', ')})`);
-    params.push(...filter.proto);
-  }
-  if (filter.state !== undefined && filter.state.length > 0) {
-    clauses.push(`state IN (${filter.state.map(() => '?').join(', ')})`);
-    params.push(...filter.state);
-  }
-  if (filter.ip !== undefined) {
-    const range = parseIpRange(filter.ip);
-    if ('error' in range) throw new FilterError('ip', range.error);
-    clauses.push('((a_bin BETWEEN ? AND ?) OR (b_bin BETWEEN ? AND ?))');
-    params.push(range.lo, range.hi, range.lo, range.hi);
-  }
-  if (filter.port !== undefined) {
-    clauses.push('(a_port = ? OR b_port = ?)');
-    params.push(filter.port, filter.port);
-  }
-  if (filter.name !== undefined && filter.name !== '') {
-    clauses.push(`(a_name LIKE ? ESCAPE '\\' OR b_name LIKE ? ESCAPE '\\' OR sni LIKE ? ESCAPE '\\' OR http_host LIKE ? ESCAPE '\\')`);
-    const p = likePattern(filter.name);
-    params.push(p, p, p, p);
-  }
-  if (filter.text !== undefined && filter.text !== '') {
-    const columns = ['a', 'b', 'CAST(a_port AS TEXT)', 'CAST(b_port AS TEXT)', 'a_name', 'b_name', 'sni', 'http_host', 'proto'];
-    clauses.push(`(${columns.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`);
-    params.push(...columns.map(() => likePattern(filter.text ?? '')));
-  }
-  if (filter.iface !== undefined) {
-    clauses.push('iface = ?');
-    params.push(filter.iface);
-  }
-  if (filter.session !== undefined && filter.session !== ALL_SESSIONS) {
-    clauses.push('session_id = ?');
-    params.push(filter.session);
-  }
-  if (filter.fromMs !== undefined) {
-    clauses.push('last_ms >= ?');
-    params.push(filter.fromMs);
-  }
-  if (filter.toMs !== undefined) {
-    clauses.push('first_ms <= ?');
-    params.push(filter.toMs);
-  }
-  return { where: clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '', params };
+/** better-sqlite3 binds a Buffer as a BLOB, not a plain Uint8Array. */
+function bindable(params: readonly unknown[]): unknown[] {
+  return params.map((v) => (v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v));
 }
 
 function rowToFlow(r: FlowRow): FlowSummary {

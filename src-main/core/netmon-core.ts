@@ -27,11 +27,11 @@ import type { AlertsPort } from './alerts-bridge';
 import { assertNever } from './assert-never';
 import { ExportService } from './export-service';
 import { checkCounterQuery } from './counter-series';
-import { compareFlows, flowFromRow, FlowBook } from './flow-book';
+import { cursorOf, FlowFilterError, isAfterCursor, sortFlowList } from '../../src-shared/flow-query';
+import { flowFromRow, FlowBook } from './flow-book';
 import type { HelperPort } from './helper-port';
 import { hasStateSource } from './helper-port';
 import type { HistoryDb } from './history-db';
-import { FilterError } from './history-db';
 import { ipToBytes } from './ip-range';
 import type { Logger } from './log';
 import { resolveReplayFile } from './replay-file';
@@ -239,7 +239,7 @@ export class NetmonCore {
     try {
       return await run();
     } catch (err) {
-      if (err instanceof FilterError) return fail('invalid', err.message, [{ path: `filter.${err.path}`, message: err.message }]);
+      if (err instanceof FlowFilterError) return fail('invalid', err.message, [{ path: `filter.${err.path}`, message: err.message }]);
       const name = err instanceof Error ? err.name : '';
       if (name === 'HelperConnectionError' || name === 'Timeout' || name === 'Busy') {
         return fail('unavailable', `capture helper: ${(err as Error).message}`);
@@ -649,28 +649,53 @@ export class NetmonCore {
     }
   }
 
+  /**
+   * A page of flows: live ones from the book, ended ones from the history, both filtered and sorted by the one
+   * definition in src-shared/flow-query.ts, so their pages merge. `after` continues from a page's `next` cursor.
+   */
   private queryFlows(q: FlowQuery): FlowPage {
     const limit = Math.min(Math.max(1, q.limit), MAX_PAGE);
     const offset = Math.max(0, q.offset);
+    const end = offset + limit;
+    const pageOf = (rows: FlowSummary[], total: number, more: boolean): FlowPage => {
+      const flows = rows.slice(offset, end);
+      return { total, offset, flows, next: more && flows.length > 0 ? cursorOf(flows[flows.length - 1], q.sort.key) : null };
+    };
     switch (q.scope) {
       case 'active': {
-        const all = this.flows.query(q.filter, q.sort);
-        return { total: all.length, offset, flows: all.slice(offset, offset + limit) };
+        const { total, rest } = this.activeAfter(q);
+        return pageOf(rest, total, rest.length > end);
       }
       case 'finished':
-        return this.history.searchFlows(q.filter, q.sort, offset, limit);
+        return this.history.searchFlows(q.filter, q.sort, offset, limit, q.after);
       case 'all': {
-        // Both sources are sorted the same way; the first offset+limit rows of each are enough to merge a page.
-        const active = this.flows.query(q.filter, q.sort);
-        // No active flow (a finished capture): SQLite pages the log itself, instead of offset+limit rows a page.
-        if (active.length === 0) return this.history.searchFlows(q.filter, q.sort, offset, limit);
-        const finished = this.history.searchFlows(q.filter, q.sort, 0, offset + limit);
-        const merged = [...active.slice(0, offset + limit), ...finished.flows].sort(compareFlows(q.sort.key, q.sort.dir));
-        return { total: active.length + finished.total, offset, flows: merged.slice(offset, offset + limit) };
+        const active = this.activeAfter(q);
+        // No active flow (a finished capture): SQLite pages the log itself.
+        if (active.total === 0) return this.history.searchFlows(q.filter, q.sort, offset, limit, q.after);
+        // Both sources are sorted the same way: the first offset+limit rows after the cursor of each make the page.
+        const finished = this.history.searchFlows(q.filter, q.sort, 0, end, q.after);
+        const merged = sortFlowList([...active.rest.slice(0, end), ...finished.flows], q.sort);
+        return pageOf(merged, active.total + finished.total, merged.length > end || active.rest.length > end || finished.next !== null);
       }
       default:
         return assertNever(q.scope);
     }
+  }
+
+  /** The live flows matching a query (their count), and those after its cursor in its order. */
+  private activeAfter(q: FlowQuery): { total: number; rest: FlowSummary[] } {
+    const all = this.flows.query(q.filter, q.sort);
+    const after = q.after;
+    if (after === undefined) return { total: all.length, rest: all };
+    // Sorted: the flows after the cursor are a suffix; find where it starts.
+    let lo = 0;
+    let hi = all.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (isAfterCursor(all[mid], q.sort, after)) hi = mid;
+      else lo = mid + 1;
+    }
+    return { total: all.length, rest: all.slice(lo) };
   }
 
   private counterSeries(q: { fromMs: number; toMs: number; stepSec: number; iface?: string }): CounterSeries {

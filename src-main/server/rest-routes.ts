@@ -81,7 +81,17 @@ function listParam<T extends string>(q: URLSearchParams, name: string): T[] | un
   return values.length === 0 ? undefined : (values as T[]);
 }
 
-/** `GET /api/flows?limit&offset&sort&dir&proto&ip&port&name&state&text&iface&session&from&to&scope` as a flows.query. */
+/** A JSON value in the URL (a page cursor), checked by the channel's validator. */
+function jsonParam(value: string, name: string): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    throw new BadRequestError(`${name}: expected JSON, as a page's "next" gives it`);
+  }
+}
+
+/** `GET /api/flows?limit&offset&sort&dir&proto&ip&port&name&state&text&iface&session&from&to&scope&after` as a
+ *  flows.query (`after`: the JSON cursor of the page before, its `next`). */
 function flowQueryFromUrl(q: URLSearchParams): unknown {
   const filter: Record<string, unknown> = {};
   const proto = listParam<FlowProto>(q, 'proto');
@@ -98,7 +108,9 @@ function flowQueryFromUrl(q: URLSearchParams): unknown {
   if (from !== undefined) filter.fromMs = from;
   const to = timeParam(q.get('to'), 'to');
   if (to !== undefined) filter.toMs = to;
+  const after = q.get('after');
   return {
+    ...(after === null || after === '' ? {} : { after: jsonParam(after, 'after') }),
     scope: q.get('scope') ?? 'all',
     filter,
     sort: { key: (q.get('sort') ?? 'bytes') as FlowSortKey, dir: q.get('dir') ?? 'desc' },

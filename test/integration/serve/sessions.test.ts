@@ -66,8 +66,8 @@ async function replay(file: string, previous: string): Promise<string> {
   return status.captureId as string;
 }
 
-async function flows(query: string): Promise<FlowPage> {
-  const { status, body } = await getJson<FlowPage>(`${serve.url}/api/flows?scope=all&limit=1000&${query}`);
+async function flows(query: Record<string, string> = {}): Promise<FlowPage> {
+  const { status, body } = await getJson<FlowPage>(`${serve.url}/api/flows?${new URLSearchParams({ scope: 'all', limit: '1000', ...query })}`);
   expect(status).toBe(200);
   return body;
 }
@@ -80,20 +80,29 @@ describe('capture sessions', () => {
     expect(new Set([first, again, second]).size).toBe(3);
 
     // The current session by default: the second capture's flows only.
-    const current = await flows('');
+    const current = await flows();
     expect(pairsOf(current.flows)).toEqual(conversationsOf(SECOND));
     expect(current.total).toBe(conversationsOf(SECOND).length);
     expect(current.flows.every((f) => f.id.startsWith(`${second}:`))).toBe(true);
 
     // Each earlier session when picked, the same file's two replays alike and each counted once.
     for (const id of [first, again]) {
-      const page = await flows(`session=${id}`);
+      const page = await flows({ session: id });
       expect(pairsOf(page.flows)).toEqual(conversationsOf(FIRST));
       expect(page.total).toBe(conversationsOf(FIRST).length);
     }
 
-    // Every session at once, on request.
-    expect((await flows('session=*')).total).toBe(2 * conversationsOf(FIRST).length + conversationsOf(SECOND).length);
+    // Every session at once, on request; paged two rows at a time by cursor, the same rows in the same order.
+    const every = await flows({ session: '*', sort: 'bytes', dir: 'desc' });
+    expect(every.total).toBe(2 * conversationsOf(FIRST).length + conversationsOf(SECOND).length);
+    const paged: string[] = [];
+    let page = await flows({ session: '*', sort: 'bytes', dir: 'desc', limit: '2' });
+    paged.push(...page.flows.map((f) => f.id));
+    while (page.next !== null) {
+      page = await flows({ session: '*', sort: 'bytes', dir: 'desc', limit: '2', after: JSON.stringify(page.next) });
+      paged.push(...page.flows.map((f) => f.id));
+    }
+    expect(paged).toEqual(every.flows.map((f) => f.id));
 
     const sessions = await getJson<CaptureSession[]>(`${serve.url}/api/sessions`);
     expect(sessions.status).toBe(200);
