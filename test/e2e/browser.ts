@@ -19,6 +19,8 @@ export interface ServeOptions {
   speed?: number;
   ifaces?: string[];
   token?: string;
+  /** Where `POST /api/capture/start` may name replay files. */
+  replayDir?: string;
 }
 
 export interface Served {
@@ -49,6 +51,7 @@ export async function startServe(opts: ServeOptions): Promise<Served> {
   if (opts.replay) args.push('--replay', opts.replay, '--speed', String(opts.speed ?? 1));
   for (const i of opts.ifaces ?? []) args.push('--iface', i);
   if (opts.token) args.push('--token', opts.token);
+  if (opts.replayDir) args.push('--replay-dir', opts.replayDir);
   const proc = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XDG_CONFIG_HOME: dir } });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
