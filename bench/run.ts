@@ -8,6 +8,8 @@
  * - bytes per active flow with 1 million flows in the FlowTable (child with
  *   --expose-gc), and the peak RSS of analyze on a capture that leaves
  *   1 million flows open;
+ * - the flow store's history queries with --concurrent-flows finished flows
+ *   (bench/flow-store.ts): first page, deep page by offset and by cursor, filter, sort;
  * - as root, the live-capture section (bench/live.ts), saved under `live`.
  * Results go to bench-results/bench-<date>.json and .txt.
  *
@@ -270,6 +272,12 @@ async function main(): Promise<void> {
   result.flowMemory = mem.status === 0 ? (JSON.parse(mem.stdout) as FlowMemoryResult) : { error: mem.stderr.trim() };
 
   if (opts.concurrentFlows > 0) {
+    process.stderr.write(`flow store queries with ${opts.concurrentFlows} flows in the history (bench/flow-store.ts)...\n`);
+    const store = spawnSync(process.execPath, [path.join(__dirname, 'flow-store.js'), String(opts.concurrentFlows)], { encoding: 'utf8' });
+    result.flowStore = store.status === 0 ? (JSON.parse(store.stdout) as unknown) : { error: store.stderr.trim() };
+  }
+
+  if (opts.concurrentFlows > 0) {
     const name = `concurrent-${opts.concurrentFlows}.pcap`;
     const file = ensureCapture(name, () => {
       generate({ out: path.join(resultsDir, name), packets: 0, seed: 1, concurrentFlows: opts.concurrentFlows });
@@ -332,6 +340,7 @@ function formatText(r: Record<string, unknown>): string {
     const c = r.analyzeConcurrentFlows as Timed & { flows: number };
     lines.push(row(`analyze, ${c.flows} concurrent flows`, c));
   }
+  if (r.flowStore) lines.push(`flow store (history queries, ms, medians of 5): ${JSON.stringify(r.flowStore)}`);
   if (r.live) lines.push(`live: ${JSON.stringify(r.live)}`);
   return `${lines.join('\n')}\n`;
 }
