@@ -3,7 +3,8 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 
 /** Layer rules from DESIGN.md: the helper imports nothing of main or renderer;
- *  main imports only the helper's protocol; the renderer imports only types from main's api. */
+ *  main imports only the helper's protocol; the renderer imports only types from main's api;
+ *  src-shared (imported by main and the renderer) imports nothing of theirs. */
 const layer = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
 export default tseslint.config(
@@ -27,6 +28,11 @@ export default tseslint.config(
     files: ['scripts/**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly', Buffer: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // Shared by main and the renderer (the flow filter and sort): plain TypeScript that imports only its own folder.
+    files: ['src-shared/**/*.ts'],
+    rules: layer([{ group: ['**/src-main/**', '**/src-renderer/**', '**/src-capture-helper/**', 'node:*'], message: 'src-shared imports only src-shared.' }]),
   },
   {
     files: ['src-capture-helper/**/*.ts'],

@@ -16,6 +16,8 @@
  * - read + decode, and read + decode + flows + rollups, in this process;
  * - bytes per active flow with 1 million flows in the FlowTable;
  * - the cost of TCP connection quality per packet and per second (bench/quality.ts), saved under `quality`;
+ * - the flow store's history queries with --concurrent-flows finished flows
+ *   (bench/flow-store.ts): first page, deep page by offset and by cursor, filter, sort;
  * - as root, the live-capture section (bench/live.ts), saved under `live`.
  * - serve --nats aggregating simulated probes, and the bus encodings (bench/bus.ts), under `bus`.
  * The load average before and after goes with the figures (the machine may be
@@ -523,6 +525,12 @@ async function main(): Promise<void> {
     const mem = spawnSync(process.execPath, ['--expose-gc', path.join(__dirname, 'flow-memory.js'), '1000000'], { encoding: 'utf8' });
     result.flowMemory = mem.status === 0 ? (JSON.parse(mem.stdout) as FlowMemoryResult) : { error: mem.stderr.trim() };
 
+    if (opts.concurrentFlows > 0) {
+      process.stderr.write(`flow store queries with ${opts.concurrentFlows} flows in the history (bench/flow-store.ts)...\n`);
+      const store = spawnSync(process.execPath, [path.join(__dirname, 'flow-store.js'), String(opts.concurrentFlows)], { encoding: 'utf8' });
+      result.flowStore = store.status === 0 ? (JSON.parse(store.stdout) as unknown) : { error: store.stderr.trim() };
+    }
+
     process.stderr.write('TCP quality cost...\n');
     result.quality = [benchCapture, ...(opts.concurrentFlows > 0 ? [concurrentFile] : [])].map((f) => measureQuality(f, opts.runs));
 
@@ -620,6 +628,7 @@ function formatText(r: Record<string, unknown>): string {
         `a new flow ${g.newFlowUs} µs (${g.newFlowsPerSecond} new flows/s on one core), nothing per packet`,
     );
   }
+  if (r.flowStore) lines.push(`flow store (history queries, ms, medians of 5): ${JSON.stringify(r.flowStore)}`);
   if (r.live) lines.push(`live: ${JSON.stringify(r.live)}`);
   if (r.bus) lines.push(...formatBusBench(r.bus as Parameters<typeof formatBusBench>[0]));
   return `${lines.join('\n')}\n`;

@@ -17,6 +17,7 @@ import type {
   AlertRuleInput,
   AlertRuleState,
   ApiResult,
+  CaptureSession,
   CaptureSource,
   CaptureStatus,
   CounterQuery,
@@ -59,6 +60,8 @@ export interface RequestChannels {
   'privileges.install': { params: Record<string, never>; result: PrivilegeStatus };
   'flows.query': { params: FlowQuery; result: FlowPage };
   'flows.details': { params: { id: string }; result: FlowDetails };
+  /** Capture sessions in the history, newest first (those started before `beforeMs` when given). */
+  'sessions.list': { params: { limit: number; beforeMs?: number }; result: CaptureSession[] };
   'counters.series': { params: CounterQuery; result: CounterSeries };
   /** The last `seconds` (≤ 3600) 1 s ticks kept in memory, oldest first: what a chart needs on open. */
   'rollups.recent': { params: { seconds: number }; result: RollupTick[] };
@@ -131,6 +134,7 @@ export const REQUEST_CHANNELS = [
   'privileges.install',
   'flows.query',
   'flows.details',
+  'sessions.list',
   'counters.series',
   'rollups.recent',
   'stats.get',

@@ -66,6 +66,25 @@ export type CaptureSource =
   /** `speed` 1 = real time, 10 = ten times faster, 0 = as fast as the engine goes. */
   | { kind: 'replay'; file: string; speed: number };
 
+/** What a capture session read: a live interface, a capture file, or the demo capture shipped with netmon. */
+export type CaptureSessionKind = 'live' | 'replay' | 'demo' | 'unknown';
+
+/**
+ * One capture from its start to its end: each start (live, replay, demo) is a new session, and the flows it saw
+ * carry its id (a flow's id is `session:n`). Kept in the history with its flows.
+ */
+export interface CaptureSession {
+  id: string;
+  kind: CaptureSessionKind;
+  /** The interfaces (comma-separated) or the file's path; empty for a session recorded before sessions were. */
+  source: string;
+  startedAtMs: number;
+  /** Null while it runs (or if the process ended before it did). */
+  endedAtMs: number | null;
+  /** Its flows in the finished-flow log (the running session's active flows are not yet there). */
+  finishedFlows: number;
+}
+
 export type CaptureState = 'idle' | 'starting' | 'running' | 'finished' | 'stopping' | 'error';
 
 /** Which packet path runs: our batching addon, the `cap` fallback, or a file reader. */
@@ -273,56 +292,32 @@ export interface FlowSummary {
   geo?: { a: GeoInfo; b: GeoInfo };
 }
 
-export type FlowSortKey =
-  | 'bytes'
-  | 'packets'
-  | 'rate'
-  | 'firstSeen'
-  | 'lastSeen'
-  | 'a'
-  | 'b'
-  | 'aPort'
-  | 'bPort'
-  | 'proto'
-  | 'state'
-  | 'name';
-
-export interface FlowFilter {
-  /** Free text matched against addresses, ports and names. */
-  text?: string;
-  proto?: FlowProto[];
-  /** An address or a CIDR block (IPv4 or IPv6); either endpoint may match. */
-  ip?: string;
-  port?: number;
-  /** Substring of any name of the flow (case-insensitive). */
-  name?: string;
-  state?: FlowState[];
-  iface?: string;
-  /** ISO country code of either endpoint (case-insensitive), or a special range name such as 'private'. */
-  country?: string;
-  /** AS number of either endpoint. */
-  asn?: number;
-  /** Only flows one probe saw (`serve --nats`). */
-  probe?: string;
-  /** Only flows seen within this range (lastSeen >= fromMs, firstSeen <= toMs). */
-  fromMs?: number;
-  toMs?: number;
-}
+/** The filter and sort every part shares (src-shared/flow-query.ts: one definition, compiled to a predicate and to SQL). */
+import type { FlowCursor, FlowFilter, FlowSortKey } from '../../src-shared/flow-query';
+export type { FlowCursor, FlowFilter, FlowSortKey };
+export { ALL_SESSIONS } from '../../src-shared/flow-query';
 
 export interface FlowQuery {
   /** 'active': the live table; 'finished': the finished-flow log in SQLite; 'all': both. */
   scope: 'active' | 'finished' | 'all';
   filter: FlowFilter;
   sort: { key: FlowSortKey; dir: 'asc' | 'desc' };
+  /** Rows skipped before the page; for shallow pages. */
   offset: number;
   /** At most 1000 rows per page. */
   limit: number;
+  /** The page after this cursor (the `next` of the page before; keyset pagination): a deep page costs what the first
+   *  does. `offset` counts from the cursor. */
+  after?: FlowCursor;
 }
 
 export interface FlowPage {
+  /** Flows matching the filter. */
   total: number;
   offset: number;
   flows: FlowSummary[];
+  /** Where the next page starts (pass it as `after`); null on the last page. */
+  next: FlowCursor | null;
 }
 
 export interface RatePoint {

@@ -1,10 +1,8 @@
 import type { FlowRow } from '../../src-capture-helper/protocol/messages';
-import type { FlowFilter, FlowProto, FlowSortKey, FlowState, FlowSummary, GeoInfo, RatePoint } from '../api/types';
-import { assertNever } from './assert-never';
+import type { FlowSort } from '../../src-shared/flow-query';
+import { compileFlowFilter, sortFlowList } from '../../src-shared/flow-query';
+import type { FlowFilter, FlowState, FlowSummary, RatePoint } from '../api/types';
 import { icmpKind } from './icmp-kind';
-import { FilterError } from './history-db';
-import type { IpRange } from './ip-range';
-import { inRange, ipToBytes, parseIpRange } from './ip-range';
 import { Ring } from './ring';
 
 /** Per-flow rate points kept for the details panel (10 minutes at 1 s). */
@@ -51,98 +49,6 @@ export function flowFromRow(row: FlowRow, session: string): FlowSummary {
     bpsBToA: 0,
     active: row.active,
     ...(row.quality !== undefined ? { quality: row.quality } : {}),
-  };
-}
-
-interface CompiledFilter {
-  test(flow: FlowSummary): boolean;
-}
-
-/** Compiles an API filter for in-memory use. Throws FilterError for a value that cannot be searched. */
-export function compileFilter(filter: FlowFilter): CompiledFilter {
-  let range: IpRange | null = null;
-  if (filter.ip !== undefined) {
-    const parsed = parseIpRange(filter.ip);
-    if ('error' in parsed) throw new FilterError('ip', parsed.error);
-    range = parsed;
-  }
-  const protos = filter.proto !== undefined && filter.proto.length > 0 ? new Set<FlowProto>(filter.proto) : null;
-  const states = filter.state !== undefined && filter.state.length > 0 ? new Set<FlowState>(filter.state) : null;
-  const name = filter.name?.toLowerCase() ?? '';
-  const text = filter.text?.toLowerCase() ?? '';
-  const country = filter.country?.toLowerCase();
-  const byGeo = country !== undefined || filter.asn !== undefined;
-  // One endpoint must meet every geo condition given (as the finished-flow log's search does).
-  const geoMatch = (g: GeoInfo): boolean =>
-    (country === undefined || g.country?.toLowerCase() === country || g.special === country) && (filter.asn === undefined || g.asn === filter.asn);
-  return {
-    test(f) {
-      if (protos !== null && !protos.has(f.proto)) return false;
-      if (states !== null && !states.has(f.state)) return false;
-      if (filter.iface !== undefined && f.iface !== filter.iface) return false;
-      if (filter.probe !== undefined && f.probe !== filter.probe) return false;
-      if (filter.port !== undefined && f.aPort !== filter.port && f.bPort !== filter.port) return false;
-      if (filter.fromMs !== undefined && f.lastSeenMs < filter.fromMs) return false;
-      if (filter.toMs !== undefined && f.firstSeenMs > filter.toMs) return false;
-      if (range !== null) {
-        const a = ipToBytes(f.a);
-        const b = ipToBytes(f.b);
-        if (!(a !== null && inRange(a, range)) && !(b !== null && inRange(b, range))) return false;
-      }
-      // Flows carry their endpoints' country and AS once main has looked them up (geoAnnotator).
-      if (byGeo && (f.geo === undefined || (!geoMatch(f.geo.a) && !geoMatch(f.geo.b)))) return false;
-      const names = [f.names.a, f.names.b, f.names.sni, f.names.httpHost, f.names.dnsQuery].filter((n): n is string => n !== null);
-      if (name !== '' && !names.some((n) => n.toLowerCase().includes(name))) return false;
-      if (text !== '') {
-        const fields = [f.a, f.b, String(f.aPort ?? ''), String(f.bPort ?? ''), f.proto, ...names];
-        if (!fields.some((v) => v.toLowerCase().includes(text))) return false;
-      }
-      return true;
-    },
-  };
-}
-
-function sortValue(f: FlowSummary, key: FlowSortKey): number | string | Buffer {
-  switch (key) {
-    case 'bytes':
-      return f.aToB.bytes + f.bToA.bytes;
-    case 'packets':
-      return f.aToB.packets + f.bToA.packets;
-    case 'rate':
-      return f.bpsAToB + f.bpsBToA;
-    case 'firstSeen':
-      return f.firstSeenMs;
-    case 'lastSeen':
-      return f.lastSeenMs;
-    case 'a':
-      return ipToBytes(f.a) ?? f.a;
-    case 'b':
-      return ipToBytes(f.b) ?? f.b;
-    case 'aPort':
-      return f.aPort ?? -1;
-    case 'bPort':
-      return f.bPort ?? -1;
-    case 'proto':
-      return f.proto;
-    case 'state':
-      return f.state;
-    case 'name':
-      return f.names.name ?? f.names.sni ?? f.names.httpHost ?? f.names.b ?? f.names.a ?? '';
-    default:
-      return assertNever(key);
-  }
-}
-
-export function compareFlows(key: FlowSortKey, dir: 'asc' | 'desc'): (x: FlowSummary, y: FlowSummary) => number {
-  const sign = dir === 'asc' ? 1 : -1;
-  return (x, y) => {
-    const a = sortValue(x, key);
-    const b = sortValue(y, key);
-    let c: number;
-    if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) c = Buffer.compare(a, b);
-    else if (typeof a === 'number' && typeof b === 'number') c = a - b;
-    else c = String(a).localeCompare(String(b));
-    return c !== 0 ? sign * c : x.id.localeCompare(y.id);
   };
 }
 
@@ -293,9 +199,12 @@ export class FlowBook {
     return this.flows.values();
   }
 
-  query(filter: FlowFilter, sort: { key: FlowSortKey; dir: 'asc' | 'desc' }): FlowSummary[] {
-    const compiled = compileFilter(filter);
-    return [...this.flows.values()].filter((f) => compiled.test(f)).sort(compareFlows(sort.key, sort.dir));
+  /** The flows matching the filter, in the sort's order (src-shared/flow-query.ts, as the history sorts its log). */
+  query(filter: FlowFilter, sort: FlowSort): FlowSummary[] {
+    const { matches } = compileFlowFilter(filter);
+    const found: FlowSummary[] = [];
+    for (const f of this.flows.values()) if (matches(f)) found.push(f);
+    return sortFlowList(found, sort);
   }
 
   clear(): void {

@@ -2,11 +2,13 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type {
   CounterPoint,
+  CaptureSession,
+  CaptureSessionKind,
   CounterQuery,
+  FlowCursor,
   FlowFilter,
   FlowPage,
   FlowProto,
-  FlowSortKey,
   FlowState,
   FlowSummary,
   GeoInfo,
@@ -14,17 +16,19 @@ import type {
   RollupTick,
   Settings,
 } from '../api/types';
-import { assertNever } from './assert-never';
+import type { FlowSort } from '../../src-shared/flow-query';
+import { compileFlowFilter, cursorOf, flowOrderSql } from '../../src-shared/flow-query';
 import { bucketise } from './counter-series';
 import { icmpKind } from './icmp-kind';
-import { ipToBytes, parseIpRange } from './ip-range';
+import { ipToBytes } from './ip-range';
 import { keepPrivate, makePrivateDir, touchPrivate } from './private-files';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
-const SCHEMA_VERSION = 1;
+/** 2: capture sessions, and the session of each logged flow. */
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,11 +50,28 @@ CREATE TABLE IF NOT EXISTS flow_log (
   a TEXT NOT NULL, a_bin BLOB, a_port INTEGER, b TEXT NOT NULL, b_bin BLOB, b_port INTEGER,
   a_name TEXT, b_name TEXT, sni TEXT, http_host TEXT, dns_query TEXT, name TEXT, name_source TEXT, icmp_type INTEGER, icmp_code INTEGER,
   first_ms REAL NOT NULL, last_ms REAL NOT NULL, state TEXT NOT NULL, tcp_flags INTEGER NOT NULL,
-  bytes_ab INTEGER NOT NULL, packets_ab INTEGER NOT NULL, bytes_ba INTEGER NOT NULL, packets_ba INTEGER NOT NULL);
+  bytes_ab INTEGER NOT NULL, packets_ab INTEGER NOT NULL, bytes_ba INTEGER NOT NULL, packets_ba INTEGER NOT NULL,
+  session_id TEXT);
 CREATE INDEX IF NOT EXISTS flow_log_last ON flow_log (last_ms);
 CREATE INDEX IF NOT EXISTS flow_log_a ON flow_log (a_bin);
 CREATE INDEX IF NOT EXISTS flow_log_b ON flow_log (b_bin);
 CREATE INDEX IF NOT EXISTS flow_log_id ON flow_log (flow_id);
+CREATE TABLE IF NOT EXISTS sessions (
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL, started_ms REAL NOT NULL, ended_ms REAL);
+CREATE INDEX IF NOT EXISTS sessions_started ON sessions (started_ms);
+`;
+
+/** Version 1 logged flows without their session: the id's prefix names it (`session:n`); sessions are made from them. */
+const MIGRATE_1_TO_2 = `
+ALTER TABLE flow_log ADD COLUMN session_id TEXT;
+UPDATE flow_log SET session_id = substr(flow_id, 1, instr(flow_id, ':') - 1) WHERE instr(flow_id, ':') > 1;
+INSERT OR IGNORE INTO sessions (id, kind, source, started_ms, ended_ms)
+  SELECT session_id, 'unknown', '', MIN(first_ms), MAX(last_ms) FROM flow_log WHERE session_id IS NOT NULL GROUP BY session_id;
+`;
+
+/** Indexes on columns a migration adds: made after it. */
+const SESSION_INDEXES = `
+CREATE INDEX IF NOT EXISTS flow_log_session ON flow_log (session_id, last_ms);
 `;
 
 /** Columns added to flow_log after schema version 1 was released; a database made before them gets them on open. */
@@ -107,15 +128,17 @@ export interface RetentionResult {
   minuteRows: number;
   hourRows: number;
   flowRows: number;
+  sessions: number;
+}
+
+/** The session of a flow id (`session:n`, as main names flows); null for an id without one. */
+export function sessionOfFlowId(id: string): string | null {
+  const colon = id.indexOf(':');
+  return colon > 0 ? id.slice(0, colon) : null;
 }
 
 /** Thrown for a filter value that cannot be searched (reported to the caller as an 'invalid' error). */
-export class FilterError extends Error {
-  override readonly name = 'FilterError';
-  constructor(readonly path: string, message: string) {
-    super(message);
-  }
-}
+export { FlowFilterError as FilterError } from '../../src-shared/flow-query';
 
 /**
  * Long-term history in SQLite: traffic counters downsampled to 1 minute and
@@ -160,12 +183,18 @@ export class HistoryDb {
     const version = this.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema'").get();
     if (version === undefined) {
       this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
+    } else if (Number(version.value) === 1) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATE_1_TO_2);
+        this.db.prepare("UPDATE meta SET value = ? WHERE key = 'schema'").run(String(SCHEMA_VERSION));
+      })();
     } else if (Number(version.value) !== SCHEMA_VERSION) {
       this.db.close();
       throw new Error(`history database ${file} has schema version ${version.value}; this build reads version ${SCHEMA_VERSION}`);
     }
     const present = new Set(this.db.prepare<[], { name: string }>('PRAGMA table_info(flow_log)').all().map((c) => c.name));
     for (const [column, type] of ADDED_FLOW_COLUMNS) if (!present.has(column)) this.db.exec(`ALTER TABLE flow_log ADD COLUMN ${column} ${type}`);
+    this.db.exec(SESSION_INDEXES);
     const upsert = (table: string) =>
       this.db.prepare(`INSERT INTO ${table} (iface, ts, bytes_in, packets_in, bytes_out, packets_out, kernel_drops, helper_drops)
         VALUES (@iface, @ts, @bytesIn, @packetsIn, @bytesOut, @packetsOut, @kernelDrops, @helperDrops)
@@ -177,9 +206,9 @@ export class HistoryDb {
     this.addHour = upsert('counters_1h');
     this.insertFlow = this.db.prepare(`INSERT INTO flow_log (flow_id, iface, vlan, proto, ip_proto, a, a_bin, a_port, b, b_bin,
         b_port, a_name, b_name, sni, http_host, dns_query, name, name_source, icmp_type, icmp_code,
-        first_ms, last_ms, state, tcp_flags, bytes_ab, packets_ab, bytes_ba, packets_ba)
+        first_ms, last_ms, state, tcp_flags, bytes_ab, packets_ab, bytes_ba, packets_ba, session_id)
       VALUES (@id, @iface, @vlan, @proto, @ipProto, @a, @aBin, @aPort, @b, @bBin, @bPort, @aName, @bName, @sni, @httpHost,
-        @dnsQuery, @name, @nameSource, @icmpType, @icmpCode, @firstSeenMs, @lastSeenMs, @state, @tcpFlags, @bytesAB, @packetsAB, @bytesBA, @packetsBA)`);
+        @dnsQuery, @name, @nameSource, @icmpType, @icmpCode, @firstSeenMs, @lastSeenMs, @state, @tcpFlags, @bytesAB, @packetsAB, @bytesBA, @packetsBA, @session)`);
     this.recordTickTx = this.db.transaction((tick: RollupTick) => {
       for (const s of tick.interfaces) {
         const row = {
@@ -226,6 +255,7 @@ export class HistoryDb {
           packetsAB: f.aToB.packets,
           bytesBA: f.bToA.bytes,
           packetsBA: f.bToA.packets,
+          session: sessionOfFlowId(f.id),
         });
       }
     });
@@ -243,6 +273,30 @@ export class HistoryDb {
 
   recordFinishedFlows(flows: readonly FlowSummary[]): void {
     if (flows.length > 0) this.recordFlowsTx(flows);
+  }
+
+  /** Records the start of a capture session (a restarted helper re-issuing the same session changes nothing). */
+  startSession(session: { id: string; kind: CaptureSessionKind; source: string; startedAtMs: number }): void {
+    this.db
+      .prepare('INSERT OR IGNORE INTO sessions (id, kind, source, started_ms, ended_ms) VALUES (?, ?, ?, ?, NULL)')
+      .run(session.id, session.kind, session.source, session.startedAtMs);
+  }
+
+  /** Records the end of a session, once. */
+  endSession(id: string, endedAtMs: number): void {
+    this.db.prepare('UPDATE sessions SET ended_ms = ? WHERE id = ? AND ended_ms IS NULL').run(endedAtMs, id);
+  }
+
+  /** Sessions, newest first, each with the number of its flows in the finished-flow log. */
+  sessions(limit: number, beforeMs?: number): CaptureSession[] {
+    const rows = this.db
+      .prepare<unknown[], { id: string; kind: CaptureSessionKind; source: string; started_ms: number; ended_ms: number | null; flows: number }>(
+        `SELECT s.id, s.kind, s.source, s.started_ms, s.ended_ms,
+           (SELECT COUNT(*) FROM flow_log f WHERE f.session_id = s.id) AS flows
+         FROM sessions s ${beforeMs === undefined ? '' : 'WHERE s.started_ms < ?'} ORDER BY s.started_ms DESC, s.id LIMIT ?`,
+      )
+      .all(...(beforeMs === undefined ? [] : [beforeMs]), limit);
+    return rows.map((r) => ({ id: r.id, kind: r.kind, source: r.source, startedAtMs: r.started_ms, endedAtMs: r.ended_ms, finishedFlows: r.flows }));
   }
 
   /** Counter points of one resolution, summed over interfaces unless one is named, bucketed to the query's step. */
@@ -284,16 +338,23 @@ export class HistoryDb {
     this.geoOf = geoOf;
   }
 
-  /** Searches the finished-flow log. Throws FilterError for a filter value that cannot be searched. */
-  searchFlows(filter: FlowFilter, sort: { key: FlowSortKey; dir: 'asc' | 'desc' }, offset: number, limit: number): FlowPage {
-    const { where, params } = flowWhere(filter);
-    const total = this.db.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM flow_log ${where}`).get(...params)?.n ?? 0;
+  /**
+   * Searches the finished-flow log with the shared filter and sort (src-shared/flow-query.ts). `after` continues a
+   * page from its cursor (keyset): the rows after it are read through the sort, however deep. Throws FlowFilterError
+   * for a filter value that cannot be searched.
+   */
+  searchFlows(filter: FlowFilter, sort: FlowSort, offset: number, limit: number, after?: FlowCursor): FlowPage {
+    const { sql } = compileFlowFilter(filter);
+    const order = flowOrderSql(sort, after);
+    const total = this.db.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM flow_log ${sql.where}`).get(...bindable(sql.params))?.n ?? 0;
+    const where = order.after.where === '' ? sql.where : sql.where === '' ? `WHERE ${order.after.where}` : `${sql.where} AND ${order.after.where}`;
     const rows = this.db
-      .prepare<unknown[], FlowRow>(
-        `SELECT * FROM flow_log ${where} ORDER BY ${sortColumn(sort.key)} ${sort.dir === 'asc' ? 'ASC' : 'DESC'}, rowid ASC LIMIT ? OFFSET ?`,
-      )
-      .all(...params, limit, offset);
-    return { total, offset, flows: rows.map(rowToFlow) };
+      .prepare<unknown[], FlowRow>(`SELECT * FROM flow_log ${where} ${order.orderBy} LIMIT ? OFFSET ?`)
+      .all(...bindable([...sql.params, ...order.after.params]), limit + 1, offset);
+    // One row more than the page tells whether a next page exists.
+    const flows = rows.slice(0, limit).map(rowToFlow);
+    const next = rows.length > limit ? cursorOf(flows[flows.length - 1], sort.key) : null;
+    return { total, offset, flows, next };
   }
 
   /** A finished flow by id (the latest entry, should an id have been logged twice). */
@@ -312,6 +373,10 @@ export class HistoryDb {
       minuteRows: this.db.prepare('DELETE FROM counters_1m WHERE ts < ?').run(nowMs - history.minuteDays * DAY_MS).changes,
       hourRows: this.db.prepare('DELETE FROM counters_1h WHERE ts < ?').run(nowMs - history.hourDays * DAY_MS).changes,
       flowRows: this.db.prepare('DELETE FROM flow_log WHERE last_ms < ?').run(nowMs - history.flowLogDays * DAY_MS).changes,
+      // A session goes with the last of its flows, once it has ended.
+      sessions: this.db
+        .prepare('DELETE FROM sessions WHERE ended_ms < ? AND NOT EXISTS (SELECT 1 FROM flow_log f WHERE f.session_id = sessions.id)')
+        .run(nowMs - history.flowLogDays * DAY_MS).changes,
     }));
     return tx();
   }
@@ -321,93 +386,9 @@ export class HistoryDb {
   }
 }
 
-function sortColumn(key: FlowSortKey): string {
-  switch (key) {
-    case 'bytes':
-    case 'rate':
-      return '(bytes_ab + bytes_ba)';
-    case 'packets':
-      return '(packets_ab + packets_ba)';
-    case 'firstSeen':
-      return 'first_ms';
-    case 'lastSeen':
-      return 'last_ms';
-    case 'a':
-      return 'a_bin';
-    case 'b':
-      return 'b_bin';
-    case 'aPort':
-      return 'a_port';
-    case 'bPort':
-      return 'b_port';
-    case 'proto':
-      return 'proto';
-    case 'state':
-      return 'state';
-    case 'name':
-      return 'COALESCE(name, sni, http_host, b_name, a_name)';
-    default:
-      return assertNever(key);
-  }
-}
-
-function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
-function flowWhere(filter: FlowFilter): { where: string; params: unknown[] } {
-  const clauses: string[] = [];
-  const params: unknown[] = [];
-  if (filter.proto !== undefined && filter.proto.length > 0) {
-    clauses.push(`proto IN (${filter.proto.map(() => '?').join(', ')})`);
-    params.push(...filter.proto);
-  }
-  if (filter.state !== undefined && filter.state.length > 0) {
-    clauses.push(`state IN (${filter.state.map(() => '?').join(', ')})`);
-    params.push(...filter.state);
-  }
-  if (filter.ip !== undefined) {
-    const range = parseIpRange(filter.ip);
-    if ('error' in range) throw new FilterError('ip', range.error);
-    clauses.push('((a_bin BETWEEN ? AND ?) OR (b_bin BETWEEN ? AND ?))');
-    params.push(range.lo, range.hi, range.lo, range.hi);
-  }
-  if (filter.port !== undefined) {
-    clauses.push('(a_port = ? OR b_port = ?)');
-    params.push(filter.port, filter.port);
-  }
-  if (filter.name !== undefined && filter.name !== '') {
-    const columns = ['a_name', 'b_name', 'sni', 'http_host', 'dns_query'];
-    clauses.push(`(${columns.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`);
-    params.push(...columns.map(() => likePattern(filter.name ?? '')));
-  }
-  if (filter.text !== undefined && filter.text !== '') {
-    const columns = ['a', 'b', 'CAST(a_port AS TEXT)', 'CAST(b_port AS TEXT)', 'a_name', 'b_name', 'sni', 'http_host', 'dns_query', 'proto'];
-    clauses.push(`(${columns.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`);
-    params.push(...columns.map(() => likePattern(filter.text ?? '')));
-  }
-  if (filter.iface !== undefined) {
-    clauses.push('iface = ?');
-    params.push(filter.iface);
-  }
-  if (filter.probe !== undefined) {
-    // A probe's flows are logged under its interfaces, `<probe>/<interface>`.
-    clauses.push('substr(iface, 1, ?) = ?');
-    params.push(filter.probe.length + 1, `${filter.probe}/`);
-  }
-  if (filter.fromMs !== undefined) {
-    clauses.push('last_ms >= ?');
-    params.push(filter.fromMs);
-  }
-  if (filter.toMs !== undefined) {
-    clauses.push('first_ms <= ?');
-    params.push(filter.toMs);
-  }
-  if (filter.country !== undefined || filter.asn !== undefined) {
-    clauses.push('netmon_geo_match(a, b, ?, ?) = 1');
-    params.push(filter.country?.toLowerCase() ?? null, filter.asn ?? null);
-  }
-  return { where: clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '', params };
+/** better-sqlite3 binds a Buffer as a BLOB, not a plain Uint8Array. */
+function bindable(params: readonly unknown[]): unknown[] {
+  return params.map((v) => (v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v));
 }
 
 function rowToFlow(r: FlowRow): FlowSummary {

@@ -11,6 +11,7 @@ import type {
   CaptureSource,
   CaptureStatus,
   CounterSeries,
+  FlowFilter,
   FlowPage,
   FlowProto,
   FlowQuery,
@@ -27,11 +28,11 @@ import type { AlertsPort } from './alerts-bridge';
 import { assertNever } from './assert-never';
 import { ExportService } from './export-service';
 import { checkCounterQuery } from './counter-series';
-import { compareFlows, flowFromRow, FlowBook } from './flow-book';
+import { cursorOf, FlowFilterError, isAfterCursor, sortFlowList } from '../../src-shared/flow-query';
+import { flowFromRow, FlowBook } from './flow-book';
 import type { HelperPort } from './helper-port';
 import { hasStateSource } from './helper-port';
 import type { HistoryDb } from './history-db';
-import { FilterError } from './history-db';
 import { GeoTally } from './geo/geo-breakdown';
 import type { GeoService } from './geo/geo-service';
 import { GeoSettingError } from './geo/geo-service';
@@ -267,7 +268,7 @@ export class NetmonCore {
     try {
       return await run();
     } catch (err) {
-      if (err instanceof FilterError) return fail('invalid', err.message, [{ path: `filter.${err.path}`, message: err.message }]);
+      if (err instanceof FlowFilterError) return fail('invalid', err.message, [{ path: `filter.${err.path}`, message: err.message }]);
       const name = err instanceof Error ? err.name : '';
       if (name === 'HelperConnectionError' || name === 'Timeout' || name === 'Busy') {
         return fail('unavailable', `capture helper: ${(err as Error).message}`);
@@ -326,9 +327,10 @@ export class NetmonCore {
     },
     'privileges.install': async () => fail('unavailable', `granting capture rights needs a terminal here: run '${GRANT_COMMAND}'`),
     'flows.query': async (query) => {
-      const page = this.queryFlows(query);
+      const page = this.queryFlows({ ...query, filter: this.sessionFilter(query.filter) });
       return ok({ ...page, flows: page.flows.map(this.withGeo) });
     },
+    'sessions.list': async ({ limit, beforeMs }) => ok(this.history.sessions(limit, beforeMs)),
     'flows.details': async ({ id }) => {
       // An ended flow comes from the finished-flow log, with its rates while main still keeps them.
       const flow = this.flows.get(id) ?? this.history.findFlow(id);
@@ -441,9 +443,16 @@ export class NetmonCore {
     // The id is ours, set before the request: events of a fast replay can arrive before the answer to `start`.
     const params = { ...this.startParams(source), sessionId: randomBytes(8).toString('hex') };
     this.flushFlows();
+    this.endSession();
     this.memory.clear();
     this.resetCaptureTotals();
     this.setStatus({ state: 'starting', source, error: null, progress: null, captureId: params.sessionId, demo });
+    this.recordSession(() => this.history.startSession({
+      id: params.sessionId,
+      kind: demo ? 'demo' : source.kind,
+      source: source.kind === 'live' ? source.interfaces.join(',') : source.file,
+      startedAtMs: this.now(),
+    }));
     this.alertFeed.captureStarted(source, helper.value, demo);
     try {
       const started = await helper.value.request('start', params);
@@ -478,6 +487,7 @@ export class NetmonCore {
     // The helper's 'stopped' event may have started the session's last catch-up: its flows belong in the log too.
     await this.finishing;
     this.flushFlows();
+    this.endSession();
     this.setStatus({ state: 'idle' });
     return ok(this.captureStatus());
   }
@@ -588,6 +598,7 @@ export class NetmonCore {
           if (this.finishing === finishing) this.finishing = null;
           if (s.sessionId !== this.status.captureId) return;
           this.flushFlows();
+          this.endSession();
           this.setStatus({
             state: s.state === 'finished' ? 'finished' : 'idle',
             progress: s.state === 'finished' ? 1 : this.status.progress,
@@ -600,6 +611,7 @@ export class NetmonCore {
       }
       case 'failed':
         this.flushFlows();
+        this.endSession();
         this.setStatus({ state: 'error', error: s.error?.message ?? 'the capture failed' });
         return;
       default:
@@ -694,6 +706,27 @@ export class NetmonCore {
     return { ...flow, geo: { a: geo.lookup(flow.a), b: geo.lookup(flow.b) } };
   };
 
+  /** Marks the current session ended in the history (once; a later call for the same session changes nothing). */
+  private endSession(): void {
+    const id = this.status.captureId;
+    if (id !== null) this.recordSession(() => this.history.endSession(id, this.now()));
+  }
+
+  private recordSession(write: () => void): void {
+    try {
+      write();
+    } catch (err) {
+      this.historyWriteErrors++;
+      this.log.error({ err }, 'cannot write the capture session to the history database');
+    }
+  }
+
+  /** A filter without a session reads the current session's flows (every session's when no capture ran yet). */
+  private sessionFilter(filter: FlowFilter): FlowFilter {
+    if (filter.session !== undefined || this.status.captureId === null) return filter;
+    return { ...filter, session: this.status.captureId };
+  }
+
   private recordFinished(flows: FlowSummary[]): void {
     this.geoTally.addFinished(flows);
     try {
@@ -704,28 +737,53 @@ export class NetmonCore {
     }
   }
 
+  /**
+   * A page of flows: live ones from the book, ended ones from the history, both filtered and sorted by the one
+   * definition in src-shared/flow-query.ts, so their pages merge. `after` continues from a page's `next` cursor.
+   */
   private queryFlows(q: FlowQuery): FlowPage {
     const limit = Math.min(Math.max(1, q.limit), MAX_PAGE);
     const offset = Math.max(0, q.offset);
+    const end = offset + limit;
+    const pageOf = (rows: FlowSummary[], total: number, more: boolean): FlowPage => {
+      const flows = rows.slice(offset, end);
+      return { total, offset, flows, next: more && flows.length > 0 ? cursorOf(flows[flows.length - 1], q.sort.key) : null };
+    };
     switch (q.scope) {
       case 'active': {
-        const all = this.flows.query(q.filter, q.sort);
-        return { total: all.length, offset, flows: all.slice(offset, offset + limit) };
+        const { total, rest } = this.activeAfter(q);
+        return pageOf(rest, total, rest.length > end);
       }
       case 'finished':
-        return this.history.searchFlows(q.filter, q.sort, offset, limit);
+        return this.history.searchFlows(q.filter, q.sort, offset, limit, q.after);
       case 'all': {
-        // Both sources are sorted the same way; the first offset+limit rows of each are enough to merge a page.
-        const active = this.flows.query(q.filter, q.sort);
-        // No active flow (a finished capture): SQLite pages the log itself, instead of offset+limit rows a page.
-        if (active.length === 0) return this.history.searchFlows(q.filter, q.sort, offset, limit);
-        const finished = this.history.searchFlows(q.filter, q.sort, 0, offset + limit);
-        const merged = [...active.slice(0, offset + limit), ...finished.flows].sort(compareFlows(q.sort.key, q.sort.dir));
-        return { total: active.length + finished.total, offset, flows: merged.slice(offset, offset + limit) };
+        const active = this.activeAfter(q);
+        // No active flow (a finished capture): SQLite pages the log itself.
+        if (active.total === 0) return this.history.searchFlows(q.filter, q.sort, offset, limit, q.after);
+        // Both sources are sorted the same way: the first offset+limit rows after the cursor of each make the page.
+        const finished = this.history.searchFlows(q.filter, q.sort, 0, end, q.after);
+        const merged = sortFlowList([...active.rest.slice(0, end), ...finished.flows], q.sort);
+        return pageOf(merged, active.total + finished.total, merged.length > end || active.rest.length > end || finished.next !== null);
       }
       default:
         return assertNever(q.scope);
     }
+  }
+
+  /** The live flows matching a query (their count), and those after its cursor in its order. */
+  private activeAfter(q: FlowQuery): { total: number; rest: FlowSummary[] } {
+    const all = this.flows.query(q.filter, q.sort);
+    const after = q.after;
+    if (after === undefined) return { total: all.length, rest: all };
+    // Sorted: the flows after the cursor are a suffix; find where it starts.
+    let lo = 0;
+    let hi = all.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (isAfterCursor(all[mid], q.sort, after)) hi = mid;
+      else lo = mid + 1;
+    }
+    return { total: all.length, rest: all.slice(lo) };
   }
 
   private counterSeries(q: { fromMs: number; toMs: number; stepSec: number; iface?: string }): CounterSeries {
@@ -785,6 +843,7 @@ export class NetmonCore {
     if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
     this.retentionTimer = null;
     this.flushFlows();
+    this.endSession();
     this.detachHelper();
     this.emitter.removeAllListeners();
   }

@@ -2,6 +2,7 @@ import type { Validator } from '../../src-capture-helper/protocol/schema';
 import { arr, int, num, obj, oneOf, optional, record, str, tagged, ValidationError } from '../../src-capture-helper/protocol/schema';
 import type { RequestChannel, RequestParams } from '../api/contract';
 import type { ApiResult, FlowFilter } from '../api/types';
+import { FLOW_SORT_KEYS } from '../../src-shared/flow-query';
 
 /**
  * Checks the params of a request: a fresh value with only the known fields, or
@@ -12,20 +13,35 @@ import type { ApiResult, FlowFilter } from '../api/types';
 
 const protos = oneOf(['tcp', 'udp', 'icmp', 'icmpv6', 'other'] as const);
 const states = oneOf(['syn', 'established', 'fin', 'rst', 'closed', 'active'] as const);
-const sortKeys = oneOf(['bytes', 'packets', 'rate', 'firstSeen', 'lastSeen', 'a', 'b', 'aPort', 'bPort', 'proto', 'state', 'name'] as const);
+const sortKeys = oneOf(FLOW_SORT_KEYS);
+const shownStates = oneOf(['syn', 'established', 'fin', 'rst', 'closed', 'active', 'ended'] as const);
+const port = int(0, 65535);
+const portRange = (v: unknown, path: string): [number, number] => {
+  if (!Array.isArray(v) || v.length !== 2) throw new ValidationError(`${path}: expected [low, high]`);
+  return [port(v[0], `${path}[0]`), port(v[1], `${path}[1]`)];
+};
+const cursorValue = (v: unknown, path: string): number | string => {
+  if (typeof v === 'string' && v.length <= 1024) return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  throw new ValidationError(`${path}: expected a finite number or a string of at most 1024 characters`);
+};
 const empty = obj({});
 
 export const flowFilter: Validator<FlowFilter> = obj({
   text: optional(str({ max: 256 })),
   proto: optional(arr(protos, 5)),
   ip: optional(str({ max: 64 })),
-  port: optional(int(0, 65535)),
+  port: optional(port),
+  ports: optional(arr(portRange, 64)),
   name: optional(str({ max: 256 })),
   state: optional(arr(states, 6)),
+  shown: optional(arr(shownStates, 7)),
+  ids: optional(arr(str({ min: 1, max: 256 }), 10_000)),
   iface: optional(str({ max: 256 })),
   country: optional(str({ min: 1, max: 32 })),
   asn: optional(int(0, 0xffffffff)),
   probe: optional(str({ max: 64 })),
+  session: optional(str({ min: 1, max: 64 })),
   fromMs: optional(num()),
   toMs: optional(num()),
 });
@@ -36,6 +52,7 @@ const flowQuery = obj({
   sort: obj({ key: sortKeys, dir: oneOf(['asc', 'desc'] as const) }),
   offset: int(0, 1 << 30),
   limit: int(1, 1000),
+  after: optional(obj({ value: cursorValue, id: str({ min: 1, max: 256 }) })),
 });
 
 const captureSource = tagged('kind', {
@@ -73,6 +90,7 @@ const VALIDATORS: { [C in RequestChannel]: Validator<unknown> } = {
   'privileges.install': empty,
   'flows.query': flowQuery,
   'flows.details': obj({ id }),
+  'sessions.list': obj({ limit: int(1, 1000), beforeMs: optional(num()) }),
   'counters.series': obj({ fromMs: num(), toMs: num(), stepSec: int(1, 31_536_000), iface: optional(str({ max: 256 })) }),
   'rollups.recent': obj({ seconds: int(0, 3600) }),
   'stats.get': empty,

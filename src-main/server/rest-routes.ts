@@ -39,6 +39,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
   { method: 'POST', url: '/api/capture/demo', channel: 'capture.demo', params: none },
   { method: 'GET', url: '/api/privileges', channel: 'privileges.status', params: none },
   { method: 'GET', url: '/api/flows', channel: 'flows.query', params: ({ query }) => flowQueryFromUrl(query) },
+  { method: 'GET', url: '/api/sessions', channel: 'sessions.list', params: ({ query }) => eventQueryFromUrl(query) },
   { method: 'GET', url: '/api/flows/:id', channel: 'flows.details', params: ({ params }) => ({ id: params.id }) },
   { method: 'GET', url: '/api/counters', channel: 'counters.series', params: ({ query }) => counterQueryFromUrl(query) },
   { method: 'GET', url: '/api/rollups', channel: 'rollups.recent', params: ({ query }) => ({ seconds: numberParam(query.get('seconds'), 'seconds') ?? 60 }) },
@@ -84,14 +85,24 @@ function listParam<T extends string>(q: URLSearchParams, name: string): T[] | un
   return values.length === 0 ? undefined : (values as T[]);
 }
 
-/** `GET /api/flows?limit&offset&sort&dir&proto&ip&port&name&state&text&iface&probe&country&asn&from&to&scope` as a flows.query. */
+/** A JSON value in the URL (a page cursor), checked by the channel's validator. */
+function jsonParam(value: string, name: string): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    throw new BadRequestError(`${name}: expected JSON, as a page's "next" gives it`);
+  }
+}
+
+/** `GET /api/flows?limit&offset&sort&dir&proto&ip&port&name&state&text&iface&probe&country&asn&session&from&to&scope&after` as a
+ *  flows.query (`after`: the JSON cursor of the page before, its `next`). */
 function flowQueryFromUrl(q: URLSearchParams): unknown {
   const filter: Record<string, unknown> = {};
   const proto = listParam<FlowProto>(q, 'proto');
   if (proto !== undefined) filter.proto = proto;
   const state = listParam<FlowState>(q, 'state');
   if (state !== undefined) filter.state = state;
-  for (const name of ['ip', 'name', 'text', 'iface', 'probe', 'country'] as const) {
+  for (const name of ['ip', 'name', 'text', 'iface', 'probe', 'country', 'session'] as const) {
     const v = q.get(name);
     if (v !== null && v !== '') filter[name] = v;
   }
@@ -103,7 +114,9 @@ function flowQueryFromUrl(q: URLSearchParams): unknown {
   if (from !== undefined) filter.fromMs = from;
   const to = timeParam(q.get('to'), 'to');
   if (to !== undefined) filter.toMs = to;
+  const after = q.get('after');
   return {
+    ...(after === null || after === '' ? {} : { after: jsonParam(after, 'after') }),
     scope: q.get('scope') ?? 'all',
     filter,
     sort: { key: (q.get('sort') ?? 'bytes') as FlowSortKey, dir: q.get('dir') ?? 'desc' },
@@ -120,7 +133,7 @@ function counterQueryFromUrl(q: URLSearchParams): unknown {
   return { fromMs: from, toMs: to, stepSec: numberParam(q.get('step'), 'step') ?? 60, ...(iface !== null ? { iface } : {}) };
 }
 
-/** `GET /api/alerts/events?limit&before` (before: ms or an ISO date), newest first. */
+/** `GET /api/alerts/events?limit&before` and `GET /api/sessions?limit&before` (before: ms or an ISO date), newest first. */
 function eventQueryFromUrl(q: URLSearchParams): unknown {
   const before = timeParam(q.get('before'), 'before');
   return { limit: numberParam(q.get('limit'), 'limit') ?? 100, ...(before === undefined ? {} : { beforeMs: before }) };

@@ -1,4 +1,4 @@
-import type { ApiResult, CaptureSource, CaptureStatus, FlowSummary } from '../transport/api-types';
+import type { ApiResult, CaptureSession, CaptureSource, CaptureStatus, FlowCursor, FlowFilter, FlowQuery, FlowSummary } from '../transport/api-types';
 import { isFlowing } from './current';
 import type { Transport } from '../transport/transport';
 import { MAX_FLOWS } from './flows';
@@ -131,25 +131,45 @@ export class Controller {
     this.lastResync = Date.now();
     try {
       const captureId = this.store.getState().capture?.captureId ?? null;
-      const flows: FlowSummary[] = [];
-      for (let offset = 0; offset < MAX_FLOWS; offset += PAGE) {
-        const r = await this.transport.request('flows.query', {
-          scope: 'all',
-          filter: {},
-          sort: { key: 'lastSeen', dir: 'desc' },
-          offset,
-          limit: PAGE,
-        });
-        const page = this.unwrap(r, 'Loading flows');
-        if (!page) return;
-        flows.push(...page.flows);
-        if (page.flows.length < PAGE || offset + PAGE >= page.total) break;
-      }
-      if ((this.store.getState().capture?.captureId ?? null) === captureId) this.store.getState().loadFlows(captureId, flows);
+      const flows = await this.allFlows('all', {});
+      if (flows !== null && (this.store.getState().capture?.captureId ?? null) === captureId) this.store.getState().loadFlows(captureId, flows);
     } finally {
       this.resyncing = false;
       if (this.resyncAgain) void this.resyncFlows();
     }
+  }
+
+  /** The flows of a query, newest first, page by page up to the table's bound; null (and a notice) on an error. Each
+   *  page continues from the cursor of the one before (keyset), so a deep page costs what the first does. */
+  private async allFlows(scope: FlowQuery['scope'], filter: FlowFilter): Promise<FlowSummary[] | null> {
+    const flows: FlowSummary[] = [];
+    let after: FlowCursor | undefined;
+    while (flows.length < MAX_FLOWS) {
+      const r = await this.transport.request('flows.query', {
+        scope,
+        filter,
+        sort: { key: 'lastSeen', dir: 'desc' },
+        offset: 0,
+        limit: PAGE,
+        ...(after === undefined ? {} : { after }),
+      });
+      const page = this.unwrap(r, 'Loading flows');
+      if (!page) return null;
+      flows.push(...page.flows);
+      if (page.next === null) break;
+      after = page.next;
+    }
+    return flows;
+  }
+
+  /** Capture sessions in the history, newest first. */
+  async listSessions(): Promise<CaptureSession[] | null> {
+    return this.unwrap(await this.transport.request('sessions.list', { limit: 100 }), 'Listing capture sessions');
+  }
+
+  /** The flows an earlier capture session logged, to read them in the table. */
+  async sessionFlows(session: string): Promise<FlowSummary[] | null> {
+    return this.allFlows('finished', { session });
   }
 
   async startCapture(source: CaptureSource): Promise<boolean> {

@@ -1,9 +1,7 @@
-import type { FlowProto, FlowSummary } from '../transport/api-types';
-import { flowNameList } from './flow-names';
+import type { FlowFilter, FlowProto, FlowSummary } from '../transport/api-types';
 import type { ShownFlowState } from './flow-shown';
-import { endpointText, shownState } from './flow-shown';
-import { geoSearchText } from '../format/geo';
-import { cidrContains, isCidr, parseCidr, parseIpCached } from '../format/ip';
+import { compileFlowFilter } from '../../src-shared/flow-query';
+import { isCidr, parseCidr } from '../../src-shared/ip';
 
 /** What the user typed into the flow filter bar. Empty fields match everything. */
 export interface FlowFilterInput {
@@ -43,6 +41,20 @@ function parsePorts(text: string): Array<[number, number]> | string {
   return ranges;
 }
 
+/** The filter bar as the API's filter, the one definition main and the history use too. */
+export function filterOfInput(input: FlowFilterInput, ports: Array<[number, number]>): FlowFilter {
+  const filter: FlowFilter = {};
+  const text = input.text.trim();
+  if (text !== '') filter.text = text;
+  if (input.protocols.length > 0) filter.proto = [...input.protocols];
+  if (input.states.length > 0) filter.shown = [...input.states];
+  const cidr = input.cidr.trim();
+  if (cidr !== '') filter.ip = cidr;
+  if (ports.length > 0) filter.ports = ports;
+  if (input.flow !== null) filter.ids = [input.flow.id];
+  return filter;
+}
+
 /** Turns the filter bar into one predicate, or field errors the bar shows next to the inputs. A bad field never
  *  half-applies: the table keeps its previous filter until the input is valid. */
 export function compileFilter(input: FlowFilterInput): CompiledFilter {
@@ -51,51 +63,11 @@ export function compileFilter(input: FlowFilterInput): CompiledFilter {
   const cidr = cidrText === '' ? null : parseCidr(cidrText);
   if (cidr && !isCidr(cidr)) errors.cidr = cidr.error;
   const portText = input.port.trim();
-  const ports = portText === '' ? null : parsePorts(portText);
+  const ports = portText === '' ? [] : parsePorts(portText);
   if (typeof ports === 'string') errors.port = ports;
-  if (errors.cidr || errors.port) return { ok: false, errors };
-
-  const needle = input.text.trim().toLowerCase();
-  const protos = input.protocols.length ? new Set(input.protocols) : null;
-  const states = input.states.length ? new Set(input.states) : null;
-  const range = cidr && isCidr(cidr) ? cidr : null;
-  const portRanges = Array.isArray(ports) && ports.length ? ports : null;
-  const inRange = (ip: string): boolean => {
-    const bytes = parseIpCached(ip);
-    return bytes !== null && range !== null && cidrContains(range, bytes);
-  };
-  const portMatches = (p: number | null): boolean =>
-    p !== null && portRanges !== null && portRanges.some(([lo, hi]) => p >= lo && p <= hi);
-
-  const only = input.flow?.id ?? null;
-  const matches = (f: FlowSummary): boolean => {
-    if (only !== null && f.id !== only) return false;
-    if (protos && !protos.has(f.proto)) return false;
-    if (states && !states.has(shownState(f))) return false;
-    if (portRanges && !portMatches(f.aPort) && !portMatches(f.bPort)) return false;
-    if (range && !inRange(f.a) && !inRange(f.b)) return false;
-    if (needle && !flowText(f).includes(needle)) return false;
-    return true;
-  };
-  return { ok: true, matches, active: Boolean(needle || protos || states || range || portRanges || only) };
-}
-
-const textCache = new WeakMap<FlowSummary, string>();
-
-/** The text a free-text search looks in: endpoints as the table shows them, names, protocol, state, interface, so
- *  what a person copies from a row finds it. Cached per flow object (a
- *  changed flow arrives as a new object), so typing in the search box does not rebuild 100k strings a keystroke. */
-export function flowText(f: FlowSummary): string {
-  let t = textCache.get(f);
-  if (t === undefined) {
-    t = buildFlowText(f);
-    textCache.set(f, t);
-  }
-  return t;
-}
-
-function buildFlowText(f: FlowSummary): string {
-  return `${endpointText(f.a, f.aPort)} ${endpointText(f.b, f.bPort)} ${flowNameList(f).join(' ')} ${f.proto} ${shownState(f)} ${f.iface} ${geoSearchText(f)}`.toLowerCase();
+  if (errors.cidr || typeof ports === 'string') return { ok: false, errors };
+  const compiled = compileFlowFilter(filterOfInput(input, ports));
+  return { ok: true, matches: compiled.matches, active: compiled.active };
 }
 
 export function filterFlows(flows: Iterable<FlowSummary>, filter: CompiledFilter & { ok: true }): FlowSummary[] {

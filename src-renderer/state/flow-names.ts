@@ -1,17 +1,8 @@
-import type { FlowSummary, NameSource } from '../transport/api-types';
+import type { NameSource } from '../transport/api-types';
 import { assertNever } from '../util/assert-never';
 
-/** The flow's name by evidence (what it said itself, else a DNS answer seen before it started). */
-export function primaryName(f: FlowSummary): string | null {
-  return f.names.name ?? f.names.sni ?? f.names.httpHost ?? f.names.dnsQuery ?? f.names.b ?? f.names.a;
-}
-
-/** Every distinct name of the flow, best first. */
-export function flowNameList(f: FlowSummary): string[] {
-  const out: string[] = [];
-  for (const n of [f.names.name, f.names.sni, f.names.httpHost, f.names.dnsQuery, f.names.b, f.names.a]) if (n && !out.includes(n)) out.push(n);
-  return out;
-}
+/** A flow's names, as the table, the search and the sort read them (one definition: src-shared/flow-query.ts). */
+export { flowNameList, primaryName } from '../../src-shared/flow-query';
 
 /** Where a name came from, said plainly. */
 export function nameSourceText(source: NameSource): string {

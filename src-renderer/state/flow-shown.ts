@@ -1,14 +1,13 @@
+import type { ShownFlowState } from '../../src-shared/flow-query';
 import type { FlowState, FlowSummary } from '../transport/api-types';
+import { endpointText } from '../../src-shared/flow-query';
 
-/** The state a person reads in the table and filters on: the wire state while the flow lives, then "ended". */
-export type ShownFlowState = FlowState | 'ended';
+/** The state a person reads, an endpoint as the table shows it: one definition with the filter and sort. */
+export type { ShownFlowState };
+export { endpointText, shownState } from '../../src-shared/flow-query';
 
 /** Every state the filter bar offers, in the order a connection goes through them. */
 export const SHOWN_FLOW_STATES: readonly ShownFlowState[] = ['syn', 'established', 'fin', 'rst', 'closed', 'active', 'ended'];
-
-export function shownState(f: FlowSummary): ShownFlowState {
-  return f.active ? f.state : 'ended';
-}
 
 const TCP_WORDS: Record<FlowState, string> = {
   syn: 'opening (SYN seen, no answer yet)',
@@ -25,13 +24,6 @@ export function stateDescription(f: FlowSummary): string {
   const tcp = f.proto === 'tcp';
   if (f.active) return tcp ? TCP_WORDS[f.state] : 'active until it goes idle';
   return tcp ? `ended; the connection was ${TCP_WORDS[f.state]}` : 'ended';
-}
-
-/** An endpoint as the table shows it and the search matches it: `10.0.0.1:443`, `[2001:db8::1]:443`, or the bare
- *  address of a flow without ports (ICMP). */
-export function endpointText(ip: string, port: number | null): string {
-  if (port === null) return ip;
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
 /** The flow in one line: `TCP 10.0.0.1:55469 → 82.102.152.19:80`. */

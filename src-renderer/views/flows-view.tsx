@@ -1,16 +1,37 @@
-import { useDeferredValue, useMemo } from 'react';
+import { useCallback, useDeferredValue, useMemo, useState } from 'react';
 import { formatCount } from '../format/units';
 import { filterFlows } from '../state/flow-filter';
 import { sortFlows } from '../state/flow-sort';
 import { flowOfHost, useHosts } from '../state/hosts';
+import type { FlowTable as FlowTableState } from '../state/flows';
+import { replaceFlows } from '../state/flows';
 import { selectShownTable } from '../state/store';
-import { useApp, useAppShallow } from './app-context';
+import type { CaptureSession } from '../transport/api-types';
+import { useApp, useAppShallow, useController } from './app-context';
 import { FlowDetail } from './flow-detail';
 import { FlowFilterBar } from './flow-filter-bar';
 import { FlowTable } from './flow-table';
+import { SessionPicker } from './session-picker';
 
 export function FlowsView() {
-  const table = useApp(selectShownTable);
+  const liveTable = useApp(selectShownTable);
+  const current = useApp((s) => s.capture?.captureId ?? null);
+  const controller = useController();
+  // An earlier capture session picked to read: its logged flows, in place of the current capture's.
+  const [past, setPast] = useState<{ id: string; table: FlowTableState } | null>(null);
+  const pickSession = useCallback(
+    (session: CaptureSession | null) => {
+      if (session === null) {
+        setPast(null);
+        return;
+      }
+      void controller.sessionFlows(session.id).then((flows) => {
+        if (flows !== null) setPast({ id: session.id, table: replaceFlows(session.id, flows) });
+      });
+    },
+    [controller],
+  );
+  const table = past?.table ?? liveTable;
   const { filter, sort, selectedCount, detailId, openDetail, clearSelection, selectAll, setView } = useAppShallow((s) => ({
     filter: s.filter,
     sort: s.sort,
@@ -36,6 +57,7 @@ export function FlowsView() {
     <div className="view flows-view">
       <header className="view-head">
         <h1>Flows</h1>
+        <SessionPicker current={current} value={past?.id ?? null} onChange={pickSession} />
         <p className="muted" aria-live="polite" data-testid="flow-count">
           {filter.active || host !== null ? `${formatCount(rows.length)} of ${formatCount(table.flows.size)} flows` : `${formatCount(table.flows.size)} flows`}
           {table.dropped > 0 && ` · ${formatCount(table.dropped)} older flows let go to stay within memory`}

@@ -25,6 +25,8 @@ export interface ServeOptions {
   db?: string;
   /** More arguments for serve (`--nats URL --config FILE`). */
   extraArgs?: string[];
+  /** Where `POST /api/capture/start` may name replay files. */
+  replayDir?: string;
 }
 
 export interface Served {
@@ -57,6 +59,7 @@ export async function startServe(opts: ServeOptions): Promise<Served> {
   for (const i of opts.ifaces ?? []) args.push('--iface', i);
   if (opts.token) args.push('--token', opts.token);
   args.push(...(opts.extraArgs ?? []));
+  if (opts.replayDir) args.push('--replay-dir', opts.replayDir);
   const proc = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XDG_CONFIG_HOME: dir } });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { CaptureStatus, CounterSeries, FlowPage, Stats } from '../../../src-main/api/types';
+import type { CaptureSession, CaptureStatus, CounterSeries, FlowPage, Stats } from '../../../src-main/api/types';
 import type { WsServerMessage } from '../../../src-main/api/ws-protocol';
 import type { ServeProcess } from './serve-process';
 import { FIXTURES, getJson, parsePrometheus, REPO, runServeToExit, startServe, waitFor } from './serve-process';
@@ -190,7 +190,11 @@ describe('netmon serve --replay', () => {
     serve = await startServe(['--bind', '127.0.0.1:0', '--replay', path.join(FIXTURES, 'pcapng-invalid-vers-2.pcapng'), '--db', db()], RETENTION_ENV);
     const status = await finished(serve.url);
     expect(status.error, JSON.stringify(status)).toMatch(/version|pcapng/i);
-    const after = (await getJson<FlowPage>(`${serve.url}/api/flows?scope=finished&limit=1000&sort=firstSeen&dir=asc`)).body;
+    // The table shows the capture running now; the earlier one is a session of the history, picked by its id.
+    const sessions = (await getJson<CaptureSession[]>(`${serve.url}/api/sessions`)).body;
+    expect(sessions.map((x) => x.finishedFlows)).toEqual([0, before.total]);
+    expect((await getJson<FlowPage>(`${serve.url}/api/flows?scope=finished`)).body.total).toBe(0);
+    const after = (await getJson<FlowPage>(`${serve.url}/api/flows?scope=finished&limit=1000&sort=firstSeen&dir=asc&session=${sessions[1].id}`)).body;
     expect(after.flows.map((f) => [f.a, f.aPort, f.b, f.bPort, f.aToB, f.bToA])).toEqual(before.flows.map((f) => [f.a, f.aPort, f.b, f.bPort, f.aToB, f.bToA]));
     const from = Math.floor(truth.min_ts_ns / 1e6 / 3_600_000) * 3_600_000;
     const series = (await getJson<CounterSeries>(`${serve.url}/api/counters?from=${from}&to=${from + 2 * 3_600_000}&step=3600`)).body;

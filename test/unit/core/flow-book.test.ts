@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowRow } from '../../../src-capture-helper/protocol/messages';
-import { FlowBook, compileFilter, flowFromRow } from '../../../src-main/core/flow-book';
+import { compileFlowFilter } from '../../../src-shared/flow-query';
+import { FlowBook, flowFromRow } from '../../../src-main/core/flow-book';
 import { checkParams } from '../../../src-main/core/request-params';
 
 function row(id: number, extra: Partial<FlowRow> = {}): FlowRow {
@@ -43,7 +44,7 @@ describe('flow book', () => {
     expect(ids({ port: 53 })).toEqual(['s:2']);
     expect(ids({ proto: ['icmp', 'udp'] })).toEqual(['s:2', 's:3']);
     expect(book.get('s:3')?.aPort).toBeNull();
-    expect(() => compileFilter({ ip: 'nonsense' })).toThrow(/not an IP/);
+    expect(() => compileFlowFilter({ ip: 'nonsense' })).toThrow(/not an IP/);
   });
 });
 

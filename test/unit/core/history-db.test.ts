@@ -105,14 +105,70 @@ describe('history database', () => {
     expect(db.findFlow('s:3')).toBeUndefined();
   });
 
-  it('deletes rows older than the retention', () => {
+  it('deletes rows older than the retention, and an ended session once its flows are gone', () => {
     db.recordTick(tick(T0, 'eth0', 10, 10));
-    db.recordFinishedFlows([flow('1', '10.0.0.1', '10.0.0.2', 22)]);
+    db.startSession({ id: 's', kind: 'live', source: 'eth0', startedAtMs: T0 });
+    db.endSession('s', T0 + 5000);
+    db.recordFinishedFlows([flow('s:1', '10.0.0.1', '10.0.0.2', 22)]);
     const history = { ...defaultSettings().history, minuteDays: 1, hourDays: 2, flowLogDays: 1 };
-    expect(db.applyRetention(history, T0 + 0.5 * 86_400_000)).toEqual({ minuteRows: 0, hourRows: 0, flowRows: 0 });
-    expect(db.applyRetention(history, T0 + 1.5 * 86_400_000)).toEqual({ minuteRows: 1, hourRows: 0, flowRows: 1 });
-    expect(db.applyRetention(history, T0 + 2.5 * 86_400_000)).toEqual({ minuteRows: 0, hourRows: 1, flowRows: 0 });
+    expect(db.applyRetention(history, T0 + 0.5 * 86_400_000)).toEqual({ minuteRows: 0, hourRows: 0, flowRows: 0, sessions: 0 });
+    expect(db.sessions(10).map((x) => x.id)).toEqual(['s']);
+    expect(db.applyRetention(history, T0 + 1.5 * 86_400_000)).toEqual({ minuteRows: 1, hourRows: 0, flowRows: 1, sessions: 1 });
+    expect(db.applyRetention(history, T0 + 2.5 * 86_400_000)).toEqual({ minuteRows: 0, hourRows: 1, flowRows: 0, sessions: 0 });
     expect(db.countFinishedFlows()).toBe(0);
+    expect(db.sessions(10)).toEqual([]);
+  });
+});
+
+describe('capture sessions in the history', () => {
+  it('keeps each session with its flows, and searches one session or all of them', () => {
+    db.startSession({ id: 'first', kind: 'replay', source: '/captures/a.pcap', startedAtMs: T0 });
+    db.recordFinishedFlows([flow('first:1', '10.0.0.1', '10.0.0.2', 80), flow('first:2', '10.0.0.1', '10.0.0.3', 80)]);
+    db.endSession('first', T0 + 1000);
+    db.endSession('first', T0 + 9000);
+    db.startSession({ id: 'second', kind: 'demo', source: '/assets/demo.pcapng', startedAtMs: T0 + 2000 });
+    // A restarted helper re-issues the same session: nothing changes.
+    db.startSession({ id: 'second', kind: 'demo', source: '/assets/demo.pcapng', startedAtMs: T0 + 3000 });
+    db.recordFinishedFlows([flow('second:1', '10.0.0.1', '10.0.0.2', 80)]);
+    expect(db.sessions(10)).toEqual([
+      { id: 'second', kind: 'demo', source: '/assets/demo.pcapng', startedAtMs: T0 + 2000, endedAtMs: null, finishedFlows: 1 },
+      { id: 'first', kind: 'replay', source: '/captures/a.pcap', startedAtMs: T0, endedAtMs: T0 + 1000, finishedFlows: 2 },
+    ]);
+    expect(db.sessions(10, T0 + 2000).map((x) => x.id)).toEqual(['first']);
+    const sort = { key: 'firstSeen' as const, dir: 'asc' as const };
+    const ids = (session?: string) => db.searchFlows(session === undefined ? {} : { session }, sort, 0, 100).flows.map((f) => f.id);
+    expect(ids('first')).toEqual(['first:1', 'first:2']);
+    expect(ids('second')).toEqual(['second:1']);
+    expect(ids('*')).toEqual(['first:1', 'first:2', 'second:1']);
+    expect(ids()).toEqual(['first:1', 'first:2', 'second:1']);
+    expect(ids('none')).toEqual([]);
+  });
+
+  it('opens a database of the version before sessions, giving its flows the session their ids name', () => {
+    const file = path.join(dir, 'v1.sqlite');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      INSERT INTO meta VALUES ('schema', '1');
+      CREATE TABLE flow_log (rowid INTEGER PRIMARY KEY, flow_id TEXT NOT NULL, iface TEXT NOT NULL, vlan INTEGER, proto TEXT NOT NULL,
+        ip_proto INTEGER NOT NULL, a TEXT NOT NULL, a_bin BLOB, a_port INTEGER, b TEXT NOT NULL, b_bin BLOB, b_port INTEGER,
+        a_name TEXT, b_name TEXT, sni TEXT, http_host TEXT, first_ms REAL NOT NULL, last_ms REAL NOT NULL, state TEXT NOT NULL,
+        tcp_flags INTEGER NOT NULL, bytes_ab INTEGER NOT NULL, packets_ab INTEGER NOT NULL, bytes_ba INTEGER NOT NULL,
+        packets_ba INTEGER NOT NULL);
+      INSERT INTO flow_log (flow_id, iface, proto, ip_proto, a, b, first_ms, last_ms, state, tcp_flags, bytes_ab, packets_ab, bytes_ba, packets_ba)
+        VALUES ('abc:1', 'eth0', 'udp', 17, '10.0.0.1', '10.0.0.2', ${T0}, ${T0 + 500}, 'active', 0, 10, 1, 0, 0),
+               ('abc:2', 'eth0', 'udp', 17, '10.0.0.1', '10.0.0.3', ${T0 + 100}, ${T0 + 900}, 'active', 0, 10, 1, 0, 0);`);
+    old.close();
+    const migrated = new HistoryDb(file);
+    try {
+      expect(migrated.sessions(10)).toEqual([
+        { id: 'abc', kind: 'unknown', source: '', startedAtMs: T0, endedAtMs: T0 + 900, finishedFlows: 2 },
+      ]);
+      expect(migrated.searchFlows({ session: 'abc' }, { key: 'firstSeen', dir: 'asc' }, 0, 10).flows.map((f) => f.id)).toEqual(['abc:1', 'abc:2']);
+    } finally {
+      migrated.close();
+    }
+    // Opened again: already the current version.
+    new HistoryDb(file).close();
   });
 
   it('keeps the name of an ended flow, its source and its ICMP type/code, also in a database made before those columns', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatBitRate, formatBitRateAxis, formatBytes, formatByteRateAsBits, formatCount, formatPacketRate } from '../../../src-renderer/format/units';
 import { formatClock, formatDuration, formatLocalDateTime, formatSeen, parseLocalDateTime } from '../../../src-renderer/format/time';
-import { cidrContains, isCidr, parseCidr, parseIp } from '../../../src-renderer/format/ip';
+import { cidrContains, isCidr, parseCidr, parseIp } from '../../../src-shared/ip';
 
 describe('bit rates (SI, as links are sold)', () => {
   it.each([

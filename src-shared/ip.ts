@@ -1,5 +1,6 @@
-/** IP address and CIDR parsing for the flow filter. Addresses become 16-byte arrays (IPv4 as IPv4-mapped IPv6, as the
- *  capture engine keys flows), so one prefix comparison serves both families. */
+/** IP address and CIDR parsing for the flow filter and sort (`flow-query.ts`), in main and the dashboard alike.
+ *  Addresses become 16-byte arrays (IPv4 as IPv4-mapped IPv6, as the capture engine keys flows), so one prefix
+ *  comparison serves both families. */
 
 export interface Cidr {
   bytes: Uint8Array;
