@@ -83,7 +83,7 @@ describe('every screen at 1280×800 and 1920×1080, light and dark', () => {
 
           // A top host opens the flow table on that host's flows.
           const host = page.getByRole('region', { name: /Top hosts/ }).getByRole('button').first();
-          const hostIp = /^Show host (?:.* \()?([0-9a-f.:]+)\)? in the flow table$/.exec((await host.getAttribute('aria-label')) ?? '')?.[1] ?? '';
+          const hostIp = /^Show host (?:.* \()?([0-9a-f.:]+)(?: · [^)]*)?\)? in the flow table$/.exec((await host.getAttribute('aria-label')) ?? '')?.[1] ?? '';
           expect(hostIp).not.toBe('');
           await host.click();
           await page.getByRole('heading', { name: 'Flows' }).waitFor();
