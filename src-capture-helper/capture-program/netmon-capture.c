@@ -14,6 +14,11 @@
  *   ERROR  (4) JSON       END   (5) empty, last message of a clean end
  * Control input (stdin), one byte per command: 'S' sends STATS now, 'Q' stops
  * like end of input; any other byte is a protocol error that stops the capture.
+ * With --hold, nothing is written until the control byte 'G': a capture opened
+ * by a root parent for a helper it starts later stays unread until the helper,
+ * its only reader, asks for it.
+ *
+ * It ends with the process that started it (SIGTERM on the parent's death).
  *
  * Exit status: 0 clean end; 1 cannot open or capture (no such interface, no
  * permission, every interface failed); 2 bad arguments, filter or control byte.
@@ -59,7 +64,7 @@ struct options {
   int n_ifaces;
   const char *bpf;
   long snaplen, buffer_mib, timeout_ms, batch_kib, stats_ms;
-  int promisc, probe;
+  int promisc, probe, hold;
 };
 
 struct iface {
@@ -86,6 +91,8 @@ static size_t batch_cap, batch_used;
 static uint32_t batch_count;
 /* Set by SIGTERM/SIGINT, the end of control input or 'Q'. */
 static volatile sig_atomic_t stop_requested;
+/* --hold: set until the control byte 'G' releases the output. */
+static int output_held;
 
 /* ---- output ------------------------------------------------------------ */
 
@@ -109,7 +116,25 @@ static void write_all(const void *data, size_t len) {
 static void put_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static void put_u64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
+/*
+ * Waits for the control byte 'G' before the first message of a held output.
+ * Reads one byte only, so commands after it stay for the main loop. Ends the
+ * program, writing nothing, when control input ends first, another byte comes
+ * or a signal asks it to stop.
+ */
+static void release_output(void) {
+  for (;;) {
+    char c;
+    ssize_t n = read(STDIN_FILENO, &c, 1);
+    if (n < 0 && errno == EINTR && !stop_requested) continue;
+    if (n == 1 && c == 'G') break;
+    _exit(n == 1 ? EXIT_USAGE : EXIT_CAPTURE);
+  }
+  output_held = 0;
+}
+
 static void send_message(uint32_t type, const void *payload, uint32_t len) {
+  if (output_held) release_output();
   uint8_t head[8];
   put_u32(head, type);
   put_u32(head + 4, len);
@@ -414,6 +439,7 @@ static const char *parse_args(int argc, char **argv, struct options *o, char *wh
     long min = 0, max = 0;
     if (strcmp(a, "--no-promisc") == 0) o->promisc = 0;
     else if (strcmp(a, "--probe") == 0) o->probe = 1;
+    else if (strcmp(a, "--hold") == 0) o->hold = 1;
     else if (strcmp(a, "--iface") == 0) {
       if (v == NULL || v[0] == '\0' || strlen(v) >= IF_NAMESIZE) return "--iface needs an interface name of 1 to 15 bytes";
       if (o->n_ifaces == MAX_IFACES) return "at most 16 interfaces";
@@ -453,6 +479,18 @@ static const char *parse_args(int argc, char **argv, struct options *o, char *wh
 static void on_signal(int sig) {
   (void)sig;
   stop_requested = 1;
+}
+
+/*
+ * Asks the kernel for SIGTERM when the parent goes, however it goes (SIGKILL
+ * included), so no capture outlives the process that started it. A change of
+ * credentials clears the request: it is made again after dropping privileges.
+ */
+static void end_with_parent(pid_t parent) {
+#ifdef __linux__
+  prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+#endif
+  if (getppid() != parent) stop_requested = 1; /* the parent went before the request */
 }
 
 static long long now_ms(void) {
@@ -513,6 +551,8 @@ int main(int argc, char **argv) {
   sa.sa_handler = on_signal;
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
+  pid_t parent = getppid();
+  end_with_parent(parent);
 
   struct options o;
   char why[256];
@@ -526,6 +566,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "netmon-capture: writes binary batches for Netmon's capture helper; stdout must not be a terminal\n");
     return EXIT_USAGE;
   }
+  output_held = o.hold;
 
   n_ifaces = o.n_ifaces;
   static const char *probe_errors[MAX_IFACES][2];
@@ -552,6 +593,8 @@ int main(int argc, char **argv) {
     send_error(-1, "EPERM", 1, "cannot give up capture rights: %s", why);
     return EXIT_CAPTURE;
   }
+  end_with_parent(parent);
+  if (stop_requested) return EXIT_CAPTURE;
   send_opened(privileges, o.probe ? (const char *const(*)[2])probe_errors : NULL);
   if (o.probe) return EXIT_OK;
 

@@ -6,7 +6,8 @@ import type { LiveCaptureOptions } from './live-types';
  * A capture opened before this process was started: a root parent (`sudo
  * netmon serve`) ran netmon-capture for these interfaces, dropped root, and
  * passed the program's output and control input as file descriptors 3 and 4.
- * The first live start on exactly these interfaces, without a filter, reads
+ * The program holds its output until this process, its only reader, releases
+ * it (--hold, capture-program/wire.md). The first live start on exactly these interfaces, without a filter, reads
  * it; later captures start the program themselves.
  */
 let pending: { interfaces: string[]; outputFd: number; controlFd: number } | null = null;
@@ -26,5 +27,6 @@ export function takeCaptureHandoff(options: LiveCaptureOptions): ProgramStreams 
     output: new net.Socket({ fd: outputFd, readable: true, writable: false }),
     control: new net.Socket({ fd: controlFd, readable: false, writable: true }),
     child: null,
+    held: true,
   };
 }

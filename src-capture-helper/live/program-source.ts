@@ -26,6 +26,8 @@ export interface ProgramStreams {
   control: Writable;
   /** Set when this process started the program (not for a capture handed over by a root parent). */
   child: ChildProcess | null;
+  /** Started with --hold: it writes nothing until its reader sends the control byte 'G'. */
+  held: boolean;
 }
 
 interface Slot {
@@ -41,6 +43,10 @@ interface Slot {
 
 /** How long a stopping program may take to drain its last ring block before it is killed. */
 const STOP_GRACE_MS = 5000;
+/** How long opening may take, from the start (or release) of the program to its OPENED or ERROR. */
+export const OPEN_TIMEOUT_MS = 10_000;
+/** The control byte that releases the output of a program started with --hold. */
+const RELEASE_BYTE = 'G';
 
 /** The program's arguments for a capture (or, with probe, for opening and closing each interface). */
 export function programArgs(options: LiveCaptureOptions, probe = false): string[] {
@@ -56,14 +62,17 @@ export function programArgs(options: LiveCaptureOptions, probe = false): string[
   return args;
 }
 
-/** Starts the program; `rights` says which one and whether this process may run it. */
-export function spawnProgram(rights: CaptureRights, args: string[], iface: string): ProgramStreams {
+/**
+ * Starts the program; `rights` says which one and whether this process may run it.
+ * `hold` starts it with --hold, for a reader other than this process (wire.md).
+ */
+export function spawnProgram(rights: CaptureRights, args: string[], iface: string, hold = false): ProgramStreams {
   if (rights.state !== 'ready') {
     throw new LiveCaptureOpenError(rights.message, rights.state === 'missing' ? 'ENOTSUP' : rights.state === 'stale' ? 'ESTALE' : 'EPERM', iface);
   }
   // The environment carries SUDO_UID when this process is root through sudo: the program drops to that user.
-  const child = spawn(rights.program, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  return { output: child.stdout!, control: child.stdin!, child };
+  const child = spawn(rights.program, hold ? [...args, '--hold'] : args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  return { output: child.stdout!, control: child.stdin!, child, held: hold };
 }
 
 /**
@@ -103,9 +112,13 @@ export class ProgramLiveSource implements LiveSource {
 
   /**
    * Reads a program already started (by this process, or by a root parent
-   * that handed its streams over) up to its OPENED message.
+   * that handed its streams over) up to its OPENED message; a program that
+   * says neither OPENED nor ERROR within `openTimeoutMs` is ended and the
+   * open fails (ETIMEDOUT) instead of waiting forever.
    */
-  static attach(streams: ProgramStreams, interfaces: readonly string[], source: string | null = null): Promise<ProgramLiveSource> {
+  static attach(
+    streams: ProgramStreams, interfaces: readonly string[], source: string | null = null, openTimeoutMs = OPEN_TIMEOUT_MS,
+  ): Promise<ProgramLiveSource> {
     return new Promise((resolve, reject) => {
       let source_: ProgramLiveSource | null = null;
       let failure: LiveCaptureOpenError | null = null;
@@ -132,6 +145,7 @@ export class ProgramLiveSource implements LiveSource {
             streams.control.end();
             return;
           }
+          clearTimeout(openTimer);
           source_ = new ProgramLiveSource(streams, opened, reader, closed);
           // Nothing is read until start(): the program blocks and the kernel ring holds the packets.
           streams.output.pause();
@@ -165,7 +179,18 @@ export class ProgramLiveSource implements LiveSource {
       streams.child?.once('error', (err) => {
         failure ??= new LiveCaptureOpenError(`cannot start netmon-capture: ${err.message}`, 'ENOTSUP', interfaces[0] ?? '');
       });
+      const openTimer = setTimeout(() => {
+        failure ??= new LiveCaptureOpenError(
+          `netmon-capture did not report its interfaces open within ${openTimeoutMs} ms; it was ended`, 'ETIMEDOUT', interfaces[0] ?? '',
+        );
+        // Closing the control input ends a program this process did not start (a handed-over one).
+        streams.control.end();
+        streams.output.destroy();
+        streams.child?.kill('SIGKILL');
+      }, openTimeoutMs);
+      if (streams.held) streams.control.write(RELEASE_BYTE);
       void closed.then(() => {
+        clearTimeout(openTimer);
         if (source_) {
           source_.onClosed(streams.child);
           return;

@@ -50,7 +50,7 @@ describe.skipIf(!hasCompiler())('netmon-capture under hostile arguments and cont
   const run = (args: string[], input = '', timeout = 10_000) =>
     spawnSync(program, args, { input, timeout, env: { ASAN_OPTIONS: 'detect_leaks=0' }, maxBuffer: 64 * 1024 * 1024 });
 
-  const option = fc.constantFrom('--iface', '--bpf', '--snaplen', '--buffer-mib', '--timeout-ms', '--batch-kib', '--stats-ms', '--no-promisc', '--probe', '--version', '--bogus', '');
+  const option = fc.constantFrom('--iface', '--bpf', '--snaplen', '--buffer-mib', '--timeout-ms', '--batch-kib', '--stats-ms', '--no-promisc', '--probe', '--hold', '--version', '--bogus', '');
   const value = fc.oneof(
     fc.string({ maxLength: 40 }).map((s) => s.replace(/\0/g, '')),
     fc.integer({ min: -(2 ** 40), max: 2 ** 40 }).map(String),
@@ -67,6 +67,11 @@ describe.skipIf(!hasCompiler())('netmon-capture under hostile arguments and cont
         expect([0, 1, 2]).toContain(r.status);
         if (args.length === 1 && args[0] === '--version') return;
         const { types, errors } = checkOutput(r.stdout);
+        // A held output is never released here (no 'G'): such a program writes nothing and ends with status 1.
+        if (args.includes('--hold') && types.length === 0) {
+          expect(r.status).toBe(1);
+          return;
+        }
         if (r.status !== 0) expect(errors.length).toBeGreaterThan(0);
         for (const e of errors) expect(typeof e.message).toBe('string');
         if (r.status === 0 && !args.includes('--probe')) expect(types).toContain(MessageType.end);
@@ -75,26 +80,33 @@ describe.skipIf(!hasCompiler())('netmon-capture under hostile arguments and cont
     );
   });
 
-  it.skipIf(!canCreateNamespaces())('any control input: S sends stats, Q or its end stops, any other byte stops with EPROTO', () => {
+  it.skipIf(!canCreateNamespaces())('any control input: S sends stats, Q or its end stops, any other byte stops with EPROTO; held, nothing before G', () => {
     const ns = `nmfz${process.pid.toString(36)}`;
     execFileSync('ip', ['netns', 'add', ns]);
     try {
       execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
       fc.assert(
-        fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
-          const r = spawnSync('ip', ['netns', 'exec', ns, program, '--iface', 'lo', '--timeout-ms', '10'], {
+        fc.property(fc.uint8Array({ maxLength: 64 }), fc.boolean(), (bytes, hold) => {
+          const r = spawnSync('ip', ['netns', 'exec', ns, program, '--iface', 'lo', '--timeout-ms', '10', ...(hold ? ['--hold'] : [])], {
             input: Buffer.from(bytes), timeout: 10_000, env: { ASAN_OPTIONS: 'detect_leaks=0' },
           });
           expect(String(r.stderr)).not.toMatch(/AddressSanitizer|runtime error/);
           const { types, errors } = checkOutput(r.stdout);
+          // Held: nothing before 'G'; the end of input or another byte first ends it with status 1 or 2.
+          if (hold && bytes[0] !== 0x47) {
+            expect(types).toEqual([]);
+            expect(r.status).toBe(bytes.length === 0 ? 1 : 2);
+            return;
+          }
+          const commands = hold ? bytes.slice(1) : bytes;
           expect(types[0]).toBe(MessageType.opened);
           expect(types.at(-1)).toBe(MessageType.end);
-          const stop = bytes.findIndex((b) => b !== 0x53);
-          const bad = stop >= 0 && bytes[stop] !== 0x51;
+          const stop = commands.findIndex((b) => b !== 0x53);
+          const bad = stop >= 0 && commands[stop] !== 0x51;
           expect(r.status).toBe(bad ? 2 : 0);
           if (bad) expect(errors[0]).toMatchObject({ code: 'EPROTO', fatal: true });
           // One STATS per 'S' before the stop, and the final one.
-          const asked = (stop < 0 ? [...bytes] : [...bytes.slice(0, stop)]).filter((b) => b === 0x53).length;
+          const asked = (stop < 0 ? [...commands] : [...commands.slice(0, stop)]).filter((b) => b === 0x53).length;
           expect(types.filter((t) => t === MessageType.stats).length).toBeGreaterThanOrEqual(asked + 1);
         }),
         { numRuns: 60 },
