@@ -1,4 +1,7 @@
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 /**
  * Two network namespaces joined by a veth pair, for live-capture tests.
@@ -117,6 +120,53 @@ export interface RootLink {
 
 let rootLinks = 0;
 
+/** Root-namespace link addresses are shared by every test process: each /30 slot is claimed by an exclusive file. */
+const ROOT_LINK_SLOTS = 64;
+const claimedSlots = new Set<string>();
+
+function slotClaimFile(slot: number): string {
+  return path.join(os.tmpdir(), `netmon-test-root-link-${slot}.claim`);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A free /30 of 198.51.100.0/24 in the root namespace, claimed for this process until it exits. */
+function claimRootLinkSlot(): number {
+  // A link left behind by a test run that died keeps its addresses: never reuse a /30 still on an interface.
+  const inUse = execFileSync('ip', ['-o', '-4', 'addr', 'show'], { encoding: 'utf8' });
+  const start = Math.floor(Math.random() * ROOT_LINK_SLOTS);
+  for (let pass = 0; pass < 2; pass++) {
+    for (let i = 0; i < ROOT_LINK_SLOTS; i++) {
+      const slot = (start + i) % ROOT_LINK_SLOTS;
+      if (inUse.includes(` 198.51.100.${slot * 4 + 1}/`) || inUse.includes(` 198.51.100.${slot * 4 + 2}/`)) continue;
+      const file = slotClaimFile(slot);
+      try {
+        fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+        claimedSlots.add(file);
+        return slot;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        // A claim left by a process that died is taken over on the second pass.
+        const holder = Number(fs.readFileSync(file, 'utf8'));
+        if (pass === 1 && !(holder > 0 && processAlive(holder))) fs.rmSync(file, { force: true });
+      }
+    }
+  }
+  throw new Error(`every root-namespace test link slot (${ROOT_LINK_SLOTS}) is claimed by a running process`);
+}
+
+function releaseRootLinkSlots(): void {
+  for (const file of claimedSlots) fs.rmSync(file, { force: true });
+  claimedSlots.clear();
+}
+
 /**
  * Joins `ns` (a namespace of `pair`) to the root namespace by a second veth
  * pair, addressed from 198.51.100.0/24 (TEST-NET-2). The link goes with the
@@ -128,7 +178,7 @@ export function linkToRoot(pair: VethPair, ns: string): RootLink {
   const tag = `${(process.pid % 46656).toString(36)}${rootLinks.toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
   const rootIf = `nrr${tag}`;
   const nsIf = `nrn${tag}`;
-  const slot = (process.pid * 13 + rootLinks * 5) % 64;
+  const slot = claimRootLinkSlot();
   const rootAddr = `198.51.100.${slot * 4 + 1}`;
   const nsAddr = `198.51.100.${slot * 4 + 2}`;
   if (ns !== pair.nsA && ns !== pair.nsB) throw new Error(`${ns} is not a namespace of this pair`);
@@ -155,10 +205,14 @@ function toDotted(n: number): string {
 }
 
 // Namespaces outlive the process: remove ours even when a test run dies.
-process.once('exit', destroyAllVethPairs);
+process.once('exit', () => {
+  destroyAllVethPairs();
+  releaseRootLinkSlots();
+});
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     destroyAllVethPairs();
+    releaseRootLinkSlots();
     process.kill(process.pid, signal);
   });
 }
