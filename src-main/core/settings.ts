@@ -222,7 +222,7 @@ export interface SettingsSources {
  * Settings that decide which files the process reads and writes and how it is reached: set in the
  * settings file, the environment or a flag, never through the API (`settings.set`).
  */
-export const FILE_ONLY_SETTINGS: readonly string[] = ['capture.replayDir', 'history.dbPath', 'server.bind', 'server.token', 'server.maxUploadMb'];
+export const FILE_ONLY_SETTINGS: readonly string[] = ['capture.replayDir', 'history.dbPath', 'geo.countryDb', 'geo.asnDb', 'server.bind', 'server.token', 'server.maxUploadMb'];
 
 /**
  * Why a settings file cannot be trusted, or null. The file names programs to run (command

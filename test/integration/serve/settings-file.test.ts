@@ -55,7 +55,7 @@ describe('settings through the API, into the file serve reads', () => {
     const info = await api<SettingsInfo>('GET', '/api/settings/info');
     expect(info.body).toEqual({
       file: config,
-      fileOnly: ['capture.replayDir', 'history.dbPath', 'server.bind', 'server.token', 'server.maxUploadMb'],
+      fileOnly: ['capture.replayDir', 'history.dbPath', 'geo.countryDb', 'geo.asnDb', 'server.bind', 'server.token', 'server.maxUploadMb'],
       // --bind and --db are flags of this run.
       overridden: expect.arrayContaining(['server.bind', 'history.dbPath']),
     });
