@@ -7,6 +7,7 @@ import type { CaptureReadResult } from '../capture-file/read-capture-file';
 import { readCaptureFile } from '../capture-file/read-capture-file';
 import { CaptureEngine } from '../pipeline/engine';
 import { formatReportText } from '../report/format-text';
+import { parseCommandLine } from '../util/command-line';
 import { writeJson } from '../util/write-json';
 
 const HELP = `usage: netmon analyze FILE|- [--json] [--top N]
@@ -40,24 +41,23 @@ export const analyzeCommand: HelperCommand = {
 };
 
 export function runAnalyze(args: string[]): number {
-  let file: string | undefined;
-  let json = false;
-  let top = 10;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--help' || a === '-h') {
-      process.stdout.write(`${HELP}\n`);
-      return 0;
-    }
-    if (a === '--json') json = true;
-    else if (a === '--top') {
-      const n = Number(args[++i]);
-      if (!Number.isInteger(n) || n < 1) return usageError('--top needs a positive integer');
-      top = n;
-    } else if (a.startsWith('-') && a !== '-') return usageError(`unknown option '${a}'`);
-    else if (file === undefined) file = a;
-    else return usageError('only one FILE may be given');
+  const parsed = parseCommandLine({
+    args,
+    strict: true,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, top: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (typeof parsed === 'string') return usageError(parsed);
+  const { values, positionals } = parsed;
+  if (values.help === true) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
   }
+  const json = values.json === true;
+  const top = values.top === undefined ? 10 : Number(values.top);
+  if (!Number.isInteger(top) || top < 1) return usageError('--top needs a positive integer');
+  if (positionals.length > 1) return usageError('only one FILE may be given');
+  const file = positionals[0];
   if (file === undefined) return usageError('missing FILE');
   const input = inputOf(file);
   if (typeof input === 'string') return usageError(input);

@@ -7,6 +7,7 @@ import { dropRoot, type PrivilegeOutcome } from '../privileges/process-privilege
 import { ProgramLiveSource } from '../live/program-source';
 import type { AnalyzeReport } from '../report/analyze-report';
 import { formatReportText } from '../report/format-text';
+import { parseCommandLine } from '../util/command-line';
 import { writeJson } from '../util/write-json';
 import { PcapngFileSink } from '../capture-file/pcapng-file-sink';
 
@@ -66,77 +67,62 @@ export interface CaptureSection {
   errors: LiveCaptureError[];
 }
 
-function parseArgs(args: string[]): CaptureArgs | string {
-  const out: CaptureArgs = {
-    interfaces: [], bpf: '', durationS: null, snaplen: LIVE_DEFAULTS.snaplen, bufferSize: LIVE_DEFAULTS.bufferSize,
-    promisc: true, path: 'auto', json: false, top: 10, writeFile: null,
+function parseCaptureArgs(args: string[]): CaptureArgs | string {
+  const parsed = parseCommandLine({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      iface: { type: 'string', multiple: true },
+      bpf: { type: 'string' },
+      duration: { type: 'string' },
+      snaplen: { type: 'string' },
+      'buffer-mib': { type: 'string' },
+      'no-promisc': { type: 'boolean' },
+      path: { type: 'string' },
+      write: { type: 'string', short: 'w' },
+      json: { type: 'boolean' },
+      top: { type: 'string' },
+    },
+  });
+  if (typeof parsed === 'string') return parsed;
+  const v = parsed.values;
+  const positive = (text: string): number | null => {
+    const n = Number(text);
+    return text.trim() !== '' && Number.isFinite(n) && n > 0 ? n : null;
   };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const value = (): string | undefined => args[++i];
-    const positive = (v: string | undefined): number | null => {
-      const n = Number(v);
-      return v !== undefined && Number.isFinite(n) && n > 0 ? n : null;
-    };
-    switch (a) {
-      case '--iface': {
-        const v = value();
-        if (!v) return '--iface needs an interface name';
-        out.interfaces.push(v);
-        break;
-      }
-      case '--bpf': {
-        const v = value();
-        if (v === undefined) return '--bpf needs a filter';
-        out.bpf = v;
-        break;
-      }
-      case '--duration': {
-        const n = positive(value());
-        if (n === null) return '--duration needs a positive number of seconds';
-        out.durationS = n;
-        break;
-      }
-      case '--snaplen': {
-        const n = positive(value());
-        if (n === null || !Number.isInteger(n) || n > 262144) return '--snaplen needs an integer from 1 to 262144';
-        out.snaplen = n;
-        break;
-      }
-      case '--buffer-mib': {
-        const n = positive(value());
-        if (n === null || n > 2047) return '--buffer-mib needs a number from 1 to 2047';
-        out.bufferSize = Math.round(n * 1024 * 1024);
-        break;
-      }
-      case '--no-promisc':
-        out.promisc = false;
-        break;
-      case '--path': {
-        const v = value();
-        if (v !== 'auto' && v !== 'netmon-capture' && v !== 'cap') return '--path must be auto, netmon-capture or cap';
-        out.path = v;
-        break;
-      }
-      case '-w':
-      case '--write': {
-        const v = value();
-        if (!v) return `${a} needs a file name`;
-        out.writeFile = v;
-        break;
-      }
-      case '--json':
-        out.json = true;
-        break;
-      case '--top': {
-        const n = positive(value());
-        if (n === null || !Number.isInteger(n)) return '--top needs a positive integer';
-        out.top = n;
-        break;
-      }
-      default:
-        return `unknown option '${a}'`;
-    }
+  const out: CaptureArgs = {
+    interfaces: v.iface ?? [], bpf: v.bpf ?? '', durationS: null, snaplen: LIVE_DEFAULTS.snaplen, bufferSize: LIVE_DEFAULTS.bufferSize,
+    promisc: v['no-promisc'] !== true, path: 'auto', json: v.json === true, top: 10, writeFile: null,
+  };
+  if (out.interfaces.some((name) => name === '')) return '--iface needs an interface name';
+  if (v.duration !== undefined) {
+    const n = positive(v.duration);
+    if (n === null) return '--duration needs a positive number of seconds';
+    out.durationS = n;
+  }
+  if (v.snaplen !== undefined) {
+    const n = positive(v.snaplen);
+    if (n === null || !Number.isInteger(n) || n > 262144) return '--snaplen needs an integer from 1 to 262144';
+    out.snaplen = n;
+  }
+  if (v['buffer-mib'] !== undefined) {
+    const n = positive(v['buffer-mib']);
+    if (n === null || n > 2047) return '--buffer-mib needs a number from 1 to 2047';
+    out.bufferSize = Math.round(n * 1024 * 1024);
+  }
+  if (v.path !== undefined) {
+    if (v.path !== 'auto' && v.path !== 'netmon-capture' && v.path !== 'cap') return '--path must be auto, netmon-capture or cap';
+    out.path = v.path;
+  }
+  if (v.write !== undefined) {
+    if (v.write === '') return '--write needs a file name';
+    out.writeFile = v.write;
+  }
+  if (v.top !== undefined) {
+    const n = positive(v.top);
+    if (n === null || !Number.isInteger(n)) return '--top needs a positive integer';
+    out.top = n;
   }
   if (out.interfaces.length === 0) return 'at least one --iface is needed';
   if (new Set(out.interfaces).size !== out.interfaces.length) return 'an interface is named twice';
@@ -148,7 +134,7 @@ export async function runCaptureCommand(args: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const parsed = parseArgs(args);
+  const parsed = parseCaptureArgs(args);
   if (typeof parsed === 'string') {
     process.stderr.write(`netmon capture: ${parsed}\n\n${USAGE}\n`);
     return 2;

@@ -7,6 +7,7 @@ import { HelperLog } from '../server/helper-log';
 import type { RequestHandlers } from '../server/helper-server';
 import { defaultLimits, HelperServer } from '../server/helper-server';
 import { readOrCreateTokenFile, readTokenLine } from '../server/token-source';
+import { parseCommandLine } from '../util/command-line';
 
 const HELPER_VERSION = '0.1.0';
 
@@ -37,7 +38,7 @@ interface HelperArgs {
   handoff: string[];
 }
 
-function parseArgs(args: string[]): HelperArgs | string {
+function parseHelperArgs(args: string[]): HelperArgs | string {
   const out: HelperArgs = {
     socket: socketPathIn(defaultSocketDir()),
     tokenFile: null,
@@ -46,47 +47,41 @@ function parseArgs(args: string[]): HelperArgs | string {
     logStderr: false,
     handoff: [],
   };
-  const positiveInt = (flag: string, v: string | undefined, max: number): number | string => {
+  const positiveInt = (flag: string, v: string, max: number): number | string => {
     const n = Number(v);
     return Number.isInteger(n) && n > 0 && n <= max ? n : `${flag} needs an integer 1..${max}, got ${JSON.stringify(v)}`;
   };
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i];
-    const value = args[i + 1];
-    switch (flag) {
-      case '--socket':
-      case '--token-file':
-        if (!value) return `${flag} needs a path`;
-        if (flag === '--socket') out.socket = path.resolve(value);
-        else out.tokenFile = path.resolve(value);
-        i++;
-        break;
-      case '--max-queue-kib': {
-        const n = positiveInt(flag, value, 1 << 20);
-        if (typeof n === 'string') return n;
-        out.maxQueueBytes = n * 1024;
-        i++;
-        break;
-      }
-      case '--hello-timeout-ms': {
-        const n = positiveInt(flag, value, 600_000);
-        if (typeof n === 'string') return n;
-        out.helloTimeoutMs = n;
-        i++;
-        break;
-      }
-      case '--log-stderr':
-        out.logStderr = true;
-        break;
-      case '--handoff-iface':
-        if (!value) return `${flag} needs an interface name`;
-        out.handoff.push(value);
-        i++;
-        break;
-      default:
-        return `unknown option ${JSON.stringify(flag)}`;
-    }
+  const parsed = parseCommandLine({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      socket: { type: 'string' },
+      'token-file': { type: 'string' },
+      'max-queue-kib': { type: 'string' },
+      'hello-timeout-ms': { type: 'string' },
+      'log-stderr': { type: 'boolean' },
+      'handoff-iface': { type: 'string', multiple: true },
+    },
+  });
+  if (typeof parsed === 'string') return parsed;
+  const v = parsed.values;
+  if (v.socket === '' || v['token-file'] === '') return `${v.socket === '' ? '--socket' : '--token-file'} needs a path`;
+  if (v.socket !== undefined) out.socket = path.resolve(v.socket);
+  if (v['token-file'] !== undefined) out.tokenFile = path.resolve(v['token-file']);
+  if (v['max-queue-kib'] !== undefined) {
+    const n = positiveInt('--max-queue-kib', v['max-queue-kib'], 1 << 20);
+    if (typeof n === 'string') return n;
+    out.maxQueueBytes = n * 1024;
   }
+  if (v['hello-timeout-ms'] !== undefined) {
+    const n = positiveInt('--hello-timeout-ms', v['hello-timeout-ms'], 600_000);
+    if (typeof n === 'string') return n;
+    out.helloTimeoutMs = n;
+  }
+  out.logStderr = v['log-stderr'] === true;
+  out.handoff = v['handoff-iface'] ?? [];
+  if (out.handoff.some((name) => name === '')) return '--handoff-iface needs an interface name';
   return out;
 }
 
@@ -96,7 +91,7 @@ export async function runHelperCommand(args: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const parsed = parseArgs(args);
+  const parsed = parseHelperArgs(args);
   if (typeof parsed === 'string') {
     process.stderr.write(`netmon-helper helper: ${parsed}\n\n${USAGE}\n`);
     return 2;

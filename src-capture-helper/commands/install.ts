@@ -1,4 +1,5 @@
 import { DEFAULT_GROUP, DEFAULT_PREFIX, installRights, installStatus } from '../privileges/install';
+import { parseCommandLine } from '../util/command-line';
 
 const USAGE = `usage: netmon install [--prefix DIR] [--group NAME] [--user NAME] [--program FILE]
        netmon install --status [--json]
@@ -18,31 +19,28 @@ the interfaces are open, before it reads a packet.
   --status        report what is installed and whether it matches this build`;
 
 export async function runInstallCommand(args: string[]): Promise<number> {
-  const options: { prefix?: string; group?: string; user?: string; program?: string } = {};
-  let status = false;
-  let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const value = (): string => {
-      const v = args[++i];
-      if (v === undefined) throw new Error(`${arg} needs a value`);
-      return v;
-    };
-    try {
-      if (arg === '--prefix') options.prefix = value();
-      else if (arg === '--group') options.group = value();
-      else if (arg === '--user') options.user = value();
-      else if (arg === '--program') options.program = value();
-      else if (arg === '--status') status = true;
-      else if (arg === '--json') json = true;
-      else if (arg === '--help' || arg === '-h') {
-        process.stdout.write(`${USAGE}\n`);
-        return 0;
-      } else throw new Error(`unknown option '${arg}'`);
-    } catch (err) {
-      process.stderr.write(`netmon install: ${(err as Error).message}\n\n${USAGE}\n`);
-      return 2;
-    }
+  const parsed = parseCommandLine({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      prefix: { type: 'string' },
+      group: { type: 'string' },
+      user: { type: 'string' },
+      program: { type: 'string' },
+      status: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (typeof parsed === 'string') {
+    process.stderr.write(`netmon install: ${parsed}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { status, json, help, ...options } = parsed.values;
+  if (help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
   }
   if (status) {
     const s = installStatus(options);

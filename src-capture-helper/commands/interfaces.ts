@@ -1,6 +1,7 @@
 import { netmaskPrefix } from '../flows/address';
 import { listInterfaces, probeInterfaces, type InterfaceInfo, type InterfaceListing } from '../live/interfaces';
 import { capturePathInfo } from '../live/live-capture';
+import { parseCommandLine } from '../util/command-line';
 
 const USAGE = `usage: netmon interfaces [--json] [--no-probe]
 
@@ -13,19 +14,22 @@ when rights are missing or outdated ('sudo netmon install').
   --no-probe   do not open interfaces (no link type or permission)`;
 
 export async function runInterfacesCommand(args: string[]): Promise<number> {
-  let json = false;
-  let probe = true;
-  for (const arg of args) {
-    if (arg === '--json') json = true;
-    else if (arg === '--no-probe') probe = false;
-    else if (arg === '--help' || arg === '-h') {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    } else {
-      process.stderr.write(`netmon interfaces: unknown option '${arg}'\n\n${USAGE}\n`);
-      return 2;
-    }
+  const parsed = parseCommandLine({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: { json: { type: 'boolean' }, 'no-probe': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (typeof parsed === 'string') {
+    process.stderr.write(`netmon interfaces: ${parsed}\n\n${USAGE}\n`);
+    return 2;
   }
+  if (parsed.values.help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const json = parsed.values.json === true;
+  const probe = parsed.values['no-probe'] !== true;
   let listing: InterfaceListing;
   try {
     listing = probe ? await probeInterfaces() : { capture: { ...capturePathInfo(), libpcap: null }, interfaces: listInterfaces() };

@@ -1,3 +1,4 @@
+import { parseCommandLine } from '../util/command-line';
 import { DEFAULT_GROUP, DEFAULT_PREFIX, uninstallRights } from '../privileges/install';
 
 const USAGE = `usage: netmon uninstall [--prefix DIR]
@@ -7,18 +8,21 @@ installed netmon-capture, and the group '${DEFAULT_GROUP}' if install created it
 (otherwise only the users install added leave the group).`;
 
 export async function runUninstallCommand(args: string[]): Promise<number> {
-  let prefix: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--prefix' && args[i + 1] !== undefined) prefix = args[++i];
-    else if (arg === '--help' || arg === '-h') {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    } else {
-      process.stderr.write(`netmon uninstall: unknown or incomplete option '${arg}'\n\n${USAGE}\n`);
-      return 2;
-    }
+  const parsed = parseCommandLine({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: { prefix: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (typeof parsed === 'string') {
+    process.stderr.write(`netmon uninstall: ${parsed}\n\n${USAGE}\n`);
+    return 2;
   }
+  if (parsed.values.help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const { prefix } = parsed.values;
   const r = uninstallRights({ prefix });
   process.stdout.write(r.stdout);
   if (r.stderr) process.stderr.write(r.stderr.replace(/^capture-rights: /gm, 'netmon uninstall: '));

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { parseArgs } from 'node:util';
 import { helperEntryPath } from '../core/helper-path';
 import type { CaptureHandoff } from '../core/helper-supervisor';
 
@@ -68,12 +69,15 @@ async function runHelper(argv: string[]): Promise<number> {
  * anything else; the helper it spawns reads that open capture.
  */
 async function serveRights(args: string[], command: 'serve' | 'probe'): Promise<{ captureHandoff?: CaptureHandoff }> {
-  if (process.platform !== 'linux' || process.geteuid?.() !== 0 || args.includes('--help') || args.includes('-h')) return {};
-  const interfaces: string[] = [];
-  args.forEach((a, i) => {
-    if (a === '--iface' && args[i + 1] !== undefined) interfaces.push(args[i + 1]);
-    else if (a.startsWith('--iface=')) interfaces.push(a.slice('--iface='.length));
+  if (process.platform !== 'linux' || process.geteuid?.() !== 0) return {};
+  // Only the interfaces and --help matter here; the command itself reads the whole line (and rejects a bad one).
+  const { values } = parseArgs({
+    args,
+    strict: false,
+    options: { iface: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
   });
+  if (values.help === true) return {};
+  const interfaces = (values.iface ?? []).filter((name): name is string => typeof name === 'string');
   const helperCli = (await import(helperEntryPath())) as RootStart;
   const { handoff, privileges } = helperCli.startAsRoot(interfaces);
   if (privileges.kind === 'kept-root') {

@@ -6,6 +6,7 @@ import { PROBE_NAME } from '../bus/wire';
 import { preferredHelperLaunch } from '../core/helper-path';
 import type { CaptureHandoff } from '../core/helper-supervisor';
 import { HelperSupervisor } from '../core/helper-supervisor';
+import { parseCommandLine, UsageError } from '../cli/command-line';
 import { createLogger } from '../core/log';
 import { loadSettings, SettingsError } from '../core/settings';
 import { ProbePublisher } from './probe-publisher';
@@ -38,30 +39,25 @@ export function defaultProbeName(): string {
 }
 
 export function parseProbeArgs(argv: readonly string[]): ProbeArgs {
-  const args: ProbeArgs = { ifaces: [], nats: null, name: defaultProbeName(), bpf: null, config: null, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      if (arg.startsWith('--') && eq > 0) return arg.slice(eq + 1);
-      const next = argv[++i];
-      if (next === undefined) throw new BusSettingsError(`${name} needs a value`);
-      return next;
-    };
-    switch (name) {
-      case '--iface': args.ifaces.push(value()); break;
-      case '--nats': args.nats = value(); break;
-      case '--name': args.name = value(); break;
-      case '--bpf': args.bpf = value(); break;
-      case '--config': args.config = value(); break;
-      case '--help': case '-h': args.help = true; break;
-      default: throw new BusSettingsError(`unknown option ${JSON.stringify(arg)}`);
-    }
-  }
+  const { values: v } = parseCommandLine({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      iface: { type: 'string', multiple: true },
+      nats: { type: 'string' },
+      name: { type: 'string' },
+      bpf: { type: 'string' },
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const args: ProbeArgs = {
+    ifaces: v.iface ?? [], nats: v.nats ?? null, name: v.name ?? defaultProbeName(), bpf: v.bpf ?? null, config: v.config ?? null, help: v.help === true,
+  };
   if (!args.help) {
-    if (args.ifaces.length === 0) throw new BusSettingsError('give at least one --iface');
-    if (!PROBE_NAME.test(args.name)) throw new BusSettingsError(`--name must be 1-64 letters, digits, - or _, got ${JSON.stringify(args.name.slice(0, 80))}`);
+    if (args.ifaces.length === 0) throw new UsageError('give at least one --iface');
+    if (!PROBE_NAME.test(args.name)) throw new UsageError(`--name must be 1-64 letters, digits, - or _, got ${JSON.stringify(args.name.slice(0, 80))}`);
   }
   return args;
 }
@@ -79,7 +75,7 @@ export async function runProbeCommand(argv: string[], rights: { captureHandoff?:
     settings = loadSettings({ file: args.config ?? undefined, env: process.env, flags: {} });
     bus = loadBusSettings({ file: args.config, env: process.env, url: args.nats });
   } catch (err) {
-    if (err instanceof BusSettingsError || err instanceof SettingsError) {
+    if (err instanceof UsageError || err instanceof BusSettingsError || err instanceof SettingsError) {
       process.stderr.write(`netmon probe: ${err.message}\n\n${PROBE_USAGE}\n`);
       return 2;
     }

@@ -14,6 +14,7 @@ import type { NetmonCore } from '../core/netmon-core';
 import { loadSettingsWithAlerts, SettingsError } from '../core/settings';
 import type { LoadedSettings } from '../core/settings';
 import type { BusConnection } from '../bus/serve-bus';
+import { parseCommandLine, UsageError } from '../cli/command-line';
 import { startNetmonServer } from './http-server';
 import { makeToken, tokenFilePath, writeTokenFile } from './token-file';
 
@@ -61,75 +62,43 @@ export interface ServeArgs {
   help: boolean;
 }
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
 export function parseServeArgs(argv: readonly string[]): ServeArgs {
-  const args: ServeArgs = { ifaces: [], replay: null, demo: false, speed: 1, bind: null, token: null, noAuth: false, replayDir: null, db: null, config: null, nats: null, probes: [], help: false };
-  let speedGiven = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      if (arg.startsWith('--') && eq > 0) return arg.slice(eq + 1);
-      const next = argv[++i];
-      if (next === undefined) throw new UsageError(`${name} needs a value`);
-      return next;
-    };
-    switch (name) {
-      case '--iface':
-        args.ifaces.push(value());
-        break;
-      case '--replay':
-        args.replay = value();
-        break;
-      case '--demo':
-        args.demo = true;
-        break;
-      case '--speed': {
-        const text = value();
-        const speed = Number(text);
-        if (text.trim() === '' || !Number.isFinite(speed) || speed < 0 || speed > 10_000) {
-          throw new UsageError(`--speed must be a number from 0 to 10000, got ${JSON.stringify(text)}`);
-        }
-        args.speed = speed;
-        speedGiven = true;
-        break;
-      }
-      case '--bind':
-        args.bind = value();
-        break;
-      case '--token':
-        args.token = value();
-        break;
-      case '--no-auth':
-        args.noAuth = true;
-        break;
-      case '--replay-dir':
-        args.replayDir = path.resolve(value());
-        break;
-      case '--db':
-        args.db = value();
-        break;
-      case '--config':
-        args.config = value();
-        break;
-      case '--nats':
-        args.nats = value();
-        break;
-      case '--probe':
-        args.probes.push(value());
-        break;
-      case '--help':
-      case '-h':
-        args.help = true;
-        break;
-      default:
-        throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
-    }
-  }
+  const { values: v } = parseCommandLine({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      iface: { type: 'string', multiple: true },
+      replay: { type: 'string' },
+      demo: { type: 'boolean' },
+      speed: { type: 'string' },
+      bind: { type: 'string' },
+      token: { type: 'string' },
+      'no-auth': { type: 'boolean' },
+      'replay-dir': { type: 'string' },
+      db: { type: 'string' },
+      config: { type: 'string' },
+      nats: { type: 'string' },
+      probe: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const args: ServeArgs = {
+    ifaces: v.iface ?? [],
+    replay: v.replay ?? null,
+    demo: v.demo === true,
+    speed: v.speed === undefined ? 1 : parseSpeed(v.speed),
+    bind: v.bind ?? null,
+    token: v.token ?? null,
+    noAuth: v['no-auth'] === true,
+    replayDir: v['replay-dir'] === undefined ? null : path.resolve(v['replay-dir']),
+    db: v.db ?? null,
+    config: v.config ?? null,
+    nats: v.nats ?? null,
+    probes: v.probe ?? [],
+    help: v.help === true,
+  };
+  const speedGiven = v.speed !== undefined;
   if (args.replay !== null && args.ifaces.length > 0) throw new UsageError('use either --iface or --replay, not both');
   if (args.demo && (args.replay !== null || args.ifaces.length > 0)) throw new UsageError('--demo plays the demo capture: leave out --iface and --replay');
   if (speedGiven && args.replay === null) throw new UsageError('--speed applies to --replay only');
@@ -137,6 +106,14 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
   if (args.probes.length > 0 && args.nats === null) throw new UsageError('--probe applies to --nats only');
   if (args.noAuth && args.token !== null) throw new UsageError('use either --token or --no-auth, not both');
   return args;
+}
+
+function parseSpeed(text: string): number {
+  const speed = Number(text);
+  if (text.trim() === '' || !Number.isFinite(speed) || speed < 0 || speed > 10_000) {
+    throw new UsageError(`--speed must be a number from 0 to 10000, got ${JSON.stringify(text)}`);
+  }
+  return speed;
 }
 
 /** The built dashboard, next to the compiled main process. */
