@@ -19,6 +19,30 @@ export default tseslint.config(
     },
   },
   {
+    // Dynamic loading may not cross the part boundaries that the import rules below draw: a computed
+    // path hides where it goes, so only literal paths (checked per part below) are loaded lazily.
+    files: ['src-main/**/*.ts', 'src-capture-helper/**/*.ts', 'src-renderer/**/*.{ts,tsx}', 'src-shared/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error',
+        { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' },
+        { selector: "ImportExpression[source.type!='Literal']", message: 'Load a literal path: a computed import() hides which part it reaches into.' },
+        { selector: "CallExpression[callee.name='require'][arguments.0.type!='Literal']", message: 'Load a literal path: a computed require() hides which part it reaches into.' },
+        { selector: "ImportExpression[source.value=/src-(main|renderer)\\u002F/]", message: 'Lazy loads follow the import rules: no part loads main or the renderer.' },
+        { selector: "ImportExpression[source.value=/src-capture-helper\\u002F(?!protocol\\u002F)/]", message: "Lazy loads follow the import rules: only the helper's protocol/ is shared." },
+      ],
+    },
+  },
+  {
+    // The `netmon` command is the launcher of both parts' commands: it runs the helper's commands
+    // (analyze, capture, ...) through the helper's own command-line entry, found at run time.
+    files: ['src-main/cli/netmon.ts'],
+    rules: {
+      'no-restricted-syntax': ['error',
+        { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' },
+      ],
+    },
+  },
+  {
     // Tool configuration files must default-export their config (a Vitest reporter module too).
     files: ['*.config.{ts,mjs,js}', 'src-renderer/vite.config.ts', 'test/helpers/count-reporter.ts'],
     rules: { 'no-restricted-syntax': 'off' },
@@ -70,5 +94,14 @@ export default tseslint.config(
         ],
       }],
     },
+  },
+  {
+    // The desktop shell starts main's core; the headless server is its own front end, not the shell's.
+    files: ['src-main/electron/**/*.ts'],
+    rules: layer([
+      { regex: 'src-capture-helper/(?!protocol/)', message: "Main may import only the helper's protocol/." },
+      { group: ['**/src-renderer/**'], message: 'Main does not import the renderer.' },
+      { group: ['../server/**', '**/src-main/server/**'], message: 'electron/ does not reach into server/: both are front ends of core/.' },
+    ]),
   },
 );

@@ -55,7 +55,8 @@ function setNoNewPrivs(): void {
   ];
   const file = candidates.find((f) => fs.existsSync(f));
   if (file === undefined) throw new Error(`cannot set no_new_privs: the privileges addon is not built (looked in ${candidates.join(', ')})`);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // The helper's own native addon, at the path of this build (found above).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports, no-restricted-syntax
   (require(file) as { setNoNewPrivs(): void }).setNoNewPrivs();
 }
 
