@@ -11,6 +11,8 @@ export type CaptureFileErrorKind = 'io' | 'not-a-capture' | 'unsupported' | 'bad
 
 export class CaptureFileError extends Error {
   override readonly name = 'CaptureFileError';
+  /** A file the client named that cannot be read as a capture. */
+  readonly requestErrorCode = 'invalid';
 
   constructor(
     readonly kind: CaptureFileErrorKind,

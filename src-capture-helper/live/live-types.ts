@@ -1,3 +1,4 @@
+import type { RequestErrorCode } from '../protocol/messages';
 import type { PacketSink } from '../pipeline/packet-sink';
 
 /** Which code path delivers live packets; the UI shows it. */
@@ -76,5 +77,12 @@ export class LiveCaptureOpenError extends Error {
   ) {
     super(message);
     this.name = 'LiveCaptureOpenError';
+  }
+
+  /** Missing or outdated capture rights, a capture that did not open in time, else a bad interface or filter. */
+  get requestErrorCode(): RequestErrorCode {
+    if (this.code === 'EPERM' || this.code === 'EACCES' || this.code === 'ENOTSUP' || this.code === 'ESTALE') return 'permission';
+    if (this.code === 'ETIMEDOUT' || this.code === 'EPROTO') return 'unavailable';
+    return 'invalid';
   }
 }

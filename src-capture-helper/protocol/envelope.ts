@@ -5,8 +5,8 @@
  * with the reason just before the helper closes a connection.
  */
 import type { Frame } from './frame';
-import type { ErrorInfo, EventMap, EventName, RequestName, RequestParams } from './messages';
-import { errorInfo, eventNames, events, requestNames, requests } from './messages';
+import type { EventMap, EventName, RequestErrorCode, RequestErrorInfo, RequestName, RequestParams } from './messages';
+import { eventNames, events, requestErrorCodes, requestErrorInfo, requestNames, requests } from './messages';
 import { int, nullable, obj, oneOf, str, ValidationError } from './schema';
 
 export type Hello = { t: 'hello'; version: number; token: string };
@@ -14,7 +14,7 @@ export type RequestEnvelope<K extends RequestName = RequestName> = { t: 'req'; i
 export type ClientMessage = Hello | { [K in RequestName]: RequestEnvelope<K> }[RequestName];
 
 export type Welcome = { t: 'welcome'; version: number; helperVersion: string; pid: number };
-export type ResponseEnvelope = { t: 'res'; id: number; ok: true; result: unknown } | { t: 'res'; id: number; ok: false; error: ErrorInfo };
+export type ResponseEnvelope = { t: 'res'; id: number; ok: true; result: unknown } | { t: 'res'; id: number; ok: false; error: RequestErrorInfo };
 export type EventEnvelope<K extends EventName = EventName> = {
   t: 'event';
   name: K;
@@ -24,7 +24,7 @@ export type EventEnvelope<K extends EventName = EventName> = {
   payload: EventMap[K];
 };
 export type AnyEventEnvelope = { [K in EventName]: EventEnvelope<K> }[EventName];
-export type Bye = { t: 'bye'; error: ErrorInfo };
+export type Bye = { t: 'bye'; error: RequestErrorInfo };
 export type ServerMessage = Welcome | ResponseEnvelope | AnyEventEnvelope | Bye;
 
 /** Largest request id; ids wrap around below it. */
@@ -33,6 +33,7 @@ export const MAX_REQUEST_ID = 0x7fffffff;
 /** A message that is well framed but not a valid message: the peer broke the protocol. */
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';
+  readonly requestErrorCode = 'invalid';
 }
 
 function parseJson(frame: Frame): Record<string, unknown> {
@@ -104,7 +105,7 @@ export function parseServerMessage(frame: Frame): ParsedServerMessage {
         case 'res': {
           const { id } = resShape(msg, 'res');
           if (msg.ok === true) return { t: 'res', id, ok: true, result: msg.result };
-          if (msg.ok === false) return { t: 'res', id, ok: false, error: errorInfo(msg.error, 'res.error') };
+          if (msg.ok === false) return { t: 'res', id, ok: false, error: requestErrorInfo(msg.error, 'res.error') };
           throw new ProtocolError('res.ok: expected a boolean');
         }
         case 'event': {
@@ -113,7 +114,7 @@ export function parseServerMessage(frame: Frame): ParsedServerMessage {
           return { t: 'event', name, session, seq, payload } as AnyEventEnvelope;
         }
         case 'bye':
-          return { t: 'bye', error: errorInfo(msg.error, 'bye.error') };
+          return { t: 'bye', error: requestErrorInfo(msg.error, 'bye.error') };
         default:
           throw new ProtocolError(`unknown message type ${JSON.stringify(msg.t)?.slice(0, 64)}`);
       }
@@ -122,8 +123,17 @@ export function parseServerMessage(frame: Frame): ParsedServerMessage {
   });
 }
 
-/** Turns anything thrown into the `{name, message}` form sent over the wire. */
-export function toErrorInfo(err: unknown): ErrorInfo {
-  if (err instanceof Error) return { name: err.name.slice(0, 128), message: err.message.slice(0, 8192) };
-  return { name: 'Error', message: String(err).slice(0, 8192) };
+/** An error that says what it means to the client; any other thrown error is the helper's own fault. */
+export interface CodedError extends Error {
+  readonly requestErrorCode: RequestErrorCode;
+}
+
+function isCoded(err: Error): err is CodedError {
+  return (requestErrorCodes as readonly unknown[]).includes((err as Partial<CodedError>).requestErrorCode);
+}
+
+/** Turns anything thrown into the `{code, name, message}` form sent over the wire. */
+export function toErrorInfo(err: unknown): RequestErrorInfo {
+  if (err instanceof Error) return { code: isCoded(err) ? err.requestErrorCode : 'internal', name: err.name.slice(0, 128), message: err.message.slice(0, 8192) };
+  return { code: 'internal', name: 'Error', message: String(err).slice(0, 8192) };
 }

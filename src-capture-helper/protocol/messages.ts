@@ -10,7 +10,7 @@
 import type { Infer, Validator } from './schema';
 import { arr, bool, int, nullable, num, obj, oneOf, optional, record, str, tagged } from './schema';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 const MAX_IFACES = 64;
 const MAX_FLOW_PAGE = 1000;
@@ -25,6 +25,18 @@ const count = int(0);
 
 export const errorInfo = obj({ name: str({ max: 128 }), message: str({ max: 8192 }) });
 export type ErrorInfo = Infer<typeof errorInfo>;
+
+/**
+ * What a refused request means to its client: its parameters were wrong (`invalid`), what it names does not
+ * exist (`not-found`), capture rights are missing (`permission`), it clashes with what runs (`conflict`), the
+ * helper cannot serve it now (`unavailable`), or the helper failed (`internal`, a bug).
+ */
+export const requestErrorCodes = ['invalid', 'not-found', 'permission', 'conflict', 'unavailable', 'internal'] as const;
+export type RequestErrorCode = (typeof requestErrorCodes)[number];
+
+/** A refused request or a closed connection: the typed code, with the error's name and message for people. */
+export const requestErrorInfo = obj({ code: oneOf(requestErrorCodes), name: str({ max: 128 }), message: str({ max: 8192 }) });
+export type RequestErrorInfo = Infer<typeof requestErrorInfo>;
 
 const captureSource = tagged('kind', {
   live: obj({ interfaces: arr(ifaceName, MAX_IFACES) }),

@@ -7,6 +7,7 @@
 
 export class ValidationError extends Error {
   override readonly name = 'ValidationError';
+  readonly requestErrorCode = 'invalid';
 }
 
 export type Validator<T> = (value: unknown, path: string) => T;

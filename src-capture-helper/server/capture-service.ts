@@ -62,10 +62,10 @@ export class CaptureService {
   async start(params: StartParams): Promise<SessionStatus> {
     const id = params.sessionId ?? randomBytes(8).toString('hex');
     const existing = this.byId.get(id);
-    if (existing?.running) throw new RequestError('SessionExists', `capture session ${id} is already running`);
+    if (existing?.running) throw new RequestError('conflict', 'SessionExists', `capture session ${id} is already running`);
     const running = [...this.byId.values()].filter((s) => s.running).length;
     if (running >= MAX_RUNNING_SESSIONS) {
-      throw new RequestError('TooManySessions', `at most ${MAX_RUNNING_SESSIONS} capture sessions run at once; stop one first`);
+      throw new RequestError('conflict', 'TooManySessions', `at most ${MAX_RUNNING_SESSIONS} capture sessions run at once; stop one first`);
     }
     const session = new CaptureSession(id, { ...params, sessionId: id }, this.events, this.log, () => this.forgetEnded(), this.runtimeDir);
     try {
@@ -75,7 +75,7 @@ export class CaptureService {
       // A bad filter, an unknown interface or an unreadable file: the client gets the reason, the helper carries on.
       const info = toErrorInfo(err);
       this.log.warn('capture start refused', { session: id, reason: info.message });
-      throw new RequestError(info.name === 'Error' ? 'CaptureError' : info.name, info.message);
+      throw new RequestError(info.code === 'internal' ? 'invalid' : info.code, info.name === 'Error' ? 'CaptureError' : info.name, info.message);
     }
     existing?.dispose();
     this.byId.delete(id);
@@ -97,7 +97,7 @@ export class CaptureService {
     try {
       return session.flows(params);
     } catch (err) {
-      if (err instanceof RangeError || err instanceof TypeError) throw new RequestError('BadQuery', err.message);
+      if (err instanceof RangeError || err instanceof TypeError) throw new RequestError('invalid', 'BadQuery', err.message);
       throw err;
     }
   }
@@ -120,7 +120,7 @@ export class CaptureService {
   async export(params: RequestParams<'export'>, conn: ClientConnection): Promise<RequestResult<'export'>> {
     const session = this.session(params.sessionId);
     const { exportId } = params;
-    if (this.exports.has(exportId)) throw new RequestError('ExportExists', `export ${exportId} is already running`);
+    if (this.exports.has(exportId)) throw new RequestError('conflict', 'ExportExists', `export ${exportId} is already running`);
     const controller = new AbortController();
     const onClientGone = () => controller.abort();
     conn.signal.addEventListener('abort', onClientGone);
@@ -131,7 +131,7 @@ export class CaptureService {
         stream = session.exportStream({ flowIds: params.flowIds, format: params.format, from: params.from, to: params.to }, controller.signal);
       } catch (err) {
         const info = toErrorInfo(err);
-        throw new RequestError(info.name, info.message);
+        throw new RequestError(info.code, info.name, info.message);
       }
       for await (const chunk of stream) {
         await conn.waitForRoom();
@@ -177,7 +177,7 @@ export class CaptureService {
 
   private session(sessionId: string): CaptureSession {
     const session = this.byId.get(sessionId);
-    if (!session) throw new RequestError('NoSuchSession', `no capture session ${sessionId}`);
+    if (!session) throw new RequestError('not-found', 'NoSuchSession', `no capture session ${sessionId}`);
     return session;
   }
 

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
-import type { ErrorInfo, EventMap, EventName } from '../protocol/messages';
+import type { EventMap, EventName, RequestErrorCode, RequestErrorInfo } from '../protocol/messages';
 import { DROPPABLE_EVENTS, PROTOCOL_VERSION } from '../protocol/messages';
-import type { RequestEnvelope, ServerMessage } from '../protocol/envelope';
+import type { CodedError, RequestEnvelope, ServerMessage } from '../protocol/envelope';
 import { parseClientMessage, ProtocolError, toErrorInfo } from '../protocol/envelope';
 import { encodeFrame, FrameDecoder, FrameError } from '../protocol/frame';
 import { tokensEqual } from '../protocol/token';
@@ -29,9 +29,9 @@ export interface ConnectionHost {
   dispatch(request: RequestEnvelope, conn: ClientConnection): Promise<unknown>;
 }
 
-/** An error value sent to the client as `{name, message}`. */
-export class RequestError extends Error {
-  constructor(name: string, message: string) {
+/** A refusal sent to the client as `{code, name, message}`. */
+export class RequestError extends Error implements CodedError {
+  constructor(readonly requestErrorCode: RequestErrorCode, name: string, message: string) {
     super(message);
     this.name = name;
   }
@@ -57,7 +57,7 @@ export class ClientConnection {
     private readonly limits: ConnectionLimits,
   ) {
     this.decoder = new FrameDecoder(limits.maxFrameBytes);
-    this.helloTimer = setTimeout(() => this.reject('HelloTimeout', `no valid hello within ${limits.helloTimeoutMs} ms`), limits.helloTimeoutMs);
+    this.helloTimer = setTimeout(() => this.reject('invalid', 'HelloTimeout', `no valid hello within ${limits.helloTimeoutMs} ms`), limits.helloTimeoutMs);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.onDrain());
     socket.on('error', () => undefined);
@@ -101,10 +101,10 @@ export class ClientConnection {
   }
 
   /** Closes this client after telling it why. */
-  reject(name: string, message: string): void {
+  reject(code: RequestErrorCode, name: string, message: string): void {
     if (this.closing) return;
     try {
-      this.socket.write(encodeFrame({ t: 'bye', error: { name, message } }));
+      this.socket.write(encodeFrame({ t: 'bye', error: { code, name, message } }));
     } catch {
       // The reason is a courtesy; the close below is what matters.
     }
@@ -138,7 +138,7 @@ export class ClientConnection {
     }
     // An empty queue takes any frame (one export chunk may exceed a small bound).
     if (this.socket.writableLength > 0 && this.socket.writableLength + frame.length > this.limits.maxQueueBytes) {
-      this.reject('SlowClient', `send queue over ${this.limits.maxQueueBytes} bytes: the client does not read`);
+      this.reject('unavailable', 'SlowClient', `send queue over ${this.limits.maxQueueBytes} bytes: the client does not read`);
       return;
     }
     this.socket.write(frame);
@@ -155,16 +155,16 @@ export class ClientConnection {
         this.onRequest(message);
       });
     } catch (err) {
-      if (err instanceof FrameError || err instanceof ProtocolError) return this.reject(err.name, err.message);
+      if (err instanceof FrameError || err instanceof ProtocolError) return this.reject('invalid', err.name, err.message);
       throw err;
     }
   }
 
   private onHello(version: number, token: string): void {
     if (this.isAuthenticated) throw new ProtocolError('a second hello');
-    if (!tokensEqual(this.host.token, token)) return this.reject('AuthError', 'wrong token');
+    if (!tokensEqual(this.host.token, token)) return this.reject('permission', 'AuthError', 'wrong token');
     if (version !== PROTOCOL_VERSION) {
-      return this.reject('VersionError', `protocol version ${version} is not supported (helper speaks ${PROTOCOL_VERSION})`);
+      return this.reject('invalid', 'VersionError', `protocol version ${version} is not supported (helper speaks ${PROTOCOL_VERSION})`);
     }
     if (this.helloTimer) clearTimeout(this.helloTimer);
     this.helloTimer = null;
@@ -175,7 +175,7 @@ export class ClientConnection {
 
   private onRequest(request: RequestEnvelope): void {
     if (this.inFlight >= this.limits.maxInFlight) {
-      this.respondError(request.id, { name: 'Busy', message: `more than ${this.limits.maxInFlight} requests in flight` });
+      this.respondError(request.id, { code: 'unavailable', name: 'Busy', message: `more than ${this.limits.maxInFlight} requests in flight` });
       return;
     }
     this.inFlight++;
@@ -191,7 +191,7 @@ export class ClientConnection {
     );
   }
 
-  private respondError(id: number, error: ErrorInfo): void {
+  private respondError(id: number, error: RequestErrorInfo): void {
     this.write({ t: 'res', id, ok: false, error });
   }
 

@@ -116,7 +116,7 @@ export class HelperServer implements EventSink {
     };
     const conn = new ClientConnection(this.nextClientId++, socket, host, this.limits);
     this.clients.add(conn);
-    if (this.clients.size > this.limits.maxClients) conn.reject('TooManyClients', `the helper serves at most ${this.limits.maxClients} clients`);
+    if (this.clients.size > this.limits.maxClients) conn.reject('unavailable', 'TooManyClients', `the helper serves at most ${this.limits.maxClients} clients`);
   }
 
   private async dispatch(request: RequestEnvelope, conn: ClientConnection): Promise<unknown> {

@@ -78,6 +78,7 @@ export type ExportErrorKind = 'mixed-link-types' | 'bad-request';
 
 export class ExportError extends Error {
   override readonly name = 'ExportError';
+  readonly requestErrorCode = 'invalid';
   constructor(readonly kind: ExportErrorKind, message: string) {
     super(message);
   }

@@ -2,6 +2,7 @@ import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import { createInbox } from '@nats-io/nats-core';
 import type { EventMap, EventName, FlowRow, RequestName, RequestParams, RequestResult, SessionStatus } from '../../src-capture-helper/protocol/messages';
 import type { HelperState, ProbeStatus } from '../api/types';
+import { HelperRequestError } from '../core/helper-client';
 import type { HelperPort, HelperStateSource } from '../core/helper-port';
 import type { Logger } from '../core/log';
 import type { BodyOf, DataKind, Envelope, ExportRequestBody } from './wire';
@@ -43,11 +44,9 @@ interface PendingSecond {
   newFlows: number;
 }
 
-class ProbeExportError extends Error {
-  override readonly name = 'ProbeExportError';
-}
-class UnsupportedError extends Error {
-  override readonly name = 'UnsupportedError';
+/** An export the probes could not deliver: the probe is gone or silent, or its part was lost on the bus. */
+function probeUnavailable(message: string): HelperRequestError {
+  return new HelperRequestError('unavailable', 'ProbeExportError', message);
 }
 
 function emptySecond(): PendingSecond {
@@ -189,7 +188,7 @@ export class BusAggregator implements HelperPort, HelperStateSource {
         const status: SessionStatus | null = this.sessionStatus === null ? null : { ...this.sessionStatus, state: 'stopped', endedAt: this.now() / 1000 };
         this.session = null;
         this.sessionStatus = null;
-        if (status === null) throw new UnsupportedError('no aggregation is running');
+        if (status === null) throw new HelperRequestError('unavailable', 'NotRunning', 'no aggregation is running');
         return status;
       }
       case 'stats':
@@ -209,7 +208,7 @@ export class BusAggregator implements HelperPort, HelperStateSource {
         return { cancelled: true };
       }
       default:
-        throw new UnsupportedError(`${method} is not available for probes on the bus`);
+        throw new HelperRequestError('invalid', 'Unsupported', `${method} is not available for probes on the bus`);
     }
   }
 
@@ -423,7 +422,7 @@ export class BusAggregator implements HelperPort, HelperStateSource {
   /** Asks the probe that holds the flows for their packets and streams its reply as the helper's export would. */
   private async exportFromProbe(params: RequestParams<'export'>): Promise<RequestResult<'export'>> {
     const origin = this.exportOrigin(params.flowIds);
-    if (origin.error !== null) throw new ProbeExportError(origin.error);
+    if (origin.error !== null) throw new HelperRequestError('invalid', 'ProbeExportError', origin.error);
     const { probe, session } = origin;
     const request: ExportRequestBody = {
       v: WIRE_VERSION, sessionId: session, exportId: params.exportId, format: params.format, flowIds: origin.flowIds,
@@ -439,7 +438,7 @@ export class BusAggregator implements HelperPort, HelperStateSource {
     const arm = (ms: number, message: string) => {
       if (timer !== null) clearTimeout(timer);
       timer = setTimeout(() => {
-        failure = new ProbeExportError(message);
+        failure = probeUnavailable(message);
         sub.unsubscribe();
       }, ms);
     };
@@ -450,16 +449,16 @@ export class BusAggregator implements HelperPort, HelperStateSource {
       for await (const m of sub) {
         arm(EXPORT_IDLE_MS, `probe ${probe} stopped sending the export`);
         const reply = decodeExportReply(m.data);
-        if (reply.seq !== seq) throw new ProbeExportError(`part of the export from probe ${probe} was lost on the bus`);
+        if (reply.seq !== seq) throw probeUnavailable(`part of the export from probe ${probe} was lost on the bus`);
         seq++;
-        if (reply.kind === 'error') throw new ProbeExportError(`probe ${probe}: ${reply.message}`);
+        if (reply.kind === 'error') throw new HelperRequestError('invalid', 'ProbeExportError', `probe ${probe}: ${reply.message}`);
         if (reply.kind === 'done') return { exportId: params.exportId, ...reply.result };
         this.emit('exportChunk', {
           exportId: params.exportId, seq: reply.seq, packets: 0, bytes: 0,
           packetsDone: reply.packetsDone, packetsTotal: reply.packetsTotal, bytesDone: reply.bytesDone, bytesTotal: reply.bytesTotal,
         }, Buffer.from(reply.data.buffer, reply.data.byteOffset, reply.data.byteLength));
       }
-      throw failure ?? new ProbeExportError(`the export from probe ${probe} ended early`);
+      throw failure ?? probeUnavailable(`the export from probe ${probe} ended early`);
     } finally {
       if (timer !== null) clearTimeout(timer);
       sub.unsubscribe();

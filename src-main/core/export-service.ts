@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import type { EventMap } from '../../src-capture-helper/protocol/messages';
-import type { ApiResult, ExportProgress, ExportRequest, ExportSummary, FlowFilter } from '../api/types';
+import type { ApiError, ApiResult, ExportProgress, ExportRequest, ExportSummary, FlowFilter } from '../api/types';
+import { apiErrorOfHelperFailure } from './helper-client';
 import type { HelperPort } from './helper-port';
 import type { Logger } from './log';
 
@@ -45,7 +46,7 @@ export interface ExportOutcome extends ExportSummary {
   cancelled: boolean;
 }
 
-function fail<T>(code: 'invalid' | 'not-found' | 'unavailable' | 'conflict' | 'internal', message: string): ApiResult<T> {
+function fail<T>(code: ApiError['code'], message: string): ApiResult<T> {
   return { ok: false, error: { code, message } };
 }
 
@@ -217,9 +218,8 @@ export class ExportService {
       failure ??= (err as Error).message;
       cancelled = true;
       progress(true);
-      const name = err instanceof Error ? err.name : '';
-      if (name === 'HelperConnectionError' || name === 'Timeout' || name === 'Busy') return fail('unavailable', `capture helper: ${failure}`);
-      if (/^[A-Z][A-Za-z]*$/.test(name) && name !== 'Error' && name !== 'TypeError' && name !== 'RangeError') return fail('invalid', failure);
+      const refusal = apiErrorOfHelperFailure(err);
+      if (refusal !== null) return fail(refusal.code, refusal.code === 'unavailable' ? `capture helper: ${failure}` : failure);
       this.deps.logger.error({ err, exportId }, 'export failed');
       return fail('internal', failure);
     } finally {

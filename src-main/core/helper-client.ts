@@ -1,14 +1,18 @@
 import net from 'node:net';
+import type { ApiError } from '../api/types';
 import type { AnyEventEnvelope } from '../../src-capture-helper/protocol/envelope';
 import { MAX_REQUEST_ID, parseServerMessage, ProtocolError } from '../../src-capture-helper/protocol/envelope';
 import { encodeFrame, FrameDecoder, FrameError, MAX_FRAME_BYTES } from '../../src-capture-helper/protocol/frame';
-import type { EventMap, EventName, RequestName, RequestParams, RequestResult } from '../../src-capture-helper/protocol/messages';
+import type { EventMap, EventName, RequestErrorCode, RequestErrorInfo, RequestName, RequestParams, RequestResult } from '../../src-capture-helper/protocol/messages';
 import { PROTOCOL_VERSION, requests } from '../../src-capture-helper/protocol/messages';
 import { ValidationError } from '../../src-capture-helper/protocol/schema';
 
-/** A request the helper answered with an error: `name` is the helper's error name (BpfError, AuthError...). */
+/**
+ * A request the helper refused, or one this client could not send: `code` says what it means to the requester
+ * (protocol/messages.ts `requestErrorCodes`); `name` is the error's own name (ValidationError, AuthError...).
+ */
 export class HelperRequestError extends Error {
-  constructor(name: string, message: string) {
+  constructor(readonly code: RequestErrorCode, name: string, message: string) {
     super(message);
     this.name = name;
   }
@@ -17,6 +21,13 @@ export class HelperRequestError extends Error {
 /** The connection is gone, never came up, or the helper broke the protocol. */
 export class HelperConnectionError extends Error {
   override readonly name = 'HelperConnectionError';
+}
+
+/** What a failed helper call means to an API client; null for a failure that is a bug (the caller logs it). */
+export function apiErrorOfHelperFailure(err: unknown): ApiError | null {
+  if (err instanceof HelperConnectionError) return { code: 'unavailable', message: `capture helper: ${err.message}` };
+  if (!(err instanceof HelperRequestError) || err.code === 'internal') return null;
+  return { code: err.code, message: err.code === 'unavailable' ? `capture helper: ${err.message}` : err.message };
 }
 
 export interface EventMeta {
@@ -89,7 +100,7 @@ export class HelperClient {
   request<K extends RequestName>(method: K, params: RequestParams<K>, options: { timeoutMs?: number } = {}): Promise<RequestResult<K>> {
     if (this.closedWith !== undefined) return Promise.reject(this.closedWith ?? new HelperConnectionError('the connection is closed'));
     if (this.pending.size >= (this.options.maxPendingRequests ?? 256)) {
-      return Promise.reject(new HelperRequestError('Busy', 'too many requests waiting for the helper'));
+      return Promise.reject(new HelperRequestError('unavailable', 'Busy', 'too many requests waiting for the helper'));
     }
     const id = this.nextId;
     this.nextId = this.nextId >= MAX_REQUEST_ID ? 1 : this.nextId + 1;
@@ -98,7 +109,7 @@ export class HelperClient {
       const timer = timeoutMs > 0
         ? setTimeout(() => {
           this.pending.delete(id);
-          reject(new HelperRequestError('Timeout', `${method}: no answer from the helper within ${timeoutMs} ms`));
+          reject(new HelperRequestError('unavailable', 'Timeout', `${method}: no answer from the helper within ${timeoutMs} ms`));
         }, timeoutMs)
         : null;
       this.pending.set(id, { method, resolve: resolve as (v: unknown) => void, reject, timer });
@@ -149,7 +160,7 @@ export class HelperClient {
           case 'event':
             return this.onEvent(message, attachment);
           case 'bye':
-            return this.shutdown(new HelperRequestError(message.error.name, message.error.message));
+            return this.shutdown(new HelperRequestError(message.error.code, message.error.name, message.error.message));
           default: {
             const unexpected: never = message;
             throw new ProtocolError(`unexpected message ${JSON.stringify(unexpected)}`);
@@ -165,12 +176,12 @@ export class HelperClient {
     }
   }
 
-  private onResponse(id: number, outcome: { result: unknown } | { error: { name: string; message: string } }): void {
+  private onResponse(id: number, outcome: { result: unknown } | { error: RequestErrorInfo }): void {
     const pending = this.pending.get(id);
     if (!pending) return; // timed out already
     this.pending.delete(id);
     if (pending.timer) clearTimeout(pending.timer);
-    if ('error' in outcome) return pending.reject(new HelperRequestError(outcome.error.name, outcome.error.message));
+    if ('error' in outcome) return pending.reject(new HelperRequestError(outcome.error.code, outcome.error.name, outcome.error.message));
     try {
       pending.resolve(requests[pending.method].result(outcome.result, `${pending.method}.result`));
     } catch (err) {

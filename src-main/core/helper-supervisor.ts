@@ -189,7 +189,7 @@ export class HelperSupervisor {
       const timer = setTimeout(() => {
         const i = this.waiters.indexOf(waiter);
         if (i >= 0) this.waiters.splice(i, 1);
-        reject(new HelperRequestError('HelperUnavailable', `the capture helper is ${this.current.state}: ${this.current.lastError ?? 'not connected'}`));
+        reject(new HelperRequestError('unavailable', 'HelperUnavailable', `the capture helper is ${this.current.state}: ${this.current.lastError ?? 'not connected'}`));
       }, timeoutMs);
       this.waiters.push(waiter);
     });

@@ -30,6 +30,7 @@ import { ExportService } from './export-service';
 import { checkCounterQuery } from './counter-series';
 import { cursorOf, FlowFilterError, isAfterCursor, sortFlowList } from '../../src-shared/flow-query';
 import { flowFromRow, FlowBook } from './flow-book';
+import { apiErrorOfHelperFailure } from './helper-client';
 import type { HelperPort } from './helper-port';
 import { hasStateSource } from './helper-port';
 import type { HistoryDb } from './history-db';
@@ -269,14 +270,8 @@ export class NetmonCore {
       return await run();
     } catch (err) {
       if (err instanceof FlowFilterError) return fail('invalid', err.message, [{ path: `filter.${err.path}`, message: err.message }]);
-      const name = err instanceof Error ? err.name : '';
-      if (name === 'HelperConnectionError' || name === 'Timeout' || name === 'Busy') {
-        return fail('unavailable', `capture helper: ${(err as Error).message}`);
-      }
-      if (err instanceof Error && /^[A-Z][A-Za-z]*Error$/.test(name) && name !== 'Error' && name !== 'TypeError' && name !== 'RangeError') {
-        // An error the helper reported for this request (bad BPF filter, unknown interface, no rights...).
-        return fail(name === 'PermissionError' ? 'permission' : 'invalid', err.message);
-      }
+      const refusal = apiErrorOfHelperFailure(err);
+      if (refusal !== null) return { ok: false, error: refusal };
       this.log.error({ err, channel }, 'request failed');
       return fail('internal', `internal error while handling ${channel}`);
     }

@@ -31,10 +31,14 @@ describe.skipIf(!namespaces)('capture errors in a live helper process', () => {
   it('answers a bad BPF filter and an unknown interface with errors and keeps serving', async () => {
     const p = pair as VethPair;
     await expect(client.request('start', { source: { kind: 'live', interfaces: [p.ifB] }, bpf: 'tcp port' }))
-      .rejects.toMatchObject({ name: 'LiveCaptureOpenError', message: expect.stringMatching(/syntax error/) });
+      .rejects.toMatchObject({ code: 'invalid', name: 'LiveCaptureOpenError', message: expect.stringMatching(/syntax error/) });
     await expect(client.request('start', { source: { kind: 'live', interfaces: ['netmon-nosuch0'] } }))
-      .rejects.toMatchObject({ name: 'LiveCaptureOpenError', message: expect.stringMatching(/netmon-nosuch0/) });
+      .rejects.toMatchObject({ code: 'invalid', name: 'LiveCaptureOpenError', message: expect.stringMatching(/netmon-nosuch0/) });
     expect((await client.request('status', {})).sessions).toEqual([]);
+    // Each refusal carries what it means to the client, which main answers API clients with.
+    await expect(client.request('stop', { sessionId: 'never-started' })).rejects.toMatchObject({ code: 'not-found', name: 'NoSuchSession' });
+    await expect(client.request('start', { source: { kind: 'file', path: path.join(fixturesDir, 'no-such-file.pcap'), speed: 0 } }))
+      .rejects.toMatchObject({ code: 'invalid', name: 'CaptureFileError' });
   });
 
   it('reports an interface that vanishes during a capture as an event, and the helper carries on', async () => {

@@ -52,9 +52,10 @@ describe('server message parsing', () => {
       .toThrow('drops.payload.kernel: must be in 0..9007199254740991, got -1');
   });
 
-  it('reads responses as success or {name, message} errors', () => {
-    expect(parseServerMessage(json({ t: 'res', id: 1, ok: false, error: { name: 'BpfError', message: 'syntax error' } })).message)
-      .toEqual({ t: 'res', id: 1, ok: false, error: { name: 'BpfError', message: 'syntax error' } });
+  it('reads responses as success or {code, name, message} errors', () => {
+    expect(parseServerMessage(json({ t: 'res', id: 1, ok: false, error: { code: 'invalid', name: 'BpfError', message: 'syntax error' } })).message)
+      .toEqual({ t: 'res', id: 1, ok: false, error: { code: 'invalid', name: 'BpfError', message: 'syntax error' } });
+    expect(() => parseServerMessage(json({ t: 'res', id: 1, ok: false, error: { code: 'oops', name: 'BpfError', message: 'x' } }))).toThrow(/res\.error\.code/);
     expect(() => parseServerMessage(json({ t: 'res', id: 1, ok: 'yes' }))).toThrow(ProtocolError);
   });
 });
