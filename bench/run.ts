@@ -535,7 +535,7 @@ async function main(): Promise<void> {
     result.quality = [benchCapture, ...(opts.concurrentFlows > 0 ? [concurrentFile] : [])].map((f) => measureQuality(f, opts.runs));
 
     process.stderr.write('country and AS enrichment...\n');
-    result.geoEnrichment = runGeoBench();
+    result.geoEnrichment = await runGeoBench();
 
     if (process.getuid?.() === 0) {
       process.stderr.write('live capture section...\n');
@@ -624,7 +624,7 @@ function formatText(r: Record<string, unknown>): string {
   const g = r.geoEnrichment as GeoBenchResult | undefined;
   if (g) {
     lines.push(
-      `geo enrichment: open ${g.openMs} ms; lookup ${g.coldLookupUs} µs new address, ${g.cachedLookupUs} µs cached; ` +
+      `geo enrichment: open ${g.openMs} ms (event loop held ${g.openLongestStallMs} ms at most); lookup ${g.coldLookupUs} µs new address, ${g.cachedLookupUs} µs cached; ` +
         `a new flow ${g.newFlowUs} µs (${g.newFlowsPerSecond} new flows/s on one core), nothing per packet`,
     );
   }

@@ -62,15 +62,15 @@ export function defaultDbPath(): string {
  * The country and AS databases of the settings; when a configured file cannot
  * be used the shipped ones serve, and the log says why.
  */
-function openGeo(settings: Settings, log: Logger): GeoService | undefined {
+async function openGeo(settings: Settings, log: Logger): Promise<GeoService | undefined> {
   try {
-    return GeoService.open(settings.geo);
+    return await GeoService.open(settings.geo);
   } catch (err) {
     if (!(err instanceof GeoSettingError)) throw err;
     log.error({ setting: err.setting }, `${err.message}; using the shipped country and AS databases`);
   }
   try {
-    return GeoService.open({ countryDb: '', asnDb: '' });
+    return await GeoService.open({ countryDb: '', asnDb: '' });
   } catch (err) {
     if (!(err instanceof GeoSettingError)) throw err;
     log.error(`${err.message}; flows carry no country or AS`);
@@ -125,11 +125,15 @@ export function createAppRuntime(options: AppRuntimeOptions): AppRuntime {
     onStderr: (line) => log.warn({ component: 'helper' }, line),
   });
   core.attachHelper(supervisor);
-  // Reading the AS ranges takes a moment: after start, so the dashboard and the API answer at once.
-  const geoTimer = setTimeout(() => {
-    const geo = openGeo(settings, log);
-    if (geo !== undefined) core.useGeo(geo);
-  }, 0);
+  // Reading the AS ranges takes seconds, in slices: the dashboard and the API answer meanwhile, flows get their
+  // country and AS once it is done.
+  let closed = false;
+  openGeo(settings, log).then(
+    (geo) => {
+      if (geo !== undefined && !closed) core.useGeo(geo);
+    },
+    (err: unknown) => log.error({ err }, 'the country and AS databases did not open; flows carry no country or AS'),
+  );
   supervisor.on('log', (record) => {
     const child = log.child({ component: 'helper', ...(record.fields ?? {}) });
     child[record.level](record.msg);
@@ -140,7 +144,7 @@ export function createAppRuntime(options: AppRuntimeOptions): AppRuntime {
     alerts,
     history,
     async close() {
-      clearTimeout(geoTimer);
+      closed = true;
       core.close();
       await supervisor.stop();
       await alerts.idle();

@@ -362,7 +362,7 @@ export class NetmonCore {
       if (patch.geo !== undefined && this.geo !== undefined) {
         // A file that cannot be used rejects the change; the databases in use stay.
         try {
-          this.geo.replace(result.settings.geo);
+          await this.geo.replace(result.settings.geo);
         } catch (err) {
           if (!(err instanceof GeoSettingError)) throw err;
           return fail('invalid', `settings rejected: ${err.setting}: ${err.message}`, [{ path: err.setting, message: err.message }]);

@@ -47,7 +47,8 @@ export function shippedAsnPaths(): string[] {
   return [packageFile('@ip-location-db/asn', 'asn-ipv4.csv'), packageFile('@ip-location-db/asn', 'asn-ipv6.csv')];
 }
 
-function readDatabaseFile(file: string): Buffer {
+/** A database file's size, after checking that it may be read. */
+function databaseFileSize(file: string): number {
   let size: number;
   try {
     const st = fs.statSync(file);
@@ -58,7 +59,22 @@ function readDatabaseFile(file: string): Buffer {
     throw new GeoDatabaseError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
   if (size > MAX_DATABASE_BYTES) throw new GeoDatabaseError(`${file}: ${size} bytes, more than the ${MAX_DATABASE_BYTES} a database may have`);
+  return size;
+}
+
+function readDatabaseFile(file: string): Buffer {
+  databaseFileSize(file);
   return fs.readFileSync(file);
+}
+
+/** As readDatabaseFile, without holding the event loop while the bytes come in. */
+async function readDatabaseFileAsync(file: string): Promise<Buffer> {
+  databaseFileSize(file);
+  try {
+    return await fs.promises.readFile(file);
+  } catch (err) {
+    throw new GeoDatabaseError(`${file}: ${(err as Error).message}`);
+  }
 }
 
 function openMmdb(file: string, bytes: Buffer): Reader<Record<string, unknown>> {
@@ -115,11 +131,11 @@ export function openCountryDatabase(file: string): CountryDatabase {
   };
 }
 
-/** Opens one AS file (CSV or ASN MMDB), or the shipped CSV files when `files` has several. */
-export function openAsnDatabase(files: string[]): AsnDatabase {
+/** Opens one AS file (CSV or ASN MMDB), or the shipped CSV files when `files` has several; CSV is read in slices (AsnRanges.parseInSlices). */
+export async function openAsnDatabase(files: string[]): Promise<AsnDatabase> {
   const source = files.join(', ');
   if (files.length === 1) {
-    const bytes = readDatabaseFile(files[0]);
+    const bytes = await readDatabaseFileAsync(files[0]);
     if (bytes.lastIndexOf(MMDB_MARKER) >= 0) {
       const reader = openMmdb(files[0], bytes);
       const asnOf = (r: Record<string, unknown> | null): AsnRecord | null => {
@@ -130,19 +146,21 @@ export function openAsnDatabase(files: string[]): AsnDatabase {
       checkLayout(reader, files[0], 'an AS database', (r) => asnOf(r) !== null);
       return { source, asOf: (ip) => asnOf(recordOf(reader, files[0], ip)) };
     }
-    return csvDatabase(source, [{ text: textOf(files[0], bytes), source: files[0] }]);
+    return csvDatabase(source, [{ bytes: csvBytes(files[0], bytes), source: files[0] }]);
   }
-  return csvDatabase(source, files.map((f) => ({ text: textOf(f, readDatabaseFile(f)), source: f })));
+  const texts: Array<{ bytes: Buffer; source: string }> = [];
+  for (const f of files) texts.push({ bytes: csvBytes(f, await readDatabaseFileAsync(f)), source: f });
+  return csvDatabase(source, texts);
 }
 
-function textOf(file: string, bytes: Buffer): string {
+function csvBytes(file: string, bytes: Buffer): Buffer {
   if (bytes.includes(0)) throw new GeoDatabaseError(`${file}: a binary file that is neither a MaxMind DB nor AS ranges as CSV`);
-  return bytes.toString('utf8');
+  return bytes;
 }
 
-function csvDatabase(source: string, texts: Array<{ text: string; source: string }>): AsnDatabase {
+async function csvDatabase(source: string, files: Array<{ bytes: Buffer; source: string }>): Promise<AsnDatabase> {
   try {
-    const ranges = AsnRanges.parse(texts);
+    const ranges = await AsnRanges.parseInSlices(files);
     return { source, asOf: (_ip, words, at) => ranges.lookup(words, at) };
   } catch (err) {
     if (err instanceof AsnFileError) throw new GeoDatabaseError(err.message);

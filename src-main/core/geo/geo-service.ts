@@ -28,9 +28,12 @@ export class GeoService {
 
   private constructor(private country: CountryDatabase, private asn: AsnDatabase) {}
 
-  /** Opens the databases; throws GeoSettingError naming the setting and the file that cannot be used. */
-  static open(paths: GeoPaths): GeoService {
-    const { country, asn } = openDatabases(paths);
+  /**
+   * Opens the databases, the AS ranges a slice at a time so the process keeps answering meanwhile; rejects with
+   * GeoSettingError naming the setting and the file that cannot be used.
+   */
+  static async open(paths: GeoPaths): Promise<GeoService> {
+    const { country, asn } = await openDatabases(paths);
     return new GeoService(country, asn);
   }
 
@@ -47,8 +50,8 @@ export class GeoService {
    * Switches to other database files. Both are opened and checked first: on
    * any error (thrown as GeoSettingError) the databases in use stay.
    */
-  replace(paths: GeoPaths): void {
-    const { country, asn } = openDatabases(paths);
+  async replace(paths: GeoPaths): Promise<void> {
+    const { country, asn } = await openDatabases(paths);
     this.country = country;
     this.asn = asn;
     this.cache.clear();
@@ -87,16 +90,16 @@ export class GeoSettingError extends Error {
   }
 }
 
-function openDatabases(paths: GeoPaths): { country: CountryDatabase; asn: AsnDatabase } {
-  const opened = <T>(setting: GeoSettingError['setting'], open: () => T): T => {
+async function openDatabases(paths: GeoPaths): Promise<{ country: CountryDatabase; asn: AsnDatabase }> {
+  const opened = async <T>(setting: GeoSettingError['setting'], open: () => T | Promise<T>): Promise<T> => {
     try {
-      return open();
+      return await open();
     } catch (err) {
       if (err instanceof GeoDatabaseError) throw new GeoSettingError(setting, err.message);
       throw err;
     }
   };
-  const country = opened('geo.countryDb', () => openCountryDatabase(paths.countryDb === '' ? shippedCountryPath() : paths.countryDb));
-  const asn = opened('geo.asnDb', () => openAsnDatabase(paths.asnDb === '' ? shippedAsnPaths() : [paths.asnDb]));
+  const country = await opened('geo.countryDb', () => openCountryDatabase(paths.countryDb === '' ? shippedCountryPath() : paths.countryDb));
+  const asn = await opened('geo.asnDb', () => openAsnDatabase(paths.asnDb === '' ? shippedAsnPaths() : [paths.asnDb]));
   return { country, asn };
 }

@@ -32,7 +32,7 @@ describe('country and AS in netmon serve', () => {
     // Main opens the databases once it serves: the breakdown answers from then on.
     await waitFor('the geo databases', async () => ((await getJson(`${serve.url}/api/geo`)).status === 200 ? true : undefined), 60_000);
     flows = (await getJson<FlowPage>(`${serve.url}/api/flows?limit=1000`)).body.flows;
-    geo = GeoService.open({ countryDb: '', asnDb: '' });
+    geo = await GeoService.open({ countryDb: '', asnDb: '' });
   }, 120_000);
   afterAll(async () => {
     await serve?.stop();

@@ -51,6 +51,25 @@ describe('AsnRanges', () => {
     expect(at('2001::100')).toBeNull();
   });
 
+  it('reads files of many chunks in slices as parse reads them whole, and names a bad line by its number in its file', async () => {
+    // 60,000 lines (over 2 MiB, several decoded chunks), one far longer than a chunk, and a second file.
+    const lines = Array.from({ length: 60_000 }, (_, i) => `10.${i >> 8}.${i & 255}.0,10.${i >> 8}.${i & 255}.255,${64_512 + (i % 1000)},AS number ${i % 1000}`);
+    lines[30_000] = `10.117.48.0,10.117.48.255,65000,"${'x'.repeat(1_500_000)}"`;
+    const files = [{ source: 'a.csv', text: `${lines.join('\n')}\n` }, { source: 'b.csv', text: '2001:db8::,2001:db8::ffff,64496,Doc' }];
+    const whole = AsnRanges.parse(files);
+    const sliced = await AsnRanges.parseInSlices(files.map((f) => ({ source: f.source, bytes: Buffer.from(f.text) })), 1);
+    expect(sliced.size).toBe(60_001);
+    const words = new Uint32Array(4);
+    for (const ip of ['10.0.0.1', '10.117.48.9', '10.234.95.255', '2001:db8::5']) {
+      parseIpWords(ip, 0, ip.length, words, 0);
+      expect(sliced.lookup(words, 0), ip).toEqual(whole.lookup(words, 0));
+    }
+    expect(sliced.lookup((parseIpWords('10.117.48.9', 0, 11, words, 0), words), 0)?.name).toHaveLength(1_500_000);
+    const broken = [...lines];
+    broken[54_321] = '10.0.0.0,oops,1,x';
+    await expect(AsnRanges.parseInSlices([{ source: 'c.csv', bytes: Buffer.from(broken.join('\r\n')) }])).rejects.toThrow(/^c\.csv line 54322: /);
+  });
+
   it('names the bad line of any garbage instead of throwing something else', () => {
     fc.assert(fc.property(fc.string({ maxLength: 200 }), (text) => {
       try {
