@@ -158,6 +158,8 @@ export const FLOW_LOG_COLUMNS = {
   packetsAB: 'packets_ab',
   packetsBA: 'packets_ba',
   session: 'session_id',
+  rtt: 'rtt_ms',
+  retransmissions: 'retransmissions',
   active: '0',
   /** A function of the history's connection: 1 when either address (a, b) is in the country (lower case, or a
    *  special range name) and the AS given (NULL: any). */
@@ -487,9 +489,10 @@ export function flowSortSql(key: FlowSortKey, c: Columns = FLOW_LOG_COLUMNS): st
     case 'name':
       return `COALESCE(lower(COALESCE(${c.name}, ${c.sni}, ${c.httpHost}, ${c.dnsQuery}, ${c.nameB}, ${c.nameA})), char(65535))`;
     case 'rtt':
+      // As flowSortValue: a flow with no measured handshake sorts as -1.
+      return `COALESCE(${c.rtt}, -1)`;
     case 'retransmissions':
-      // The log keeps no quality: every finished flow is unmeasured.
-      return `(${c.bytesAB} * 0 - 1)`;
+      return `COALESCE(${c.retransmissions}, -1)`;
     default:
       return assertNever(key);
   }

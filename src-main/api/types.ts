@@ -286,7 +286,7 @@ export interface FlowSummary {
   bpsBToA: number;
   /** False once the flow has ended or was evicted; it then lives in the finished-flow log. */
   active: boolean;
-  /** TCP flows from a live or replayed capture (absent for other flows and in the finished-flow log). */
+  /** TCP flows from a live or replayed capture; kept in the finished-flow log as the flow ended (absent for other flows). */
   quality?: TcpQuality;
   /** Country and network of each endpoint (absent when main has no geo database). */
   geo?: { a: GeoInfo; b: GeoInfo };

@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS flow_log (
   flow_id TEXT NOT NULL, iface TEXT NOT NULL, vlan INTEGER, proto TEXT NOT NULL, ip_proto INTEGER NOT NULL,
   a TEXT NOT NULL, a_bin BLOB, a_port INTEGER, b TEXT NOT NULL, b_bin BLOB, b_port INTEGER,
   a_name TEXT, b_name TEXT, sni TEXT, http_host TEXT, dns_query TEXT, name TEXT, name_source TEXT, icmp_type INTEGER, icmp_code INTEGER,
+  rtt_server_ms REAL, rtt_client_ms REAL, rtt_ms REAL, retransmissions INTEGER, out_of_order INTEGER, zero_windows INTEGER,
   first_ms REAL NOT NULL, last_ms REAL NOT NULL, state TEXT NOT NULL, tcp_flags INTEGER NOT NULL,
   bytes_ab INTEGER NOT NULL, packets_ab INTEGER NOT NULL, bytes_ba INTEGER NOT NULL, packets_ba INTEGER NOT NULL,
   session_id TEXT);
@@ -81,6 +82,13 @@ const ADDED_FLOW_COLUMNS: readonly (readonly [string, string])[] = [
   ['name_source', 'TEXT'],
   ['icmp_type', 'INTEGER'],
   ['icmp_code', 'INTEGER'],
+  // TCP quality as the flow ended (NULL for other protocols and for flows logged before it was kept).
+  ['rtt_server_ms', 'REAL'],
+  ['rtt_client_ms', 'REAL'],
+  ['rtt_ms', 'REAL'],
+  ['retransmissions', 'INTEGER'],
+  ['out_of_order', 'INTEGER'],
+  ['zero_windows', 'INTEGER'],
 ];
 
 interface CounterRow {
@@ -112,6 +120,12 @@ interface FlowRow {
   name_source: NameSource | null;
   icmp_type: number | null;
   icmp_code: number | null;
+  rtt_server_ms: number | null;
+  rtt_client_ms: number | null;
+  rtt_ms: number | null;
+  retransmissions: number | null;
+  out_of_order: number | null;
+  zero_windows: number | null;
   first_ms: number;
   last_ms: number;
   state: FlowState;
@@ -206,9 +220,11 @@ export class HistoryDb {
     this.addHour = upsert('counters_1h');
     this.insertFlow = this.db.prepare(`INSERT INTO flow_log (flow_id, iface, vlan, proto, ip_proto, a, a_bin, a_port, b, b_bin,
         b_port, a_name, b_name, sni, http_host, dns_query, name, name_source, icmp_type, icmp_code,
+        rtt_server_ms, rtt_client_ms, rtt_ms, retransmissions, out_of_order, zero_windows,
         first_ms, last_ms, state, tcp_flags, bytes_ab, packets_ab, bytes_ba, packets_ba, session_id)
       VALUES (@id, @iface, @vlan, @proto, @ipProto, @a, @aBin, @aPort, @b, @bBin, @bPort, @aName, @bName, @sni, @httpHost,
-        @dnsQuery, @name, @nameSource, @icmpType, @icmpCode, @firstSeenMs, @lastSeenMs, @state, @tcpFlags, @bytesAB, @packetsAB, @bytesBA, @packetsBA, @session)`);
+        @dnsQuery, @name, @nameSource, @icmpType, @icmpCode,
+        @rttServerMs, @rttClientMs, @rttMs, @retransmissions, @outOfOrder, @zeroWindows, @firstSeenMs, @lastSeenMs, @state, @tcpFlags, @bytesAB, @packetsAB, @bytesBA, @packetsBA, @session)`);
     this.recordTickTx = this.db.transaction((tick: RollupTick) => {
       for (const s of tick.interfaces) {
         const row = {
@@ -247,6 +263,12 @@ export class HistoryDb {
           nameSource: f.names.source,
           icmpType: f.icmp?.type ?? null,
           icmpCode: f.icmp?.code ?? null,
+          rttServerMs: f.quality?.rttServerMs ?? null,
+          rttClientMs: f.quality?.rttClientMs ?? null,
+          rttMs: f.quality?.rttMs ?? null,
+          retransmissions: f.quality?.retransmissions ?? null,
+          outOfOrder: f.quality?.outOfOrder ?? null,
+          zeroWindows: f.quality?.zeroWindows ?? null,
           firstSeenMs: f.firstSeenMs,
           lastSeenMs: f.lastSeenMs,
           state: f.state,
@@ -416,5 +438,13 @@ function rowToFlow(r: FlowRow): FlowSummary {
     bpsAToB: 0,
     bpsBToA: 0,
     active: false,
+    ...(r.retransmissions === null
+      ? {}
+      : {
+        quality: {
+          rttServerMs: r.rtt_server_ms, rttClientMs: r.rtt_client_ms, rttMs: r.rtt_ms,
+          retransmissions: r.retransmissions, outOfOrder: r.out_of_order ?? 0, zeroWindows: r.zero_windows ?? 0,
+        },
+      }),
   };
 }

@@ -194,6 +194,24 @@ describe('capture sessions in the history', () => {
     expect(db.findFlow('s:2')?.icmp).toEqual({ type: 8, code: 0, text: 'echo request (8/0)' });
     expect(db.searchFlows({ name: 'lab.example' }, { key: 'name', dir: 'asc' }, 0, 10).total).toBe(2);
   });
+
+  it('keeps the TCP quality of an ended flow, and sorts the log by it as the live table does', () => {
+    const slow = { rttServerMs: 100, rttClientMs: 2.5, rttMs: 102.5, retransmissions: 4, outOfOrder: 1, zeroWindows: 2 };
+    const fast = { rttServerMs: 0.5, rttClientMs: 0.25, rttMs: 0.75, retransmissions: 0, outOfOrder: 0, zeroWindows: 0 };
+    const unmeasured = { rttServerMs: null, rttClientMs: null, rttMs: null, retransmissions: 1, outOfOrder: 0, zeroWindows: 0 };
+    db.recordFinishedFlows([
+      flow('q:1', '198.18.0.1', '198.18.0.80', 80, { quality: slow }),
+      flow('q:2', '198.18.0.1', '198.18.0.81', 443, { quality: fast }),
+      flow('q:3', '198.18.0.1', '198.18.0.82', 22, { quality: unmeasured }),
+      flow('q:4', '198.18.0.1', '198.18.0.53', 53, { proto: 'udp', ipProto: 17 }),
+    ]);
+    expect(db.findFlow('q:1')?.quality).toEqual(slow);
+    expect(db.findFlow('q:3')?.quality).toEqual(unmeasured);
+    expect(db.findFlow('q:4')?.quality).toBeUndefined();
+    const order = (key: 'rtt' | 'retransmissions', dir: 'asc' | 'desc') => db.searchFlows({}, { key, dir }, 0, 10).flows.map((f) => f.id);
+    expect(order('rtt', 'desc')).toEqual(['q:1', 'q:2', 'q:3', 'q:4']);
+    expect(order('retransmissions', 'desc')).toEqual(['q:1', 'q:3', 'q:2', 'q:4']);
+  });
 });
 
 describe('in-memory rollups', () => {
