@@ -1,11 +1,16 @@
-/** IP address and CIDR parsing for the flow filter and sort (`flow-query.ts`), in main and the dashboard alike.
- *  Addresses become 16-byte arrays (IPv4 as IPv4-mapped IPv6, as the capture engine keys flows), so one prefix
- *  comparison serves both families. */
+/** IP addresses and CIDR blocks, once for main (flow filter and sort, alert rules, history) and the dashboard:
+ *  parsing, formatting and matching. Addresses become 16-byte arrays (IPv4 as IPv4-mapped IPv6, as the capture
+ *  engine keys flows), so one prefix comparison serves both families. */
+
+/** An address as 16 bytes, IPv4 stored as IPv4-mapped IPv6. */
+export type IpBytes = Uint8Array;
 
 export interface Cidr {
-  bytes: Uint8Array;
-  /** Prefix length in bits over the 16-byte form. */
+  /** The network: host bits are clear. */
+  bytes: IpBytes;
+  /** Prefix length in bits over the 16-byte form (an IPv4 /n is 96 + n). */
   bits: number;
+  /** Canonical text: `10.0.0.0/8`, `2001:db8::/32`. */
   text: string;
 }
 
@@ -77,22 +82,94 @@ export function parseIp(s: string): Uint8Array | null {
   return fastIpv4(t);
 }
 
-/** `10.0.0.0/8`, `2001:db8::/32`, or a bare address (a /32 or /128). Returns an error message for anything else. */
+export function isV4Mapped(bytes: IpBytes): boolean {
+  for (let i = 0; i < 10; i++) if (bytes[i] !== 0) return false;
+  return bytes[10] === 0xff && bytes[11] === 0xff;
+}
+
+/** Dotted quad for IPv4 (and mapped IPv4), RFC 5952 for IPv6: the longest run of two or more zero groups
+ *  compressed (the first on ties), lower-case hex, as tshark and inet_ntop write them. */
+export function formatIp(bytes: IpBytes): string {
+  if (isV4Mapped(bytes)) return `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((bytes[i] << 8) | bytes[i + 1]);
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+}
+
+export function sameIp(a: IpBytes, b: IpBytes): boolean {
+  for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function maskTo(address: IpBytes, bits: number): IpBytes {
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) {
+    const keep = Math.max(0, Math.min(8, bits - i * 8));
+    out[i] = address[i] & ((0xff << (8 - keep)) & 0xff);
+  }
+  return out;
+}
+
+/**
+ * `10.0.0.0/8`, `2001:db8::/32`, or a bare address (a /32 or /128). Host bits set are refused with the
+ * network meant, so `10.1.2.3/8` is never silently read as `10.0.0.0/8` (nor as the host): the flow filter
+ * and alert rules give the same answer. Returns an error message for anything else.
+ */
 export function parseCidr(s: string): Cidr | { error: string } {
   const t = s.trim();
   const slash = t.indexOf('/');
   const addrText = slash >= 0 ? t.slice(0, slash) : t;
-  const bytes = parseIp(addrText);
-  if (!bytes) return { error: `"${addrText}" is not an IPv4 or IPv6 address` };
+  const address = parseIp(addrText);
+  if (!address) return { error: `'${addrText}' is not an IPv4 or IPv6 address` };
   const isV4 = !addrText.includes(':');
   const max = isV4 ? 32 : 128;
   let prefix = max;
   if (slash >= 0) {
     const p = t.slice(slash + 1);
-    if (!/^\d{1,3}$/.test(p) || Number(p) > max) return { error: `prefix "/${p}" must be 0 to ${max}` };
+    if (!/^\d{1,3}$/.test(p) || Number(p) > max) return { error: `prefix length '${p}' must be a whole number from 0 to ${max}` };
     prefix = Number(p);
   }
-  return { bytes, bits: isV4 ? 96 + prefix : prefix, text: t };
+  const bits = isV4 ? 96 + prefix : prefix;
+  const bytes = maskTo(address, bits);
+  if (!sameIp(bytes, address)) return { error: `host bits are set in '${t}'; did you mean ${formatIp(bytes)}/${prefix}?` };
+  // A mapped IPv4 network written in IPv6 form reads back as plain IPv4.
+  const shown = isV4Mapped(bytes) && bits >= 96 ? bits - 96 : bits;
+  return { bytes, bits, text: `${formatIp(bytes)}/${shown}` };
+}
+
+/** Prefix length of a netmask as libpcap lists it (`255.255.255.0` is 24, `ffff:ffff::` is 32); null when it is
+ *  not an address or not a contiguous mask. */
+export function netmaskPrefix(netmask: string): number | null {
+  const bytes = parseIp(netmask);
+  if (bytes === null) return null;
+  let bits = 0;
+  let ended = false;
+  for (let i = isV4Mapped(bytes) ? 12 : 0; i < 16; i++) {
+    for (let b = 7; b >= 0; b--) {
+      const set = ((bytes[i] >> b) & 1) === 1;
+      if (set && ended) return null;
+      if (set) bits++;
+      else ended = true;
+    }
+  }
+  return bits;
 }
 
 export function cidrContains(cidr: Cidr, addr: Uint8Array): boolean {

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { PacketRecord, PacketSink } from '../pipeline/packet-sink';
 import type { LiveCaptureError, LiveCaptureOptions, LiveSource, LiveStats } from './live-types';
-import { LIVE_DEFAULTS, LiveCaptureOpenError } from './live-types';
+import { LIVE_DEFAULTS, LiveCaptureOpenError, liveStats } from './live-types';
 import { GRANT_COMMAND } from './capture-program';
 
 /** The part of the `cap` package this path uses. */
@@ -122,19 +122,8 @@ export class CapLiveSource implements LiveSource {
   }
 
   stats(): LiveStats {
-    return {
-      path: this.path,
-      interfaces: this.slots.map((s) => ({
-        name: s.name,
-        linkType: s.linkType,
-        packets: s.packets,
-        bytes: s.bytes,
-        received: null,
-        kernelDrops: null,
-        interfaceDrops: null,
-        helperDrops: s.helperDrops,
-      })),
-    };
+    // No pcap_stats on this path: the kernel's counters are unknown.
+    return liveStats(this.path, this.slots, () => null, (s) => s.helperDrops);
   }
 
   /** Waits one libpcap timeout, so packets the kernel already holds arrive, then closes every handle. */

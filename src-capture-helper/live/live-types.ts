@@ -41,6 +41,34 @@ export interface LiveStats {
   interfaces: LiveInterfaceStats[];
 }
 
+/** What both live paths count themselves for each interface they capture on. */
+export interface CountedInterface {
+  name: string;
+  linkType: number;
+  packets: number;
+  bytes: number;
+}
+
+/** A path's stats from its own counts, plus what the kernel told it (null: nothing) and the drops it made. */
+export function liveStats<S extends CountedInterface>(
+  path: CapturePath,
+  interfaces: readonly S[],
+  kernel: (s: S) => { received: number; kernelDrops: number; interfaceDrops: number } | null,
+  helperDrops: (s: S) => number,
+): LiveStats {
+  return {
+    path,
+    interfaces: interfaces.map((s) => {
+      const k = kernel(s);
+      return {
+        name: s.name, linkType: s.linkType, packets: s.packets, bytes: s.bytes,
+        received: k?.received ?? null, kernelDrops: k?.kernelDrops ?? null, interfaceDrops: k?.interfaceDrops ?? null,
+        helperDrops: helperDrops(s),
+      };
+    }),
+  };
+}
+
 /** Error of a running capture (vanished interface, device error). */
 export interface LiveCaptureError {
   iface: string;

@@ -7,7 +7,7 @@ import {
   type ProgramStats,
 } from './capture-messages';
 import type { LiveCaptureError, LiveCaptureOptions, LiveSource, LiveStats } from './live-types';
-import { LIVE_DEFAULTS, LiveCaptureOpenError } from './live-types';
+import { LIVE_DEFAULTS, LiveCaptureOpenError, liveStats } from './live-types';
 
 /** What netmon-capture says once its interfaces are open and its rights are gone. */
 export interface ProgramOpened {
@@ -215,19 +215,7 @@ export class ProgramLiveSource implements LiveSource {
   }
 
   stats(): LiveStats {
-    return {
-      path: this.path,
-      interfaces: this.slots.map((s) => ({
-        name: s.name,
-        linkType: s.linkType,
-        packets: s.packets,
-        bytes: s.bytes,
-        received: s.program?.kernelValid ? s.program.received : null,
-        kernelDrops: s.program?.kernelValid ? s.program.kernelDrops : null,
-        interfaceDrops: s.program?.kernelValid ? s.program.interfaceDrops : null,
-        helperDrops: (s.program?.programDrops ?? 0) + s.sinkDrops,
-      })),
-    };
+    return liveStats(this.path, this.slots, (s) => (s.program?.kernelValid ? s.program : null), (s) => (s.program?.programDrops ?? 0) + s.sinkDrops);
   }
 
   /**

@@ -5,18 +5,10 @@
  * numbers (exact doubles up to 2^52) or -1 for packets without a flow.
  */
 
+import { hashFlowId } from './flow-id-hash';
+
 /** linkType of an entry whose packets came over more than one link type. */
 export const MIXED_LINK_TYPES = -2;
-
-function hashId(id: number): number {
-  const lo = id >>> 0;
-  const hi = (id / 4294967296) | 0;
-  let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 function pow2AtLeast(n: number): number {
   let p = 16;
@@ -62,7 +54,7 @@ export class FlowIndex {
   /** Counts one packet; the caller keeps `size` below the maxEntries given to the constructor. */
   add(flowId: number, wireLength: number, linkType: number): void {
     const mask = this.mask;
-    let i = hashId(flowId) & mask;
+    let i = hashFlowId(flowId) & mask;
     for (;;) {
       if (this.packetCounts[i] === 0) {
         this.keys[i] = flowId;
@@ -85,7 +77,7 @@ export class FlowIndex {
   /** Slot of `flowId`, or -1. */
   find(flowId: number): number {
     const mask = this.mask;
-    let i = hashId(flowId) & mask;
+    let i = hashFlowId(flowId) & mask;
     for (;;) {
       if (this.packetCounts[i] === 0) return -1;
       if (this.keys[i] === flowId) return i;
@@ -125,7 +117,7 @@ export class FlowIndex {
     for (let n = 0; n < this.count; n++) {
       const s = this.order[n];
       const mask = out.mask;
-      let i = hashId(this.keys[s]) & mask;
+      let i = hashFlowId(this.keys[s]) & mask;
       while (out.packetCounts[i] !== 0) i = (i + 1) & mask;
       out.keys[i] = this.keys[s];
       out.packetCounts[i] = this.packetCounts[s];

@@ -8,17 +8,9 @@
  * the table already holds.
  */
 
-const MIN_CAPACITY = 1024;
+import { hashFlowId } from './flow-id-hash';
 
-function hashId(id: number): number {
-  const lo = id >>> 0;
-  const hi = (id / 4294967296) | 0;
-  let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+const MIN_CAPACITY = 1024;
 
 export class RotatedFlows {
   private mask = MIN_CAPACITY - 1;
@@ -44,7 +36,7 @@ export class RotatedFlows {
    * had to be forgotten to make room.
    */
   add(id: number, packets: number, bytes: number, minTs: number, maxTs: number): boolean {
-    let i = hashId(id) & this.mask;
+    let i = hashFlowId(id) & this.mask;
     while (this.used[i] === 1) {
       if (this.keys[i] === id) {
         this.packets[i] += packets;
@@ -80,14 +72,14 @@ export class RotatedFlows {
   }
 
   private freeSlotFor(id: number): number {
-    let i = hashId(id) & this.mask;
+    let i = hashFlowId(id) & this.mask;
     while (this.used[i] === 1) i = (i + 1) & this.mask;
     return i;
   }
 
   /** Slot of `id`, or -1. */
   find(id: number): number {
-    let i = hashId(id) & this.mask;
+    let i = hashFlowId(id) & this.mask;
     while (this.used[i] === 1) {
       if (this.keys[i] === id) return i;
       i = (i + 1) & this.mask;
@@ -125,7 +117,7 @@ export class RotatedFlows {
     for (;;) {
       j = (j + 1) & mask;
       if (this.used[j] === 0) break;
-      const home = hashId(this.keys[j]) & mask;
+      const home = hashFlowId(this.keys[j]) & mask;
       // Move j into the hole unless its home lies cyclically in (hole, j].
       const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
       if (stays) continue;

@@ -22,8 +22,12 @@ const TOP_PER_PROBE = 20;
 /** An export whose probe sends nothing for this long fails. */
 const EXPORT_FIRST_REPLY_MS = 5000;
 const EXPORT_IDLE_MS = 30_000;
-/** Probes one serve tracks; messages of further probes are counted and dropped. */
-const MAX_PROBES = 1000;
+/** Probes one serve tracks; when full, a new probe takes the place of the longest gone one, else its messages are counted and dropped. */
+export const MAX_PROBES = 1000;
+/** Interfaces of one probe (the helper's own bound); counters of further names are counted and dropped. */
+export const MAX_INTERFACES_PER_PROBE = 64;
+/** Protocol names in one merged second (a helper counts a dozen); further names from a probe are not summed. */
+const MAX_PROTOCOLS = 64;
 
 type Listener = (payload: unknown, meta: { session: string | null; attachment?: Buffer }) => void;
 
@@ -34,6 +38,8 @@ interface ProbeRecord extends ProbeStatus {
   latestTop: { hosts: EventMap['rollup']['topHosts']; flows: EventMap['rollup']['topFlows'] } | null;
   /** Active flows in its latest rollup. */
   activeFlows: number;
+  /** Every interface name it has used, bounded: the core keeps counters per name. */
+  knownInterfaces: Set<string>;
 }
 
 interface PendingSecond {
@@ -50,7 +56,7 @@ function probeUnavailable(message: string): HelperRequestError {
 }
 
 function emptySecond(): PendingSecond {
-  return { packets: 0, bytes: 0, interfaces: new Map(), byProtocol: {}, newFlows: 0 };
+  return { packets: 0, bytes: 0, interfaces: new Map(), byProtocol: Object.create(null) as PendingSecond['byProtocol'], newFlows: 0 };
 }
 
 export interface BusAggregatorOptions {
@@ -88,7 +94,7 @@ export class BusAggregator implements HelperPort, HelperStateSource {
   private readonly exportProbes = new Map<number, string>();
   private reconnects = 0;
   private closed = false;
-  /** Messages that were not ours to apply: undecodable, another version, wrong shape, unknown or excess probes. */
+  /** Messages that were not ours to apply (undecodable, another version, wrong shape, unknown or excess probes), or not wholly (interfaces beyond a probe's bound). */
   badMessages = 0;
   droppedFlowIds = 0;
 
@@ -103,7 +109,7 @@ export class BusAggregator implements HelperPort, HelperStateSource {
     for (const kind of ['hb', 'rollup', 'flows', 'state'] as const) {
       const names = this.allowed === null ? [subjects.anyProbe(kind)] : [...this.allowed].map((p) => subjects.data(p, kind));
       for (const subject of names) {
-        this.subscriptions.push(nc.subscribe(subject, { callback: (err, msg) => { if (err === null) this.receive(kind, msg); } }));
+        this.subscriptions.push(nc.subscribe(subject, { callback: (err, msg) => { if (err === null) this.receiveSafely(kind, msg); } }));
       }
     }
     void this.watchConnection();
@@ -129,7 +135,7 @@ export class BusAggregator implements HelperPort, HelperStateSource {
   probeStatuses(): ProbeStatus[] {
     const now = this.now();
     return [...this.probes.values()].map((p) => {
-      const { boot: _boot, nextSeq: _next, latestTop: _top, activeFlows: _active, ...status } = p;
+      const { boot: _boot, nextSeq: _next, latestTop: _top, activeFlows: _active, knownInterfaces: _known, ...status } = p;
       return { ...status, state: this.stateOf(p, now), interfaces: [...p.interfaces] };
     }).sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -214,6 +220,16 @@ export class BusAggregator implements HelperPort, HelperStateSource {
 
   // --- receiving -----------------------------------------------------------------------------
 
+  /** Whatever anyone publishes on our subjects, nothing it holds escapes into the client library's read loop. */
+  private receiveSafely(kind: DataKind, msg: Msg): void {
+    try {
+      this.receive(kind, msg);
+    } catch (err) {
+      this.badMessages++;
+      this.options.logger.warn({ subject: msg.subject.slice(0, 200), err: (err as Error).message }, 'bus message could not be applied');
+    }
+  }
+
   private receive(kind: DataKind, msg: Msg): void {
     let env: Envelope;
     try {
@@ -233,7 +249,7 @@ export class BusAggregator implements HelperPort, HelperStateSource {
       case 'hb': {
         const hb = env.body as BodyOf['hb'];
         probe.captureState = hb.state;
-        probe.interfaces = hb.interfaces.map((i) => `${probe.name}/${i}`);
+        probe.interfaces = hb.interfaces.filter((i) => this.knowInterface(probe, i)).map((i) => `${probe.name}/${i}`);
         probe.probeDropped = hb.busDropped;
         probe.probeReconnects = hb.reconnects;
         return;
@@ -263,14 +279,14 @@ export class BusAggregator implements HelperPort, HelperStateSource {
     const now = this.now();
     let p = this.probes.get(env.probe);
     if (p === undefined) {
-      if (this.probes.size >= MAX_PROBES) {
+      if (this.probes.size >= MAX_PROBES && !this.forgetLongestGone(now)) {
         this.badMessages++;
         return null;
       }
       p = {
         name: env.probe, state: 'joining', firstSeenMs: now, lastSeenMs: now, lagMs: 0, session: env.session, captureState: 'starting',
         interfaces: [], packets: 0, bytes: 0, messages: 0, gaps: 0, missedMessages: 0, silences: 0, restarts: 0, probeDropped: 0,
-        probeReconnects: 0, lastError: null, boot: env.boot, nextSeq: env.seq, latestTop: null, activeFlows: 0,
+        probeReconnects: 0, lastError: null, boot: env.boot, nextSeq: env.seq, latestTop: null, activeFlows: 0, knownInterfaces: new Set(),
       };
       this.probes.set(env.probe, p);
       this.options.logger.info({ probe: env.probe }, 'probe joined');
@@ -295,6 +311,24 @@ export class BusAggregator implements HelperPort, HelperStateSource {
     return p;
   }
 
+  /** Makes room for a new probe by forgetting the one silent longest, if it is gone; false when every probe is still heard. */
+  private forgetLongestGone(now: number): boolean {
+    let oldest: ProbeRecord | null = null;
+    for (const p of this.probes.values()) if (oldest === null || p.lastSeenMs < oldest.lastSeenMs) oldest = p;
+    if (oldest === null || this.stateOf(oldest, now) !== 'gone') return false;
+    this.probes.delete(oldest.name);
+    this.options.logger.info({ probe: oldest.name }, 'gone probe forgotten to make room for a new one');
+    return true;
+  }
+
+  /** Whether counters of this interface are kept: a probe has at most MAX_INTERFACES_PER_PROBE names. */
+  private knowInterface(probe: ProbeRecord, iface: string): boolean {
+    if (probe.knownInterfaces.has(iface)) return true;
+    if (probe.knownInterfaces.size >= MAX_INTERFACES_PER_PROBE) return false;
+    probe.knownInterfaces.add(iface);
+    return true;
+  }
+
   private addRollup(probe: ProbeRecord, r: BodyOf['rollup']): void {
     probe.lagMs = Math.max(0, this.now() - (r.second + 1) * 1000);
     if (this.session === null) return;
@@ -304,7 +338,12 @@ export class BusAggregator implements HelperPort, HelperStateSource {
     s.packets += r.packets;
     s.bytes += r.bytes;
     s.newFlows += r.newFlows;
+    let refused = false;
     for (const i of r.interfaces) {
+      if (!this.knowInterface(probe, i.iface)) {
+        refused = true;
+        continue;
+      }
       const iface = `${probe.name}/${i.iface}`;
       const sum = s.interfaces.get(iface) ?? { iface, packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, kernelDrops: 0, helperDrops: 0 };
       sum.packetsIn += i.packetsIn;
@@ -315,7 +354,9 @@ export class BusAggregator implements HelperPort, HelperStateSource {
       sum.helperDrops += i.helperDrops;
       s.interfaces.set(iface, sum);
     }
+    if (refused) this.badMessages++;
     for (const [proto, c] of Object.entries(r.byProtocol)) {
+      if (s.byProtocol[proto] === undefined && Object.keys(s.byProtocol).length >= MAX_PROTOCOLS) continue;
       const sum = (s.byProtocol[proto] ??= { packets: 0, bytes: 0 });
       sum.packets += c.packets;
       sum.bytes += c.bytes;

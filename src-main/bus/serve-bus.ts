@@ -1,8 +1,8 @@
-import { connect } from '@nats-io/transport-node';
 import type { NetmonCore } from '../core/netmon-core';
 import { ok } from '../core/netmon-core';
 import type { Logger } from '../core/log';
 import { BusAggregator } from './bus-aggregator';
+import { connectWaiting } from './bus-connect';
 import { BusSettingsError, connectionOptions, describeBus, loadBusSettings } from './bus-options';
 import { PROBE_NAME } from './wire';
 
@@ -16,7 +16,11 @@ export interface BusConnection {
  * the helper's place in the core, answers `probes.list`, and starts the
  * aggregation as the core's capture.
  */
-export async function connectBus(options: { core: NetmonCore; configFile: string | null; url: string; probes: readonly string[]; logger: Logger }): Promise<BusConnection> {
+export async function connectBus(options: {
+  core: NetmonCore; configFile: string | null; url: string; probes: readonly string[]; logger: Logger;
+  /** Where to say that serve is still waiting for the NATS server. */
+  say: (line: string) => void;
+}): Promise<BusConnection> {
   const { core, logger: log } = options;
   const bad = options.probes.find((p) => !PROBE_NAME.test(p));
   if (bad !== undefined) throw new BusSettingsError(`--probe must be 1-64 letters, digits, - or _, got ${JSON.stringify(bad.slice(0, 80))}`);
@@ -25,7 +29,7 @@ export async function connectBus(options: { core: NetmonCore; configFile: string
   log.info(described, 'connecting to NATS');
   let nc;
   try {
-    nc = await connect(connectionOptions(settings, 'netmon-serve'));
+    nc = await connectWaiting(connectionOptions(settings, 'netmon-serve'), described.server, options.say);
   } catch (err) {
     throw new Error(`cannot reach NATS at ${described.server}: ${(err as Error).message}`);
   }

@@ -18,9 +18,9 @@ import type {
 } from '../api/types';
 import type { FlowSort } from '../../src-shared/flow-query';
 import { compileFlowFilter, cursorOf, flowOrderSql } from '../../src-shared/flow-query';
+import { parseIp } from '../../src-shared/ip';
 import { bucketise } from './counter-series';
 import { icmpKind } from './icmp-kind';
-import { ipToBytes } from './ip-range';
 import { keepPrivate, makePrivateDir, touchPrivate } from './private-files';
 
 const MINUTE_MS = 60_000;
@@ -154,6 +154,12 @@ export function sessionOfFlowId(id: string): string | null {
 /** Thrown for a filter value that cannot be searched (reported to the caller as an 'invalid' error). */
 export { FlowFilterError as FilterError } from '../../src-shared/flow-query';
 
+/** An address as the 16-byte blob the flow log sorts and matches ranges by (IPv4 mapped); null when it is not one. */
+function addressBlob(text: string): Buffer | null {
+  const bytes = parseIp(text);
+  return bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /**
  * Long-term history in SQLite: traffic counters downsampled to 1 minute and
  * 1 hour (added into both as each second arrives, so both are exact sums), and
@@ -249,10 +255,10 @@ export class HistoryDb {
           proto: f.proto,
           ipProto: f.ipProto,
           a: f.a,
-          aBin: ipToBytes(f.a),
+          aBin: addressBlob(f.a),
           aPort: f.aPort,
           b: f.b,
-          bBin: ipToBytes(f.b),
+          bBin: addressBlob(f.b),
           bPort: f.bPort,
           aName: f.names.a,
           bName: f.names.b,

@@ -29,6 +29,7 @@ import { assertNever } from './assert-never';
 import { ExportService } from './export-service';
 import { checkCounterQuery } from './counter-series';
 import { cursorOf, FlowFilterError, isAfterCursor, sortFlowList } from '../../src-shared/flow-query';
+import { netmaskPrefix } from '../../src-shared/ip';
 import { flowFromRow, FlowBook } from './flow-book';
 import { apiErrorOfHelperFailure } from './helper-client';
 import type { HelperPort } from './helper-port';
@@ -37,7 +38,6 @@ import type { HistoryDb } from './history-db';
 import { GeoTally } from './geo/geo-breakdown';
 import type { GeoService } from './geo/geo-service';
 import { GeoSettingError } from './geo/geo-service';
-import { ipToBytes } from './ip-range';
 import type { Logger } from './log';
 import { resolveReplayFile } from './replay-file';
 import { checkParams } from './request-params';
@@ -65,10 +65,7 @@ export function fail<T>(code: ApiError['code'], message: string, issues?: ApiErr
 /** Prefix length of a netmask (`255.255.255.0` → 24, `ffff:ffff::` → 32); `full` when absent or not contiguous. */
 export function prefixLength(netmask: string | null, full: number): number {
   if (netmask === null) return full;
-  const bytes = ipToBytes(netmask);
-  if (bytes === null) return full;
-  const bits = [...(full === 32 ? bytes.subarray(12) : bytes)].map((b) => b.toString(2).padStart(8, '0')).join('');
-  return /^1*0*$/.test(bits) ? bits.indexOf('0') === -1 ? full : bits.indexOf('0') : full;
+  return netmaskPrefix(netmask) ?? full;
 }
 
 function realPath(file: string): string {

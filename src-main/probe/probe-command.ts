@@ -1,6 +1,6 @@
 import os from 'node:os';
-import { connect } from '@nats-io/transport-node';
 import type { BusSettings } from '../bus/bus-options';
+import { connectWaiting } from '../bus/bus-connect';
 import { BusSettingsError, connectionOptions, describeBus, loadBusSettings } from '../bus/bus-options';
 import { PROBE_NAME } from '../bus/wire';
 import { preferredHelperLaunch } from '../core/helper-path';
@@ -90,7 +90,7 @@ export async function runProbeCommand(argv: string[], rights: { captureHandoff?:
     return 2;
   }
   log.info(describeBus(bus), 'connecting to NATS');
-  const nc = await connect(options).catch((err: unknown) => {
+  const nc = await connectWaiting(options, describeBus(bus).server, (line) => process.stderr.write(`netmon probe: ${line}\n`)).catch((err: unknown) => {
     process.stderr.write(`netmon probe: cannot reach NATS at ${describeBus(bus).server}: ${(err as Error).message}\n`);
     return null;
   });

@@ -278,7 +278,12 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
     const { connectBus } = await import('../bus/serve-bus');
     const { BusSettingsError } = await import('../bus/bus-options');
     try {
-      bus = await connectBus({ core, configFile: args.config ?? (fs.existsSync(configFile) ? configFile : null), url: args.nats, probes: args.probes, logger: log.child({ component: 'bus' }) });
+      const connecting = connectBus({ core, configFile: args.config ?? (fs.existsSync(configFile) ? configFile : null), url: args.nats, probes: args.probes, logger: log.child({ component: 'bus' }),
+        say: (line) => process.stderr.write(`netmon serve: ${line}\n`) });
+      const first = await Promise.race([connecting, stopped.then((code) => ({ stoppedWith: code }))]);
+      // Stopped while still waiting for NATS: the client's first-connect retries cannot be cancelled, so end here.
+      if ('stoppedWith' in first) process.exit(first.stoppedWith);
+      bus = first;
     } catch (err) {
       process.stderr.write(`netmon serve: ${(err as Error).message}\n`);
       await server.close();

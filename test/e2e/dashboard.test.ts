@@ -90,7 +90,7 @@ describe('dashboard on a replayed capture', () => {
     await page.getByLabel('Address or CIDR').fill('2001:618::/32');
     await expect.poll(() => flowCount(page)).toBe(`${v6} of ${conversations.length} flows`);
     await page.getByLabel('Address or CIDR').fill('10.0.0.0/99');
-    await expect(await page.getByText('prefix "/99" must be 0 to 32').count()).toBe(1);
+    await expect(await page.getByText("prefix length '99' must be a whole number from 0 to 32").count()).toBe(1);
     expect(await flowCount(page)).toBe(`${v6} of ${conversations.length} flows`);
     await page.getByLabel('Address or CIDR').fill('');
     await page.getByRole('checkbox', { name: 'UDP' }).check();

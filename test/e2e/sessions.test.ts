@@ -1,24 +1,15 @@
 /** The Flows table of a capture session in Chromium: the current capture's flows, and an earlier capture picked from the history. */
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureStatus } from '../../src-main/api/types';
 import type { BrowserSession, Served } from './browser';
 import { FIXTURES, missingPrerequisite, openBrowser, startServe } from './browser';
+import { truthConversations } from '../helpers/truth-conversations';
 
 const FIRST = 'Dns.pcap';
 const SECOND = 'TwoHttpRequests.pcap';
 
-interface Conversation {
-  a: string;
-  port_a: number;
-  b: string;
-  port_b: number;
-}
-const conversations = (name: string): Conversation[] => {
-  const truth = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.truth.json`), 'utf8')) as { conversations: { tcp: Conversation[]; udp: Conversation[] } };
-  return [...truth.conversations.tcp, ...truth.conversations.udp];
-};
+const conversations = (name: string) => truthConversations(FIXTURES, name);
 const endpoint = (ip: string, port: number): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
 /** An endpoint cell: the endpoint, then the country of a public address (` · US`). */
 const endpointCell = (ip: string, port: number): RegExp => new RegExp(`^${endpoint(ip, port).replace(/[.[\]]/g, '\\$&')}(?: · [A-Z]{2})?$`);

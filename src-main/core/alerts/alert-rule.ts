@@ -1,7 +1,7 @@
 import { assertNever } from '../assert-never';
 import type { AlertMetric, AlertRuleInput, AlertScope, AlertSeverity } from '../../api/types';
 import { ALERT_PROTOCOLS } from './alert-sample';
-import { parseCidr, parseIp, formatIp } from './ip-address';
+import { formatIp, isCidr, parseCidr, parseIp } from '../../../src-shared/ip';
 import { FieldReader, describe, fail, isPlainObject, ok, type FieldError, type Result } from './validation';
 
 // The rule's shapes are the API's (plain data the dashboard edits); this module adds their validation.
@@ -145,7 +145,7 @@ function readScope(r: FieldReader): AlertScope | undefined {
         const text = s.string('address', { required: true, maxLength: 64 });
         if (text !== undefined) {
           const bytes = parseIp(text);
-          if (bytes === undefined) s.error('address', `'${text}' is not an IPv4 or IPv6 address`);
+          if (bytes === null) s.error('address', `'${text}' is not an IPv4 or IPv6 address`);
           else scope = { kind, address: formatIp(bytes) };
         }
         break;
@@ -155,8 +155,8 @@ function readScope(r: FieldReader): AlertScope | undefined {
         const text = s.string('cidr', { required: true, maxLength: 64 });
         if (text !== undefined) {
           const parsed = parseCidr(text);
-          if (!parsed.ok) s.error('cidr', `invalid CIDR: ${parsed.reason}`);
-          else scope = { kind, cidr: parsed.cidr.text };
+          if (!isCidr(parsed)) s.error('cidr', `invalid CIDR: ${parsed.error}`);
+          else scope = { kind, cidr: parsed.text };
         }
         break;
       }

@@ -3,7 +3,7 @@ import type { AlertDirection, AlertMetric, AlertRule, AlertScope } from './alert
 import type { AlertEventDraft, TalkerFlow, TalkerHost } from './alert-event';
 import type { AlertFlowRate, AlertHostRate, AlertQualityFlow, AlertSample, TrafficCounters } from './alert-sample';
 import { describeScope, formatMetricValue, metricLabel } from './format';
-import { cidrContains, parseCidr, parseIp, sameIp, type Cidr, type IpBytes } from './ip-address';
+import { cidrContains, isCidr, parseCidr, parseIp, sameIp, type IpBytes } from '../../../src-shared/ip';
 
 /** How far back a sample may arrive and still count as a late duplicate rather than a new timeline. */
 export const REWIND_MS = 5000;
@@ -255,13 +255,14 @@ class SlidingWindow {
 
 /** Per-sample cache of parsed addresses, shared by every rule evaluated on that sample. */
 class SampleView {
-  private readonly parsed = new Map<string, IpBytes | undefined>();
+  private readonly parsed = new Map<string, IpBytes | null>();
 
   constructor(readonly sample: AlertSample) {}
 
-  ip(text: string): IpBytes | undefined {
-    if (!this.parsed.has(text)) this.parsed.set(text, parseIp(text));
-    return this.parsed.get(text);
+  ip(text: string): IpBytes | null {
+    let ip = this.parsed.get(text);
+    if (ip === undefined) this.parsed.set(text, (ip = parseIp(text)));
+    return ip;
   }
 }
 
@@ -473,14 +474,14 @@ function compileTraffic(rule: AlertRule): CompiledRule {
   }
 }
 
-function addressTest(text: string, kind: 'host' | 'cidr'): (ip: IpBytes | undefined) => boolean {
+function addressTest(text: string, kind: 'host' | 'cidr'): (ip: IpBytes | null) => boolean {
   if (kind === 'host') {
     const target = parseIp(text);
-    return (ip) => ip !== undefined && target !== undefined && sameIp(ip, target);
+    return (ip) => ip !== null && target !== null && sameIp(ip, target);
   }
   const parsed = parseCidr(text);
-  const cidr: Cidr | undefined = parsed.ok ? parsed.cidr : undefined;
-  return (ip) => ip !== undefined && cidr !== undefined && cidrContains(cidr, ip);
+  const cidr = isCidr(parsed) ? parsed : null;
+  return (ip) => ip !== null && cidr !== null && cidrContains(cidr, ip);
 }
 
 /** `*.example.com` matches every subdomain (not the apex); anything else matches exactly. Case-insensitive. */

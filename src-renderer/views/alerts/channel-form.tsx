@@ -1,6 +1,7 @@
 import { useState } from 'react';
-import type { AlertChannel, ApiResult, ValidationIssue } from '../../transport/api-types';
+import type { AlertChannel, ApiResult } from '../../transport/api-types';
 import { Field } from '../field';
+import { AlertForm, useSaving } from './alert-form';
 import { FormFooter } from './form-footer';
 import type { ChannelDraft } from './channel-draft';
 import { channelBody, channelDraftOf, channelFieldOf, channelIssuesByField, emptyChannelDraft, parseHeaders } from './channel-draft';
@@ -18,46 +19,22 @@ export interface ChannelFormProps {
 export function ChannelForm({ channel, save, close }: ChannelFormProps) {
   const creating = channel === null;
   const [draft, setDraft] = useState<ChannelDraft>(() => (channel === null ? emptyChannelDraft() : channelDraftOf(channel)));
-  const [issues, setIssues] = useState<ValidationIssue[]>([]);
-  const [formError, setFormError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { issues, formError, busy, save: saving, edited } = useSaving<AlertChannel>(close);
   const headers = draft.kind === 'webhook' ? parseHeaders(draft.headers) : ({ ok: true, headers: {} } as const);
   const errors = channelIssuesByField(issues);
   if (!headers.ok) errors.set('headers', [headers.message, ...(errors.get('headers') ?? [])]);
   const elsewhere = [...errors.entries()].filter(([f]) => !SHOWN.has(f)).flatMap(([, m]) => m);
   const set = <K extends keyof ChannelDraft>(key: K, value: ChannelDraft[K]) => {
     setDraft((d) => ({ ...d, [key]: value }));
-    setIssues((list) => list.filter((i) => channelFieldOf(i.path) !== key && channelFieldOf(i.path) !== 'form' && (key !== 'kind' || channelFieldOf(i.path) !== 'headers')));
-    setFormError(null);
+    edited((list) => list.filter((i) => channelFieldOf(i.path) !== key && channelFieldOf(i.path) !== 'form' && (key !== 'kind' || channelFieldOf(i.path) !== 'headers')));
   };
 
-  const submit = async () => {
-    if (!headers.ok) return;
-    setBusy(true);
-    const result = await save(channelBody(draft, headers.headers, creating));
-    setBusy(false);
-    if (result.ok) {
-      close();
-      return;
-    }
-    setIssues(result.error.issues ?? []);
-    setFormError(result.error.issues === undefined || result.error.issues.length === 0 ? result.error.message : null);
+  const submit = () => {
+    if (headers.ok) void saving(save(channelBody(draft, headers.headers, creating)));
   };
 
-  const title = creating ? 'New channel' : `Edit channel ${channel.name}`;
   return (
-    <form
-      className="panel rule-form channel-form"
-      aria-label={title}
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        void submit();
-      }}
-    >
-      <div className="panel-head">
-        <h2>{creating ? 'New channel' : `Edit “${channel.name}”`}</h2>
-      </div>
+    <AlertForm className="rule-form channel-form" label={creating ? 'New channel' : `Edit channel ${channel.name}`} heading={creating ? 'New channel' : `Edit “${channel.name}”`} onSubmit={submit}>
       <div className="rule-form-grid">
         <Field label="Kind" errors={errors.get('kind')}>
           {(d) => (
@@ -124,6 +101,6 @@ export function ChannelForm({ channel, save, close }: ChannelFormProps) {
         close={close}
         messages={[...(formError === null ? [] : [formError]), ...elsewhere]}
       />
-    </form>
+    </AlertForm>
   );
 }

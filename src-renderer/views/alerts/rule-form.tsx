@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { Field } from '../field';
+import { AlertForm, useSaving } from './alert-form';
 import { FormFooter } from './form-footer';
-import type { AlertChannel, AlertRule, AlertRuleInput, AlertScope as RuleSentenceScope, ApiResult, ValidationIssue } from '../../transport/api-types';
+import type { AlertChannel, AlertRule, AlertRuleInput, AlertScope as RuleSentenceScope, ApiResult } from '../../transport/api-types';
 import { PROTOCOLS } from '../../transport/api-types';
 import type { RuleDraft } from './rule-draft';
 import { draftOf, emptyDraft, issuesAfterEdit, issuesByField, ruleBody, SCOPE_KINDS, thresholdValue } from './rule-draft';
@@ -47,17 +48,14 @@ export interface RuleFormProps {
 /** Create or edit a rule; rejected fields are explained next to themselves. */
 export function RuleForm({ rule, channels, interfaces, save, close }: RuleFormProps) {
   const [draft, setDraft] = useState<RuleDraft>(() => (rule === null ? emptyDraft() : draftOf(rule)));
-  const [issues, setIssues] = useState<ValidationIssue[]>([]);
-  const [formError, setFormError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { issues, formError, busy, save: saving, edited } = useSaving<AlertRule>(close);
   const errors = issuesByField(issues);
   // Messages for a field the form does not show go under the form, so none is lost.
   const elsewhere = [...errors.entries()].filter(([field]) => !SHOWN_FIELDS.has(field)).flatMap(([, m]) => m);
   /** A changed field's old messages are stale: they go, and the server judges the new value on the next save. */
   const set = <K extends keyof RuleDraft>(key: K, value: RuleDraft[K], also: Partial<RuleDraft> = {}) => {
     setDraft((d) => ({ ...d, [key]: value, ...also }));
-    setIssues((list) => issuesAfterEdit(list, key));
-    setFormError(null);
+    edited((list) => issuesAfterEdit(list, key));
   };
   // An interface no longer listed (a rule made elsewhere) stays choosable, marked as absent.
   const interfaceChoices = draft.scopeValue !== '' && !interfaces.includes(draft.scopeValue) ? [...interfaces, draft.scopeValue] : interfaces;
@@ -76,31 +74,8 @@ export function RuleForm({ rule, channels, interfaces, save, close }: RuleFormPr
   const directional = draft.metric === 'bps' || draft.metric === 'pps';
   const scope = SCOPE_LABELS[draft.scopeKind];
 
-  const submit = async () => {
-    setBusy(true);
-    const result = await save(ruleBody(draft));
-    setBusy(false);
-    if (result.ok) {
-      close();
-      return;
-    }
-    setIssues(result.error.issues ?? []);
-    setFormError(result.error.issues === undefined || result.error.issues.length === 0 ? result.error.message : null);
-  };
-
   return (
-    <form
-      className="panel rule-form"
-      aria-label={rule === null ? 'New rule' : `Edit rule ${rule.name}`}
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        void submit();
-      }}
-    >
-      <div className="panel-head">
-        <h2>{rule === null ? 'New rule' : `Edit “${rule.name}”`}</h2>
-      </div>
+    <AlertForm className="rule-form" label={rule === null ? 'New rule' : `Edit rule ${rule.name}`} heading={rule === null ? 'New rule' : `Edit “${rule.name}”`} onSubmit={() => void saving(save(ruleBody(draft)))}>
       <p className="rule-sentence" data-testid="rule-preview" aria-live="polite">
         {sentence}
       </p>
@@ -242,6 +217,6 @@ export function RuleForm({ rule, channels, interfaces, save, close }: RuleFormPr
         close={close}
         messages={[...(formError === null ? [] : [formError]), ...elsewhere]}
       />
-    </form>
+    </AlertForm>
   );
 }

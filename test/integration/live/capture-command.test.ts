@@ -1,9 +1,8 @@
-import { execFileSync, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { canCreateNamespaces, createVethPair, type VethPair } from '../../helpers/netns';
-import { TRAFFIC, requireBuilt, sendTraffic, startServers, tempDir, waitForExit, waitForOutput } from './live-traffic';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { canCreateNamespaces } from '../../helpers/netns';
+import { TRAFFIC, captureWithTcpdump, requireBuilt, vethTestBed, waitForExit, waitForOutput } from './live-traffic';
 
 interface Report {
   packets: number;
@@ -30,45 +29,18 @@ function trafficView(r: Report) {
 }
 
 describe.skipIf(!canCreateNamespaces())('netmon capture on a veth pair', () => {
+  const bed = vethTestBed('netmon-capture-');
   let cli: string;
-  let dir: string;
-  let pair: VethPair | undefined;
-  const children: ChildProcess[] = [];
 
   beforeAll(() => {
     cli = requireBuilt('cli.js');
-    dir = tempDir('netmon-capture-');
   });
-  afterEach(() => {
-    for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-    pair?.destroy();
-    pair = undefined;
-  });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   for (const capturePath of ['netmon-capture', 'cap'] as const) {
     it(`${capturePath} path: reports the known traffic exactly as 'analyze' reports tcpdump's capture of it`, async () => {
-      pair = createVethPair();
-      const pcap = path.join(dir, `${capturePath}.pcap`);
-      const servers = startServers(pair);
-      children.push(servers);
-      await waitForOutput(servers, /servers-ready/);
-      const tcpdump = pair.spawn(pair.nsB, 'tcpdump', ['-i', pair.ifB, '-n', '-U', '--immediate-mode', '-w', pcap], { stdio: ['ignore', 'pipe', 'pipe'] });
-      children.push(tcpdump);
-      await waitForOutput(tcpdump, /listening on/);
-      const capture = pair.spawn(pair.nsB, process.execPath, [cli, 'capture', '--iface', pair.ifB, '--path', capturePath, '--json'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      children.push(capture);
-      let stdout = '';
-      capture.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-      await waitForOutput(capture, /capturing on/);
-      sendTraffic(pair);
-      await new Promise((r) => setTimeout(r, 300));
-      capture.kill('SIGTERM');
-      expect(await waitForExit(capture)).toBe(0);
-      tcpdump.kill('SIGINT');
-      await waitForExit(tcpdump);
+      const pair = bed.newPair();
+      const pcap = path.join(bed.dir, `${capturePath}.pcap`);
+      const stdout = await captureWithTcpdump(pair, cli, ['--path', capturePath, '--json'], pcap, bed.children);
 
       const live = JSON.parse(stdout) as Report;
       const offline = JSON.parse(execFileSync(process.execPath, [cli, 'analyze', pcap, '--json'], { encoding: 'utf8' })) as Report;
@@ -101,7 +73,7 @@ describe.skipIf(!canCreateNamespaces())('netmon capture on a veth pair', () => {
   }
 
   it('`netmon interfaces` says where capture is permitted, with link types from netmon-capture', () => {
-    pair = createVethPair();
+    const pair = bed.newPair();
     // A name too long for a network interface (libpcap's own sources have such names) must not hide the others.
     const listing = JSON.parse(pair.exec(pair.nsB, process.execPath, [cli, 'interfaces', '--json'])) as {
       capture: { path: string; rights: { state: string } };
@@ -115,7 +87,7 @@ describe.skipIf(!canCreateNamespaces())('netmon capture on a veth pair', () => {
   });
 
   it('a bad capture filter exits 2 with libpcap\'s reason', () => {
-    pair = createVethPair();
+    const pair = bed.newPair();
     let status = 0;
     let stderr = '';
     try {
@@ -130,11 +102,11 @@ describe.skipIf(!canCreateNamespaces())('netmon capture on a veth pair', () => {
   });
 
   it('captures on two interfaces at once, each with its own index', async () => {
-    pair = createVethPair();
+    const pair = bed.newPair();
     const capture = pair.spawn(pair.nsB, process.execPath, [cli, 'capture', '--iface', pair.ifB, '--iface', 'lo', '--duration', '2.5', '--json'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    children.push(capture);
+    bed.children.push(capture);
     let stdout = '';
     capture.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
     await waitForOutput(capture, /capturing on/);

@@ -4,12 +4,11 @@
  * interface and its link type. Needs root (network namespaces), tcpdump,
  * capinfos and tshark, and `npm run build`.
  */
-import { execFileSync, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { canCreateNamespaces, createVethPair, type VethPair } from '../../helpers/netns';
-import { requireBuilt, sendTraffic, startServers, tempDir, waitForExit, waitForOutput } from './live-traffic';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { canCreateNamespaces } from '../../helpers/netns';
+import { captureWithTcpdump, requireBuilt, vethTestBed, waitForExit } from './live-traffic';
 
 /** Frame lengths and protocol stacks of every packet, as tshark reads the file. */
 function frames(file: string): string[] {
@@ -17,43 +16,18 @@ function frames(file: string): string[] {
 }
 
 describe.skipIf(!canCreateNamespaces())('netmon capture -w on a veth pair', () => {
+  const bed = vethTestBed('netmon-capture-write-');
   let cli: string;
-  let dir: string;
-  let pair: VethPair | undefined;
-  const children: ChildProcess[] = [];
 
   beforeAll(() => {
     cli = requireBuilt('cli.js');
-    dir = tempDir('netmon-capture-write-');
   });
-  afterEach(() => {
-    for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-    pair?.destroy();
-    pair = undefined;
-  });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('saves what it captured as pcapng, the same packets tcpdump saved', async () => {
-    pair = createVethPair();
-    const reference = path.join(dir, 'tcpdump.pcap');
-    const saved = path.join(dir, 'netmon.pcapng');
-    const servers = startServers(pair);
-    children.push(servers);
-    await waitForOutput(servers, /servers-ready/);
-    const tcpdump = pair.spawn(pair.nsB, 'tcpdump', ['-i', pair.ifB, '-n', '-U', '--immediate-mode', '-w', reference], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(tcpdump);
-    await waitForOutput(tcpdump, /listening on/);
-    const capture = pair.spawn(pair.nsB, process.execPath, [cli, 'capture', '--iface', pair.ifB, '-w', saved], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(capture);
-    let stdout = '';
-    capture.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-    await waitForOutput(capture, /capturing on/);
-    sendTraffic(pair);
-    await new Promise((r) => setTimeout(r, 300));
-    capture.kill('SIGTERM');
-    expect(await waitForExit(capture)).toBe(0);
-    tcpdump.kill('SIGINT');
-    await waitForExit(tcpdump);
+    const pair = bed.newPair();
+    const reference = path.join(bed.dir, 'tcpdump.pcap');
+    const saved = path.join(bed.dir, 'netmon.pcapng');
+    const stdout = await captureWithTcpdump(pair, cli, ['-w', saved], reference, bed.children);
 
     const info = execFileSync('capinfos', ['-t', '-E', '-c', '-M', saved], { encoding: 'utf8' });
     expect(info).toMatch(/File type:\s+pcapng$/m);
@@ -70,9 +44,9 @@ describe.skipIf(!canCreateNamespaces())('netmon capture -w on a veth pair', () =
   }, 60_000);
 
   it('says which file it cannot write, and captures nothing', async () => {
-    pair = createVethPair();
-    const capture = pair.spawn(pair.nsB, process.execPath, [cli, 'capture', '--iface', pair.ifB, '--duration', '1', '-w', path.join(dir, 'no-such-dir', 'x.pcapng')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(capture);
+    const pair = bed.newPair();
+    const capture = pair.spawn(pair.nsB, process.execPath, [cli, 'capture', '--iface', pair.ifB, '--duration', '1', '-w', path.join(bed.dir, 'no-such-dir', 'x.pcapng')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    bed.children.push(capture);
     let stderr = '';
     capture.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     expect(await waitForExit(capture)).toBe(1);

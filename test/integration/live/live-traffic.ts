@@ -2,7 +2,8 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { VethPair } from '../../helpers/netns';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { createVethPair, type VethPair } from '../../helpers/netns';
 
 /** Known traffic the live tests send from side A to side B of a veth pair. */
 export const TRAFFIC = {
@@ -28,6 +29,35 @@ export function requireBuilt(rel: string): string {
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/**
+ * What each live test file sets up the same way: a private temporary directory, a fresh veth pair per
+ * test, and the processes a test starts; after each test the processes are killed and the pair removed.
+ */
+export function vethTestBed(prefix: string): { readonly dir: string; newPair(): VethPair; children: ChildProcess[] } {
+  let dir = '';
+  let pair: VethPair | undefined;
+  const children: ChildProcess[] = [];
+  beforeAll(() => {
+    dir = tempDir(prefix);
+  });
+  afterEach(() => {
+    for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+    pair?.destroy();
+    pair = undefined;
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return {
+    get dir() {
+      return dir;
+    },
+    newPair() {
+      pair = createVethPair();
+      return pair;
+    },
+    children,
+  };
 }
 
 /** Waits until `pattern` appears on the child's stdout or stderr. */
@@ -107,6 +137,33 @@ export function sendTraffic(pair: VethPair): void {
     String(TRAFFIC.tcpBytes),
     ...TRAFFIC.udpPayloads.map(String),
   ]);
+}
+
+/**
+ * Runs `netmon capture ARGS --iface <B side>` and tcpdump side by side on B while the known traffic
+ * goes from A to B; stops both (the capture with SIGTERM, expecting exit 0) and returns the capture's
+ * stdout. tcpdump writes `reference`; `children` collects both processes for the test's clean-up.
+ */
+export async function captureWithTcpdump(pair: VethPair, cli: string, captureArgs: string[], reference: string, children: ChildProcess[]): Promise<string> {
+  const servers = startServers(pair);
+  children.push(servers);
+  await waitForOutput(servers, /servers-ready/);
+  const tcpdump = pair.spawn(pair.nsB, 'tcpdump', ['-i', pair.ifB, '-n', '-U', '--immediate-mode', '-w', reference], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(tcpdump);
+  await waitForOutput(tcpdump, /listening on/);
+  const capture = pair.spawn(pair.nsB, process.execPath, [cli, 'capture', '--iface', pair.ifB, ...captureArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(capture);
+  let stdout = '';
+  capture.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  await waitForOutput(capture, /capturing on/);
+  sendTraffic(pair);
+  await new Promise((r) => setTimeout(r, 300));
+  capture.kill('SIGTERM');
+  const code = await waitForExit(capture);
+  tcpdump.kill('SIGINT');
+  await waitForExit(tcpdump);
+  if (code !== 0) throw new Error(`netmon capture exited with ${code}`);
+  return stdout;
 }
 
 export interface GroundTruthFrame {

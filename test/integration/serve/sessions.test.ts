@@ -9,23 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureSession, CaptureStatus, FlowPage, FlowSummary } from '../../../src-main/api/types';
 import type { ServeProcess } from './serve-process';
 import { FIXTURES, getJson, startServe, waitFor } from './serve-process';
+import { truthConversations } from '../../helpers/truth-conversations';
 
 const FIRST = 'Dns.pcap';
 const SECOND = 'TwoHttpRequests.pcap';
 
-interface Conversation {
-  a: string;
-  port_a: number;
-  b: string;
-  port_b: number;
-}
-
 /** tshark's TCP and UDP conversations of a fixture, as sorted `addr:port-addr:port` pairs (either direction). */
 function conversationsOf(name: string): string[] {
-  const truth = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.truth.json`), 'utf8')) as {
-    conversations: { tcp: Conversation[]; udp: Conversation[] };
-  };
-  return [...truth.conversations.tcp, ...truth.conversations.udp].map((c) => pair(c.a, c.port_a, c.b, c.port_b)).sort();
+  return truthConversations(FIXTURES, name).map((c) => pair(c.a, c.port_a, c.b, c.port_b)).sort();
 }
 
 function pair(a: string, aPort: number | null, b: string, bPort: number | null): string {

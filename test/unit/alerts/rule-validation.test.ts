@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateRuleSpec } from '../../../src-main/core/alerts/alert-rule';
-import { parseCidr } from '../../../src-main/core/alerts/ip-address';
+import { parseCidr } from '../../../src-shared/ip';
 
 const base = { name: 'Big download', metric: 'bps', threshold: '10M' };
 
@@ -101,9 +101,9 @@ describe('rule validation', () => {
 
 describe('CIDR parsing', () => {
   it('parses IPv4, IPv6 and mapped forms', () => {
-    expect(parseCidr('192.168.0.0/16')).toMatchObject({ ok: true, cidr: { text: '192.168.0.0/16', bits: 112 } });
-    expect(parseCidr('::ffff:10.0.0.0/104')).toMatchObject({ ok: true, cidr: { text: '10.0.0.0/8', bits: 104 } });
-    expect(parseCidr('fe80::/10')).toMatchObject({ ok: true, cidr: { text: 'fe80::/10', bits: 10 } });
-    expect(parseCidr('10.0.0.1')).toMatchObject({ ok: true, cidr: { text: '10.0.0.1/32' } });
+    expect(parseCidr('192.168.0.0/16')).toMatchObject({ text: '192.168.0.0/16', bits: 112 });
+    expect(parseCidr('::ffff:10.0.0.0/104')).toMatchObject({ text: '10.0.0.0/8', bits: 104 });
+    expect(parseCidr('fe80::/10')).toMatchObject({ text: 'fe80::/10', bits: 10 });
+    expect(parseCidr('10.0.0.1')).toMatchObject({ text: '10.0.0.1/32' });
   });
 });

@@ -46,7 +46,7 @@ describe('flow filter bar', () => {
     fireEvent.change(cidr, { target: { value: '192.168.0.0/33' } });
     expect(cidr.getAttribute('aria-invalid')).toBe('true');
     const help = document.getElementById(cidr.getAttribute('aria-describedby') ?? '');
-    expect(help?.textContent).toBe('prefix "/33" must be 0 to 32');
+    expect(help?.textContent).toBe("prefix length '33' must be a whole number from 0 to 32");
     fireEvent.change(cidr, { target: { value: '192.168.0.0/16' } });
     expect(cidr.getAttribute('aria-invalid')).toBe('false');
     expect(store.getState().filter.active).toBe(true);

@@ -105,7 +105,7 @@ describe('addresses and CIDR blocks', () => {
     expect(cidrContains(cidr('::1'), ip('0:0:0:0:0:0:0:1'))).toBe(true);
   });
   it('explains what is wrong with bad input', () => {
-    expect(parseCidr('10.0.0.0/33')).toEqual({ error: 'prefix "/33" must be 0 to 32' });
+    expect(parseCidr('10.0.0.0/33')).toEqual({ error: "prefix length '33' must be a whole number from 0 to 32" });
     expect(parseCidr('300.1.1.1')).toHaveProperty('error');
     expect(parseCidr('1::2::3')).toHaveProperty('error');
     expect(parseCidr('example.com')).toHaveProperty('error');
