@@ -12,6 +12,7 @@ import { tickOfHost, useHosts } from '../state/hosts';
 import { bucketSamples, protocolShares, topFlows, topHosts } from '../state/traffic';
 import { useApp, useAppShallow } from './app-context';
 import { GeoBreakdownPanel } from './geo-breakdown';
+import { WebSectionsPanel } from './web-sections';
 
 const BIT_SERIES: readonly RateSeries[] = [
   { dataKey: 'inBps', label: 'In', color: 'var(--in)' },
@@ -286,6 +287,7 @@ export function OverviewView() {
         <ProtocolBreakdown />
         <TopTalkers />
         <GeoBreakdownPanel />
+        <WebSectionsPanel />
       </div>
     </div>
   );
