@@ -3,6 +3,7 @@ import { median } from '../flows/tcp-quality';
 import { icmpText } from '../protocol/icmp-names';
 import type { AnalyzeReport, ReportFlow } from './analyze-report';
 import { PROTOCOL_KEYS } from './analyze-report';
+import { serviceSuffix } from '../../src-shared/service-names';
 import type { WebHostSections } from '../names/web-sections';
 
 export interface TextOptions {
@@ -63,7 +64,7 @@ export function formatReportText(r: AnalyzeReport, top: number, options: TextOpt
       const ports = f.proto === 'tcp' || f.proto === 'udp';
       const icmp = ports ? undefined : icmpKind?.(f);
       const kind = icmp !== undefined ? ` ${icmpText(f.proto === 'icmpv6', icmp.type, icmp.code)}` : '';
-      const a = ports ? `${endpoint(f.a, f.port_a)} -> ${endpoint(f.b, f.port_b)}` : `${f.a} -> ${f.b}${kind}`;
+      const a = ports ? `${endpoint(f.a, f.port_a)}${serviceSuffix(f.proto, f.port_a)} -> ${endpoint(f.b, f.port_b)}${serviceSuffix(f.proto, f.port_b)}` : `${f.a} -> ${f.b}${kind}`;
       const name = f.names.sni ?? f.names.http_host ?? f.names.dns_name;
       const total = f.bytes_a_to_b + f.bytes_b_to_a;
       out.push(`  ${f.proto.padEnd(6)} ${a.padEnd(60)} ${bytes(total).padStart(11)} ${f.state.padEnd(11)}${name !== undefined ? ` ${name}` : ''}`);
