@@ -16,6 +16,7 @@
  * - read + decode, and read + decode + flows + rollups, in this process;
  * - bytes per active flow with 1 million flows in the FlowTable;
  * - the cost of TCP connection quality per packet and per second (bench/quality.ts), saved under `quality`;
+ * - the cost of web sections per packet, per request and per query (bench/web-sections.ts), under `webSections`;
  * - the flow store's history queries with --concurrent-flows finished flows
  *   (bench/flow-store.ts): first page, deep page by offset and by cursor, filter, sort;
  * - as root, the live-capture section (bench/live.ts), saved under `live`.
@@ -53,6 +54,8 @@ import type { ReplayBenchResult } from './replay';
 import { benchReplay } from './replay';
 import type { QualityBench } from './quality';
 import { formatQuality, measureQuality } from './quality';
+import type { WebSectionsBench } from './web-sections';
+import { formatWebSections, measureWebSections } from './web-sections';
 
 const repo = path.resolve(__dirname, '../..');
 const resultsDir = path.join(repo, 'bench-results');
@@ -534,6 +537,9 @@ async function main(): Promise<void> {
     process.stderr.write('TCP quality cost...\n');
     result.quality = [benchCapture, ...(opts.concurrentFlows > 0 ? [concurrentFile] : [])].map((f) => measureQuality(f, opts.runs));
 
+    process.stderr.write('web sections cost...\n');
+    result.webSections = measureWebSections([benchCapture], opts.runs);
+
     process.stderr.write('country and AS enrichment...\n');
     result.geoEnrichment = await runGeoBench();
 
@@ -621,6 +627,7 @@ function formatText(r: Record<string, unknown>): string {
     lines.push(`FlowTable alone: ${m.nsPerPacketNewFlow} ns/packet creating flows, ${m.nsPerPacketExisting} ns/packet on existing flows`);
   }
   if (r.quality) lines.push(...formatQuality(r.quality as QualityBench[]));
+  if (r.webSections) lines.push(...formatWebSections(r.webSections as WebSectionsBench));
   const g = r.geoEnrichment as GeoBenchResult | undefined;
   if (g) {
     lines.push(

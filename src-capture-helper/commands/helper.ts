@@ -128,6 +128,7 @@ export async function runHelperCommand(args: string[]): Promise<number> {
     }),
     flows: (params) => service.flows(params),
     names: (params) => service.names(params.sessionId),
+    webSections: (params) => service.webSections(params),
     stats: (params) => ({ helper: server.helperStats(log.dropped), session: service.sessionStats(params.sessionId) }),
     export: (params, conn) => service.export(params, conn),
     exportCancel: (params) => ({ cancelled: service.cancelExport(params.exportId) }),

@@ -30,6 +30,7 @@ import { OffsetAssembler } from './offset-assembler';
 import { clientInitialKeys, cryptoFrames, decryptInitial, findInitialPackets, looksLikeQuicInitial } from './quic-initial';
 import type { InitialKeys } from './quic-initial';
 import { address16Key, isMappedIpv4 } from './text';
+import { WebSections } from './web-sections';
 import { assertNever } from '../util/assert-never';
 import type { FlowLabels } from './flow-name';
 import { isAddressLiteral } from './flow-name';
@@ -209,6 +210,11 @@ export class NameExtractor {
    * already running. Grown to the highest flow slot seen (the flow table bounds it).
    */
   private seenFlow = new Float64Array(0);
+  /** Requests per host and first path segment, over the last 10 s, 60 s and the session. */
+  readonly webSections = new WebSections();
+  /** The IP layer and second of the packet being read: the server and time of a request it completes. */
+  private packetLayer: IpLayer | undefined;
+  private packetSec = 0;
 
   constructor(limits: Partial<NameLimits> = {}) {
     this.limits = { ...DEFAULT_NAME_LIMITS, ...limits };
@@ -339,6 +345,8 @@ export class NameExtractor {
 
   private transport(data: Uint8Array, layer: IpLayer, flowId: number, sec: number): void {
     if (!layer.l4Valid) return;
+    this.packetLayer = layer;
+    this.packetSec = sec;
     const start = layer.payloadOffset;
     const end = start + Math.min(layer.payloadLength, layer.payloadClaimedLength);
     if (layer.l4 === L4Kind.tcp) this.tcp(data, start, end, layer, flowId, sec);
@@ -741,6 +749,9 @@ export class NameExtractor {
 
   private recordRequest(host: string | undefined, target: string, flowId: number): void {
     this.c.httpRequests++;
+    // Heads complete on a packet of the client's direction: its destination is the server.
+    const layer = this.packetLayer;
+    if (layer !== undefined) this.webSections.record({ target, host, server: layer.dst, serverPort: layer.dstPort }, this.packetSec);
     if (host === undefined) return;
     this.hosts.set(host, (this.hosts.get(host) ?? 0) + 1);
     const path = targetPath(target);

@@ -88,6 +88,7 @@ export class CaptureEngine implements PacketSink {
       report.dns_names = Object.fromEntries(names.dnsNames());
       report.tls_sni_values = names.sniValues();
       report.http_host_values = names.httpHosts();
+      report.web_sections = names.webSections.top('session', 0).hosts;
     }
     this.trimFlows();
     report.flows = this.finished;

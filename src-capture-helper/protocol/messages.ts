@@ -209,6 +209,28 @@ export type HelperStats = Infer<typeof helperStats>;
 
 const exportId = int(1, 0x7fffffff);
 
+export const WEB_SECTION_WINDOWS = ['10s', '60s', 'session'] as const;
+/** Hosts and sections per host a webSections answer carries at most. */
+export const MAX_WEB_HOSTS = 25;
+export const MAX_WEB_SECTIONS = 10;
+
+const webSectionsResult = obj({
+  window: oneOf(WEB_SECTION_WINDOWS),
+  /** Unix second the window ends at (packet time for files, wall clock live); null before the first packet. */
+  toSecond: nullable(int(-(2 ** 40), 2 ** 40)),
+  /** Requests in the window, and those whose host/section pair a full bound left uncounted per pair. */
+  requests: count,
+  dropped: count,
+  hosts: arr(obj({
+    host: str({ max: 1024 }),
+    requests: count,
+    sections: arr(obj({ section: str({ max: 1024 }), requests: count }), MAX_WEB_SECTIONS),
+  }), MAX_WEB_HOSTS),
+  moreHosts: count,
+  /** TLS, QUIC and DTLS ClientHellos of the session: encrypted web traffic, which has no sections. */
+  encryptedHellos: count,
+});
+
 /** Request name → params and result validators. */
 export const requests = {
   interfaces: {
@@ -243,6 +265,8 @@ export const requests = {
       httpHosts: arr(str({ max: 1024 }), 100_000),
     }),
   },
+  /** Plaintext HTTP requests per host and first path segment over a window (names/web-sections.ts). */
+  webSections: { params: obj({ sessionId, window: oneOf(WEB_SECTION_WINDOWS) }), result: webSectionsResult },
   stats: { params: obj({ sessionId: optional(sessionId) }), result: obj({ helper: helperStats, session: nullable(sessionStats) }) },
   /**
    * Streams `exportChunk` events (pcap/pcapng bytes as attachments, to the

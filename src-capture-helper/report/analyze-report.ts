@@ -11,6 +11,7 @@ import type { ConversationRow } from './conversation-table';
 import { ConversationTable } from './conversation-table';
 import { linkTypeName } from './link-type-names';
 import type { JsonText, JsonWriter } from '../util/write-json';
+import type { WebHostSections } from '../names/web-sections';
 
 export interface Counter {
   packets: number;
@@ -66,6 +67,8 @@ export interface AnalyzeReport {
   dns_names: Record<string, string[]>;
   tls_sni_values: string[];
   http_host_values: string[];
+  /** Plaintext HTTP requests per host and first path segment over the whole file (names/web-sections.ts). */
+  web_sections: WebHostSections[];
   flows: ReportFlow[];
   flows_total: number;
 }
@@ -452,6 +455,7 @@ export class ReportBuilder {
       dns_names: {},
       tls_sni_values: [],
       http_host_values: [],
+      web_sections: [],
       flows: [],
       flows_total: 0,
     };

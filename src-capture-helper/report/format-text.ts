@@ -3,6 +3,8 @@ import { median } from '../flows/tcp-quality';
 import { icmpText } from '../protocol/icmp-names';
 import type { AnalyzeReport, ReportFlow } from './analyze-report';
 import { PROTOCOL_KEYS } from './analyze-report';
+import { serviceSuffix } from '../../src-shared/service-names';
+import type { WebHostSections } from '../names/web-sections';
 
 export interface TextOptions {
   /** The type and code of an ICMP flow's first message, shown instead of ports. */
@@ -62,7 +64,7 @@ export function formatReportText(r: AnalyzeReport, top: number, options: TextOpt
       const ports = f.proto === 'tcp' || f.proto === 'udp';
       const icmp = ports ? undefined : icmpKind?.(f);
       const kind = icmp !== undefined ? ` ${icmpText(f.proto === 'icmpv6', icmp.type, icmp.code)}` : '';
-      const a = ports ? `${endpoint(f.a, f.port_a)} -> ${endpoint(f.b, f.port_b)}` : `${f.a} -> ${f.b}${kind}`;
+      const a = ports ? `${endpoint(f.a, f.port_a)}${serviceSuffix(f.proto, f.port_a)} -> ${endpoint(f.b, f.port_b)}${serviceSuffix(f.proto, f.port_b)}` : `${f.a} -> ${f.b}${kind}`;
       const name = f.names.sni ?? f.names.http_host ?? f.names.dns_name;
       const total = f.bytes_a_to_b + f.bytes_b_to_a;
       out.push(`  ${f.proto.padEnd(6)} ${a.padEnd(60)} ${bytes(total).padStart(11)} ${f.state.padEnd(11)}${name !== undefined ? ` ${name}` : ''}`);
@@ -80,6 +82,8 @@ export function formatReportText(r: AnalyzeReport, top: number, options: TextOpt
     for (const h of r.http_host_values.slice(0, top)) out.push(`  http  ${h}`);
   }
 
+  if (r.web_sections.length > 0) out.push('', ...webSectionLines(r.web_sections, top));
+
   const reasons = Object.entries(r.malformed.by_reason);
   if (reasons.length > 0) {
     out.push('', `Malformed or truncated packets: ${num(r.malformed.packets)}`);
@@ -87,6 +91,21 @@ export function formatReportText(r: AnalyzeReport, top: number, options: TextOpt
   }
   return `${out.join('\n')}\n`;
 }
+
+/** Top hosts of plaintext HTTP requests and, under each, its top sections (first path segments). */
+function webSectionLines(hosts: WebHostSections[], top: number): string[] {
+  const total = hosts.reduce((n, h) => n + h.requests, 0);
+  const lines = [`Web sections (plaintext HTTP requests by host and first path segment, ${num(total)} requests)`];
+  for (const h of hosts.slice(0, top)) {
+    lines.push(`  ${h.host.padEnd(50)} ${num(h.requests).padStart(10)} requests`);
+    for (const s of h.sections.slice(0, SECTIONS_PER_HOST)) lines.push(`    ${s.section.padEnd(48)} ${num(s.requests).padStart(10)}`);
+    if (h.sections.length > SECTIONS_PER_HOST) lines.push(`    ... ${num(h.sections.length - SECTIONS_PER_HOST)} more sections`);
+  }
+  if (hosts.length > top) lines.push(`  ... ${num(hosts.length - top)} more hosts`);
+  return lines;
+}
+
+const SECTIONS_PER_HOST = 5;
 
 /** The TCP connection quality section (Wireshark's tcp.analysis counts and handshake RTTs). */
 function qualityLines(q: TcpQualitySummary): string[] {

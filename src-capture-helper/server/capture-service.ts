@@ -106,6 +106,10 @@ export class CaptureService {
     return this.session(sessionId).namesResult();
   }
 
+  webSections(params: RequestParams<'webSections'>): RequestResult<'webSections'> {
+    return this.session(params.sessionId).webSectionsResult(params.window);
+  }
+
   sessionStats(sessionId: string | undefined): SessionStats | null {
     if (sessionId === undefined) return null;
     return this.session(sessionId).stats();

@@ -14,7 +14,7 @@ import { TcpQuality } from '../flows/tcp-quality';
 import { flowName } from '../names/flow-name';
 import { NameExtractor } from '../names/name-extractor';
 import type { PacketRecord, PacketSink } from '../pipeline/packet-sink';
-import { MAX_QUALITY_FLOWS } from '../protocol/messages';
+import { MAX_QUALITY_FLOWS, MAX_WEB_HOSTS, MAX_WEB_SECTIONS } from '../protocol/messages';
 import type { CapturePath, FlowRow, RequestParams, RequestResult, SessionStats, SessionStatus, StartParams } from '../protocol/messages';
 import { RollupEngine } from '../rollups/rollup-engine';
 import type { SpoolExport } from '../spool/export-stream';
@@ -89,6 +89,8 @@ export class CaptureSession implements PacketSink {
   private endedOmitted = 0;
   private lastDrops = { kernel: 0, helper: 0 };
   private lastSecond = 0;
+  /** Second of the newest packet (NaN before one): a replay's "now". */
+  private lastPacketSec = NaN;
   private createdAtLastSecond = 0;
 
   private live: LiveSource | null = null;
@@ -177,6 +179,7 @@ export class CaptureSession implements PacketSink {
     if (this.state !== 'running') return;
     this.packets++;
     this.bytes += rec.wireLength;
+    if (rec.hasTimestamp) this.lastPacketSec = rec.tsSec;
     const pkt = this.decoded;
     if (rec.linkType === LINKTYPE_NONE) pkt.reset();
     else decodePacket(rec.linkType, rec.bytes, pkt, rec.wireLength, rec.offset, rec.length);
@@ -234,6 +237,13 @@ export class CaptureSession implements PacketSink {
       sni: this.names.sniValues(),
       httpHosts: this.names.httpHosts(),
     };
+  }
+
+  /** Top hosts and their sections of plaintext HTTP over the last 10 s or 60 s (ending now, or at a replay's newest packet), or the session. */
+  webSectionsResult(window: RequestParams<'webSections'>['window']): RequestResult<'webSections'> {
+    const now = this.settings.source.kind === 'live' ? Math.floor(Date.now() / 1000) : this.lastPacketSec;
+    const top = this.names.webSections.top(window, now, MAX_WEB_HOSTS, MAX_WEB_SECTIONS);
+    return { window, toSecond: Number.isNaN(now) ? null : now, ...top, encryptedHellos: this.names.counters().tlsClientHellos };
   }
 
   /** Plans an export of this session's spooled packets (throws ExportError for a bad request). */

@@ -30,6 +30,8 @@ import type {
   FlowPage,
   FlowQuery,
   GeoBreakdown,
+  WebSectionWindow,
+  WebSections,
   InterfaceInfo,
   NameEntry,
   PrivilegeStatus,
@@ -72,6 +74,8 @@ export interface RequestChannels {
   'names.get': { params: { ips?: string[] }; result: NameEntry[] };
   /** Bytes and flows of the capture per country and per AS (top 20 each); 'unavailable' without geo databases. */
   'geo.breakdown': { params: Record<string, never>; result: GeoBreakdown };
+  /** Top hosts of plaintext HTTP and their top sections (first path segments) over the last 10 s, 60 s or the session. */
+  'web.sections': { params: { window: WebSectionWindow }; result: WebSections };
   'settings.get': { params: Record<string, never>; result: Settings };
   /** Rejected as a whole with `error.issues` when any field is invalid; returns the settings now in force. */
   'settings.set': { params: SettingsPatch; result: Settings };
@@ -141,6 +145,7 @@ export const REQUEST_CHANNELS = [
   'probes.list',
   'names.get',
   'geo.breakdown',
+  'web.sections',
   'settings.get',
   'settings.set',
   'settings.info',

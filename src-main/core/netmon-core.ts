@@ -350,6 +350,19 @@ export class NetmonCore {
       if (geo === undefined) return fail('unavailable', 'the country and AS databases are not loaded');
       return ok(this.geoTally.breakdown(this.flows.activeFlows(), this.withGeo, geo.sources));
     },
+    'web.sections': async ({ window }) => {
+      const sessionId = this.status.captureId;
+      const empty = { window, toMs: null, requests: 0, dropped: 0, hosts: [], moreHosts: 0, encryptedHellos: 0 };
+      if (this.helper === null || sessionId === null) return ok(empty);
+      try {
+        const r = await this.helper.request('webSections', { sessionId, window });
+        return ok({ ...r, toMs: r.toSecond === null ? null : r.toSecond * 1000 });
+      } catch (err) {
+        // A session the helper no longer keeps (it restarted, or kept newer ones) has nothing to show.
+        if (err instanceof Error && err.name === 'NoSuchSession') return ok(empty);
+        throw err;
+      }
+    },
     'settings.get': async () => ok(this.settingsValue),
     'settings.set': async (patch) => {
       const refused = refusedPatchFields(patch, this.options.overriddenSettings ?? []);

@@ -97,6 +97,7 @@ const VALIDATORS: { [C in RequestChannel]: Validator<unknown> } = {
   'probes.list': empty,
   'names.get': obj({ ips: optional(arr(str({ max: 64 }), 10_000)) }),
   'geo.breakdown': empty,
+  'web.sections': obj({ window: oneOf(['10s', '60s', 'session'] as const) }),
   'settings.get': empty,
   'settings.set': settingsPatch,
   'settings.info': empty,

@@ -45,6 +45,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
   { method: 'GET', url: '/api/rollups', channel: 'rollups.recent', params: ({ query }) => ({ seconds: numberParam(query.get('seconds'), 'seconds') ?? 60 }) },
   { method: 'GET', url: '/api/stats', channel: 'stats.get', params: none },
   { method: 'GET', url: '/api/geo', channel: 'geo.breakdown', params: none },
+  { method: 'GET', url: '/api/web-sections', channel: 'web.sections', params: ({ query }) => ({ window: query.get('window') ?? '10s' }) },
   { method: 'GET', url: '/api/probes', channel: 'probes.list', params: none },
   { method: 'GET', url: '/api/names', channel: 'names.get', params: ({ query }) => (query.has('ip') ? { ips: query.getAll('ip') } : {}) },
   { method: 'GET', url: '/api/settings', channel: 'settings.get', params: none },

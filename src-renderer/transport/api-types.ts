@@ -10,6 +10,8 @@ export type {
   TalkerFlow,
   TalkerHost,
   ValidationIssue,
+  WebSectionWindow,
+  WebSections,
   ApiError,
   ApiResult,
   ByteCount,

@@ -5,6 +5,7 @@ import type { FlowColumn } from '../state/flow-sort';
 import { countrySuffix, geoText } from '../format/geo';
 import { flowNameList, nameSourceText } from '../state/flow-names';
 import { endpointText, shownState, stateDescription } from '../state/flow-shown';
+import { serviceSuffix } from '../../src-shared/service-names';
 
 export interface ColumnDef {
   id: FlowColumn;
@@ -28,8 +29,9 @@ export interface ColumnDef {
 const CLOCK_WIDTH = 70;
 const DATE_TIME_WIDTH = 146;
 
-function endpointTip(ip: string, port: number | null, name: string | null, geo: GeoInfo | undefined): string {
-  const text = name ? `${endpointText(ip, port)} (${name})` : endpointText(ip, port);
+function endpointTip(ip: string, port: number | null, name: string | null, geo: GeoInfo | undefined, proto: string): string {
+  const shown = endpointText(ip, port) + serviceSuffix(proto, port);
+  const text = name ? `${shown} (${name})` : shown;
   return geo === undefined ? text : `${text}\n${geoText(geo)}`;
 }
 
@@ -80,11 +82,11 @@ function rateTip(f: FlowSummary): string {
 export const FLOW_COLUMNS: readonly ColumnDef[] = [
   {
     id: 'a', title: 'Endpoint', subtitle: 'A', description: 'A: the endpoint that sent the first packet seen', min: 140, grow: 1.3, numeric: false,
-    cell: (f) => endpointText(f.a, f.aPort) + countrySuffix(f.geo?.a), tip: (f) => endpointTip(f.a, f.aPort, f.names.a, f.geo?.a),
+    cell: (f) => endpointText(f.a, f.aPort) + serviceSuffix(f.proto, f.aPort) + countrySuffix(f.geo?.a), tip: (f) => endpointTip(f.a, f.aPort, f.names.a, f.geo?.a, f.proto),
   },
   {
     id: 'b', title: 'Endpoint', subtitle: 'B', description: 'B: the endpoint A talks to', min: 140, grow: 1.3, numeric: false,
-    cell: (f) => endpointText(f.b, f.bPort) + countrySuffix(f.geo?.b), tip: (f) => endpointTip(f.b, f.bPort, f.names.b, f.geo?.b),
+    cell: (f) => endpointText(f.b, f.bPort) + serviceSuffix(f.proto, f.bPort) + countrySuffix(f.geo?.b), tip: (f) => endpointTip(f.b, f.bPort, f.names.b, f.geo?.b, f.proto),
   },
   {
     id: 'names', title: 'Name', description: 'Names seen on the wire: TLS/QUIC server name, HTTP host, DNS question, DNS answers', min: 100, grow: 1, numeric: false,

@@ -7,6 +7,7 @@ import { formatDuration, formatLocalDateTime } from '../format/time';
 import { geoText } from '../format/geo';
 import { flowNameList, nameSourceText } from '../state/flow-names';
 import { endpointText, flowLabel, stateDescription } from '../state/flow-shown';
+import { serviceSuffix } from '../../src-shared/service-names';
 import { selectShownTable } from '../state/store';
 import { useApp, useController, useServices } from './app-context';
 
@@ -91,8 +92,8 @@ export function FlowDetail({ id, onClose }: { id: string; onClose: () => void })
     ...(flow.icmp !== null ? [['ICMP message', flow.icmp.text] as [string, string]] : []),
     ...(flow.names.name !== null && flow.names.source !== null ? [['Name', `${flow.names.name} (from ${nameSourceText(flow.names.source)})`] as [string, string]] : []),
     ['State', stateDescription(flow)],
-    ['A', `${endpointText(flow.a, flow.aPort)}${flow.names.a ? ` (${flow.names.a}, from a DNS answer)` : ''}`],
-    ['B', `${endpointText(flow.b, flow.bPort)}${flow.names.b ? ` (${flow.names.b}, from a DNS answer)` : ''}`],
+    ['A', `${endpointText(flow.a, flow.aPort)}${serviceSuffix(flow.proto, flow.aPort)}${flow.names.a ? ` (${flow.names.a}, from a DNS answer)` : ''}`],
+    ['B', `${endpointText(flow.b, flow.bPort)}${serviceSuffix(flow.proto, flow.bPort)}${flow.names.b ? ` (${flow.names.b}, from a DNS answer)` : ''}`],
   ];
   if (flow.geo !== undefined) {
     rows.push(['A is in', geoText(flow.geo.a)], ['B is in', geoText(flow.geo.b)]);

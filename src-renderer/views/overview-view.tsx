@@ -11,7 +11,9 @@ import type { Talker } from '../state/traffic';
 import { tickOfHost, useHosts } from '../state/hosts';
 import { bucketSamples, protocolShares, topFlows, topHosts } from '../state/traffic';
 import { useApp, useAppShallow } from './app-context';
+import { labelWithServices } from '../../src-shared/service-names';
 import { GeoBreakdownPanel } from './geo-breakdown';
+import { WebSectionsPanel } from './web-sections';
 
 const BIT_SERIES: readonly RateSeries[] = [
   { dataKey: 'inBps', label: 'In', color: 'var(--in)' },
@@ -219,7 +221,9 @@ const TalkerTable = memo(function TalkerTable({
           </thead>
           <tbody>
             {rows.map((r) => {
-              const text = r.name ? `${r.name} (${r.label})` : r.label;
+              // A flow's ports with their service names (`443 https`).
+              const label = kind === 'flow' ? labelWithServices(r.label) : r.label;
+              const text = r.name ? `${r.name} (${label})` : label;
               return (
                 <tr key={r.key}>
                   <th scope="row" className="talker">
@@ -230,8 +234,8 @@ const TalkerTable = memo(function TalkerTable({
                       aria-label={`Show ${kind} ${text} in the flow table`}
                       onClick={() => onOpen(r)}
                     >
-                      <span className="talker-label">{r.name ?? r.label}</span>
-                      {r.name && <span className="muted small"> {r.label}</span>}
+                      <span className="talker-label">{r.name ?? label}</span>
+                      {r.name && <span className="muted small"> {label}</span>}
                     </button>
                     <div className="bar thin" aria-hidden>
                       <div className="bar-fill" style={{ width: `${max ? (r.bytes / max) * 100 : 0}%` }} />
@@ -286,6 +290,7 @@ export function OverviewView() {
         <ProtocolBreakdown />
         <TopTalkers />
         <GeoBreakdownPanel />
+        <WebSectionsPanel />
       </div>
     </div>
   );

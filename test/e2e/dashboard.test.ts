@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { BrowserSession, Served } from './browser';
 import { FIXTURES, missingPrerequisite, openBrowser, REPO, screenshot, startServe } from './browser';
+import { serviceSuffix } from '../../src-shared/service-names';
 
 interface ConvRow {
   a: string;
@@ -106,7 +107,8 @@ describe('dashboard on a replayed capture', () => {
     expect(await header.getAttribute('aria-sort')).toBe('descending');
     const biggest = [...conversations].sort((x, y) => y.bytes_a_to_b - x.bytes_a_to_b)[0];
     const first = grid.locator('[role=row][data-flow-id]').first();
-    expect(await first.locator('[role=gridcell]').first().textContent()).toBe(endpoint(biggest.a, biggest.port_a));
+    const proto = truth.conversations.tcp.includes(biggest) ? 'tcp' : 'udp';
+    expect(await first.locator('[role=gridcell]').first().textContent()).toBe(endpoint(biggest.a, biggest.port_a) + serviceSuffix(proto, biggest.port_a));
     await header.getByRole('button').click();
     expect(await header.getAttribute('aria-sort')).toBe('ascending');
   });

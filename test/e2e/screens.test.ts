@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core';
 import type { FlowPage, FlowSummary } from '../../src-main/api/types';
 import type { BrowserSession, Served } from './browser';
 import { columnsOutOfView, cutWithoutTitle, missingPrerequisite, openBrowser, REPO, screenshot, startServe } from './browser';
+import { serviceSuffix } from '../../src-shared/service-names';
 
 const DEMO = path.join(REPO, 'assets/demo.pcapng');
 const SIZES = [
@@ -110,7 +111,7 @@ describe('every screen at 1280×800 and 1920×1080, light and dark', () => {
           for (const f of flows) {
             const cells = page.locator(`[role=row][data-flow-id="${f.id}"] [role=gridcell]`);
             // ICMP has no ports: its endpoints are bare addresses.
-            expect(await cells.nth(0).textContent()).toBe(endpoint(f.a, f.aPort));
+            expect(await cells.nth(0).textContent()).toBe(endpoint(f.a, f.aPort) + serviceSuffix(f.proto, f.aPort));
             expect(await cells.nth(4).textContent()).toBe('ended');
           }
           await screenshot(page, `flows-${tag}`);

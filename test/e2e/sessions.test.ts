@@ -11,8 +11,8 @@ const SECOND = 'TwoHttpRequests.pcap';
 
 const conversations = (name: string) => truthConversations(FIXTURES, name);
 const endpoint = (ip: string, port: number): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
-/** An endpoint cell: the endpoint, then the country of a public address (` · US`). */
-const endpointCell = (ip: string, port: number): RegExp => new RegExp(`^${endpoint(ip, port).replace(/[.[\]]/g, '\\$&')}(?: · [A-Z]{2})?$`);
+/** An endpoint cell: the endpoint, the service name of a well-known port (` https`), then the country of a public address (` · US`). */
+const endpointCell = (ip: string, port: number): RegExp => new RegExp(`^${endpoint(ip, port).replace(/[.[\]]/g, '\\$&')}(?: [A-Za-z0-9._+-]+)?(?: · [A-Z]{2})?$`);
 
 describe('capture sessions in the Flows view', () => {
   let served: Served;

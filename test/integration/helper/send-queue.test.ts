@@ -42,6 +42,7 @@ async function startServer(maxQueueBytes: number): Promise<{ server: HelperServe
     status: () => ({ protocolVersion: PROTOCOL_VERSION, helperVersion: 'test', pid: process.pid, uptimeMs: 0, sessions: [] }),
     flows: () => Promise.reject(new Error('unused')),
     names: () => Promise.reject(new Error('unused')),
+    webSections: () => Promise.reject(new Error('unused')),
     stats: () => ({ helper: server.helperStats(0), session: null }),
     export: () => Promise.reject(new Error('unused')),
     exportCancel: () => ({ cancelled: false }),

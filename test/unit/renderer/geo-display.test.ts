@@ -37,9 +37,9 @@ describe('country and network in the flow table', () => {
 
   it('puts the country after a public endpoint and the whole place in its tooltip', () => {
     const [a, b] = FLOW_COLUMNS;
-    expect(b.cell(out, 0)).toBe('8.8.8.8:443 · US');
+    expect(b.cell(out, 0)).toBe('8.8.8.8:443 https · US');
     expect(a.cell(out, 0)).toBe('192.168.1.2:50000');
     expect(a.tip(out, 0)).toBe('192.168.1.2:50000\nprivate');
-    expect(b.tip(out, 0)).toBe('8.8.8.8:443\nUS · AS15169 Google LLC');
+    expect(b.tip(out, 0)).toBe('8.8.8.8:443 https\nUS · AS15169 Google LLC');
   });
 });
