@@ -256,6 +256,9 @@ export interface TcpQuality {
   zeroWindows: number;
 }
 
+/** The process that owns a flow's socket on this machine (Linux live captures). */
+export interface FlowApplication { label: string; pid: number | null; name: string | null; exe: string | null; uid: number; user: string | null; system: boolean }
+
 /** A bidirectional flow; A is the endpoint that sent the first packet seen. */
 export interface FlowSummary {
   id: string;
@@ -290,6 +293,8 @@ export interface FlowSummary {
   quality?: TcpQuality;
   /** Country and network of each endpoint (absent when main has no geo database). */
   geo?: { a: GeoInfo; b: GeoInfo };
+  /** The local process of the flow (absent: not attributed). */
+  app?: FlowApplication;
 }
 
 /** The filter and sort every part shares (src-shared/flow-query.ts: one definition, compiled to a predicate and to SQL). */
@@ -512,7 +517,9 @@ export type AlertScope =
   | { kind: 'name'; pattern: string }
   /** Hosts registered in a country (ISO code) or an autonomous system, from the geo databases. */
   | { kind: 'country'; country: string }
-  | { kind: 'asn'; asn: number };
+  | { kind: 'asn'; asn: number }
+  /** Flows of one application (its label, case-insensitive: `curl`, `system (user 0)`). */
+  | { kind: 'application'; application: string };
 
 export interface AlertRuleInput {
   name: string;

@@ -40,6 +40,7 @@ export const flowFilter: Validator<FlowFilter> = obj({
   iface: optional(str({ max: 256 })),
   country: optional(str({ min: 1, max: 32 })),
   asn: optional(int(0, 0xffffffff)),
+  application: optional(str({ min: 1, max: 256 })),
   probe: optional(str({ max: 64 })),
   session: optional(str({ min: 1, max: 64 })),
   fromMs: optional(num()),

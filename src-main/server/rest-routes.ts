@@ -94,7 +94,7 @@ function jsonParam(value: string, name: string): unknown {
   }
 }
 
-/** `GET /api/flows?limit&offset&sort&dir&proto&ip&port&name&state&text&iface&probe&country&asn&session&from&to&scope&after` as a
+/** `GET /api/flows?limit&offset&sort&dir&proto&ip&port&name&state&text&iface&probe&country&asn&application&session&from&to&scope&after` as a
  *  flows.query (`after`: the JSON cursor of the page before, its `next`). */
 function flowQueryFromUrl(q: URLSearchParams): unknown {
   const filter: Record<string, unknown> = {};
@@ -102,7 +102,7 @@ function flowQueryFromUrl(q: URLSearchParams): unknown {
   if (proto !== undefined) filter.proto = proto;
   const state = listParam<FlowState>(q, 'state');
   if (state !== undefined) filter.state = state;
-  for (const name of ['ip', 'name', 'text', 'iface', 'probe', 'country', 'session'] as const) {
+  for (const name of ['ip', 'name', 'text', 'iface', 'probe', 'country', 'application', 'session'] as const) {
     const v = q.get(name);
     if (v !== null && v !== '') filter[name] = v;
   }
