@@ -30,6 +30,8 @@ import type {
   FlowPage,
   FlowQuery,
   GeoBreakdown,
+  ApplicationsQuery,
+  ApplicationsReport,
   InterfaceInfo,
   NameEntry,
   PrivilegeStatus,
@@ -72,6 +74,8 @@ export interface RequestChannels {
   'names.get': { params: { ips?: string[] }; result: NameEntry[] };
   /** Bytes and flows of the capture per country and per AS (top 20 each); 'unavailable' without geo databases. */
   'geo.breakdown': { params: Record<string, never>; result: GeoBreakdown };
+  /** Traffic per application (the flows' local processes) over a session or every one, bounded (src-main/core/applications.ts). */
+  'applications.list': { params: ApplicationsQuery; result: ApplicationsReport };
   'settings.get': { params: Record<string, never>; result: Settings };
   /** Rejected as a whole with `error.issues` when any field is invalid; returns the settings now in force. */
   'settings.set': { params: SettingsPatch; result: Settings };
@@ -141,6 +145,7 @@ export const REQUEST_CHANNELS = [
   'probes.list',
   'names.get',
   'geo.breakdown',
+  'applications.list',
   'settings.get',
   'settings.set',
   'settings.info',

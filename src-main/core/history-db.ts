@@ -301,6 +301,11 @@ export class HistoryDb {
       .run(session.id, session.kind, session.source, session.startedAtMs);
   }
 
+  /** The kind of a recorded session (null: no such session). */
+  sessionKind(id: string): CaptureSessionKind | null {
+    return this.db.prepare<[string], { kind: CaptureSessionKind }>('SELECT kind FROM sessions WHERE id = ?').get(id)?.kind ?? null;
+  }
+
   /** Records the end of a session, once. */
   endSession(id: string, endedAtMs: number): void {
     this.db.prepare('UPDATE sessions SET ended_ms = ? WHERE id = ? AND ended_ms IS NULL').run(endedAtMs, id);

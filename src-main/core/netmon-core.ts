@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import type { EventMap, SessionStatus, StartParams } from '../../src-capture-helper/protocol/messages';
 import type { EventChannel, EventPayload, RequestChannel, RequestParams, RequestResult } from '../api/contract';
 import type {
+  ApplicationsReport,
   ApiError,
   ApiResult,
   ByteCount,
@@ -28,7 +29,8 @@ import type { AlertsPort } from './alerts-bridge';
 import { assertNever } from './assert-never';
 import { ExportService } from './export-service';
 import { checkCounterQuery } from './counter-series';
-import { cursorOf, FlowFilterError, isAfterCursor, sortFlowList } from '../../src-shared/flow-query';
+import { ALL_SESSIONS, cursorOf, FlowFilterError, isAfterCursor, sortFlowList } from '../../src-shared/flow-query';
+import { applicationsReport, localAddresses } from './applications';
 import { flowFromRow, FlowBook } from './flow-book';
 import type { HelperPort } from './helper-port';
 import { hasStateSource } from './helper-port';
@@ -357,6 +359,11 @@ export class NetmonCore {
       const geo = this.geo;
       if (geo === undefined) return fail('unavailable', 'the country and AS databases are not loaded');
       return ok(this.geoTally.breakdown(this.flows.activeFlows(), this.withGeo, geo.sources));
+    },
+    'applications.list': async ({ session, windowSec }) => {
+      const id = session ?? this.status.captureId;
+      const fromMs = windowSec === undefined ? null : this.now() - windowSec * 1000;
+      return ok(this.applications(id, fromMs));
     },
     'settings.get': async () => ok(this.settingsValue),
     'settings.set': async (patch) => {
@@ -725,6 +732,17 @@ export class NetmonCore {
   private sessionFilter(filter: FlowFilter): FlowFilter {
     if (filter.session !== undefined || this.status.captureId === null) return filter;
     return { ...filter, session: this.status.captureId };
+  }
+
+  private applications(session: string | null, fromMs: number | null): ApplicationsReport {
+    const platform = process.platform;
+    if (session === null) {
+      return { session: null, fromMs, applications: [], omitted: 0, unattributed: { bytes: 0, flows: 0 }, truncated: false, attribution: platform === 'linux' ? 'available' : 'unsupported-platform' };
+    }
+    const sessionKind = session === ALL_SESSIONS ? null : this.history.sessionKind(session);
+    return applicationsReport(this.history.database, this.flows.activeFlows(), {
+      session, fromMs, sessionKind, platform, localAddresses: localAddresses(), nameOf: (ip) => this.flows.names.get(ip),
+    });
   }
 
   private recordFinished(flows: FlowSummary[]): void {

@@ -98,6 +98,8 @@ const VALIDATORS: { [C in RequestChannel]: Validator<unknown> } = {
   'probes.list': empty,
   'names.get': obj({ ips: optional(arr(str({ max: 64 }), 10_000)) }),
   'geo.breakdown': empty,
+  // A window up to the longest history kept (10 years).
+  'applications.list': obj({ session: optional(str({ min: 1, max: 64 })), windowSec: optional(int(1, 315_360_000)) }),
   'settings.get': empty,
   'settings.set': settingsPatch,
   'settings.info': empty,
