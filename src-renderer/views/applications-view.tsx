@@ -127,9 +127,10 @@ export function ApplicationsView() {
         </label>
         {report !== null && (
           <p className="muted" data-testid="applications-count">
-            {formatCount(apps.length)} applications
+            {formatCount(apps.length)} {apps.length === 1 ? 'application' : 'applications'}
             {report.omitted > 0 && ` (${formatCount(report.omitted)} more not listed)`}
-            {report.unattributed.flows > 0 && ` · ${formatCount(report.unattributed.flows)} flows (${formatBytes(report.unattributed.bytes)}) without a program`}
+            {report.unattributed.flows > 0 &&
+              ` · ${formatCount(report.unattributed.flows)} ${report.unattributed.flows === 1 ? 'flow' : 'flows'} (${formatBytes(report.unattributed.bytes)}) without a program`}
             {report.truncated && ' · more live flows than a report reads'}
           </p>
         )}

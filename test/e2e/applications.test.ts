@@ -88,7 +88,7 @@ describe('the Applications view', () => {
     const system = table.locator('tr[data-application="system (user 0)"]').getByRole('button');
     expect(await system.getAttribute('class')).toContain('app-system');
     expect(await system.getAttribute('title')).toContain('whose process this user may not inspect');
-    await expect.poll(async () => page.getByTestId('applications-count').textContent()).toContain('1 flows (200 B) without a program');
+    await expect.poll(async () => page.getByTestId('applications-count').textContent()).toBe('3 applications · 1 flow (200 B) without a program');
 
     await curl.getByRole('button').click();
     const count = page.getByTestId('flow-count');
