@@ -101,11 +101,6 @@ export const FLOW_COLUMNS: readonly ColumnDef[] = [
     cell: (f) => flowNameList(f).join(', '), tip: namesTip,
   },
   {
-    id: 'application', title: 'Application', description: 'The local process that owns the flow\'s socket (live captures on Linux)', min: 110, grow: 0.6,
-    numeric: false, optional: true,
-    cell: (f) => f.app?.label ?? '', tip: (f) => applicationTip(f.app), cellClass: (f) => (f.app?.system === true ? 'app-system' : undefined),
-  },
-  {
     id: 'proto', title: 'Proto', description: 'Transport protocol; for ICMP the type/code of the first message', min: 64, grow: 0, numeric: false,
     cell: protoCell, tip: protoTip,
   },
@@ -140,6 +135,11 @@ export const FLOW_COLUMNS: readonly ColumnDef[] = [
   {
     id: 'retransmissions', title: 'Retr.', description: 'TCP retransmissions (as Wireshark counts them)', min: 56, grow: 0, numeric: true, optional: true,
     cell: (f) => (f.quality !== undefined ? formatCount(f.quality.retransmissions) : ''), tip: retransmissionTip,
+  },
+  {
+    id: 'application', title: 'Application', description: 'The local process that owns the flow\'s socket (live captures on Linux)', min: 110, grow: 0.6,
+    numeric: false, optional: true,
+    cell: (f) => f.app?.label ?? '', tip: (f) => applicationTip(f.app), cellClass: (f) => (f.app?.system === true ? 'app-system' : undefined),
   },
   {
     id: 'firstSeen', title: 'First', subtitle: 'seen', description: 'First packet (local time)', min: CLOCK_WIDTH, grow: 0, numeric: true,
