@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'react';
 import { formatBytes, formatCount } from '../format/units';
-import type { ApplicationsReport, ApplicationUsage, CaptureSession } from '../transport/api-types';
+import type { ApplicationsReport, ApplicationUsage } from '../transport/api-types';
 import { useApp, useController } from './app-context';
 import { applicationTip } from './flow-columns';
-import { sessionLabel } from './session-picker';
+import { sessionLabel, useEarlierSessions } from './session-picker';
 
 /** How often the view asks main for the usage. */
 const REFRESH_MS = 5000;
@@ -59,18 +59,9 @@ export function ApplicationsView() {
   const showFlowsOf = useApp((s) => s.showFlowsOf);
   const [scope, setScope] = useState<string>('');
   const [windowSec, setWindowSec] = useState<number | null>(null);
-  const [sessions, setSessions] = useState<CaptureSession[]>([]);
   const [report, setReport] = useState<ApplicationsReport | null>(null);
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    void controller.listSessions().then((list) => {
-      if (live && list !== null) setSessions(list);
-    });
-    return () => {
-      live = false;
-    };
-  }, [controller, current]);
+  const earlier = useEarlierSessions(current);
   useEffect(() => {
     let live = true;
     const load = async () => {
@@ -93,7 +84,6 @@ export function ApplicationsView() {
   }, [controller, scope, windowSec, current]);
   const apps = report?.applications ?? [];
   const maxBytes = apps.reduce((m, a) => Math.max(m, a.bytesIn, a.bytesOut), 0);
-  const earlier = sessions.filter((s) => s.id !== current);
   const open = (a: ApplicationUsage) => {
     const session = report?.session ?? null;
     // Every session's flows cannot share one table: the current capture's open (the filter stays for others).
