@@ -19,6 +19,8 @@
  * - the cost of web sections per packet, per request and per query (bench/web-sections.ts), under `webSections`;
  * - the flow store's history queries with --concurrent-flows finished flows
  *   (bench/flow-store.ts): first page, deep page by offset and by cursor, filter, sort;
+ * - the Applications report and the application filter with 200,000 finished and 20,000 active flows
+ *   (bench/applications.ts), under `applications`;
  * - as root, the live-capture section (bench/live.ts), saved under `live`.
  * - serve --nats aggregating simulated probes, and the bus encodings (bench/bus.ts), under `bus`.
  * The load average before and after goes with the figures (the machine may be
@@ -534,6 +536,10 @@ async function main(): Promise<void> {
       result.flowStore = store.status === 0 ? (JSON.parse(store.stdout) as unknown) : { error: store.stderr.trim() };
     }
 
+    process.stderr.write('applications report (bench/applications.ts)...\n');
+    const apps = spawnSync(process.execPath, [path.join(__dirname, 'applications.js'), '200000', '20000'], { encoding: 'utf8' });
+    result.applications = apps.status === 0 ? (JSON.parse(apps.stdout) as unknown) : { error: apps.stderr.trim() };
+
     process.stderr.write('TCP quality cost...\n');
     result.quality = [benchCapture, ...(opts.concurrentFlows > 0 ? [concurrentFile] : [])].map((f) => measureQuality(f, opts.runs));
 
@@ -636,6 +642,7 @@ function formatText(r: Record<string, unknown>): string {
     );
   }
   if (r.flowStore) lines.push(`flow store (history queries, ms, medians of 5): ${JSON.stringify(r.flowStore)}`);
+  if (r.applications) lines.push(`applications (report and filter, ms, medians of 5): ${JSON.stringify(r.applications)}`);
   if (r.live) lines.push(`live: ${JSON.stringify(r.live)}`);
   if (r.bus) lines.push(...formatBusBench(r.bus as Parameters<typeof formatBusBench>[0]));
   return `${lines.join('\n')}\n`;

@@ -3,6 +3,8 @@
  * generated demo capture (scripts/make-demo-capture.ts) with a settings file, a Discord-style and a webhook
  * channel that post to a local HTTP server, and a rule that fires during the capture's download; Debian's
  * Chromium (playwright-core) takes each screen in the light theme at 1280×800 and in the dark at 1920×1080.
+ * A capture file has no applications (only a live capture on Linux finds each connection's program): the
+ * Applications screen shows an example live session written into the history before serve starts.
  *
  *   npm run screenshots                  (builds first)
  *   node dist/scripts/screenshots.js [OUT_DIR]
@@ -15,6 +17,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Page } from 'playwright-core';
+import type { FlowApplication, FlowSummary } from '../src-main/api/types';
+import { HistoryDb } from '../src-main/core/history-db';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const CLI = path.join(REPO, 'dist', 'src-main', 'cli', 'netmon.js');
@@ -75,6 +79,43 @@ function startServe(args: string[]): Promise<Serve> {
   });
 }
 
+/** An example live session of a desktop: a browser, a package download, a script and a system daemon. */
+function writeExampleSession(file: string): void {
+  const now = Date.now();
+  const user = (label: string, pid: number, exe: string): FlowApplication => ({ label, pid, name: label, exe, uid: 1000, user: 'alice', system: false });
+  const apps = {
+    firefox: user('firefox', 2210, '/usr/lib/firefox/firefox'),
+    curl: user('curl', 4102, '/usr/bin/curl'),
+    python3: user('python3', 3920, '/usr/bin/python3.12'),
+    apt: { label: 'system (user 42)', pid: null, name: null, exe: null, uid: 42, user: '_apt', system: true },
+    resolved: { label: 'system (user 991)', pid: null, name: null, exe: null, uid: 991, user: 'systemd-resolve', system: true },
+  } satisfies Record<string, FlowApplication>;
+  const rows: Array<[FlowApplication | undefined, string, number, string | null, number, number]> = [
+    [apps.firefox, '198.51.100.7', 443, 'video.example.com', 180_000, 48_000_000],
+    [apps.firefox, '203.0.113.20', 443, 'news.example.org', 60_000, 3_200_000],
+    [apps.firefox, '203.0.113.21', 443, 'static.example.org', 20_000, 1_900_000],
+    [apps.firefox, '192.0.2.80', 443, 'mail.example.net', 40_000, 700_000],
+    [apps.curl, '203.0.113.5', 443, 'downloads.example.com', 90_000, 12_500_000],
+    [apps.apt, '192.0.2.10', 80, 'deb.example.org', 30_000, 8_400_000],
+    [apps.python3, '198.51.100.30', 8443, 'api.example.com', 2_400_000, 90_000],
+    [apps.resolved, '192.0.2.53', 53, null, 9000, 21_000],
+    [undefined, '192.0.2.99', 123, null, 900, 900],
+  ];
+  const flows = rows.map(([app, b, bPort, name, up, down], i): FlowSummary => ({
+    id: `example:${i}`, iface: 'eth0', vlan: null, proto: bPort === 53 || bPort === 123 ? 'udp' : 'tcp', ipProto: bPort === 53 || bPort === 123 ? 17 : 6,
+    a: '192.168.1.20', aPort: 40_000 + i, b, bPort,
+    names: { a: null, b: null, sni: name, httpHost: null, dnsQuery: null, name, source: name === null ? null : 'sni' },
+    aToB: { bytes: up, packets: Math.ceil(up / 1200) }, bToA: { bytes: down, packets: Math.ceil(down / 1400) },
+    firstSeenMs: now - 600_000 + i * 20_000, lastSeenMs: now - 120_000 + i * 5000, state: 'fin', tcpFlags: 0x1b, icmp: null,
+    bpsAToB: 0, bpsBToA: 0, active: false, ...(app === undefined ? {} : { app }),
+  }));
+  const db = new HistoryDb(file);
+  db.startSession({ id: 'example', kind: 'live', source: 'eth0', startedAtMs: now - 600_000 });
+  db.recordFinishedFlows(flows);
+  db.endSession('example', now - 60_000);
+  db.close();
+}
+
 /** A local receiver for the channels: answers 204, as Discord does. */
 async function startReceiver(): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
@@ -119,6 +160,7 @@ async function main(): Promise<void> {
   const config = path.join(work, 'netmon.yaml');
   fs.writeFileSync(config, SETTINGS, { mode: 0o600 });
 
+  writeExampleSession(path.join(work, 'history.sqlite'));
   const receiver = await startReceiver();
   const serve = await startServe(['--replay', capture, '--speed', '0', '--replay-dir', work, '--config', config, '--db', path.join(work, 'history.sqlite')]);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
@@ -188,6 +230,13 @@ async function main(): Promise<void> {
       await page.getByRole('heading', { name: 'Settings' }).waitFor();
       await page.getByLabel('UDP flow ends after idle (s)').waitFor();
       await shot(page, `settings${look.suffix}`);
+
+      await nav(page, 'Applications');
+      const picker = page.getByLabel('Capture');
+      const example = (await picker.locator('option').allTextContents()).findIndex((o) => o.startsWith('Live eth0'));
+      await picker.selectOption({ index: example });
+      await page.getByRole('table', { name: 'Applications' }).locator('tr[data-application="firefox"]').waitFor();
+      await shot(page, `applications${look.suffix}`);
     }
   } finally {
     await browser.close();

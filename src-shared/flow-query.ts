@@ -38,6 +38,8 @@ export interface QueryableFlow {
   geo?: { a: QueryableGeo; b: QueryableGeo };
   /** TCP connection quality (live and replayed TCP flows). */
   quality?: { rttMs: number | null; retransmissions: number };
+  /** The local process of the flow (Linux live captures), by the label people read: `curl`, `system (user 0)`. */
+  app?: { label: string };
 }
 
 /** What a country/AS filter and the free text read of an endpoint's place. */
@@ -73,6 +75,8 @@ export interface FlowFilter {
   country?: string;
   /** AS number of either endpoint. */
   asn?: number;
+  /** The flow's application label, exact and case-insensitive (`curl`, `system (user 0)`). */
+  application?: string;
   /**
    * Only flows of this capture session (`CaptureSession.id`), or `'*'` for every session. `flows.query` reads an
    * absent session as the current one (the capture running or last run), so a table shows its own capture's flows.
@@ -103,11 +107,12 @@ export type FlowSortKey =
   | 'state'
   | 'name'
   | 'rtt'
-  | 'retransmissions';
+  | 'retransmissions'
+  | 'application';
 
 export const FLOW_SORT_KEYS: readonly FlowSortKey[] = [
   'bytes', 'packets', 'bytesAB', 'bytesBA', 'packetsAB', 'packetsBA', 'rate', 'firstSeen', 'lastSeen', 'a', 'b', 'aPort',
-  'bPort', 'proto', 'state', 'name', 'rtt', 'retransmissions',
+  'bPort', 'proto', 'state', 'name', 'rtt', 'retransmissions', 'application',
 ];
 
 export interface FlowSort {
@@ -160,6 +165,7 @@ export const FLOW_LOG_COLUMNS = {
   session: 'session_id',
   rtt: 'rtt_ms',
   retransmissions: 'retransmissions',
+  appLabel: 'app_label',
   active: '0',
   /** A function of the history's connection: 1 when either address (a, b) is in the country (lower case, or a
    *  special range name) and the AS given (NULL: any). */
@@ -216,14 +222,15 @@ function geoWords(g: QueryableGeo): string {
 
 const textCache = new WeakMap<QueryableFlow, string>();
 
-/** The text a free-text search looks in, lower case. Cached per flow object (a changed flow arrives as a new
+/** The text a free-text search looks in, lower case: what the table shows, the application's label included. Cached per flow object (a changed flow arrives as a new
  *  object), so typing in the search box does not rebuild 100k strings a keystroke. */
 export function flowText(f: QueryableFlow): string {
   let t = textCache.get(f);
   if (t === undefined) {
     // Places are looked up per query, not stored: the history's text search (SQL) does not see them.
     const places = f.geo === undefined ? '' : ` ${geoWords(f.geo.a)} ${geoWords(f.geo.b)}`;
-    t = `${endpointText(f.a, f.aPort)} ${endpointText(f.b, f.bPort)} ${flowNameList(f).join(' ')} ${f.proto} ${shownState(f)} ${f.iface}${places}`.toLowerCase();
+    const app = f.app === undefined ? '' : ` ${f.app.label}`;
+    t = `${endpointText(f.a, f.aPort)} ${endpointText(f.b, f.bPort)} ${flowNameList(f).join(' ')} ${f.proto} ${shownState(f)} ${f.iface}${app}${places}`.toLowerCase();
     textCache.set(f, t);
   }
   return t;
@@ -245,7 +252,7 @@ function sqlFlowText(c: Columns): string {
     return earlier.length === 0 ? `NULLIF(${col}, '')` : `CASE WHEN ${earlier.join(' OR ')} THEN NULL ELSE NULLIF(${col}, '') END`;
   });
   const names = `concat_ws(' ', ${distinct.join(', ')})`;
-  return `lower(${sqlEndpoint(c.a, c.aPort)} || ' ' || ${sqlEndpoint(c.b, c.bPort)} || ' ' || ${names} || ' ' || ${c.proto} || ' ' || ${sqlShownState(c)} || ' ' || ${c.iface})`;
+  return `lower(${sqlEndpoint(c.a, c.aPort)} || ' ' || ${sqlEndpoint(c.b, c.bPort)} || ' ' || ${names} || ' ' || ${c.proto} || ' ' || ${sqlShownState(c)} || ' ' || ${c.iface} || COALESCE(' ' || ${c.appLabel}, ''))`;
 }
 
 /** The lowest and highest 16-byte address of a CIDR block, for a range search over stored address bytes. */
@@ -357,6 +364,12 @@ export function compileFlowFilter(filter: FlowFilter, c: Columns = FLOW_LOG_COLU
     clauses.push(`${c.geoMatch}(${c.a}, ${c.b}, ?, ?) = 1`);
     params.push(country ?? null, asn ?? null);
   }
+  if (filter.application !== undefined) {
+    const label = filter.application.toLowerCase();
+    tests.push((f) => f.app !== undefined && f.app.label.toLowerCase() === label);
+    clauses.push(`lower(${c.appLabel}) = ?`);
+    params.push(label);
+  }
   if (filter.session !== undefined && filter.session !== ALL_SESSIONS) {
     // Flow ids are `session:n`.
     const prefix = `${filter.session}:`;
@@ -447,6 +460,8 @@ export function flowSortValue(f: QueryableFlow, key: FlowSortKey): number | stri
       return f.quality?.rttMs ?? -1;
     case 'retransmissions':
       return f.quality?.retransmissions ?? -1;
+    case 'application':
+      return f.app?.label.toLowerCase() ?? NO_NAME;
     default:
       return assertNever(key);
   }
@@ -493,6 +508,8 @@ export function flowSortSql(key: FlowSortKey, c: Columns = FLOW_LOG_COLUMNS): st
       return `COALESCE(${c.rtt}, -1)`;
     case 'retransmissions':
       return `COALESCE(${c.retransmissions}, -1)`;
+    case 'application':
+      return `COALESCE(lower(${c.appLabel}), char(65535))`;
     default:
       return assertNever(key);
   }

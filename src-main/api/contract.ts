@@ -32,6 +32,8 @@ import type {
   GeoBreakdown,
   WebSectionWindow,
   WebSections,
+  ApplicationsQuery,
+  ApplicationsReport,
   InterfaceInfo,
   NameEntry,
   PrivilegeStatus,
@@ -76,6 +78,8 @@ export interface RequestChannels {
   'geo.breakdown': { params: Record<string, never>; result: GeoBreakdown };
   /** Top hosts of plaintext HTTP and their top sections (first path segments) over the last 10 s, 60 s or the session. */
   'web.sections': { params: { window: WebSectionWindow }; result: WebSections };
+  /** Traffic per application (the flows' local processes) over a session or every one, bounded (src-main/core/applications.ts). */
+  'applications.list': { params: ApplicationsQuery; result: ApplicationsReport };
   'settings.get': { params: Record<string, never>; result: Settings };
   /** Rejected as a whole with `error.issues` when any field is invalid; returns the settings now in force. */
   'settings.set': { params: SettingsPatch; result: Settings };
@@ -146,6 +150,7 @@ export const REQUEST_CHANNELS = [
   'names.get',
   'geo.breakdown',
   'web.sections',
+  'applications.list',
   'settings.get',
   'settings.set',
   'settings.info',

@@ -237,6 +237,59 @@ export interface WebSections {
   encryptedHellos: number;
 }
 
+// ---------------------------------------------------------------- applications
+
+/** A remote host an application talked to, with the name learnt for it (DNS, SNI, HTTP Host) if any. */
+export interface ApplicationHost {
+  host: string;
+  name: string | null;
+  bytes: number;
+  flows: number;
+}
+
+/** One application's traffic (src-main/core/applications.ts): its label, the process it last stood for, bytes each
+ *  way as the process sent and received them, and its top remote hosts by bytes. */
+export interface ApplicationUsage {
+  label: string;
+  system: boolean;
+  uid: number | null;
+  user: string | null;
+  exe: string | null;
+  /** Process ids seen, most recent first (at most 20). */
+  pids: number[];
+  bytesIn: number;
+  bytesOut: number;
+  flows: number;
+  /** Of `flows`, those still open. */
+  activeFlows: number;
+  lastSeenMs: number | null;
+  /** At most 5, most bytes first. */
+  topHosts: ApplicationHost[];
+}
+
+export interface ApplicationsQuery {
+  /** A capture session's id or `*` for every one; absent: the current session (as flows.query). */
+  session?: string;
+  /** Only flows seen during the last `windowSec` seconds. */
+  windowSec?: number;
+}
+
+export interface ApplicationsReport {
+  /** The session reported (`*`: every session), or null when there is none yet. */
+  session: string | null;
+  fromMs: number | null;
+  /** At most 100, most bytes first. */
+  applications: ApplicationUsage[];
+  /** Applications left out of the list. */
+  omitted: number;
+  /** Flows no process was found for (and their bytes). */
+  unattributed: { bytes: number; flows: number };
+  /** More active flows than a report reads (100 000): the rest were left out. */
+  truncated: boolean;
+  /** Whether flows can carry their process here: only live captures on Linux do. */
+  attribution: 'available' | 'capture-file' | 'unsupported-platform';
+}
+
 // ---------------------------------------------------------------- flows
 
 /** Where a flow's name comes from: its TLS/QUIC SNI, its HTTP Host, its own DNS question, or a DNS answer seen before it started. */
@@ -278,6 +331,9 @@ export interface TcpQuality {
   zeroWindows: number;
 }
 
+/** The process that owns a flow's socket on this machine (Linux live captures). */
+export interface FlowApplication { label: string; pid: number | null; name: string | null; exe: string | null; uid: number; user: string | null; system: boolean }
+
 /** A bidirectional flow; A is the endpoint that sent the first packet seen. */
 export interface FlowSummary {
   id: string;
@@ -312,6 +368,8 @@ export interface FlowSummary {
   quality?: TcpQuality;
   /** Country and network of each endpoint (absent when main has no geo database). */
   geo?: { a: GeoInfo; b: GeoInfo };
+  /** The local process of the flow (absent: not attributed). */
+  app?: FlowApplication;
 }
 
 /** The filter and sort every part shares (src-shared/flow-query.ts: one definition, compiled to a predicate and to SQL). */
@@ -534,7 +592,9 @@ export type AlertScope =
   | { kind: 'name'; pattern: string }
   /** Hosts registered in a country (ISO code) or an autonomous system, from the geo databases. */
   | { kind: 'country'; country: string }
-  | { kind: 'asn'; asn: number };
+  | { kind: 'asn'; asn: number }
+  /** Flows of one application (its label, case-insensitive: `curl`, `system (user 0)`). */
+  | { kind: 'application'; application: string };
 
 export interface AlertRuleInput {
   name: string;

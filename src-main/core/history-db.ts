@@ -5,6 +5,7 @@ import type {
   CaptureSession,
   CaptureSessionKind,
   CounterQuery,
+  FlowApplication,
   FlowCursor,
   FlowFilter,
   FlowPage,
@@ -89,6 +90,12 @@ const ADDED_FLOW_COLUMNS: readonly (readonly [string, string])[] = [
   ['retransmissions', 'INTEGER'],
   ['out_of_order', 'INTEGER'],
   ['zero_windows', 'INTEGER'],
+  // The flow's local process (FlowSummary.app); NULL when not attributed.
+  ['app_label', 'TEXT'],
+  ['app_pid', 'INTEGER'],
+  ['app_exe', 'TEXT'],
+  ['app_uid', 'INTEGER'],
+  ['app_user', 'TEXT'],
 ];
 
 interface CounterRow {
@@ -134,6 +141,11 @@ interface FlowRow {
   packets_ab: number;
   bytes_ba: number;
   packets_ba: number;
+  app_label: string | null;
+  app_pid: number | null;
+  app_exe: string | null;
+  app_uid: number | null;
+  app_user: string | null;
 }
 
 export type HistoryResolution = 60 | 3600;
@@ -227,10 +239,12 @@ export class HistoryDb {
     this.insertFlow = this.db.prepare(`INSERT INTO flow_log (flow_id, iface, vlan, proto, ip_proto, a, a_bin, a_port, b, b_bin,
         b_port, a_name, b_name, sni, http_host, dns_query, name, name_source, icmp_type, icmp_code,
         rtt_server_ms, rtt_client_ms, rtt_ms, retransmissions, out_of_order, zero_windows,
-        first_ms, last_ms, state, tcp_flags, bytes_ab, packets_ab, bytes_ba, packets_ba, session_id)
+        first_ms, last_ms, state, tcp_flags, bytes_ab, packets_ab, bytes_ba, packets_ba, session_id,
+        app_label, app_pid, app_exe, app_uid, app_user)
       VALUES (@id, @iface, @vlan, @proto, @ipProto, @a, @aBin, @aPort, @b, @bBin, @bPort, @aName, @bName, @sni, @httpHost,
         @dnsQuery, @name, @nameSource, @icmpType, @icmpCode,
-        @rttServerMs, @rttClientMs, @rttMs, @retransmissions, @outOfOrder, @zeroWindows, @firstSeenMs, @lastSeenMs, @state, @tcpFlags, @bytesAB, @packetsAB, @bytesBA, @packetsBA, @session)`);
+        @rttServerMs, @rttClientMs, @rttMs, @retransmissions, @outOfOrder, @zeroWindows, @firstSeenMs, @lastSeenMs, @state, @tcpFlags, @bytesAB, @packetsAB, @bytesBA, @packetsBA, @session,
+        @appLabel, @appPid, @appExe, @appUid, @appUser)`);
     this.recordTickTx = this.db.transaction((tick: RollupTick) => {
       for (const s of tick.interfaces) {
         const row = {
@@ -284,6 +298,11 @@ export class HistoryDb {
           bytesBA: f.bToA.bytes,
           packetsBA: f.bToA.packets,
           session: sessionOfFlowId(f.id),
+          appLabel: f.app?.label ?? null,
+          appPid: f.app?.pid ?? null,
+          appExe: f.app?.exe ?? null,
+          appUid: f.app?.uid ?? null,
+          appUser: f.app?.user ?? null,
         });
       }
     });
@@ -308,6 +327,11 @@ export class HistoryDb {
     this.db
       .prepare('INSERT OR IGNORE INTO sessions (id, kind, source, started_ms, ended_ms) VALUES (?, ?, ?, ?, NULL)')
       .run(session.id, session.kind, session.source, session.startedAtMs);
+  }
+
+  /** The kind of a recorded session (null: no such session). */
+  sessionKind(id: string): CaptureSessionKind | null {
+    return this.db.prepare<[string], { kind: CaptureSessionKind }>('SELECT kind FROM sessions WHERE id = ?').get(id)?.kind ?? null;
   }
 
   /** Records the end of a session, once. */
@@ -452,5 +476,12 @@ function rowToFlow(r: FlowRow): FlowSummary {
           retransmissions: r.retransmissions, outOfOrder: r.out_of_order ?? 0, zeroWindows: r.zero_windows ?? 0,
         },
       }),
+    ...(r.app_label === null ? {} : { app: appOfRow(r, r.app_label) }),
   };
+}
+
+/** The log keeps a process's label, pid, executable and user; a socket without a process the user may inspect has no pid. */
+function appOfRow(r: FlowRow, label: string): FlowApplication {
+  const system = r.app_pid === null;
+  return { label, pid: r.app_pid, name: system ? null : label, exe: r.app_exe, uid: r.app_uid ?? -1, user: r.app_user, system };
 }

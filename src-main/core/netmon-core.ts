@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import type { EventMap, SessionStatus, StartParams } from '../../src-capture-helper/protocol/messages';
 import type { EventChannel, EventPayload, RequestChannel, RequestParams, RequestResult } from '../api/contract';
 import type {
+  ApplicationsReport,
   ApiError,
   ApiResult,
   ByteCount,
@@ -28,10 +29,11 @@ import type { AlertsPort } from './alerts-bridge';
 import { assertNever } from './assert-never';
 import { ExportService } from './export-service';
 import { checkCounterQuery } from './counter-series';
-import { cursorOf, FlowFilterError, isAfterCursor, sortFlowList } from '../../src-shared/flow-query';
+import { ALL_SESSIONS, cursorOf, FlowFilterError, isAfterCursor, sortFlowList } from '../../src-shared/flow-query';
 import { netmaskPrefix } from '../../src-shared/ip';
+import { applicationsReport, localAddresses } from './applications';
 import { flowFromRow, FlowBook } from './flow-book';
-import { apiErrorOfHelperFailure } from './helper-client';
+import { apiErrorOfHelperFailure, HelperRequestError } from './helper-client';
 import type { HelperPort } from './helper-port';
 import { hasStateSource } from './helper-port';
 import type { HistoryDb } from './history-db';
@@ -359,9 +361,14 @@ export class NetmonCore {
         return ok({ ...r, toMs: r.toSecond === null ? null : r.toSecond * 1000 });
       } catch (err) {
         // A session the helper no longer keeps (it restarted, or kept newer ones) has nothing to show.
-        if (err instanceof Error && err.name === 'NoSuchSession') return ok(empty);
+        if (err instanceof HelperRequestError && err.code === 'not-found') return ok(empty);
         throw err;
       }
+    },
+    'applications.list': async ({ session, windowSec }) => {
+      const id = session ?? this.status.captureId;
+      const fromMs = windowSec === undefined ? null : this.now() - windowSec * 1000;
+      return ok(this.applications(id, fromMs));
     },
     'settings.get': async () => ok(this.settingsValue),
     'settings.set': async (patch) => {
@@ -730,6 +737,17 @@ export class NetmonCore {
   private sessionFilter(filter: FlowFilter): FlowFilter {
     if (filter.session !== undefined || this.status.captureId === null) return filter;
     return { ...filter, session: this.status.captureId };
+  }
+
+  private applications(session: string | null, fromMs: number | null): ApplicationsReport {
+    const platform = process.platform;
+    if (session === null) {
+      return { session: null, fromMs, applications: [], omitted: 0, unattributed: { bytes: 0, flows: 0 }, truncated: false, attribution: platform === 'linux' ? 'available' : 'unsupported-platform' };
+    }
+    const sessionKind = session === ALL_SESSIONS ? null : this.history.sessionKind(session);
+    return applicationsReport(this.history.database, this.flows.activeFlows(), {
+      session, fromMs, sessionKind, platform, localAddresses: localAddresses(), nameOf: (ip) => this.flows.names.get(ip),
+    });
   }
 
   private recordFinished(flows: FlowSummary[]): void {

@@ -40,6 +40,7 @@ export const flowFilter: Validator<FlowFilter> = obj({
   iface: optional(str({ max: 256 })),
   country: optional(str({ min: 1, max: 32 })),
   asn: optional(int(0, 0xffffffff)),
+  application: optional(str({ min: 1, max: 256 })),
   probe: optional(str({ max: 64 })),
   session: optional(str({ min: 1, max: 64 })),
   fromMs: optional(num()),
@@ -98,6 +99,8 @@ const VALIDATORS: { [C in RequestChannel]: Validator<unknown> } = {
   'names.get': obj({ ips: optional(arr(str({ max: 64 }), 10_000)) }),
   'geo.breakdown': empty,
   'web.sections': obj({ window: oneOf(['10s', '60s', 'session'] as const) }),
+  // A window up to the longest history kept (10 years).
+  'applications.list': obj({ session: optional(str({ min: 1, max: 64 })), windowSec: optional(int(1, 315_360_000)) }),
   'settings.get': empty,
   'settings.set': settingsPatch,
   'settings.info': empty,

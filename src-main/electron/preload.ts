@@ -13,7 +13,7 @@ import type { ApiResult } from '../api/types';
 
 const requestChannels = [
   'interfaces.list', 'capture.start', 'capture.stop', 'capture.status', 'capture.demo', 'capture.open', 'privileges.status', 'privileges.install',
-  'flows.query', 'flows.details', 'sessions.list', 'counters.series', 'rollups.recent', 'stats.get', 'probes.list', 'names.get', 'geo.breakdown', 'web.sections', 'settings.get',
+  'flows.query', 'flows.details', 'sessions.list', 'counters.series', 'rollups.recent', 'stats.get', 'probes.list', 'names.get', 'geo.breakdown', 'web.sections', 'applications.list', 'settings.get',
   'settings.set', 'settings.info', 'alerts.rules.list', 'alerts.rules.create', 'alerts.rules.update', 'alerts.rules.delete',
   'alerts.events.list', 'alerts.channels.test', 'alerts.channels.list', 'alerts.channels.create',
   'alerts.channels.update', 'alerts.channels.delete', 'alerts.channels.status', 'export.start', 'export.cancel',

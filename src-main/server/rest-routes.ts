@@ -46,6 +46,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
   { method: 'GET', url: '/api/stats', channel: 'stats.get', params: none },
   { method: 'GET', url: '/api/geo', channel: 'geo.breakdown', params: none },
   { method: 'GET', url: '/api/web-sections', channel: 'web.sections', params: ({ query }) => ({ window: query.get('window') ?? '10s' }) },
+  { method: 'GET', url: '/api/applications', channel: 'applications.list', params: ({ query }) => applicationsQueryFromUrl(query) },
   { method: 'GET', url: '/api/probes', channel: 'probes.list', params: none },
   { method: 'GET', url: '/api/names', channel: 'names.get', params: ({ query }) => (query.has('ip') ? { ips: query.getAll('ip') } : {}) },
   { method: 'GET', url: '/api/settings', channel: 'settings.get', params: none },
@@ -95,7 +96,7 @@ function jsonParam(value: string, name: string): unknown {
   }
 }
 
-/** `GET /api/flows?limit&offset&sort&dir&proto&ip&port&name&state&text&iface&probe&country&asn&session&from&to&scope&after` as a
+/** `GET /api/flows?limit&offset&sort&dir&proto&ip&port&name&state&text&iface&probe&country&asn&application&session&from&to&scope&after` as a
  *  flows.query (`after`: the JSON cursor of the page before, its `next`). */
 function flowQueryFromUrl(q: URLSearchParams): unknown {
   const filter: Record<string, unknown> = {};
@@ -103,7 +104,7 @@ function flowQueryFromUrl(q: URLSearchParams): unknown {
   if (proto !== undefined) filter.proto = proto;
   const state = listParam<FlowState>(q, 'state');
   if (state !== undefined) filter.state = state;
-  for (const name of ['ip', 'name', 'text', 'iface', 'probe', 'country', 'session'] as const) {
+  for (const name of ['ip', 'name', 'text', 'iface', 'probe', 'country', 'application', 'session'] as const) {
     const v = q.get(name);
     if (v !== null && v !== '') filter[name] = v;
   }
@@ -124,6 +125,22 @@ function flowQueryFromUrl(q: URLSearchParams): unknown {
     offset: numberParam(q.get('offset'), 'offset') ?? 0,
     limit: numberParam(q.get('limit'), 'limit') ?? 100,
   };
+}
+
+/** `GET /api/applications?session=ID|*&window=3600|90s|15m|24h|7d`: the current session and all time by default. */
+function applicationsQueryFromUrl(q: URLSearchParams): unknown {
+  const session = q.get('session');
+  const window = q.get('window');
+  return { ...(session === null || session === '' ? {} : { session }), ...(window === null || window === '' ? {} : { windowSec: durationParam(window, 'window') }) };
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** Seconds, bare or with a unit (`90s`, `15m`, `24h`, `7d`); the channel's validator bounds them. */
+function durationParam(value: string, name: string): number {
+  const m = /^(\d{1,12})([smhd]?)$/.exec(value);
+  if (m === null) throw new BadRequestError(`${name}: expected seconds or a duration such as 15m, 24h or 7d, got ${JSON.stringify(value.slice(0, 64))}`);
+  return Number(m[1]) * DURATION_UNITS[m[2] === '' ? 's' : m[2]];
 }
 
 /** `GET /api/counters?from&to&step&iface`: the last hour in 1 min steps by default. */

@@ -11,11 +11,13 @@ export interface FlowFilterInput {
   states: readonly ShownFlowState[];
   cidr: string;
   port: string;
+  /** An application label, exact and case-insensitive (`curl`, `system (user 0)`). */
+  application: string;
   /** One flow picked elsewhere (a top flow on the Overview), shown with its label until the user removes it. */
   flow: { id: string; label: string } | null;
 }
 
-export const EMPTY_FILTER: FlowFilterInput = { text: '', protocols: [], states: [], cidr: '', port: '', flow: null };
+export const EMPTY_FILTER: FlowFilterInput = { text: '', protocols: [], states: [], cidr: '', port: '', application: '', flow: null };
 
 export interface FilterErrors {
   cidr?: string;
@@ -51,6 +53,8 @@ export function filterOfInput(input: FlowFilterInput, ports: Array<[number, numb
   const cidr = input.cidr.trim();
   if (cidr !== '') filter.ip = cidr;
   if (ports.length > 0) filter.ports = ports;
+  const application = input.application.trim();
+  if (application !== '') filter.application = application;
   if (input.flow !== null) filter.ids = [input.flow.id];
   return filter;
 }

@@ -20,6 +20,7 @@ export function defaultDirection(column: FlowColumn): SortDirection {
     case 'a':
     case 'b':
     case 'names':
+    case 'application':
     case 'proto':
     case 'state':
     case 'firstSeen':

@@ -14,9 +14,13 @@ import { clickRow, EMPTY_SELECTION, moveFocus, pruneSelection, selectAll, toggle
 import type { TrafficState } from './traffic';
 import { applyTick, emptyTraffic } from './traffic';
 
-export type ViewName = 'interfaces' | 'overview' | 'flows' | 'alerts' | 'export' | 'settings';
-/** What a click elsewhere (a top host or flow on the Overview) opens the flow table on. */
-export type FlowsTarget = { kind: 'host'; ip: string } | { kind: 'flow'; id: string; label: string };
+export type ViewName = 'interfaces' | 'overview' | 'flows' | 'applications' | 'alerts' | 'export' | 'settings';
+/** What a click elsewhere (a top host or flow on the Overview, an application) opens the flow table on; an
+ *  application's flows of an earlier capture session open that session's table. */
+export type FlowsTarget =
+  | { kind: 'host'; ip: string }
+  | { kind: 'flow'; id: string; label: string }
+  | { kind: 'application'; label: string; session: string | null };
 export type ThemePreference = 'system' | 'light' | 'dark';
 /** Seconds averaged into one chart point, and how far back the chart looks. */
 export type ChartResolution = 1 | 10 | 60;
@@ -62,6 +66,9 @@ export interface FlowsSlice {
   sort: FlowSort;
   selection: Selection;
   detailId: string | null;
+  /** An earlier capture session the Flows view is asked to open (it takes the request and clears it). */
+  flowsSession: string | null;
+  takeFlowsSession(): string | null;
   receiveFlowDelta(d: FlowDelta): void;
   loadFlows(captureId: string | null, flows: FlowSummary[]): void;
   /** The capture stopped: every flow ended. */
@@ -166,6 +173,12 @@ const flowsSlice: Slice<FlowsSlice> = (set, get) => ({
   sort: DEFAULT_SORT,
   selection: EMPTY_SELECTION,
   detailId: null,
+  flowsSession: null,
+  takeFlowsSession: () => {
+    const session = get().flowsSession;
+    if (session !== null) set({ flowsSession: null });
+    return session;
+  },
   receiveFlowDelta: (d) => {
     const table = applyFlowDelta(get().table, d);
     if (table === get().table) return;
@@ -192,10 +205,15 @@ const flowsSlice: Slice<FlowsSlice> = (set, get) => ({
   openDetail: (detailId) => set({ detailId }),
   showFlowsOf: (target) => {
     const filterInput: FlowFilterInput =
-      target.kind === 'host' ? { ...EMPTY_FILTER, cidr: target.ip } : { ...EMPTY_FILTER, flow: { id: target.id, label: target.label } };
+      target.kind === 'host'
+        ? { ...EMPTY_FILTER, cidr: target.ip }
+        : target.kind === 'application'
+          ? { ...EMPTY_FILTER, application: target.label }
+          : { ...EMPTY_FILTER, flow: { id: target.id, label: target.label } };
     const filter = compileFilter(filterInput);
     if (!filter.ok) return;
     if (target.kind === 'host') set({ filterInput, filter, filterErrors: {}, view: 'flows' });
+    else if (target.kind === 'application') set({ filterInput, filter, filterErrors: {}, view: 'flows', flowsSession: target.session });
     else set({ filterInput, filter, filterErrors: {}, view: 'flows', selection: selectAll([target.id]), detailId: target.id });
   },
   exportFlows: (ids) => set({ selection: selectAll(ids), view: 'export' }),

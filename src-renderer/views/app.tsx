@@ -5,6 +5,7 @@ import { formatDuration } from '../format/time';
 import { assertNever } from '../util/assert-never';
 import { useApp, useAppShallow, useController } from './app-context';
 import { AlertsView } from './alerts/alerts-view';
+import { ApplicationsView } from './applications-view';
 import { FlowsView } from './flows-view';
 import { InterfacesView } from './interfaces-view';
 import { OverviewView } from './overview-view';
@@ -18,6 +19,7 @@ const NAV: ReadonlyArray<{ view: ViewName; label: string; icon: string }> = [
   { view: 'interfaces', label: 'Interfaces', icon: '⇄' },
   { view: 'overview', label: 'Overview', icon: '◔' },
   { view: 'flows', label: 'Flows', icon: '≡' },
+  { view: 'applications', label: 'Applications', icon: '▤' },
   { view: 'alerts', label: 'Alerts', icon: '!' },
   { view: 'export', label: 'Export', icon: '⤓' },
   { view: 'settings', label: 'Settings', icon: '⚙' },
@@ -154,6 +156,8 @@ function CurrentView({ view }: { view: ViewName }) {
       return <OverviewView />;
     case 'flows':
       return <FlowsView />;
+    case 'applications':
+      return <ApplicationsView />;
     case 'alerts':
       return <AlertsView />;
     case 'export':

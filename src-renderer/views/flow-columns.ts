@@ -1,4 +1,4 @@
-import type { FlowSummary, GeoInfo } from '../transport/api-types';
+import type { FlowApplication, FlowSummary, GeoInfo } from '../transport/api-types';
 import { formatBytes, formatByteRateAsBits, formatCount } from '../format/units';
 import { formatLocalDateTime, formatSeen } from '../format/time';
 import type { FlowColumn } from '../state/flow-sort';
@@ -21,6 +21,8 @@ export interface ColumnDef {
   /** Shown only when the table is wide enough for it beside every other column (see gridLayout). */
   optional?: boolean;
   cell(f: FlowSummary, nowMs: number): string;
+  /** A class for the cell, when its value has a kind of its own (a system socket's application). */
+  cellClass?(f: FlowSummary): string | undefined;
   /** The whole value, for the cell's tooltip: a cut text read in full, a rounded number exactly. */
   tip(f: FlowSummary, nowMs: number): string;
 }
@@ -44,6 +46,14 @@ function namesTip(f: FlowSummary): string {
   if (f.names.b && f.names.source !== 'dns-answer') parts.push(`B from a DNS answer: ${f.names.b}`);
   if (f.names.a) parts.push(`A from a DNS answer: ${f.names.a}`);
   return parts.length ? parts.join('\n') : 'No name seen on the wire';
+}
+
+/** Who owns the flow's socket, in full: the process and its user, or why only the user is known. */
+export function applicationTip(app: FlowApplication | undefined): string {
+  if (app === undefined) return 'No process found for this flow (only live captures on Linux attribute flows)';
+  const user = app.user === null ? `uid ${app.uid}` : `${app.user} (uid ${app.uid})`;
+  if (app.system) return `${app.label}: a socket of user ${user} whose process this user may not inspect`;
+  return [`${app.label}${app.pid === null ? '' : `, pid ${app.pid}`}, user ${user}`, ...(app.exe === null ? [] : [app.exe])].join('\n');
 }
 
 function protoCell(f: FlowSummary): string {
@@ -127,6 +137,11 @@ export const FLOW_COLUMNS: readonly ColumnDef[] = [
   {
     id: 'retransmissions', title: 'Retr.', description: 'TCP retransmissions (as Wireshark counts them)', min: 56, grow: 0, numeric: true, optional: true,
     cell: (f) => (f.quality !== undefined ? formatCount(f.quality.retransmissions) : ''), tip: retransmissionTip,
+  },
+  {
+    id: 'application', title: 'Application', description: 'The local process that owns the flow\'s socket (live captures on Linux)', min: 110, grow: 0.6,
+    numeric: false, optional: true,
+    cell: (f) => f.app?.label ?? '', tip: (f) => applicationTip(f.app), cellClass: (f) => (f.app?.system === true ? 'app-system' : undefined),
   },
   {
     id: 'firstSeen', title: 'First', subtitle: 'seen', description: 'First packet (local time)', min: CLOCK_WIDTH, grow: 0, numeric: true,

@@ -5,6 +5,7 @@ import { RateChart } from '../charts/rate-chart';
 import { formatBitRate, formatBitRateAxis, formatBytes, formatByteRateAsBits, formatCount } from '../format/units';
 import { formatDuration, formatLocalDateTime } from '../format/time';
 import { geoText } from '../format/geo';
+import { applicationTip } from './flow-columns';
 import { flowNameList, nameSourceText } from '../state/flow-names';
 import { endpointText, flowLabel, stateDescription } from '../state/flow-shown';
 import { serviceSuffix } from '../../src-shared/service-names';
@@ -39,15 +40,15 @@ export function appendFlowPoint(points: readonly Point[], flow: FlowSummary): re
 export function FlowDetail({ id, onClose }: { id: string; onClose: () => void }) {
   const controller = useController();
   const { store } = useServices();
-  const flow = useApp((s) => selectShownTable(s).flows.get(id));
+  const tableFlow = useApp((s) => selectShownTable(s).flows.get(id));
   const exportFlows = useApp((s) => s.exportFlows);
-  const [history, setHistory] = useState<{ id: string; points: readonly Point[]; error: string | null }>({ id, points: [], error: null });
+  const [history, setHistory] = useState<{ id: string; points: readonly Point[]; error: string | null; flow?: FlowSummary }>({ id, points: [], error: null });
 
   useEffect(() => {
     let cancelled = false;
     void controller.flowDetails(id).then((r) => {
       if (cancelled) return;
-      setHistory(r.ok ? { id, points: r.value.series.slice(-MAX_POINTS).map(toPoint), error: null } : { id, points: [], error: r.error.message });
+      setHistory(r.ok ? { id, points: r.value.series.slice(-MAX_POINTS).map(toPoint), error: null, flow: r.value.flow } : { id, points: [], error: r.error.message });
     });
     return () => {
       cancelled = true;
@@ -76,6 +77,8 @@ export function FlowDetail({ id, onClose }: { id: string; onClose: () => void })
     return [...base, ...tail];
   }, [history, live, id]);
 
+  // A flow of an earlier capture session (not in the live table) as main has it in the history.
+  const flow = tableFlow ?? (history.id === id ? history.flow : undefined);
   if (!flow) {
     return (
       <aside className="detail panel" aria-label="Flow details">
@@ -95,6 +98,7 @@ export function FlowDetail({ id, onClose }: { id: string; onClose: () => void })
     ['A', `${endpointText(flow.a, flow.aPort)}${serviceSuffix(flow.proto, flow.aPort)}${flow.names.a ? ` (${flow.names.a}, from a DNS answer)` : ''}`],
     ['B', `${endpointText(flow.b, flow.bPort)}${serviceSuffix(flow.proto, flow.bPort)}${flow.names.b ? ` (${flow.names.b}, from a DNS answer)` : ''}`],
   ];
+  if (flow.app !== undefined) rows.push(['Application', applicationTip(flow.app).replace('\n', ', ')]);
   if (flow.geo !== undefined) {
     rows.push(['A is in', geoText(flow.geo.a)], ['B is in', geoText(flow.geo.b)]);
   }

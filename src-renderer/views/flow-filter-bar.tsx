@@ -53,6 +53,17 @@ export function FlowFilterBar() {
           </em>
         )}
       </label>
+      <label>
+        <span>Application</span>
+        <input
+          type="text"
+          value={input.application}
+          placeholder="curl"
+          title="The application's name as the Applications screen shows it (exact, any case)"
+          onChange={(e) => set({ application: e.target.value })}
+          spellCheck={false}
+        />
+      </label>
       <fieldset className="chips">
         <legend>Protocol</legend>
         {PROTOCOLS.map((p: FlowProto) => (

@@ -82,7 +82,7 @@ const Row = memo(function Row({
       onClick={(e) => onClick(e, flow.id)}
     >
       {layout.columns.map((c) => (
-        <div key={c.id} role="gridcell" className={c.numeric ? 'num' : undefined} title={c.tip(flow, nowMs)}>
+        <div key={c.id} role="gridcell" className={[c.numeric ? 'num' : '', c.cellClass?.(flow) ?? ''].join(' ').trim() || undefined} title={c.tip(flow, nowMs)}>
           {c.cell(flow, nowMs)}
         </div>
       ))}

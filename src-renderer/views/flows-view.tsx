@@ -1,4 +1,4 @@
-import { useCallback, useDeferredValue, useMemo, useState } from 'react';
+import { useCallback, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { formatCount } from '../format/units';
 import { filterFlows } from '../state/flow-filter';
 import { sortFlows } from '../state/flow-sort';
@@ -31,6 +31,18 @@ export function FlowsView() {
     },
     [controller],
   );
+  // Opened on an earlier session's application (the Applications screen): that session's logged flows.
+  const takeFlowsSession = useApp((s) => s.takeFlowsSession);
+  const wanted = useApp((s) => s.flowsSession);
+  useEffect(() => {
+    if (wanted === null) return;
+    const session = takeFlowsSession();
+    // The view opens on the current capture: only an earlier session needs loading.
+    if (session === null || session === current) return;
+    void controller.sessionFlows(session).then((flows) => {
+      if (flows !== null) setPast({ id: session, table: replaceFlows(session, flows) });
+    });
+  }, [wanted, current, controller, takeFlowsSession]);
   const table = past?.table ?? liveTable;
   const { filter, sort, selectedCount, detailId, openDetail, clearSelection, selectAll, setView } = useAppShallow((s) => ({
     filter: s.filter,

@@ -12,11 +12,10 @@ export function sessionLabel(s: CaptureSession): string {
   return `${KIND_WORDS[s.kind]}${source} · ${formatLocalDateTime(s.startedAtMs)} · ${formatCount(s.finishedFlows)} flows`;
 }
 
-/** Picks which capture session the Flows table shows: the current capture, or an earlier one from the history. */
-export function SessionPicker({ current, value, onChange }: { current: string | null; value: string | null; onChange: (s: CaptureSession | null) => void }) {
+/** The capture sessions of the history other than the current one, listed again when `refresh` changes. */
+export function useEarlierSessions(current: string | null, refresh = 0): CaptureSession[] {
   const controller = useController();
   const [sessions, setSessions] = useState<CaptureSession[]>([]);
-  const [refresh, setRefresh] = useState(0);
   useEffect(() => {
     let live = true;
     void controller.listSessions().then((list) => {
@@ -26,7 +25,13 @@ export function SessionPicker({ current, value, onChange }: { current: string | 
       live = false;
     };
   }, [controller, current, refresh]);
-  const earlier = sessions.filter((s) => s.id !== current);
+  return sessions.filter((s) => s.id !== current);
+}
+
+/** Picks which capture session the Flows table shows: the current capture, or an earlier one from the history. */
+export function SessionPicker({ current, value, onChange }: { current: string | null; value: string | null; onChange: (s: CaptureSession | null) => void }) {
+  const [refresh, setRefresh] = useState(0);
+  const earlier = useEarlierSessions(current, refresh);
   return (
     <label className="session-picker">
       <span>Capture</span>

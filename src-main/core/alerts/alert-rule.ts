@@ -19,7 +19,7 @@ export const ALERT_COMPARISONS: readonly AlertComparison[] = ['above', 'below'];
 export const ALERT_SEVERITIES: readonly AlertSeverity[] = ['info', 'warning', 'critical'];
 
 export type AlertScopeKind = AlertScope['kind'];
-export const ALERT_SCOPE_KINDS: readonly AlertScopeKind[] = ['all', 'interface', 'probe', 'host', 'cidr', 'port', 'protocol', 'name', 'country', 'asn'];
+export const ALERT_SCOPE_KINDS: readonly AlertScopeKind[] = ['all', 'interface', 'probe', 'host', 'cidr', 'port', 'protocol', 'name', 'country', 'asn', 'application'];
 
 export const RULE_LIMITS = {
   nameLength: 100,
@@ -29,6 +29,7 @@ export const RULE_LIMITS = {
   threshold: 1e15,
   topN: 20,
   channels: 10,
+  applicationLength: 256,
 } as const;
 
 const RULE_FIELDS = [
@@ -200,12 +201,29 @@ function readScope(r: FieldReader): AlertScope | undefined {
         if (asn !== undefined) scope = { kind, asn };
         break;
       }
+      case 'application': {
+        s.rejectUnknown(['kind', 'application']);
+        const label = s.string('application', { required: true, maxLength: RULE_LIMITS.applicationLength });
+        if (label !== undefined) {
+          const problem = applicationLabelProblem(label);
+          if (problem !== undefined) s.error('application', problem);
+          else scope = { kind, application: label.trim() };
+        }
+        break;
+      }
       default:
         assertNever(kind);
     }
   }
   r.errors.push(...s.errors);
   return s.errors.length === 0 ? scope : undefined;
+}
+
+/** An application label as the Applications view shows it: a process name (`curl`) or `system (user N)`. */
+function applicationLabelProblem(label: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(label)) return 'an application name cannot hold control characters';
+  return undefined;
 }
 
 function namePatternProblem(pattern: string): string | undefined {

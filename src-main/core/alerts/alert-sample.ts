@@ -74,12 +74,14 @@ export type AlertFlowRate = TrafficCounters & {
   /** Where the remote address is registered, when known. */
   remoteCountry?: string;
   remoteAsn?: number;
+  /** The label of the local process owning the flow's socket (`curl`, `system (user 0)`), when attributed. */
+  application?: string;
   /** First seen during this second. */
   isNew: boolean;
 };
 
 /** A TCP flow with quality news during the second, its endpoints as in AlertFlowRate. */
-export type AlertQualityFlow = Pick<AlertFlowRate, 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort' | 'name' | 'interface' | 'remoteCountry' | 'remoteAsn'> & {
+export type AlertQualityFlow = Pick<AlertFlowRate, 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort' | 'name' | 'interface' | 'remoteCountry' | 'remoteAsn' | 'application'> & {
   /** Retransmissions during the second. */
   retransmissions: number;
   /** Handshake RTT (both sides at the capture point) when the handshake completed during the second. */

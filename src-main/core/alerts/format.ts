@@ -60,6 +60,7 @@ export function describeScope(scope: AlertScope): string {
     case 'name': return `name ${scope.pattern}`;
     case 'country': return `country ${scope.country}`;
     case 'asn': return `AS${scope.asn}`;
+    case 'application': return `application ${scope.application}`;
     default: return assertNever(scope);
   }
 }

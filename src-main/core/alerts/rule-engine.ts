@@ -339,6 +339,10 @@ function qualityScopeTest(scope: AlertScope): ((view: SampleView, f: AlertQualit
       return (_v, f) => f.remoteCountry === scope.country;
     case 'asn':
       return (_v, f) => f.remoteAsn === scope.asn;
+    case 'application': {
+      const label = scope.application.toLowerCase();
+      return (_v, f) => f.application?.toLowerCase() === label;
+    }
     default:
       return assertNever(scope);
   }
@@ -467,6 +471,17 @@ function compileTraffic(rule: AlertRule): CompiledRule {
         value: (v) => fromCounters(hosts(v)),
         hosts,
         flows: (v) => v.sample.flows.filter(flowIn),
+      };
+    }
+    case 'application': {
+      // Only flows carry their process: the value is over the sample's top flows (a lower bound, as for ports).
+      const label = scope.application.toLowerCase();
+      const matching = (v: SampleView): AlertFlowRate[] => v.sample.flows.filter((f) => f.application?.toLowerCase() === label);
+      return {
+        rule,
+        value: (v) => fromFlows(matching(v)),
+        hosts: (v) => hostsOfFlows(v, matching(v)),
+        flows: matching,
       };
     }
     default:

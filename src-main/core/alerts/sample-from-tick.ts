@@ -70,7 +70,7 @@ export function alertSampleFromTick(tick: RollupTick, context: TickAdapterContex
   return sample;
 }
 
-type Endpoints = Pick<AlertFlowRate, 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort' | 'interface' | 'name' | 'remoteCountry' | 'remoteAsn'>;
+type Endpoints = Pick<AlertFlowRate, 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort' | 'interface' | 'name' | 'remoteCountry' | 'remoteAsn' | 'application'>;
 
 /** A flow's endpoints, local first by the helper's direction rule: a local address is this side; otherwise the initiator (A) is. */
 function endpoints(summary: FlowSummary, local: ReadonlySet<string>): Endpoints {
@@ -85,5 +85,6 @@ function endpoints(summary: FlowSummary, local: ReadonlySet<string>): Endpoints 
   const remoteGeo = bIsLocal ? summary.geo?.a : summary.geo?.b;
   if (remoteGeo?.country != null) out.remoteCountry = remoteGeo.country;
   if (remoteGeo?.asn != null) out.remoteAsn = remoteGeo.asn;
+  if (summary.app !== undefined) out.application = summary.app.label;
   return out;
 }

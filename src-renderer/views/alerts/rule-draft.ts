@@ -26,7 +26,7 @@ export interface RuleDraft {
   channels: string[];
 }
 
-export const SCOPE_KINDS: readonly AlertScope['kind'][] = ['all', 'interface', 'probe', 'host', 'cidr', 'port', 'protocol', 'name', 'country', 'asn'];
+export const SCOPE_KINDS: readonly AlertScope['kind'][] = ['all', 'interface', 'probe', 'host', 'cidr', 'port', 'protocol', 'name', 'country', 'asn', 'application'];
 
 export function emptyDraft(): RuleDraft {
   return {
@@ -57,6 +57,8 @@ function scopeValueOf(scope: AlertScope): string {
       return scope.country;
     case 'asn':
       return String(scope.asn);
+    case 'application':
+      return scope.application;
     default:
       return assertNever(scope);
   }
@@ -112,6 +114,8 @@ function scopeOf(d: RuleDraft): Record<string, unknown> {
       return { kind: 'country', country: value };
     case 'asn':
       return { kind: 'asn', asn: numeric(value.replace(/^AS/i, '')) };
+    case 'application':
+      return { kind: 'application', application: value };
     default:
       return assertNever(d.scopeKind);
   }

@@ -29,6 +29,7 @@ const SCOPE_LABELS: Record<RuleDraft['scopeKind'], { label: string; value: strin
   name: { label: 'Name', value: 'Name pattern', placeholder: '*.example.com' },
   country: { label: 'Country', value: 'Country code', placeholder: 'DE' },
   asn: { label: 'Network (AS)', value: 'AS number', placeholder: '13335' },
+  application: { label: 'Application', value: 'Application (as the Applications view shows it)', placeholder: 'curl' },
 };
 
 const SHOWN_FIELDS = new Set([

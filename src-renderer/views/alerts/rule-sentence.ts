@@ -80,6 +80,8 @@ export function scopePhrase(scope: AlertScope): string {
       return `to or from country ${scope.country || '(no country)'}`;
     case 'asn':
       return `to or from network AS${scope.asn}`;
+    case 'application':
+      return `of application ${scope.application || '(no application)'}`;
     default:
       return assertNever(scope);
   }

@@ -65,6 +65,12 @@ describe('alert rules on TCP quality', () => {
     expect(byName.map((e) => e.value)).toEqual([3]);
   });
 
+  it('scopes retransmissions by application', () => {
+    const flows = [{ ...qflow('203.0.113.5', 443, 3, null), application: 'curl' }, { ...qflow('203.0.113.6', 22, 7, null), application: 'ssh' }, qflow('203.0.113.7', 22, 9, null)];
+    const byApp = run([rule({ metric: 'retransmissions', threshold: 2, windowSec: 1, scope: { kind: 'application', application: 'Curl' } })], [qsample(0, flows)]);
+    expect(byApp.map((e) => e.value)).toEqual([3]);
+  });
+
   it('never fires on a source without TCP analysis', () => {
     const r = rule({ metric: 'rtt', comparison: 'below', threshold: 10, windowSec: 1 });
     expect(run([r], [sample(0), sample(1)])).toEqual([]);

@@ -253,6 +253,19 @@ describe('rule engine: scopes', () => {
     expect(valueIn({ kind: 'country', country: 'FR' })).toBeUndefined();
   });
 
+  it('application: the flows whose local process has that label, case-insensitive', () => {
+    const owned = { ...s, flows: s.flows.map((f, i) => ({ ...f, ...[{ application: 'curl' }, {}, { application: 'system (user 0)' }, { application: 'Curl' }][i] })) };
+    const valueIn = (scope: Record<string, unknown>, metric = 'bps') => run([rule({ metric, scope, threshold: 0, windowSec: 1, recoveryThreshold: 0 })], [owned])[0];
+    expect(valueIn({ kind: 'application', application: 'CURL' })?.value).toBe(65e6);
+    expect(valueIn({ kind: 'application', application: 'curl' })?.topFlows.map((f) => f.remoteAddress)).toEqual(['203.0.113.5', '2001:db8::1']);
+    expect(valueIn({ kind: 'application', application: 'curl' })?.summary).toMatch(/^Bit rate of application curl above/);
+    expect(valueIn({ kind: 'application', application: 'system (user 0)' })?.value).toBe(12e6);
+    expect(valueIn({ kind: 'application', application: 'curl' }, 'activeFlows')?.value).toBe(2);
+    // No flow of it in the sample: no traffic, so an 'above 0' rule stays quiet.
+    expect(valueIn({ kind: 'application', application: 'firefox' })).toBeUndefined();
+    expect(valueIn({ kind: 'application', application: 'cur' })).toBeUndefined();
+  });
+
   it('carries the top talkers within the scope, largest first, at most topN', () => {
     const all = run([rule({ metric: 'bps', threshold: '1M', windowSec: 1, topN: 2 })], [s])[0];
     expect(all.topHosts.map((h) => [h.address, h.name, h.bpsIn])).toEqual([

@@ -76,8 +76,18 @@ describe('rule validation', () => {
     expect(errorsOf({ ...base, scope: { kind: 'asn', asn: 1.5 } })).toHaveLength(1);
     expect(errorsOf({ ...base, scope: { kind: 'country', country: 'de' } })).toEqual([]);
     expect(errorsOf({ ...base, scope: { kind: 'asn', asn: 13335 } })).toEqual([]);
+    expect(errorsOf({ ...base, scope: { kind: 'application' } })).toEqual(['scope.application: is required']);
+    expect(errorsOf({ ...base, scope: { kind: 'application', application: '  ' } }))
+      .toEqual(['scope.application: must not be empty']);
+    expect(errorsOf({ ...base, scope: { kind: 'application', application: 'cu\nrl' } }))
+      .toEqual(['scope.application: an application name cannot hold control characters']);
+    expect(errorsOf({ ...base, scope: { kind: 'application', application: 'x'.repeat(257) } })).toHaveLength(1);
+    expect(errorsOf({ ...base, scope: { kind: 'application', application: 7 } })).toHaveLength(1);
+    expect(errorsOf({ ...base, scope: { kind: 'application', application: 'curl', pid: 5 } })).toHaveLength(1);
+    expect(errorsOf({ ...base, scope: { kind: 'application', application: 'system (user 0)' } })).toEqual([]);
+    expect(validateRuleSpec({ ...base, scope: { kind: 'application', application: ' curl ' } })).toMatchObject({ ok: true, value: { scope: { kind: 'application', application: 'curl' } } });
     expect(errorsOf({ ...base, scope: { kind: 'planet' } }))
-      .toEqual(['scope.kind: unknown kind "planet"; expected one of all, interface, probe, host, cidr, port, protocol, name, country, asn']);
+      .toEqual(['scope.kind: unknown kind "planet"; expected one of all, interface, probe, host, cidr, port, protocol, name, country, asn, application']);
     expect(errorsOf({ ...base, scope: 'all' })).toEqual(['scope: must be an object such as {"kind": "all"}, got "all"']);
   });
 

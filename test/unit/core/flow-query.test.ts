@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FlowFilter, FlowSummary } from '../../../src-main/api/types';
+import type { FlowApplication, FlowFilter, FlowSummary } from '../../../src-main/api/types';
 import { HistoryDb } from '../../../src-main/core/history-db';
 import type { FlowSort } from '../../../src-shared/flow-query';
 import { compileFlowFilter, FLOW_SORT_KEYS, flowText, sortFlowList } from '../../../src-shared/flow-query';
@@ -18,6 +18,13 @@ const NAMES = [null, 'example.com', 'Example.COM', 'cdn.example', 'intranet.test
 const PROTOS = ['tcp', 'udp', 'icmp', 'icmpv6', 'other'] as const;
 const STATES = ['syn', 'established', 'fin', 'rst', 'closed', 'active'] as const;
 const T0 = Date.UTC(2025, 0, 1);
+const APPS: (FlowApplication | undefined)[] = [
+  undefined,
+  { label: 'curl', pid: 4242, name: 'curl', exe: '/usr/bin/curl', uid: 1000, user: 'alice', system: false },
+  { label: 'Curl', pid: 17, name: 'Curl', exe: '/opt/Curl', uid: 1001, user: null, system: false },
+  { label: 'python3', pid: 99, name: 'python3', exe: '/usr/bin/python3.12', uid: 1000, user: 'alice', system: false },
+  { label: 'system (user 0)', pid: null, name: null, exe: null, uid: 0, user: 'root', system: true },
+];
 
 const flowArb = (session: string, n: number): fc.Arbitrary<FlowSummary> =>
   fc.record({
@@ -35,16 +42,17 @@ const flowArb = (session: string, n: number): fc.Arbitrary<FlowSummary> =>
     first: fc.integer({ min: 0, max: 5 }),
     state: fc.constantFrom(...STATES),
     iface: fc.constantFrom('eth0', 'wlan0'),
+    app: fc.constantFrom(...APPS),
   }).map((r): FlowSummary => ({
     id: `${session}:${n}`, iface: r.iface, vlan: null, proto: r.proto, ipProto: 6, a: r.a, aPort: r.aPort, b: r.b, bPort: r.bPort,
     names: { ...r.names, source: null }, aToB: { bytes: r.bytesAB, packets: r.bytesAB }, bToA: { bytes: r.bytesBA, packets: 1 },
     firstSeenMs: T0 + r.first * 1000, lastSeenMs: T0 + (r.first + r.bytesAB) * 1000, state: r.state, tcpFlags: 0,
-    bpsAToB: 0, bpsBToA: 0, active: false, icmp: null,
+    bpsAToB: 0, bpsBToA: 0, active: false, icmp: null, ...(r.app === undefined ? {} : { app: r.app }),
   }));
 
 const filterArb: fc.Arbitrary<FlowFilter> = fc.record(
   {
-    text: fc.constantFrom('10.0.0.9', '10.0.0.9:', ':443', '[2001:db8::1]', 'EXAMPLE', 'com cdn', 'udp', 'ended', 'eth0', '::', '0 ', 'zzz'),
+    text: fc.constantFrom('10.0.0.9', '10.0.0.9:', ':443', '[2001:db8::1]', 'EXAMPLE', 'com cdn', 'udp', 'ended', 'eth0', '::', '0 ', 'zzz', 'curl', 'eth0 curl', 'SYSTEM (user'),
     proto: fc.subarray([...PROTOS], { minLength: 1 }),
     ip: fc.constantFrom('10.0.0.0/24', '10.0.0.9', '2001:db8::/32', '::/0', '0.0.0.0/0', '10.0.0.8/31'),
     port: fc.constantFrom(53, 443, 65535),
@@ -53,6 +61,7 @@ const filterArb: fc.Arbitrary<FlowFilter> = fc.record(
     state: fc.subarray([...STATES], { minLength: 1 }),
     shown: fc.subarray(['ended', 'syn', 'closed'] as const, { minLength: 1 }).map((s) => [...s]),
     iface: fc.constantFrom('eth0', 'wlan0'),
+    application: fc.constantFrom('curl', 'CURL', 'python3', 'system (user 0)', 'System (User 0)', 'pyth', 'firefox'),
     session: fc.constantFrom('s1', 's2', '*'),
     ids: fc.subarray(['s1:0', 's1:3', 's2:1', 'x:1']),
     fromMs: fc.integer({ min: 0, max: 8 }).map((s) => T0 + s * 1000),
@@ -119,5 +128,30 @@ describe('one flow filter and sort, as a predicate and as SQL', () => {
     expect(flowText(f)).toBe('[2001:db8::5]:41000 10.0.0.1:443 cdn.example intranet.test tcp established eth0');
     expect(() => compileFlowFilter({ ip: '10.0.0.0/33' })).toThrow(/0 to 32/);
     expect(() => compileFlowFilter({ ports: [[90, 80]] })).toThrow(/backwards/);
+  });
+
+  it('keeps a flow\'s application in the history and filters by its label, exact and case-insensitive', () => {
+    const db = new HistoryDb(path.join(dir, 'apps.sqlite'));
+    try {
+      const base = fc.sample(flowArb('s9', 0), { numRuns: 1, seed: 7 })[0];
+      const flows = APPS.map((app, i): FlowSummary => {
+        const { app: _drop, ...rest } = base;
+        return { ...rest, id: `s9:${i}`, ...(app === undefined ? {} : { app }) };
+      });
+      db.recordFinishedFlows(flows);
+      expect(db.findFlow('s9:1')?.app).toEqual(APPS[1]);
+      expect(db.findFlow('s9:4')?.app).toEqual(APPS[4]);
+      expect(db.findFlow('s9:0')?.app).toBeUndefined();
+      const ids = (filter: FlowFilter) => db.searchFlows(filter, { key: 'application', dir: 'asc' }, 0, 100).flows.map((f) => f.id);
+      // curl and Curl are one label to a person; "pyth" is no application.
+      expect(ids({ application: 'CURL' })).toEqual(['s9:1', 's9:2']);
+      expect(ids({ application: 'pyth' })).toEqual([]);
+      expect(ids({ application: 'system (user 0)' })).toEqual(['s9:4']);
+      expect(ids({ text: 'python' })).toEqual(['s9:3']);
+      // Sorted by label, flows without one last.
+      expect(ids({})).toEqual(['s9:1', 's9:2', 's9:3', 's9:4', 's9:0']);
+    } finally {
+      db.close();
+    }
   });
 });

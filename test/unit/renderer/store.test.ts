@@ -95,6 +95,20 @@ describe('app store', () => {
     expect([...s().selection.selected]).toEqual(['b']);
   });
 
+  it('opens the flows of an application, of an earlier session when it came from one', () => {
+    const store = createAppStore('websocket');
+    const s = () => store.getState();
+    const curl = { label: 'curl', pid: 7, name: 'curl', exe: '/usr/bin/curl', uid: 1000, user: 'alice', system: false };
+    s().loadFlows('c1', [makeFlow({ id: 'a', app: curl }), makeFlow({ id: 'b' }), makeFlow({ id: 'c', app: { ...curl, label: 'python3' } })]);
+    s().showFlowsOf({ kind: 'application', label: 'CURL', session: 'old' });
+    expect(s().view).toBe('flows');
+    expect(s().filterInput).toMatchObject({ application: 'CURL', cidr: '', flow: null });
+    expect([...s().table.flows.values()].filter(s().filter.matches).map((f) => f.id)).toEqual(['a']);
+    // The Flows view takes the session once.
+    expect(s().takeFlowsSession()).toBe('old');
+    expect(s().takeFlowsSession()).toBeNull();
+  });
+
   it('opens on the numbers of a running capture, unless the person already picked a screen', () => {
     const store = createAppStore('websocket');
     const s = () => store.getState();
