@@ -111,7 +111,7 @@ function parseId(text: string | undefined): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
-function passwdEntry(uid: number): { name: string; gid: number; home: string } | null {
+export function passwdEntry(uid: number): { name: string; gid: number; home: string } | null {
   let text: string;
   try {
     text = fs.readFileSync('/etc/passwd', 'utf8');
