@@ -290,6 +290,23 @@ export interface FlowSummary {
   quality?: TcpQuality;
   /** Country and network of each endpoint (absent when main has no geo database). */
   geo?: { a: GeoInfo; b: GeoInfo };
+  /** The process on the capture host (absent: not attributed — replay, non-local flow, or not found). */
+  app?: FlowApplication;
+}
+
+/**
+ * The process a flow belongs to on the capture host (Linux). `label` is what
+ * people read: the process name (`curl`), or `system (user 0)` for a socket
+ * whose process the user may not inspect (`system` true, no pid).
+ */
+export interface FlowApplication {
+  label: string;
+  pid: number | null;
+  name: string | null;
+  exe: string | null;
+  uid: number;
+  user: string | null;
+  system: boolean;
 }
 
 /** The filter and sort every part shares (src-shared/flow-query.ts: one definition, compiled to a predicate and to SQL). */

@@ -5,6 +5,7 @@ import type {
   CaptureSession,
   CaptureSessionKind,
   CounterQuery,
+  FlowApplication,
   FlowCursor,
   FlowFilter,
   FlowPage,
@@ -51,7 +52,7 @@ CREATE TABLE IF NOT EXISTS flow_log (
   a_name TEXT, b_name TEXT, sni TEXT, http_host TEXT, dns_query TEXT, name TEXT, name_source TEXT, icmp_type INTEGER, icmp_code INTEGER,
   first_ms REAL NOT NULL, last_ms REAL NOT NULL, state TEXT NOT NULL, tcp_flags INTEGER NOT NULL,
   bytes_ab INTEGER NOT NULL, packets_ab INTEGER NOT NULL, bytes_ba INTEGER NOT NULL, packets_ba INTEGER NOT NULL,
-  session_id TEXT);
+  session_id TEXT, app_label TEXT, app_pid INTEGER, app_exe TEXT, app_uid INTEGER, app_user TEXT);
 CREATE INDEX IF NOT EXISTS flow_log_last ON flow_log (last_ms);
 CREATE INDEX IF NOT EXISTS flow_log_a ON flow_log (a_bin);
 CREATE INDEX IF NOT EXISTS flow_log_b ON flow_log (b_bin);
@@ -81,6 +82,11 @@ const ADDED_FLOW_COLUMNS: readonly (readonly [string, string])[] = [
   ['name_source', 'TEXT'],
   ['icmp_type', 'INTEGER'],
   ['icmp_code', 'INTEGER'],
+  ['app_label', 'TEXT'],
+  ['app_pid', 'INTEGER'],
+  ['app_exe', 'TEXT'],
+  ['app_uid', 'INTEGER'],
+  ['app_user', 'TEXT'],
 ];
 
 interface CounterRow {
@@ -120,6 +126,11 @@ interface FlowRow {
   packets_ab: number;
   bytes_ba: number;
   packets_ba: number;
+  app_label: string | null;
+  app_pid: number | null;
+  app_exe: string | null;
+  app_uid: number | null;
+  app_user: string | null;
 }
 
 export type HistoryResolution = 60 | 3600;
@@ -206,9 +217,11 @@ export class HistoryDb {
     this.addHour = upsert('counters_1h');
     this.insertFlow = this.db.prepare(`INSERT INTO flow_log (flow_id, iface, vlan, proto, ip_proto, a, a_bin, a_port, b, b_bin,
         b_port, a_name, b_name, sni, http_host, dns_query, name, name_source, icmp_type, icmp_code,
-        first_ms, last_ms, state, tcp_flags, bytes_ab, packets_ab, bytes_ba, packets_ba, session_id)
+        first_ms, last_ms, state, tcp_flags, bytes_ab, packets_ab, bytes_ba, packets_ba, session_id,
+        app_label, app_pid, app_exe, app_uid, app_user)
       VALUES (@id, @iface, @vlan, @proto, @ipProto, @a, @aBin, @aPort, @b, @bBin, @bPort, @aName, @bName, @sni, @httpHost,
-        @dnsQuery, @name, @nameSource, @icmpType, @icmpCode, @firstSeenMs, @lastSeenMs, @state, @tcpFlags, @bytesAB, @packetsAB, @bytesBA, @packetsBA, @session)`);
+        @dnsQuery, @name, @nameSource, @icmpType, @icmpCode, @firstSeenMs, @lastSeenMs, @state, @tcpFlags, @bytesAB, @packetsAB, @bytesBA, @packetsBA, @session,
+        @appLabel, @appPid, @appExe, @appUid, @appUser)`);
     this.recordTickTx = this.db.transaction((tick: RollupTick) => {
       for (const s of tick.interfaces) {
         const row = {
@@ -256,6 +269,11 @@ export class HistoryDb {
           bytesBA: f.bToA.bytes,
           packetsBA: f.bToA.packets,
           session: sessionOfFlowId(f.id),
+          appLabel: f.app?.label ?? null,
+          appPid: f.app?.pid ?? null,
+          appExe: f.app?.exe ?? null,
+          appUid: f.app?.uid ?? null,
+          appUser: f.app?.user ?? null,
         });
       }
     });
@@ -416,5 +434,13 @@ function rowToFlow(r: FlowRow): FlowSummary {
     bpsAToB: 0,
     bpsBToA: 0,
     active: false,
+    ...appOfRow(r),
   };
+}
+
+/** A logged flow's process; a process has a pid, a socket of a user this one may not inspect ("system") has none. */
+function appOfRow(r: FlowRow): { app?: FlowApplication } {
+  if (r.app_label === null || r.app_uid === null) return {};
+  const system = r.app_pid === null;
+  return { app: { label: r.app_label, pid: r.app_pid, name: system ? null : r.app_label, exe: r.app_exe, uid: r.app_uid, user: r.app_user, system } };
 }
