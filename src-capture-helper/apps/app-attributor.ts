@@ -1,11 +1,13 @@
 import type { FlowApp } from '../protocol/messages';
 import type { ProcessSource } from './proc-scanner';
 import type { SocketEntry } from './sock-diag-parser';
-import type { SocketTableReader } from './sock-diag';
+import type { SocketTable } from './sock-diag';
 
 /**
- * Which process owns a flow, on the capture host (Linux). It polls the
- * kernel's socket table (sock_diag) while a live capture runs and keeps every
+ * Which process owns a flow, on the capture host (Linux). While a live
+ * capture runs it reads the kernel's counters of opened connections every
+ * tick (cheap) and dumps the socket table (sock_diag) when they moved, at
+ * least once a second, never above a share of one core; it keeps every
  * socket it saw for a while after it vanished, so a flow the capture delivers
  * a second later still finds the process of a connection that lasted 50 ms.
  * New socket inodes are looked up in /proc/PID/fd at once (while the process
@@ -15,7 +17,7 @@ import type { SocketTableReader } from './sock-diag';
  */
 
 export interface AttributorOptions {
-  readSockets: SocketTableReader;
+  sockets: SocketTable;
   processes: ProcessSource;
   /** The helper's effective uid, asked each time (a helper started as root drops to its user once the capture is open): root may inspect every process, others only their own. */
   selfUid: () => number;
@@ -23,10 +25,13 @@ export interface AttributorOptions {
   now?: () => number;
   /** CPU time this process used so far, in ms: what a poll costs (a loaded machine's wall clock would overstate it). */
   cpuMs?: () => number;
-  /** Shortest time between two polls. */
-  pollMs?: number;
-  /** Polls never take more than this share of one core: a slow dump (many sockets) polls less often. */
-  maxPollShare?: number;
+  /** How often the activity counters are read. */
+  tickMs?: number;
+  /** Longest time between two dumps of the TCP table, and of the UDP table. */
+  tcpRefreshMs?: number;
+  udpRefreshMs?: number;
+  /** Dumps never take more than this share of one core: a slow dump (a big connection hash, many sockets) runs less often. */
+  maxDumpShare?: number;
   /** How long a vanished socket still attributes flows. */
   keepMs?: number;
   /** /proc reads (directory listings and fd links) per second. */
@@ -36,8 +41,13 @@ export interface AttributorOptions {
 }
 
 export interface AttributorStats {
-  polls: number;
-  pollMsTotal: number;
+  ticks: number;
+  tcpDumps: number;
+  udpDumps: number;
+  /** CPU time of the dumps. */
+  dumpCpuMs: number;
+  /** Dumps the counters asked for that waited for the CPU share. */
+  dumpsDeferred: number;
   sockets: number;
   socketsDropped: number;
   inodesResolved: number;
@@ -54,10 +64,12 @@ interface SeenSocket {
 }
 
 const DEFAULTS = {
-  pollMs: 30,
-  maxPollShare: 0.05,
+  tickMs: 15,
+  tcpRefreshMs: 1000,
+  udpRefreshMs: 100,
+  maxDumpShare: 0.1,
   keepMs: 10_000,
-  procReadsPerSecond: 20_000,
+  procReadsPerSecond: 10_000,
   maxSockets: 100_000,
   maxInodes: 100_000,
 };
@@ -88,10 +100,14 @@ export class AppAttributor {
   private knownPids = new Set<number>();
   private budget: number;
   private budgetAt: number;
-  private nextPollAt = 0;
+  private nextDumpAt = 0;
+  private tcpAt = -Infinity;
+  private udpAt = -Infinity;
+  private lastActivity: { tcp: number; udp: number } | null = null;
+  private lastSweep = -Infinity;
   private timer: NodeJS.Timeout | null = null;
   private readonly counters: AttributorStats = {
-    polls: 0, pollMsTotal: 0, sockets: 0, socketsDropped: 0, inodesResolved: 0, inodesNotFound: 0, procReads: 0, procBudgetExhausted: 0, pollErrors: 0,
+    ticks: 0, tcpDumps: 0, udpDumps: 0, dumpCpuMs: 0, dumpsDeferred: 0, sockets: 0, socketsDropped: 0, inodesResolved: 0, inodesNotFound: 0, procReads: 0, procBudgetExhausted: 0, pollErrors: 0,
   };
 
   constructor(options: AttributorOptions) {
@@ -100,19 +116,18 @@ export class AppAttributor {
     this.budgetAt = this.o.now();
   }
 
-  /** Polls on a timer until stop(); `onError` hears of a failed poll once (attribution then stops). */
+  /** Ticks on a timer until stop(); `onError` hears of a failed dump once (attribution then stops). */
   start(onError: (err: Error) => void): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
-      if (this.o.now() < this.nextPollAt) return;
       try {
-        this.poll();
+        this.tick();
       } catch (err) {
         this.counters.pollErrors++;
         this.stop();
         onError(err as Error);
       }
-    }, this.o.pollMs);
+    }, this.o.tickMs);
     this.timer.unref();
   }
 
@@ -121,18 +136,43 @@ export class AppAttributor {
     this.timer = null;
   }
 
-  /** One read of the socket table, then /proc for the inodes it showed first. */
-  poll(): void {
-    const started = this.o.now();
+  /**
+   * Dumps what the counters say changed (or is due for a refresh), then reads
+   * /proc for the inodes it showed first; `force` dumps both tables now.
+   */
+  tick(force = false): void {
+    this.counters.ticks++;
+    const now = this.o.now();
+    const activity = this.o.sockets.activity();
+    const tcpDue = force || activity === null || activity.tcp !== this.lastActivity?.tcp || now - this.tcpAt >= this.o.tcpRefreshMs;
+    const udpDue = force || activity === null || activity.udp !== this.lastActivity?.udp || now - this.udpAt >= this.o.udpRefreshMs;
+    if (!tcpDue && !udpDue) return;
+    if (!force && now < this.nextDumpAt) {
+      // The counters keep their last dumped values, so what moved is dumped once the share allows.
+      this.counters.dumpsDeferred++;
+      return;
+    }
     const cpuStarted = this.o.cpuMs();
-    const table = this.o.readSockets();
-    for (const s of table) this.see(s, started);
-    this.forgetOlderThan(started - this.o.keepMs);
-    this.resolvePending();
+    if (tcpDue) {
+      for (const s of this.o.sockets.tcp()) this.see(s, now);
+      this.tcpAt = now;
+      this.counters.tcpDumps++;
+    }
+    if (udpDue) {
+      for (const s of this.o.sockets.udp()) this.see(s, now);
+      this.udpAt = now;
+      this.counters.udpDumps++;
+    }
+    if (activity !== null) this.lastActivity = { tcp: tcpDue ? activity.tcp : this.lastActivity?.tcp ?? -1, udp: udpDue ? activity.udp : this.lastActivity?.udp ?? -1 };
+    // /proc reads have their own budget: only the dumps count against the share.
     const cost = this.o.cpuMs() - cpuStarted;
-    this.counters.polls++;
-    this.counters.pollMsTotal += cost;
-    this.nextPollAt = started + Math.max(this.o.pollMs, cost / this.o.maxPollShare);
+    this.counters.dumpCpuMs += cost;
+    this.nextDumpAt = now + cost / this.o.maxDumpShare;
+    if (now - this.lastSweep >= 1000) {
+      this.forgetOlderThan(now - this.o.keepMs);
+      this.lastSweep = now;
+    }
+    this.resolvePending();
   }
 
   /** The process of a flow whose endpoints are a and b (either may be this host's). */

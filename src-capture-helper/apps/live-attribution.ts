@@ -31,7 +31,7 @@ export function startLiveAttribution(log: HelperLog, session: string): AppAttrib
     return null;
   }
   const attributor = new AppAttributor({
-    readSockets: sockDiag.read,
+    sockets: sockDiag.table,
     processes: procProcessSource(),
     selfUid: () => process.geteuid?.() ?? 0,
     userName: cachedUserNames(),
