@@ -1,13 +1,13 @@
 import type { FlowApp } from '../protocol/messages';
 import type { ProcessSource } from './proc-scanner';
 import type { SocketEntry } from './sock-diag-parser';
-import type { SocketTable } from './sock-diag';
+import type { SocketActivity, SocketTable } from './sock-diag';
 
 /**
  * Which process owns a flow, on the capture host (Linux). While a live
- * capture runs it reads the kernel's counters of opened connections every
- * tick (cheap) and dumps the socket table (sock_diag) when they moved, at
- * least once a second, never above a share of one core; it keeps every
+ * capture runs it reads the kernel's socket counts every tick (cheap) and
+ * dumps the socket table (sock_diag) when they moved, at
+ * least every two seconds, never above a share of one core; it keeps every
  * socket it saw for a while after it vanished, so a flow the capture delivers
  * a second later still finds the process of a connection that lasted 50 ms.
  * New socket inodes are looked up in /proc/PID/fd at once (while the process
@@ -65,7 +65,7 @@ interface SeenSocket {
 
 const DEFAULTS = {
   tickMs: 15,
-  tcpRefreshMs: 1000,
+  tcpRefreshMs: 2000,
   udpRefreshMs: 100,
   maxDumpShare: 0.1,
   keepMs: 10_000,
@@ -103,7 +103,7 @@ export class AppAttributor {
   private nextDumpAt = 0;
   private tcpAt = -Infinity;
   private udpAt = -Infinity;
-  private lastActivity: { tcp: number; udp: number } | null = null;
+  private lastActivity: SocketActivity | null = null;
   private lastSweep = -Infinity;
   private timer: NodeJS.Timeout | null = null;
   private readonly counters: AttributorStats = {
@@ -163,7 +163,7 @@ export class AppAttributor {
       this.udpAt = now;
       this.counters.udpDumps++;
     }
-    if (activity !== null) this.lastActivity = { tcp: tcpDue ? activity.tcp : this.lastActivity?.tcp ?? -1, udp: udpDue ? activity.udp : this.lastActivity?.udp ?? -1 };
+    if (activity !== null) this.lastActivity = { tcp: tcpDue ? activity.tcp : this.lastActivity?.tcp ?? '', udp: udpDue ? activity.udp : this.lastActivity?.udp ?? '' };
     // /proc reads have their own budget: only the dumps count against the share.
     const cost = this.o.cpuMs() - cpuStarted;
     this.counters.dumpCpuMs += cost;

@@ -7,14 +7,19 @@ import type { SocketEntry } from './sock-diag-parser';
 /**
  * The socket table of the helper's network namespace: every TCP and UDP
  * socket, IPv4 and IPv6, in two dumps of different cost (TCP walks the whole
- * connection hash), and the kernel's counters of opened connections and
- * datagrams, which say when a dump is worth its cost.
+ * connection hash), and the kernel's socket counts, which say when a dump
+ * is worth its cost.
  */
 export interface SocketTable {
   tcp(): SocketEntry[];
   udp(): SocketEntry[];
-  /** Counters that move when TCP connections open (active and passive) and when UDP datagrams pass; null when unknown (dump every time). */
-  activity(): { tcp: number; udp: number } | null;
+  /** What moves when sockets open and close (compared, never read as numbers); null when unknown (dump every time). */
+  activity(): SocketActivity | null;
+}
+
+export interface SocketActivity {
+  tcp: string;
+  udp: string;
 }
 
 interface SocketsAddon {
@@ -86,53 +91,47 @@ export function openSockDiag(): { table: SocketTable } | { unavailable: string }
     tcp = null;
   }
   if (tcp === null) return { unavailable: firstError?.message ?? 'sock_diag failed' };
-  return { table: { tcp, udp, activity: snmpActivity() } };
+  return { table: { tcp, udp, activity: sockstatActivity() } };
 }
 
 /**
- * Reads /proc/net/snmp (this namespace's) through one open descriptor: a
- * re-read from offset 0 costs tens of microseconds, where opening the file
- * each time costs ten times more.
+ * Reads /proc/net/sockstat and sockstat6 (this namespace's) through open
+ * descriptors: a re-read from offset 0 costs a few microseconds, where
+ * opening the file each time (or reading /proc/net/snmp, which sums every
+ * protocol's per-CPU counters) costs ten times more.
  */
-function snmpActivity(): () => { tcp: number; udp: number } | null {
-  let fd: number | null;
-  try {
-    fd = fs.openSync('/proc/net/snmp', 'r');
-  } catch {
-    fd = null;
-  }
-  const buffer = Buffer.alloc(8192);
-  return () => {
-    if (fd === null) return null;
-    let text: string;
+function sockstatActivity(): () => SocketActivity | null {
+  const open = (file: string) => {
     try {
-      text = buffer.toString('latin1', 0, fs.readSync(fd, buffer, 0, buffer.length, 0));
+      return fs.openSync(file, 'r');
     } catch {
       return null;
     }
-    return snmpCounters(text);
+  };
+  const v4 = open('/proc/net/sockstat');
+  const v6 = open('/proc/net/sockstat6');
+  const buffer = Buffer.alloc(4096);
+  const read = (fd: number | null) => (fd === null ? '' : buffer.toString('latin1', 0, fs.readSync(fd, buffer, 0, buffer.length, 0)));
+  return () => {
+    try {
+      return socketActivity(read(v4), read(v6));
+    } catch {
+      return null;
+    }
   };
 }
 
-/** Opened TCP connections (ActiveOpens + PassiveOpens) and UDP datagrams (InDatagrams + OutDatagrams) of a /proc/net/snmp text; null when it has none. */
-export function snmpCounters(text: string): { tcp: number; udp: number } | null {
-  const tcp = snmpRow(text, 'Tcp');
-  const udp = snmpRow(text, 'Udp');
+/**
+ * What of /proc/net/sockstat and sockstat6 moves when a socket of this
+ * namespace opens or closes: TCP sockets in use and in TIME_WAIT, UDP sockets
+ * in use. Not `alloc` and `orphan` (counted over every namespace of the host)
+ * nor the memory figures (they move with traffic). Null without the IPv4 file's lines.
+ */
+export function socketActivity(v4: string, v6: string): SocketActivity | null {
+  const tcp = /^TCP: inuse (\d+) orphan \d+ tw (\d+)/m.exec(v4);
+  const udp = /^UDP: inuse (\d+)/m.exec(v4);
   if (tcp === null || udp === null) return null;
-  const sum = (row: Map<string, number>, a: string, b: string) => (row.get(a) ?? 0) + (row.get(b) ?? 0);
-  return { tcp: sum(tcp, 'ActiveOpens', 'PassiveOpens'), udp: sum(udp, 'InDatagrams', 'OutDatagrams') };
-}
-
-/** A /proc/net/snmp section: a line of names, then a line of values, both led by `Name:`. */
-function snmpRow(text: string, name: string): Map<string, number> | null {
-  const lead = `${name}: `;
-  const first = text.indexOf(`\n${lead}`);
-  const at = text.startsWith(lead) ? 0 : first < 0 ? -1 : first + 1;
-  if (at < 0) return null;
-  const namesEnd = text.indexOf('\n', at);
-  if (namesEnd < 0 || !text.startsWith(lead, namesEnd + 1)) return null;
-  const valuesEnd = text.indexOf('\n', namesEnd + 1);
-  const names = text.slice(at + lead.length, namesEnd).split(' ');
-  const values = text.slice(namesEnd + 1 + lead.length, valuesEnd < 0 ? undefined : valuesEnd).split(' ');
-  return new Map(names.map((n, i) => [n, Number(values[i])]));
+  const tcp6 = /^TCP6: inuse (\d+)/m.exec(v6)?.[1] ?? '-';
+  const udp6 = /^UDP6: inuse (\d+)/m.exec(v6)?.[1] ?? '-';
+  return { tcp: `${tcp[1]} ${tcp[2]} ${tcp6}`, udp: `${udp[1]} ${udp6}` };
 }

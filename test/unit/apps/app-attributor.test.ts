@@ -142,7 +142,7 @@ describe('AppAttributor bounds and rules', () => {
 
   it('dumps again only when the counters moved or the refresh is due, and within its share of the CPU', () => {
     const t = table();
-    let counters = { tcp: 1, udp: 1 };
+    let counters = { tcp: '1', udp: '1' };
     t.activity = () => counters;
     let clock = 0;
     let cpu = 0;
@@ -158,14 +158,14 @@ describe('AppAttributor bounds and rules', () => {
     clock += 15;
     a.tick();
     expect(t.dumps).toBe(1);
-    counters = { tcp: 2, udp: 1 };
+    counters = { tcp: '2', udp: '1' };
     // 2 ms of a 10 % share: the next dump waits until 20 ms after the last.
     a.tick();
     expect([t.dumps, a.stats().dumpsDeferred]).toEqual([1, 1]);
     clock += 15;
     a.tick();
     expect(t.dumps).toBe(2);
-    clock += 1000;
+    clock += 2000;
     a.tick();
     expect(t.dumps).toBe(3);
   });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, parseSockDiag } from '../../../src-capture-helper/apps/sock-diag-parser';
-import { openSockDiag, snmpCounters } from '../../../src-capture-helper/apps/sock-diag';
+import { openSockDiag, socketActivity } from '../../../src-capture-helper/apps/sock-diag';
 
 /** One netlink message as the kernel writes it on a little-endian host: nlmsghdr, then the payload, padded to 4 bytes. */
 function nlmsg(type: number, payload: Uint8Array): Uint8Array {
@@ -89,26 +89,31 @@ describe('parseSockDiag', () => {
   });
 });
 
-describe('snmpCounters', () => {
-  it('sums opened connections and datagrams from /proc/net/snmp', () => {
-    const text = 'Ip: Forwarding DefaultTTL\nIp: 1 64\nTcp: RtoAlgorithm ActiveOpens PassiveOpens AttemptFails\nTcp: 1 12 30 4\nUdp: InDatagrams NoPorts OutDatagrams\nUdp: 100 3 250\nUdpLite: InDatagrams\nUdpLite: 0\n';
-    expect(snmpCounters(text)).toEqual({ tcp: 42, udp: 350 });
-    expect(snmpCounters('Tcp: ActiveOpens\n')).toBeNull();
-    expect(snmpCounters('')).toBeNull();
+describe('socketActivity', () => {
+  it('reads the socket counts of /proc/net/sockstat and sockstat6, not the host-wide or memory figures', () => {
+    const v4 = 'sockets: used 43\nTCP: inuse 6 orphan 0 tw 9 alloc 7 mem 54\nUDP: inuse 2 mem 3\nUDPLITE: inuse 0\n';
+    const v6 = 'TCP6: inuse 3\nUDP6: inuse 1\nUDPLITE6: inuse 0\n';
+    expect(socketActivity(v4, v6)).toEqual({ tcp: '6 9 3', udp: '2 1' });
+    expect(socketActivity(v4.replace('mem 54', 'mem 99').replace('alloc 7', 'alloc 70').replace('orphan 0', 'orphan 5'), v6)).toEqual({ tcp: '6 9 3', udp: '2 1' });
+    expect(socketActivity(v4, '')).toEqual({ tcp: '6 9 -', udp: '2 -' });
+    expect(socketActivity('TCP: inuse 1\n', v6)).toBeNull();
+    expect(socketActivity('', '')).toBeNull();
   });
 
-  it('reads this namespace\'s real counters, which move when a connection opens', async () => {
+  it("reads this namespace's real counts, which move while a connection is open", async () => {
     if (process.platform !== 'linux') return;
-    const text = fs.readFileSync('/proc/net/snmp', 'latin1');
-    const before = snmpCounters(text);
+    const read = () => socketActivity(fs.readFileSync('/proc/net/sockstat', 'latin1'), fs.readFileSync('/proc/net/sockstat6', 'latin1'));
+    const before = read();
     expect(before).not.toBeNull();
-    const server = net.createServer((s) => s.end()).listen(0, '127.0.0.1');
+    const server = net.createServer().listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const { port } = server.address() as net.AddressInfo;
-    await new Promise<void>((resolve) => net.connect(port, '127.0.0.1').on('close', () => resolve()).resume());
+    const client = net.connect(port, '127.0.0.1');
+    await new Promise((r) => client.once('connect', r));
+    const during = read();
+    client.destroy();
     server.close();
-    const after = snmpCounters(fs.readFileSync('/proc/net/snmp', 'latin1'))!;
-    expect(after.tcp - before!.tcp).toBeGreaterThanOrEqual(2);
+    expect(during!.tcp).not.toBe(before!.tcp);
   });
 });
 
