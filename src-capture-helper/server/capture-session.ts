@@ -259,7 +259,10 @@ export class CaptureSession implements PacketSink {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     void this.live?.stop();
-    this.attributor?.stop();
+    if (this.attributor) {
+      this.attributor.stop();
+      this.log.info('process attribution', { session: this.id, ...this.attributor.stats() });
+    }
     this.replay?.stop();
     if (state === 'finished' || state === 'stopped') {
       // Close the last second. Flows stay in the table, so the flows of a
