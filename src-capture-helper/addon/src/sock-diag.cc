@@ -36,6 +36,24 @@ struct Fd {
 // TCP states worth asking for: every state whose socket still has an owner
 // (TIME_WAIT and NEW_SYN_RECV never have one, LISTEN never matches a flow).
 constexpr unsigned kTcpStates = ~((1u << 6) | (1u << 10) | (1u << 12));
+
+// One dump request to the kernel: a netlink header, then the request body.
+template <typename Body>
+bool SendDumpRequest(int fd, __u16 type, const Body& body) {
+  struct {
+    nlmsghdr header;
+    Body body;
+  } request;
+  std::memset(&request, 0, sizeof request);
+  request.header.nlmsg_len = sizeof request;
+  request.header.nlmsg_type = type;
+  request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  request.header.nlmsg_seq = 1;
+  request.body = body;
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  return sendto(fd, &request, sizeof request, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) >= 0;
+}
 #endif
 
 Napi::Value DumpSockets(const Napi::CallbackInfo& info) {
@@ -61,38 +79,22 @@ Napi::Value DumpSockets(const Napi::CallbackInfo& info) {
   timeval timeout{1, 0};
   setsockopt(sock.fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
 
-  sockaddr_nl kernel{};
-  kernel.nl_family = AF_NETLINK;
+  bool sent;
   if (family == AF_UNSPEC) {
     // The older TCPDIAG_GETSOCK request dumps IPv4 and IPv6 in one walk of
     // the kernel's connection hash; its cost is the size of that hash, not
-    // the number of sockets, so one walk instead of two halves a poll.
-    struct {
-      nlmsghdr header;
-      inet_diag_req body;
-    } request;
-    std::memset(&request, 0, sizeof request);
-    request.header.nlmsg_len = sizeof request;
-    request.header.nlmsg_type = TCPDIAG_GETSOCK;
-    request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    request.header.nlmsg_seq = 1;
-    request.body.idiag_states = kTcpStates;
-    if (sendto(sock.fd, &request, sizeof request, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) return fail("send");
+    // the number of sockets, so one walk instead of two halves a dump.
+    inet_diag_req body{};
+    body.idiag_states = kTcpStates;
+    sent = SendDumpRequest(sock.fd, TCPDIAG_GETSOCK, body);
   } else {
-    struct {
-      nlmsghdr header;
-      inet_diag_req_v2 body;
-    } request;
-    std::memset(&request, 0, sizeof request);
-    request.header.nlmsg_len = sizeof request;
-    request.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-    request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    request.header.nlmsg_seq = 1;
-    request.body.sdiag_family = static_cast<__u8>(family);
-    request.body.sdiag_protocol = static_cast<__u8>(protocol);
-    request.body.idiag_states = protocol == IPPROTO_TCP ? kTcpStates : ~0u;
-    if (sendto(sock.fd, &request, sizeof request, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) return fail("send");
+    inet_diag_req_v2 body{};
+    body.sdiag_family = static_cast<__u8>(family);
+    body.sdiag_protocol = static_cast<__u8>(protocol);
+    body.idiag_states = protocol == IPPROTO_TCP ? kTcpStates : ~0u;
+    sent = SendDumpRequest(sock.fd, SOCK_DIAG_BY_FAMILY, body);
   }
+  if (!sent) return fail("send");
 
   std::vector<unsigned char> dump;
   std::vector<unsigned char> chunk(256 * 1024);
