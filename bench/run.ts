@@ -17,6 +17,7 @@
  * - bytes per active flow with 1 million flows in the FlowTable;
  * - the cost of TCP connection quality per packet and per second (bench/quality.ts), saved under `quality`;
  * - the cost of web sections per packet, per request and per query (bench/web-sections.ts), under `webSections`;
+ * - on Linux, the cost of attributing flows to processes with 10,000 sockets open (bench/app-attribution.ts), under `appAttribution`;
  * - the flow store's history queries with --concurrent-flows finished flows
  *   (bench/flow-store.ts): first page, deep page by offset and by cursor, filter, sort;
  * - the Applications report and the application filter with 200,000 finished and 20,000 active flows
@@ -47,6 +48,7 @@ import { CaptureEngine } from '../src-capture-helper/pipeline/engine';
 import type { PacketRecord, PacketSink } from '../src-capture-helper/pipeline/packet-sink';
 import { RollupEngine } from '../src-capture-helper/rollups/rollup-engine';
 import { generate } from '../scripts/gen-bench-capture';
+import { formatAttribution } from './app-attribution';
 import type { FlowMemoryResult } from './flow-memory';
 import { formatBusBench, runBusBench } from './bus';
 import type { GeoBenchResult } from './geo-enrichment';
@@ -545,6 +547,11 @@ async function main(): Promise<void> {
 
     process.stderr.write('web sections cost...\n');
     result.webSections = measureWebSections([benchCapture], opts.runs);
+    if (process.platform === 'linux') {
+      process.stderr.write('process attribution cost (bench/app-attribution.ts)...\n');
+      const attribution = spawnSync(process.execPath, [path.join(__dirname, 'app-attribution.js'), '--connections', opts.quick ? '500' : '5000', '--runs', String(Math.max(5, opts.runs))], { encoding: 'utf8' });
+      result.appAttribution = attribution.status === 0 ? (JSON.parse(attribution.stdout) as unknown) : { error: attribution.stderr.trim() };
+    }
 
     process.stderr.write('country and AS enrichment...\n');
     result.geoEnrichment = await runGeoBench();
@@ -634,6 +641,7 @@ function formatText(r: Record<string, unknown>): string {
   }
   if (r.quality) lines.push(...formatQuality(r.quality as QualityBench[]));
   if (r.webSections) lines.push(...formatWebSections(r.webSections as WebSectionsBench));
+  if (r.appAttribution) lines.push(...formatAttribution(r.appAttribution as Parameters<typeof formatAttribution>[0]));
   const g = r.geoEnrichment as GeoBenchResult | undefined;
   if (g) {
     lines.push(

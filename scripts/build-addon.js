@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Builds the helper's small privileges addon (no_new_privs for a process that
-// started as root through sudo and drops to the invoking user; see
-// docs/privileges.md). Only Linux needs it; without it such a process refuses
-// to drop root half-way and says why.
+// Builds the helper's small addons (Linux only): privileges (no_new_privs for
+// a process that started as root through sudo and drops to the invoking user;
+// see docs/privileges.md; without it such a process refuses to drop root
+// half-way and says why) and sockets (the sock_diag dump that attributes flows
+// to processes; without it attribution is off and the helper says so).
 'use strict';
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
@@ -20,5 +21,5 @@ if (!process.env.npm_config_nodedir && fs.existsSync(path.join(localHeaders, 'no
 }
 const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
 if (r.status !== 0) {
-  console.warn('netmon: the privileges addon did not build; `sudo netmon serve|capture` will refuse to drop root without no_new_privs.');
+  console.warn('netmon: the helper addons did not build; `sudo netmon serve|capture` will refuse to drop root without no_new_privs, and flows are not attributed to processes.');
 }

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import path from 'node:path';
+import { isUnavailable, loadHelperAddon } from '../addon/load-addon';
 
 /** Capability sets of this process, from /proc/self/status (hex masks as bigint). */
 export interface CapabilitySets {
@@ -48,16 +48,9 @@ export type PrivilegeOutcome =
 
 /** The privileges addon: no_new_privs, which Node cannot set itself. */
 function setNoNewPrivs(): void {
-  const helperRoot = path.resolve(__dirname, '..');
-  const candidates = [
-    path.join(helperRoot, 'addon', 'build', 'Release', 'netmon_privileges.node'),
-    path.resolve(helperRoot, '..', '..', 'src-capture-helper', 'addon', 'build', 'Release', 'netmon_privileges.node'),
-  ];
-  const file = candidates.find((f) => fs.existsSync(f));
-  if (file === undefined) throw new Error(`cannot set no_new_privs: the privileges addon is not built (looked in ${candidates.join(', ')})`);
-  // The helper's own native addon, at the path of this build (found above).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports, no-restricted-syntax
-  (require(file) as { setNoNewPrivs(): void }).setNoNewPrivs();
+  const addon = loadHelperAddon<{ setNoNewPrivs(): void }>('netmon_privileges');
+  if (isUnavailable(addon)) throw new Error(`cannot set no_new_privs: ${addon.unavailable}`);
+  addon.setNoNewPrivs();
 }
 
 /**
@@ -112,7 +105,7 @@ function parseId(text: string | undefined): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
-function passwdEntry(uid: number): { name: string; gid: number; home: string } | null {
+export function passwdEntry(uid: number): { name: string; gid: number; home: string } | null {
   let text: string;
   try {
     text = fs.readFileSync('/etc/passwd', 'utf8');

@@ -116,6 +116,22 @@ export const tcpQualityFigures = obj({
   zeroWindows: count,
 });
 
+/**
+ * The process a flow belongs to on the capture host (Linux live captures,
+ * apps/app-attributor): `label` is its name, or `system (user N)` for a
+ * socket of a user whose processes this user may not inspect.
+ */
+export const flowApp = obj({
+  label: str({ max: 256 }),
+  pid: nullable(int(1, 2 ** 31 - 1)),
+  name: nullable(str({ max: 256 })),
+  exe: nullable(str({ max: 4096 })),
+  uid: int(0, 2 ** 32 - 1),
+  user: nullable(str({ max: 64 })),
+  system: bool,
+});
+export type FlowApp = Infer<typeof flowApp>;
+
 export const flowRow = obj({
   id: count,
   /** Interface the flow was seen on (the file name for a replay). */
@@ -156,6 +172,8 @@ export const flowRow = obj({
   quality: optional(tcpQualityFigures),
   /** The probe that saw the flow when main aggregates probes over NATS (docs/nats.md); the helper never sets it. */
   probe: optional(str({ max: 64 })),
+  /** The flow's process on the capture host; absent for replays, flows of other hosts and sockets not found. */
+  app: optional(flowApp),
 });
 export type FlowRow = Infer<typeof flowRow>;
 

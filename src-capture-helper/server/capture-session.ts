@@ -1,4 +1,6 @@
 import path from 'node:path';
+import type { AppAttributor } from '../apps/app-attributor';
+import { startLiveAttribution } from '../apps/live-attribution';
 import { LINKTYPE_NONE } from '../capture-file/capture-parser';
 import { decodePacket } from '../decode/decode-packet';
 import { DecodedPacket, DecodeStatus } from '../decode/decoded-packet';
@@ -15,7 +17,7 @@ import { flowName } from '../names/flow-name';
 import { NameExtractor } from '../names/name-extractor';
 import type { PacketRecord, PacketSink } from '../pipeline/packet-sink';
 import { MAX_QUALITY_FLOWS, MAX_WEB_HOSTS, MAX_WEB_SECTIONS } from '../protocol/messages';
-import type { CapturePath, FlowRow, RequestParams, RequestResult, SessionStats, SessionStatus, StartParams } from '../protocol/messages';
+import type { CapturePath, FlowApp, FlowRow, RequestParams, RequestResult, SessionStats, SessionStatus, StartParams } from '../protocol/messages';
 import { RollupEngine } from '../rollups/rollup-engine';
 import type { SpoolExport } from '../spool/export-stream';
 import type { ExportRequest } from '../spool/session-spool';
@@ -98,6 +100,9 @@ export class CaptureSession implements PacketSink {
   private replay: FileReplay | null = null;
   private timer: NodeJS.Timeout | null = null;
   private lastNameSweep = 0;
+  /** Live captures only: the process of each flow, kept once found until the flow ends. */
+  private attributor: AppAttributor | null = null;
+  private readonly flowApps = new Map<number, FlowApp>();
 
   constructor(
     readonly id: string,
@@ -147,10 +152,12 @@ export class CaptureSession implements PacketSink {
       });
       this.live = live;
       this.path = live.path;
+      this.attributor = startLiveAttribution(this.log, this.id);
       try {
         live.start(this, (err) => this.onLiveError(err));
       } catch (err) {
         void live.stop();
+        this.attributor?.stop();
         throw err;
       }
       for (const caveat of live.caveats) this.log.warn(caveat, { session: this.id });
@@ -262,6 +269,10 @@ export class CaptureSession implements PacketSink {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     void this.live?.stop();
+    if (this.attributor) {
+      this.attributor.stop();
+      this.log.info('process attribution', { session: this.id, ...this.attributor.stats() });
+    }
     this.replay?.stop();
     if (state === 'finished' || state === 'stopped') {
       // Close the last second. Flows stay in the table, so the flows of a
@@ -357,6 +368,7 @@ export class CaptureSession implements PacketSink {
     if (this.endedPending.length < MAX_ENDED_PENDING) this.endedPending.push(this.row(flow, false));
     else this.endedOmitted++;
     this.names.forgetFlow(flow.id);
+    this.flowApps.delete(flow.id);
   }
 
   private row(f: FlowSnapshot, active: boolean): FlowRow {
@@ -386,6 +398,8 @@ export class CaptureSession implements PacketSink {
     }
     const quality = this.quality.figures(f.id % FLOW_SLOT_SPACE);
     if (quality !== null) row.quality = quality;
+    const app = this.appOf(f);
+    if (app !== undefined) row.app = app;
     const labels = this.names.labelsForFlow(f.id);
     if (labels === undefined) return row;
     if (labels.sni !== undefined) row.sni = labels.sni;
@@ -401,6 +415,15 @@ export class CaptureSession implements PacketSink {
       row.nameSource = named.source;
     }
     return row;
+  }
+
+  private appOf(f: FlowSnapshot): FlowApp | undefined {
+    if (this.attributor === null) return undefined;
+    const known = this.flowApps.get(f.id);
+    if (known !== undefined) return known;
+    const found = this.attributor.appFor(f.proto, f.a, f.portA, f.b, f.portB);
+    if (found !== undefined) this.flowApps.set(f.id, found);
+    return found;
   }
 
   private flowLabel(flowId: number): string {

@@ -10,7 +10,7 @@
  */
 import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
 import type { EventMap, FlowRow, SessionStatus } from '../../src-capture-helper/protocol/messages';
-import { events, nameSources, rollupSnapshot, sessionStatus, tcpQualityFigures } from '../../src-capture-helper/protocol/messages';
+import { events, flowApp, nameSources, rollupSnapshot, sessionStatus, tcpQualityFigures } from '../../src-capture-helper/protocol/messages';
 import type { Validator } from '../../src-capture-helper/protocol/schema';
 import { arr, int, nullable, num, obj, oneOf, optional, str, ValidationError } from '../../src-capture-helper/protocol/schema';
 
@@ -78,7 +78,7 @@ export interface Envelope<K extends DataKind = DataKind> {
 const ROW_FIELDS = [
   'id', 'iface', 'proto', 'ipProto', 'a', 'portA', 'b', 'portB', 'vlan', 'packetsAB', 'bytesAB', 'packetsBA', 'bytesBA',
   'firstSeen', 'lastSeen', 'state', 'tcpFlags', 'active', 'nameA', 'nameB', 'sni', 'httpHost', 'dnsQuery',
-  'name', 'nameSource', 'icmpType', 'icmpCode', 'quality',
+  'name', 'nameSource', 'icmpType', 'icmpCode', 'quality', 'app',
 ] as const satisfies readonly (keyof FlowRow)[];
 
 export function rowToTuple(row: FlowRow): unknown[] {
@@ -101,7 +101,7 @@ const isIcmpField = (v: unknown): v is number | null => v === null || isInt(v, 0
 export function tupleToRow(t: unknown, path: string): FlowRow {
   const bad = (field: string) => new WireError(`bad message: ${path}.${field} is out of bounds or of the wrong type`);
   if (!Array.isArray(t) || t.length !== ROW_FIELDS.length) throw new WireError(`bad message: ${path} must be an array of ${ROW_FIELDS.length} fields`);
-  const [id, iface, proto, ipProto, a, portA, b, portB, vlan, packetsAB, bytesAB, packetsBA, bytesBA, firstSeen, lastSeen, state, tcpFlags, active, nameA, nameB, sni, httpHost, dnsQuery, name, nameSource, icmpType, icmpCode, quality] = t as unknown[];
+  const [id, iface, proto, ipProto, a, portA, b, portB, vlan, packetsAB, bytesAB, packetsBA, bytesBA, firstSeen, lastSeen, state, tcpFlags, active, nameA, nameB, sni, httpHost, dnsQuery, name, nameSource, icmpType, icmpCode, quality, app] = t as unknown[];
   if (!isCount(id)) throw bad('id');
   if (!isText(iface, 256)) throw bad('iface');
   if (typeof proto !== 'string' || !PROTOS.has(proto)) throw bad('proto');
@@ -135,6 +135,13 @@ export function tupleToRow(t: unknown, path: string): FlowRow {
       row.quality = tcpQualityFigures(quality, `${path}.quality`);
     } catch {
       throw bad('quality');
+    }
+  }
+  if (app !== null) {
+    try {
+      row.app = flowApp(app, `${path}.app`);
+    } catch {
+      throw bad('app');
     }
   }
   return row;

@@ -49,6 +49,7 @@ export function flowFromRow(row: FlowRow, session: string): FlowSummary {
     bpsBToA: 0,
     active: row.active,
     ...(row.quality !== undefined ? { quality: row.quality } : {}),
+    ...(row.app !== undefined ? { app: { ...row.app } } : {}),
   };
 }
 

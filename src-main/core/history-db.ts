@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS flow_log (
   rtt_server_ms REAL, rtt_client_ms REAL, rtt_ms REAL, retransmissions INTEGER, out_of_order INTEGER, zero_windows INTEGER,
   first_ms REAL NOT NULL, last_ms REAL NOT NULL, state TEXT NOT NULL, tcp_flags INTEGER NOT NULL,
   bytes_ab INTEGER NOT NULL, packets_ab INTEGER NOT NULL, bytes_ba INTEGER NOT NULL, packets_ba INTEGER NOT NULL,
-  session_id TEXT);
+  session_id TEXT, app_label TEXT, app_pid INTEGER, app_exe TEXT, app_uid INTEGER, app_user TEXT);
 CREATE INDEX IF NOT EXISTS flow_log_last ON flow_log (last_ms);
 CREATE INDEX IF NOT EXISTS flow_log_a ON flow_log (a_bin);
 CREATE INDEX IF NOT EXISTS flow_log_b ON flow_log (b_bin);
@@ -476,12 +476,13 @@ function rowToFlow(r: FlowRow): FlowSummary {
           retransmissions: r.retransmissions, outOfOrder: r.out_of_order ?? 0, zeroWindows: r.zero_windows ?? 0,
         },
       }),
-    ...(r.app_label === null ? {} : { app: appOfRow(r, r.app_label) }),
+    ...appOfRow(r),
   };
 }
 
-/** The log keeps a process's label, pid, executable and user; a socket without a process the user may inspect has no pid. */
-function appOfRow(r: FlowRow, label: string): FlowApplication {
+/** A logged flow's process; a process has a pid, a socket of a user this one may not inspect ("system") has none. */
+function appOfRow(r: FlowRow): { app?: FlowApplication } {
+  if (r.app_label === null || r.app_uid === null) return {};
   const system = r.app_pid === null;
-  return { label, pid: r.app_pid, name: system ? null : label, exe: r.app_exe, uid: r.app_uid ?? -1, user: r.app_user, system };
+  return { app: { label: r.app_label, pid: r.app_pid, name: system ? null : r.app_label, exe: r.app_exe, uid: r.app_uid, user: r.app_user, system } };
 }

@@ -23,6 +23,14 @@ describe('bus wire format', () => {
     expect(got).toEqual(sent);
   });
 
+  it("carries a flow's process, and refuses a row whose process is out of bounds", () => {
+    const app = { label: 'system (user 0)', pid: null, name: null, exe: null, uid: 0, user: 'root', system: true };
+    const sent = envelope('flows', { second: 1_700_000_001, updated: [row(1, { app: { label: 'curl', pid: 4242, name: 'curl', exe: '/usr/bin/curl', uid: 1000, user: 'alice', system: false } }), row(2, { app })], ended: [], omitted: 0 });
+    expect(decodeEnvelope(encodeEnvelope(sent))).toEqual(sent);
+    const bad = envelope('flows', { second: 1, updated: [row(1, { app: { ...app, uid: -1 } })], ended: [], omitted: 0 });
+    expect(() => decodeEnvelope(encodeEnvelope(bad))).toThrow(/app/);
+  });
+
   it('carries rollups and heartbeats', () => {
     const rollup = envelope('rollup', {
       second: 1_700_000_001, packets: 3, bytes: 300,

@@ -212,6 +212,31 @@ describe('capture sessions in the history', () => {
     expect(order('rtt', 'desc')).toEqual(['q:1', 'q:2', 'q:3', 'q:4']);
     expect(order('retransmissions', 'desc')).toEqual(['q:1', 'q:3', 'q:2', 'q:4']);
   });
+
+  it("keeps an ended flow's process, a system socket's owner, and no process for a flow without one, also in a database made before those columns", () => {
+    db.close();
+    const file = path.join(dir, 'before-apps.sqlite');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema', '1');
+      CREATE TABLE flow_log (rowid INTEGER PRIMARY KEY, flow_id TEXT NOT NULL, iface TEXT NOT NULL, vlan INTEGER, proto TEXT NOT NULL,
+        ip_proto INTEGER NOT NULL, a TEXT NOT NULL, a_bin BLOB, a_port INTEGER, b TEXT NOT NULL, b_bin BLOB, b_port INTEGER,
+        a_name TEXT, b_name TEXT, sni TEXT, http_host TEXT, first_ms REAL NOT NULL, last_ms REAL NOT NULL, state TEXT NOT NULL,
+        tcp_flags INTEGER NOT NULL, bytes_ab INTEGER NOT NULL, packets_ab INTEGER NOT NULL, bytes_ba INTEGER NOT NULL, packets_ba INTEGER NOT NULL);`);
+    old.close();
+    db = new HistoryDb(file);
+    const curl = { label: 'curl', pid: 4242, name: 'curl', exe: '/usr/bin/curl', uid: 1000, user: 'alice', system: false };
+    const daemon = { label: 'system (user 0)', pid: null, name: null, exe: null, uid: 0, user: 'root', system: true };
+    db.recordFinishedFlows([
+      flow('s:1', '198.18.0.1', '198.18.0.2', 443, { app: curl }),
+      flow('s:2', '198.18.0.2', '198.18.0.1', 22, { app: daemon }),
+      flow('s:3', '198.18.0.1', '198.18.0.3', 80),
+    ]);
+    db.close();
+    db = new HistoryDb(file);
+    expect(db.findFlow('s:1')?.app).toEqual(curl);
+    expect(db.findFlow('s:2')?.app).toEqual(daemon);
+    expect(db.findFlow('s:3')).not.toHaveProperty('app');
+  });
 });
 
 describe('in-memory rollups', () => {

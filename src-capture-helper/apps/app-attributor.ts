@@ -1,0 +1,294 @@
+import type { FlowApp } from '../protocol/messages';
+import type { ProcessSource } from './proc-scanner';
+import type { SocketEntry } from './sock-diag-parser';
+import type { SocketActivity, SocketTable } from './sock-diag';
+
+/**
+ * Which process owns a flow, on the capture host (Linux). While a live
+ * capture runs it reads the kernel's socket counts every tick (cheap) and
+ * dumps the socket table (sock_diag) when they moved, at
+ * least every two seconds, never above a share of one core; it keeps every
+ * socket it saw for a while after it vanished, so a flow the capture delivers
+ * a second later still finds the process of a connection that lasted 50 ms.
+ * New socket inodes are looked up in /proc/PID/fd at once (while the process
+ * still lives), newest processes first, within a budget of /proc reads per
+ * second. A socket of a user whose processes this user may not inspect is
+ * "system (user N)", never a guess.
+ */
+
+export interface AttributorOptions {
+  sockets: SocketTable;
+  processes: ProcessSource;
+  /** The helper's effective uid, asked each time (a helper started as root drops to its user once the capture is open): root may inspect every process, others only their own. */
+  selfUid: () => number;
+  userName: (uid: number) => string | null;
+  now?: () => number;
+  /** CPU time this process used so far, in ms: what a poll costs (a loaded machine's wall clock would overstate it). */
+  cpuMs?: () => number;
+  /** How often the activity counters are read. */
+  tickMs?: number;
+  /** Longest time between two dumps of the TCP table, and of the UDP table. */
+  tcpRefreshMs?: number;
+  udpRefreshMs?: number;
+  /** Dumps never take more than this share of one core: a slow dump (a big connection hash, many sockets) runs less often. */
+  maxDumpShare?: number;
+  /** How long a vanished socket still attributes flows. */
+  keepMs?: number;
+  /** /proc reads (directory listings and fd links) per second. */
+  procReadsPerSecond?: number;
+  maxSockets?: number;
+  maxInodes?: number;
+}
+
+export interface AttributorStats {
+  ticks: number;
+  tcpDumps: number;
+  udpDumps: number;
+  /** CPU time of the dumps. */
+  dumpCpuMs: number;
+  /** Dumps the counters asked for that waited for the CPU share. */
+  dumpsDeferred: number;
+  sockets: number;
+  socketsDropped: number;
+  inodesResolved: number;
+  inodesNotFound: number;
+  procReads: number;
+  procBudgetExhausted: number;
+  pollErrors: number;
+}
+
+interface SeenSocket {
+  inode: number;
+  uid: number;
+  seenAt: number;
+}
+
+const DEFAULTS = {
+  tickMs: 15,
+  tcpRefreshMs: 2000,
+  udpRefreshMs: 100,
+  maxDumpShare: 0.1,
+  keepMs: 10_000,
+  procReadsPerSecond: 10_000,
+  maxSockets: 100_000,
+  maxInodes: 100_000,
+};
+
+function processCpuMs(): number {
+  const used = process.cpuUsage();
+  return (used.user + used.system) / 1000;
+}
+
+function tupleKey(proto: string, localAddress: string, localPort: number, remoteAddress: string, remotePort: number): string {
+  return `${proto} ${localAddress} ${localPort} ${remoteAddress} ${remotePort}`;
+}
+
+const WILDCARDS = ['0.0.0.0', '::'];
+
+export class AppAttributor {
+  private readonly o: Required<AttributorOptions>;
+  /** Connected sockets by 5-tuple, oldest first. */
+  private readonly sockets = new Map<string, SeenSocket>();
+  /** Unconnected UDP sockets (a client that sends with sendto) by protocol, local address and port. */
+  private readonly unconnected = new Map<string, SeenSocket>();
+  /** What each socket inode belongs to, once known. */
+  private readonly apps = new Map<number, FlowApp>();
+  /** Inodes the current /proc pass looks for, with their owner; those still missing when it ends are not found. */
+  private readonly pending = new Map<number, number>();
+  private readonly notFound = new Set<number>();
+  private pass: { pids: number[]; next: number; covers: Set<number> } | null = null;
+  private knownPids = new Set<number>();
+  private budget: number;
+  private budgetAt: number;
+  private nextDumpAt = 0;
+  private tcpAt = -Infinity;
+  private udpAt = -Infinity;
+  private lastActivity: SocketActivity | null = null;
+  private lastSweep = -Infinity;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly counters: AttributorStats = {
+    ticks: 0, tcpDumps: 0, udpDumps: 0, dumpCpuMs: 0, dumpsDeferred: 0, sockets: 0, socketsDropped: 0, inodesResolved: 0, inodesNotFound: 0, procReads: 0, procBudgetExhausted: 0, pollErrors: 0,
+  };
+
+  constructor(options: AttributorOptions) {
+    this.o = { ...DEFAULTS, now: () => performance.now(), cpuMs: processCpuMs, ...options };
+    this.budget = this.o.procReadsPerSecond;
+    this.budgetAt = this.o.now();
+  }
+
+  /** Ticks on a timer until stop(); `onError` hears of a failed dump once (attribution then stops). */
+  start(onError: (err: Error) => void): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      try {
+        this.tick();
+      } catch (err) {
+        this.counters.pollErrors++;
+        this.stop();
+        onError(err as Error);
+      }
+    }, this.o.tickMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /**
+   * Dumps what the counters say changed (or is due for a refresh), then reads
+   * /proc for the inodes it showed first; `force` dumps both tables now.
+   */
+  tick(force = false): void {
+    this.counters.ticks++;
+    const now = this.o.now();
+    const activity = this.o.sockets.activity();
+    const tcpDue = force || activity === null || activity.tcp !== this.lastActivity?.tcp || now - this.tcpAt >= this.o.tcpRefreshMs;
+    const udpDue = force || activity === null || activity.udp !== this.lastActivity?.udp || now - this.udpAt >= this.o.udpRefreshMs;
+    if (!tcpDue && !udpDue) return;
+    if (!force && now < this.nextDumpAt) {
+      // The counters keep their last dumped values, so what moved is dumped once the share allows.
+      this.counters.dumpsDeferred++;
+      return;
+    }
+    const cpuStarted = this.o.cpuMs();
+    if (tcpDue) {
+      for (const s of this.o.sockets.tcp()) this.see(s, now);
+      this.tcpAt = now;
+      this.counters.tcpDumps++;
+    }
+    if (udpDue) {
+      for (const s of this.o.sockets.udp()) this.see(s, now);
+      this.udpAt = now;
+      this.counters.udpDumps++;
+    }
+    if (activity !== null) this.lastActivity = { tcp: tcpDue ? activity.tcp : this.lastActivity?.tcp ?? '', udp: udpDue ? activity.udp : this.lastActivity?.udp ?? '' };
+    // /proc reads have their own budget: only the dumps count against the share.
+    const cost = this.o.cpuMs() - cpuStarted;
+    this.counters.dumpCpuMs += cost;
+    this.nextDumpAt = now + cost / this.o.maxDumpShare;
+    if (now - this.lastSweep >= 1000) {
+      this.forgetOlderThan(now - this.o.keepMs);
+      this.lastSweep = now;
+    }
+    this.resolvePending();
+  }
+
+  /** The process of a flow whose endpoints are a and b (either may be this host's). */
+  appFor(proto: string, a: string, portA: number, b: string, portB: number): FlowApp | undefined {
+    if (proto !== 'tcp' && proto !== 'udp') return undefined;
+    const seen = this.sockets.get(tupleKey(proto, a, portA, b, portB)) ?? this.sockets.get(tupleKey(proto, b, portB, a, portA)) ?? (proto === 'udp' ? this.unconnectedFor(a, portA) ?? this.unconnectedFor(b, portB) : undefined);
+    return seen === undefined ? undefined : this.appOf(seen);
+  }
+
+  stats(): AttributorStats {
+    return { ...this.counters, sockets: this.sockets.size + this.unconnected.size };
+  }
+
+  private unconnectedFor(address: string, port: number): SeenSocket | undefined {
+    return this.unconnected.get(`udp ${address} ${port}`) ?? this.unconnected.get(`udp ${WILDCARDS[0]} ${port}`) ?? this.unconnected.get(`udp ${WILDCARDS[1]} ${port}`);
+  }
+
+  private appOf(seen: SeenSocket): FlowApp | undefined {
+    // Asked first: what a helper learnt as root before it dropped to its user is not that user's to see.
+    if (!this.mayInspect(seen.uid)) return this.systemApp(seen.uid);
+    return this.apps.get(seen.inode);
+  }
+
+  private mayInspect(uid: number): boolean {
+    const self = this.o.selfUid();
+    return self === 0 || uid === self;
+  }
+
+  private systemApp(uid: number): FlowApp {
+    return { label: `system (user ${uid})`, pid: null, name: null, exe: null, uid, user: this.o.userName(uid), system: true };
+  }
+
+  private see(s: SocketEntry, now: number): void {
+    const connected = s.remotePort !== 0;
+    const map = connected ? this.sockets : this.unconnected;
+    const key = connected ? tupleKey(s.proto, s.localAddress, s.localPort, s.remoteAddress, s.remotePort) : `${s.proto} ${s.localAddress} ${s.localPort}`;
+    const known = map.get(key);
+    // A socket closed by its process (inode 0, TCP FIN_WAIT) keeps the owner it had.
+    if (s.inode === 0) {
+      if (known) known.seenAt = now;
+      return;
+    }
+    if (known && known.inode === s.inode) {
+      known.seenAt = now;
+      return;
+    }
+    if (known) map.delete(key);
+    if (this.sockets.size + this.unconnected.size >= this.o.maxSockets) {
+      const oldest = this.sockets.keys().next();
+      if (!oldest.done) this.sockets.delete(oldest.value);
+      this.counters.socketsDropped++;
+    }
+    map.set(key, { inode: s.inode, uid: s.uid, seenAt: now });
+    if (this.mayInspect(s.uid) && !this.apps.has(s.inode) && !this.notFound.has(s.inode)) this.pending.set(s.inode, s.uid);
+  }
+
+  private forgetOlderThan(cutoff: number): void {
+    const live = new Set<number>();
+    for (const map of [this.sockets, this.unconnected]) {
+      for (const [key, seen] of map) {
+        if (seen.seenAt < cutoff) map.delete(key);
+        else live.add(seen.inode);
+      }
+    }
+    // What no kept socket refers to any more is forgotten with it.
+    if (this.apps.size > this.o.maxInodes / 2) for (const inode of this.apps.keys()) if (!live.has(inode)) this.apps.delete(inode);
+    if (this.notFound.size > this.o.maxInodes / 2) this.notFound.clear();
+  }
+
+  /** Walks /proc/PID/fd for the pending inodes, within the read budget; a pass ends when every process was read once. */
+  private resolvePending(): void {
+    if (this.pending.size === 0 && this.pass === null) return;
+    const now = this.o.now();
+    this.budget = Math.min(this.o.procReadsPerSecond, this.budget + ((now - this.budgetAt) / 1000) * this.o.procReadsPerSecond);
+    this.budgetAt = now;
+    if (this.pass === null) this.pass = this.newPass();
+    const pass = this.pass;
+    while (pass.next < pass.pids.length && this.pending.size > 0) {
+      if (this.budget <= 0) {
+        this.counters.procBudgetExhausted++;
+        return;
+      }
+      const pid = pass.pids[pass.next++];
+      const read = this.o.processes.socketInodes(pid);
+      const reads = read?.reads ?? 1;
+      this.budget -= reads;
+      this.counters.procReads += reads;
+      if (read === null) continue;
+      for (const inode of read.inodes) {
+        const uid = this.pending.get(inode);
+        if (uid === undefined) continue;
+        this.pending.delete(inode);
+        this.apps.set(inode, this.processApp(pid, uid));
+        this.counters.inodesResolved++;
+      }
+    }
+    for (const inode of pass.covers) {
+      if (!this.pending.has(inode)) continue;
+      this.pending.delete(inode);
+      this.notFound.add(inode);
+      this.counters.inodesNotFound++;
+    }
+    this.pass = this.pending.size > 0 ? this.newPass() : null;
+  }
+
+  /** Processes started since the last pass first: a new socket most often belongs to a new process (a curl). */
+  private newPass(): { pids: number[]; next: number; covers: Set<number> } {
+    const all = this.o.processes.pids();
+    const fresh = all.filter((p) => !this.knownPids.has(p)).sort((x, y) => y - x);
+    const old = all.filter((p) => this.knownPids.has(p));
+    this.knownPids = new Set(all);
+    return { pids: [...fresh, ...old], next: 0, covers: new Set(this.pending.keys()) };
+  }
+
+  private processApp(pid: number, uid: number): FlowApp {
+    const { name, exe } = this.o.processes.describe(pid);
+    return { label: name ?? `pid ${pid}`, pid, name, exe, uid, user: this.o.userName(uid), system: false };
+  }
+}
