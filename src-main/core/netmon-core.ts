@@ -659,9 +659,11 @@ export class NetmonCore {
     if (helper === null) return;
     this.omittedSinceSync = 0;
     this.lastFlowSyncMs = this.now();
-    let offset = 0;
+    let seen = 0;
+    let afterId: number | undefined;
     for (;;) {
-      const page = await helper.request('flows', { sessionId: session, sort: 'id', offset, limit: HELPER_FLOW_PAGE }).catch((err: unknown) => {
+      // Keyset pages in table order: the helper reads each from where the last ended, never sorting its flows.
+      const page = await helper.request('flows', { sessionId: session, sort: 'table', offset: 0, limit: HELPER_FLOW_PAGE, afterId }).catch((err: unknown) => {
         this.log.warn({ err, session }, 'cannot catch up with the helper flow table');
         return null;
       });
@@ -672,10 +674,11 @@ export class NetmonCore {
         return this.flows.catchUp(this.withGeo(flowFromRow(row, session)));
       });
       if (updated.length > 0) this.emit('flows.delta', { captureId: session, tsMs, updated, finished: [], omitted: 0 });
-      offset += page.flows.length;
-      if (page.flows.length === 0 || offset >= page.total) return;
+      seen += page.flows.length;
+      if (page.flows.length < HELPER_FLOW_PAGE) return;
+      afterId = page.flows[page.flows.length - 1].id;
       if (this.flows.isFull) {
-        this.flows.droppedFlows += page.total - offset;
+        this.flows.droppedFlows += Math.max(0, page.total - seen);
         return;
       }
     }
