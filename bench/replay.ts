@@ -24,7 +24,8 @@ export interface ReplayBenchResult {
   /** CPU time (user + sys) of `serve` (main) and of its capture helper, from /proc when the replay finished. */
   mainCpuSeconds?: number;
   helperCpuSeconds?: number;
-  /** Flows in the finished-flow log when the replay finished, and those main's flow book had no room for (`/api/stats`). */
+  /** Flows in the finished-flow log when the replay finished, and the flow rows main's full flow book turned away
+   *  (`/api/stats` `mainDrops.flowBook`: a flow is counted again at each delta and catch-up that brings it). */
   finishedFlows?: number;
   flowsDroppedByMain?: number;
   error?: string;
