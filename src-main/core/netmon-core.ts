@@ -39,6 +39,7 @@ import { GeoSettingError } from './geo/geo-service';
 import { ipToBytes } from './ip-range';
 import type { Logger } from './log';
 import { resolveReplayFile } from './replay-file';
+import { FlowLogWriter } from './flow-log-writer';
 import { checkParams } from './request-params';
 import { MEMORY_SECONDS, RollupMemory } from './rollup-memory';
 import { applyPatch, FILE_ONLY_SETTINGS, refusedPatchFields, SettingsError } from './settings';
@@ -153,6 +154,8 @@ export class NetmonCore {
   private lastFlowSyncMs = 0;
   /** A session that ended: its last catch-up, then its flows move to the finished log. */
   private finishing: Promise<void> | null = null;
+  /** Finished flows on their way to the history, a bounded chunk per turn of the event loop. */
+  private readonly flowLog: FlowLogWriter;
 
   constructor(private readonly options: NetmonCoreOptions) {
     this.settingsValue = options.settings;
@@ -161,6 +164,16 @@ export class NetmonCore {
     this.now = options.now ?? Date.now;
     this.startedAt = this.now();
     this.flows = new FlowBook(options.settings.flows.maxFlows);
+    this.flowLog = new FlowLogWriter(
+      (rows) => {
+        this.geoTally.addFinished(rows);
+        this.history.recordFinishedFlows(rows);
+      },
+      (err, rows) => {
+        this.historyWriteErrors++;
+        this.log.error({ err, rows }, 'cannot write finished flows to the history database');
+      },
+    );
     this.exports = new ExportService({
       helper: () => this.helper,
       captureId: () => this.status.captureId,
@@ -487,6 +500,7 @@ export class NetmonCore {
     // The helper's 'stopped' event may have started the session's last catch-up: its flows belong in the log too.
     await this.finishing;
     this.flushFlows();
+    await this.flowLog.drained();
     this.endSession();
     this.setStatus({ state: 'idle' });
     return ok(this.captureStatus());
@@ -575,7 +589,7 @@ export class NetmonCore {
     const finished = d.ended
       .map((row) => this.flows.end(`${session}:${row.id}`, this.withGeo(flowFromRow(row, session))))
       .filter((f): f is FlowSummary => f !== undefined);
-    this.recordFinished(finished);
+    this.flowLog.add(finished);
     this.alertFeed.flush();
     this.emit('flows.delta', { captureId: session, tsMs, updated, finished, omitted: d.omitted });
     if (d.omitted > 0) {
@@ -594,10 +608,14 @@ export class NetmonCore {
       case 'finished':
       case 'stopped': {
         // The helper keeps an ended session's flows: fetch those its deltas left out before they move to the log.
-        const finishing = this.catchUpFlows(s.sessionId).then(() => {
+        const finishing = this.catchUpFlows(s.sessionId).then(async () => {
+          if (s.sessionId === this.status.captureId) {
+            this.flushFlows();
+            // Finished means in the log: the status changes once its last rows are written.
+            await this.flowLog.drained();
+          }
           if (this.finishing === finishing) this.finishing = null;
           if (s.sessionId !== this.status.captureId) return;
-          this.flushFlows();
           this.endSession();
           this.setStatus({
             state: s.state === 'finished' ? 'finished' : 'idle',
@@ -698,7 +716,7 @@ export class NetmonCore {
     this.flowSyncTimer = null;
     this.omittedSinceSync = 0;
     this.alertFeed.flush();
-    this.recordFinished(this.flows.endAll());
+    this.flowLog.add(this.flows.endAll());
     this.activeFlowsNow = 0;
   }
 
@@ -728,16 +746,6 @@ export class NetmonCore {
   private sessionFilter(filter: FlowFilter): FlowFilter {
     if (filter.session !== undefined || this.status.captureId === null) return filter;
     return { ...filter, session: this.status.captureId };
-  }
-
-  private recordFinished(flows: FlowSummary[]): void {
-    this.geoTally.addFinished(flows);
-    try {
-      this.history.recordFinishedFlows(flows);
-    } catch (err) {
-      this.historyWriteErrors++;
-      this.log.error({ err }, 'cannot write finished flows to the history database');
-    }
   }
 
   /**
@@ -846,6 +854,8 @@ export class NetmonCore {
     if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
     this.retentionTimer = null;
     this.flushFlows();
+    // Shutting down: what is still queued is written now, before the database closes.
+    this.flowLog.flushNow();
     this.endSession();
     this.detachHelper();
     this.emitter.removeAllListeners();
