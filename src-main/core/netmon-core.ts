@@ -222,6 +222,7 @@ export class NetmonCore {
         this.setStatus({ helper: s.state, helperRestarts: s.restarts });
         if (s.state === 'restarting' && s.lastError !== null) {
           this.emit('capture.error', { captureId: this.status.captureId, code: 'HelperRestart', message: s.lastError });
+          this.interruptReplay(s.lastError);
         }
       }));
     } else {
@@ -728,9 +729,22 @@ export class NetmonCore {
   };
 
   /** Marks the current session ended in the history (once; a later call for the same session changes nothing). */
-  private endSession(): void {
+  private endSession(error: string | null = null): void {
     const id = this.status.captureId;
-    if (id !== null) this.recordSession(() => this.history.endSession(id, this.now()));
+    if (id !== null) this.recordSession(() => this.history.endSession(id, this.now(), error));
+  }
+
+  /**
+   * A restarted helper cannot go on reading a file where the one that died stopped (the supervisor
+   * re-issues live captures only): a running replay ends as failed, keeping what was read, never
+   * as finished with part of the file.
+   */
+  private interruptReplay(why: string): void {
+    if (this.status.source?.kind !== 'replay' || this.status.state !== 'running') return;
+    const message = `the replay was interrupted: the capture helper stopped (${why}); the results cover only the part of the file read before`;
+    this.flushFlows();
+    this.endSession(message);
+    this.setStatus({ state: 'error', error: message });
   }
 
   private recordSession(write: () => void): void {
