@@ -154,6 +154,7 @@ export class NetmonCore {
   private lastFlowSyncMs = 0;
   /** A session that ended: its last catch-up, then its flows move to the finished log. */
   private finishing: Promise<void> | null = null;
+  private closed = false;
   /** Finished flows on their way to the history, a bounded chunk per turn of the event loop. */
   private readonly flowLog: FlowLogWriter;
 
@@ -616,7 +617,8 @@ export class NetmonCore {
             await this.flowLog.drained();
           }
           if (this.finishing === finishing) this.finishing = null;
-          if (s.sessionId !== this.status.captureId) return;
+          // Closed while the last rows were written: `close` wrote them and ended the session.
+          if (this.closed || s.sessionId !== this.status.captureId) return;
           this.endSession();
           this.setStatus({
             state: s.state === 'finished' ? 'finished' : 'idle',
@@ -740,7 +742,8 @@ export class NetmonCore {
    * as finished with part of the file.
    */
   private interruptReplay(why: string): void {
-    if (this.status.source?.kind !== 'replay' || this.status.state !== 'running') return;
+    // A replay the helper reported finished before it died was read whole: its last rows are being written.
+    if (this.status.source?.kind !== 'replay' || this.status.state !== 'running' || this.finishing !== null) return;
     const message = `the replay was interrupted: the capture helper stopped (${why}); the results cover only the part of the file read before`;
     this.flushFlows();
     this.endSession(message);
@@ -865,6 +868,7 @@ export class NetmonCore {
   }
 
   close(): void {
+    this.closed = true;
     if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
     this.retentionTimer = null;
     this.flushFlows();
