@@ -1,9 +1,10 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { formatBytes, formatCount } from '../format/units';
 import type { ApplicationsReport, ApplicationUsage } from '../transport/api-types';
-import { useApp, useController } from './app-context';
+import { useApp } from './app-context';
 import { applicationTip } from './flow-columns';
 import { sessionLabel, useEarlierSessions } from './session-picker';
+import { usePolledRequest } from './use-polled-request';
 
 /** How often the view asks main for the usage. */
 const REFRESH_MS = 5000;
@@ -54,34 +55,17 @@ function Bar({ value, max, kind }: { value: number; max: number; kind: 'in' | 'o
  * it talked to most, over the current capture, an earlier one or the whole history. A click opens its flows.
  */
 export function ApplicationsView() {
-  const controller = useController();
   const current = useApp((s) => s.capture?.captureId ?? null);
   const showFlowsOf = useApp((s) => s.showFlowsOf);
   const [scope, setScope] = useState<string>('');
   const [windowSec, setWindowSec] = useState<number | null>(null);
-  const [report, setReport] = useState<ApplicationsReport | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { data: report, error } = usePolledRequest(
+    'applications.list',
+    { ...(scope === '' ? {} : { session: scope }), ...(windowSec === null ? {} : { windowSec }) },
+    REFRESH_MS,
+    current ?? '',
+  );
   const earlier = useEarlierSessions(current);
-  useEffect(() => {
-    let live = true;
-    const load = async () => {
-      const r = await controller.transport.request('applications.list', {
-        ...(scope === '' ? {} : { session: scope }),
-        ...(windowSec === null ? {} : { windowSec }),
-      });
-      if (!live) return;
-      if (r.ok) {
-        setReport(r.value);
-        setError(null);
-      } else setError(r.error.message);
-    };
-    void load();
-    const timer = setInterval(() => void load(), REFRESH_MS);
-    return () => {
-      live = false;
-      clearInterval(timer);
-    };
-  }, [controller, scope, windowSec, current]);
   const apps = report?.applications ?? [];
   const maxBytes = apps.reduce((m, a) => Math.max(m, a.bytesIn, a.bytesOut), 0);
   const open = (a: ApplicationUsage) => {

@@ -1,35 +1,12 @@
-import { useEffect, useState } from 'react';
 import { formatBytes, formatCount } from '../format/units';
-import type { GeoBreakdown } from '../transport/api-types';
-import { useController } from './app-context';
+import { usePolledRequest } from './use-polled-request';
 
 /** How often the panel asks main for the breakdown. */
 const REFRESH_MS = 5000;
 
 /** Bytes per country and per network (AS) of the flows' remote ends over the capture, from main's geo databases. */
 export function GeoBreakdownPanel() {
-  const { transport } = useController();
-  const [data, setData] = useState<GeoBreakdown | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    const load = async () => {
-      const r = await transport.request('geo.breakdown', {});
-      if (!live) return;
-      if (r.ok) {
-        setData(r.value);
-        setError(null);
-      } else {
-        setError(r.error.message);
-      }
-    };
-    void load();
-    const timer = setInterval(() => void load(), REFRESH_MS);
-    return () => {
-      live = false;
-      clearInterval(timer);
-    };
-  }, [transport]);
+  const { data, error } = usePolledRequest('geo.breakdown', {}, REFRESH_MS);
   const rows = (list: Array<{ key: string; label: string; bytes: number; flows: number }>, what: string) => (
     <table className="compact">
       <thead>

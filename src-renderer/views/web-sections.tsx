@@ -1,7 +1,8 @@
-import { Fragment, useEffect, useState } from 'react';
+import { Fragment, useState } from 'react';
 import { formatCount } from '../format/units';
 import type { WebSectionWindow, WebSections } from '../transport/api-types';
-import { useApp, useController } from './app-context';
+import { useApp } from './app-context';
+import { usePolledRequest } from './use-polled-request';
 
 /** How often the panel asks main for the sections. */
 const REFRESH_MS = 2000;
@@ -25,31 +26,10 @@ function emptyText(data: WebSections | null, words: string): string {
 
 /** Top hosts of plaintext HTTP and, under each, its top sections (first path segments), as gonetmon counts them. */
 export function WebSectionsPanel() {
-  const { transport } = useController();
   // Ask again when the capture changes (a new replay, a stop).
   const capture = useApp((s) => `${s.capture?.captureId ?? ''}:${s.capture?.state ?? ''}`);
   const [win, setWin] = useState<WebSectionWindow>('10s');
-  const [data, setData] = useState<WebSections | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    const load = async () => {
-      const r = await transport.request('web.sections', { window: win });
-      if (!live) return;
-      if (r.ok) {
-        setData(r.value);
-        setError(null);
-      } else {
-        setError(r.error.message);
-      }
-    };
-    void load();
-    const timer = setInterval(() => void load(), REFRESH_MS);
-    return () => {
-      live = false;
-      clearInterval(timer);
-    };
-  }, [transport, win, capture]);
+  const { data, error } = usePolledRequest('web.sections', { window: win }, REFRESH_MS, capture);
   const words = WINDOWS.find((w) => w.value === win)?.words ?? '';
   const shown = data !== null && data.window === win ? data : null;
   const hosts = shown?.hosts.slice(0, SHOWN_HOSTS) ?? [];
