@@ -49,5 +49,8 @@ describe('packaged layout (electron-builder --dir with a stand-in Electron)', ()
     const unpacked = path.join(app, 'resources', 'app.asar.unpacked', 'node_modules');
     expect(fs.existsSync(path.join(unpacked, 'cap', 'build', 'Release', 'cap.node'))).toBe(true);
     expect(fs.existsSync(path.join(unpacked, 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'))).toBe(true);
+    // The helper's addons, where its loader looks for them from the archive (addon/load-addon.ts).
+    const addons = path.join(app, 'resources', 'app.asar.unpacked', 'src-capture-helper', 'addon', 'build', 'Release');
+    for (const target of ['netmon_privileges', 'netmon_sockets']) expect(fs.existsSync(path.join(addons, `${target}.node`)), target).toBe(true);
   });
 });
