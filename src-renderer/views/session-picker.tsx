@@ -6,11 +6,10 @@ import { useController } from './app-context';
 
 const KIND_WORDS: Record<CaptureSession['kind'], string> = { live: 'Live', replay: 'File', demo: 'Demo', unknown: 'Capture' };
 
-/** A session in one line: what it read, when, how many flows it logged, and whether it was cut short. */
+/** A session in one line: what it read, when, and how many flows it logged. */
 export function sessionLabel(s: CaptureSession): string {
   const source = s.source === '' ? '' : ` ${s.source.split(/[\\/]/).pop()}`;
-  const cut = s.error === null ? '' : ' · interrupted';
-  return `${KIND_WORDS[s.kind]}${source} · ${formatLocalDateTime(s.startedAtMs)} · ${formatCount(s.finishedFlows)} flows${cut}`;
+  return `${KIND_WORDS[s.kind]}${source} · ${formatLocalDateTime(s.startedAtMs)} · ${formatCount(s.finishedFlows)} flows`;
 }
 
 /** The capture sessions of the history other than the current one, listed again when `refresh` changes. */
