@@ -24,11 +24,20 @@ export interface ReplayBenchResult {
   /** CPU time (user + sys) of `serve` (main) and of its capture helper, from /proc when the replay finished. */
   mainCpuSeconds?: number;
   helperCpuSeconds?: number;
+  /** Flows in the finished-flow log when the replay finished, and the flow rows main's full flow book turned away
+   *  (`/api/stats` `mainDrops.flowBook`: a flow is counted again at each delta and catch-up that brings it). */
+  finishedFlows?: number;
+  flowsDroppedByMain?: number;
   error?: string;
 }
 
 interface StatusBody {
   state: string;
+}
+
+interface StatsBody {
+  finishedFlows: number;
+  mainDrops: Record<string, number>;
 }
 
 const START_TIMEOUT_MS = 30_000;
@@ -73,6 +82,7 @@ export async function benchReplay(cli: string, file: string, speed: number, time
     const end = performance.now();
     if (last?.state !== 'finished') return fail(`replay ${last?.state ?? 'status unknown'} after ${((end - t0) / 1000).toFixed(1)} s`);
     const cpu = child.pid === undefined ? undefined : processCpu(child.pid);
+    const stats = (await (await fetch(`${url}/api/stats`)).json()) as StatsBody;
     const start = runningAt ?? t0;
     let maxGap = 0;
     for (let i = 1; i < ticks.length; i++) maxGap = Math.max(maxGap, ticks[i] - ticks[i - 1]);
@@ -85,6 +95,8 @@ export async function benchReplay(cli: string, file: string, speed: number, time
       maxRollupGapSeconds: round3(maxGap / 1000),
       firstRollupAfterSeconds: ticks.length > 0 ? round3((ticks[0] - start) / 1000) : 0,
       ...(cpu ?? {}),
+      finishedFlows: stats.finishedFlows,
+      flowsDroppedByMain: stats.mainDrops.flowBook ?? 0,
     };
   } finally {
     ws?.terminate();

@@ -9,10 +9,10 @@ import { assertNever } from '../util/assert-never';
 import type { FlowTable } from './flow-table';
 import { FlowNum } from './flow-table';
 import type { FlowProtoName, FlowSnapshot } from './flow-types';
-import { FLOW_LABEL_KINDS, flowStateName, flowStateNames, protoName } from './flow-types';
+import { FLOW_LABEL_KINDS, FLOW_SLOT_SPACE, flowStateName, flowStateNames, protoName } from './flow-types';
 
 export const flowSortKeys = [
-  'id', 'proto', 'a', 'b', 'portA', 'portB', 'packets', 'bytes', 'packetsAB', 'bytesAB', 'packetsBA', 'bytesBA',
+  'id', 'table', 'proto', 'a', 'b', 'portA', 'portB', 'packets', 'bytes', 'packetsAB', 'bytesAB', 'packetsBA', 'bytesBA',
   'firstSeen', 'lastSeen', 'state',
 ] as const;
 export type FlowSortKey = (typeof flowSortKeys)[number];
@@ -34,6 +34,12 @@ export interface FlowQuery {
   dir?: 'asc' | 'desc';
   offset: number;
   limit: number;
+  /**
+   * Keyset page (sort 'id' or 'table' only): the flows after this flow id in
+   * the sort's order, so a deep page costs what the first does. The id of a
+   * flow that has ended since is still a valid cursor.
+   */
+  afterId?: number;
 }
 
 export interface FlowPage {
@@ -51,13 +57,18 @@ export function queryFlows(table: FlowTable, query: FlowQuery, labelText?: (stri
   const { offset, limit } = query;
   if (!Number.isInteger(offset) || offset < 0) throw new RangeError(`offset must be a non-negative integer, got ${offset}`);
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
+  const afterId = query.afterId;
+  const sort = query.sort ?? 'id';
+  if (afterId !== undefined && sort !== 'id' && sort !== 'table') throw new RangeError('afterId pages the id or table order only (sort id or table)');
   const match = compileFilter(table, query.filter ?? {}, labelText);
+  if (sort === 'id') return pageById(table, match, query.dir === 'desc', offset, limit, afterId);
+  if (sort === 'table') return pageInTableOrder(table, match, query.dir === 'desc', offset, limit, afterId);
   const matches = new Int32Array(table.activeCount);
   let total = 0;
   for (let slot = 0; slot < table.slotLimit; slot++) {
-    if (table.isActive(slot) && match(slot)) matches[total++] = slot;
+    if (table.isActive(slot) && (match === null || match(slot))) matches[total++] = slot;
   }
-  const cmp = comparator(table, query.sort ?? 'id', query.dir ?? 'asc');
+  const cmp = comparator(table, sort, query.dir ?? 'asc');
   const want = Math.min(total, offset + limit);
   let ordered: Int32Array;
   if (want <= HEAP_SELECT_MAX && want < total) {
@@ -70,7 +81,81 @@ export function queryFlows(table: FlowTable, query: FlowQuery, labelText?: (stri
   return { total, offset, flows };
 }
 
-function compileFilter(table: FlowTable, f: FlowFilter, labelText?: (stringId: number) => string | undefined): (slot: number) => boolean {
+/**
+ * A page in id order: one scan keeping the `offset + limit` first ids after
+ * the cursor in a bounded heap of numbers, so a keyset page of a million
+ * flows costs a pass over the table's columns and no sort of them.
+ */
+function pageById(table: FlowTable, match: ((slot: number) => boolean) | null, desc: boolean, offset: number, limit: number, afterId?: number): FlowPage {
+  const want = offset + limit;
+  // A max-heap of keys (ids, negated for descending order) holds the `want` smallest keys seen.
+  const heap = new Float64Array(Math.min(want, table.activeCount));
+  const sign = desc ? -1 : 1;
+  const after = afterId === undefined ? -Infinity : sign * afterId;
+  let n = 0;
+  let total = 0;
+  for (let slot = 0; slot < table.slotLimit; slot++) {
+    if (!table.isActive(slot) || (match !== null && !match(slot))) continue;
+    total++;
+    const key = sign * table.idOf(slot);
+    if (key <= after) continue;
+    if (n < heap.length) {
+      // Sift up.
+      let i = n++;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (heap[p] >= key) break;
+        heap[i] = heap[p];
+        i = p;
+      }
+      heap[i] = key;
+    } else if (n > 0 && key < heap[0]) {
+      // Replace the largest and sift down.
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const c = l + 1 < n && heap[l + 1] > heap[l] ? l + 1 : l;
+        if (heap[c] <= key) break;
+        heap[i] = heap[c];
+        i = c;
+      }
+      heap[i] = key;
+    }
+  }
+  const keys = heap.subarray(0, n).sort();
+  const flows: FlowSnapshot[] = [];
+  for (let i = offset; i < n; i++) flows.push(table.snapshot(table.slotOf(sign * keys[i])));
+  return { total, offset, flows };
+}
+
+/**
+ * A page in table order (by slot: stable while flows live, the order a full
+ * listing costs least in): reads from the cursor's slot on until the page is
+ * full, so paging through a million flows costs one pass over the table in
+ * all. The total needs a full count only when a filter is given.
+ */
+function pageInTableOrder(table: FlowTable, match: ((slot: number) => boolean) | null, desc: boolean, offset: number, limit: number, afterId?: number): FlowPage {
+  const end = table.slotLimit;
+  const start = afterId === undefined ? (desc ? end - 1 : 0) : (afterId % FLOW_SLOT_SPACE) + (desc ? -1 : 1);
+  const step = desc ? -1 : 1;
+  const flows: FlowSnapshot[] = [];
+  let skipped = 0;
+  for (let slot = start; slot >= 0 && slot < end && flows.length < limit; slot += step) {
+    if (!table.isActive(slot) || (match !== null && !match(slot))) continue;
+    if (skipped < offset) skipped++;
+    else flows.push(table.snapshot(slot));
+  }
+  let total = table.activeCount;
+  if (match !== null) {
+    total = 0;
+    for (let slot = 0; slot < end; slot++) if (table.isActive(slot) && match(slot)) total++;
+  }
+  return { total, offset, flows };
+}
+
+/** The filter's test of a slot, or null when it lets every flow through. */
+function compileFilter(table: FlowTable, f: FlowFilter, labelText?: (stringId: number) => string | undefined): ((slot: number) => boolean) | null {
   const tests: Array<(slot: number) => boolean> = [];
   if (f.proto !== undefined) {
     const want = f.proto;
@@ -111,6 +196,7 @@ function compileFilter(table: FlowTable, f: FlowFilter, labelText?: (stringId: n
       return false;
     });
   }
+  if (tests.length === 0) return null;
   return (slot) => {
     for (const t of tests) if (!t(slot)) return false;
     return true;
@@ -135,6 +221,8 @@ function comparator(t: FlowTable, key: FlowSortKey, dir: 'asc' | 'desc'): (x: nu
   let primary: (x: number, y: number) => number;
   switch (key) {
     case 'id':
+    case 'table':
+      // Answered by pageById and pageInTableOrder.
       primary = () => 0;
       break;
     case 'proto':

@@ -178,7 +178,7 @@ export const flowRow = obj({
 export type FlowRow = Infer<typeof flowRow>;
 
 export const flowSortKeys = [
-  'id', 'proto', 'a', 'b', 'portA', 'portB', 'packets', 'bytes', 'packetsAB', 'bytesAB', 'packetsBA', 'bytesBA',
+  'id', 'table', 'proto', 'a', 'b', 'portA', 'portB', 'packets', 'bytes', 'packetsAB', 'bytesAB', 'packetsBA', 'bytesBA',
   'firstSeen', 'lastSeen', 'state',
 ] as const;
 
@@ -197,6 +197,8 @@ export const flowsQueryParams = obj({
   dir: optional(oneOf(['asc', 'desc'] as const)),
   offset: int(0, 1 << 30),
   limit: int(1, MAX_FLOW_PAGE),
+  /** Keyset page (sort id or table only): the flows after this flow id in the sort's order. */
+  afterId: optional(count),
 });
 export type FlowsQueryParams = Infer<typeof flowsQueryParams>;
 

@@ -234,7 +234,14 @@ export class CaptureSession implements PacketSink {
   }
 
   flows(params: RequestParams<'flows'>): RequestResult<'flows'> {
-    const page = queryFlows(this.flowTable, { filter: params.filter, sort: params.sort, dir: params.dir, offset: params.offset, limit: params.limit });
+    const page = queryFlows(this.flowTable, {
+      filter: params.filter,
+      sort: params.sort,
+      dir: params.dir,
+      offset: params.offset,
+      limit: params.limit,
+      afterId: params.afterId,
+    });
     return { total: page.total, offset: page.offset, flows: page.flows.map((f) => this.row(f, true)) };
   }
 

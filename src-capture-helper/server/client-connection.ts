@@ -11,8 +11,9 @@ export interface ConnectionLimits {
   helloTimeoutMs: number;
   /**
    * Bound on bytes waiting to be written to this client. Rollups, flow deltas
-   * and logs are dropped (and counted) above half of it; a client that lets
-   * responses and other events pile up beyond it is disconnected.
+   * and logs are dropped (and counted) where they would take the queue past
+   * half of it, so the other half stays for responses and other events: a
+   * client that lets those pile up beyond the bound is disconnected.
    */
   maxQueueBytes: number;
   maxFrameBytes: number;
@@ -85,13 +86,23 @@ export class ClientConnection {
   sendEvent<K extends EventName>(name: K, session: string | null, payload: EventMap[K], attachment?: Uint8Array): void {
     if (!this.isAuthenticated || this.closing) return;
     const seq = ++this.eventSeq;
-    if (DROPPABLE_EVENTS.has(name) && this.socket.writableLength > this.limits.maxQueueBytes / 2) {
-      this.droppedSinceNotice++;
-      this.droppedTotal++;
-      this.host.eventsDropped(1);
-      return;
+    const message = { t: 'event', name, session, seq, payload } as ServerMessage;
+    if (DROPPABLE_EVENTS.has(name)) {
+      // Checked with the frame's own size: a large flow delta arriving just under half would otherwise fill the
+      // room a response needs, and a client a little behind on events would be disconnected as one that never reads.
+      const queued = this.socket.writableLength;
+      if (queued > this.limits.maxQueueBytes / 2) return this.countDropped();
+      const frame = this.encode(message, attachment);
+      if (queued > 0 && queued + frame.length > this.limits.maxQueueBytes / 2) return this.countDropped();
+      return this.writeFrame(frame);
     }
-    this.write({ t: 'event', name, session, seq, payload } as ServerMessage, attachment);
+    this.write(message, attachment);
+  }
+
+  private countDropped(): void {
+    this.droppedSinceNotice++;
+    this.droppedTotal++;
+    this.host.eventsDropped(1);
   }
 
   /** Resolves once the send queue is low enough for more bulk data (export chunks), or the connection closed. */
@@ -126,16 +137,19 @@ export class ClientConnection {
 
   private write(message: ServerMessage, attachment?: Uint8Array): void {
     if (this.closing) return;
-    let frame: Buffer;
+    this.writeFrame(this.encode(message, attachment));
+  }
+
+  private encode(message: ServerMessage, attachment?: Uint8Array): Buffer {
     try {
-      frame = encodeFrame(message, attachment, this.limits.maxFrameBytes);
+      return encodeFrame(message, attachment, this.limits.maxFrameBytes);
     } catch (err) {
-      if (message.t === 'res') {
-        frame = encodeFrame({ t: 'res', id: message.id, ok: false, error: toErrorInfo(err) });
-      } else {
-        throw err;
-      }
+      if (message.t === 'res') return encodeFrame({ t: 'res', id: message.id, ok: false, error: toErrorInfo(err) });
+      throw err;
     }
+  }
+
+  private writeFrame(frame: Buffer): void {
     // An empty queue takes any frame (one export chunk may exceed a small bound).
     if (this.socket.writableLength > 0 && this.socket.writableLength + frame.length > this.limits.maxQueueBytes) {
       this.reject('unavailable', 'SlowClient', `send queue over ${this.limits.maxQueueBytes} bytes: the client does not read`);

@@ -81,6 +81,8 @@ export interface CaptureSession {
   startedAtMs: number;
   /** Null while it runs (or if the process ended before it did). */
   endedAtMs: number | null;
+  /** Why it ended early (a replay interrupted by a helper restart); null if it ended as it should or still runs. */
+  error: string | null;
   /** Its flows in the finished-flow log (the running session's active flows are not yet there). */
   finishedFlows: number;
 }

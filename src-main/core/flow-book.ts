@@ -59,7 +59,7 @@ export function flowFromRow(row: FlowRow, session: string): FlowSummary {
  * Bounded by the flow limit of the settings; what did not fit is counted.
  */
 export class FlowBook {
-  private readonly flows = new Map<string, FlowSummary>();
+  private flows = new Map<string, FlowSummary>();
   private readonly series = new Map<string, Ring<RatePoint>>();
   readonly names = new Map<string, string>();
   droppedFlows = 0;
@@ -189,10 +189,16 @@ export class FlowBook {
     return { ...flow, active: false, bpsAToB: 0, bpsBToA: 0 };
   }
 
-  /** Ends every flow (capture over) and returns them. */
-  endAll(): FlowSummary[] {
-    const all = [...this.flows.keys()].map((id) => this.end(id)).filter((f): f is FlowSummary => f !== undefined);
-    return all;
+  /**
+   * Ends every flow (capture over): the book is empty at once, and the flows come out ended as the
+   * caller reads them, so 200k of them are not copied in one turn of the event loop.
+   */
+  endAll(): IterableIterator<FlowSummary> {
+    const ended = this.flows;
+    this.flows = new Map();
+    return (function* () {
+      for (const flow of ended.values()) yield { ...flow, active: false, bpsAToB: 0, bpsBToA: 0 };
+    })();
   }
 
   /** The active flows, in no particular order. */

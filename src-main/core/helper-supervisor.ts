@@ -72,8 +72,9 @@ const MAX_LINE = 64 * 1024;
 /**
  * Keeps one helper connection alive for main: spawns the helper (or connects
  * to an installed one), restarts or reconnects after a crash with backoff,
- * and re-issues the `start` of every session that was running, with the same
- * settings and session id, so captures resume where the UI expects them.
+ * and re-issues the `start` of every live capture that was running, with the
+ * same settings and session id, so captures resume where the UI expects them
+ * (a replay is not re-issued: it cannot resume where the helper stopped reading).
  * Event subscriptions survive restarts.
  */
 export class HelperSupervisor {
@@ -216,6 +217,11 @@ export class HelperSupervisor {
     });
     client.onClose((err) => this.onConnectionLost(client, err));
     for (const [sessionId, params] of this.sessions) {
+      // A file read again from its start would count its packets twice: the core ends an interrupted replay instead.
+      if (params.source.kind === 'file') {
+        this.sessions.delete(sessionId);
+        continue;
+      }
       try {
         await client.request('start', params);
       } catch (err) {

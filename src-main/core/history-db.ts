@@ -59,7 +59,7 @@ CREATE INDEX IF NOT EXISTS flow_log_a ON flow_log (a_bin);
 CREATE INDEX IF NOT EXISTS flow_log_b ON flow_log (b_bin);
 CREATE INDEX IF NOT EXISTS flow_log_id ON flow_log (flow_id);
 CREATE TABLE IF NOT EXISTS sessions (
-  id TEXT PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL, started_ms REAL NOT NULL, ended_ms REAL);
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL, started_ms REAL NOT NULL, ended_ms REAL, error TEXT);
 CREATE INDEX IF NOT EXISTS sessions_started ON sessions (started_ms);
 `;
 
@@ -226,6 +226,9 @@ export class HistoryDb {
     }
     const present = new Set(this.db.prepare<[], { name: string }>('PRAGMA table_info(flow_log)').all().map((c) => c.name));
     for (const [column, type] of ADDED_FLOW_COLUMNS) if (!present.has(column)) this.db.exec(`ALTER TABLE flow_log ADD COLUMN ${column} ${type}`);
+    // Why a session ended early (a replay cut short by a helper restart): added after schema version 2 was released.
+    const sessionColumns = new Set(this.db.prepare<[], { name: string }>('PRAGMA table_info(sessions)').all().map((c) => c.name));
+    if (!sessionColumns.has('error')) this.db.exec('ALTER TABLE sessions ADD COLUMN error TEXT');
     this.db.exec(SESSION_INDEXES);
     const upsert = (table: string) =>
       this.db.prepare(`INSERT INTO ${table} (iface, ts, bytes_in, packets_in, bytes_out, packets_out, kernel_drops, helper_drops)
@@ -335,20 +338,20 @@ export class HistoryDb {
   }
 
   /** Records the end of a session, once. */
-  endSession(id: string, endedAtMs: number): void {
-    this.db.prepare('UPDATE sessions SET ended_ms = ? WHERE id = ? AND ended_ms IS NULL').run(endedAtMs, id);
+  endSession(id: string, endedAtMs: number, error: string | null = null): void {
+    this.db.prepare('UPDATE sessions SET ended_ms = ?, error = ? WHERE id = ? AND ended_ms IS NULL').run(endedAtMs, error, id);
   }
 
   /** Sessions, newest first, each with the number of its flows in the finished-flow log. */
   sessions(limit: number, beforeMs?: number): CaptureSession[] {
     const rows = this.db
-      .prepare<unknown[], { id: string; kind: CaptureSessionKind; source: string; started_ms: number; ended_ms: number | null; flows: number }>(
-        `SELECT s.id, s.kind, s.source, s.started_ms, s.ended_ms,
+      .prepare<unknown[], { id: string; kind: CaptureSessionKind; source: string; started_ms: number; ended_ms: number | null; error: string | null; flows: number }>(
+        `SELECT s.id, s.kind, s.source, s.started_ms, s.ended_ms, s.error,
            (SELECT COUNT(*) FROM flow_log f WHERE f.session_id = s.id) AS flows
          FROM sessions s ${beforeMs === undefined ? '' : 'WHERE s.started_ms < ?'} ORDER BY s.started_ms DESC, s.id LIMIT ?`,
       )
       .all(...(beforeMs === undefined ? [] : [beforeMs]), limit);
-    return rows.map((r) => ({ id: r.id, kind: r.kind, source: r.source, startedAtMs: r.started_ms, endedAtMs: r.ended_ms, finishedFlows: r.flows }));
+    return rows.map((r) => ({ id: r.id, kind: r.kind, source: r.source, startedAtMs: r.started_ms, endedAtMs: r.ended_ms, error: r.error, finishedFlows: r.flows }));
   }
 
   /** Counter points of one resolution, summed over interfaces unless one is named, bucketed to the query's step. */

@@ -42,6 +42,7 @@ import type { GeoService } from './geo/geo-service';
 import { GeoSettingError } from './geo/geo-service';
 import type { Logger } from './log';
 import { resolveReplayFile } from './replay-file';
+import { FlowLogWriter } from './flow-log-writer';
 import { checkParams } from './request-params';
 import { MEMORY_SECONDS, RollupMemory } from './rollup-memory';
 import { applyPatch, FILE_ONLY_SETTINGS, refusedPatchFields, SettingsError } from './settings';
@@ -153,6 +154,9 @@ export class NetmonCore {
   private lastFlowSyncMs = 0;
   /** A session that ended: its last catch-up, then its flows move to the finished log. */
   private finishing: Promise<void> | null = null;
+  private closed = false;
+  /** Finished flows on their way to the history, a bounded chunk per turn of the event loop. */
+  private readonly flowLog: FlowLogWriter;
 
   constructor(private readonly options: NetmonCoreOptions) {
     this.settingsValue = options.settings;
@@ -161,6 +165,16 @@ export class NetmonCore {
     this.now = options.now ?? Date.now;
     this.startedAt = this.now();
     this.flows = new FlowBook(options.settings.flows.maxFlows);
+    this.flowLog = new FlowLogWriter(
+      (rows) => {
+        this.geoTally.addFinished(rows);
+        this.history.recordFinishedFlows(rows);
+      },
+      (err, rows) => {
+        this.historyWriteErrors++;
+        this.log.error({ err, rows }, 'cannot write finished flows to the history database');
+      },
+    );
     this.exports = new ExportService({
       helper: () => this.helper,
       captureId: () => this.status.captureId,
@@ -209,6 +223,7 @@ export class NetmonCore {
         this.setStatus({ helper: s.state, helperRestarts: s.restarts });
         if (s.state === 'restarting' && s.lastError !== null) {
           this.emit('capture.error', { captureId: this.status.captureId, code: 'HelperRestart', message: s.lastError });
+          this.interruptReplay(s.lastError);
         }
       }));
     } else {
@@ -499,6 +514,7 @@ export class NetmonCore {
     // The helper's 'stopped' event may have started the session's last catch-up: its flows belong in the log too.
     await this.finishing;
     this.flushFlows();
+    await this.flowLog.drained();
     this.endSession();
     this.setStatus({ state: 'idle' });
     return ok(this.captureStatus());
@@ -587,7 +603,7 @@ export class NetmonCore {
     const finished = d.ended
       .map((row) => this.flows.end(`${session}:${row.id}`, this.withGeo(flowFromRow(row, session))))
       .filter((f): f is FlowSummary => f !== undefined);
-    this.recordFinished(finished);
+    this.flowLog.add(finished);
     this.alertFeed.flush();
     this.emit('flows.delta', { captureId: session, tsMs, updated, finished, omitted: d.omitted });
     if (d.omitted > 0) {
@@ -606,10 +622,15 @@ export class NetmonCore {
       case 'finished':
       case 'stopped': {
         // The helper keeps an ended session's flows: fetch those its deltas left out before they move to the log.
-        const finishing = this.catchUpFlows(s.sessionId).then(() => {
+        const finishing = this.catchUpFlows(s.sessionId).then(async () => {
+          if (s.sessionId === this.status.captureId) {
+            this.flushFlows();
+            // Finished means in the log: the status changes once its last rows are written.
+            await this.flowLog.drained();
+          }
           if (this.finishing === finishing) this.finishing = null;
-          if (s.sessionId !== this.status.captureId) return;
-          this.flushFlows();
+          // Closed while the last rows were written: `close` wrote them and ended the session.
+          if (this.closed || s.sessionId !== this.status.captureId) return;
           this.endSession();
           this.setStatus({
             state: s.state === 'finished' ? 'finished' : 'idle',
@@ -671,9 +692,11 @@ export class NetmonCore {
     if (helper === null) return;
     this.omittedSinceSync = 0;
     this.lastFlowSyncMs = this.now();
-    let offset = 0;
+    let seen = 0;
+    let afterId: number | undefined;
     for (;;) {
-      const page = await helper.request('flows', { sessionId: session, sort: 'id', offset, limit: HELPER_FLOW_PAGE }).catch((err: unknown) => {
+      // Keyset pages in table order: the helper reads each from where the last ended, never sorting its flows.
+      const page = await helper.request('flows', { sessionId: session, sort: 'table', offset: 0, limit: HELPER_FLOW_PAGE, afterId }).catch((err: unknown) => {
         this.log.warn({ err, session }, 'cannot catch up with the helper flow table');
         return null;
       });
@@ -684,10 +707,11 @@ export class NetmonCore {
         return this.flows.catchUp(this.withGeo(flowFromRow(row, session)));
       });
       if (updated.length > 0) this.emit('flows.delta', { captureId: session, tsMs, updated, finished: [], omitted: 0 });
-      offset += page.flows.length;
-      if (page.flows.length === 0 || offset >= page.total) return;
+      seen += page.flows.length;
+      if (page.flows.length < HELPER_FLOW_PAGE) return;
+      afterId = page.flows[page.flows.length - 1].id;
       if (this.flows.isFull) {
-        this.flows.droppedFlows += page.total - offset;
+        this.flows.droppedFlows += Math.max(0, page.total - seen);
         return;
       }
     }
@@ -707,7 +731,7 @@ export class NetmonCore {
     this.flowSyncTimer = null;
     this.omittedSinceSync = 0;
     this.alertFeed.flush();
-    this.recordFinished(this.flows.endAll());
+    this.flowLog.add(this.flows.endAll());
     this.activeFlowsNow = 0;
   }
 
@@ -719,9 +743,23 @@ export class NetmonCore {
   };
 
   /** Marks the current session ended in the history (once; a later call for the same session changes nothing). */
-  private endSession(): void {
+  private endSession(error: string | null = null): void {
     const id = this.status.captureId;
-    if (id !== null) this.recordSession(() => this.history.endSession(id, this.now()));
+    if (id !== null) this.recordSession(() => this.history.endSession(id, this.now(), error));
+  }
+
+  /**
+   * A restarted helper cannot go on reading a file where the one that died stopped (the supervisor
+   * re-issues live captures only): a running replay ends as failed, keeping what was read, never
+   * as finished with part of the file.
+   */
+  private interruptReplay(why: string): void {
+    // A replay the helper reported finished before it died was read whole: its last rows are being written.
+    if (this.status.source?.kind !== 'replay' || this.status.state !== 'running' || this.finishing !== null) return;
+    const message = `the replay was interrupted: the capture helper stopped (${why}); the results cover only the part of the file read before`;
+    this.flushFlows();
+    this.endSession(message);
+    this.setStatus({ state: 'error', error: message });
   }
 
   private recordSession(write: () => void): void {
@@ -748,16 +786,6 @@ export class NetmonCore {
     return applicationsReport(this.history.database, this.flows.activeFlows(), {
       session, fromMs, sessionKind, platform, localAddresses: localAddresses(), nameOf: (ip) => this.flows.names.get(ip),
     });
-  }
-
-  private recordFinished(flows: FlowSummary[]): void {
-    this.geoTally.addFinished(flows);
-    try {
-      this.history.recordFinishedFlows(flows);
-    } catch (err) {
-      this.historyWriteErrors++;
-      this.log.error({ err }, 'cannot write finished flows to the history database');
-    }
   }
 
   /**
@@ -863,9 +891,12 @@ export class NetmonCore {
   }
 
   close(): void {
+    this.closed = true;
     if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
     this.retentionTimer = null;
     this.flushFlows();
+    // Shutting down: what is still queued is written now, before the database closes.
+    this.flowLog.flushNow();
     this.endSession();
     this.detachHelper();
     this.emitter.removeAllListeners();

@@ -6,10 +6,11 @@ import { useController } from './app-context';
 
 const KIND_WORDS: Record<CaptureSession['kind'], string> = { live: 'Live', replay: 'File', demo: 'Demo', unknown: 'Capture' };
 
-/** A session in one line: what it read, when, and how many flows it logged. */
+/** A session in one line: what it read, when, how many flows it logged, and whether it was cut short. */
 export function sessionLabel(s: CaptureSession): string {
   const source = s.source === '' ? '' : ` ${s.source.split(/[\\/]/).pop()}`;
-  return `${KIND_WORDS[s.kind]}${source} · ${formatLocalDateTime(s.startedAtMs)} · ${formatCount(s.finishedFlows)} flows`;
+  const cut = s.error === null ? '' : ' · interrupted';
+  return `${KIND_WORDS[s.kind]}${source} · ${formatLocalDateTime(s.startedAtMs)} · ${formatCount(s.finishedFlows)} flows${cut}`;
 }
 
 /** The capture sessions of the history other than the current one, listed again when `refresh` changes. */

@@ -3,7 +3,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeFrame } from '../../../src-capture-helper/protocol/frame';
+import type { ServerMessage } from '../../../src-capture-helper/protocol/envelope';
+import { parseServerMessage } from '../../../src-capture-helper/protocol/envelope';
+import { encodeFrame, FrameDecoder } from '../../../src-capture-helper/protocol/frame';
 import type { RollupSnapshot } from '../../../src-capture-helper/protocol/messages';
 import { PROTOCOL_VERSION } from '../../../src-capture-helper/protocol/messages';
 import { newToken } from '../../../src-capture-helper/protocol/token';
@@ -30,7 +32,7 @@ function rollup(second: number): RollupSnapshot {
   };
 }
 
-async function startServer(maxQueueBytes: number): Promise<{ server: HelperServer; token: string; socketPath: string }> {
+async function startServer(maxQueueBytes: number, names: () => unknown = () => Promise.reject(new Error('unused'))): Promise<{ server: HelperServer; token: string; socketPath: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-queue-test-'));
   const socketPath = path.join(dir, 'helper.sock');
   const token = newToken();
@@ -41,7 +43,7 @@ async function startServer(maxQueueBytes: number): Promise<{ server: HelperServe
     stop: () => Promise.reject(new Error('unused')),
     status: () => ({ protocolVersion: PROTOCOL_VERSION, helperVersion: 'test', pid: process.pid, uptimeMs: 0, sessions: [] }),
     flows: () => Promise.reject(new Error('unused')),
-    names: () => Promise.reject(new Error('unused')),
+    names: names as never,
     webSections: () => Promise.reject(new Error('unused')),
     stats: () => ({ helper: server.helperStats(0), session: null }),
     export: () => Promise.reject(new Error('unused')),
@@ -89,6 +91,50 @@ describe('per-client send queue', () => {
     expect(rollups.length + dropped).toBe(total);
     const seqs = rollups.map((e) => e.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  });
+
+  it('keeps half the bound for answers: a client behind on large events still gets a large answer', async () => {
+    const bound = 256 * 1024;
+    // An answer of just under half the bound, behind events of 30 % each.
+    const names = { dns: [], sni: Array.from({ length: 1000 }, (_, i) => `${'x'.repeat(110)}-${i}.example`), httpHosts: [] };
+    const { server, token, socketPath } = await startServer(bound, () => names);
+    const socket = net.connect(socketPath);
+    cleanups.push(() => {
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(encodeFrame({ t: 'hello', version: PROTOCOL_VERSION, token }));
+    await new Promise((r) => setTimeout(r, 100));
+    socket.pause();
+    const closed = new Promise<boolean>((resolve) => socket.once('close', () => resolve(true)));
+    const big = { ...rollup(0), topHosts: Array.from({ length: 1750 }, (_, i) => ({ addr: `10.0.${i >> 8}.${i & 255}`, packets: i, bytes: i * 100 })) };
+    const eventBytes = encodeFrame({ t: 'event', name: 'rollup', session: 'sess', seq: 1, payload: big }).length;
+    const answerBytes = encodeFrame({ t: 'res', id: 1, ok: true, result: names }).length;
+    expect(eventBytes / bound).toBeGreaterThan(0.25);
+    expect(eventBytes / bound).toBeLessThan(0.35);
+    expect(answerBytes / bound).toBeGreaterThan(0.45);
+    expect(answerBytes / bound).toBeLessThan(0.5);
+    // Until the kernel's socket buffer is full and events are being dropped, then a little more.
+    let extra = 0;
+    for (let s = 0; s < 20_000 && extra < 20; s++) {
+      server.emit('rollup', 'sess', { ...big, second: s });
+      if (server.helperStats(0).eventsDroppedSlowClients > 0) extra++;
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(server.helperStats(0).eventsDroppedSlowClients).toBeGreaterThan(0);
+    socket.write(encodeFrame({ t: 'req', id: 1, method: 'names', params: { sessionId: 'sess' } }));
+    await new Promise((r) => setTimeout(r, 200));
+    const decoder = new FrameDecoder();
+    const answer = new Promise<ServerMessage>((resolve) => {
+      socket.on('data', (d: Buffer) => decoder.push(d, (f) => {
+        // The events here are oversized on purpose: only the answer is read as the protocol defines it.
+        if ((JSON.parse(f.json.toString()) as { t: string }).t === 'res') resolve(parseServerMessage(f).message);
+      }));
+    });
+    socket.resume();
+    const first = await Promise.race([answer, closed]);
+    expect(first).toMatchObject({ t: 'res', id: 1, ok: true });
+    expect(server.helperStats(0).clientsRejected).toBe(0);
   });
 
   it('disconnects a client that lets responses pile up beyond the bound, and no one else', async () => {

@@ -131,8 +131,8 @@ describe('capture sessions in the history', () => {
     db.startSession({ id: 'second', kind: 'demo', source: '/assets/demo.pcapng', startedAtMs: T0 + 3000 });
     db.recordFinishedFlows([flow('second:1', '10.0.0.1', '10.0.0.2', 80)]);
     expect(db.sessions(10)).toEqual([
-      { id: 'second', kind: 'demo', source: '/assets/demo.pcapng', startedAtMs: T0 + 2000, endedAtMs: null, finishedFlows: 1 },
-      { id: 'first', kind: 'replay', source: '/captures/a.pcap', startedAtMs: T0, endedAtMs: T0 + 1000, finishedFlows: 2 },
+      { id: 'second', kind: 'demo', source: '/assets/demo.pcapng', startedAtMs: T0 + 2000, endedAtMs: null, error: null, finishedFlows: 1 },
+      { id: 'first', kind: 'replay', source: '/captures/a.pcap', startedAtMs: T0, endedAtMs: T0 + 1000, error: null, finishedFlows: 2 },
     ]);
     expect(db.sessions(10, T0 + 2000).map((x) => x.id)).toEqual(['first']);
     const sort = { key: 'firstSeen' as const, dir: 'asc' as const };
@@ -142,6 +142,27 @@ describe('capture sessions in the history', () => {
     expect(ids('*')).toEqual(['first:1', 'first:2', 'second:1']);
     expect(ids()).toEqual(['first:1', 'first:2', 'second:1']);
     expect(ids('none')).toEqual([]);
+  });
+
+  it('keeps why a session ended early, also in a database made before sessions had a reason', () => {
+    const file = path.join(dir, 'v2.sqlite');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      INSERT INTO meta VALUES ('schema', '2');
+      CREATE TABLE sessions (id TEXT PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL, started_ms REAL NOT NULL, ended_ms REAL);
+      INSERT INTO sessions VALUES ('old', 'live', 'eth0', ${T0}, ${T0 + 10});`);
+    old.close();
+    const reopened = new HistoryDb(file);
+    try {
+      reopened.startSession({ id: 'cut', kind: 'replay', source: '/captures/a.pcap', startedAtMs: T0 + 100 });
+      reopened.endSession('cut', T0 + 200, 'the replay was interrupted');
+      expect(reopened.sessions(10).map((s) => [s.id, s.endedAtMs, s.error])).toEqual([
+        ['cut', T0 + 200, 'the replay was interrupted'],
+        ['old', T0 + 10, null],
+      ]);
+    } finally {
+      reopened.close();
+    }
   });
 
   it('opens a database of the version before sessions, giving its flows the session their ids name', () => {
@@ -161,7 +182,7 @@ describe('capture sessions in the history', () => {
     const migrated = new HistoryDb(file);
     try {
       expect(migrated.sessions(10)).toEqual([
-        { id: 'abc', kind: 'unknown', source: '', startedAtMs: T0, endedAtMs: T0 + 900, finishedFlows: 2 },
+        { id: 'abc', kind: 'unknown', source: '', startedAtMs: T0, endedAtMs: T0 + 900, error: null, finishedFlows: 2 },
       ]);
       expect(migrated.searchFlows({ session: 'abc' }, { key: 'firstSeen', dir: 'asc' }, 0, 10).flows.map((f) => f.id)).toEqual(['abc:1', 'abc:2']);
     } finally {
