@@ -108,6 +108,12 @@ export interface CaptureStatus {
   helperRestarts: number;
   /** The capture reads the demo file shipped with Netmon (`capture.demo`, `serve --demo`, or a replay of that file): its alerts are never sent. */
   demo: boolean;
+  /**
+   * Grows with every change of this status while the server runs. Statuses reach a client by more than one path
+   * (pushed events, answers to requests, an HTTP upload's answer), which can overtake each other: a client keeps
+   * the status with the highest revision.
+   */
+  revision: number;
 }
 
 export interface PrivilegeStatus {

@@ -133,7 +133,7 @@ export class NetmonCore {
   private retentionTimer: NodeJS.Timeout | null = null;
   private status: CaptureStatus = {
     state: 'idle', captureId: null, source: null, path: null, startedAtMs: null, progress: null, error: null,
-    helper: 'down', helperRestarts: 0, demo: false,
+    helper: 'down', helperRestarts: 0, demo: false, revision: 0,
   };
   /** Totals of the current capture (for /metrics and stats); a new capture starts them from zero. */
   private readonly ifaceTotals = new Map<string, InterfaceStats>();
@@ -153,7 +153,7 @@ export class NetmonCore {
   private flowSyncTimer: NodeJS.Timeout | null = null;
   private lastFlowSyncMs = 0;
   /** A session that ended: its last catch-up, then its flows move to the finished log. */
-  private finishing: Promise<void> | null = null;
+  private finishing: { session: string; done: Promise<void> } | null = null;
   private closed = false;
   /** Finished flows on their way to the history, a bounded chunk per turn of the event loop. */
   private readonly flowLog: FlowLogWriter;
@@ -512,7 +512,7 @@ export class NetmonCore {
     this.setStatus({ state: 'stopping' });
     await helper.value.request('stop', { sessionId: id });
     // The helper's 'stopped' event may have started the session's last catch-up: its flows belong in the log too.
-    await this.finishing;
+    await this.finishing?.done;
     this.flushFlows();
     await this.flowLog.drained();
     this.endSession();
@@ -524,8 +524,8 @@ export class NetmonCore {
     return { ...this.status };
   }
 
-  private setStatus(change: Partial<CaptureStatus>): void {
-    this.status = { ...this.status, ...change };
+  private setStatus(change: Partial<Omit<CaptureStatus, 'revision'>>): void {
+    this.status = { ...this.status, ...change, revision: this.status.revision + 1 };
     this.emit('capture.status', this.captureStatus());
   }
 
@@ -622,24 +622,9 @@ export class NetmonCore {
       case 'finished':
       case 'stopped': {
         // The helper keeps an ended session's flows: fetch those its deltas left out before they move to the log.
-        const finishing = this.catchUpFlows(s.sessionId).then(async () => {
-          if (s.sessionId === this.status.captureId) {
-            this.flushFlows();
-            // Finished means in the log: the status changes once its last rows are written.
-            await this.flowLog.drained();
-          }
-          if (this.finishing === finishing) this.finishing = null;
-          // Closed while the last rows were written: `close` wrote them and ended the session.
-          if (this.closed || s.sessionId !== this.status.captureId) return;
-          this.endSession();
-          this.setStatus({
-            state: s.state === 'finished' ? 'finished' : 'idle',
-            progress: s.state === 'finished' ? 1 : this.status.progress,
-            // A file cut short or damaged still finishes, with what was read and the reason it stopped.
-            error: s.error?.message ?? this.status.error,
-          });
-        });
+        const finishing = { session: s.sessionId, done: Promise.resolve() };
         this.finishing = finishing;
+        finishing.done = this.finishSession(s, finishing);
         return;
       }
       case 'failed':
@@ -650,6 +635,31 @@ export class NetmonCore {
       default:
         assertNever(s.state);
     }
+  }
+
+  /** The last catch-up of an ended session, its flows into the log, then its status: finished, or idle once stopped. */
+  private async finishSession(s: EventMap['captureState'], finishing: NonNullable<NetmonCore['finishing']>): Promise<void> {
+    try {
+      await this.catchUpFlows(s.sessionId);
+      if (s.sessionId === this.status.captureId) {
+        this.flushFlows();
+        // Finished means in the log: the status changes once its last rows are written.
+        await this.flowLog.drained();
+      }
+    } catch (err) {
+      // The rows the deltas carried are kept; the session ends all the same.
+      this.log.error({ err, session: s.sessionId }, 'cannot take the last flows of the capture session');
+    }
+    if (this.finishing === finishing) this.finishing = null;
+    // Closed while the last rows were written: `close` wrote them and ended the session.
+    if (this.closed || s.sessionId !== this.status.captureId) return;
+    this.endSession();
+    this.setStatus({
+      state: s.state === 'finished' ? 'finished' : 'idle',
+      progress: s.state === 'finished' ? 1 : this.status.progress,
+      // A file cut short or damaged still finishes, with what was read and the reason it stopped.
+      error: s.error?.message ?? this.status.error,
+    });
   }
 
   private onCaptureError(e: EventMap['captureError'], session: string | null): void {
@@ -755,7 +765,7 @@ export class NetmonCore {
    */
   private interruptReplay(why: string): void {
     // A replay the helper reported finished before it died was read whole: its last rows are being written.
-    if (this.status.source?.kind !== 'replay' || this.status.state !== 'running' || this.finishing !== null) return;
+    if (this.status.source?.kind !== 'replay' || this.status.state !== 'running' || this.finishing?.session === this.status.captureId) return;
     const message = `the replay was interrupted: the capture helper stopped (${why}); the results cover only the part of the file read before`;
     this.flushFlows();
     this.endSession(message);

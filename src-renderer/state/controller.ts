@@ -20,6 +20,9 @@ export class Controller {
   private resyncAgain = false;
   private resyncTimer: ReturnType<typeof setTimeout> | null = null;
   private statsTimer: ReturnType<typeof setInterval> | null = null;
+  /** The revision of the newest capture status taken on this connection. Statuses come as pushed events and as
+   *  answers (an upload's answer over HTTP among them) that can overtake each other: an older one is stale. */
+  private statusRevision = -1;
 
   constructor(
     readonly transport: Transport,
@@ -31,7 +34,11 @@ export class Controller {
     this.unsubscribers.push(
       this.transport.onStatus((status) => {
         s.setConnection(status);
-        if (status.state === 'open') void this.loadAll();
+        if (status.state === 'open') {
+          // A server started again counts its revisions from the start.
+          this.statusRevision = -1;
+          void this.loadAll();
+        }
       }),
       this.transport.on('rollup.tick', (t) => this.store.getState().receiveTick(t)),
       this.transport.on('flows.delta', (d) => {
@@ -70,6 +77,7 @@ export class Controller {
     s.setInterfaces(ifaces.ok ? ifaces.value : { error: ifaces.error.message });
     const status = this.unwrap(capture, 'Reading the capture status');
     if (!status) return;
+    if (this.isStale(status)) return;
     s.setCapture(status);
     await this.refreshStats();
     if (status.captureId) {
@@ -83,6 +91,7 @@ export class Controller {
    *  flowing has ended every flow in main, so the table shows them ended with no rate; a finished file's table is
    *  final and loads whole, whatever the deltas carried. */
   private applyStatus(c: CaptureStatus): void {
+    if (this.isStale(c)) return;
     const s = this.store.getState();
     const previous = s.capture;
     s.setCapture(c);
@@ -91,6 +100,13 @@ export class Controller {
       s.endAllFlows();
       if (c.state === 'finished') void this.resyncFlows(true);
     }
+  }
+
+  /** Whether a newer status was taken already; takes this one's revision otherwise. */
+  private isStale(c: CaptureStatus): boolean {
+    if (c.revision < this.statusRevision) return true;
+    this.statusRevision = c.revision;
+    return false;
   }
 
   async refreshStats(): Promise<void> {

@@ -38,6 +38,7 @@ export function makeCaptureStatus(captureId: string, state: CaptureStatus['state
     error: null,
     helper: 'connected',
     helperRestarts: 0,
+    revision: 1,
     demo: false,
   };
 }
