@@ -66,6 +66,8 @@ const ENDPOINTS: { method: string; route: string; body?: string }[] = [
   { method: 'GET', route: '/api/probes' },
   { method: 'GET', route: '/api/geo' },
   { method: 'GET', route: '/api/settings/info' },
+  { method: 'GET', route: '/api/applications' },
+  { method: 'GET', route: '/api/web-sections' },
   { method: 'PUT', route: '/api/settings', body: JSON.stringify({ geo: { countryDb: '/etc/passwd' } }) },
 ];
 
@@ -151,7 +153,8 @@ describe('the newest HTTP endpoints refuse what the older ones refuse', () => {
     }
     const value = fc.oneof(fc.string({ maxLength: 30 }), fc.double().map(String), fc.integer().map(String), fc.constantFrom('', '%', 'NaN', 'Infinity', '-0', '1e308', '2026-13-45'));
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('/api/sessions', '/api/probes', '/api/geo', '/api/settings/info'), fc.dictionary(fc.constantFrom('limit', 'before', 'probe', 'file', 'x'), value), async (route, params) => {
+      fc.asyncProperty(fc.constantFrom('/api/sessions', '/api/probes', '/api/geo', '/api/settings/info', '/api/applications', '/api/web-sections'),
+        fc.dictionary(fc.constantFrom('limit', 'before', 'probe', 'file', 'session', 'window', 'x'), value), async (route, params) => {
         const answer = await getJson(`${plain.url}${route}?${new URLSearchParams(params).toString()}`);
         expect([200, 400, 503], `${route} ${JSON.stringify(params)}`).toContain(answer.status);
       }),
