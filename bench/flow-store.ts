@@ -2,7 +2,8 @@
  * The flow store's query costs with many flows in the history, run as `node dist/bench/flow-store.js [FLOWS]`
  * (bench/run.ts starts it as a child; prints one JSON line; figures, not asserts). With FLOWS finished flows of
  * one capture session in a SQLite history on disk: a first page sorted by bytes, a deep page (half way) reached
- * by offset and by the keyset cursor (taking turns), a text filter, and a sort by address. Medians of 5.
+ * by offset and by the keyset cursor (taking turns), a text filter, and a sort by address; the Flows view's own
+ * order (rate, 0 for every logged flow: by id) first and half way by cursor. Medians of 5.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +21,8 @@ export interface FlowStoreResult {
   deepPageByCursorMs: number;
   textFilterMs: number;
   sortByAddressMs: number;
+  rateFirstPageMs: number;
+  rateDeepPageByCursorMs: number;
 }
 
 const SESSION = 'bench';
@@ -75,12 +78,19 @@ export function runFlowStoreBench(flows: number): FlowStoreResult {
     const byCursor: number[] = [];
     const text: number[] = [];
     const address: number[] = [];
+    const rateSort: FlowSort = { key: 'rate', dir: 'desc' };
+    const rateBefore = db.searchFlows(filter, rateSort, depth - 1, 1).flows[0];
+    const rateCursor: FlowCursor = { value: 0, id: rateBefore.id };
+    const rateFirst: number[] = [];
+    const rateDeep: number[] = [];
     for (let r = 0; r < RUNS; r++) {
       first.push(ms(() => db.searchFlows(filter, sort, 0, PAGE)));
       byOffset.push(ms(() => db.searchFlows(filter, sort, depth, PAGE)));
       byCursor.push(ms(() => db.searchFlows(filter, sort, 0, PAGE, cursor)));
       text.push(ms(() => db.searchFlows({ ...filter, text: 'host12.example' }, sort, 0, PAGE)));
       address.push(ms(() => db.searchFlows(filter, { key: 'a', dir: 'asc' }, 0, PAGE)));
+      rateFirst.push(ms(() => db.searchFlows(filter, rateSort, 0, PAGE)));
+      rateDeep.push(ms(() => db.searchFlows(filter, rateSort, 0, PAGE, rateCursor)));
     }
     return {
       flows,
@@ -90,6 +100,8 @@ export function runFlowStoreBench(flows: number): FlowStoreResult {
       deepPageByCursorMs: median(byCursor),
       textFilterMs: median(text),
       sortByAddressMs: median(address),
+      rateFirstPageMs: median(rateFirst),
+      rateDeepPageByCursorMs: median(rateDeep),
     };
   } finally {
     db.close();

@@ -172,7 +172,7 @@ export const FLOW_LOG_COLUMNS = {
   geoMatch: 'netmon_geo_match',
 } as const;
 
-type Columns = typeof FLOW_LOG_COLUMNS;
+type Columns = { readonly [K in keyof typeof FLOW_LOG_COLUMNS]: string };
 
 export interface SqlClause {
   /** `WHERE ...`, or '' when nothing is filtered. */
@@ -535,15 +535,30 @@ export function isAfterCursor(f: QueryableFlow, sort: FlowSort, cursor: FlowCurs
   return compareSortKeys(sort.dir, flowSortValue(f, sort.key), f.id, cursor.value, cursor.id) > 0;
 }
 
-/** ORDER BY for the sort, and the condition that keeps the rows after a cursor. */
+/**
+ * ORDER BY for the sort, and the condition that keeps the rows after a cursor. The condition bounds the sort value
+ * first (`value <= ?` going down), so SQLite reads the rows after the cursor from an index on the value instead of
+ * testing every row. The rate of a logged flow is 0 for every row: that order is the id's alone, and how a cursor
+ * (possibly of a live flow, with a rate) compares with 0 is decided here.
+ */
 export function flowOrderSql(sort: FlowSort, cursor: FlowCursor | undefined, c: Columns = FLOW_LOG_COLUMNS): { orderBy: string; after: SqlClause } {
+  const desc = sort.dir === 'desc';
+  if (sort.key === 'rate') {
+    const orderBy = `ORDER BY ${c.id} ASC`;
+    if (cursor === undefined) return { orderBy, after: { where: '', params: [] } };
+    // Rows are (0, id): after the cursor when 0 comes after its value, or equals it and the id is greater.
+    const zeroAfter = desc ? Number(cursor.value) > 0 : Number(cursor.value) < 0;
+    if (zeroAfter) return { orderBy, after: { where: '', params: [] } };
+    if (Number(cursor.value) !== 0) return { orderBy, after: { where: '0 = 1', params: [] } };
+    return { orderBy, after: { where: `${c.id} > ?`, params: [cursor.id] } };
+  }
   const value = flowSortSql(sort.key, c);
-  const orderBy = `ORDER BY ${value} ${sort.dir === 'asc' ? 'ASC' : 'DESC'}, ${c.id} ASC`;
+  const orderBy = `ORDER BY ${value} ${desc ? 'DESC' : 'ASC'}, ${c.id} ASC`;
   if (cursor === undefined) return { orderBy, after: { where: '', params: [] } };
-  const beyond = sort.dir === 'asc' ? '>' : '<';
+  const [within, beyond] = desc ? ['<=', '<'] : ['>=', '>'];
   return {
     orderBy,
-    after: { where: `(${value} ${beyond} ? OR (${value} = ? AND ${c.id} > ?))`, params: [cursor.value, cursor.value, cursor.id] },
+    after: { where: `(${value} ${within} ? AND (${value} ${beyond} ? OR ${c.id} > ?))`, params: [cursor.value, cursor.value, cursor.id] },
   };
 }
 

@@ -18,7 +18,8 @@ import type {
   Settings,
 } from '../api/types';
 import type { FlowSort } from '../../src-shared/flow-query';
-import { compileFlowFilter, cursorOf, flowOrderSql } from '../../src-shared/flow-query';
+import type { FlowSortKey } from '../../src-shared/flow-query';
+import { compileFlowFilter, cursorOf, FLOW_LOG_COLUMNS, flowOrderSql } from '../../src-shared/flow-query';
 import { parseIp } from '../../src-shared/ip';
 import { bucketise } from './counter-series';
 import { icmpKind } from './icmp-kind';
@@ -71,10 +72,20 @@ INSERT OR IGNORE INTO sessions (id, kind, source, started_ms, ended_ms)
   SELECT session_id, 'unknown', '', MIN(first_ms), MAX(last_ms) FROM flow_log WHERE session_id IS NOT NULL GROUP BY session_id;
 `;
 
-/** Indexes on columns a migration adds: made after it. */
+/**
+ * Indexes on columns a migration adds: made after it. A session's flows are listed by the indexes that hold the
+ * Flows view's orders (newest, largest, and the id order of the rate, which is 0 for every logged flow), each ending
+ * with the id that breaks ties: a first page or a page after a cursor reads a hundred index entries, not the log.
+ */
 const SESSION_INDEXES = `
-CREATE INDEX IF NOT EXISTS flow_log_session ON flow_log (session_id, last_ms);
+DROP INDEX IF EXISTS flow_log_session;
+CREATE INDEX IF NOT EXISTS flow_log_session_last ON flow_log (session_id, last_ms DESC, flow_id);
+CREATE INDEX IF NOT EXISTS flow_log_session_bytes ON flow_log (session_id, (bytes_ab + bytes_ba) DESC, flow_id);
 `;
+
+/** The sorts the session indexes hold (rate: the id order of flow_log_id). */
+const INDEXED_SORTS: ReadonlySet<FlowSortKey> = new Set(['bytes', 'lastSeen', 'rate']);
+const UNINDEXED_SESSION = { ...FLOW_LOG_COLUMNS, session: '+session_id' };
 
 /** Columns added to flow_log after schema version 1 was released; a database made before them gets them on open. */
 const ADDED_FLOW_COLUMNS: readonly (readonly [string, string])[] = [
@@ -399,12 +410,19 @@ export class HistoryDb {
    * for a filter value that cannot be searched.
    */
   searchFlows(filter: FlowFilter, sort: FlowSort, offset: number, limit: number, after?: FlowCursor): FlowPage {
-    const { sql } = compileFlowFilter(filter);
+    // A session's flows are read through an index in the sort's order when one holds it and nothing else is
+    // filtered; otherwise one pass over the log beats a lookup per row through the session's index (`+` keeps
+    // SQLite off it).
+    const byIndex = INDEXED_SORTS.has(sort.key) && Object.keys(filter).every((k) => k === 'session');
+    const { sql } = compileFlowFilter(filter, byIndex ? FLOW_LOG_COLUMNS : UNINDEXED_SESSION);
     const order = flowOrderSql(sort, after);
     const total = this.db.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM flow_log ${sql.where}`).get(...bindable(sql.params))?.n ?? 0;
     const where = order.after.where === '' ? sql.where : sql.where === '' ? `WHERE ${order.after.where}` : `${sql.where} AND ${order.after.where}`;
+    // The page's rows are picked by rowid first, so the sort carries keys and rowids, not whole rows.
     const rows = this.db
-      .prepare<unknown[], FlowRow>(`SELECT * FROM flow_log ${where} ${order.orderBy} LIMIT ? OFFSET ?`)
+      .prepare<unknown[], FlowRow>(
+        `SELECT * FROM flow_log WHERE rowid IN (SELECT rowid FROM flow_log ${where} ${order.orderBy} LIMIT ? OFFSET ?) ${order.orderBy}`,
+      )
       .all(...bindable([...sql.params, ...order.after.params]), limit + 1, offset);
     // One row more than the page tells whether a next page exists.
     const flows = rows.slice(0, limit).map(rowToFlow);

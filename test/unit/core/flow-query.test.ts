@@ -12,6 +12,7 @@ import type { FlowApplication, FlowFilter, FlowSummary } from '../../../src-main
 import { HistoryDb } from '../../../src-main/core/history-db';
 import type { FlowSort } from '../../../src-shared/flow-query';
 import { compileFlowFilter, FLOW_SORT_KEYS, flowText, sortFlowList } from '../../../src-shared/flow-query';
+import { makeFlow } from '../renderer/make-flow';
 
 const ADDRESSES = ['10.0.0.9', '10.0.0.10', '10.0.1.1', '192.0.2.53', '2001:db8::1', '2001:db8::5', 'fe80::1', '::ffff:10.0.0.9'];
 const NAMES = [null, 'example.com', 'Example.COM', 'cdn.example', 'intranet.test', ''];
@@ -117,6 +118,24 @@ describe('one flow filter and sort, as a predicate and as SQL', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('continues a rate page of the history after the cursor of a live flow, which has a rate', () => {
+    const db = new HistoryDb(path.join(dir, 'rate-cursor.sqlite'));
+    try {
+      const flows = ['s1:1', 's1:2', 's1:3'].map((id) => makeFlow({ id, active: false }));
+      db.recordFinishedFlows(flows);
+      const filter = { session: 's1' };
+      const ids = (sort: FlowSort, value: number, id: string) => db.searchFlows(filter, sort, 0, 10, { value, id }).flows.map((f) => f.id);
+      // Going down, every logged flow (rate 0) comes after a live flow still sending; after a 0 rate, the ids that follow.
+      expect(ids({ key: 'rate', dir: 'desc' }, 1500, 's9:9')).toEqual(['s1:1', 's1:2', 's1:3']);
+      expect(ids({ key: 'rate', dir: 'desc' }, 0, 's1:1')).toEqual(['s1:2', 's1:3']);
+      // Going up, none comes after a live flow's rate.
+      expect(ids({ key: 'rate', dir: 'asc' }, 1500, 's0:0')).toEqual([]);
+      expect(ids({ key: 'rate', dir: 'asc' }, 0, 's1:2')).toEqual(['s1:3']);
+    } finally {
+      db.close();
+    }
   });
 
   it('searches what the table shows of a flow', () => {
