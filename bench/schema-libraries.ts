@@ -4,8 +4,9 @@
  * Speed: the shapes main checks on every frame the helper sends each second (a `flowDeltas` event with
  * 100 and with 5,000 flows, a `rollup` with full top lists) and one API request (`flows.query` params),
  * each written in zod 4, valibot 1 and TypeBox 0.34 (compiled checker and the interpreted `Value.Check`
- * the dashboard would need, since its CSP forbids `eval`), against today's hand-written validators
- * (protocol/schema.ts). Libraries alternate within every run; the figure is the median of the runs, in
+ * the dashboard would need, since its CSP forbids `eval`), against ours (protocol/schema.ts, on TypeBox:
+ * `checked` for what main reads from its helper, `copied` for what clients send; until they moved to
+ * TypeBox they were hand-written, figures in docs/architecture.md). Libraries alternate within every run; the figure is the median of the runs, in
  * validations per second. Input objects are parsed from JSON as main receives them.
  *
  * Size: each library bundled (esbuild, minified, gzip) with the same small schema and one parse call,
@@ -23,6 +24,7 @@ import { Value } from '@sinclair/typebox/value';
 import * as v from 'valibot';
 import { z } from 'zod';
 import { events, requests } from '../src-capture-helper/protocol/messages';
+import { checked, copied } from '../src-capture-helper/protocol/schema';
 
 const PROTOS = ['tcp', 'udp', 'icmp', 'icmpv6', 'other'] as const;
 const NAME_SOURCES = ['sni', 'host', 'dns', 'dns-answer'] as const;
@@ -137,9 +139,14 @@ function must(ok: boolean, what: string): void {
 }
 
 const CHECKERS: Record<string, (shape: Shape) => Check> = {
-  'hand-written': (shape) => {
-    const validator = shape === 'flowsQuery' ? requests.flows.params : events[shape];
-    return (value) => void validator(value, shape);
+  // Ours: the compiled check main runs on what its helper sends, and the copy a client's values get.
+  'netmon checked': (shape) => {
+    const schema = shape === 'flowsQuery' ? requests.flows.params : events[shape];
+    return (value) => void checked(schema, value, shape);
+  },
+  'netmon copied': (shape) => {
+    const schema = shape === 'flowsQuery' ? requests.flows.params : events[shape];
+    return (value) => void copied(schema, value, shape);
   },
   'zod 4': (shape) => (value) => must(zod[shape].safeParse(value).success, 'zod'),
   'valibot 1': (shape) => (value) => must(v.safeParse(valibot[shape] as v.GenericSchema, value).success, 'valibot'),

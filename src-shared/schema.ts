@@ -38,6 +38,7 @@ export function oneOf<const T extends readonly string[]>(values: T, options: { d
 /** A short, safe rendering of a bad value for a message. */
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
+  if (typeof value === 'number') return String(value);
   const text = JSON.stringify(value);
   return text === undefined ? String(value) : text.length > 64 ? `${text.slice(0, 61)}...` : text;
 }
@@ -62,8 +63,12 @@ function literals(schema: TSchema): string[] | null {
   return options.map((o) => o.const as string);
 }
 
+/** A bound at the end of what a number can hold says nothing: it is left out of the message. */
+const bound = (x: unknown): number | undefined => (typeof x === 'number' && Math.abs(x) < Number.MAX_SAFE_INTEGER ? x : undefined);
+
 function range(schema: TSchema, value: unknown): string {
-  const { minimum, maximum } = schema as { minimum?: number; maximum?: number };
+  const minimum = bound(schema.minimum);
+  const maximum = bound(schema.maximum);
   if (minimum !== undefined && maximum !== undefined) return `must be between ${minimum} and ${maximum}, got ${show(value)}`;
   if (minimum !== undefined) return minimum === 0 ? `must be zero or more, got ${show(value)}` : `must be at least ${minimum}, got ${show(value)}`;
   return `must be at most ${maximum}, got ${show(value)}`;
@@ -138,10 +143,31 @@ export function issuesOf(schema: TSchema, value: unknown, limit = 32): SchemaIss
     const path = dottedPath(error.path);
     if ([...seen].some((p) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`))) continue;
     seen.add(path);
-    issues.push({ path, message: describeError(error) });
+    issues.push(...(taggedIssues(error, path) ?? [{ path, message: describeError(error) }]));
     if (issues.length >= limit) break;
   }
-  return issues;
+  return issues.slice(0, limit);
+}
+
+function joinPath(base: string, inner: string): string {
+  return base === '' ? inner : inner === '' ? base : inner.startsWith('[') ? `${base}${inner}` : `${base}.${inner}`;
+}
+
+/**
+ * A union of objects told apart by a tag field (`{ discriminator: 'kind' }`): a bad tag is named at the
+ * tag, a good one has its variant's own issues; null for any other error.
+ */
+function taggedIssues(error: ValueError, path: string): SchemaIssue[] | null {
+  const tag = (error.schema as { discriminator?: unknown }).discriminator;
+  const value = error.value;
+  if (error.type !== ValueErrorType.Union || typeof tag !== 'string') return null;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [{ path, message: `expected a mapping, got ${kindOf(value)}` }];
+  const branches = error.schema.anyOf as TSchema[];
+  const tags = branches.map((b) => (b.properties as Record<string, TSchema>)[tag].const as string);
+  const given = (value as Record<string, unknown>)[tag];
+  const branch = branches[tags.indexOf(given as string)];
+  if (branch === undefined) return [{ path: joinPath(path, tag), message: `expected one of ${tags.join(', ')}, got ${show(given)}` }];
+  return issuesOf(branch, value).map((i) => ({ path: joinPath(path, i.path), message: i.message }));
 }
 
 /** True when `schema` is the TypeBox kind named (Integer, Boolean, Array...). */
