@@ -7,10 +7,10 @@
  *
  * --check compares instead of writing (exit 1 on a difference); a test checks the committed file.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Type, type TObject, type TSchema } from '../src-shared/schema';
 import { settingsSections } from '../src-shared/settings-schema';
+import { writeOrCheck } from './write-or-check';
 
 /** The published file: from dist/scripts (the built script) or scripts/ (the test, from source). */
 export const SETTINGS_SCHEMA_FILE = path.resolve(__dirname, path.basename(path.dirname(__dirname)) === 'dist' ? '../..' : '..', 'docs/settings.schema.json');
@@ -39,21 +39,7 @@ export function settingsSchemaText(): string {
 }
 
 function main(argv: string[]): number {
-  const text = settingsSchemaText();
-  if (argv.includes('--check')) {
-    let old = '';
-    try {
-      old = readFileSync(SETTINGS_SCHEMA_FILE, 'utf8');
-    } catch {
-      // missing: a difference
-    }
-    if (old === text) return 0;
-    process.stdout.write(`differs: ${path.relative(process.cwd(), SETTINGS_SCHEMA_FILE)}\n`);
-    return 1;
-  }
-  writeFileSync(SETTINGS_SCHEMA_FILE, text);
-  process.stdout.write(`${SETTINGS_SCHEMA_FILE}\n`);
-  return 0;
+  return writeOrCheck(SETTINGS_SCHEMA_FILE, settingsSchemaText(), argv);
 }
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -38,14 +38,22 @@ export function copied<S extends TSchema>(schema: S, value: unknown, path: strin
   return project(schema, value) as Static<S>;
 }
 
+const fieldsOf = new WeakMap<TSchema, [string, TSchema][]>();
+
 /** `value` (already checked against `schema`) rebuilt from the schema's known fields. */
 function project(schema: TSchema, value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
   switch (schema[Kind]) {
     case 'Object': {
       if (schema.additionalProperties === true) return value;
+      let fields = fieldsOf.get(schema);
+      if (fields === undefined) {
+        fields = Object.entries(schema.properties as Record<string, TSchema>);
+        fieldsOf.set(schema, fields);
+      }
       const source = value as Record<string, unknown>;
       const out: Record<string, unknown> = {};
-      for (const [key, field] of Object.entries(schema.properties as Record<string, TSchema>)) {
+      for (const [key, field] of fields) {
         if (Object.prototype.hasOwnProperty.call(source, key) && source[key] !== undefined) out[key] = project(field, source[key]);
       }
       return out;
@@ -61,10 +69,18 @@ function project(schema: TSchema, value: unknown): unknown {
       return out;
     }
     case 'Union':
-      return project((schema.anyOf as TSchema[]).find((branch) => checkerOf(branch).Check(value)) as TSchema, value);
+      return project(branchOf(schema, value), value);
     default:
       return value;
   }
+}
+
+/** The branch of a union an object value (already checked) matched: by its tag, the only object branch, or by trying each. */
+function branchOf(schema: TSchema, value: object): TSchema {
+  const branches = (schema.anyOf as TSchema[]).filter((b) => b[Kind] !== 'Null' && b[Kind] !== 'Literal');
+  const tag = schema.discriminator as string | undefined;
+  if (tag !== undefined) return branches.find((b) => (b.properties as Record<string, TSchema>)[tag].const === (value as Record<string, unknown>)[tag]) as TSchema;
+  return branches.length === 1 ? branches[0] : (branches.find((b) => checkerOf(b).Check(value)) as TSchema);
 }
 
 export function str(opts: { max?: number; min?: number; pattern?: RegExp } = {}) {
