@@ -9,8 +9,9 @@
  * depends on the file only, so the test can check the committed module
  * against the machine's /etc/services.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeOrCheck } from './write-or-check';
 
 /** The generated module: from dist/scripts (the built script) or scripts/ (the test, from source). */
 export const SERVICES_MODULE = path.resolve(__dirname, path.basename(path.dirname(__dirname)) === 'dist' ? '../..' : '..', 'src-shared/services.ts');
@@ -71,21 +72,7 @@ function main(argv: string[]): number {
     process.stderr.write(`make-services: cannot read ${source}: ${(err as Error).message} (install netbase)\n`);
     return 2;
   }
-  const module = servicesModule(text);
-  if (argv.includes('--check')) {
-    let old = '';
-    try {
-      old = readFileSync(SERVICES_MODULE, 'utf8');
-    } catch {
-      // missing: a difference
-    }
-    if (old === module) return 0;
-    process.stdout.write(`differs: ${path.relative(process.cwd(), SERVICES_MODULE)}\n`);
-    return 1;
-  }
-  writeFileSync(SERVICES_MODULE, module);
-  process.stdout.write(`${SERVICES_MODULE}\n`);
-  return 0;
+  return writeOrCheck(SERVICES_MODULE, servicesModule(text), argv);
 }
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));

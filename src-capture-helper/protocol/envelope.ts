@@ -7,7 +7,7 @@
 import type { Frame } from './frame';
 import type { EventMap, EventName, RequestErrorCode, RequestErrorInfo, RequestName, RequestParams } from './messages';
 import { eventNames, events, requestErrorCodes, requestErrorInfo, requestNames, requests } from './messages';
-import { int, nullable, obj, oneOf, str, ValidationError } from './schema';
+import { checked, copied, int, nullable, obj, oneOf, str, ValidationError } from './schema';
 
 export type Hello = { t: 'hello'; version: number; token: string };
 export type RequestEnvelope<K extends RequestName = RequestName> = { t: 'req'; id: number; method: K; params: RequestParams<K> };
@@ -47,7 +47,7 @@ function parseJson(frame: Frame): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function checked<T>(fn: () => T): T {
+function asProtocolError<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
@@ -63,13 +63,13 @@ const requestShape = obj({ id: int(1, MAX_REQUEST_ID), method: oneOf(requestName
 export function parseClientMessage(frame: Frame): ClientMessage {
   const msg = parseJson(frame);
   if (frame.attachment.length > 0) throw new ProtocolError('client messages carry no attachment');
-  return checked(() => {
+  return asProtocolError(() => {
     switch (msg.t) {
       case 'hello':
-        return { t: 'hello', ...helloShape(msg, 'hello') };
+        return { t: 'hello', ...copied(helloShape, msg, 'hello') };
       case 'req': {
-        const { id, method } = requestShape(msg, 'req');
-        const params = requests[method].params(msg.params, `${method}.params`);
+        const { id, method } = copied(requestShape, msg, 'req');
+        const params = copied(requests[method].params, msg.params, `${method}.params`);
         return { t: 'req', id, method, params } as ClientMessage;
       }
       default:
@@ -97,24 +97,24 @@ const eventShape = obj({
  */
 export function parseServerMessage(frame: Frame): ParsedServerMessage {
   const msg = parseJson(frame);
-  return checked(() => {
+  return asProtocolError(() => {
     const message = ((): ServerMessage => {
       switch (msg.t) {
         case 'welcome':
-          return { t: 'welcome', ...welcomeShape(msg, 'welcome') };
+          return { t: 'welcome', ...checked(welcomeShape, msg, 'welcome') };
         case 'res': {
-          const { id } = resShape(msg, 'res');
+          const { id } = checked(resShape, msg, 'res');
           if (msg.ok === true) return { t: 'res', id, ok: true, result: msg.result };
-          if (msg.ok === false) return { t: 'res', id, ok: false, error: requestErrorInfo(msg.error, 'res.error') };
+          if (msg.ok === false) return { t: 'res', id, ok: false, error: checked(requestErrorInfo, msg.error, 'res.error') };
           throw new ProtocolError('res.ok: expected a boolean');
         }
         case 'event': {
-          const { name, session, seq } = eventShape(msg, 'event');
-          const payload = events[name](msg.payload, `${name}.payload`);
+          const { name, session, seq } = checked(eventShape, msg, 'event');
+          const payload = checked(events[name], msg.payload, `${name}.payload`);
           return { t: 'event', name, session, seq, payload } as AnyEventEnvelope;
         }
         case 'bye':
-          return { t: 'bye', error: requestErrorInfo(msg.error, 'bye.error') };
+          return { t: 'bye', error: checked(requestErrorInfo, msg.error, 'bye.error') };
         default:
           throw new ProtocolError(`unknown message type ${JSON.stringify(msg.t)?.slice(0, 64)}`);
       }

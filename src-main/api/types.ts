@@ -524,49 +524,9 @@ export interface NameEntry {
 
 // ---------------------------------------------------------------- settings
 
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
-
-export interface Settings {
-  capture: {
-    interfaces: string[];
-    bpf: string;
-    snaplen: number;
-    promiscuous: boolean;
-    bufferMb: number;
-    /** The directory API clients may replay capture files from; empty string = none (they upload instead). */
-    replayDir: string;
-  };
-  flows: {
-    tcpIdleSec: number;
-    udpIdleSec: number;
-    icmpIdleSec: number;
-    maxFlows: number;
-  };
-  history: {
-    /** SQLite file; empty string = the default in the user's data directory. */
-    dbPath: string;
-    /** Retention of the 1 min rollups, the 1 h rollups and the finished-flow log. */
-    minuteDays: number;
-    hourDays: number;
-    flowLogDays: number;
-  };
-  server: {
-    bind: string;
-    /** Empty string = `netmon serve` makes a random one at each start. */
-    token: string;
-    /** Largest capture file the dashboard may upload to `netmon serve`. */
-    maxUploadMb: number;
-  };
-  log: {
-    level: LogLevel;
-  };
-  geo: {
-    /** Country MMDB file; empty string = the database shipped with Netmon. */
-    countryDb: string;
-    /** AS database: an ASN MMDB or ranges as CSV (first,last,asn,name); empty string = the shipped one. */
-    asnDb: string;
-  };
-}
+// The settings are inferred from their schema (src-shared/settings-schema.ts), which documents each one.
+export type { LogLevel, Settings } from '../../src-shared/settings-schema';
+import type { Settings } from '../../src-shared/settings-schema';
 
 /** A partial update: every given leaf is validated, and nothing is applied unless all are valid. */
 export type SettingsPatch = { [S in keyof Settings]?: Partial<Settings[S]> };

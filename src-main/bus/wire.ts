@@ -12,7 +12,7 @@ import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpa
 import type { EventMap, FlowRow, SessionStatus } from '../../src-capture-helper/protocol/messages';
 import { events, flowApp, nameSources, rollupSnapshot, sessionStatus, tcpQualityFigures } from '../../src-capture-helper/protocol/messages';
 import type { Validator } from '../../src-capture-helper/protocol/schema';
-import { arr, int, nullable, num, obj, oneOf, optional, str, ValidationError } from '../../src-capture-helper/protocol/schema';
+import { arr, copied, int, nullable, num, obj, oneOf, optional, str, ValidationError } from '../../src-capture-helper/protocol/schema';
 
 export const WIRE_VERSION = 1;
 export const SUBJECT_ROOT = 'netmon';
@@ -132,14 +132,14 @@ export function tupleToRow(t: unknown, path: string): FlowRow {
   if (icmpCode !== null) row.icmpCode = icmpCode;
   if (quality !== null) {
     try {
-      row.quality = tcpQualityFigures(quality, `${path}.quality`);
+      row.quality = copied(tcpQualityFigures, quality, `${path}.quality`);
     } catch {
       throw bad('quality');
     }
   }
   if (app !== null) {
     try {
-      row.app = flowApp(app, `${path}.app`);
+      row.app = copied(flowApp, app, `${path}.app`);
     } catch {
       throw bad('app');
     }
@@ -228,9 +228,9 @@ export function decodeEnvelope(bytes: Uint8Array, codec: CodecName = WIRE_CODEC)
   const value = raw as Record<string, unknown>;
   if (value.v !== WIRE_VERSION) throw new WireError(`unsupported schema version ${JSON.stringify(value.v)} (this build reads ${WIRE_VERSION})`);
   try {
-    envelopeHead(value, 'message');
+    copied(envelopeHead, value, 'message');
     const kind = value.kind as DataKind;
-    const checked = kind === 'flows' ? checkFlowsBody(value.body) : (bodyValidators[kind] as Validator<unknown>)(value.body, 'body');
+    const checked = kind === 'flows' ? checkFlowsBody(value.body) : copied(bodyValidators[kind] as Validator<unknown>, value.body, 'body');
     return { ...(value as unknown as Envelope), body: checked as BodyOf[DataKind] };
   } catch (err) {
     if (err instanceof ValidationError) throw new WireError(`bad message: ${err.message}`);
@@ -273,7 +273,7 @@ export function encodeWire(value: unknown): Uint8Array {
 
 export function decodeExportRequest(bytes: Uint8Array): ExportRequestBody {
   try {
-    return exportRequestBody(codecs[WIRE_CODEC].decode(bytes), 'export');
+    return copied(exportRequestBody, codecs[WIRE_CODEC].decode(bytes), 'export');
   } catch (err) {
     throw new WireError(`bad export request: ${(err as Error).message}`);
   }

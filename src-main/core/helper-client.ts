@@ -5,7 +5,7 @@ import { MAX_REQUEST_ID, parseServerMessage, ProtocolError } from '../../src-cap
 import { encodeFrame, FrameDecoder, FrameError, MAX_FRAME_BYTES } from '../../src-capture-helper/protocol/frame';
 import type { EventMap, EventName, RequestErrorCode, RequestErrorInfo, RequestName, RequestParams, RequestResult } from '../../src-capture-helper/protocol/messages';
 import { PROTOCOL_VERSION, requests } from '../../src-capture-helper/protocol/messages';
-import { ValidationError } from '../../src-capture-helper/protocol/schema';
+import { checked, ValidationError } from '../../src-capture-helper/protocol/schema';
 
 /**
  * A request the helper refused, or one this client could not send: `code` says what it means to the requester
@@ -183,7 +183,7 @@ export class HelperClient {
     if (pending.timer) clearTimeout(pending.timer);
     if ('error' in outcome) return pending.reject(new HelperRequestError(outcome.error.code, outcome.error.name, outcome.error.message));
     try {
-      pending.resolve(requests[pending.method].result(outcome.result, `${pending.method}.result`));
+      pending.resolve(checked(requests[pending.method].result, outcome.result, `${pending.method}.result`));
     } catch (err) {
       pending.reject(new HelperConnectionError(`the helper answered ${pending.method} with a bad result: ${(err as Error).message}`));
     }

@@ -1,5 +1,6 @@
 import type { Validator } from '../../src-capture-helper/protocol/schema';
-import { arr, int, num, obj, oneOf, optional, record, str, tagged, ValidationError } from '../../src-capture-helper/protocol/schema';
+import { arr, bool, copied, int, num, obj, oneOf, optional, record, str, tagged, ValidationError } from '../../src-capture-helper/protocol/schema';
+import { Type, type TSchema } from '../../src-shared/schema';
 import type { RequestChannel, RequestParams } from '../api/contract';
 import type { ApiResult, FlowFilter } from '../api/types';
 import { FLOW_SORT_KEYS } from '../../src-shared/flow-query';
@@ -16,15 +17,8 @@ const states = oneOf(['syn', 'established', 'fin', 'rst', 'closed', 'active'] as
 const sortKeys = oneOf(FLOW_SORT_KEYS);
 const shownStates = oneOf(['syn', 'established', 'fin', 'rst', 'closed', 'active', 'ended'] as const);
 const port = int(0, 65535);
-const portRange = (v: unknown, path: string): [number, number] => {
-  if (!Array.isArray(v) || v.length !== 2) throw new ValidationError(`${path}: expected [low, high]`);
-  return [port(v[0], `${path}[0]`), port(v[1], `${path}[1]`)];
-};
-const cursorValue = (v: unknown, path: string): number | string => {
-  if (typeof v === 'string' && v.length <= 1024) return v;
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
-  throw new ValidationError(`${path}: expected a finite number or a string of at most 1024 characters`);
-};
+const portRange = Type.Tuple([port, port], { description: '[low, high]' });
+const cursorValue = Type.Union([str({ max: 1024 }), num()], { description: 'a finite number or a string of at most 1024 characters' });
 const empty = obj({});
 
 export const flowFilter: Validator<FlowFilter> = obj({
@@ -61,26 +55,20 @@ const captureSource = tagged('kind', {
     interfaces: arr(str({ min: 1, max: 256 }), 64),
     bpf: optional(str({ max: 8192 })),
     snaplen: optional(int(64, 262_144)),
-    promiscuous: optional((v: unknown, path: string) => {
-      if (typeof v !== 'boolean') throw new ValidationError(`${path}: expected a boolean`);
-      return v;
-    }),
+    promiscuous: optional(bool),
   }),
   replay: obj({ file: str({ min: 1, max: 4096 }), speed: num(0, 10_000) }),
 });
 
 /** Settings patches are checked field by field by the settings module; here only their outline. */
-const settingsPatch = record(record((v: unknown) => v, 32), 16);
+const settingsPatch = record(record(Type.Unknown(), 32), 16);
 
-/** Alert payloads are validated by the alert engine with its own messages; here only their outline. */
-const anyObject = (v: unknown, path: string): Record<string, unknown> => {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ValidationError(`${path}: expected an object`);
-  return v as Record<string, unknown>;
-};
+/** Alert payloads are validated by the alert engine with its own messages; here only their outline (kept whole). */
+const anyObject = Type.Object({}, { additionalProperties: true });
 
 const id = str({ min: 1, max: 256 });
 
-const VALIDATORS: { [C in RequestChannel]: Validator<unknown> } = {
+const VALIDATORS: { [C in RequestChannel]: TSchema } = {
   'interfaces.list': empty,
   'capture.start': captureSource,
   'capture.stop': empty,
@@ -127,7 +115,7 @@ const VALIDATORS: { [C in RequestChannel]: Validator<unknown> } = {
 
 export function checkParams<C extends RequestChannel>(channel: C, params: unknown): ApiResult<RequestParams<C>> {
   try {
-    return { ok: true, value: VALIDATORS[channel](params ?? {}, 'params') as RequestParams<C> };
+    return { ok: true, value: copied(VALIDATORS[channel], params ?? {}, 'params') as RequestParams<C> };
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     const [path, ...rest] = err.message.split(': ');

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import type { LogLevel, Settings, SettingsPatch, ValidationIssue } from '../api/types';
-import { assertNever } from './assert-never';
+import type { Settings, SettingsPatch, ValidationIssue } from '../api/types';
+import { isKind, issuesOf, show, type TSchema } from '../../src-shared/schema';
+import { settingsSections } from '../../src-shared/settings-schema';
 import { validateAlertsSection, type AlertsSection } from './alerts/alerts-settings';
 import { isLoopbackHost, parseBindAddress } from './bind-address';
 
@@ -13,62 +14,19 @@ import { isLoopbackHost, parseBindAddress } from './bind-address';
  * the lot, so settings are never half-applied.
  */
 
-const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
-
 /**
- * The settings file's `alerts` section (rules and channels) is not a leaf
- * schema: the alert engine validates it (src-main/core/alerts/alerts-settings.ts)
- * and it reaches the AlertService, not `Settings`.
+ * The settings file's `alerts` section (rules and channels) is not part of `Settings`: the alert
+ * engine validates it (src-main/core/alerts/alerts-settings.ts) and it reaches the AlertService.
  */
 const ALERTS_SECTION = 'alerts';
 /** The `bus` section (NATS connection and credentials) is read by src-main/bus/bus-options.ts: kept out of `Settings`, which clients can read. */
 const BUS_SECTION = 'bus';
+/** A JSON settings file may name its schema (docs/settings.schema.json) for editors. */
+const SCHEMA_KEY = '$schema';
 
-type Leaf =
-  | { kind: 'int'; min: number; max: number }
-  | { kind: 'bool' }
-  | { kind: 'string'; max: number; pattern?: RegExp; hint?: string }
-  | { kind: 'list'; max: number; pattern: RegExp; hint: string }
-  | { kind: 'enum'; values: readonly string[] };
-
-type Schema = { [S in keyof Settings]: { [K in keyof Settings[S]]: Leaf } };
-
-const TOKEN_PATTERN = /^$|^[A-Za-z0-9\-_.~]{16,256}$/;
-
-const SCHEMA: Schema = {
-  capture: {
-    interfaces: { kind: 'list', max: 64, pattern: /^[^\s/]{1,64}$/, hint: 'interface names without spaces or slashes' },
-    bpf: { kind: 'string', max: 4096 },
-    snaplen: { kind: 'int', min: 64, max: 262_144 },
-    promiscuous: { kind: 'bool' },
-    bufferMb: { kind: 'int', min: 1, max: 2048 },
-    replayDir: { kind: 'string', max: 4096, pattern: /^$|^\//, hint: 'an absolute path, or empty for none' },
-  },
-  flows: {
-    tcpIdleSec: { kind: 'int', min: 1, max: 86_400 },
-    udpIdleSec: { kind: 'int', min: 1, max: 86_400 },
-    icmpIdleSec: { kind: 'int', min: 1, max: 86_400 },
-    maxFlows: { kind: 'int', min: 1000, max: 10_000_000 },
-  },
-  history: {
-    dbPath: { kind: 'string', max: 4096 },
-    minuteDays: { kind: 'int', min: 1, max: 3650 },
-    hourDays: { kind: 'int', min: 1, max: 36_500 },
-    flowLogDays: { kind: 'int', min: 1, max: 36_500 },
-  },
-  server: {
-    bind: { kind: 'string', max: 300 },
-    token: { kind: 'string', max: 256, pattern: TOKEN_PATTERN, hint: '16-256 characters of A-Z a-z 0-9 - _ . ~' },
-    maxUploadMb: { kind: 'int', min: 1, max: 65_536 },
-  },
-  log: {
-    level: { kind: 'enum', values: LOG_LEVELS },
-  },
-  geo: {
-    countryDb: { kind: 'string', max: 4096, pattern: /^$|^\//, hint: 'an absolute path, or empty for the shipped database' },
-    asnDb: { kind: 'string', max: 4096, pattern: /^$|^\//, hint: 'an absolute path, or empty for the shipped database' },
-  },
-};
+const SECTIONS: Record<string, Record<string, TSchema>> = Object.fromEntries(
+  Object.entries(settingsSections).map(([section, schema]) => [section, schema.properties as Record<string, TSchema>]),
+);
 
 export function defaultSettings(): Settings {
   return {
@@ -88,54 +46,27 @@ export class SettingsError extends Error {
   }
 }
 
-type RawValue = unknown;
-
-function checkLeaf(leaf: Leaf, value: RawValue, fromText: boolean): { value: unknown } | { issue: string } {
-  switch (leaf.kind) {
-    case 'int': {
-      const n = fromText && typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
-      if (typeof n !== 'number' || !Number.isInteger(n)) return { issue: `expected a whole number, got ${show(value)}` };
-      if (n < leaf.min || n > leaf.max) return { issue: `must be between ${leaf.min} and ${leaf.max}, got ${n}` };
-      return { value: n };
-    }
-    case 'bool': {
-      if (typeof value === 'boolean') return { value };
-      if (fromText && typeof value === 'string') {
-        const v = value.trim().toLowerCase();
-        if (['1', 'true', 'yes', 'on'].includes(v)) return { value: true };
-        if (['0', 'false', 'no', 'off'].includes(v)) return { value: false };
-      }
-      return { issue: `expected true or false, got ${show(value)}` };
-    }
-    case 'string': {
-      if (typeof value !== 'string') return { issue: `expected a string, got ${show(value)}` };
-      if (value.length > leaf.max) return { issue: `at most ${leaf.max} characters, got ${value.length}` };
-      if (leaf.pattern && !leaf.pattern.test(value)) return { issue: `invalid value; expected ${leaf.hint ?? leaf.pattern.source}` };
-      return { value };
-    }
-    case 'list': {
-      const list = fromText && typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter((s) => s !== '') : value;
-      if (!Array.isArray(list)) return { issue: `expected a list, got ${show(value)}` };
-      if (list.length > leaf.max) return { issue: `at most ${leaf.max} entries, got ${list.length}` };
-      for (const item of list) {
-        if (typeof item !== 'string' || !leaf.pattern.test(item)) return { issue: `${show(item)} is not valid; expected ${leaf.hint}` };
-      }
-      return { value: [...(list as string[])] };
-    }
-    case 'enum': {
-      if (typeof value !== 'string' || !leaf.values.includes(value)) {
-        return { issue: `expected one of ${leaf.values.join(', ')}, got ${show(value)}` };
-      }
-      return { value };
-    }
-    default:
-      return assertNever(leaf);
-  }
+/**
+ * One setting's value, or what is wrong with it. `fromText` lets strings stand for whole numbers,
+ * booleans and comma-separated lists (environment, flags).
+ */
+function checkLeaf(schema: TSchema, value: unknown, fromText: boolean): { value: unknown } | { issue: string } {
+  const given = fromText && typeof value === 'string' ? fromTextValue(schema, value) : value;
+  const issues = issuesOf(schema, given, 1);
+  if (issues.length > 0) return { issue: issues[0].message };
+  return { value: Array.isArray(given) ? [...(given as unknown[])] : given };
 }
 
-function show(value: unknown): string {
-  const text = JSON.stringify(value);
-  return text === undefined ? String(value) : text.length > 64 ? `${text.slice(0, 61)}...` : text;
+function fromTextValue(schema: TSchema, text: string): unknown {
+  if (isKind(schema, 'Integer')) return /^-?\d+$/.test(text.trim()) ? Number(text) : text;
+  if (isKind(schema, 'Boolean')) {
+    const v = text.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+    return text;
+  }
+  if (isKind(schema, 'Array')) return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return text;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -154,9 +85,9 @@ function applyLayer(base: Settings, layer: unknown, fromText: boolean, issues: V
     return next;
   }
   for (const section of Object.keys(layer)) {
-    if (isFile && (section === ALERTS_SECTION || section === BUS_SECTION)) continue;
-    if (!Object.prototype.hasOwnProperty.call(SCHEMA, section)) {
-      const known = [...Object.keys(SCHEMA), ...(isFile ? [ALERTS_SECTION, BUS_SECTION] : [])];
+    if (isFile && (section === ALERTS_SECTION || section === BUS_SECTION || section === SCHEMA_KEY)) continue;
+    if (!Object.prototype.hasOwnProperty.call(SECTIONS, section)) {
+      const known = [...Object.keys(SECTIONS), ...(isFile ? [ALERTS_SECTION, BUS_SECTION] : [])];
       issues.push({ path: section, message: `unknown section; known: ${known.join(', ')}` });
       continue;
     }
@@ -166,7 +97,7 @@ function applyLayer(base: Settings, layer: unknown, fromText: boolean, issues: V
       issues.push({ path: section, message: `expected a mapping, got ${show(values)}` });
       continue;
     }
-    const schema = SCHEMA[sectionKey] as Record<string, Leaf>;
+    const schema = SECTIONS[sectionKey];
     const target = next[sectionKey] as unknown as Record<string, unknown>;
     for (const key of Object.keys(values)) {
       if (!Object.prototype.hasOwnProperty.call(schema, key)) {
@@ -201,7 +132,7 @@ export function envName(section: string, key: string): string {
 
 function envLayer(env: NodeJS.ProcessEnv): Record<string, Record<string, string>> {
   const layer: Record<string, Record<string, string>> = {};
-  for (const [section, keys] of Object.entries(SCHEMA)) {
+  for (const [section, keys] of Object.entries(SECTIONS)) {
     for (const key of Object.keys(keys)) {
       const value = env[envName(section, key)];
       if (value !== undefined) (layer[section] ??= {})[key] = value;
