@@ -1,12 +1,13 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
-import { createInbox } from '@nats-io/nats-core';
 import type { EventMap, EventName, FlowRow, RequestName, RequestParams, RequestResult, SessionStatus } from '../../src-capture-helper/protocol/messages';
 import type { HelperState, ProbeStatus } from '../api/types';
 import { HelperRequestError } from '../core/helper-client';
 import type { HelperPort, HelperStateSource } from '../core/helper-port';
 import type { Logger } from '../core/log';
-import type { BodyOf, DataKind, Envelope, ExportRequestBody } from './wire';
-import { decodeEnvelope, decodeExportReply, encodeWire, probeOfSubject, subjects, WIRE_VERSION } from './wire';
+import type { BodyOf, DataKind, Envelope } from './wire';
+import { decodeEnvelope, probeOfSubject, subjects } from './wire';
+import { ProbeExports } from './probe-export';
+import { ProbeFlowIds } from './probe-flow-ids';
 
 /** A probe silent this long is lagging; this long, gone. A heartbeat comes every second. */
 const LAGGING_AFTER_MS = 2500;
@@ -15,13 +16,8 @@ const GONE_AFTER_MS = 10_000;
 const JOINING_FOR_MS = 3000;
 /** A rollup that arrives this long after the end of its second makes the probe lagging. */
 const LATE_ROLLUP_MS = 3000;
-/** Flows whose ids main keeps for export and top-flow links; beyond it the oldest mappings go (counted). */
-const MAX_FLOW_IDS = 1_000_000;
 /** Top hosts and flows per probe in a merged tick. */
 const TOP_PER_PROBE = 20;
-/** An export whose probe sends nothing for this long fails. */
-const EXPORT_FIRST_REPLY_MS = 5000;
-const EXPORT_IDLE_MS = 30_000;
 /** Probes one serve tracks; when full, a new probe takes the place of the longest gone one, else its messages are counted and dropped. */
 export const MAX_PROBES = 1000;
 /** Interfaces of one probe (the helper's own bound); counters of further names are counted and dropped. */
@@ -50,11 +46,6 @@ interface PendingSecond {
   newFlows: number;
 }
 
-/** An export the probes could not deliver: the probe is gone or silent, or its part was lost on the bus. */
-function probeUnavailable(message: string): HelperRequestError {
-  return new HelperRequestError('unavailable', 'ProbeExportError', message);
-}
-
 function emptySecond(): PendingSecond {
   return { packets: 0, bytes: 0, interfaces: new Map(), byProtocol: Object.create(null) as PendingSecond['byProtocol'], newFlows: 0 };
 }
@@ -74,7 +65,12 @@ export interface BusAggregatorOptions {
  * probe) into one rollup; flow deltas pass through with ids made unique
  * across probes. It tracks each probe's heartbeat and message sequence:
  * joining, lagging and gone probes, gaps and silences are counted and shown,
- * never filled. Exports go to the probe that holds the packets.
+ * never filled. Exports go to the probe that holds the packets
+ * (`probe-export.ts`), found by the ids of `probe-flow-ids.ts`.
+ *
+ * One file of about 400 lines because the probe registry, the 1 s merge and
+ * the session it answers for read and write the same probe records at every
+ * message; apart they would pass those records back and forth.
  */
 export class BusAggregator implements HelperPort, HelperStateSource {
   private readonly probes = new Map<string, ProbeRecord>();
@@ -87,20 +83,20 @@ export class BusAggregator implements HelperPort, HelperStateSource {
   private sessionStatus: SessionStatus | null = null;
   private pending = emptySecond();
   private timer: NodeJS.Timeout | null = null;
-  /** Global flow id ↔ (probe, probe session, probe flow id). */
-  private nextFlowId = 1;
-  private readonly flowIds = new Map<string, number>();
-  private readonly flowOrigins = new Map<number, { probe: string; session: string; flowId: number }>();
-  private readonly exportProbes = new Map<number, string>();
+  private readonly flowIds = new ProbeFlowIds();
+  private readonly exports: ProbeExports;
   private reconnects = 0;
   private closed = false;
   /** Messages that were not ours to apply (undecodable, another version, wrong shape, unknown or excess probes), or not wholly (interfaces beyond a probe's bound). */
   badMessages = 0;
-  droppedFlowIds = 0;
+  get droppedFlowIds(): number {
+    return this.flowIds.dropped;
+  }
 
   constructor(private readonly options: BusAggregatorOptions) {
     this.now = options.now ?? Date.now;
     this.allowed = options.probes !== undefined && options.probes.length > 0 ? new Set(options.probes) : null;
+    this.exports = new ProbeExports(options.nc, (chunk, data) => this.emit('exportChunk', chunk, data));
   }
 
   /** Subscribes to the probes' subjects and starts the 1 s merge. */
@@ -206,13 +202,8 @@ export class BusAggregator implements HelperPort, HelperStateSource {
       }
       case 'export':
         return this.exportFromProbe(params as RequestParams<'export'>);
-      case 'exportCancel': {
-        const { exportId } = params as RequestParams<'exportCancel'>;
-        const probe = this.exportProbes.get(exportId);
-        if (probe === undefined) return { cancelled: false };
-        this.options.nc.publish(subjects.exportCancel(probe), new TextEncoder().encode(String(exportId)));
-        return { cancelled: true };
-      }
+      case 'exportCancel':
+        return this.exports.cancel((params as RequestParams<'exportCancel'>).exportId);
       default:
         throw new HelperRequestError('invalid', 'Unsupported', `${method} is not available for probes on the bus`);
     }
@@ -363,7 +354,7 @@ export class BusAggregator implements HelperPort, HelperStateSource {
     }
     probe.latestTop = {
       hosts: r.topHosts.slice(0, TOP_PER_PROBE).map((h) => ({ ...h, probe: probe.name })),
-      flows: r.topFlows.slice(0, TOP_PER_PROBE).map((f) => ({ ...f, flowId: this.globalFlowId(probe.name, probe.session ?? '', f.flowId), probe: probe.name })),
+      flows: r.topFlows.slice(0, TOP_PER_PROBE).map((f) => ({ ...f, flowId: this.flowIds.global(probe.name, probe.session ?? '', f.flowId), probe: probe.name })),
     };
     probe.activeFlows = r.activeFlows;
   }
@@ -393,26 +384,10 @@ export class BusAggregator implements HelperPort, HelperStateSource {
   private forwardFlows(probe: ProbeRecord, probeSession: string | null, d: BodyOf['flows']): void {
     if (this.session === null || probeSession === null) return;
     const map = (row: FlowRow): FlowRow => ({
-      ...row, id: this.globalFlowId(probe.name, probeSession, row.id), iface: `${probe.name}/${row.iface}`, probe: probe.name,
+      ...row, id: this.flowIds.global(probe.name, probeSession, row.id), iface: `${probe.name}/${row.iface}`, probe: probe.name,
     });
     // Omitted flows cannot be caught up from here (the probe keeps its table); they stay counted in the core.
     this.emit('flowDeltas', { second: d.second, updated: d.updated.map(map), ended: d.ended.map(map), omitted: d.omitted });
-  }
-
-  private globalFlowId(probe: string, session: string, flowId: number): number {
-    const key = `${probe}\u0000${session}\u0000${flowId}`;
-    let id = this.flowIds.get(key);
-    if (id !== undefined) return id;
-    id = this.nextFlowId++;
-    this.flowIds.set(key, id);
-    this.flowOrigins.set(id, { probe, session, flowId });
-    if (this.flowIds.size > MAX_FLOW_IDS) {
-      const [oldestKey, oldestId] = this.flowIds.entries().next().value as [string, number];
-      this.flowIds.delete(oldestKey);
-      this.flowOrigins.delete(oldestId);
-      this.droppedFlowIds++;
-    }
-    return id;
   }
 
   private emit<K extends EventName>(name: K, payload: EventMap[K], attachment?: Buffer): void {
@@ -445,65 +420,14 @@ export class BusAggregator implements HelperPort, HelperStateSource {
   // --- export --------------------------------------------------------------------------------------
 
   checkExport(flowIds: readonly number[]): string | null {
-    return this.exportOrigin(flowIds).error;
-  }
-
-  /** The one probe (and its session) that holds all these flows, or why there is none. */
-  private exportOrigin(flowIds: readonly number[]): { probe: string; session: string; flowIds: number[]; error: null } | { error: string } {
-    if (flowIds.length === 0) return { error: 'each probe keeps its own packets: select flows of one probe to export' };
-    const origins = flowIds.map((id) => this.flowOrigins.get(id));
-    if (origins.some((o) => o === undefined)) return { error: 'some selected flows are no longer known on the bus' };
-    const known = origins as { probe: string; session: string; flowId: number }[];
-    if (new Set(known.map((o) => `${o.probe}\u0000${o.session}`)).size > 1) {
-      return { error: 'the selected flows were seen by different probes; export them one probe at a time' };
-    }
-    return { probe: known[0].probe, session: known[0].session, flowIds: known.map((o) => o.flowId), error: null };
+    return this.flowIds.exportOrigin(flowIds).error;
   }
 
   /** Asks the probe that holds the flows for their packets and streams its reply as the helper's export would. */
   private async exportFromProbe(params: RequestParams<'export'>): Promise<RequestResult<'export'>> {
-    const origin = this.exportOrigin(params.flowIds);
+    const origin = this.flowIds.exportOrigin(params.flowIds);
     if (origin.error !== null) throw new HelperRequestError('invalid', 'ProbeExportError', origin.error);
-    const { probe, session } = origin;
-    const request: ExportRequestBody = {
-      v: WIRE_VERSION, sessionId: session, exportId: params.exportId, format: params.format, flowIds: origin.flowIds,
-      ...(params.from !== undefined ? { from: params.from } : {}),
-      ...(params.to !== undefined ? { to: params.to } : {}),
-    };
-    const { nc } = this.options;
-    const inbox = createInbox();
-    const sub = nc.subscribe(inbox);
-    this.exportProbes.set(params.exportId, probe);
-    let timer: NodeJS.Timeout | null = null;
-    let failure: Error | null = null;
-    const arm = (ms: number, message: string) => {
-      if (timer !== null) clearTimeout(timer);
-      timer = setTimeout(() => {
-        failure = probeUnavailable(message);
-        sub.unsubscribe();
-      }, ms);
-    };
-    try {
-      nc.publish(subjects.exportRequest(probe), encodeWire(request), { reply: inbox });
-      arm(EXPORT_FIRST_REPLY_MS, `probe ${probe} did not answer the export request`);
-      let seq = 0;
-      for await (const m of sub) {
-        arm(EXPORT_IDLE_MS, `probe ${probe} stopped sending the export`);
-        const reply = decodeExportReply(m.data);
-        if (reply.seq !== seq) throw probeUnavailable(`part of the export from probe ${probe} was lost on the bus`);
-        seq++;
-        if (reply.kind === 'error') throw new HelperRequestError('invalid', 'ProbeExportError', `probe ${probe}: ${reply.message}`);
-        if (reply.kind === 'done') return { exportId: params.exportId, ...reply.result };
-        this.emit('exportChunk', {
-          exportId: params.exportId, seq: reply.seq, packets: 0, bytes: 0,
-          packetsDone: reply.packetsDone, packetsTotal: reply.packetsTotal, bytesDone: reply.bytesDone, bytesTotal: reply.bytesTotal,
-        }, Buffer.from(reply.data.buffer, reply.data.byteOffset, reply.data.byteLength));
-      }
-      throw failure ?? probeUnavailable(`the export from probe ${probe} ended early`);
-    } finally {
-      if (timer !== null) clearTimeout(timer);
-      sub.unsubscribe();
-      this.exportProbes.delete(params.exportId);
-    }
+    return this.exports.run(origin, params);
   }
 }
+

@@ -1,5 +1,5 @@
 import type { NetmonCore } from '../core/netmon-core';
-import { ok } from '../core/netmon-core';
+import { ok } from '../core/api-result';
 import type { Logger } from '../core/log';
 import { BusAggregator } from './bus-aggregator';
 import { connectWaiting } from './bus-connect';
