@@ -8,7 +8,8 @@ import { cidrContains, formatAddress, parseCidr } from './address';
 import { assertNever } from '../util/assert-never';
 import type { FlowTable } from './flow-table';
 import { FlowNum } from './flow-table';
-import type { FlowProtoName, FlowSnapshot } from './flow-types';
+import type { FlowProtocol } from '../../src-shared/protocols';
+import type { FlowSnapshot } from './flow-types';
 import { FLOW_LABEL_KINDS, flowStateName, flowStateNames, protoName } from './flow-types';
 
 export const flowSortKeys = [
@@ -18,7 +19,7 @@ export const flowSortKeys = [
 export type FlowSortKey = (typeof flowSortKeys)[number];
 
 export interface FlowFilter {
-  proto?: FlowProtoName;
+  proto?: FlowProtocol;
   /** An address or prefix matching either endpoint. */
   cidr?: string;
   /** Matches either port. */

@@ -12,13 +12,15 @@ import { ConversationTable } from './conversation-table';
 import { linkTypeName } from './link-type-names';
 import type { JsonText, JsonWriter } from '../util/write-json';
 import type { WebHostSections } from '../names/web-sections';
+import { FLOW_PROTOCOLS } from '../../src-shared/protocols';
 
 export interface Counter {
   packets: number;
   bytes: number;
 }
 
-export const PROTOCOL_KEYS = ['ipv4', 'ipv6', 'tcp', 'udp', 'icmp', 'icmpv6', 'other'] as const;
+/** The report counts packets per IP version, then per transport protocol of a flow. */
+export const PROTOCOL_KEYS = ['ipv4', 'ipv6', ...FLOW_PROTOCOLS] as const;
 export type ProtocolKey = (typeof PROTOCOL_KEYS)[number];
 
 export interface ReportFlow {

@@ -6,8 +6,10 @@
  * per second; byte counts are whole frames (link-layer header included).
  */
 
-/** Transport protocols the flow table and the rollups distinguish. */
-export type FlowProto = 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'other';
+import type { FlowProtocol } from '../../src-shared/protocols';
+
+/** Transport protocols the flow table and the rollups distinguish (src-shared/protocols.ts lists them). */
+export type FlowProto = FlowProtocol;
 
 /** Traffic direction relative to the monitored host (replays: A→B is "out"). */
 export type Direction = 'in' | 'out';

@@ -31,6 +31,7 @@ import { ExportService } from './export-service';
 import { checkCounterQuery } from './counter-series';
 import { ALL_SESSIONS, cursorOf, FlowFilterError, isAfterCursor, sortFlowList } from '../../src-shared/flow-query';
 import { netmaskPrefix } from '../../src-shared/ip';
+import { FLOW_PROTOCOLS } from '../../src-shared/protocols';
 import { applicationsReport, localAddresses } from './applications';
 import { flowFromRow, FlowBook } from './flow-book';
 import { apiErrorOfHelperFailure, HelperRequestError } from './helper-client';
@@ -46,7 +47,7 @@ import { checkParams } from './request-params';
 import { MEMORY_SECONDS, RollupMemory } from './rollup-memory';
 import { applyPatch, FILE_ONLY_SETTINGS, refusedPatchFields, SettingsError } from './settings';
 
-const PROTOS: readonly FlowProto[] = ['tcp', 'udp', 'icmp', 'icmpv6', 'other'];
+const PROTOS: readonly FlowProto[] = FLOW_PROTOCOLS;
 const MAX_PAGE = 1000;
 /** Rows per `flows` request when catching up with the helper's flow table (its page bound). */
 const HELPER_FLOW_PAGE = 1000;
