@@ -5,6 +5,7 @@
  * two lookups when main first sees it and none per packet.
  */
 import { GeoService } from '../src-main/core/geo/geo-service';
+import { median } from './stats';
 
 export interface GeoBenchResult {
   /** Opening the shipped databases (median of the runs), ms. */
@@ -23,10 +24,6 @@ export interface GeoBenchResult {
   rounds: number;
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /** Seeded addresses, a mix of IPv4 (90 %) and IPv6 in the global unicast block. */
 function addresses(count: number, seed: number): string[] {
