@@ -20,3 +20,23 @@ export function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }
+
+/**
+ * Measures how long the event loop is held: timers due every `everyMs`, and the longest wait between two of them.
+ * `stop()` ends the watch and returns that longest stretch, ms.
+ */
+export function watchEventLoopStalls(everyMs: number): { stop(): number } {
+  let last = performance.now();
+  let longest = 0;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  }, everyMs);
+  return {
+    stop: () => {
+      clearInterval(ticker);
+      return longest;
+    },
+  };
+}
