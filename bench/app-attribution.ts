@@ -20,6 +20,7 @@ import { AppAttributor } from '../src-capture-helper/apps/app-attributor';
 import { cachedUserNames } from '../src-capture-helper/apps/live-attribution';
 import { procProcessSource } from '../src-capture-helper/apps/proc-scanner';
 import { openSockDiag, type SocketTable } from '../src-capture-helper/apps/sock-diag';
+import { median, round } from './stats';
 
 export interface AttributionBench {
   connections: number;
@@ -46,12 +47,6 @@ const cpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-const round = (x: number, digits = 3) => Number(x.toFixed(digits));
 
 function timeCpu(runs: number, f: () => unknown): number {
   f();
@@ -139,8 +134,8 @@ export async function runAttributionBench(connections: number, runs: number): Pr
       connections,
       runs,
       activityReadUs: round(activityReadUs, 1),
-      tcpDumpMs: { hostOnly: round(hostOnly.tcp), withConnections: round(withConnections.tcp) },
-      udpDumpMs: round(udpDumpMs),
+      tcpDumpMs: { hostOnly: round(hostOnly.tcp, 3), withConnections: round(withConnections.tcp, 3) },
+      udpDumpMs: round(udpDumpMs, 3),
       socketsSeen: { hostOnly: hostOnly.sockets, withConnections: withConnections.sockets },
       firstResolveMs: round(firstResolveMs, 1),
       procReads,

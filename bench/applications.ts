@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { FlowApplication, FlowSummary } from '../src-main/api/types';
 import { applicationsReport } from '../src-main/core/applications';
 import { HistoryDb } from '../src-main/core/history-db';
+import { median, ms, round } from './stats';
 
 export interface ApplicationsBenchResult {
   finishedFlows: number;
@@ -46,16 +47,7 @@ function flowAt(i: number, active: boolean): FlowSummary {
   };
 }
 
-function ms(run: () => void): number {
-  const t = process.hrtime.bigint();
-  run();
-  return Number(process.hrtime.bigint() - t) / 1e6;
-}
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  return Math.round(s[s.length >> 1] * 10) / 10;
-}
 
 export function runApplicationsBench(finished: number, activeCount: number): ApplicationsBenchResult {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-bench-apps-'));
@@ -80,9 +72,9 @@ export function runApplicationsBench(finished: number, activeCount: number): App
     return {
       finishedFlows: finished,
       activeFlows: activeCount,
-      sessionReportMs: median(session),
-      allSessionsLastHourMs: median(hour),
-      applicationFilterPageMs: median(filter),
+      sessionReportMs: round(median(session), 1),
+      allSessionsLastHourMs: round(median(hour), 1),
+      applicationFilterPageMs: round(median(filter), 1),
     };
   } finally {
     db.close();

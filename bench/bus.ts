@@ -16,6 +16,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import type { EventMap, FlowRow } from '../src-capture-helper/protocol/messages';
 import type { CodecName, Envelope } from '../src-main/bus/wire';
 import { codecs, decodeEnvelope, encodeEnvelope, FLOW_ROWS_PER_MESSAGE, subjects, WIRE_VERSION } from '../src-main/bus/wire';
+import { median, round } from './stats';
 
 const NATS_SERVER = '/usr/sbin/nats-server';
 const repo = path.resolve(__dirname, '../..');
@@ -135,7 +136,6 @@ function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): P
   });
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Bytes and CPU of one probe-second in each candidate encoding, taking turns, medians of `runs`. */
 export function measureEncodings(flows: number, runs = 9): EncodingCost[] {
@@ -178,8 +178,8 @@ export function measureEncodings(flows: number, runs = 9): EncodingCost[] {
   return candidates.map((c, i) => ({
     name: c.name,
     bytesPerProbeSecond: samples[i].bytes,
-    encodeMsPerProbeSecond: Math.round(median(samples[i].enc) * 10) / 10,
-    decodeMsPerProbeSecond: Math.round(median(samples[i].dec) * 10) / 10,
+    encodeMsPerProbeSecond: round(median(samples[i].enc), 1),
+    decodeMsPerProbeSecond: round(median(samples[i].dec), 1),
   }));
 }
 

@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { FlowSummary } from '../src-main/api/types';
 import { HistoryDb } from '../src-main/core/history-db';
 import type { FlowCursor, FlowFilter, FlowSort } from '../src-shared/flow-query';
+import { median, ms, round } from './stats';
 
 export interface FlowStoreResult {
   flows: number;
@@ -41,16 +42,7 @@ function flowAt(i: number): FlowSummary {
   };
 }
 
-function ms(run: () => void): number {
-  const t = process.hrtime.bigint();
-  run();
-  return Number(process.hrtime.bigint() - t) / 1e6;
-}
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  return Math.round(s[s.length >> 1] * 10) / 10;
-}
 
 export function runFlowStoreBench(flows: number): FlowStoreResult {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-bench-flow-store-'));
@@ -95,13 +87,13 @@ export function runFlowStoreBench(flows: number): FlowStoreResult {
     return {
       flows,
       insertFlowsPerSecond: Math.round(flows / (insertMs / 1000)),
-      firstPageMs: median(first),
-      deepPageByOffsetMs: median(byOffset),
-      deepPageByCursorMs: median(byCursor),
-      textFilterMs: median(text),
-      sortByAddressMs: median(address),
-      rateFirstPageMs: median(rateFirst),
-      rateDeepPageByCursorMs: median(rateDeep),
+      firstPageMs: round(median(first), 1),
+      deepPageByOffsetMs: round(median(byOffset), 1),
+      deepPageByCursorMs: round(median(byCursor), 1),
+      textFilterMs: round(median(text), 1),
+      sortByAddressMs: round(median(address), 1),
+      rateFirstPageMs: round(median(rateFirst), 1),
+      rateDeepPageByCursorMs: round(median(rateDeep), 1),
     };
   } finally {
     db.close();

@@ -5,6 +5,7 @@
  * two lookups when main first sees it and none per packet.
  */
 import { GeoService } from '../src-main/core/geo/geo-service';
+import { median, watchEventLoopStalls } from './stats';
 
 export interface GeoBenchResult {
   /** Opening the shipped databases (median of the runs), ms. */
@@ -23,10 +24,6 @@ export interface GeoBenchResult {
   rounds: number;
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /** Seeded addresses, a mix of IPv4 (90 %) and IPv6 in the global unicast block. */
 function addresses(count: number, seed: number): string[] {
@@ -43,18 +40,11 @@ export async function runGeoBench(rounds = 5, count = 20_000): Promise<GeoBenchR
   const stalls: number[] = [];
   let geo: GeoService | undefined;
   for (let r = 0; r < 3; r++) {
-    let last = performance.now();
-    let longest = 0;
-    const ticker = setInterval(() => {
-      const now = performance.now();
-      longest = Math.max(longest, now - last);
-      last = now;
-    }, 1);
+    const stallWatch = watchEventLoopStalls(1);
     const t = performance.now();
     geo = await GeoService.open({ countryDb: '', asnDb: '' });
     opens.push(performance.now() - t);
-    clearInterval(ticker);
-    stalls.push(longest);
+    stalls.push(stallWatch.stop());
   }
   const service = geo as GeoService;
   const cold: number[] = [];

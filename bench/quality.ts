@@ -17,6 +17,7 @@ import { FlowTable } from '../src-capture-helper/flows/flow-table';
 import { TcpQuality } from '../src-capture-helper/flows/tcp-quality';
 import type { PacketRecord } from '../src-capture-helper/pipeline/packet-sink';
 import { MAX_QUALITY_FLOWS } from '../src-capture-helper/protocol/messages';
+import { median, round } from './stats';
 
 export interface QualityBench {
   file: string;
@@ -87,13 +88,7 @@ function pass(file: string, withQuality: boolean): Pass {
   };
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
-const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 export function measureQuality(file: string, runs = 5): QualityBench {
   pass(file, true); // warm the page cache and the JIT

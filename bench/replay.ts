@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
+import { round } from './stats';
 
 export interface ReplayBenchResult {
   ok: boolean;
@@ -89,11 +90,11 @@ export async function benchReplay(cli: string, file: string, speed: number, time
     return {
       ok: true,
       speed,
-      wallSeconds: round3((end - t0) / 1000),
-      replaySeconds: round3((end - start) / 1000),
+      wallSeconds: round((end - t0) / 1000, 3),
+      replaySeconds: round((end - start) / 1000, 3),
       rollups: ticks.length,
-      maxRollupGapSeconds: round3(maxGap / 1000),
-      firstRollupAfterSeconds: ticks.length > 0 ? round3((ticks[0] - start) / 1000) : 0,
+      maxRollupGapSeconds: round(maxGap / 1000, 3),
+      firstRollupAfterSeconds: ticks.length > 0 ? round((ticks[0] - start) / 1000, 3) : 0,
       ...(cpu ?? {}),
       finishedFlows: stats.finishedFlows,
       flowsDroppedByMain: stats.mainDrops.flowBook ?? 0,
@@ -120,7 +121,7 @@ function cpuOf(pid: number): number {
 function processCpu(pid: number): { mainCpuSeconds: number; helperCpuSeconds: number } | undefined {
   try {
     const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    return { mainCpuSeconds: round3(cpuOf(pid)), helperCpuSeconds: round3(children.reduce((sum, c) => sum + cpuOf(c), 0)) };
+    return { mainCpuSeconds: round(cpuOf(pid), 3), helperCpuSeconds: round(children.reduce((sum, c) => sum + cpuOf(c), 0), 3) };
   } catch {
     return undefined;
   }
@@ -133,10 +134,6 @@ async function waitUntil<T>(timeoutMs: number, get: () => T | undefined, gaveUp:
     if (v !== undefined || gaveUp() || performance.now() > deadline) return v;
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
 
 /** `node dist/bench/replay.js FILE [SPEED]`: one replay, its figures as JSON (for profiling runs). */

@@ -60,6 +60,7 @@ import type { QualityBench } from './quality';
 import { formatQuality, measureQuality } from './quality';
 import type { WebSectionsBench } from './web-sections';
 import { formatWebSections, measureWebSections } from './web-sections';
+import { median, round } from './stats';
 
 const repo = path.resolve(__dirname, '../..');
 const resultsDir = path.join(repo, 'bench-results');
@@ -262,12 +263,10 @@ class CommandTimer {
     }
     const walls = [...this.walls].sort((x, y) => x - y);
     const best = walls[0];
-    const mid = walls.length >> 1;
-    const median = walls.length % 2 === 1 ? walls[mid] : (walls[mid - 1] + walls[mid]) / 2;
     return {
       ok: true,
       bestSeconds: round(best, 3),
-      medianSeconds: round(median, 3),
+      medianSeconds: round(median(walls), 3),
       runs: walls.length,
       bestCpuSeconds: round(this.bestCpu, 2),
       bestUserSeconds: this.bestUser,
@@ -348,10 +347,6 @@ function assertNever(value: never): never {
   throw new Error(`unexpected stage ${String(value)}`);
 }
 
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
 
 /** One capture timed against cat, tcpdump and cagg. */
 interface CaptureFigures {
@@ -462,9 +457,9 @@ async function timeReplay(file: string, flows: number, cli: string, runs: number
   const done = replays.filter((x) => x.ok);
   const out: ReplayFigures = { flows, file: shown(file), analyze, replays };
   if (done.length > 0) {
-    out.replayMedianSeconds = median(done.map((x) => x.wallSeconds));
+    out.replayMedianSeconds = round(median(done.map((x) => x.wallSeconds)), 3);
     out.maxRollupGapSeconds = Math.max(...done.map((x) => x.maxRollupGapSeconds));
-    out.rollupsMedian = median(done.map((x) => x.rollups));
+    out.rollupsMedian = round(median(done.map((x) => x.rollups)), 3);
     if (analyze.ok) out.replayVsAnalyze = round(out.replayMedianSeconds / analyze.medianSeconds, 2);
     const cpu = done.filter((x) => x.helperCpuSeconds !== undefined).map((x) => (x.helperCpuSeconds ?? 0) + (x.mainCpuSeconds ?? 0));
     if (analyze.ok && cpu.length > 0) out.replayCpuVsAnalyzeCpu = round(median(cpu) / analyze.bestCpuSeconds, 2);
@@ -480,11 +475,6 @@ function shown(file: string): string {
   return rel.startsWith('..') ? file : rel;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid] : round((s[mid - 1] + s[mid]) / 2, 3);
-}
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2), process.env);

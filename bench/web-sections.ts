@@ -22,6 +22,7 @@ import { NameExtractor } from '../src-capture-helper/names/name-extractor';
 import type { WebRequest } from '../src-capture-helper/names/web-sections';
 import { DEFAULT_WEB_SECTION_LIMITS, WebSections } from '../src-capture-helper/names/web-sections';
 import type { PacketRecord } from '../src-capture-helper/pipeline/packet-sink';
+import { median, round } from './stats';
 
 export interface WebSectionsPass {
   input: string;
@@ -48,13 +49,7 @@ const HOSTS = 1000;
 const SECTIONS = 50;
 const LOAD_REQUESTS = 100_000;
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
-const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /** A GET in one IPv4 TCP segment (raw IP), its host and section chosen by `i`. */
 function requestPacket(i: number): Uint8Array {

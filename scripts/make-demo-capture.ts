@@ -10,6 +10,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { PcapngWriter } from '../src-capture-helper/capture-file/capture-writers';
+import type { PacketRecord } from '../src-capture-helper/pipeline/packet-sink';
 
 const START_SEC = Date.UTC(2025, 0, 1, 12, 0, 0) / 1000;
 const DURATION_SEC = 60;
@@ -236,50 +238,28 @@ function build(): Packet[] {
   return packets.sort((a, b) => a.tsUs - b.tsUs);
 }
 
-function pad4(n: number): number {
-  return (n + 3) & ~3;
-}
-
-function block(type: number, body: Buffer): Buffer {
-  const total = 12 + pad4(body.length);
-  const out = Buffer.alloc(total);
-  out.writeUInt32LE(type, 0);
-  out.writeUInt32LE(total, 4);
-  body.copy(out, 8);
-  out.writeUInt32LE(total, total - 4);
-  return out;
-}
-
-function option(code: number, value: Buffer): Buffer {
-  const out = Buffer.alloc(4 + pad4(value.length));
-  out.writeUInt16LE(code, 0);
-  out.writeUInt16LE(value.length, 2);
-  value.copy(out, 4);
-  return out;
-}
+const LINKTYPE_ETHERNET = 1;
 
 export function encodeDemoCapture(packets: Packet[]): Buffer {
-  const shb = Buffer.alloc(16);
-  shb.writeUInt32LE(0x1a2b3c4d, 0);
-  shb.writeUInt16LE(1, 4);
-  shb.writeUInt16LE(0, 6);
-  shb.writeBigInt64LE(-1n, 8);
-  const shbOptions = Buffer.concat([option(4, Buffer.from('netmon make-demo-capture')), option(0, Buffer.alloc(0))]);
-  const idb = Buffer.alloc(8);
-  idb.writeUInt16LE(1, 0);
-  // Snaplen 0: no limit for the file; the bulk packets are cut at SNAPLEN by this generator alone.
-  idb.writeUInt32LE(0, 4);
-  const idbOptions = Buffer.concat([option(2, Buffer.from('demo0')), option(0, Buffer.alloc(0))]);
-  const blocks = [block(0x0a0d0d0a, Buffer.concat([shb, shbOptions])), block(0x00000001, Buffer.concat([idb, idbOptions]))];
+  const writer = new PcapngWriter();
+  const blocks = [
+    writer.sectionHeader('netmon make-demo-capture'),
+    // Snaplen 0: no limit for the file; the bulk packets are cut at SNAPLEN by this generator alone.
+    writer.interfaceDescription({ linkType: LINKTYPE_ETHERNET, snaplen: 0, name: 'demo0' }),
+  ];
   for (const p of packets) {
-    const head = Buffer.alloc(20);
-    const ts = BigInt(p.tsUs);
-    head.writeUInt32LE(0, 0);
-    head.writeUInt32LE(Number(ts >> 32n), 4);
-    head.writeUInt32LE(Number(ts & 0xffffffffn), 8);
-    head.writeUInt32LE(p.data.length, 12);
-    head.writeUInt32LE(p.wireLength, 16);
-    blocks.push(block(0x00000006, Buffer.concat([head, p.data, Buffer.alloc(pad4(p.data.length) - p.data.length)])));
+    const record: PacketRecord = {
+      ifIndex: 0,
+      linkType: LINKTYPE_ETHERNET,
+      tsSec: Math.floor(p.tsUs / 1e6),
+      tsNsec: (p.tsUs % 1e6) * 1000,
+      hasTimestamp: true,
+      wireLength: p.wireLength,
+      bytes: p.data,
+      offset: 0,
+      length: p.data.length,
+    };
+    blocks.push(writer.enhancedPacket(0, record));
   }
   return Buffer.concat(blocks);
 }

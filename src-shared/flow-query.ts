@@ -8,8 +8,8 @@
  */
 import type { Cidr } from './ip';
 import { cidrContains, isCidr, parseCidr, parseIpCached } from './ip';
+import type { FlowProtocol } from './protocols';
 
-export type FlowProtoName = 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'other';
 export type FlowStateName = 'syn' | 'established' | 'fin' | 'rst' | 'closed' | 'active';
 /** The state a person reads in the table: the wire state while the flow lives, then "ended". */
 export type ShownFlowState = FlowStateName | 'ended';
@@ -18,7 +18,7 @@ export type ShownFlowState = FlowStateName | 'ended';
 export interface QueryableFlow {
   id: string;
   iface: string;
-  proto: FlowProtoName;
+  proto: FlowProtocol;
   a: string;
   aPort: number | null;
   b: string;
@@ -55,7 +55,7 @@ export interface FlowFilter {
   /** Free text, case-insensitive, in what the table shows of a flow: its endpoints (`10.0.0.1:443`,
    *  `[2001:db8::1]:80`), names, protocol, shown state and interface. */
   text?: string;
-  proto?: FlowProtoName[];
+  proto?: FlowProtocol[];
   /** An address or a CIDR block (IPv4 or IPv6); either endpoint may match. */
   ip?: string;
   /** Either endpoint's port. */

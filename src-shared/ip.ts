@@ -1,5 +1,5 @@
-/** IP addresses and CIDR blocks, once for main (flow filter and sort, alert rules, history) and the dashboard:
- *  parsing, formatting and matching. Addresses become 16-byte arrays (IPv4 as IPv4-mapped IPv6, as the capture
+/** IP addresses and CIDR blocks, once for the capture helper, main (flow filter and sort, alert rules, history) and
+ *  the dashboard: parsing, formatting (as tshark writes addresses) and matching. Addresses become 16-byte arrays (IPv4 as IPv4-mapped IPv6, as the capture
  *  engine keys flows), so one prefix comparison serves both families. */
 
 /** An address as 16 bytes, IPv4 stored as IPv4-mapped IPv6. */
@@ -83,34 +83,126 @@ export function parseIp(s: string): Uint8Array | null {
 }
 
 export function isV4Mapped(bytes: IpBytes): boolean {
-  for (let i = 0; i < 10; i++) if (bytes[i] !== 0) return false;
-  return bytes[10] === 0xff && bytes[11] === 0xff;
+  return isV4MappedAt(bytes, 0);
 }
 
-/** Dotted quad for IPv4 (and mapped IPv4), RFC 5952 for IPv6: the longest run of two or more zero groups
- *  compressed (the first on ties), lower-case hex, as tshark and inet_ntop write them. */
-export function formatIp(bytes: IpBytes): string {
-  if (isV4Mapped(bytes)) return `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((bytes[i] << 8) | bytes[i + 1]);
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
+function isV4MappedAt(bytes: Uint8Array, off: number): boolean {
+  for (let i = 0; i < 10; i++) if (bytes[off + i] !== 0) return false;
+  return bytes[off + 10] === 0xff && bytes[off + 11] === 0xff;
+}
+
+/** Dotted quad for IPv4 (and mapped IPv4), IPv6 as tshark writes it (see formatIpv6Words). */
+export function formatIp(bytes: IpBytes, off = 0): string {
+  return isV4MappedAt(bytes, off) ? formatIpv4(bytes, off + 12) : formatIpv6(bytes, off);
+}
+
+/** Dotted quad of the four bytes at `off`. */
+export function formatIpv4(bytes: Uint8Array, off: number): string {
+  return `${bytes[off]}.${bytes[off + 1]}.${bytes[off + 2]}.${bytes[off + 3]}`;
+}
+
+const scratchWords = new Uint32Array(4);
+
+/** IPv6 text of the 16 bytes at `off`, always in IPv6 form (a mapped address stays `::ffff:a.b.c.d`). */
+export function formatIpv6(bytes: Uint8Array, off = 0): string {
+  ipWords(bytes, scratchWords, 0, off);
+  return formatIpv6Words(scratchWords, 0);
+}
+
+/*
+ * The capture engine keys flows by addresses as four big-endian 32-bit words (IPv4 as mapped IPv6), so the helper
+ * formats, parses and matches in that layout without going through bytes: formatting runs per flow in `analyze`.
+ */
+
+/** Word 2 of an IPv4-mapped address (::ffff:a.b.c.d). */
+export const V4_MAPPED_WORD2 = 0x0000ffff;
+
+export function isV4MappedWords(words: ArrayLike<number>, at: number): boolean {
+  return words[at] === 0 && words[at + 1] === 0 && words[at + 2] === V4_MAPPED_WORD2;
+}
+
+/** Dotted quad of an IPv4 address held in one 32-bit number. */
+export function formatIpv4Word(v: number): string {
+  return `${v >>> 24}.${(v >>> 16) & 0xff}.${(v >>> 8) & 0xff}.${v & 0xff}`;
+}
+
+/** Text of the address at `words[at..at+4]`: dotted quad for mapped IPv4, IPv6 as tshark writes it otherwise. */
+export function formatIpWords(words: ArrayLike<number>, at: number): string {
+  return isV4MappedWords(words, at) ? formatIpv4Word(words[at + 3] >>> 0) : formatIpv6Words(words, at);
+}
+
+/**
+ * IPv6 text exactly as tshark prints it (glibc/BIND inet_ntop, RFC 5952 plus one legacy rule): the longest run of
+ * two or more zero groups becomes "::" (the first on ties), lower-case hex, and IPv4-compatible (::a.b.c.d) and
+ * IPv4-mapped (::ffff:a.b.c.d) addresses end in a dotted quad.
+ */
+export function formatIpv6Words(words: ArrayLike<number>, at: number): string {
+  const g: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const w = words[at + i] >>> 0;
+    g.push(w >>> 16, w & 0xffff);
+  }
+  let bestBase = -1;
+  let bestLen = 0;
+  let curBase = -1;
+  let curLen = 0;
+  for (let i = 0; i < 8; i++) {
+    if (g[i] === 0) {
+      if (curBase < 0) {
+        curBase = i;
+        curLen = 1;
+      } else {
+        curLen++;
+      }
+    } else if (curBase >= 0) {
+      if (curLen > bestLen) {
+        bestBase = curBase;
+        bestLen = curLen;
+      }
+      curBase = -1;
+    }
+  }
+  if (curBase >= 0 && curLen > bestLen) {
+    bestBase = curBase;
+    bestLen = curLen;
+  }
+  if (bestLen < 2) bestBase = -1;
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (bestBase >= 0 && i >= bestBase && i < bestBase + bestLen) {
+      if (i === bestBase) out += ':';
       continue;
     }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
+    if (i !== 0) out += ':';
+    if (i === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff))) {
+      out += formatIpv4Word(words[at + 3] >>> 0);
+      break;
     }
-    i = j;
+    out += g[i].toString(16);
   }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+  if (bestBase >= 0 && bestBase + bestLen === 8) out += ':';
+  return out;
+}
+
+/** The 16 address bytes at `off` (IPv4 as mapped IPv6) as four big-endian words at `out[at..at+4]`. */
+export function ipWords(bytes: Uint8Array, out: Uint32Array, at: number, off = 0): void {
+  for (let i = 0; i < 4; i++) {
+    const o = off + i * 4;
+    out[at + i] = ((bytes[o] << 24) | (bytes[o + 1] << 16) | (bytes[o + 2] << 8) | bytes[o + 3]) >>> 0;
+  }
+}
+
+/** Whether the address at `words[at..at+4]` lies in `cidr`. */
+export function cidrContainsWords(cidr: Cidr, words: ArrayLike<number>, at: number): boolean {
+  const b = cidr.bytes;
+  for (let i = 0; i < 4; i++) {
+    const inWord = cidr.bits - i * 32;
+    if (inWord <= 0) return true;
+    const mask = inWord >= 32 ? 0xffffffff : (0xffffffff << (32 - inWord)) >>> 0;
+    const net = ((b[i * 4] << 24) | (b[i * 4 + 1] << 16) | (b[i * 4 + 2] << 8) | b[i * 4 + 3]) >>> 0;
+    if (((words[at + i] & mask) >>> 0) !== net) return false;
+  }
+  return true;
 }
 
 export function sameIp(a: IpBytes, b: IpBytes): boolean {

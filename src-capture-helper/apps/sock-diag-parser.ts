@@ -1,4 +1,4 @@
-import { formatAddress, V4_MAPPED_WORD2 } from '../flows/address';
+import { formatIpWords, V4_MAPPED_WORD2 } from '../../src-shared/ip';
 
 /**
  * Parser of a netlink sock_diag dump (a run of `nlmsghdr` + `inet_diag_msg`
@@ -49,8 +49,8 @@ function address(view: DataView, at: number, family: number): string {
   } else {
     for (let i = 0; i < 4; i++) words[i] = view.getUint32(at + 4 * i, false);
   }
-  // A dual-stack socket's IPv4 peer reads as ::ffff:a.b.c.d: formatAddress writes it dotted, as flows do.
-  return formatAddress(words, 0);
+  // A dual-stack socket's IPv4 peer reads as ::ffff:a.b.c.d: formatIpWords writes it dotted, as flows do.
+  return formatIpWords(words, 0);
 }
 
 /**

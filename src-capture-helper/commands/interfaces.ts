@@ -1,4 +1,4 @@
-import { netmaskPrefix } from '../flows/address';
+import { netmaskPrefix } from '../../src-shared/ip';
 import { listInterfaces, probeInterfaces, type InterfaceInfo, type InterfaceListing } from '../live/interfaces';
 import { capturePathInfo } from '../live/live-capture';
 import { parseCommandLine } from '../util/command-line';

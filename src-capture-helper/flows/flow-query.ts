@@ -3,12 +3,12 @@
  * columns and builds snapshots only for the page it returns, so a query over a
  * million flows allocates one index array and `limit` objects.
  */
-import type { Cidr } from './address';
-import { cidrContains, formatAddress, parseCidr } from './address';
+import { cidrContainsWords, formatIpWords, isCidr, parseCidr } from '../../src-shared/ip';
 import { assertNever } from '../util/assert-never';
 import type { FlowTable } from './flow-table';
 import { FlowNum } from './flow-table';
-import type { FlowProtoName, FlowSnapshot } from './flow-types';
+import type { FlowProtocol } from '../../src-shared/protocols';
+import type { FlowSnapshot } from './flow-types';
 import { FLOW_LABEL_KINDS, FLOW_SLOT_SPACE, flowStateName, flowStateNames, protoName } from './flow-types';
 
 export const flowSortKeys = [
@@ -18,7 +18,7 @@ export const flowSortKeys = [
 export type FlowSortKey = (typeof flowSortKeys)[number];
 
 export interface FlowFilter {
-  proto?: FlowProtoName;
+  proto?: FlowProtocol;
   /** An address or prefix matching either endpoint. */
   cidr?: string;
   /** Matches either port. */
@@ -162,8 +162,9 @@ function compileFilter(table: FlowTable, f: FlowFilter, labelText?: (stringId: n
     tests.push((s) => protoName(table.protoOf(s)) === want);
   }
   if (f.cidr !== undefined) {
-    const cidr: Cidr = parseCidr(f.cidr);
-    tests.push((s) => cidrContains(cidr, table.words, table.loAddressAt(s)) || cidrContains(cidr, table.words, table.hiAddressAt(s)));
+    const cidr = parseCidr(f.cidr);
+    if (!isCidr(cidr)) throw new Error(`bad address filter ${JSON.stringify(f.cidr)}: ${cidr.error}`);
+    tests.push((s) => cidrContainsWords(cidr, table.words, table.loAddressAt(s)) || cidrContainsWords(cidr, table.words, table.hiAddressAt(s)));
   }
   if (f.port !== undefined) {
     const port = f.port;
@@ -188,7 +189,7 @@ function compileFilter(table: FlowTable, f: FlowFilter, labelText?: (stringId: n
       return hit;
     };
     tests.push((s) => {
-      if (formatAddress(table.words, table.loAddressAt(s)).includes(needle) || formatAddress(table.words, table.hiAddressAt(s)).includes(needle)) return true;
+      if (formatIpWords(table.words, table.loAddressAt(s)).includes(needle) || formatIpWords(table.words, table.hiAddressAt(s)).includes(needle)) return true;
       for (let k = 0; k < FLOW_LABEL_KINDS; k++) {
         const id = table.labels[s * FLOW_LABEL_KINDS + k];
         if (id >= 0 && labelMatches(id)) return true;

@@ -29,7 +29,7 @@
 import type { DecodedPacket, IpLayer } from '../decode/decoded-packet';
 import { L4Kind, NetKind, TcpFlag } from '../decode/decoded-packet';
 import type { PacketRecord } from '../pipeline/packet-sink';
-import { formatAddress } from './address';
+import { formatIpWords } from '../../src-shared/ip';
 import type { FinishReason, FlowSnapshot, FlowTableConfig, FlowTimeouts } from './flow-types';
 import { FLOW_LABEL_KINDS, FLOW_SLOT_SPACE, FlowState, defaultFlowTimeouts, flowStateName, protoName } from './flow-types';
 import { QuotedTuple, icmpFamily, icmpFamilyHasId, isIcmpError, parseQuotedTuple } from './icmp-key';
@@ -647,9 +647,9 @@ export class FlowTable {
       id: this.idOf(slot),
       ipProto,
       proto: protoName(ipProto),
-      a: formatAddress(this.words, w + (initHigh ? W_HI : W_LO)),
+      a: formatIpWords(this.words, w + (initHigh ? W_HI : W_LO)),
       portA: initHigh ? hiPort : loPort,
-      b: formatAddress(this.words, w + (initHigh ? W_LO : W_HI)),
+      b: formatIpWords(this.words, w + (initHigh ? W_LO : W_HI)),
       portB: initHigh ? loPort : hiPort,
       vlan: (kind >>> 16) - 1,
       ifIndex: this.ifIndexes[slot],

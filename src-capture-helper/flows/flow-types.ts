@@ -1,4 +1,5 @@
 /** Public types of the flow table: states, configuration, finished-flow records. */
+import type { FlowProtocol } from '../../src-shared/protocols';
 
 /** Lifecycle of a flow. Non-TCP flows stay `active`. */
 export const FlowState = {
@@ -27,10 +28,7 @@ export function flowStateName(state: number): FlowStateName {
 /** Flow ids are `generation * FLOW_SLOT_SPACE + slot`: the slot indexes per-flow arrays kept beside the table. */
 export const FLOW_SLOT_SPACE = 1 << 24;
 
-/** Transport family of a flow, as the rollups and queries name it. */
-export type FlowProtoName = 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'other';
-
-export function protoName(ipProto: number): FlowProtoName {
+export function protoName(ipProto: number): FlowProtocol {
   switch (ipProto) {
     case 6:
       return 'tcp';
@@ -94,7 +92,7 @@ export interface FlowTableConfig {
 export interface FlowSnapshot {
   id: number;
   ipProto: number;
-  proto: FlowProtoName;
+  proto: FlowProtocol;
   /** Initiator address and port (source of the first packet seen). */
   a: string;
   portA: number;

@@ -5,7 +5,8 @@
  * One cursor over a byte array,
  * bounds checked before every read; never throws on packet bytes.
  */
-import { address16Key, ipv4Text, ipv6Text } from './text';
+import { address16Key } from './text';
+import { formatIpv4, formatIpv6 } from '../../src-shared/ip';
 
 export const DnsParseStatus = { ok: 0, truncated: 1, malformed: 3 } as const;
 export type DnsParseStatus = (typeof DnsParseStatus)[keyof typeof DnsParseStatus];
@@ -239,10 +240,10 @@ export function parseDnsMessage(msg: Uint8Array, start: number, end: number): Dn
     if (type === TYPE_A) {
       if (rdata + 4 > end) return fail(out, DnsParseStatus.truncated, 'short address');
       const key = ((msg[rdata] << 24) | (msg[rdata + 1] << 16) | (msg[rdata + 2] << 8) | msg[rdata + 3]) >>> 0;
-      out.answers.push({ name: name.text, address: ipv4Text(msg, rdata), family: 4, key });
+      out.answers.push({ name: name.text, address: formatIpv4(msg, rdata), family: 4, key });
     } else if (type === TYPE_AAAA) {
       if (rdata + 16 > end) return fail(out, DnsParseStatus.truncated, 'short address');
-      out.answers.push({ name: name.text, address: ipv6Text(msg, rdata), family: 6, key: address16Key(msg, rdata) });
+      out.answers.push({ name: name.text, address: formatIpv6(msg, rdata), family: 6, key: address16Key(msg, rdata) });
     } else if (type === TYPE_CNAME || type === TYPE_NS || type === TYPE_PTR || type === TYPE_MX) {
       const at = type === TYPE_MX ? rdata + 2 : rdata;
       if (at > end || !readName(msg, start, end, at)) return fail(out, DnsParseStatus.malformed, 'bad name in record data');

@@ -29,7 +29,8 @@ import type { FragmentCounters } from './ip-fragment-reassembler';
 import { OffsetAssembler } from './offset-assembler';
 import { clientInitialKeys, cryptoFrames, decryptInitial, findInitialPackets, looksLikeQuicInitial } from './quic-initial';
 import type { InitialKeys } from './quic-initial';
-import { address16Key, isMappedIpv4 } from './text';
+import { address16Key } from './text';
+import { isV4Mapped } from '../../src-shared/ip';
 import { WebSections } from './web-sections';
 import { assertNever } from '../util/assert-never';
 import type { FlowLabels } from './flow-name';
@@ -292,7 +293,7 @@ export class NameExtractor {
   /** The DNS name under which `addr16` (IPv4 as IPv4-mapped IPv6) was last seen in an answer. */
   nameForAddress(addr16: Uint8Array): string | undefined {
     if (addr16.length !== 16) return undefined;
-    if (isMappedIpv4(addr16)) return this.names4.get(((addr16[12] << 24) | (addr16[13] << 16) | (addr16[14] << 8) | addr16[15]) >>> 0);
+    if (isV4Mapped(addr16)) return this.names4.get(((addr16[12] << 24) | (addr16[13] << 16) | (addr16[14] << 8) | addr16[15]) >>> 0);
     return this.names6.get(address16Key(addr16));
   }
 

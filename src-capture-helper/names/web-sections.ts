@@ -22,7 +22,7 @@
  * `maxPairsPerSecond`; requests for a pair that does not fit are counted in
  * `requests` and in `dropped`, never kept.
  */
-import { address16Text, isMappedIpv4 } from './text';
+import { formatIp, isV4Mapped } from '../../src-shared/ip';
 
 export const WEB_WINDOWS = ['10s', '60s', 'session'] as const;
 export type WebWindow = (typeof WEB_WINDOWS)[number];
@@ -217,8 +217,8 @@ function absoluteFormAt(target: string): number {
 const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]{0,31}:\/\//;
 
 function serverText(addr16: Uint8Array, port: number): string {
-  const addr = address16Text(addr16);
-  const text = isMappedIpv4(addr16) ? addr : `[${addr}]`;
+  const addr = formatIp(addr16);
+  const text = isV4Mapped(addr16) ? addr : `[${addr}]`;
   return port === 80 ? text : `${text}:${port}`;
 }
 

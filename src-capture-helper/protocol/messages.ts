@@ -9,6 +9,7 @@
  */
 import type { Infer, Validator } from './schema';
 import { arr, bool, int, nullable, num, obj, oneOf, optional, record, str, tagged } from './schema';
+import { FLOW_PROTOCOLS } from '../../src-shared/protocols';
 
 export const PROTOCOL_VERSION = 2;
 
@@ -103,7 +104,7 @@ export type InterfaceInfo = Infer<typeof interfaceInfo>;
 export const nameSources = ['sni', 'host', 'dns', 'dns-answer'] as const;
 export type NameSource = (typeof nameSources)[number];
 
-const l4Proto = oneOf(['tcp', 'udp', 'icmp', 'icmpv6', 'other'] as const);
+const l4Proto = oneOf(FLOW_PROTOCOLS);
 
 /** TCP connection quality of a flow, as Wireshark's TCP analysis counts it (see flows/tcp-quality). */
 export const tcpQualityFigures = obj({

@@ -4,7 +4,7 @@ import { MAX_FRAME_LENGTH, pseudoHeaderLength } from '../capture-file/pseudo-hea
 import type { DecodedPacket, IpLayer } from '../decode/decoded-packet';
 import { DecodeStatus, L4Kind, NetKind, TcpFlag } from '../decode/decoded-packet';
 import type { PacketRecord } from '../pipeline/packet-sink';
-import { wordsOf } from '../decode/address-text';
+import { ipWords } from '../../src-shared/ip';
 import type { FlowTable } from '../flows/flow-table';
 import { FLOW_SLOT_SPACE } from '../flows/flow-types';
 import type { ConversationRow } from './conversation-table';
@@ -12,13 +12,15 @@ import { ConversationTable } from './conversation-table';
 import { linkTypeName } from './link-type-names';
 import type { JsonText, JsonWriter } from '../util/write-json';
 import type { WebHostSections } from '../names/web-sections';
+import { FLOW_PROTOCOLS } from '../../src-shared/protocols';
 
 export interface Counter {
   packets: number;
   bytes: number;
 }
 
-export const PROTOCOL_KEYS = ['ipv4', 'ipv6', 'tcp', 'udp', 'icmp', 'icmpv6', 'other'] as const;
+/** The report counts packets per IP version, then per transport protocol of a flow. */
+export const PROTOCOL_KEYS = ['ipv4', 'ipv6', ...FLOW_PROTOCOLS] as const;
 export type ProtocolKey = (typeof PROTOCOL_KEYS)[number];
 
 export interface ReportFlow {
@@ -380,17 +382,17 @@ export class ReportBuilder {
       setV4(w, 4, layer.routed ? layer.finalDst4 : layer.dst4);
       this.ipRow = this.ipv4.observe(family, w, 0, 0, w, 4, 0, wire, sec, nsec);
     } else {
-      wordsOf(layer.src, w, 0);
-      wordsOf(layer.dst, w, 4);
+      ipWords(layer.src, w, 0);
+      ipWords(layer.dst, w, 4);
       this.ipRow = this.ipv6.observe(family, w, 0, 0, w, 4, 0, wire, sec, nsec);
     }
     if (!layer.l4Valid || (layer.l4 !== L4Kind.tcp && layer.l4 !== L4Kind.udp)) return;
     // TCP and UDP use the final destination and home address the IP header names.
-    if (layer.hasHomeSrc) wordsOf(layer.homeSrc, w, 8);
+    if (layer.hasHomeSrc) ipWords(layer.homeSrc, w, 8);
     else w.copyWithin(8, 0, 4);
     if (layer.routed) {
       if (v4) setV4(w, 12, layer.finalDst4);
-      else wordsOf(layer.finalDst, w, 12);
+      else ipWords(layer.finalDst, w, 12);
     }
     else w.copyWithin(12, 4, 8);
     if (layer.l4 === L4Kind.udp) {

@@ -1,6 +1,6 @@
 import { TcpFlag } from '../decode/decoded-packet';
 import { startsNewTcpStream, tcpBaseSeq, tcpReverseBaseSeq } from '../flows/tcp-lifecycle';
-import { ipv4Text, ipv6Text } from '../decode/address-text';
+import { formatIpv4Word, formatIpv6Words } from '../../src-shared/ip';
 import type { JsonWriter } from '../util/write-json';
 
 /** One row as tshark's `-z conv,...` prints it; `a` is the source of the row's first packet. */
@@ -283,11 +283,11 @@ export class ConversationTable {
     const at = r * ROW_WORDS;
     const family = w[at + 9];
     const text = (o: number) => {
-      if (family !== 4) return ipv6Text(w, o);
+      if (family !== 4) return formatIpv6Words(w, o);
       const v = w[o + 3];
       let t = ipv4Texts.get(v);
       if (t === undefined) {
-        t = ipv4Text(v);
+        t = formatIpv4Word(v);
         ipv4Texts.set(v, t);
       }
       return t;

@@ -25,7 +25,7 @@
  */
 import type { DecodedPacket } from '../decode/decoded-packet';
 import { L4Kind, NetKind } from '../decode/decoded-packet';
-import { formatAddress, parseAddress } from '../flows/address';
+import { formatIpWords, isV4Mapped, parseIp } from '../../src-shared/ip';
 import type { FlowTable } from '../flows/flow-table';
 import type { PacketRecord } from '../pipeline/packet-sink';
 import type { FlowRollup, HostRollup, InterfaceRollup, RollupProtocol, RollupSnapshot, RollupWindow, TrafficCount } from './rollup-types';
@@ -145,19 +145,10 @@ export class RollupEngine {
     this.maxGap = Math.max(0, config.maxGapSeconds ?? HISTORY);
     this.onSnapshot = config.onSnapshot;
     for (const a of config.localAddresses ?? []) {
-      const w = parseAddress(a);
-      if (!w) throw new Error(`not an IP address: ${JSON.stringify(a)}`);
-      if (w[0] === 0 && w[1] === 0 && w[2] === 0xffff) this.local4.add(w[3]);
-      else {
-        const b = new Uint8Array(16);
-        for (let i = 0; i < 4; i++) {
-          b[i * 4] = w[i] >>> 24;
-          b[i * 4 + 1] = (w[i] >>> 16) & 255;
-          b[i * 4 + 2] = (w[i] >>> 8) & 255;
-          b[i * 4 + 3] = w[i] & 255;
-        }
-        this.local6.push(b);
-      }
+      const bytes = parseIp(a);
+      if (!bytes) throw new Error(`not an IP address: ${JSON.stringify(a)}`);
+      if (isV4Mapped(bytes)) this.local4.add(((bytes[12] << 24) | (bytes[13] << 16) | (bytes[14] << 8) | bytes[15]) >>> 0);
+      else this.local6.push(bytes);
     }
     for (let i = 0; i < HISTORY; i++) this.ring.push(new SecondRecord(this.maxIf));
     this.cur = new SecondRecord(this.maxIf);
@@ -350,7 +341,7 @@ export class RollupEngine {
       acc.packets += packets;
       acc.bytes += bytes;
     } else {
-      this.hosts.set(key, { addr: formatAddress(words, w), packets, bytes });
+      this.hosts.set(key, { addr: formatIpWords(words, w), packets, bytes });
     }
   }
 

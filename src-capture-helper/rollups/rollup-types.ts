@@ -3,7 +3,10 @@
  * `rollup` event (field for field) so the socket server sends it as is.
  */
 
-export const rollupProtocols = ['ipv4', 'ipv6', 'tcp', 'udp', 'icmp', 'icmpv6', 'other'] as const;
+import { FLOW_PROTOCOLS } from '../../src-shared/protocols';
+
+/** Counted per IP version, then per transport protocol of a flow. */
+export const rollupProtocols = ['ipv4', 'ipv6', ...FLOW_PROTOCOLS] as const;
 export type RollupProtocol = (typeof rollupProtocols)[number];
 
 export interface TrafficCount {

@@ -6,8 +6,10 @@
  * per second; byte counts are whole frames (link-layer header included).
  */
 
-/** Transport protocols the flow table and the rollups distinguish. */
-export type FlowProto = 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'other';
+import type { FlowProtocol } from '../../src-shared/protocols';
+
+/** Transport protocols the flow table and the rollups distinguish (src-shared/protocols.ts lists them). */
+export type FlowProto = FlowProtocol;
 
 /** Traffic direction relative to the monitored host (replays: A→B is "out"). */
 export type Direction = 'in' | 'out';
@@ -672,11 +674,14 @@ export interface TalkerFlow {
   ppsOut?: number;
 }
 
+/** A rule firing or recovering, as kept in the history and sent to the dashboard and the notification channels. */
 export interface AlertEvent {
   id: number;
   kind: 'firing' | 'recovered';
+  /** Timestamp of the sample that triggered the event, ms since the epoch. */
   ts: number;
   ruleId: string;
+  /** The rule as it was when the event happened, so history survives edits. */
   ruleName: string;
   metric: AlertMetric;
   direction: Direction | 'both';
@@ -686,6 +691,7 @@ export interface AlertEvent {
   threshold: number;
   recoveryThreshold: number;
   windowSec: number;
+  /** The windowed value compared with the threshold. */
   value: number;
   /** One line a person reads, e.g. "Upload bit rate 23.4 Mbit/s above 10 Mbit/s (10 s average)". */
   summary: string;

@@ -13,6 +13,7 @@ import type { EventMap, FlowRow, SessionStatus } from '../../src-capture-helper/
 import { events, flowApp, nameSources, rollupSnapshot, sessionStatus, tcpQualityFigures } from '../../src-capture-helper/protocol/messages';
 import type { Validator } from '../../src-capture-helper/protocol/schema';
 import { arr, copied, int, nullable, num, obj, oneOf, optional, str, ValidationError } from '../../src-capture-helper/protocol/schema';
+import { FLOW_PROTOCOLS } from '../../src-shared/protocols';
 
 export const WIRE_VERSION = 1;
 export const SUBJECT_ROOT = 'netmon';
@@ -85,7 +86,7 @@ export function rowToTuple(row: FlowRow): unknown[] {
   return ROW_FIELDS.map((f) => row[f] ?? null);
 }
 
-const PROTOS = new Set(['tcp', 'udp', 'icmp', 'icmpv6', 'other']);
+const PROTOS = new Set<string>(FLOW_PROTOCOLS);
 const isInt = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const isText = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max;

@@ -1,8 +1,9 @@
 import type { EventMap } from '../../src-capture-helper/protocol/messages';
 import type { ByteCount, FlowProto, InterfaceStats, RollupTick } from '../api/types';
 import type { GeoService } from './geo/geo-service';
+import { FLOW_PROTOCOLS } from '../../src-shared/protocols';
 
-const PROTOS: readonly FlowProto[] = ['tcp', 'udp', 'icmp', 'icmpv6', 'other'];
+const PROTOS: readonly FlowProto[] = FLOW_PROTOCOLS;
 
 function zeroProtocols(): Record<FlowProto, ByteCount> {
   return { tcp: { bytes: 0, packets: 0 }, udp: { bytes: 0, packets: 0 }, icmp: { bytes: 0, packets: 0 }, icmpv6: { bytes: 0, packets: 0 }, other: { bytes: 0, packets: 0 } };

@@ -4,6 +4,7 @@ import { Type, type TSchema } from '../../src-shared/schema';
 import type { RequestChannel, RequestParams } from '../api/contract';
 import type { ApiResult, FlowFilter } from '../api/types';
 import { FLOW_SORT_KEYS } from '../../src-shared/flow-query';
+import { FLOW_PROTOCOLS } from '../../src-shared/protocols';
 
 /**
  * Checks the params of a request: a fresh value with only the known fields, or
@@ -12,7 +13,7 @@ import { FLOW_SORT_KEYS } from '../../src-shared/flow-query';
  * goes through the same checks.
  */
 
-const protos = oneOf(['tcp', 'udp', 'icmp', 'icmpv6', 'other'] as const);
+const protos = oneOf(FLOW_PROTOCOLS);
 const states = oneOf(['syn', 'established', 'fin', 'rst', 'closed', 'active'] as const);
 const sortKeys = oneOf(FLOW_SORT_KEYS);
 const shownStates = oneOf(['syn', 'established', 'fin', 'rst', 'closed', 'active', 'ended'] as const);

@@ -61,7 +61,5 @@ export type {
 } from '../../src-main/api/contract';
 export type { WsClientMessage, WsServerMessage } from '../../src-main/api/ws-protocol';
 
-import type { FlowProto } from '../../src-main/api/types';
-
 /** Runtime list the filter bar offers (the contract exports types only to the renderer). */
-export const PROTOCOLS: readonly FlowProto[] = ['tcp', 'udp', 'icmp', 'icmpv6', 'other'];
+export { FLOW_PROTOCOLS as PROTOCOLS } from '../../src-shared/protocols';

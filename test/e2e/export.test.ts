@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,21 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowPage, FlowSummary } from '../../src-main/api/types';
 import type { BrowserSession, Served } from './browser';
 import { FIXTURES, missingPrerequisite, openBrowser, screenshot, startServe } from './browser';
+import { tsharkConversations } from '../helpers/tshark-conversations';
 
 const CAPTURE = path.join(FIXTURES, 'raw_ip.pcap');
 
 interface ConvRow { a: string; port_a: number; b: string; port_b: number; frames: number; bytes: number; tshark_bytes: string }
 const truth = JSON.parse(fs.readFileSync(`${CAPTURE}.truth.json`, 'utf8')) as { conversations: { tcp: ConvRow[]; udp: ConvRow[] } };
-
-/** Rows of `tshark -q -z conv,<proto>`: endpoints, total frames and tshark's printed total bytes. */
-function conversations(file: string, proto: 'tcp' | 'udp'): { a: string; b: string; frames: number; bytes: string }[] {
-  const r = spawnSync('tshark', ['-n', '-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE', '-r', file, '-q', '-z', `conv,${proto}`], { encoding: 'utf8' });
-  expect(r.status, r.stderr).toBe(0);
-  return r.stdout.split('\n').flatMap((line) => {
-    const m = /^(\S+)\s+<->\s+(\S+)\s+\d+\s+\d+\s+\S+\s+\d+\s+\d+\s+\S+\s+(\d+)\s+(\d+ \S+)/.exec(line);
-    return m ? [{ a: m[1], b: m[2], frames: Number(m[3]), bytes: m[4] }] : [];
-  });
-}
 
 describe('export in the browser', () => {
   let served: Served;
@@ -77,8 +67,8 @@ describe('export in the browser', () => {
     await expect.poll(async () => page.locator('.export-summary').textContent()).toMatch(new RegExp(`Saved ${tcpRow.frames + udpRow.frames} packets`));
     await screenshot(page, 'export');
 
-    expect(conversations(file, 'tcp')).toEqual([{ a: `${tcpRow.a}:${tcpRow.port_a}`, b: `${tcpRow.b}:${tcpRow.port_b}`, frames: tcpRow.frames, bytes: tcpRow.tshark_bytes }]);
-    expect(conversations(file, 'udp')).toEqual([{ a: `${udpRow.a}:${udpRow.port_a}`, b: `${udpRow.b}:${udpRow.port_b}`, frames: udpRow.frames, bytes: udpRow.tshark_bytes }]);
+    expect(tsharkConversations(file, 'tcp')).toEqual([{ a: `${tcpRow.a}:${tcpRow.port_a}`, b: `${tcpRow.b}:${tcpRow.port_b}`, frames: tcpRow.frames, bytes: tcpRow.tshark_bytes }]);
+    expect(tsharkConversations(file, 'udp')).toEqual([{ a: `${udpRow.a}:${udpRow.port_a}`, b: `${udpRow.b}:${udpRow.port_b}`, frames: udpRow.frames, bytes: udpRow.tshark_bytes }]);
     expect(session.problems).toEqual([]);
   }, 60_000);
 });

@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import YAML from 'yaml';
 import type { AlertChannel, ApiError } from '../../src-main/api/types';
-import type { ServeProcess } from '../integration/serve/serve-process';
-import { FIXTURES, getJson, startServe, waitFor } from '../integration/serve/serve-process';
+import type { ServeProcess } from '../helpers/serve-process';
+import { FIXTURES, getJson, startServe, waitFor } from '../helpers/serve-process';
 
 let work: string;
 let replayDir: string;

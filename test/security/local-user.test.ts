@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServeProcess } from '../integration/serve/serve-process';
-import { getJson, runServeToExit, startServe } from '../integration/serve/serve-process';
+import type { ServeProcess } from '../helpers/serve-process';
+import { getJson, runServeToExit, startServe } from '../helpers/serve-process';
 
 const canSwitchUsers = process.geteuid?.() === 0 && ['useradd', 'userdel', 'runuser'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
 const other = `nmsec${process.pid.toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;

@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServeProcess } from '../integration/serve/serve-process';
-import { getJson, startServe } from '../integration/serve/serve-process';
+import type { ServeProcess } from '../helpers/serve-process';
+import { getJson, startServe } from '../helpers/serve-process';
 
 let dir: string;
 let serve: ServeProcess;

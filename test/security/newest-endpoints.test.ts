@@ -18,7 +18,7 @@ import { MAX_INTERFACES_PER_PROBE, MAX_PROBES } from '../../src-main/bus/bus-agg
 import type { BodyOf, DataKind } from '../../src-main/bus/wire';
 import { encodeEnvelope } from '../../src-main/bus/wire';
 import { hasNatsServer, startNatsServer, type NatsServer } from '../helpers/nats-server';
-import { getJson, startServe, waitFor, type ServeProcess } from '../integration/serve/serve-process';
+import { getJson, startServe, waitFor, type ServeProcess } from '../helpers/serve-process';
 
 let work: string;
 let config: string;

@@ -1,6 +1,6 @@
 import { assertNever } from '../assert-never';
 import type { AlertMetric, AlertRuleInput, AlertScope, AlertSeverity } from '../../api/types';
-import { ALERT_PROTOCOLS } from './alert-sample';
+import { FLOW_PROTOCOLS } from '../../../src-shared/protocols';
 import { formatIp, isCidr, parseCidr, parseIp } from '../../../src-shared/ip';
 import { FieldReader, describe, fail, isPlainObject, ok, type FieldError, type Result } from './validation';
 
@@ -172,7 +172,7 @@ function readScope(r: FieldReader): AlertScope | undefined {
       }
       case 'protocol': {
         s.rejectUnknown(['kind', 'protocol']);
-        const protocol = s.choice('protocol', ALERT_PROTOCOLS);
+        const protocol = s.choice('protocol', FLOW_PROTOCOLS);
         if (protocol !== undefined) scope = { kind, protocol };
         break;
       }

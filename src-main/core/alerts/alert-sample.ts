@@ -1,4 +1,4 @@
-import type { FlowProto } from '../../api/types';
+import type { FlowProtocol } from '../../../src-shared/protocols';
 /**
  * One second of traffic as the alert engine sees it. Main adapts the helper's
  * 1 s rollup into this shape; the engine knows nothing of the wire protocol.
@@ -27,9 +27,6 @@ export interface TotalCounters {
 
 export type TrafficCounters = DirectionalCounters | TotalCounters;
 
-export type AlertProtocol = FlowProto;
-export const ALERT_PROTOCOLS: readonly AlertProtocol[] = ['tcp', 'udp', 'icmp', 'icmpv6', 'other'];
-
 export interface AlertInterfaceCounters extends DirectionalCounters {
   name: string;
   /** Flows open at the end of the second on this interface, when the source counts them per interface. */
@@ -41,7 +38,7 @@ export interface AlertInterfaceCounters extends DirectionalCounters {
 }
 
 export type AlertProtocolCounters = TrafficCounters & {
-  protocol: AlertProtocol;
+  protocol: FlowProtocol;
   activeFlows?: number;
   newFlows?: number;
 };
@@ -62,7 +59,7 @@ export type AlertHostRate = TrafficCounters & {
 
 /** A top flow, local endpoint first. */
 export type AlertFlowRate = TrafficCounters & {
-  protocol: AlertProtocol;
+  protocol: FlowProtocol;
   /** The endpoint on this side (a local address, else the flow's initiator, as the helper decides direction). */
   localAddress: string;
   /** 0 for protocols without ports. */

@@ -1,5 +1,5 @@
 import type { FlowSummary, RollupTick } from '../../api/types';
-import { ALERT_PROTOCOLS } from './alert-sample';
+import { FLOW_PROTOCOLS } from '../../../src-shared/protocols';
 import type { AlertFlowRate, AlertHostRate, AlertProtocolCounters, AlertQualityFlow, AlertSample } from './alert-sample';
 
 export interface TickAdapterContext {
@@ -17,7 +17,7 @@ export interface TickAdapterContext {
  */
 export function alertSampleFromTick(tick: RollupTick, context: TickAdapterContext): AlertSample {
   const local = context.localAddresses ?? new Set<string>();
-  const protocols: AlertProtocolCounters[] = ALERT_PROTOCOLS.map((protocol) => ({
+  const protocols: AlertProtocolCounters[] = FLOW_PROTOCOLS.map((protocol) => ({
     protocol,
     bytes: tick.protocols[protocol]?.bytes ?? 0,
     packets: tick.protocols[protocol]?.packets ?? 0,

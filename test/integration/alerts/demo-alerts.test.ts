@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertEvent, CaptureStatus } from '../../../src-main/api/types';
 import type { WebhookBody } from '../../../src-main/core/notifiers/webhook-payload';
 import { TestServer } from '../notifiers/test-server';
-import type { ServeProcess } from '../serve/serve-process';
-import { getJson, startServe, waitFor } from '../serve/serve-process';
+import type { ServeProcess } from '../../helpers/serve-process';
+import { getJson, startServe, waitFor } from '../../helpers/serve-process';
 import { writeBurstCapture } from './burst-capture';
 
 let dir: string;

@@ -14,8 +14,8 @@ import type { WsServerMessage } from '../../../src-main/api/ws-protocol';
 import type { DiscordWebhookBody } from '../../../src-main/core/notifiers/discord-payload';
 import type { WebhookBody } from '../../../src-main/core/notifiers/webhook-payload';
 import { TestServer } from '../notifiers/test-server';
-import type { ServeProcess } from '../serve/serve-process';
-import { getJson, runServeToExit, startServe, waitFor } from '../serve/serve-process';
+import type { ServeProcess } from '../../helpers/serve-process';
+import { getJson, runServeToExit, startServe, waitFor } from '../../helpers/serve-process';
 import type { SecondTruth } from './burst-capture';
 import { DEFAULT_PLAN, LOCAL, MAIN_TALKER, SECOND_TALKER, writeBurstCapture } from './burst-capture';
 

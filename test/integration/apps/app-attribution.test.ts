@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureStatus, FlowPage, FlowSummary } from '../../../src-main/api/types';
 import { canCreateNamespaces, createVethPair, type VethPair } from '../../helpers/netns';
 import { waitForExit, waitForOutput } from '../live/live-traffic';
-import { CLI, waitFor } from '../serve/serve-process';
+import { CLI, waitFor } from '../../helpers/serve-process';
 
 /**
  * Flows attributed to their processes, live on a veth pair: `netmon serve`

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasNatsServer, startNatsServer, type NatsServer } from '../../helpers/nats-server';
-import { CLI, getJson, startServe, waitFor, type ServeProcess } from '../serve/serve-process';
+import { CLI, getJson, startServe, waitFor, type ServeProcess } from '../../helpers/serve-process';
 
 /**
  * A probe or `serve --nats` started before its NATS server: each says on stderr that it waits

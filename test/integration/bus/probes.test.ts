@@ -7,7 +7,7 @@ import type { FlowPage, FlowSummary, ProbeStatus, Stats } from '../../../src-mai
 import { canRunProbeHosts, setUpProbeHosts, type ProbeHost, type ProbeHosts } from '../../helpers/probe-hosts';
 import type { NatsServer } from '../../helpers/nats-server';
 import { readPcapFrames, sendTraffic, startServers, waitForOutput } from '../live/live-traffic';
-import { getJson, startServe, waitFor, type ServeProcess } from '../serve/serve-process';
+import { getJson, startServe, waitFor, type ServeProcess } from '../../helpers/serve-process';
 
 /**
  * Two hosts (two network namespaces, each the receiving side of its own veth

@@ -5,35 +5,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowPage, FlowSummary } from '../../../src-main/api/types';
 import { canCreateNamespaces, createVethPair, type VethPair } from '../../helpers/netns';
-import { sendTraffic, startServers, waitForExit, waitForOutput } from '../live/live-traffic';
-import { CLI, FIXTURES, getJson, startServe, waitFor, type ServeProcess } from '../serve/serve-process';
+import { sendTraffic, startServers, waitForOutput } from '../live/live-traffic';
+import { FIXTURES, getJson, startServe, waitFor, type ServeProcess } from '../../helpers/serve-process';
 import { essentials, parseCapture } from '../../unit/spool/spool-helpers';
+import { tsharkConversations } from '../../helpers/tshark-conversations';
 
 const TSHARK_L = ['-n', '-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE'];
 
 function run(cmd: string, args: string[]): { stdout: string; stderr: string; status: number | null } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
-}
-
-interface Conversation {
-  a: string;
-  b: string;
-  frames: number;
-  /** tshark's printed total (exact below 10000 bytes). */
-  bytes: string;
-}
-
-/** Rows of `tshark -q -z conv,<proto>`. */
-function conversations(file: string, proto: 'tcp' | 'udp'): Conversation[] {
-  const r = run('tshark', [...TSHARK_L, '-r', file, '-q', '-z', `conv,${proto}`]);
-  expect(r.status, r.stderr).toBe(0);
-  const rows: Conversation[] = [];
-  for (const line of r.stdout.split('\n')) {
-    const m = /^(\S+)\s+<->\s+(\S+)\s+\d+\s+\d+\s+\S+\s+\d+\s+\d+\s+\S+\s+(\d+)\s+(\d+ \S+)/.exec(line);
-    if (m) rows.push({ a: m[1], b: m[2], frames: Number(m[3]), bytes: m[4] });
-  }
-  return rows;
 }
 
 /** Sum of frame.len over the file: the exact byte count tshark sees. */
@@ -64,7 +45,7 @@ function expectExactly(file: string, flows: FlowSummary[], format: 'pcapng' | 'p
     const expected = flows.filter((f) => f.proto === proto).map((f) => ({
       a: endpoint(f.a, f.aPort), b: endpoint(f.b, f.bPort), frames: total(f).frames, bytes: printed(total(f).bytes),
     }));
-    expect(conversations(file, proto)).toEqual(expected);
+    expect(tsharkConversations(file, proto)).toEqual(expected);
   }
   expect(frameBytes(file)).toBe(flows.reduce((n, f) => n + total(f).bytes, 0));
 }
@@ -72,7 +53,7 @@ function expectExactly(file: string, flows: FlowSummary[], format: 'pcapng' | 'p
 describe.skipIf(!canCreateNamespaces())('export of live flows through POST /api/export', () => {
   let pair: VethPair;
   let servers: ChildProcess;
-  let serve: ChildProcess;
+  let serve: ServeProcess;
   let url: string;
   let token: string;
   let work: string;
@@ -95,15 +76,11 @@ describe.skipIf(!canCreateNamespaces())('export of live flows through POST /api/
     pair = createVethPair();
     servers = startServers(pair);
     await waitForOutput(servers, /servers-ready/);
-    if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first`);
-    serve = pair.spawn(pair.nsB, process.execPath, [CLI, 'serve', '--iface', pair.ifB, '--bind', '127.0.0.1:0', '--db', path.join(work, 'h.sqlite')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NETMON_LOG_LEVEL: 'warn' },
+    serve = await startServe(['--iface', pair.ifB, '--bind', '127.0.0.1:0', '--db', path.join(work, 'h.sqlite')], {}, {
+      spawnWith: (command, args, options) => pair.spawn(pair.nsB, command, args, options),
     });
-    // serve prints its address, then the dashboard's address with the token it made.
-    const printed = await waitForOutput(serve, /#token=\S+\n/, 20_000);
-    url = /listening on (http:\/\/\S+)/.exec(printed)?.[1] ?? '';
-    token = /#token=(\S+)/.exec(printed)?.[1] ?? '';
+    url = serve.url;
+    token = serve.token ?? '';
     await waitFor('the live capture', async () => (JSON.parse(curl([`${url}/api/capture/status`])) as { state: string }).state === 'running' || undefined);
     // Twice the known traffic: two ICMP, two UDP and two TCP flows.
     sendTraffic(pair);
@@ -111,10 +88,7 @@ describe.skipIf(!canCreateNamespaces())('export of live flows through POST /api/
   }, 60_000);
 
   afterAll(async () => {
-    if (serve !== undefined && serve.exitCode === null) {
-      serve.kill('SIGTERM');
-      await waitForExit(serve, 15_000).catch(() => serve.kill('SIGKILL'));
-    }
+    await serve?.stop();
     servers?.kill();
     pair?.destroy();
     if (work !== undefined) fs.rmSync(work, { recursive: true, force: true });

@@ -2,28 +2,27 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventMap } from '../../../src-capture-helper/protocol/messages';
-import { HelperClient } from '../../../src-main/core/helper-client';
+import type { HelperClient } from '../../../src-main/core/helper-client';
 import type { VethPair } from '../../helpers/netns';
 import { canCreateNamespaces, createVethPair } from '../../helpers/netns';
-import type { RunningHelper } from './helper-process';
-import { fixturesDir, startHelper } from './helper-process';
+import type { RunningHelper } from '../../helpers/helper-process';
+import { fixturesDir, startHelperWithClient } from '../../helpers/helper-process';
 
 const namespaces = canCreateNamespaces();
 let pair: VethPair | null = null;
 let helper: RunningHelper;
 let client: HelperClient;
+let stopHelper: () => Promise<void>;
 
 beforeAll(async () => {
   if (!namespaces) return;
   pair = createVethPair();
   // The helper runs inside the receiving namespace, so it captures on the pair's interface there.
-  helper = await startHelper([], ['ip', 'netns', 'exec', pair.nsB]);
-  client = await HelperClient.connect({ socketPath: helper.socketPath, token: helper.token });
+  ({ helper, client, stop: stopHelper } = await startHelperWithClient([], ['ip', 'netns', 'exec', pair.nsB]));
 });
 afterAll(async () => {
   if (!namespaces) return;
-  client.close();
-  await helper.stop();
+  await stopHelper();
   pair?.destroy();
 });
 

@@ -3,22 +3,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowRow } from '../../../src-capture-helper/protocol/messages';
-import { HelperClient } from '../../../src-main/core/helper-client';
+import type { HelperClient } from '../../../src-main/core/helper-client';
 import { writeOnePacketPerSecond } from './generated-capture';
-import type { RunningHelper } from './helper-process';
-import { fixturesDir, startHelper } from './helper-process';
+import type { RunningHelper } from '../../helpers/helper-process';
+import { fixturesDir, startHelperWithClient } from '../../helpers/helper-process';
+import { tsharkConversations } from '../../helpers/tshark-conversations';
 
 let helper: RunningHelper;
 let client: HelperClient;
+let stopHelper: () => Promise<void>;
 let nextExportId = 1;
 
 beforeAll(async () => {
-  helper = await startHelper();
-  client = await HelperClient.connect({ socketPath: helper.socketPath, token: helper.token });
+  ({ helper, client, stop: stopHelper } = await startHelperWithClient());
 });
 afterAll(async () => {
-  client.close();
-  await helper.stop();
+  await stopHelper();
 });
 
 /** Replays a file to its end; returns every flow as the flow deltas last described it (as main keeps them). */
@@ -60,16 +60,6 @@ async function exportTo(out: string, params: { sessionId: string; flowIds: numbe
   return { summary, chunks: chunks.length, progress };
 }
 
-/** Total frames of each row of `tshark -z conv,tcp|udp` (columns: <- frames bytes, -> frames bytes, total frames bytes). */
-function tsharkConvFrames(file: string, kind: 'tcp' | 'udp'): number[] {
-  const text = execFileSync('tshark', ['-n', '-r', file, '-q', '-z', `conv,${kind}`], { encoding: 'utf8' });
-  return text.split('\n').filter((l) => l.includes('<->')).map((l) => {
-    const m = /<->\s+\S+\s+\d+\s+\d+ \S+\s+\d+\s+\d+ \S+\s+(\d+)\s/.exec(l);
-    if (!m) throw new Error(`unexpected tshark line: ${l}`);
-    return Number(m[1]);
-  });
-}
-
 describe('export through the real helper process', () => {
   it('exports exactly the selected flows, as pcapng and as pcap, readable by tshark', async () => {
     const rows = await replayToEnd('export-tls', path.join(fixturesDir, 'tls.pcap'));
@@ -83,8 +73,8 @@ describe('export through the real helper process', () => {
       const { summary, progress } = await exportTo(out, { sessionId: 'export-tls', flowIds: chosen.map((f) => f.id), format });
       expect(summary).toMatchObject({ packets: wantPackets, bytes: wantBytes, missingPackets: 0, cancelled: false, fileBytes: fs.statSync(out).size });
       expect(progress[progress.length - 1]).toBe(wantPackets);
-      expect(tsharkConvFrames(out, 'tcp').sort()).toEqual(chosen.map((f) => f.packetsAB + f.packetsBA).sort());
-      expect(tsharkConvFrames(out, 'udp')).toEqual([]);
+      expect(tsharkConversations(out, 'tcp').map((c) => c.frames).sort()).toEqual(chosen.map((f) => f.packetsAB + f.packetsBA).sort());
+      expect(tsharkConversations(out, 'udp')).toEqual([]);
       expect(execFileSync('capinfos', ['-c', '-M', out], { encoding: 'utf8' })).toMatch(new RegExp(`Number of packets:\\s+${wantPackets}\\b`));
     }
   });

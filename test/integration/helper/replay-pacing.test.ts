@@ -1,22 +1,19 @@
 /** A paced replay hands packets out by their timestamps: one rollup per second of capture time, spaced by 1/speed s of wall time. */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HelperClient } from '../../../src-main/core/helper-client';
-import type { RunningHelper } from './helper-process';
-import { repoRoot, startHelper } from './helper-process';
+import type { HelperClient } from '../../../src-main/core/helper-client';
+import { repoRoot, startHelperWithClient } from '../../helpers/helper-process';
 
 const DEMO = path.join(repoRoot, 'assets/demo.pcapng');
 
-let helper: RunningHelper;
 let client: HelperClient;
+let stopHelper: () => Promise<void>;
 
 beforeAll(async () => {
-  helper = await startHelper();
-  client = await HelperClient.connect({ socketPath: helper.socketPath, token: helper.token });
+  ({ client, stop: stopHelper } = await startHelperWithClient());
 });
 afterAll(async () => {
-  client.close();
-  await helper.stop();
+  await stopHelper();
 });
 
 /** Replays the demo capture at `speed` for `wallMs` and returns each rollup's capture second and wall arrival time. */

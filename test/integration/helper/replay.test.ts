@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionStatus } from '../../../src-capture-helper/protocol/messages';
-import { HelperClient } from '../../../src-main/core/helper-client';
-import type { RunningHelper } from './helper-process';
-import { fixturesDir, startHelper } from './helper-process';
+import type { HelperClient } from '../../../src-main/core/helper-client';
+import type { RunningHelper } from '../../helpers/helper-process';
+import { fixturesDir, startHelperWithClient } from '../../helpers/helper-process';
 
 interface Truth {
   packets: number;
@@ -18,14 +18,13 @@ const fixtures = fs.readdirSync(fixturesDir).filter((f) => f.endsWith('.truth.js
 
 let helper: RunningHelper;
 let client: HelperClient;
+let stopHelper: () => Promise<void>;
 
 beforeAll(async () => {
-  helper = await startHelper();
-  client = await HelperClient.connect({ socketPath: helper.socketPath, token: helper.token });
+  ({ helper, client, stop: stopHelper } = await startHelperWithClient());
 });
 afterAll(async () => {
-  client.close();
-  await helper.stop();
+  await stopHelper();
 });
 
 /** Replays a file through the helper process and gathers what a client sees. */

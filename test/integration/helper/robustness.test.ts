@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../../src-capture-helper/protocol/frame';
 import { PROTOCOL_VERSION } from '../../../src-capture-helper/protocol/messages';
 import { HelperClient } from '../../../src-main/core/helper-client';
-import type { RunningHelper } from './helper-process';
-import { startHelper } from './helper-process';
+import type { RunningHelper } from '../../helpers/helper-process';
+import { startHelper } from '../../helpers/helper-process';
 import { rawExchange } from './raw-client';
 
 let helper: RunningHelper;

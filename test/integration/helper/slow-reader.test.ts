@@ -2,8 +2,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperClient } from '../../../src-main/core/helper-client';
 import { writeOnePacketPerSecond } from './generated-capture';
-import type { RunningHelper } from './helper-process';
-import { startHelper } from './helper-process';
+import type { RunningHelper } from '../../helpers/helper-process';
+import { startHelper } from '../../helpers/helper-process';
 import { stalledClient } from './raw-client';
 
 const SECONDS = 3000;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HelperStatus } from '../../../src-main/core/helper-supervisor';
 import { HelperSupervisor } from '../../../src-main/core/helper-supervisor';
-import { helperCli } from './helper-process';
+import { helperCli } from '../../helpers/helper-process';
 
 let supervisor: HelperSupervisor | null = null;
 afterEach(async () => {

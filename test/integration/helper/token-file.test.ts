@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HelperSupervisor } from '../../../src-main/core/helper-supervisor';
-import { helperCli } from './helper-process';
+import { helperCli } from '../../helpers/helper-process';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

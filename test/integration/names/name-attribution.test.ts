@@ -11,8 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureStatus, FlowDetails, FlowPage, FlowSummary } from '../../../src-main/api/types';
-import type { ServeProcess } from '../serve/serve-process';
-import { getJson, startServe, waitFor } from '../serve/serve-process';
+import type { ServeProcess } from '../../helpers/serve-process';
+import { getJson, startServe, waitFor } from '../../helpers/serve-process';
 import type { TimedPacket } from './name-capture';
 import { ACK, dns, echo, httpGet, PSH_ACK, SYN, tcp, udp, writeRawCapture } from './name-capture';
 

@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowDetails, FlowPage, FlowSummary } from '../../../src-main/api/types';
-import type { ServeProcess } from '../serve/serve-process';
-import { getJson, startServe } from '../serve/serve-process';
+import type { ServeProcess } from '../../helpers/serve-process';
+import { getJson, startServe } from '../../helpers/serve-process';
 import type { TimedPacket } from './name-capture';
 import { udp, writeRawCapture } from './name-capture';
 

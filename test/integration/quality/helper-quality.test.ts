@@ -8,22 +8,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventMap, FlowRow, SessionStatus } from '../../../src-capture-helper/protocol/messages';
-import { HelperClient } from '../../../src-main/core/helper-client';
-import type { RunningHelper } from '../helper/helper-process';
-import { startHelper } from '../helper/helper-process';
+import type { HelperClient } from '../../../src-main/core/helper-client';
+import { startHelperWithClient } from '../../helpers/helper-process';
 import { SCENARIOS, writeTcpCapture } from './tcp-quality-captures';
 
-let helper: RunningHelper;
 let client: HelperClient;
+let stopHelper: () => Promise<void>;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-helper-quality-'));
 
 beforeAll(async () => {
-  helper = await startHelper();
-  client = await HelperClient.connect({ socketPath: helper.socketPath, token: helper.token });
+  ({ client, stop: stopHelper } = await startHelperWithClient());
 });
 afterAll(async () => {
-  client.close();
-  await helper.stop();
+  await stopHelper();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

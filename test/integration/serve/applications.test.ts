@@ -9,8 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApplicationsReport, CaptureStatus, FlowApplication, FlowPage, FlowSummary } from '../../../src-main/api/types';
 import { HistoryDb } from '../../../src-main/core/history-db';
-import type { ServeProcess } from './serve-process';
-import { FIXTURES, getJson, startServe, waitFor } from './serve-process';
+import type { ServeProcess } from '../../helpers/serve-process';
+import { FIXTURES, getJson, startServe, waitFor } from '../../helpers/serve-process';
 
 const RETENTION_ENV = { NETMON_HISTORY_MINUTE_DAYS: '3650', NETMON_HISTORY_HOUR_DAYS: '36500', NETMON_HISTORY_FLOW_LOG_DAYS: '36500' };
 const NOW = Date.now();

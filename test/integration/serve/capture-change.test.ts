@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureStatus, Stats } from '../../../src-main/api/types';
-import type { ServeProcess } from './serve-process';
-import { FIXTURES, getJson, startServe, waitFor } from './serve-process';
+import type { ServeProcess } from '../../helpers/serve-process';
+import { FIXTURES, getJson, startServe, waitFor } from '../../helpers/serve-process';
 
 const FIRST = 'Dns.pcap';
 const SECOND = 'TwoHttpRequests.pcap';

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureStatus, FlowDetails, FlowPage, Stats } from '../../../src-main/api/types';
-import type { ServeProcess } from './serve-process';
-import { FIXTURES, getJson, startServe, waitFor } from './serve-process';
+import type { ServeProcess } from '../../helpers/serve-process';
+import { FIXTURES, getJson, startServe, waitFor } from '../../helpers/serve-process';
 
 const FIXTURE = 'raw_ip.pcap';
 // The fixture's packets are years old: keep its flows through the retention that runs at start.

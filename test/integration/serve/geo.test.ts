@@ -10,8 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureStatus, FlowPage, FlowSummary, GeoBreakdown } from '../../../src-main/api/types';
 import { GeoService } from '../../../src-main/core/geo/geo-service';
-import type { ServeProcess } from './serve-process';
-import { FIXTURES, getJson, startServe, waitFor } from './serve-process';
+import type { ServeProcess } from '../../helpers/serve-process';
+import { FIXTURES, getJson, startServe, waitFor } from '../../helpers/serve-process';
 
 const FIXTURE = 'many_interfaces-1.pcapng';
 const RETENTION_ENV = { NETMON_HISTORY_MINUTE_DAYS: '3650', NETMON_HISTORY_HOUR_DAYS: '36500', NETMON_HISTORY_FLOW_LOG_DAYS: '36500' };

@@ -5,8 +5,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureStatus, InterfaceStats, Stats } from '../../../src-main/api/types';
 import { canCreateNamespaces, createVethPair, type VethPair } from '../../helpers/netns';
-import { TRAFFIC, startServers, waitForExit, waitForOutput } from '../live/live-traffic';
-import { CLI, waitFor } from './serve-process';
+import { TRAFFIC, startServers, waitForOutput } from '../live/live-traffic';
+import type { ServeProcess } from '../../helpers/serve-process';
+import { startServe, waitFor } from '../../helpers/serve-process';
 
 /** Two batches of UDP datagrams from A to B; each frame is 14 + 20 + 8 + payload bytes on the wire. */
 const FIRST = { count: 40, payload: 300 };
@@ -47,11 +48,10 @@ function cmdline(pid: number): string[] {
 describe.skipIf(!canCreateNamespaces())('netmon serve when the capture helper dies during a live capture on veth', () => {
   let pair: VethPair;
   let sink: ChildProcess;
-  let serve: ChildProcess;
+  let serve: ServeProcess;
   let url: string;
   let token: string;
   let work: string;
-  let serveOutput = '';
 
   /** HTTP inside namespace B, where serve listens on its loopback. */
   function getJson<T>(route: string): T {
@@ -82,24 +82,15 @@ describe.skipIf(!canCreateNamespaces())('netmon serve when the capture helper di
     // A UDP sink on B, so no ICMP port-unreachable joins the counted traffic.
     sink = startServers(pair);
     await waitForOutput(sink, /servers-ready/);
-    if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first`);
-    serve = pair.spawn(pair.nsB, process.execPath, [CLI, 'serve', '--iface', pair.ifB, '--bind', '127.0.0.1:0', '--db', path.join(work, 'h.sqlite')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NETMON_LOG_LEVEL: 'warn' },
+    serve = await startServe(['--iface', pair.ifB, '--bind', '127.0.0.1:0', '--db', path.join(work, 'h.sqlite')], {}, {
+      spawnWith: (command, args, options) => pair.spawn(pair.nsB, command, args, options),
     });
-    serve.stdout?.on('data', (d: Buffer) => (serveOutput += d.toString()));
-    serve.stderr?.on('data', (d: Buffer) => (serveOutput += d.toString()));
-    // serve prints its address, then the dashboard's address with the token it made.
-    const printed = await waitForOutput(serve, /#token=\S+\n/, 20_000);
-    url = /listening on (http:\/\/\S+)/.exec(printed)?.[1] ?? '';
-    token = /#token=(\S+)/.exec(printed)?.[1] ?? '';
+    url = serve.url;
+    token = serve.token ?? '';
   }, 60_000);
 
   afterAll(async () => {
-    if (serve !== undefined && serve.exitCode === null && serve.signalCode === null) {
-      serve.kill('SIGTERM');
-      await waitForExit(serve, 15_000).catch(() => serve.kill('SIGKILL'));
-    }
+    await serve?.stop();
     sink?.kill();
     pair?.destroy();
     if (work !== undefined) fs.rmSync(work, { recursive: true, force: true });
@@ -119,8 +110,8 @@ describe.skipIf(!canCreateNamespaces())('netmon serve when the capture helper di
       .toEqual({ packets: FIRST.count, bytes: frameBytes(FIRST) });
 
     // `ip netns exec` execs serve in place, so the helper is a direct child of the spawned pid.
-    const helpers = childrenOf(serve.pid ?? -1).filter((pid) => cmdline(pid).includes('helper'));
-    expect(helpers, serveOutput).toHaveLength(1);
+    const helpers = childrenOf(serve.child.pid ?? -1).filter((pid) => cmdline(pid).includes('helper'));
+    expect(helpers, serve.stdout() + serve.stderr()).toHaveLength(1);
     process.kill(helpers[0], 'SIGKILL');
 
     const resumed = await waitFor('the helper to come back', async () => {
@@ -128,7 +119,7 @@ describe.skipIf(!canCreateNamespaces())('netmon serve when the capture helper di
       return s.helperRestarts >= 1 && s.helper === 'connected' && s.state === 'running' ? s : undefined;
     });
     expect(resumed.captureId).toBe(running.captureId);
-    const restarted = childrenOf(serve.pid ?? -1).filter((pid) => cmdline(pid).includes('helper'));
+    const restarted = childrenOf(serve.child.pid ?? -1).filter((pid) => cmdline(pid).includes('helper'));
     expect(restarted).toHaveLength(1);
     expect(restarted).not.toContain(helpers[0]);
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureStatus } from '../../../src-main/api/types';
-import { getJson, runServeToExit, startServe } from './serve-process';
+import { getJson, runServeToExit, startServe } from '../../helpers/serve-process';
 
 let dir: string;
 beforeAll(() => {

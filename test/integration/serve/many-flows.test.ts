@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureStatus, FlowPage, Stats } from '../../../src-main/api/types';
-import { getJson, REPO, startServe, waitFor } from './serve-process';
+import { getJson, REPO, startServe, waitFor } from '../../helpers/serve-process';
 
 /** Flows in the generated capture: several times the 2,000 changed flows a delta holds, all within one second. */
 const FLOWS = 12_000;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureStatus } from '../../../src-main/api/types';
-import { getJson, startServe, waitFor, type ServeProcess } from './serve-process';
+import { getJson, startServe, waitFor, type ServeProcess } from '../../helpers/serve-process';
 
 /**
  * `netmon serve --iface lo` started as root: netmon-capture opens lo while the

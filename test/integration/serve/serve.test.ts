@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { CaptureSession, CaptureStatus, CounterSeries, FlowPage, Stats } from '../../../src-main/api/types';
 import type { WsServerMessage } from '../../../src-main/api/ws-protocol';
-import type { ServeProcess } from './serve-process';
-import { FIXTURES, getJson, parsePrometheus, REPO, runServeToExit, startServe, waitFor } from './serve-process';
+import type { ServeProcess } from '../../helpers/serve-process';
+import { FIXTURES, getJson, parsePrometheus, REPO, runServeToExit, startServe, waitFor } from '../../helpers/serve-process';
 
 interface Conversation {
   a: string;

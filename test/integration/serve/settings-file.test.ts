@@ -9,8 +9,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiError, FlowPage, Settings, SettingsInfo } from '../../../src-main/api/types';
 import { writeUdpPacketsAt } from '../helper/generated-capture';
-import type { ServeProcess } from './serve-process';
-import { startServe } from './serve-process';
+import type { ServeProcess } from '../../helpers/serve-process';
+import { startServe } from '../../helpers/serve-process';
 
 let dir: string;
 let serve: ServeProcess | null = null;

@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureStatus, Stats } from '../../../src-main/api/types';
-import { FIXTURES, getJson, startServe, waitFor } from './serve-process';
-import type { ServeProcess } from './serve-process';
+import { FIXTURES, getJson, startServe, waitFor } from '../../helpers/serve-process';
+import type { ServeProcess } from '../../helpers/serve-process';
 
 const FIXTURE = 'Dns.pcap';
 const truth = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${FIXTURE}.truth.json`), 'utf8')) as { packets: number; bytes: number };

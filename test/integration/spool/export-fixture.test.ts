@@ -13,6 +13,7 @@ import { SessionSpool } from '../../../src-capture-helper/spool/session-spool';
 import type { SpoolSettings } from '../../../src-capture-helper/spool/spool-settings';
 import { collect, essentials, ownedPacket, parseCapture } from '../../unit/spool/spool-helpers';
 import type { TestPacket } from '../../unit/spool/spool-helpers';
+import { tsharkConversations } from '../../helpers/tshark-conversations';
 
 const FIXTURES = path.resolve(__dirname, '../../../../shared/fixtures/pcap');
 const FIXTURE = path.join(FIXTURES, 'raw_ip.pcap');
@@ -72,18 +73,6 @@ function flowOf(r: Replay, proto: 'tcp' | 'udp', row: ConvRow): FlowSnapshot {
 function run(cmd: string, args: string[]): { stdout: string; stderr: string; status: number | null } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
-}
-
-/** Rows of `tshark -q -z conv,<proto>`: endpoints, total frames and tshark's printed total bytes. */
-function tsharkConversations(file: string, proto: 'tcp' | 'udp'): { a: string; b: string; frames: number; bytes: string }[] {
-  const r = run('tshark', ['-n', '-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE', '-r', file, '-q', '-z', `conv,${proto}`]);
-  expect(r.status).toBe(0);
-  const rows: { a: string; b: string; frames: number; bytes: string }[] = [];
-  for (const line of r.stdout.split('\n')) {
-    const m = /^(\S+)\s+<->\s+(\S+)\s+\d+\s+\d+\s+\S+\s+\d+\s+\d+\s+\S+\s+(\d+)\s+(\d+ \S+)/.exec(line);
-    if (m) rows.push({ a: m[1], b: m[2], frames: Number(m[3]), bytes: m[4] });
-  }
-  return rows;
 }
 
 function endpoint(addr: string, port: number): string {

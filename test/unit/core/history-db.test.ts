@@ -45,6 +45,17 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** A history database as schema version 1 wrote it (no sessions, names, ICMP or quality columns), empty. */
+function schemaV1Database(file: string): Database.Database {
+  const old = new Database(file);
+  old.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema', '1');
+    CREATE TABLE flow_log (rowid INTEGER PRIMARY KEY, flow_id TEXT NOT NULL, iface TEXT NOT NULL, vlan INTEGER, proto TEXT NOT NULL,
+      ip_proto INTEGER NOT NULL, a TEXT NOT NULL, a_bin BLOB, a_port INTEGER, b TEXT NOT NULL, b_bin BLOB, b_port INTEGER,
+      a_name TEXT, b_name TEXT, sni TEXT, http_host TEXT, first_ms REAL NOT NULL, last_ms REAL NOT NULL, state TEXT NOT NULL,
+      tcp_flags INTEGER NOT NULL, bytes_ab INTEGER NOT NULL, packets_ab INTEGER NOT NULL, bytes_ba INTEGER NOT NULL, packets_ba INTEGER NOT NULL);`);
+  return old;
+}
+
 describe('history database', () => {
   it('downsamples seconds into exact minute and hour sums that survive a reopen', () => {
     let inTotal = 0;
@@ -167,15 +178,8 @@ describe('capture sessions in the history', () => {
 
   it('opens a database of the version before sessions, giving its flows the session their ids name', () => {
     const file = path.join(dir, 'v1.sqlite');
-    const old = new Database(file);
-    old.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      INSERT INTO meta VALUES ('schema', '1');
-      CREATE TABLE flow_log (rowid INTEGER PRIMARY KEY, flow_id TEXT NOT NULL, iface TEXT NOT NULL, vlan INTEGER, proto TEXT NOT NULL,
-        ip_proto INTEGER NOT NULL, a TEXT NOT NULL, a_bin BLOB, a_port INTEGER, b TEXT NOT NULL, b_bin BLOB, b_port INTEGER,
-        a_name TEXT, b_name TEXT, sni TEXT, http_host TEXT, first_ms REAL NOT NULL, last_ms REAL NOT NULL, state TEXT NOT NULL,
-        tcp_flags INTEGER NOT NULL, bytes_ab INTEGER NOT NULL, packets_ab INTEGER NOT NULL, bytes_ba INTEGER NOT NULL,
-        packets_ba INTEGER NOT NULL);
-      INSERT INTO flow_log (flow_id, iface, proto, ip_proto, a, b, first_ms, last_ms, state, tcp_flags, bytes_ab, packets_ab, bytes_ba, packets_ba)
+    const old = schemaV1Database(file);
+    old.exec(`INSERT INTO flow_log (flow_id, iface, proto, ip_proto, a, b, first_ms, last_ms, state, tcp_flags, bytes_ab, packets_ab, bytes_ba, packets_ba)
         VALUES ('abc:1', 'eth0', 'udp', 17, '10.0.0.1', '10.0.0.2', ${T0}, ${T0 + 500}, 'active', 0, 10, 1, 0, 0),
                ('abc:2', 'eth0', 'udp', 17, '10.0.0.1', '10.0.0.3', ${T0 + 100}, ${T0 + 900}, 'active', 0, 10, 1, 0, 0);`);
     old.close();
@@ -195,13 +199,7 @@ describe('capture sessions in the history', () => {
   it('keeps the name of an ended flow, its source and its ICMP type/code, also in a database made before those columns', () => {
     db.close();
     const file = path.join(dir, 'old.sqlite');
-    const old = new Database(file);
-    old.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema', '1');
-      CREATE TABLE flow_log (rowid INTEGER PRIMARY KEY, flow_id TEXT NOT NULL, iface TEXT NOT NULL, vlan INTEGER, proto TEXT NOT NULL,
-        ip_proto INTEGER NOT NULL, a TEXT NOT NULL, a_bin BLOB, a_port INTEGER, b TEXT NOT NULL, b_bin BLOB, b_port INTEGER,
-        a_name TEXT, b_name TEXT, sni TEXT, http_host TEXT, first_ms REAL NOT NULL, last_ms REAL NOT NULL, state TEXT NOT NULL,
-        tcp_flags INTEGER NOT NULL, bytes_ab INTEGER NOT NULL, packets_ab INTEGER NOT NULL, bytes_ba INTEGER NOT NULL, packets_ba INTEGER NOT NULL);`);
-    old.close();
+    schemaV1Database(file).close();
     db = new HistoryDb(file);
     const dnsNames = { a: null, b: null, sni: null, httpHost: null, dnsQuery: 'nas.lab.example.test', name: 'nas.lab.example.test', source: 'dns' as const };
     const pingNames = { a: null, b: 'nas.lab.example.test', sni: null, httpHost: null, dnsQuery: null, name: 'nas.lab.example.test', source: 'dns-answer' as const };
@@ -237,13 +235,7 @@ describe('capture sessions in the history', () => {
   it("keeps an ended flow's process, a system socket's owner, and no process for a flow without one, also in a database made before those columns", () => {
     db.close();
     const file = path.join(dir, 'before-apps.sqlite');
-    const old = new Database(file);
-    old.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema', '1');
-      CREATE TABLE flow_log (rowid INTEGER PRIMARY KEY, flow_id TEXT NOT NULL, iface TEXT NOT NULL, vlan INTEGER, proto TEXT NOT NULL,
-        ip_proto INTEGER NOT NULL, a TEXT NOT NULL, a_bin BLOB, a_port INTEGER, b TEXT NOT NULL, b_bin BLOB, b_port INTEGER,
-        a_name TEXT, b_name TEXT, sni TEXT, http_host TEXT, first_ms REAL NOT NULL, last_ms REAL NOT NULL, state TEXT NOT NULL,
-        tcp_flags INTEGER NOT NULL, bytes_ab INTEGER NOT NULL, packets_ab INTEGER NOT NULL, bytes_ba INTEGER NOT NULL, packets_ba INTEGER NOT NULL);`);
-    old.close();
+    schemaV1Database(file).close();
     db = new HistoryDb(file);
     const curl = { label: 'curl', pid: 4242, name: 'curl', exe: '/usr/bin/curl', uid: 1000, user: 'alice', system: false };
     const daemon = { label: 'system (user 0)', pid: null, name: null, exe: null, uid: 0, user: 'root', system: true };

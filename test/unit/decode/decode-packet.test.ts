@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodePacket, LinkType } from '../../../src-capture-helper/decode/decode-packet';
 import { DecodedPacket, DecodeStatus, L4Kind, NetKind, TcpFlag } from '../../../src-capture-helper/decode/decoded-packet';
-import { ipv4Text, ipv6Text, wordsOf } from '../../../src-capture-helper/decode/address-text';
+import { formatIp, formatIpv6Words } from '../../../src-shared/ip';
 
 /** Bytes from tcpdump -xx lines ("0x0010:  0028 0001 ..."). */
 function tcpdumpHex(dump: string): Uint8Array {
@@ -21,9 +21,7 @@ function tcpdumpHex(dump: string): Uint8Array {
 }
 
 function addr(bytes: Uint8Array): string {
-  const w = new Uint32Array(4);
-  wordsOf(bytes, w, 0);
-  return w[0] === 0 && w[1] === 0 && w[2] === 0xffff ? ipv4Text(w[3]) : ipv6Text(w, 0);
+  return formatIp(bytes);
 }
 
 function decode(linkType: number, dump: string, wireLength?: number): DecodedPacket {
@@ -228,6 +226,6 @@ describe('address text as tshark prints it', () => {
     ['fe80::1:0:1', [0xfe800000, 0, 0x00000001, 0x00000001]],
     ['1::', [0x00010000, 0, 0, 0]],
   ])('%s', (text, words) => {
-    expect(ipv6Text(Uint32Array.from(words), 0)).toBe(text);
+    expect(formatIpv6Words(Uint32Array.from(words), 0)).toBe(text);
   });
 });

@@ -16,6 +16,7 @@ import { readCaptureFile } from '../../../src-capture-helper/capture-file/read-c
 import { decodePacket, LinkType } from '../../../src-capture-helper/decode/decode-packet';
 import { DecodedPacket, DecodeStatus, L4Kind, NetKind } from '../../../src-capture-helper/decode/decoded-packet';
 import { CaptureEngine } from '../../../src-capture-helper/pipeline/engine';
+import { tsharkConversationTables } from '../../helpers/tshark-conversations';
 
 const hex = (s: string): number[] => (s.replace(/\s+/g, '').match(/../g) ?? []).map((b) => parseInt(b, 16));
 
@@ -183,19 +184,13 @@ function key(a: string, b: string, ab: [number, number], ba: [number, number]): 
   return a <= b ? JSON.stringify([a, b, ab, ba]) : JSON.stringify([b, a, ba, ab]);
 }
 
-/** `-z conv,X` tables; in each row `<-` is what A received (B to A), `->` what A sent. */
+/** tshark's `-z conv,X` tables as order-free keys (the fixtures stay under 10,000 bytes a row: exact byte counts). */
 function tsharkConversations(file: string): Record<string, string[]> {
-  const out = tshark(['-r', file, '-q', '-z', 'conv,ip', '-z', 'conv,ipv6', '-z', 'conv,tcp', '-z', 'conv,udp']);
-  const tables: Record<string, string[]> = { ipv4: [], ipv6: [], tcp: [], udp: [] };
-  let current: string[] | undefined;
-  for (const line of out.split('\n')) {
-    const title = /^(IPv4|IPv6|TCP|UDP) Conversations/.exec(line);
-    if (title) current = tables[title[1].toLowerCase()];
-    const row = /^(\S+)\s+<->\s+(\S+)\s+(\d+)\s+(\d+) bytes\s+(\d+)\s+(\d+) bytes/.exec(line);
-    if (row && current) current.push(key(row[1], row[2], [+row[5], +row[6]], [+row[3], +row[4]]));
-  }
-  for (const k of Object.keys(tables)) tables[k].sort();
-  return tables;
+  const bytes = (printed: string): number => (printed.endsWith(' bytes') ? Number(printed.slice(0, -' bytes'.length)) : NaN);
+  return Object.fromEntries(Object.entries(tsharkConversationTables(file)).map(([kind, rows]) => [
+    kind,
+    rows.map((r) => key(r.a, r.b, [r.framesAToB, bytes(r.bytesAToB)], [r.framesBToA, bytes(r.bytesBToA)])).sort(),
+  ]));
 }
 
 interface ConvRow {

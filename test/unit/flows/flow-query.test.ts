@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCidr, cidrContains, parseAddress } from '../../../src-capture-helper/flows/address';
+import { cidrContains, isCidr, parseCidr, parseIp } from '../../../src-shared/ip';
 import type { FlowSortKey } from '../../../src-capture-helper/flows/flow-query';
 import { flowSortKeys, queryFlows } from '../../../src-capture-helper/flows/flow-query';
 import { FlowTable } from '../../../src-capture-helper/flows/flow-table';
@@ -48,8 +48,7 @@ function population(): { table: FlowTable; all: () => FlowSnapshot[] } {
 }
 
 function addrKey(a: string): string {
-  const w = parseAddress(a)!;
-  return Array.from(w, (x) => x.toString(16).padStart(8, '0')).join('');
+  return Buffer.from(parseIp(a)!).toString('hex');
 }
 
 function sortValue(f: FlowSnapshot, key: FlowSortKey): number | string {
@@ -96,12 +95,14 @@ describe('queryFlows', () => {
   });
 
   it('filters by protocol, CIDR, port, state and text like a brute-force filter', () => {
+    const net24 = parseCidr('192.168.1.0/24');
+    if (!isCidr(net24)) throw new Error(net24.error);
     const cases = [
       { filter: { proto: 'udp' as const }, test: (f: FlowSnapshot) => f.proto === 'udp' },
       { filter: { proto: 'icmpv6' as const }, test: (f: FlowSnapshot) => f.proto === 'icmpv6' },
       {
         filter: { cidr: '192.168.1.0/24' },
-        test: (f: FlowSnapshot) => [f.a, f.b].some((x) => cidrContains(parseCidr('192.168.1.0/24'), parseAddress(x)!, 0)),
+        test: (f: FlowSnapshot) => [f.a, f.b].some((x) => cidrContains(net24, parseIp(x)!)),
       },
       { filter: { cidr: '2001:db8:1::/48' }, test: (f: FlowSnapshot) => f.a.startsWith('2001:db8:1:') || f.b.startsWith('2001:db8:1:') },
       { filter: { port: 444 }, test: (f: FlowSnapshot) => f.portA === 444 || f.portB === 444 },
@@ -146,7 +147,9 @@ describe('queryFlows', () => {
 
   it('rejects a bad CIDR, state or page with a clear error', () => {
     expect(() => queryFlows(table, { filter: { cidr: '10.0.0.0/33' }, offset: 0, limit: 1 })).toThrow(/prefix length/);
-    expect(() => queryFlows(table, { filter: { cidr: 'example.com' }, offset: 0, limit: 1 })).toThrow(/not an IP address/);
+    expect(() => queryFlows(table, { filter: { cidr: 'example.com' }, offset: 0, limit: 1 })).toThrow(/not an IPv4 or IPv6 address/);
+    // As main's flow filter and alert rules read it (src-shared/ip.ts).
+    expect(() => queryFlows(table, { filter: { cidr: '10.1.2.3/8' }, offset: 0, limit: 1 })).toThrow(/did you mean 10\.0\.0\.0\/8/);
     expect(() => queryFlows(table, { filter: { state: 'open' }, offset: 0, limit: 1 })).toThrow(/unknown flow state/);
     expect(() => queryFlows(table, { offset: -1, limit: 1 })).toThrow(/offset/);
   });

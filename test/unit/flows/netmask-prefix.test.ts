@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { netmaskPrefix } from '../../../src-capture-helper/flows/address';
+import { netmaskPrefix } from '../../../src-shared/ip';
 
 /** The netmask of a prefix, written as libpcap lists interface masks. */
 function v4Mask(prefix: number): string {

@@ -2,7 +2,7 @@
 import { FrameBuilder, IP_PROTO } from '../../../bench/frame-builder';
 import { LinkType, decodePacket } from '../../../src-capture-helper/decode/decode-packet';
 import { DecodedPacket } from '../../../src-capture-helper/decode/decoded-packet';
-import { parseAddress } from '../../../src-capture-helper/flows/address';
+import { ipWords, parseIp } from '../../../src-shared/ip';
 import type { PacketRecord } from '../../../src-capture-helper/pipeline/packet-sink';
 
 export interface PacketSpec {
@@ -33,8 +33,10 @@ export function tcpFlags(letters: string): number {
 }
 
 function words(text: string): Uint32Array {
-  const w = parseAddress(text);
-  if (!w) throw new Error(`bad address ${text}`);
+  const bytes = parseIp(text);
+  if (!bytes) throw new Error(`bad address ${text}`);
+  const w = new Uint32Array(4);
+  ipWords(bytes, w, 0);
   return w;
 }
 

@@ -1,7 +1,9 @@
 import net from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cidrContains, formatIp, isCidr, netmaskPrefix, parseCidr, parseIp, type Cidr } from '../../../src-shared/ip';
+import {
+  cidrContains, cidrContainsWords, formatIp, formatIpv6, formatIpv6Words, formatIpWords, ipWords, isCidr, netmaskPrefix, parseCidr, parseIp, type Cidr,
+} from '../../../src-shared/ip';
 import { compileFlowFilter } from '../../../src-shared/flow-query';
 import { validateRuleSpec } from '../../../src-main/core/alerts/alert-rule';
 
@@ -91,6 +93,55 @@ describe('the one address module (src-shared/ip.ts)', () => {
     const rule = validateRuleSpec({ name: 'r', metric: 'bps', direction: 'both', comparison: 'above', threshold: 1, scope: { kind: 'cidr', cidr: '10.1.2.3/8' }, windowSec: 10, forSec: 0, cooldownSec: 60, severity: 'warning', channels: [], enabled: true });
     expect(JSON.stringify(rule)).toContain(meant);
     expect(() => compileFlowFilter({ ip: '10.0.0.0/8' })).not.toThrow();
+  });
+
+  it('ends IPv4-compatible and IPv4-mapped IPv6 in a dotted quad, as tshark (inet_ntop) does', () => {
+    expect(formatIpv6(parseIp('::ffff:192.0.2.1') as Uint8Array)).toBe('::ffff:192.0.2.1');
+    expect(formatIp(parseIp('::192.0.2.1') as Uint8Array)).toBe('::192.0.2.1');
+    expect(formatIp(parseIp('::0.1.0.0') as Uint8Array)).toBe('::0.1.0.0');
+    expect(formatIp(parseIp('::1') as Uint8Array)).toBe('::1');
+    expect(formatIp(parseIp('::1:0:0') as Uint8Array)).toBe('::1:0:0');
+    expect(formatIp(parseIp('::ffff:0:102:304') as Uint8Array)).toBe('::ffff:0:102:304');
+  });
+
+  it('formats the word layout of the flow table to the same text as the bytes, at any offset, and reads it back (fast-check)', () => {
+    fc.assert(fc.property(bytes16, fc.boolean(), fc.nat(8), (raw, mapped, at) => {
+      const b = Uint8Array.from(raw);
+      if (mapped) b.set([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]);
+      const words = new Uint32Array(at + 4);
+      ipWords(b, words, at);
+      const padded = new Uint8Array(at + 16);
+      padded.set(b, at);
+      expect(formatIpWords(words, at)).toBe(formatIp(b));
+      expect(formatIp(padded, at)).toBe(formatIp(b));
+      expect(formatIpv6Words(words, at)).toBe(formatIpv6(b));
+      expect(formatIpv6(padded, at)).toBe(formatIpv6(b));
+      expect(parseIp(formatIpWords(words, at))).toEqual(b);
+      expect(parseIp(formatIpv6Words(words, at))).toEqual(b);
+    }), { numRuns: 3000 });
+  });
+
+  it('matches a CIDR block against the word layout exactly as against bytes (fast-check)', () => {
+    const block = fc.tuple(bytes16, fc.integer({ min: 0, max: 128 }), fc.boolean()).map(([raw, n, v4]) => {
+      const address = v4 ? `${raw[0]}.${raw[1]}.${raw[2]}.${raw[3]}` : formatIpv6(raw);
+      const bits = v4 ? n % 33 : n;
+      const probe = parseCidr(`${address}/${bits}`);
+      return cidr(isCidr(probe) ? probe.text : (/did you mean (\S+)\?$/.exec(probe.error)?.[1] as string));
+    });
+    // Addresses near the block as well as anywhere, so both answers are exercised.
+    const address = fc.oneof(bytes16, fc.tuple(block, bytes16, fc.nat(128)).map(([c, raw, keep]) => {
+      const b = Uint8Array.from(raw);
+      for (let bit = 0; bit < Math.min(keep, c.bits); bit++) {
+        const mask = 0x80 >> (bit & 7);
+        b[bit >> 3] = (b[bit >> 3] & ~mask) | (c.bytes[bit >> 3] & mask);
+      }
+      return b;
+    }));
+    fc.assert(fc.property(block, address, fc.nat(8), (c, b, at) => {
+      const words = new Uint32Array(at + 4);
+      ipWords(b, words, at);
+      expect(cidrContainsWords(c, words, at)).toBe(cidrContains(c, b));
+    }), { numRuns: 5000 });
   });
 
   it('reads netmasks as prefix lengths', () => {

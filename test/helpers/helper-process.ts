@@ -3,9 +3,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { newToken } from '../../../src-capture-helper/protocol/token';
+import { HelperClient } from '../../src-main/core/helper-client';
+import { newToken } from '../../src-capture-helper/protocol/token';
 
-export const repoRoot = path.resolve(__dirname, '../../..');
+export const repoRoot = path.resolve(__dirname, '../..');
 export const helperCli = path.join(repoRoot, 'dist/src-capture-helper/cli.js');
 export const fixturesDir = path.resolve(repoRoot, '../shared/fixtures/pcap');
 
@@ -60,6 +61,34 @@ export async function startHelper(extraArgs: string[] = [], prefix: string[] = [
         await exited;
       }
       fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface HelperWithClient {
+  helper: RunningHelper;
+  /** Connected with the helper's token, as main's core connects. */
+  client: HelperClient;
+  /** Closes the client, then stops the helper. */
+  stop: () => Promise<void>;
+}
+
+/** Starts the built helper (see startHelper) and connects a client to it. */
+export async function startHelperWithClient(extraArgs: string[] = [], prefix: string[] = []): Promise<HelperWithClient> {
+  const helper = await startHelper(extraArgs, prefix);
+  let client: HelperClient;
+  try {
+    client = await HelperClient.connect({ socketPath: helper.socketPath, token: helper.token });
+  } catch (err) {
+    await helper.stop();
+    throw err;
+  }
+  return {
+    helper,
+    client,
+    stop: async () => {
+      client.close();
+      await helper.stop();
     },
   };
 }

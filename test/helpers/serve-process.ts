@@ -1,10 +1,10 @@
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export const REPO = path.resolve(__dirname, '../../..');
+export const REPO = path.resolve(__dirname, '../..');
 export const FIXTURES = path.resolve(REPO, '../shared/fixtures/pcap');
 export const CLI = path.join(REPO, 'dist/src-main/cli/netmon.js');
 
@@ -17,8 +17,14 @@ export interface ServeProcess {
   child: ChildProcess;
   stdout: () => string;
   stderr: () => string;
-  /** Sends SIGTERM and resolves with the exit code. */
+  /** Sends SIGTERM (SIGKILL 15 s later if it is still running) and resolves with the exit code. */
   stop(): Promise<number | null>;
+}
+
+export interface StartServeOptions {
+  /** Starts the process instead of node:child_process `spawn`, e.g. inside a test namespace:
+   *  `(command, args, options) => pair.spawn(pair.nsB, command, args, options)`. */
+  spawnWith?: (command: string, args: string[], options: SpawnOptions) => ChildProcess;
 }
 
 /**
@@ -32,17 +38,17 @@ function isolatedEnv(env: Record<string, string>): { env: Record<string, string>
 }
 
 /** Runs `netmon serve` from the build as a real process; resolves once it prints its URL. */
-export function startServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
+export function startServe(args: string[], env: Record<string, string> = {}, options: StartServeOptions = {}): Promise<ServeProcess> {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first`);
   const isolated = isolatedEnv(env);
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], {
+  const child = (options.spawnWith ?? spawn)(process.execPath, [CLI, 'serve', ...args], {
     env: { ...process.env, ...isolated.env, NETMON_LOG_LEVEL: env.NETMON_LOG_LEVEL ?? 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
     isolated.cleanUp();
     resolve(code);
@@ -57,7 +63,7 @@ export function startServe(args: string[], env: Record<string, string> = {}): Pr
       const token = given >= 0 ? args[given + 1] : printed?.[1] ?? null;
       if (token === null && !args.includes('--no-auth') && env.NETMON_SERVER_TOKEN === undefined) return;
       clearTimeout(timer);
-      child.stdout.off('data', onData);
+      child.stdout?.off('data', onData);
       if (token !== null) tokens.set(match[1], token);
       resolve({
         url: match[1],
@@ -67,12 +73,16 @@ export function startServe(args: string[], env: Record<string, string> = {}): Pr
         stdout: () => out,
         stderr: () => err,
         stop: async () => {
-          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          if (child.exitCode === null && child.signalCode === null) {
+            child.kill('SIGTERM');
+            const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+            void exited.then(() => clearTimeout(kill));
+          }
           return exited;
         },
       });
     };
-    child.stdout.on('data', onData);
+    child.stdout?.on('data', onData);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`serve exited with ${code} before listening\nstdout: ${out}\nstderr: ${err}`));
