@@ -40,7 +40,8 @@ import type { FinishReason, FlowSnapshot, FlowTableConfig, FlowTimeouts } from '
 import { FLOW_LABEL_KINDS, FLOW_SLOT_SPACE, FlowState, defaultFlowTimeouts, flowStateName, protoName } from './flow-types';
 import { QuotedTuple, icmpFamily, icmpFamilyHasId, isIcmpError, parseQuotedTuple } from './icmp-key';
 import { EndedFlowRing } from './ended-flow-ring';
-import { FlowKeyIndex, V4_MAPPED, W_HASH, W_HI, W_KIND, W_LO, W_PORTS, keyHash, sourceIsHigh, v4KeyHash } from './flow-key-index';
+import * as FlowKey from './flow-key-index';
+import { FlowKeyIndex, keyHash, sourceIsHigh, v4KeyHash } from './flow-key-index';
 import { LruLists } from './lru-lists';
 import { isTcpFinished, nextTcpState, startsNewTcpStream, tcpBaseSeq, tcpReverseBaseSeq } from './tcp-lifecycle';
 
@@ -48,6 +49,14 @@ import { isTcpFinished, nextTcpState, startsNewTcpStream, tcpBaseSeq, tcpReverse
 // counted from the record's start. The first cache line holds what a lookup
 // compares (the key, words 0-10, laid out in flow-key-index) and what every
 // packet updates in 32 bits; the second the 64-bit counters.
+// The key's words, laid out in flow-key-index, taken as module-local constants
+// (read per packet: see "Why this file stays long" above).
+const W_LO = FlowKey.W_LO;
+const W_HI = FlowKey.W_HI;
+const W_HASH = FlowKey.W_HASH;
+const W_PORTS = FlowKey.W_PORTS;
+const W_KIND = FlowKey.W_KIND;
+const V4_MAPPED = FlowKey.V4_MAPPED;
 /** First sequence number seen from A and from B (tshark's base_seq: a pure SYN with another one starts a new flow). */
 const W_BASE_A = 11;
 const W_BASE_B = 12;
