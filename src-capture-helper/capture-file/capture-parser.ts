@@ -56,6 +56,12 @@ type State = 'start' | 'pcap' | 'pcapng' | 'done';
  * the reader can keep the remainder and read more. It never holds references
  * into the window after a call returns. After a fatal problem `error` is set
  * and parsing stops: what was delivered before stays delivered.
+ *
+ * Why one file of this length: pcap and pcapng share the resumable cursor
+ * (`parse` may stop mid-record at any byte and go on with the next window),
+ * the interface table, the timestamp arithmetic and the delivery to the sink;
+ * one class keeps that per-record path monomorphic, and the format-specific
+ * parts are already separate methods (`pcapRecord`, `pcapngBlock`).
  */
 export class CaptureParser {
   format: CaptureFormat | undefined;

@@ -5,7 +5,7 @@ import { LIVE_DEFAULTS, LiveCaptureOpenError } from '../live/live-types';
 import { CaptureEngine } from '../pipeline/engine';
 import { dropRoot, type PrivilegeOutcome } from '../privileges/process-privileges';
 import { ProgramLiveSource } from '../live/program-source';
-import type { AnalyzeReport } from '../report/analyze-report';
+import type { AnalyzeReport } from '../report/analyze-report-shape';
 import { formatReportText } from '../report/format-text';
 import { parseCommandLine } from '../util/command-line';
 import { writeJson } from '../util/write-json';

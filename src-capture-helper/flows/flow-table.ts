@@ -11,11 +11,12 @@
  * at creation or in snapshots (first time, interface, labels) live apart.
  *
  * Memory is the other constraint (1 million active flows in well under 300
- * bytes each): no JS object per flow, one open-addressing hash (linear
- * probing, backward-shift deletion) whose entries carry a few bits of the
- * hash so that a probe rarely reads a record that is not the one, a free list
- * of slots, and five LRU lists (TCP, UDP, ICMP, other, closed TCP; see
- * `LruLists`) through which idle flows expire from the head in O(1) per flow.
+ * bytes each): no JS object per flow, one open-addressing hash index
+ * (`FlowKeyIndex`) whose entries carry a few bits of the hash so that a probe
+ * rarely reads a record that is not the one, a free list of slots, and five
+ * LRU lists (TCP, UDP, ICMP, other, closed TCP; see `LruLists`) through which
+ * idle flows expire from the head in O(1) per flow. Ended flows are
+ * remembered for delta consumers in `EndedFlowRing`.
  *
  * Canonical key (Zeek's convention): the lower endpoint first (address, then
  * port), IPv4 as IPv4-mapped IPv6, plus VLAN, IP protocol and, for ICMP, the
@@ -25,6 +26,11 @@
  *
  * Flow ids are `generation * 2^24 + slot`: O(1) to resolve, and a stale id of a
  * finished flow never resolves to the flow that reuses its slot.
+ *
+ * Why this file stays long: the record layout below, the per-packet path that
+ * writes it and the accessors that read it share module-local constants;
+ * imported from another module they would become property loads on that
+ * module's exports object on every packet (the build emits CommonJS).
  */
 import type { DecodedPacket, IpLayer } from '../decode/decoded-packet';
 import { L4Kind, NetKind, TcpFlag } from '../decode/decoded-packet';
@@ -33,21 +39,24 @@ import { formatIpWords } from '../../src-shared/ip';
 import type { FinishReason, FlowSnapshot, FlowTableConfig, FlowTimeouts } from './flow-types';
 import { FLOW_LABEL_KINDS, FLOW_SLOT_SPACE, FlowState, defaultFlowTimeouts, flowStateName, protoName } from './flow-types';
 import { QuotedTuple, icmpFamily, icmpFamilyHasId, isIcmpError, parseQuotedTuple } from './icmp-key';
+import { EndedFlowRing } from './ended-flow-ring';
+import * as FlowKey from './flow-key-index';
+import { FlowKeyIndex, keyHash, sourceIsHigh, v4KeyHash } from './flow-key-index';
 import { LruLists } from './lru-lists';
 import { isTcpFinished, nextTcpState, startsNewTcpStream, tcpBaseSeq, tcpReverseBaseSeq } from './tcp-lifecycle';
 
 // The record, in 32-bit words (W_*), bytes (B_*) and 64-bit numbers (F_*), all
 // counted from the record's start. The first cache line holds what a lookup
-// compares and what every packet updates in 32 bits; the second the 64-bit
-// counters.
-/** Canonical low endpoint address (4 big-endian words), then the high one. */
-const W_LO = 0;
-const W_HI = 4;
-const W_HASH = 8;
-/** Low endpoint port << 16 | high endpoint port. */
-const W_PORTS = 9;
-/** IP protocol | ICMP type family << 8 | (VLAN id + 1, 0 without tag) << 16. */
-const W_KIND = 10;
+// compares (the key, words 0-10, laid out in flow-key-index) and what every
+// packet updates in 32 bits; the second the 64-bit counters.
+// The key's words, laid out in flow-key-index, taken as module-local constants
+// (read per packet: see "Why this file stays long" above).
+const W_LO = FlowKey.W_LO;
+const W_HI = FlowKey.W_HI;
+const W_HASH = FlowKey.W_HASH;
+const W_PORTS = FlowKey.W_PORTS;
+const W_KIND = FlowKey.W_KIND;
+const V4_MAPPED = FlowKey.V4_MAPPED;
 /** First sequence number seen from A and from B (tshark's base_seq: a pure SYN with another one starts a new flow). */
 const W_BASE_A = 11;
 const W_BASE_B = 12;
@@ -78,12 +87,6 @@ export type FlowNum = (typeof FlowNum)[keyof typeof FlowNum];
 
 export const MAX_FLOW_TABLE_SIZE = FLOW_SLOT_SPACE;
 const NIL = -1;
-/** Word 2 of an IPv4-mapped IPv6 address. */
-const V4_MAPPED = 0xffff;
-
-/** Index entries: slot + 1 in the low bits, the top bits of the key's hash above. */
-const INDEX_SLOT_BITS = 25;
-const INDEX_SLOT_MASK = (1 << INDEX_SLOT_BITS) - 1;
 
 const LIST_TCP = 0;
 const LIST_UDP = 1;
@@ -98,9 +101,6 @@ const M_ACTIVE = 1;
 const M_INIT_HIGH = 2;
 const M_BASE_A = 4;
 const M_BASE_B = 8;
-
-/** Finished-flow ids kept for delta consumers (`changesSince`). */
-const ENDED_RING = 1 << 16;
 
 /** Counters of what the table did, for stats and tests. */
 export interface FlowTableStats {
@@ -135,36 +135,6 @@ export interface FlowChanges {
 /** Called before an attachment's flow leaves the table (its words are still readable). */
 export type ReleaseHook = (slot: number, reason: FinishReason) => void;
 
-function nextPow2(n: number): number {
-  let p = 1;
-  while (p < n) p *= 2;
-  return p;
-}
-
-function mix(h: number, v: number): number {
-  let k = Math.imul(v, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  h ^= Math.imul(k, 0x1b873593);
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
-
-/** One number for an address (four words at `at`): a mapped IPv4 address is its last word. */
-function endpointHash(k: Uint32Array, at: number): number {
-  if (k[at] === 0 && k[at + 1] === 0 && k[at + 2] === V4_MAPPED) return k[at + 3];
-  return mix(mix(mix(mix(0x2545f491, k[at]), k[at + 1]), k[at + 2]), k[at + 3]);
-}
-
-function finalMix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  // Signed: an unsigned result above 2^31 would be boxed on its way out.
-  return h | 0;
-}
-
 export class FlowTable {
   readonly maxFlows: number;
   readonly timeouts: FlowTimeouts;
@@ -196,8 +166,7 @@ export class FlowTable {
   private icmpFirst = new Int32Array(0);
   labels = new Int32Array(0);
 
-  private index = new Int32Array(0);
-  private indexMask = 0;
+  private readonly index = new FlowKeyIndex();
   private lru: LruLists;
   private readonly listTimeout = new Float64Array(LIST_COUNT);
 
@@ -209,9 +178,7 @@ export class FlowTable {
   private epoch = 1;
   /** Slot where the next changesSince scan starts (see there). */
   private changeScanFrom = 0;
-  private readonly endedIds = new Float64Array(ENDED_RING);
-  private readonly endedEpochs = new Uint32Array(ENDED_RING);
-  private endedCount = 0;
+  private readonly ended = new EndedFlowRing();
 
   /** Current time: packet time in 'packet' clock mode, else what advanceTime() set. */
   private nowSec = -Infinity;
@@ -480,23 +447,11 @@ export class FlowTable {
       }
     }
 
-    // Canonical order: lower (address, port) first.
-    let flip = false;
-    let decided = false;
-    for (let i = 0; i < 4; i++) {
-      if (k[i] !== k[4 + i]) {
-        flip = k[i] > k[4 + i];
-        decided = true;
-        break;
-      }
-    }
-    if (!decided) flip = sport > dport;
-    const lo = flip ? 4 : 0;
-    const hi = flip ? 0 : 4;
+    const flip = sourceIsHigh(k, sport, dport);
     const loPort = flip ? dport : sport;
     const hiPort = flip ? sport : dport;
     const kind = (proto | (family << 8) | ((pkt.vlan + 1) << 16)) >>> 0;
-    const slot = this.lookup(k, lo, hi, loPort, hiPort, kind);
+    const slot = this.lookup(k, flip, loPort, hiPort, kind);
     return this.settle(slot, flip, loPort, hiPort, kind, isTcp, L, rec, tSec, tNsec);
   }
 
@@ -506,6 +461,7 @@ export class FlowTable {
     const d = L.dst4;
     const sport = L.srcPort;
     const dport = L.dstPort;
+    // sourceIsHigh() for two mapped addresses, without building their words.
     const flip = s !== d ? s > d : sport > dport;
     const lo4 = flip ? d : s;
     const hi4 = flip ? s : d;
@@ -513,30 +469,9 @@ export class FlowTable {
     const hiPort = flip ? sport : dport;
     const kind = (L.ipProto | ((pkt.vlan + 1) << 16)) >>> 0;
     const ports = ((loPort << 16) | hiPort) >>> 0;
-    // keyHash() of the mapped addresses, whose endpoint hash is the IPv4 address itself.
-    const h = finalMix(mix(mix(mix(kind, lo4), hi4), ports));
+    const h = v4KeyHash(lo4, hi4, ports, kind);
     this.lastHash = h;
-    const tag = h >>> INDEX_SLOT_BITS;
-    const index = this.index;
-    const mask = this.indexMask;
-    const kw = this.words;
-    const stride = this.strideW;
-    let slot = NIL;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const e = index[i];
-      if (e === 0) break;
-      if (e >>> INDEX_SLOT_BITS !== tag) continue;
-      const c = (e & INDEX_SLOT_MASK) - 1;
-      const w = c * stride;
-      if (
-        kw[w + W_LO + 3] === lo4 && kw[w + W_HI + 3] === hi4 && kw[w + W_PORTS] === ports && kw[w + W_KIND] === kind &&
-        kw[w + W_LO + 2] === V4_MAPPED && kw[w + W_HI + 2] === V4_MAPPED &&
-        kw[w + W_LO] === 0 && kw[w + W_LO + 1] === 0 && kw[w + W_HI] === 0 && kw[w + W_HI + 1] === 0
-      ) {
-        slot = c;
-        break;
-      }
-    }
+    const slot = this.index.findV4(this.words, this.strideW, h, lo4, hi4, ports, kind);
     if (slot === NIL) {
       // A new flow: create() takes the key from the scratch words.
       this.loadAddress(true, s, L.src, 0);
@@ -582,7 +517,7 @@ export class FlowTable {
     if (v4) {
       k[at] = 0;
       k[at + 1] = 0;
-      k[at + 2] = 0xffff;
+      k[at + 2] = V4_MAPPED;
       k[at + 3] = addr4;
       return;
     }
@@ -693,16 +628,7 @@ export class FlowTable {
     }
     this.changeScanFrom = omitted > 0 ? next : 0;
     const ended: number[] = [];
-    const kept = Math.min(this.endedCount, ENDED_RING);
-    let endedLost = 0;
-    for (let i = this.endedCount - kept; i < this.endedCount; i++) {
-      const at = i % ENDED_RING;
-      if (this.endedEpochs[at] > cursor) ended.push(this.endedIds[at]);
-    }
-    if (this.endedCount > kept) {
-      const oldestKept = this.endedEpochs[this.endedCount % ENDED_RING];
-      if (oldestKept > cursor) endedLost = this.endedCount - kept;
-    }
+    const endedLost = this.ended.since(cursor, ended);
     const epoch = this.epoch;
     this.epoch++;
     return { cursor: epoch, changed, omitted, ended, endedLost };
@@ -713,22 +639,20 @@ export class FlowTable {
    * hold that traffic) and zeroes those counters: the rollup tick.
    */
   drainSecond(visit: (slot: number) => void): void {
-    if (this.secDirtyOverflow) {
-      for (let slot = 0; slot < this.used; slot++) this.drainSlot(slot, visit);
-    } else {
-      for (let i = 0; i < this.secDirtyLength; i++) this.drainSlot(this.secDirty[i], visit);
+    // Every slot when more flows had traffic than the dirty list holds.
+    const all = this.secDirtyOverflow;
+    const n = all ? this.used : this.secDirtyLength;
+    for (let i = 0; i < n; i++) {
+      const slot = all ? i : this.secDirty[i];
+      const w = slot * this.strideW;
+      if (this.bytes8[slot * this.strideB + B_META] & M_ACTIVE && this.words[w + W_SEC_PACKETS] > 0) {
+        visit(slot);
+        this.words[w + W_SEC_PACKETS] = 0;
+        this.f64[slot * this.strideF64 + F_SEC_BYTES] = 0;
+      }
     }
     this.secDirtyLength = 0;
     this.secDirtyOverflow = false;
-  }
-
-  private drainSlot(slot: number, visit: (slot: number) => void): void {
-    const w = slot * this.strideW;
-    if (this.bytes8[slot * this.strideB + B_META] & M_ACTIVE && this.words[w + W_SEC_PACKETS] > 0) {
-      visit(slot);
-      this.words[w + W_SEC_PACKETS] = 0;
-      this.f64[slot * this.strideF64 + F_SEC_BYTES] = 0;
-    }
   }
 
   // ------------------------------------------------------------------ internals
@@ -821,18 +745,9 @@ export class FlowTable {
       k[i] = q.src[i];
       k[4 + i] = q.dst[i];
     }
-    let flip = false;
-    let decided = false;
-    for (let i = 0; i < 4; i++) {
-      if (k[i] !== k[4 + i]) {
-        flip = k[i] > k[4 + i];
-        decided = true;
-        break;
-      }
-    }
-    if (!decided) flip = q.srcPort > q.dstPort;
+    const flip = sourceIsHigh(k, q.srcPort, q.dstPort);
     const kind = (q.ipProto | (q.family << 8) | ((vlan + 1) << 16)) >>> 0;
-    const slot = this.lookup(k, flip ? 4 : 0, flip ? 0 : 4, flip ? q.dstPort : q.srcPort, flip ? q.srcPort : q.dstPort, kind);
+    const slot = this.lookup(k, flip, flip ? q.dstPort : q.srcPort, flip ? q.srcPort : q.dstPort, kind);
     if (slot !== NIL) {
       // The quoted packet went from its source; the error comes back towards it.
       const quotedFromInit = flip === ((this.bytes8[slot * this.strideB + B_META] & M_INIT_HIGH) !== 0);
@@ -841,38 +756,14 @@ export class FlowTable {
     return slot;
   }
 
-  /**
-   * Hash of a canonical key: each endpoint's address folded to one number
-   * (a mapped IPv4 address is its own fold, so observeV4 hashes alike
-   * without building the words), then the kind and ports.
-   */
-  private keyHash(k: Uint32Array, lo: number, hi: number, loPort: number, hiPort: number, kind: number): number {
-    return finalMix(mix(mix(mix(kind, endpointHash(k, lo)), endpointHash(k, hi)), (loPort << 16) | hiPort));
-  }
-
-  private lookup(k: Uint32Array, lo: number, hi: number, loPort: number, hiPort: number, kind: number): number {
-    const h = this.keyHash(k, lo, hi, loPort, hiPort, kind);
-    this.lastHash = h;
-    const tag = h >>> INDEX_SLOT_BITS;
+  /** Slot of the key in the scratch words `k` (source at 0, destination at 4; `flip` from sourceIsHigh), or -1. */
+  private lookup(k: Uint32Array, flip: boolean, loPort: number, hiPort: number, kind: number): number {
+    const lo = flip ? 4 : 0;
+    const hi = flip ? 0 : 4;
     const ports = ((loPort << 16) | hiPort) >>> 0;
-    const index = this.index;
-    const mask = this.indexMask;
-    const kw = this.words;
-    const stride = this.strideW;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const e = index[i];
-      if (e === 0) return NIL;
-      if (e >>> INDEX_SLOT_BITS !== tag) continue;
-      const s = (e & INDEX_SLOT_MASK) - 1;
-      const w = s * stride;
-      if (
-        kw[w + W_PORTS] === ports && kw[w + W_KIND] === kind &&
-        kw[w] === k[lo] && kw[w + 1] === k[lo + 1] && kw[w + 2] === k[lo + 2] && kw[w + 3] === k[lo + 3] &&
-        kw[w + 4] === k[hi] && kw[w + 5] === k[hi + 1] && kw[w + 6] === k[hi + 2] && kw[w + 7] === k[hi + 3]
-      ) {
-        return s;
-      }
-    }
+    const h = keyHash(k, lo, hi, ports, kind);
+    this.lastHash = h;
+    return this.index.find(this.words, this.strideW, h, k, lo, hi, ports, kind);
   }
 
   private create(lo: number, hi: number, loPort: number, hiPort: number, kind: number, flip: boolean, ifIndex: number, tSec: number, tNsec: number): number {
@@ -913,7 +804,7 @@ export class FlowTable {
     this.icmpFirst[slot] = 0;
     this.labels.fill(NIL, slot * FLOW_LABEL_KINDS, (slot + 1) * FLOW_LABEL_KINDS);
     this.lru.append(slot, this.listOf(slot));
-    this.indexInsert(slot, h);
+    this.index.insert(slot, h);
     this.stats.active++;
     this.stats.created++;
     return slot;
@@ -924,11 +815,8 @@ export class FlowTable {
     if (this.words[w + W_SEC_PACKETS] > 0 && this.secondSink) this.secondSink(this, slot);
     for (const hook of this.releaseHooks) hook(slot, reason);
     if (this.onFinish) this.onFinish(this.snapshot(slot), reason);
-    const at = this.endedCount % ENDED_RING;
-    this.endedIds[at] = this.idOf(slot);
-    this.endedEpochs[at] = this.epoch;
-    this.endedCount++;
-    this.indexRemove(slot);
+    this.ended.push(this.idOf(slot), this.epoch);
+    this.index.remove(slot, this.words, this.strideW);
     this.lru.remove(slot);
     this.bytes8[slot * this.strideB + B_META] = 0;
     this.words[w + W_SEC_PACKETS] = 0;
@@ -974,36 +862,6 @@ export class FlowTable {
     this.stats.evictedCapacity++;
   }
 
-  private indexInsert(slot: number, hash: number): void {
-    const mask = this.indexMask;
-    let i = hash & mask;
-    while (this.index[i] !== 0) i = (i + 1) & mask;
-    this.index[i] = ((hash >>> INDEX_SLOT_BITS) << INDEX_SLOT_BITS) | (slot + 1);
-  }
-
-  private indexRemove(slot: number): void {
-    const index = this.index;
-    const mask = this.indexMask;
-    const kw = this.words;
-    const stride = this.strideW;
-    let i = kw[slot * stride + W_HASH] & mask;
-    while ((index[i] & INDEX_SLOT_MASK) !== slot + 1) i = (i + 1) & mask;
-    index[i] = 0;
-    // Backward-shift deletion keeps every probe chain unbroken without tombstones.
-    let j = i;
-    for (;;) {
-      j = (j + 1) & mask;
-      const e = index[j];
-      if (e === 0) return;
-      const home = kw[((e & INDEX_SLOT_MASK) - 1) * stride + W_HASH] & mask;
-      const between = i <= j ? home > i && home <= j : home > i || home <= j;
-      if (between) continue;
-      index[i] = e;
-      index[j] = 0;
-      i = j;
-    }
-  }
-
   private grow(newCapacity: number): void {
     const n = newCapacity;
     const copy = <T extends Uint8Array | Uint16Array | Int32Array | Float64Array>(old: T, make: (len: number) => T, per = 1): T => {
@@ -1025,13 +883,9 @@ export class FlowTable {
     this.lru.grow(n);
     this.capacity = n;
     this.stats.capacity = n;
-    // Load factor at most 1/2 keeps linear probes short.
-    const size = nextPow2(n * 2);
-    if (size !== this.index.length) {
-      this.index = new Int32Array(size);
-      this.indexMask = size - 1;
+    if (this.index.resize(n)) {
       for (let slot = 0; slot < this.used; slot++) {
-        if (this.bytes8[slot * this.strideB + B_META] & M_ACTIVE) this.indexInsert(slot, this.words[slot * this.strideW + W_HASH] | 0);
+        if (this.bytes8[slot * this.strideB + B_META] & M_ACTIVE) this.index.insert(slot, this.words[slot * this.strideW + W_HASH] | 0);
       }
     }
   }

@@ -5,10 +5,13 @@ import { DecodedPacket } from '../decode/decoded-packet';
 import { FlowTable } from '../flows/flow-table';
 import type { FinishReason, FlowSnapshot, FlowTableConfig } from '../flows/flow-types';
 import { FLOW_SLOT_SPACE } from '../flows/flow-types';
-import { TcpQuality, TcpQualitySummary } from '../flows/tcp-quality';
+import { TcpQuality } from '../flows/tcp-quality';
+import { TcpQualitySummary } from '../flows/tcp-quality-summary';
 import { NameExtractor } from '../names/name-extractor';
-import type { AnalyzeReport, ReportFlow, ReportLimits } from '../report/analyze-report';
-import { DEFAULT_REPORT_LIMITS, ReportBuilder, timeText } from '../report/analyze-report';
+import type { ReportLimits } from '../report/analyze-report';
+import { DEFAULT_REPORT_LIMITS, ReportBuilder } from '../report/analyze-report';
+import type { AnalyzeReport, ReportFlow } from '../report/analyze-report-shape';
+import { timeText } from '../report/analyze-report-shape';
 import type { PacketRecord, PacketSink } from './packet-sink';
 
 export interface EngineOptions {

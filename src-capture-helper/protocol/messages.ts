@@ -6,6 +6,9 @@
  *
  * Times are Unix seconds as numbers (microsecond precision survives a double);
  * addresses are printable strings.
+ *
+ * Why one file: it is the whole contract, read as one list; split by area, a
+ * reader would lose the one place that says what may cross the boundary.
  */
 import type { Infer, Validator } from './schema';
 import { arr, bool, int, nullable, num, obj, oneOf, optional, record, str, tagged } from './schema';

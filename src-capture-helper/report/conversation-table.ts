@@ -61,6 +61,11 @@ const J = Object.fromEntries(
  * key to its latest row, so a TCP stream that starts again on the same 4-tuple
  * opens a new row. Bounded by `maxRows`: packets of conversations beyond it
  * are counted in `droppedPackets`.
+ *
+ * Why one file of this length: the row layout, the per-packet path that
+ * writes rows and the row output that reads them share module-local layout
+ * constants (the same reason as flows/flow-table.ts); the file is that one
+ * table and nothing else.
  */
 export class ConversationTable {
   rowCount = 0;

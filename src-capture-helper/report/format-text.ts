@@ -1,8 +1,8 @@
-import type { TcpQualitySummary } from '../flows/tcp-quality';
-import { median } from '../flows/tcp-quality';
+import type { TcpQualitySummary } from '../flows/tcp-quality-summary';
+import { median } from '../flows/tcp-quality-summary';
 import { icmpText } from '../protocol/icmp-names';
-import type { AnalyzeReport, ReportFlow } from './analyze-report';
-import { PROTOCOL_KEYS } from './analyze-report';
+import type { AnalyzeReport, ReportFlow } from './analyze-report-shape';
+import { PROTOCOL_KEYS } from './analyze-report-shape';
 import { serviceSuffix } from '../../src-shared/service-names';
 import type { WebHostSections } from '../names/web-sections';
 

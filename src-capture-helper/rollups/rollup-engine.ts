@@ -22,6 +22,10 @@
  * (empty seconds in a gap are emitted, up to `maxGapSeconds`, so windows
  * decay); packets older than the current second count in it. In 'external'
  * mode the caller calls `tick(nowSec)` once a second on the wall clock.
+ *
+ * Why one file: the per-packet counters, the second they close into and the
+ * windows merged from closed seconds share one record layout (`SecondRecord`)
+ * and one clock; split apart, each part would need the other's internals.
  */
 import type { DecodedPacket } from '../decode/decoded-packet';
 import { L4Kind, NetKind } from '../decode/decoded-packet';

@@ -16,6 +16,12 @@
  *
  * Flow ids are the flow table's `generation * 2^24 + slot`: a flow that reuses
  * a slot has another id, so its packets are never mixed with an older flow's.
+ *
+ * Why one file of this length: appending, rotation and export planning all
+ * read and change the same list of segments and its budgets (memory, disk,
+ * index, age); the per-flow index and the rotated-flow counts it keeps are
+ * already their own modules (flow-index, rotated-flows), and the export
+ * stream lives in export-stream.
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCaptureFile } from '../../../src-capture-helper/capture-file/read-capture-file';
-import type { TcpQualitySummary } from '../../../src-capture-helper/flows/tcp-quality';
+import type { TcpQualitySummary } from '../../../src-capture-helper/flows/tcp-quality-summary';
 import { CaptureEngine } from '../../../src-capture-helper/pipeline/engine';
 import type { Segment } from './tcp-quality-captures';
 import { SCENARIOS, writeTcpCapture } from './tcp-quality-captures';
