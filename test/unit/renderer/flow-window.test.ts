@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiResult, FlowPage, FlowQuery, FlowSummary } from '../../../src-renderer/transport/api-types';
 import type { LoadedWindow, WindowQuery } from '../../../src-renderer/state/flow-window';
-import { covers, idsOfQuery, LatestRequest, MAX_PAGE, queryKey, rowAt, WINDOW_MARGIN, wantedRange, windowRequest } from '../../../src-renderer/state/flow-window';
+import { covers, FlowWindowLoader, idsOfQuery, LatestRequest, MAX_PAGE, queryKey, rowAt, WINDOW_MARGIN, wantedRange, windowRequest } from '../../../src-renderer/state/flow-window';
 import { MAX_BODY_PX, ROW_HEIGHT, scrollGeometry, scrollTopOf } from '../../../src-renderer/views/flow-table';
 import { compileFlowFilter, isAfterCursor, sortFlowList } from '../../../src-shared/flow-query';
 import { makeFlow } from './make-flow';
@@ -106,6 +106,49 @@ describe('flow window', () => {
     expect(pages.slice(1).every((p) => p.after !== undefined && p.offset === 0)).toBe(true);
     const bounded = await idsOfQuery(fetch, filtered, 1200);
     expect(bounded.ok && bounded.value).toEqual({ ids: truth.slice(0, 1200), more: true });
+  });
+});
+
+describe('flow window loader', () => {
+  it('places every window it fetches where main lists its rows, however the view moves and answers lag', async () => {
+    const truth = sortFlowList(flows, query.sort).map((f) => f.id);
+    const states: LoadedWindow[] = [];
+    const sent: FlowQuery[] = [];
+    let pending: Array<() => void> = [];
+    const loader = new FlowWindowLoader(
+      (q) => {
+        sent.push(q);
+        // Answers come later, as over a socket.
+        return new Promise((resolve) => pending.push(() => resolve(serve(q))));
+      },
+      (s) => {
+        if (s.window) states.push(s.window);
+      },
+    );
+    const settle = async () => {
+      for (let i = 0; i < 50 && pending.length > 0; i++) {
+        const now = pending;
+        pending = [];
+        for (const p of now) p();
+        await new Promise((r) => setTimeout(r, 0));
+      }
+    };
+    loader.setQuery(query, null, 0);
+    await settle();
+    // A wheel turning on, a jump, more wheel, a jump back; answers released at odd moments.
+    let first = 0;
+    const steps = [...Array.from({ length: 40 }, () => 7), 3000, ...Array.from({ length: 40 }, () => 11), -2500, ...Array.from({ length: 30 }, () => 13)];
+    for (const [i, step] of steps.entries()) {
+      first = Math.max(0, Math.min(4970, first + step));
+      loader.setVisible(first, first + 30);
+      if (i % 3 === 0) await settle();
+    }
+    await settle();
+    expect(sent.some((q) => q.after !== undefined)).toBe(true);
+    expect(sent.some((q) => q.after === undefined && q.offset > 2000)).toBe(true);
+    for (const w of states) expect(w.flows.map((f) => f.id)).toEqual(truth.slice(w.start, w.start + w.flows.length));
+    const last = loader.current.window;
+    expect(last !== null && last.start <= first && last.start + last.flows.length >= first + 30).toBe(true);
   });
 });
 
