@@ -70,12 +70,6 @@ export function windowRequest(q: WindowQuery, loaded: LoadedWindow | null, start
   return { ...base, offset: start };
 }
 
-/** The row at an index of the list, if the window holds it. */
-export function rowAt(w: LoadedWindow | null, index: number): FlowSummary | undefined {
-  if (w === null) return undefined;
-  return w.flows[index - w.start];
-}
-
 /**
  * Runs one request at a time: a request asked for while another is in flight waits, and only the newest waiting one
  * is sent once it answers (the ones it replaced are never sent). Answers come in the order asked, so the newest wins.
