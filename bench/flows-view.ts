@@ -1,8 +1,12 @@
 /**
  * The Flows view in Chromium against `netmon serve` holding many flows (figures, not asserts), run as
- * `node dist/bench/flows-view.js [CAPTURE] [--json]` (bench/run.ts starts it as a child with --json, saved under
- * `flowsView`). Serve replays CAPTURE at full speed (default: the cache's concurrent-1000000.pcap, which leaves
- * 1 million flows open) with its flow limit raised to hold them all, and the bench waits for the end of the replay.
+ * `node dist/bench/flows-view.js [CAPTURE | --history N] [--json]` (bench/run.ts starts it as a child with --json,
+ * saved under `flowsView`). Serve holds the flows one of two ways:
+ * - `--history N` (bench/run.ts, N = --concurrent-flows): a history database filled with N finished flows of one
+ *   capture session (bench/flow-store.ts's flows), served with no capture running, so the Flows view lists them all;
+ * - CAPTURE: serve replays it at full speed (e.g. concurrent-1000000.pcap, which leaves 1 million flows open) with its
+ *   flow limit raised to hold them all, and the bench waits for the end of the replay. At 1 million flows this waits on
+ *   main's catch-up listing of the helper's flows (issue #14's helper part), which takes many minutes today.
  * Then, in Debian's Chromium (playwright-core):
  * - time to first rows: the Flows button clicked until the first rows are on screen (and the whole page load);
  * - scroll frames: requestAnimationFrame gaps while the mouse wheel turns through the list (p50/p95/max), and the
@@ -17,6 +21,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Page } from 'playwright-core';
+import type { FlowSummary } from '../src-main/api/types';
+import { HistoryDb } from '../src-main/core/history-db';
+import { flowAt } from './flow-store';
 
 const repo = path.resolve(__dirname, '../..');
 const CLI = path.join(repo, 'dist/src-main/cli/netmon.js');
@@ -36,10 +43,12 @@ export interface FrameFigures {
 }
 
 export interface FlowsViewBench {
-  capture: string;
+  /** What serve held: the replayed capture, or `history of N finished flows`. */
+  source: string;
   /** Flows main lists (scope all) once the replay finished. */
   flows: number;
-  replaySeconds: number;
+  /** Seconds until serve held every flow (the replay, or filling the history). */
+  setupSeconds: number;
   serveRssMB: number;
   /** Milliseconds; each a median of RUNS with every run listed. */
   firstRowsMs: { median: number; runs: number[] };
@@ -59,17 +68,38 @@ interface Serve {
   stop(): Promise<void>;
 }
 
-async function startServe(capture: string, dir: string): Promise<Serve> {
+/** A history database with `n` finished flows of one capture session. */
+function fillHistory(file: string, n: number): void {
+  const db = new HistoryDb(file);
+  try {
+    db.startSession({ id: 'bench', kind: 'replay', source: 'bench', startedAtMs: Date.now() });
+    for (let i = 0; i < n; i += 10_000) {
+      const batch: FlowSummary[] = [];
+      for (let j = i; j < Math.min(n, i + 10_000); j++) batch.push(flowAt(j));
+      db.recordFinishedFlows(batch);
+    }
+    db.endSession('bench', Date.now());
+  } finally {
+    db.close();
+  }
+}
+
+async function startServe(capture: string | null, dir: string): Promise<Serve> {
   const config = path.join(dir, 'netmon.yaml');
   // Main keeps every flow of the replay (its default limit is 200,000).
   fs.writeFileSync(config, 'flows:\n  maxFlows: 2000000\n', { mode: 0o600 });
-  const args = [CLI, 'serve', '--bind', '127.0.0.1:0', '--db', path.join(dir, 'history.sqlite'), '--config', config, '--replay', capture, '--speed', '0'];
+  const args = [CLI, 'serve', '--bind', '127.0.0.1:0', '--db', path.join(dir, 'history.sqlite'), '--config', config];
+  if (capture !== null) args.push('--replay', capture, '--speed', '0');
   const proc = spawn(process.execPath, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XDG_CONFIG_HOME: dir } });
   let out = '';
   proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const { url, token } = await new Promise<{ url: string; token: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`netmon serve did not start within 30 s:\n${out}`)), 30_000);
+    // Opening a history of a million flows takes a while.
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`netmon serve did not start within 300 s:\n${out}`));
+    }, 300_000);
     proc.stdout.on('data', () => {
       const m = /listening on (http:\/\/\S+)/.exec(out);
       const t = /#token=(\S+)/.exec(out);
@@ -211,10 +241,20 @@ const jumpToMiddle = (page: Page) =>
     return Number.NaN;
   });
 
-export async function runFlowsViewBench(capture: string): Promise<FlowsViewBench> {
-  if (!fs.existsSync(capture)) throw new Error(`${capture} not found (scripts/gen-bench-capture.ts --concurrent-flows 1000000 makes it)`);
+/** `from`: a capture to replay, or a number of finished flows to put in the history. */
+export async function runFlowsViewBench(from: { capture: string } | { history: number }): Promise<FlowsViewBench> {
+  const capture = 'capture' in from ? from.capture : null;
+  if (capture !== null && !fs.existsSync(capture)) throw new Error(`${capture} not found (scripts/gen-bench-capture.ts --concurrent-flows 1000000 makes it)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-bench-flows-view-'));
-  const serve = await startServe(capture, dir);
+  const started = Date.now();
+  let serve: Serve;
+  try {
+    if ('history' in from) fillHistory(path.join(dir, 'history.sqlite'), from.history);
+    serve = await startServe(capture, dir);
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   const interrupted = (): void => void serve.stop().finally(() => process.exit(130));
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
@@ -223,16 +263,15 @@ export async function runFlowsViewBench(capture: string): Promise<FlowsViewBench
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
   try {
-    const started = Date.now();
     for (;;) {
       const status = await api<{ state: string }>(serve, '/api/capture/status');
-      if (status.state === 'finished') break;
+      if (capture === null || status.state === 'finished') break;
       if (status.state === 'error' || Date.now() - started > 1_800_000) throw new Error(`replay did not finish: ${JSON.stringify(status)}`);
       await new Promise((r) => setTimeout(r, 1000));
     }
-    const replaySeconds = (Date.now() - started) / 1000;
+    const setupSeconds = (Date.now() - started) / 1000;
     const flows = (await api<{ total: number }>(serve, '/api/flows?scope=all&limit=1')).total;
-    process.stderr.write(`flows view: replay finished in ${replaySeconds.toFixed(0)} s, main lists ${flows} flows\n`);
+    process.stderr.write(`flows view: serve holds its flows after ${setupSeconds.toFixed(0)} s; main lists ${flows} flows\n`);
 
     const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
     const page = await context.newPage();
@@ -246,8 +285,10 @@ export async function runFlowsViewBench(capture: string): Promise<FlowsViewBench
       await flowsButton.waitFor();
       // The app opened on its first screen; the Flows button is what a person clicks.
       const clicked = page.evaluate(() => {
-        const b = [...document.querySelectorAll('nav button')].find((x) => x.textContent?.trim().startsWith('Flows'));
-        (b as HTMLElement | undefined)?.click();
+        // The button holds its icon, then its label.
+        const b = [...document.querySelectorAll('nav button')].find((x) => x.textContent?.trim().endsWith('Flows'));
+        if (!b) throw new Error('no Flows button');
+        (b as HTMLElement).click();
       });
       await clicked;
       const ms = await untilFirstRow(page, null, 'none');
@@ -279,9 +320,9 @@ export async function runFlowsViewBench(capture: string): Promise<FlowsViewBench
     }
     await context.close();
     return {
-      capture,
+      source: capture ?? `history of ${flows} finished flows`,
       flows,
-      replaySeconds: Math.round(replaySeconds),
+      setupSeconds: Math.round(setupSeconds),
       serveRssMB: rssMB(serve.pid),
       firstRowsMs: summary(firstRows),
       pageLoadToRowsMs: summary(pageLoad),
@@ -302,7 +343,7 @@ export async function runFlowsViewBench(capture: string): Promise<FlowsViewBench
 export function formatFlowsView(r: FlowsViewBench): string[] {
   const s = (x: { median: number; runs: number[] }) => `${x.median} ms median (${x.runs.join(', ')})`;
   return [
-    `flows view in Chromium, ${r.flows} flows held (${path.basename(r.capture)}, replayed in ${r.replaySeconds} s, serve RSS ${r.serveRssMB} MB, load ${r.loadAverage.join(' ')}):`,
+    `flows view in Chromium, ${r.flows} flows held (${path.basename(r.source)}, ready after ${r.setupSeconds} s, serve RSS ${r.serveRssMB} MB, load ${r.loadAverage.join(' ')}):`,
     `  first rows after clicking Flows: ${s(r.firstRowsMs)}; page load to rows ${s(r.pageLoadToRowsMs)}`,
     `  wheel scrolling: ${r.scroll.frames} frames, p50 ${r.scroll.p50Ms} ms, p95 ${r.scroll.p95Ms} ms, max ${r.scroll.maxMs} ms; ${r.scroll.blankFrames} frames with no row in the middle; reached row ${r.scroll.rowReached}`,
     `  jump to the middle: ${s(r.jumpToMiddleMs)}`,
@@ -315,8 +356,9 @@ export function formatFlowsView(r: FlowsViewBench): string[] {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
-  const capture = args.find((a) => !a.startsWith('--')) ?? DEFAULT_CAPTURE;
-  const result = await runFlowsViewBench(path.resolve(capture));
+  const history = args.indexOf('--history');
+  const capture = args.find((a, i) => !a.startsWith('--') && i !== history + 1) ?? DEFAULT_CAPTURE;
+  const result = await runFlowsViewBench(history >= 0 ? { history: Number(args[history + 1]) } : { capture: path.resolve(capture) });
   if (json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
