@@ -72,10 +72,15 @@ interface Serve {
 function fillHistory(file: string, n: number): void {
   const db = new HistoryDb(file);
   try {
-    db.startSession({ id: 'bench', kind: 'replay', source: 'bench', startedAtMs: Date.now() });
+    // Within the last hour: the retention of the flow log keeps them.
+    const shift = Date.now() - 3_600_000 - flowAt(0).firstSeenMs;
+    db.startSession({ id: 'bench', kind: 'replay', source: 'bench', startedAtMs: Date.now() - 3_600_000 });
     for (let i = 0; i < n; i += 10_000) {
       const batch: FlowSummary[] = [];
-      for (let j = i; j < Math.min(n, i + 10_000); j++) batch.push(flowAt(j));
+      for (let j = i; j < Math.min(n, i + 10_000); j++) {
+        const f = flowAt(j);
+        batch.push({ ...f, firstSeenMs: f.firstSeenMs + shift, lastSeenMs: f.lastSeenMs + shift });
+      }
       db.recordFinishedFlows(batch);
     }
     db.endSession('bench', Date.now());
@@ -228,7 +233,9 @@ const jumpToMiddle = (page: Page) =>
     const grid = document.querySelector<HTMLElement>('[role=grid][aria-label=Flows]');
     if (!grid) throw new Error('no grid');
     grid.scrollTop = 0;
-    await new Promise((r) => setTimeout(r, 300));
+    // From the top, once its rows show.
+    const top = Date.now();
+    while (grid.querySelector('[role=row][aria-rowindex="2"][data-flow-id]') === null && Date.now() - top < 120_000) await new Promise((r) => setTimeout(r, 50));
     const total = Number(grid.getAttribute('aria-rowcount')) - 1;
     const t0 = performance.now();
     grid.scrollTop = (grid.scrollHeight - grid.clientHeight) / 2;
@@ -255,7 +262,11 @@ export async function runFlowsViewBench(from: { capture: string } | { history: n
     fs.rmSync(dir, { recursive: true, force: true });
     throw e;
   }
-  const interrupted = (): void => void serve.stop().finally(() => process.exit(130));
+  const interrupted = (): void =>
+    void serve.stop().finally(() => {
+      fs.rmSync(dir, { recursive: true, force: true });
+      process.exit(130);
+    });
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   const browser = await chromium.launch({
@@ -271,6 +282,7 @@ export async function runFlowsViewBench(from: { capture: string } | { history: n
     }
     const setupSeconds = (Date.now() - started) / 1000;
     const flows = (await api<{ total: number }>(serve, '/api/flows?scope=all&limit=1')).total;
+    if (flows === 0) throw new Error('serve lists no flow');
     process.stderr.write(`flows view: serve holds its flows after ${setupSeconds.toFixed(0)} s; main lists ${flows} flows\n`);
 
     const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
@@ -279,6 +291,8 @@ export async function runFlowsViewBench(from: { capture: string } | { history: n
     const firstRows: number[] = [];
     const pageLoad: number[] = [];
     for (let i = 0; i < RUNS; i++) {
+      // A fresh page each time (the same address again would only change its #fragment).
+      await page.goto('about:blank');
       const t0 = Date.now();
       await page.goto(dashboard);
       const flowsButton = page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Flows' });

@@ -183,6 +183,22 @@ export function FlowTable({ total, window, label, listKey, onRange, onSelectAll 
   const { first, last } = geometry;
   useEffect(() => onRange(first, last), [first, last, onRange]);
 
+  // A list mapped onto a shorter body: the wheel still moves it by its own pixels, row by row, as a short list moves
+  // (the scroll bar covers the whole list).
+  useEffect(() => {
+    const el = scrollRef.current;
+    const ratio = (total * ROW_HEIGHT - viewHeight) / (MAX_BODY_PX - viewHeight);
+    if (el === null || ratio <= 1) return;
+    const onWheel = (e: WheelEvent): void => {
+      if (e.ctrlKey || e.deltaY === 0) return;
+      e.preventDefault();
+      const pixels = e.deltaMode === WheelEvent.DOM_DELTA_LINE ? e.deltaY * ROW_HEIGHT : e.deltaMode === WheelEvent.DOM_DELTA_PAGE ? e.deltaY * viewHeight : e.deltaY;
+      el.scrollTop += pixels / ratio;
+    };
+    el.addEventListener('wheel', onWheel, { passive: false });
+    return () => el.removeEventListener('wheel', onWheel);
+  }, [total, viewHeight]);
+
   const scrollToRow = useCallback(
     (index: number) => {
       const el = scrollRef.current;

@@ -68,8 +68,9 @@ export function FlowsView() {
     });
   }, [selecting, controller, query, selectAll, setNotice]);
 
+  // The count of the rows on screen: it changes with them when a new filter's window arrives.
   let countText = 'Loading flows…';
-  if (window !== null) countText = filtered ? `${formatCount(total)} of ${formatCount(unfilteredTotal ?? total)} flows` : `${formatCount(total)} flows`;
+  if (window !== null) countText = unfilteredTotal !== null ? `${formatCount(total)} of ${formatCount(unfilteredTotal)} flows` : `${formatCount(total)} flows`;
   return (
     <div className="view flows-view">
       <header className="view-head">
