@@ -141,9 +141,11 @@ const captureSlice: Slice<CaptureSlice> = (set, get) => ({
   setPrivileges: (privileges) => set({ privileges }),
   setCapture: (capture) => {
     const previous = get().capture;
-    // A new capture starts a fresh overview and flow table; events of the old one are stale from now on.
+    // A new capture starts a fresh overview and flow table; events of the old one are stale from now on. The first
+    // status after the page opened names the capture the table may already show: its selection stays.
     if (capture.captureId !== null && capture.captureId !== previous?.captureId) {
-      set({ capture, traffic: emptyTraffic(capture.captureId), flowsRevision: get().flowsRevision + 1, selection: EMPTY_SELECTION, detailId: null });
+      const replaced = previous !== null && previous.captureId !== null;
+      set({ capture, traffic: emptyTraffic(capture.captureId), flowsRevision: get().flowsRevision + 1, ...(replaced ? { selection: EMPTY_SELECTION, detailId: null } : {}) });
     } else set({ capture });
   },
   setStats: (stats) => set({ stats }),

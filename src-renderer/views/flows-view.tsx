@@ -53,7 +53,10 @@ export function FlowsView() {
   const filtered = filter.active || host !== null;
   const unfiltered = useMemo((): WindowQuery | null => (filtered ? { ...query, filter: past === null ? {} : { session: past } } : null), [filtered, query, past]);
   const revision = useApp(selectShownRevision);
-  const { window, unfilteredTotal, error, setVisible } = useFlowWindow(controller, query, unfiltered, revision);
+  // Main lists the current capture's flows once the page knows which capture that is (its first status): the
+  // session picker and the selection go by it.
+  const statusKnown = useApp((s) => s.capture !== null);
+  const { window, unfilteredTotal, error, setVisible } = useFlowWindow(controller, query, unfiltered, revision, statusKnown);
   const total = window?.total ?? 0;
 
   const [selecting, setSelecting] = useState(false);

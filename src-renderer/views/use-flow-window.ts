@@ -9,10 +9,14 @@ export function useFlowWindow(
   query: WindowQuery,
   unfiltered: WindowQuery | null,
   revision: number,
+  /** False until the list's capture is known: nothing is asked before. */
+  enabled: boolean,
 ): WindowState & { setVisible: (first: number, last: number) => void } {
   const [state, setState] = useState<WindowState>({ window: null, unfilteredTotal: null, error: null });
   const [loader] = useState(() => new FlowWindowLoader((q) => controller.queryFlows(q), setState));
-  useEffect(() => loader.setQuery(query, unfiltered, revision), [loader, query, unfiltered, revision]);
+  useEffect(() => {
+    if (enabled) loader.setQuery(query, unfiltered, revision);
+  }, [loader, query, unfiltered, revision, enabled]);
   const setVisible = useCallback((first: number, last: number) => loader.setVisible(first, last), [loader]);
   return { ...state, setVisible };
 }

@@ -43,7 +43,10 @@ describe('app store', () => {
   it('a new capture starts a fresh overview, table and selection, and ignores the old capture', () => {
     const store = createAppStore('websocket');
     const s = () => store.getState();
+    // Rows picked before the first status arrived are rows of the capture it names: they stay selected.
+    s().clickRow(['f0'], 'f0', { shift: false, toggle: false });
     s().setCapture(status('c1'));
+    expect([...s().selection.selected]).toEqual(['f0']);
     s().receiveTick(tick('c1', 1, 100));
     s().clickRow(['f1'], 'f1', { shift: false, toggle: false });
     const revision = s().flowsRevision;
