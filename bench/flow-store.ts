@@ -30,7 +30,8 @@ const SESSION = 'bench';
 const PAGE = 100;
 const RUNS = 5;
 
-function flowAt(i: number): FlowSummary {
+/** The i-th generated finished flow of the bench session (bench/flows-view.ts fills a history with them too). */
+export function flowAt(i: number): FlowSummary {
   const a = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
   return {
     id: `${SESSION}:${i}`, iface: 'eth0', vlan: null, proto: i % 5 === 0 ? 'udp' : 'tcp', ipProto: i % 5 === 0 ? 17 : 6,

@@ -20,6 +20,8 @@
  * - on Linux, the cost of attributing flows to processes with 10,000 sockets open (bench/app-attribution.ts), under `appAttribution`;
  * - the flow store's history queries with --concurrent-flows finished flows
  *   (bench/flow-store.ts): first page, deep page by offset and by cursor, filter, sort;
+ * - the Flows view in Chromium against serve holding --concurrent-flows finished flows: first rows, wheel-scroll
+ *   frame times, a deep jump, sort and filter changes (bench/flows-view.ts), under `flowsView`;
  * - the Applications report and the application filter with 200,000 finished and 20,000 active flows
  *   (bench/applications.ts), under `applications`;
  * - as root, the live-capture section (bench/live.ts), saved under `live`.
@@ -50,6 +52,8 @@ import { RollupEngine } from '../src-capture-helper/rollups/rollup-engine';
 import { generate } from '../scripts/gen-bench-capture';
 import { formatAttribution } from './app-attribution';
 import type { FlowMemoryResult } from './flow-memory';
+import type { FlowsViewBench } from './flows-view';
+import { formatFlowsView } from './flows-view';
 import { formatBusBench, runBusBench } from './bus';
 import type { GeoBenchResult } from './geo-enrichment';
 import { runGeoBench } from './geo-enrichment';
@@ -528,6 +532,17 @@ async function main(): Promise<void> {
       result.flowStore = store.status === 0 ? (JSON.parse(store.stdout) as unknown) : { error: store.stderr.trim() };
     }
 
+    if (opts.concurrentFlows > 0) {
+      process.stderr.write(`flows view in Chromium with ${opts.concurrentFlows} flows (bench/flows-view.ts)...\n`);
+      if (!fs.existsSync('/usr/bin/chromium')) result.flowsView = { skipped: '/usr/bin/chromium is not installed' };
+      else {
+        // The flows held in serve's history: a replay of the 1M-flow capture waits many minutes on main's catch-up
+        // listing of the helper's flows (bench/flows-view.ts).
+        const view = spawnSync(process.execPath, [path.join(__dirname, 'flows-view.js'), '--history', String(opts.concurrentFlows), '--json'], { encoding: 'utf8' });
+        result.flowsView = view.status === 0 ? (JSON.parse(view.stdout) as FlowsViewBench) : { error: view.stderr.trim() };
+      }
+    }
+
     process.stderr.write('applications report (bench/applications.ts)...\n');
     const apps = spawnSync(process.execPath, [path.join(__dirname, 'applications.js'), '200000', '20000'], { encoding: 'utf8' });
     result.applications = apps.status === 0 ? (JSON.parse(apps.stdout) as unknown) : { error: apps.stderr.trim() };
@@ -641,6 +656,8 @@ function formatText(r: Record<string, unknown>): string {
     );
   }
   if (r.flowStore) lines.push(`flow store (history queries, ms, medians of 5): ${JSON.stringify(r.flowStore)}`);
+  const view = r.flowsView as FlowsViewBench | { skipped?: string; error?: string } | undefined;
+  if (view !== undefined) lines.push(...('flows' in view ? formatFlowsView(view) : [`flows view: ${view.skipped ?? view.error ?? ''}`]));
   if (r.applications) lines.push(`applications (report and filter, ms, medians of 5): ${JSON.stringify(r.applications)}`);
   if (r.live) lines.push(`live: ${JSON.stringify(r.live)}`);
   if (r.bus) lines.push(...formatBusBench(r.bus as Parameters<typeof formatBusBench>[0]));

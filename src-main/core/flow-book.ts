@@ -11,6 +11,8 @@ export const FLOW_SERIES_POINTS = 600;
 export const MAX_FLOW_SERIES = 2000;
 /** Addresses with a learnt name. */
 export const MAX_NAMES = 50_000;
+/** Query answers kept while the book does not change (a window, its count and the pages after it, the same second). */
+const MAX_ANSWERS = 4;
 
 const STATES: readonly FlowState[] = ['syn', 'established', 'fin', 'rst', 'closed', 'active'];
 
@@ -65,6 +67,9 @@ export class FlowBook {
   droppedFlows = 0;
   droppedSeries = 0;
   droppedNames = 0;
+  /** Sorted, filtered lists by query, valid until the flows change: between two deltas, every window of a list
+   *  costs one sort of the book, not one each. */
+  private readonly answers = new Map<string, FlowSummary[]>();
 
   constructor(private maxFlows: number) {}
 
@@ -92,6 +97,7 @@ export class FlowBook {
 
   /** Applies the new state of a flow at `tsMs`, deriving its rate from the change since the previous state. */
   update(flow: FlowSummary, tsMs: number): FlowSummary {
+    this.answers.clear();
     const previous = this.flows.get(flow.id);
     if (previous === undefined && this.flows.size >= this.maxFlows) {
       this.droppedFlows++;
@@ -134,6 +140,7 @@ export class FlowBook {
    * counts but keeps its rate: the listing is no second of traffic.
    */
   catchUp(flow: FlowSummary): FlowSummary {
+    this.answers.clear();
     const previous = this.flows.get(flow.id);
     if (previous === undefined && this.flows.size >= this.maxFlows) {
       this.droppedFlows++;
@@ -182,6 +189,7 @@ export class FlowBook {
   /** Removes a flow that ended and returns its last state (the final counts when given), marked inactive. Its rate
    *  series stays, bounded with the others, for the details of the ended flow. */
   end(id: string, final?: FlowSummary): FlowSummary | undefined {
+    this.answers.clear();
     const flow = final ?? this.flows.get(id);
     this.flows.delete(id);
     if (flow === undefined) return undefined;
@@ -201,20 +209,30 @@ export class FlowBook {
     })();
   }
 
-  /** The active flows, in no particular order. */
+  /** The active flows, in no particular order. A caller may change them (their country and AS): the answers kept
+   *  are dropped. */
   activeFlows(): IterableIterator<FlowSummary> {
+    this.answers.clear();
     return this.flows.values();
   }
 
-  /** The flows matching the filter, in the sort's order (src-shared/flow-query.ts, as the history sorts its log). */
+  /** The flows matching the filter, in the sort's order (src-shared/flow-query.ts, as the history sorts its log).
+   *  The same query before the flows change gets the same array: callers read it, never change it. */
   query(filter: FlowFilter, sort: FlowSort): FlowSummary[] {
+    const key = JSON.stringify([filter, sort]);
+    const kept = this.answers.get(key);
+    if (kept !== undefined) return kept;
     const { matches } = compileFlowFilter(filter);
     const found: FlowSummary[] = [];
     for (const f of this.flows.values()) if (matches(f)) found.push(f);
-    return sortFlowList(found, sort);
+    const sorted = sortFlowList(found, sort);
+    if (this.answers.size >= MAX_ANSWERS) this.answers.delete(this.answers.keys().next().value as string);
+    this.answers.set(key, sorted);
+    return sorted;
   }
 
   clear(): void {
+    this.answers.clear();
     this.flows.clear();
     this.series.clear();
   }

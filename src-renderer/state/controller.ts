@@ -1,12 +1,8 @@
-import type { ApiResult, CaptureSession, CaptureSource, CaptureStatus, FlowCursor, FlowFilter, FlowQuery, FlowSummary } from '../transport/api-types';
+import type { ApiResult, CaptureSession, CaptureSource, CaptureStatus, FlowPage, FlowQuery } from '../transport/api-types';
 import { isFlowing } from './current';
 import type { Transport } from '../transport/transport';
-import { MAX_FLOWS } from './flows';
 import type { AppStore } from './store';
 
-const PAGE = 1000;
-/** A catch-up after omitted deltas reloads the whole table: at most this often. */
-const RESYNC_MIN_INTERVAL_MS = 10_000;
 /** Totals and drops come from main's stats, polled at this pace; rates come pushed once a second. */
 const STATS_INTERVAL_MS = 2_000;
 
@@ -14,11 +10,6 @@ const STATS_INTERVAL_MS = 2_000;
  *  commands. Failures become notices the shell shows; nothing here throws at the user. */
 export class Controller {
   private unsubscribers: Array<() => void> = [];
-  private lastResync = 0;
-  private resyncing = false;
-  /** Deltas arrived while a reload was under way (the reload's listing may predate them): reload once more. */
-  private resyncAgain = false;
-  private resyncTimer: ReturnType<typeof setTimeout> | null = null;
   private statsTimer: ReturnType<typeof setInterval> | null = null;
   /** The revision of the newest capture status taken on this connection. Statuses come as pushed events and as
    *  answers (an upload's answer over HTTP among them) that can overtake each other: an older one is stale. */
@@ -41,10 +32,8 @@ export class Controller {
         }
       }),
       this.transport.on('rollup.tick', (t) => this.store.getState().receiveTick(t)),
-      this.transport.on('flows.delta', (d) => {
-        this.store.getState().receiveFlowDelta(d);
-        if (this.resyncing || d.omitted > 0) void this.resyncFlows();
-      }),
+      // The flows stay in main: a delta only tells the Flows view to ask for its window again.
+      this.transport.on('flows.delta', (d) => this.store.getState().receiveFlowDelta(d)),
       this.transport.on('capture.status', (c) => this.applyStatus(c)),
       this.transport.on('capture.error', (e) => this.store.getState().setNotice({ kind: 'error', text: e.message })),
     );
@@ -54,8 +43,6 @@ export class Controller {
   stop(): void {
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.statsTimer = null;
-    if (this.resyncTimer) clearTimeout(this.resyncTimer);
-    this.resyncTimer = null;
     for (const u of this.unsubscribers) u();
     this.unsubscribers = [];
   }
@@ -88,18 +75,14 @@ export class Controller {
   }
 
   /** A status from main (pushed, or the answer to start/stop): a new capture loads its data. A capture that stopped
-   *  flowing has ended every flow in main, so the table shows them ended with no rate; a finished file's table is
-   *  final and loads whole, whatever the deltas carried. */
+   *  flowing has ended every flow in main: the views ask for their rows again. */
   private applyStatus(c: CaptureStatus): void {
     if (this.isStale(c)) return;
     const s = this.store.getState();
     const previous = s.capture;
     s.setCapture(c);
     if (c.captureId && c.captureId !== previous?.captureId) void this.loadCaptureData();
-    else if (ended(c) && previous !== null && !ended(previous)) {
-      s.endAllFlows();
-      if (c.state === 'finished') void this.resyncFlows(true);
-    }
+    else if (ended(c) && previous !== null && !ended(previous)) s.flowsChanged();
   }
 
   /** Whether a newer status was taken already; takes this one's revision otherwise. */
@@ -120,72 +103,21 @@ export class Controller {
     this.store.getState().setInterfaces(r.ok ? r.value : { error: r.error.message });
   }
 
-  /** The last hour of seconds main keeps, then every active flow. */
+  /** The last hour of seconds main keeps; the views ask for their flows. */
   private async loadCaptureData(): Promise<void> {
     const ticks = await this.transport.request('rollups.recent', { seconds: 3600 });
     if (ticks.ok) this.store.getState().loadTicks(ticks.value);
-    await this.resyncFlows(true);
+    this.store.getState().flowsChanged();
   }
 
-  /** Reloads the flow table page by page (main serves at most 1000 rows a request). A reload asked for too soon
-   *  after the last one is postponed, never dropped. */
-  async resyncFlows(force = false): Promise<void> {
-    if (this.resyncing) {
-      this.resyncAgain = true;
-      return;
-    }
-    const wait = this.lastResync + RESYNC_MIN_INTERVAL_MS - Date.now();
-    if (!force && wait > 0) {
-      this.resyncTimer ??= setTimeout(() => {
-        this.resyncTimer = null;
-        void this.resyncFlows();
-      }, wait);
-      return;
-    }
-    this.resyncing = true;
-    this.resyncAgain = false;
-    this.lastResync = Date.now();
-    try {
-      const captureId = this.store.getState().capture?.captureId ?? null;
-      const flows = await this.allFlows('all', {});
-      if (flows !== null && (this.store.getState().capture?.captureId ?? null) === captureId) this.store.getState().loadFlows(captureId, flows);
-    } finally {
-      this.resyncing = false;
-      if (this.resyncAgain) void this.resyncFlows();
-    }
-  }
-
-  /** The flows of a query, newest first, page by page up to the table's bound; null (and a notice) on an error. Each
-   *  page continues from the cursor of the one before (keyset), so a deep page costs what the first does. */
-  private async allFlows(scope: FlowQuery['scope'], filter: FlowFilter): Promise<FlowSummary[] | null> {
-    const flows: FlowSummary[] = [];
-    let after: FlowCursor | undefined;
-    while (flows.length < MAX_FLOWS) {
-      const r = await this.transport.request('flows.query', {
-        scope,
-        filter,
-        sort: { key: 'lastSeen', dir: 'desc' },
-        offset: 0,
-        limit: PAGE,
-        ...(after === undefined ? {} : { after }),
-      });
-      const page = this.unwrap(r, 'Loading flows');
-      if (!page) return null;
-      flows.push(...page.flows);
-      if (page.next === null) break;
-      after = page.next;
-    }
-    return flows;
+  /** A sorted, filtered page of flows, as main answers it (the Flows view's windows). */
+  async queryFlows(query: FlowQuery): Promise<ApiResult<FlowPage>> {
+    return this.transport.request('flows.query', query);
   }
 
   /** Capture sessions in the history, newest first. */
   async listSessions(): Promise<CaptureSession[] | null> {
     return this.unwrap(await this.transport.request('sessions.list', { limit: 100 }), 'Listing capture sessions');
-  }
-
-  /** The flows an earlier capture session logged, to read them in the table. */
-  async sessionFlows(session: string): Promise<FlowSummary[] | null> {
-    return this.allFlows('finished', { session });
   }
 
   async startCapture(source: CaptureSource): Promise<boolean> {

@@ -1,4 +1,4 @@
-import type { FlowFilter, FlowProto, FlowSummary } from '../transport/api-types';
+import type { FlowFilter, FlowProto } from '../transport/api-types';
 import type { ShownFlowState } from './flow-shown';
 import { compileFlowFilter } from '../../src-shared/flow-query';
 import { isCidr, parseCidr } from '../../src-shared/ip';
@@ -24,8 +24,9 @@ export interface FilterErrors {
   port?: string;
 }
 
+/** A valid filter is the API's filter main applies (`flows.query`); `active` when it keeps fewer than every flow. */
 export type CompiledFilter =
-  | { ok: true; matches: (flow: FlowSummary) => boolean; active: boolean }
+  | { ok: true; query: FlowFilter; active: boolean }
   | { ok: false; errors: FilterErrors };
 
 /** Port field: one port (`443`), a range (`8000-8999`) or a comma list of either. */
@@ -59,7 +60,7 @@ export function filterOfInput(input: FlowFilterInput, ports: Array<[number, numb
   return filter;
 }
 
-/** Turns the filter bar into one predicate, or field errors the bar shows next to the inputs. A bad field never
+/** Turns the filter bar into the API's filter, or field errors the bar shows next to the inputs. A bad field never
  *  half-applies: the table keeps its previous filter until the input is valid. */
 export function compileFilter(input: FlowFilterInput): CompiledFilter {
   const errors: FilterErrors = {};
@@ -70,12 +71,7 @@ export function compileFilter(input: FlowFilterInput): CompiledFilter {
   const ports = portText === '' ? [] : parsePorts(portText);
   if (typeof ports === 'string') errors.port = ports;
   if (errors.cidr || typeof ports === 'string') return { ok: false, errors };
-  const compiled = compileFlowFilter(filterOfInput(input, ports));
-  return { ok: true, matches: compiled.matches, active: compiled.active };
-}
-
-export function filterFlows(flows: Iterable<FlowSummary>, filter: CompiledFilter & { ok: true }): FlowSummary[] {
-  const out: FlowSummary[] = [];
-  for (const f of flows) if (filter.matches(f)) out.push(f);
-  return out;
+  const query = filterOfInput(input, ports);
+  // Compiled here once too: a filter main would refuse is reported at the bar, not as a failed request.
+  return { ok: true, query, active: compileFlowFilter(query).active };
 }

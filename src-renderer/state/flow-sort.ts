@@ -1,5 +1,4 @@
-import type { FlowSortKey, FlowSummary } from '../transport/api-types';
-import { sortFlowList } from '../../src-shared/flow-query';
+import type { FlowSortKey } from '../transport/api-types';
 import { assertNever } from '../util/assert-never';
 
 /** The table's sortable columns: the API's sort keys it shows as columns, and the names column (key `name`). */
@@ -50,8 +49,7 @@ export function sortKeyOf(column: FlowColumn): FlowSortKey {
   return column === 'names' ? 'name' : column;
 }
 
-/** A new array sorted by the column; ties keep a stable order by flow id so rows do not jump between updates.
- *  Keys are computed once per flow (decorate-sort-undecorate) so 100k flows sort in tens of milliseconds. */
-export function sortFlows(flows: readonly FlowSummary[], sort: FlowSort): FlowSummary[] {
-  return sortFlowList(flows, { key: sortKeyOf(sort.column), dir: sort.direction });
+/** The column's order as the API's sort, the one main answers windows in. */
+export function apiSortOf(sort: FlowSort): { key: FlowSortKey; dir: SortDirection } {
+  return { key: sortKeyOf(sort.column), dir: sort.direction };
 }

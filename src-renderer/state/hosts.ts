@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { FlowSummary, ProbeStatus, RollupTick } from '../transport/api-types';
+import type { ProbeStatus, RollupTick } from '../transport/api-types';
 
 /**
  * The host picker of `serve --nats`: every probe, or one. Kept apart from the
@@ -25,10 +25,6 @@ export const useHosts = create<HostState>((set) => ({
 /** A probe's interfaces are named `<probe>/<interface>`. */
 export function isProbeInterface(iface: string, probe: string): boolean {
   return iface.startsWith(`${probe}/`);
-}
-
-export function flowOfHost(flow: FlowSummary, probe: string | null): boolean {
-  return probe === null || flow.probe === probe;
 }
 
 /** One second as one host saw it: its interfaces and its top talkers (protocol shares stay those of all hosts). */

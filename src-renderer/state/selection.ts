@@ -63,17 +63,3 @@ export function toggleFocused(sel: Selection): Selection {
 export function selectAll(order: readonly string[]): Selection {
   return { selected: new Set(order), anchor: order[0] ?? null, focus: order[order.length - 1] ?? null };
 }
-
-/** Drops ids that no longer exist (flows evicted by the engine), keeping the same object when nothing changed. */
-export function pruneSelection(sel: Selection, exists: (id: string) => boolean): Selection {
-  let changed = false;
-  const selected = new Set<string>();
-  for (const id of sel.selected) {
-    if (exists(id)) selected.add(id);
-    else changed = true;
-  }
-  const anchor = sel.anchor !== null && !exists(sel.anchor) ? null : sel.anchor;
-  const focus = sel.focus !== null && !exists(sel.focus) ? null : sel.focus;
-  if (!changed && anchor === sel.anchor && focus === sel.focus) return sel;
-  return { selected, anchor, focus };
-}

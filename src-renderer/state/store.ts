@@ -1,16 +1,14 @@
 import { createStore } from 'zustand/vanilla';
 import type { StateCreator } from 'zustand/vanilla';
-import type { CaptureStatus, FlowDelta, FlowSummary, InterfaceInfo, PrivilegeStatus, RollupTick, Stats } from '../transport/api-types';
+import type { CaptureStatus, FlowDelta, InterfaceInfo, PrivilegeStatus, RollupTick, Stats } from '../transport/api-types';
 import type { ConnectionStatus } from '../transport/transport';
 import type { CompiledFilter, FilterErrors, FlowFilterInput } from './flow-filter';
 import { compileFilter, EMPTY_FILTER } from './flow-filter';
 import type { FlowColumn, FlowSort } from './flow-sort';
 import { DEFAULT_SORT, nextSort } from './flow-sort';
-import type { FlowTable } from './flows';
-import { applyFlowDelta, EMPTY_FLOW_TABLE, endAllFlows, replaceFlows } from './flows';
 import type { Ring } from './ring';
 import type { ClickModifiers, Selection } from './selection';
-import { clickRow, EMPTY_SELECTION, moveFocus, pruneSelection, selectAll, toggleFocused } from './selection';
+import { clickRow, EMPTY_SELECTION, moveFocus, selectAll, toggleFocused } from './selection';
 import type { TrafficState } from './traffic';
 import { applyTick, emptyTraffic } from './traffic';
 
@@ -57,8 +55,11 @@ export interface TrafficSlice {
 }
 
 export interface FlowsSlice {
-  table: FlowTable;
-  frozenTable: FlowTable | null;
+  /** Counts the changes to the current capture's flows (a delta, the capture ending): the Flows view asks main for
+   *  its window again when it moves. The flows themselves stay in main; the views hold only the rows they show. */
+  flowsRevision: number;
+  /** The revision shown while paused. */
+  frozenRevision: number | null;
   filterInput: FlowFilterInput;
   /** The last valid filter; a field with an error leaves it in force. */
   filter: CompiledFilter & { ok: true };
@@ -70,14 +71,14 @@ export interface FlowsSlice {
   flowsSession: string | null;
   takeFlowsSession(): string | null;
   receiveFlowDelta(d: FlowDelta): void;
-  loadFlows(captureId: string | null, flows: FlowSummary[]): void;
-  /** The capture stopped: every flow ended. */
-  endAllFlows(): void;
+  /** The flows changed in a way no delta tells (a new capture, every flow ended): views ask again. */
+  flowsChanged(): void;
   setFilterInput(patch: Partial<FlowFilterInput>): void;
   sortBy(column: FlowColumn): void;
   clickRow(order: readonly string[], id: string, mods: ClickModifiers): void;
   moveFocus(order: readonly string[], delta: number, extend: boolean): void;
   toggleFocused(): void;
+  /** Selects exactly these flows (Select all shown: the ids main lists for the filter). */
   selectAll(order: readonly string[]): void;
   clearSelection(): void;
   openDetail(id: string | null): void;
@@ -140,9 +141,11 @@ const captureSlice: Slice<CaptureSlice> = (set, get) => ({
   setPrivileges: (privileges) => set({ privileges }),
   setCapture: (capture) => {
     const previous = get().capture;
-    // A new capture starts a fresh overview and flow table; events of the old one are stale from now on.
+    // A new capture starts a fresh overview and flow table; events of the old one are stale from now on. The first
+    // status after the page opened names the capture the table may already show: its selection stays.
     if (capture.captureId !== null && capture.captureId !== previous?.captureId) {
-      set({ capture, traffic: emptyTraffic(capture.captureId), table: { ...EMPTY_FLOW_TABLE, captureId: capture.captureId }, selection: EMPTY_SELECTION, detailId: null });
+      const replaced = previous !== null && previous.captureId !== null;
+      set({ capture, traffic: emptyTraffic(capture.captureId), flowsRevision: get().flowsRevision + 1, ...(replaced ? { selection: EMPTY_SELECTION, detailId: null } : {}) });
     } else set({ capture });
   },
   setStats: (stats) => set({ stats }),
@@ -165,8 +168,8 @@ const trafficSlice: Slice<TrafficSlice> = (set, get) => ({
 });
 
 const flowsSlice: Slice<FlowsSlice> = (set, get) => ({
-  table: EMPTY_FLOW_TABLE,
-  frozenTable: null,
+  flowsRevision: 0,
+  frozenRevision: null,
   filterInput: EMPTY_FILTER,
   filter: EMPTY_COMPILED,
   filterErrors: {},
@@ -180,16 +183,12 @@ const flowsSlice: Slice<FlowsSlice> = (set, get) => ({
     return session;
   },
   receiveFlowDelta: (d) => {
-    const table = applyFlowDelta(get().table, d);
-    if (table === get().table) return;
-    const selection = pruneSelection(get().selection, (id) => table.flows.has(id));
-    set({ table, selection });
+    // A delta of another capture is stale.
+    const current = get().capture?.captureId;
+    if (current && d.captureId !== current) return;
+    set({ flowsRevision: get().flowsRevision + 1 });
   },
-  loadFlows: (captureId, flows) => {
-    const table = replaceFlows(captureId, flows);
-    set({ table, selection: pruneSelection(get().selection, (id) => table.flows.has(id)) });
-  },
-  endAllFlows: () => set({ table: endAllFlows(get().table) }),
+  flowsChanged: () => set({ flowsRevision: get().flowsRevision + 1 }),
   setFilterInput: (patch) => {
     const filterInput = { ...get().filterInput, ...patch };
     const compiled = compileFilter(filterInput);
@@ -233,7 +232,7 @@ const uiSlice: Slice<UiSlice> = (set, get) => ({
   setTheme: (theme) => set({ theme }),
   setPaused: (paused) => {
     if (paused === get().paused) return;
-    set(paused ? { paused, frozen: freezeTraffic(get().traffic), frozenTable: get().table } : { paused, frozen: null, frozenTable: null });
+    set(paused ? { paused, frozen: freezeTraffic(get().traffic), frozenRevision: get().flowsRevision } : { paused, frozen: null, frozenRevision: null });
   },
   setChartResolution: (chartResolution) => set({ chartResolution }),
   setChartSpan: (chartSpan) => set({ chartSpan }),
@@ -254,4 +253,4 @@ export type AppStore = ReturnType<typeof createAppStore>;
 
 /** What the views show: the frozen snapshot while paused, the live state otherwise. */
 export const selectShownTraffic = (s: AppState): TrafficState => s.frozen ?? s.traffic;
-export const selectShownTable = (s: AppState): FlowTable => s.frozenTable ?? s.table;
+export const selectShownRevision = (s: AppState): number => s.frozenRevision ?? s.flowsRevision;

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { FlowSummary, RatePoint } from '../transport/api-types';
 import type { RateSeries } from '../charts/rate-chart';
 import { RateChart } from '../charts/rate-chart';
@@ -9,8 +9,8 @@ import { applicationTip } from './flow-columns';
 import { flowNameList, nameSourceText } from '../state/flow-names';
 import { endpointText, flowLabel, stateDescription } from '../state/flow-shown';
 import { serviceSuffix } from '../../src-shared/service-names';
-import { selectShownTable } from '../state/store';
-import { useApp, useController, useServices } from './app-context';
+import { selectShownRevision } from '../state/store';
+import { useApp, useController } from './app-context';
 
 /** Seconds of a flow's own rate the panel keeps. */
 const MAX_POINTS = 3600;
@@ -28,61 +28,31 @@ interface Point {
 
 const toPoint = (p: RatePoint): Point => ({ t: p.tsMs, abBits: p.bpsAToB * 8, baBits: p.bpsBToA * 8 });
 
-/** Appends the flow's current rate when its second is newer than the last point, keeping the series bounded. */
-export function appendFlowPoint(points: readonly Point[], flow: FlowSummary): readonly Point[] {
-  const t = Math.floor(flow.lastSeenMs / 1000) * 1000;
-  const last = points[points.length - 1];
-  if (last && t <= last.t) return points;
-  const next = [...points, { t, abBits: flow.bpsAToB * 8, baBits: flow.bpsBToA * 8 }];
-  return next.length > MAX_POINTS ? next.slice(next.length - MAX_POINTS) : next;
-}
-
 export function FlowDetail({ id, onClose }: { id: string; onClose: () => void }) {
   const controller = useController();
-  const { store } = useServices();
-  const tableFlow = useApp((s) => selectShownTable(s).flows.get(id));
   const exportFlows = useApp((s) => s.exportFlows);
-  const [history, setHistory] = useState<{ id: string; points: readonly Point[]; error: string | null; flow?: FlowSummary }>({ id, points: [], error: null });
-
+  // Main holds the flows: the panel asks for this one, and again each time the flows change while it lives.
+  const revision = useApp(selectShownRevision);
+  const [details, setDetails] = useState<{ id: string; points: readonly Point[]; error: string | null; flow?: FlowSummary }>({ id, points: [], error: null });
+  const ended = details.id === id && details.flow !== undefined && !details.flow.active;
   useEffect(() => {
+    if (ended) return;
     let cancelled = false;
     void controller.flowDetails(id).then((r) => {
       if (cancelled) return;
-      setHistory(r.ok ? { id, points: r.value.series.slice(-MAX_POINTS).map(toPoint), error: null, flow: r.value.flow } : { id, points: [], error: r.error.message });
+      setDetails(r.ok ? { id, points: r.value.series.slice(-MAX_POINTS).map(toPoint), error: null, flow: r.value.flow } : { id, points: [], error: r.error.message });
     });
     return () => {
       cancelled = true;
     };
-  }, [controller, id]);
+  }, [controller, id, revision, ended]);
+  const points = details.id === id ? details.points : [];
 
-  // Live points come from the flow table's updates, once a second while the flow sends.
-  const [live, setLive] = useState<{ id: string; points: readonly Point[] }>({ id, points: [] });
-  useEffect(() => {
-    let last: FlowSummary | undefined;
-    let pts: readonly Point[] = [];
-    return store.subscribe((s) => {
-      const f = selectShownTable(s).flows.get(id);
-      // An ended flow sends nothing more: its zero rate is no new second.
-      if (!f || f === last || !f.active) return;
-      last = f;
-      pts = appendFlowPoint(pts, f);
-      setLive({ id, points: pts });
-    });
-  }, [store, id]);
-
-  const points = useMemo(() => {
-    const base = history.id === id ? history.points : [];
-    const after = base.length ? base[base.length - 1].t : -Infinity;
-    const tail = live.id === id ? live.points.filter((p) => p.t > after) : [];
-    return [...base, ...tail];
-  }, [history, live, id]);
-
-  // A flow of an earlier capture session (not in the live table) as main has it in the history.
-  const flow = tableFlow ?? (history.id === id ? history.flow : undefined);
+  const flow = details.id === id ? details.flow : undefined;
   if (!flow) {
     return (
       <aside className="detail panel" aria-label="Flow details">
-        <p className="empty">This flow is no longer in the table.</p>
+        <p className="empty">{details.id === id && details.error !== null ? `This flow is no longer known: ${details.error}` : 'Loading the flow…'}</p>
         <button type="button" onClick={onClose}>
           Close
         </button>
@@ -151,8 +121,8 @@ export function FlowDetail({ id, onClose }: { id: string; onClose: () => void })
             />
           ) : (
             <p className="empty small">
-              {history.error
-                ? `No rate history: ${history.error}`
+              {details.error
+                ? `No rate history: ${details.error}`
                 : flow.active
                   ? 'The rate chart fills in as the flow sends.'
                   : 'No rate history is kept for this flow any more (main keeps the rates of the most recent flows).'}

@@ -1,8 +1,8 @@
-import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { KeyboardEvent, MouseEvent } from 'react';
-import { useVirtualizer } from '@tanstack/react-virtual';
 import type { FlowSummary } from '../transport/api-types';
 import type { FlowSort } from '../state/flow-sort';
+import type { LoadedWindow } from '../state/flow-window';
 import type { GridLayout } from './flow-columns';
 import { gridLayout, needsDates } from './flow-columns';
 import { useApp, useAppShallow, useServices } from './app-context';
@@ -10,10 +10,44 @@ import { useApp, useAppShallow, useServices } from './app-context';
 export const ROW_HEIGHT = 28;
 const HEADER_HEIGHT = 40;
 
+/** The tallest body the table lays out; a longer list maps the scroll range onto its rows (browsers stop laying out
+ *  elements at 17-33 million px, and a million flows are 28 million). */
+export const MAX_BODY_PX = 8_000_000;
+/** Rows rendered beyond each edge of the view. */
+const OVERSCAN = 10;
+
 interface Props {
-  rows: readonly FlowSummary[];
-  order: readonly string[];
+  /** Rows the list has (main's count for the query). */
+  total: number;
+  /** The rows held: a run of the list from one index; the rest of the list is fetched as it scrolls into view. */
+  window: LoadedWindow | null;
   label: string;
+  /** Changes when the list starts over (another filter or sort): the table goes back to its top. */
+  listKey: string;
+  /** The rows in view changed: [first, last). */
+  onRange: (first: number, last: number) => void;
+  /** Ctrl+A: every flow the list shows, as the button does. */
+  onSelectAll: () => void;
+}
+
+/** Where the rows in view start in the list, for a scroll offset: 1:1 while the body fits, mapped beyond. */
+export function scrollGeometry(total: number, scrollTop: number, viewHeight: number): { bodyHeight: number; offset: number; first: number; last: number } {
+  const full = total * ROW_HEIGHT;
+  const bodyHeight = Math.min(full, MAX_BODY_PX);
+  const room = Math.max(1, bodyHeight - viewHeight);
+  const offset = full <= MAX_BODY_PX ? scrollTop : (Math.min(scrollTop, room) / room) * Math.max(0, full - viewHeight);
+  const first = Math.max(0, Math.min(total, Math.floor(offset / ROW_HEIGHT)));
+  const last = Math.max(first, Math.min(total, Math.ceil((offset + viewHeight) / ROW_HEIGHT)));
+  return { bodyHeight, offset, first, last };
+}
+
+/** The scroll offset that shows a row at the top of the view (the inverse of `scrollGeometry`). */
+export function scrollTopOf(total: number, index: number, viewHeight: number): number {
+  const full = total * ROW_HEIGHT;
+  const target = index * ROW_HEIGHT;
+  if (full <= MAX_BODY_PX) return target;
+  const room = Math.max(1, MAX_BODY_PX - viewHeight);
+  return (Math.min(target, full - viewHeight) / Math.max(1, full - viewHeight)) * room;
 }
 
 const rowDomId = (id: string): string => `flow-row-${id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
@@ -90,58 +124,111 @@ const Row = memo(function Row({
   );
 });
 
-/** An element's inner width in px, kept up to date as it resizes (0 before it is laid out). */
-function useElementWidth(ref: { current: HTMLElement | null }): number {
-  const [width, setWidth] = useState(0);
+/** An element's inner size in px, kept up to date as it resizes (0 before it is laid out). */
+function useElementSize(ref: { current: HTMLElement | null }): { width: number; height: number } {
+  const [size, setSize] = useState({ width: 0, height: 0 });
   useEffect(() => {
     const el = ref.current;
     if (el === null || typeof ResizeObserver === 'undefined') return;
-    const observer = new ResizeObserver(() => setWidth(el.clientWidth));
+    const measure = (): void => setSize((s) => (s.width === el.clientWidth && s.height === el.clientHeight ? s : { width: el.clientWidth, height: el.clientHeight }));
+    const observer = new ResizeObserver(measure);
     observer.observe(el);
-    setWidth(el.clientWidth);
+    measure();
     return () => observer.disconnect();
   }, [ref]);
-  return width;
+  return size;
 }
 
-/** The flow table: an ARIA grid whose body renders only the rows in view, so 100k flows cost what 40 do. */
-export function FlowTable({ rows, order, label }: Props) {
+/**
+ * The flow table: an ARIA grid over a list main holds. It renders only the rows in view, from the window of rows
+ * the Flows view fetched, so a million flows cost what 40 do; rows have one fixed height, so a scroll offset names
+ * its rows without measuring.
+ */
+export function FlowTable({ total, window, label, listKey, onRange, onSelectAll }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const { store } = useServices();
-  const { sort, selection, sortBy, clickRow, moveFocus, toggleFocused, selectAll, clearSelection, openDetail } = useAppShallow((s) => ({
+  const { sort, selection, sortBy, clickRow, moveFocus, toggleFocused, clearSelection, openDetail } = useAppShallow((s) => ({
     sort: s.sort,
     selection: s.selection,
     sortBy: s.sortBy,
     clickRow: s.clickRow,
     moveFocus: s.moveFocus,
     toggleFocused: s.toggleFocused,
-    selectAll: s.selectAll,
     clearSelection: s.clearSelection,
     openDetail: s.openDetail,
   }));
+  const rows = useMemo(() => window?.flows ?? [], [window]);
+  // The loaded rows in list order: what Shift ranges and arrow keys move over.
+  const order = useMemo(() => rows.map((r) => r.id), [rows]);
+  const start = window?.start ?? 0;
   // "Today" for the seen columns is the capture's latest second (a replayed file may be years old).
   const [openedAt] = useState(() => Date.now());
   const nowMs = useApp((s) => s.traffic.latest?.tsMs ?? openedAt);
   const withDates = useMemo(() => needsDates(rows, nowMs), [rows, nowMs]);
-  const width = useElementWidth(scrollRef);
+  const { width, height } = useElementSize(scrollRef);
   const layout = useMemo(() => gridLayout(withDates, width), [withDates, width]);
-  // The virtualizer is a mutable object by design; the rows below are derived from it on each render.
-  // eslint-disable-next-line react-hooks/incompatible-library
-  const virtualizer = useVirtualizer({
-    count: rows.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 10,
-    getItemKey: (i) => rows[i].id,
-    // The sticky header sits above the rows inside the same scroller.
-    scrollMargin: HEADER_HEIGHT,
-    scrollPaddingStart: HEADER_HEIGHT,
-  });
+  const viewHeight = Math.max(ROW_HEIGHT, (height || ROW_HEIGHT * 20) - HEADER_HEIGHT);
+
+  const [scrollTop, setScrollTop] = useState(0);
+  // Another filter or sort: the list starts over from its top.
+  const [listed, setListed] = useState(listKey);
+  if (listed !== listKey) {
+    setListed(listKey);
+    setScrollTop(0);
+  }
+  useLayoutEffect(() => {
+    if (scrollRef.current) scrollRef.current.scrollTop = 0;
+  }, [listKey]);
+  const geometry = scrollGeometry(total, scrollTop, viewHeight);
+  const { first, last } = geometry;
+  useEffect(() => onRange(first, last), [first, last, onRange]);
+
+  // A list mapped onto a shorter body: the wheel still moves it by its own pixels, row by row, as a short list moves
+  // (the scroll bar covers the whole list).
+  useEffect(() => {
+    const el = scrollRef.current;
+    const ratio = (total * ROW_HEIGHT - viewHeight) / (MAX_BODY_PX - viewHeight);
+    if (el === null || ratio <= 1) return;
+    const onWheel = (e: WheelEvent): void => {
+      if (e.ctrlKey || e.deltaY === 0) return;
+      e.preventDefault();
+      const pixels = e.deltaMode === WheelEvent.DOM_DELTA_LINE ? e.deltaY * ROW_HEIGHT : e.deltaMode === WheelEvent.DOM_DELTA_PAGE ? e.deltaY * viewHeight : e.deltaY;
+      el.scrollTop += pixels / ratio;
+    };
+    el.addEventListener('wheel', onWheel, { passive: false });
+    return () => el.removeEventListener('wheel', onWheel);
+  }, [total, viewHeight]);
+
+  const scrollToRow = useCallback(
+    (index: number) => {
+      const el = scrollRef.current;
+      if (el === null) return;
+      const g = scrollGeometry(total, el.scrollTop, viewHeight);
+      if (index >= g.first && index < g.last - 1) return;
+      const top = index < g.first ? index : index - Math.floor(viewHeight / ROW_HEIGHT) + 1;
+      el.scrollTop = scrollTopOf(total, Math.max(0, top), viewHeight);
+    },
+    [total, viewHeight],
+  );
 
   const focusIndex = selection.focus === null ? -1 : order.indexOf(selection.focus);
+  const focusRow = focusIndex >= 0 ? start + focusIndex : -1;
   useEffect(() => {
-    if (focusIndex >= 0) virtualizer.scrollToIndex(focusIndex, { align: 'auto' });
-  }, [focusIndex, virtualizer]);
+    if (focusRow >= 0) scrollToRow(focusRow);
+  }, [focusRow, scrollToRow]);
+
+  // Home and End go to the list's ends, which may not be loaded yet: the focus moves once they are.
+  const pendingEdge = useRef<{ edge: 'home' | 'end'; extend: boolean } | null>(null);
+  useEffect(() => {
+    const pending = pendingEdge.current;
+    if (pending === null || window === null || rows.length === 0) return;
+    const reached = pending.edge === 'home' ? window.start === 0 : window.start + rows.length >= window.total;
+    if (!reached) return;
+    pendingEdge.current = null;
+    moveFocus(order, pending.edge === 'home' ? -order.length : order.length, pending.extend);
+    const next = store.getState().selection.focus;
+    if (next !== null) openDetail(next);
+  }, [window, rows, order, moveFocus, openDetail, store]);
 
   const onRowClick = useCallback(
     (e: MouseEvent, id: string) => {
@@ -152,13 +239,18 @@ export function FlowTable({ rows, order, label }: Props) {
     [clickRow, openDetail, order],
   );
 
-  const pageRows = Math.max(1, Math.floor(((scrollRef.current?.clientHeight ?? ROW_HEIGHT * 10) - HEADER_HEIGHT) / ROW_HEIGHT) - 1);
+  const pageRows = Math.max(1, Math.floor(viewHeight / ROW_HEIGHT) - 1);
   const onKeyDown = (e: KeyboardEvent): void => {
     const move = (delta: number): void => {
       e.preventDefault();
       moveFocus(order, delta, e.shiftKey);
       const next = store.getState().selection.focus;
       if (next !== null) openDetail(next);
+    };
+    const toEdge = (edge: 'home' | 'end'): void => {
+      e.preventDefault();
+      pendingEdge.current = { edge, extend: e.shiftKey };
+      if (scrollRef.current) scrollRef.current.scrollTop = edge === 'home' ? 0 : scrollRef.current.scrollHeight;
     };
     switch (e.key) {
       case 'ArrowDown':
@@ -170,9 +262,9 @@ export function FlowTable({ rows, order, label }: Props) {
       case 'PageUp':
         return move(-pageRows);
       case 'Home':
-        return move(-order.length);
+        return toEdge('home');
       case 'End':
-        return move(order.length);
+        return toEdge('end');
       case ' ':
         e.preventDefault();
         toggleFocused();
@@ -186,7 +278,7 @@ export function FlowTable({ rows, order, label }: Props) {
       case 'a':
         if (e.ctrlKey || e.metaKey) {
           e.preventDefault();
-          selectAll(order);
+          onSelectAll();
         }
         return;
       default:
@@ -194,14 +286,21 @@ export function FlowTable({ rows, order, label }: Props) {
     }
   };
 
-  const items = virtualizer.getVirtualItems();
+  // Rows sit in a block placed where the view is, each at its distance from the block's first row: positions stay
+  // small however long the list, and the rows keep their place (and their rendering) while the view scrolls 1:1.
+  const from = Math.max(first - OVERSCAN, start);
+  const to = Math.min(last + OVERSCAN, start + rows.length);
+  const blockRow = Math.floor(first / 1000) * 1000;
+  const blockTop = blockRow * ROW_HEIGHT + (scrollTop - geometry.offset);
+  const shown: FlowSummary[] = [];
+  for (let i = from; i < to; i++) shown.push(rows[i - start]);
   const activeId = selection.focus !== null && focusIndex >= 0 ? rowDomId(selection.focus) : undefined;
   return (
     <div
       ref={scrollRef}
       role="grid"
       aria-label={label}
-      aria-rowcount={rows.length + 1}
+      aria-rowcount={total + 1}
       aria-colcount={layout.columns.length}
       aria-multiselectable
       aria-activedescendant={activeId}
@@ -209,27 +308,27 @@ export function FlowTable({ rows, order, label }: Props) {
       tabIndex={0}
       className="flow-grid"
       onKeyDown={onKeyDown}
+      onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
     >
       <Header sort={sort} onSort={sortBy} layout={layout} />
-      <div role="rowgroup" className="grid-body" style={{ height: virtualizer.getTotalSize(), minWidth: layout.minWidth }}>
-        {items.map((item) => {
-          const flow = rows[item.index];
-          return (
+      <div role="rowgroup" className="grid-body" style={{ height: geometry.bodyHeight, minWidth: layout.minWidth }}>
+        <div className="grid-block" style={{ transform: `translateY(${blockTop}px)` }}>
+          {shown.map((flow, k) => (
             <Row
-              key={item.key}
+              key={flow.id}
               flow={flow}
-              index={item.index}
-              top={item.start - HEADER_HEIGHT}
+              index={from + k}
+              top={(from + k - blockRow) * ROW_HEIGHT}
               selected={selection.selected.has(flow.id)}
               focused={selection.focus === flow.id}
               nowMs={nowMs}
               layout={layout}
               onClick={onRowClick}
             />
-          );
-        })}
+          ))}
+        </div>
       </div>
-      {rows.length === 0 && <p className="empty">No flows match.</p>}
+      {total === 0 && window !== null && <p className="empty">No flows match.</p>}
       <p id="flow-grid-keys" hidden>
         Arrows move, Shift extends the selection, Space toggles a row, Ctrl+A selects all, Escape clears.
       </p>

@@ -1,50 +1,38 @@
-import { useCallback, useDeferredValue, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { formatCount } from '../format/units';
-import { filterFlows } from '../state/flow-filter';
-import { sortFlows } from '../state/flow-sort';
-import { flowOfHost, useHosts } from '../state/hosts';
-import type { FlowTable as FlowTableState } from '../state/flows';
-import { replaceFlows } from '../state/flows';
-import { selectShownTable } from '../state/store';
+import { apiSortOf } from '../state/flow-sort';
+import type { WindowQuery } from '../state/flow-window';
+import { idsOfQuery, queryKey } from '../state/flow-window';
+import { useHosts } from '../state/hosts';
+import { selectShownRevision } from '../state/store';
 import type { CaptureSession } from '../transport/api-types';
 import { useApp, useAppShallow, useController } from './app-context';
 import { FlowDetail } from './flow-detail';
 import { FlowFilterBar } from './flow-filter-bar';
 import { FlowTable } from './flow-table';
 import { SessionPicker } from './session-picker';
+import { useFlowWindow } from './use-flow-window';
+
+/** The most flows "Select all shown" selects: what one export takes (main's bound). */
+export const MAX_SELECT_ALL = 100_000;
 
 export function FlowsView() {
-  const liveTable = useApp(selectShownTable);
   const current = useApp((s) => s.capture?.captureId ?? null);
   const controller = useController();
   // An earlier capture session picked to read: its logged flows, in place of the current capture's.
-  const [past, setPast] = useState<{ id: string; table: FlowTableState } | null>(null);
-  const pickSession = useCallback(
-    (session: CaptureSession | null) => {
-      if (session === null) {
-        setPast(null);
-        return;
-      }
-      void controller.sessionFlows(session.id).then((flows) => {
-        if (flows !== null) setPast({ id: session.id, table: replaceFlows(session.id, flows) });
-      });
-    },
-    [controller],
-  );
+  const [past, setPast] = useState<string | null>(null);
+  const pickSession = useCallback((session: CaptureSession | null) => setPast(session?.id ?? null), []);
   // Opened on an earlier session's application (the Applications screen): that session's logged flows.
   const takeFlowsSession = useApp((s) => s.takeFlowsSession);
   const wanted = useApp((s) => s.flowsSession);
   useEffect(() => {
     if (wanted === null) return;
     const session = takeFlowsSession();
-    // The view opens on the current capture: only an earlier session needs loading.
-    if (session === null || session === current) return;
-    void controller.sessionFlows(session).then((flows) => {
-      if (flows !== null) setPast({ id: session, table: replaceFlows(session, flows) });
-    });
-  }, [wanted, current, controller, takeFlowsSession]);
-  const table = past?.table ?? liveTable;
-  const { filter, sort, selectedCount, detailId, openDetail, clearSelection, selectAll, setView } = useAppShallow((s) => ({
+    // The view opens on the current capture: only an earlier session needs picking.
+    // Taken from the store in the effect; shown from the next render, as the picker's choice would be.
+    if (session !== null && session !== current) void Promise.resolve(session).then(setPast);
+  }, [wanted, current, takeFlowsSession]);
+  const { filter, sort, selectedCount, detailId, openDetail, clearSelection, selectAll, setView, setNotice } = useAppShallow((s) => ({
     filter: s.filter,
     sort: s.sort,
     selectedCount: s.selection.selected.size,
@@ -53,32 +41,53 @@ export function FlowsView() {
     clearSelection: s.clearSelection,
     selectAll: s.selectAll,
     setView: s.setView,
+    setNotice: s.setNotice,
   }));
-  // Typing, scrolling and selecting stay responsive with 100k flows: React filters and sorts the new rows when it
-  // has time, and keeps showing the previous ones meanwhile.
   const host = useHosts((s) => s.probe);
-  const deferredFilter = useDeferredValue(filter);
-  const deferredTable = useDeferredValue(table);
-  const filtered = useMemo(
-    () => filterFlows(deferredTable.flows.values(), deferredFilter).filter((f) => flowOfHost(f, host)),
-    [deferredTable, deferredFilter, host],
-  );
-  const rows = useMemo(() => sortFlows(filtered, sort), [filtered, sort]);
-  const order = useMemo(() => rows.map((r) => r.id), [rows]);
+  // Main filters and sorts: the current capture's flows live and logged, or an earlier session's logged ones.
+  const query = useMemo((): WindowQuery => {
+    const session = past === null ? {} : { session: past };
+    const probe = host === null ? {} : { probe: host };
+    return { scope: past === null ? 'all' : 'finished', filter: { ...filter.query, ...probe, ...session }, sort: apiSortOf(sort) };
+  }, [filter, sort, host, past]);
+  const filtered = filter.active || host !== null;
+  const unfiltered = useMemo((): WindowQuery | null => (filtered ? { ...query, filter: past === null ? {} : { session: past } } : null), [filtered, query, past]);
+  const revision = useApp(selectShownRevision);
+  // Main lists the current capture's flows once the page knows which capture that is (its first status): the
+  // session picker and the selection go by it.
+  const statusKnown = useApp((s) => s.capture !== null);
+  const { window, unfilteredTotal, error, setVisible } = useFlowWindow(controller, query, unfiltered, revision, statusKnown);
+  const total = window?.total ?? 0;
+
+  const [selecting, setSelecting] = useState(false);
+  const selectAllShown = useCallback(() => {
+    if (selecting) return;
+    setSelecting(true);
+    void idsOfQuery((q) => controller.queryFlows(q), query, MAX_SELECT_ALL).then((r) => {
+      setSelecting(false);
+      if (!r.ok) return setNotice({ kind: 'error', text: `Selecting the flows shown: ${r.error.message}` });
+      selectAll(r.value.ids);
+      if (r.value.more) setNotice({ kind: 'info', text: `Selected the first ${formatCount(MAX_SELECT_ALL)} flows shown, as many as one export takes; narrow the filter for the rest.` });
+    });
+  }, [selecting, controller, query, selectAll, setNotice]);
+
+  // The count of the rows on screen: it changes with them when a new filter's window arrives.
+  let countText = 'Loading flows…';
+  if (window !== null) countText = unfilteredTotal !== null ? `${formatCount(total)} of ${formatCount(unfilteredTotal)} flows` : `${formatCount(total)} flows`;
   return (
     <div className="view flows-view">
       <header className="view-head">
         <h1>Flows</h1>
-        <SessionPicker current={current} value={past?.id ?? null} onChange={pickSession} />
+        <SessionPicker current={current} value={past} onChange={pickSession} />
         <p className="muted" aria-live="polite" data-testid="flow-count">
-          {filter.active || host !== null ? `${formatCount(rows.length)} of ${formatCount(table.flows.size)} flows` : `${formatCount(table.flows.size)} flows`}
-          {table.dropped > 0 && ` · ${formatCount(table.dropped)} older flows let go to stay within memory`}
+          {countText}
+          {error !== null && ` · could not load the flows: ${error}`}
         </p>
         <div className="controls">
           <span className="muted" data-testid="selected-count">
-            {formatCount(selectedCount)} selected
+            {selecting ? 'selecting…' : `${formatCount(selectedCount)} selected`}
           </span>
-          <button type="button" onClick={() => selectAll(order)} disabled={rows.length === 0}>
+          <button type="button" onClick={selectAllShown} disabled={total === 0 || selecting}>
             Select all shown
           </button>
           <button type="button" onClick={clearSelection} disabled={selectedCount === 0}>
@@ -97,7 +106,7 @@ export function FlowsView() {
       </header>
       <FlowFilterBar />
       <div className={`flows-split${detailId ? ' with-detail' : ''}`}>
-        <FlowTable rows={rows} order={order} label="Flows" />
+        <FlowTable total={total} window={window} label="Flows" listKey={queryKey(query)} onRange={setVisible} onSelectAll={selectAllShown} />
         {detailId && <FlowDetail id={detailId} onClose={() => openDetail(null)} />}
       </div>
     </div>

@@ -1,11 +1,10 @@
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { formatLocalDateTime, parseLocalDateTime } from '../../format/time';
 import { formatCount } from '../../format/units';
-import { filterFlows } from '../../state/flow-filter';
-import { selectShownTable } from '../../state/store';
-import type { ExportProgress, ExportRequest, FlowSummary } from '../../transport/api-types';
+import type { Controller } from '../../state/controller';
+import type { ExportProgress, ExportRequest, FlowFilter } from '../../transport/api-types';
 import { TOKEN_KEY, tokenStorage } from '../../transport/connect';
-import { useApp, useAppShallow, useController } from '../app-context';
+import { useAppShallow, useController } from '../app-context';
 import type { ExportDone, RunningExport } from './run-export';
 import { runExport } from './run-export';
 
@@ -16,25 +15,47 @@ function boundOf(text: string): number | undefined | { error: string } {
   return text.trim() === '' ? undefined : parseLocalDateTime(text);
 }
 
-/** The first and last packet of these flows, for the time range's hint. */
-function spanOf(flows: Iterable<FlowSummary>): { from: number; to: number } | null {
-  let from = Infinity;
-  let to = -Infinity;
-  for (const f of flows) {
-    if (f.firstSeenMs < from) from = f.firstSeenMs;
-    if (f.lastSeenMs > to) to = f.lastSeenMs;
-  }
-  return from <= to ? { from, to } : null;
+/** Ids a flow filter may list (main's bound): a larger selection's time span is not looked up. */
+const MAX_FILTER_IDS = 10_000;
+
+interface Extent {
+  /** Flows the filter keeps. */
+  count: number;
+  /** Their first and last packet, for the time range's hint. */
+  span: { from: number; to: number } | null;
+}
+
+/** How many flows of the current capture a filter keeps and when they ran, asked of main (null: not known). */
+async function extentOf(controller: Controller, filter: FlowFilter): Promise<Extent | null> {
+  const first = await controller.queryFlows({ scope: 'all', filter, sort: { key: 'firstSeen', dir: 'asc' }, offset: 0, limit: 1 });
+  const last = await controller.queryFlows({ scope: 'all', filter, sort: { key: 'lastSeen', dir: 'desc' }, offset: 0, limit: 1 });
+  if (!first.ok || !last.ok) return null;
+  const [a, b] = [first.value.flows[0], last.value.flows[0]];
+  return { count: first.value.total, span: a !== undefined && b !== undefined ? { from: a.firstSeenMs, to: b.lastSeenMs } : null };
+}
+
+/** `extentOf` as state, asked again when the filter changes (null: no filter to ask about). */
+function useExtent(controller: Controller, filter: FlowFilter | null): Extent | null {
+  const key = filter === null ? null : JSON.stringify(filter);
+  const [extent, setExtent] = useState<{ key: string | null; value: Extent | null }>({ key: null, value: null });
+  useEffect(() => {
+    if (key === null) return;
+    let live = true;
+    void extentOf(controller, JSON.parse(key) as FlowFilter).then((value) => {
+      if (live) setExtent({ key, value });
+    });
+    return () => {
+      live = false;
+    };
+  }, [controller, key]);
+  return extent.key === key ? extent.value : null;
 }
 
 /** Cut a pcap/pcapng of the selected flows, the flows the filter shows, or the whole capture. */
 export function ExportView() {
   const controller = useController();
-  const table = useApp(selectShownTable);
   const { selected, filter } = useAppShallow((s) => ({ selected: s.selection.selected, filter: s.filter }));
-  const filtered = useMemo(() => filterFlows(table.flows.values(), filter), [table, filter]);
-  const selectedFlows = useMemo(() => [...selected].flatMap((id) => table.flows.get(id) ?? []), [selected, table]);
-  const [scope, setScope] = useState<Scope>(selectedFlows.length > 0 ? 'selected' : 'all');
+  const [scope, setScope] = useState<Scope>(selected.size > 0 ? 'selected' : 'all');
   const [format, setFormat] = useState<'pcapng' | 'pcap'>('pcapng');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
@@ -44,20 +65,25 @@ export function ExportView() {
   const running = useRef<RunningExport | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const scoped = scope === 'selected' ? selectedFlows : scope === 'filtered' ? filtered : null;
-  const span = useMemo(() => spanOf(scoped ?? table.flows.values()), [scoped, table]);
+  // Main holds the flows: the counts and time spans of the choices are asked of it.
+  const filteredExtent = useExtent(controller, filter.query);
+  const selectedExtent = useExtent(controller, scope === 'selected' && selected.size > 0 && selected.size <= MAX_FILTER_IDS ? { ids: [...selected] } : null);
+  const wholeExtent = useExtent(controller, scope === 'all' ? {} : null);
+  const scopedCount = scope === 'selected' ? selected.size : scope === 'filtered' ? filteredExtent?.count ?? null : null;
+  const span = (scope === 'selected' ? selectedExtent : scope === 'filtered' ? filteredExtent : wholeExtent)?.span ?? null;
   const fromMs = boundOf(from);
   const toMs = boundOf(to);
   const rangeError =
     typeof fromMs === 'number' && typeof toMs === 'number' && fromMs > toMs ? '"From" is after "To": nothing falls between them' : null;
   const fieldsOk = typeof fromMs !== 'object' && typeof toMs !== 'object' && rangeError === null;
-  const canStart = !busy && fieldsOk && (scoped === null || scoped.length > 0);
+  const canStart = !busy && fieldsOk && scopedCount !== 0;
 
   const start = () => {
     if (typeof fromMs === 'object' || typeof toMs === 'object') return;
     const request: ExportRequest = {
       format,
-      ...(scoped !== null ? { flowIds: scoped.map((f) => f.id) } : {}),
+      // The selected flows by id, exactly; the filtered ones as the filter, which main resolves to the flows it keeps.
+      ...(scope === 'selected' ? { flowIds: [...selected] } : scope === 'filtered' ? { filter: filter.query } : {}),
       ...(fromMs !== undefined ? { fromMs } : {}),
       ...(toMs !== undefined ? { toMs } : {}),
     };
@@ -76,8 +102,8 @@ export function ExportView() {
   };
 
   const choices: ReadonlyArray<{ value: Scope; title: string; detail: string; count: number | null }> = [
-    { value: 'selected', title: 'Selected flows', detail: 'the rows selected in the flow table', count: selectedFlows.length },
-    { value: 'filtered', title: 'Flows the filter shows', detail: filter.active ? 'the rows the flow table filter keeps' : 'no filter: every flow', count: filtered.length },
+    { value: 'selected', title: 'Selected flows', detail: 'the rows selected in the flow table', count: selected.size },
+    { value: 'filtered', title: 'Flows the filter shows', detail: filter.active ? 'the rows the flow table filter keeps' : 'no filter: every flow', count: filteredExtent?.count ?? null },
     { value: 'all', title: 'Whole capture', detail: 'every packet still in the spool', count: null },
   ];
   const total = progress?.packetsTotal ?? 0;
@@ -134,7 +160,7 @@ export function ExportView() {
               Cancel
             </button>
           )}
-          {scoped !== null && scoped.length === 0 && <span className="muted">No flow to export: pick another choice above.</span>}
+          {scopedCount === 0 && <span className="muted">No flow to export: pick another choice above.</span>}
         </div>
         {busy && (
           <div className="progress-row">

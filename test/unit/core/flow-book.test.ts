@@ -46,6 +46,29 @@ describe('flow book', () => {
     expect(book.get('s:3')?.aPort).toBeNull();
     expect(() => compileFlowFilter({ ip: 'nonsense' })).toThrow(/not an IP/);
   });
+
+  it('answers the same query once per change of its flows', () => {
+    const book = new FlowBook(10);
+    book.update(flowFromRow(row(1, { bytesBA: 10 }), 's'), 0);
+    book.update(flowFromRow(row(2, { bytesBA: 20 }), 's'), 0);
+    const sort = { key: 'bytesBA', dir: 'desc' } as const;
+    const first = book.query({}, sort);
+    expect(first.map((f) => f.id)).toEqual(['s:2', 's:1']);
+    // A window, its count and the next page of the same second: one sort.
+    expect(book.query({}, sort)).toBe(first);
+    expect(book.query({ port: 443 }, sort)).not.toBe(first);
+    // Every change of the flows is seen by the next query.
+    book.update(flowFromRow(row(1, { bytesBA: 30, lastSeen: 1002 }), 's'), 1_002_000);
+    expect(book.query({}, sort).map((f) => f.id)).toEqual(['s:1', 's:2']);
+    book.catchUp(flowFromRow(row(3, { bytesBA: 99 }), 's'));
+    expect(book.query({}, sort).map((f) => f.id)).toEqual(['s:3', 's:1', 's:2']);
+    book.end('s:3');
+    expect(book.query({}, sort).map((f) => f.id)).toEqual(['s:1', 's:2']);
+    for (const f of book.activeFlows()) f.geo = { a: { country: 'DE', asn: null, asName: null, special: null }, b: { country: null, asn: null, asName: null, special: null } };
+    expect(book.query({ country: 'de' }, sort).map((f) => f.id)).toEqual(['s:1', 's:2']);
+    book.clear();
+    expect(book.query({}, sort)).toEqual([]);
+  });
 });
 
 describe('request params from outside', () => {

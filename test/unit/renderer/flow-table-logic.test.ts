@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { compileFilter, EMPTY_FILTER, filterFlows } from '../../../src-renderer/state/flow-filter';
+import { compileFilter, EMPTY_FILTER } from '../../../src-renderer/state/flow-filter';
 import type { FlowFilterInput } from '../../../src-renderer/state/flow-filter';
-import { nextSort, sortFlows } from '../../../src-renderer/state/flow-sort';
-import { applyFlowDelta, EMPTY_FLOW_TABLE, endAllFlows, replaceFlows } from '../../../src-renderer/state/flows';
+import type { FlowSort } from '../../../src-renderer/state/flow-sort';
+import { apiSortOf, nextSort } from '../../../src-renderer/state/flow-sort';
+import { compileFlowFilter, sortFlowList } from '../../../src-shared/flow-query';
 import { FLOW_COLUMNS, gridLayout, needsDates } from '../../../src-renderer/views/flow-columns';
 import type { FlowSummary } from '../../../src-renderer/transport/api-types';
 import { makeFlow } from './make-flow';
@@ -17,7 +18,8 @@ const flows = [
 const run = (over: Partial<FlowFilterInput>): string[] => {
   const f = compileFilter({ ...EMPTY_FILTER, ...over });
   if (!f.ok) throw new Error(JSON.stringify(f.errors));
-  return filterFlows(flows, f).map((x) => x.id);
+  // The bar's filter as main applies it (the shared definition).
+  return flows.filter(compileFlowFilter(f.query).matches).map((x) => x.id);
 };
 
 describe('flow filter', () => {
@@ -51,7 +53,7 @@ describe('flow filter', () => {
     const pick = (over: Partial<FlowFilterInput>) => {
       const f = compileFilter({ ...EMPTY_FILTER, ...over });
       if (!f.ok) throw new Error('bad filter');
-      return filterFlows(ended, f).map((x) => x.id);
+      return ended.filter(compileFlowFilter(f.query).matches).map((x) => x.id);
     };
     expect(pick({ states: ['ended'] })).toEqual(['5', '6']);
     expect(pick({ states: ['established'] })).toEqual(['1']);
@@ -77,7 +79,9 @@ describe('flow filter', () => {
 });
 
 describe('flow sort', () => {
-  const ids = (col: Parameters<typeof sortFlows>[1]) => sortFlows(flows, col).map((f) => f.id);
+  // The column's order as main sorts it.
+  const sortFlows = (list: readonly FlowSummary[], col: FlowSort) => sortFlowList(list, apiSortOf(col));
+  const ids = (col: FlowSort) => sortFlows(flows, col).map((f) => f.id);
   it('sorts addresses numerically, not as text', () => {
     expect(ids({ column: 'a', direction: 'asc' })).toEqual(['4', '1', '2', '3']);
   });
@@ -135,32 +139,5 @@ describe('flow columns', () => {
     expect(tip('proto', ping)).toBe('ICMP echo request (8/0) (IP protocol 1)');
     expect(cell('b', ping)).not.toMatch(/:/);
     expect(tip('names', ping)).toBe('nas.lab.example.test: from a DNS answer seen before this flow started');
-  });
-});
-
-describe('flow table updates', () => {
-  it('ends every flow when the capture stops: kept, inactive, no rate', () => {
-    const t = endAllFlows(replaceFlows('c1', flows));
-    expect([...t.flows.values()].map((f) => [f.active, f.bpsAToB, f.bpsBToA])).toEqual(flows.map(() => [false, 0, 0]));
-    expect(t.captureId).toBe('c1');
-  });
-  it('applies deltas of its capture, keeps ended flows as inactive, and ignores stale captures', () => {
-    let t = replaceFlows('c1', flows.slice(0, 2));
-    t = applyFlowDelta(t, { captureId: 'c1', tsMs: 1, updated: [makeFlow({ id: '5' })], finished: [flows[0]], omitted: 2 });
-    expect([...t.flows.keys()].sort()).toEqual(['1', '2', '5']);
-    expect(t.flows.get('1')?.active).toBe(false);
-    expect(t.omitted).toBe(2);
-    const stale = applyFlowDelta(t, { captureId: 'old', tsMs: 2, updated: [makeFlow({ id: '9' })], finished: [], omitted: 0 });
-    expect(stale).toBe(t);
-  });
-  it('stays within its bound, letting ended and idle flows go first, and counts them', () => {
-    let t = applyFlowDelta(EMPTY_FLOW_TABLE, { captureId: 'c', tsMs: 0, updated: [], finished: [makeFlow({ id: 'ended', lastSeenMs: 9e12 })], omitted: 0 });
-    const many = Array.from({ length: 100 }, (_, i) => makeFlow({ id: `f${i}`, lastSeenMs: 1000 + i }));
-    t = applyFlowDelta(t, { captureId: 'c', tsMs: 1, updated: many, finished: [], omitted: 0 }, 50);
-    expect(t.flows.size).toBeLessThanOrEqual(50);
-    expect(t.dropped).toBe(101 - t.flows.size);
-    expect(t.flows.has('ended')).toBe(false);
-    expect(t.flows.has('f99')).toBe(true);
-    expect(t.flows.has('f0')).toBe(false);
   });
 });

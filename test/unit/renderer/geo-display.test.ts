@@ -4,6 +4,7 @@ import { compileFilter, EMPTY_FILTER } from '../../../src-renderer/state/flow-fi
 import type { GeoInfo } from '../../../src-renderer/transport/api-types';
 import { FLOW_COLUMNS } from '../../../src-renderer/views/flow-columns';
 import { makeFlow } from './make-flow';
+import { compileFlowFilter } from '../../../src-shared/flow-query';
 
 const privateEnd: GeoInfo = { country: null, asn: null, asName: null, special: 'private' };
 const german: GeoInfo = { country: 'DE', asn: 3320, asName: 'Deutsche Telekom AG', special: null };
@@ -26,7 +27,7 @@ describe('country and network in the flow table', () => {
     const match = (text: string) => {
       const f = compileFilter({ ...EMPTY_FILTER, text });
       if (!f.ok) throw new Error('filter refused');
-      return [out, incoming, local].filter(f.matches).map((x) => x.id);
+      return [out, incoming, local].filter(compileFlowFilter(f.query).matches).map((x) => x.id);
     };
     expect(match('country:de')).toEqual(['s:2']);
     expect(match('country:US')).toEqual(['s:1']);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sortFlows } from '../../../src-renderer/state/flow-sort';
+import { apiSortOf } from '../../../src-renderer/state/flow-sort';
+import { sortFlowList } from '../../../src-shared/flow-query';
 import { FLOW_COLUMNS, gridLayout } from '../../../src-renderer/views/flow-columns';
 import { makeFlow } from './make-flow';
 
@@ -33,8 +34,8 @@ describe('quality columns', () => {
   });
 
   it('sort the worst first and flows without a measure last', () => {
-    expect(sortFlows(flows, { column: 'rtt', direction: 'desc' }).map((f) => f.id)).toEqual(['slow', 'lossy', 'midstream', 'udp']);
-    expect(sortFlows(flows, { column: 'retransmissions', direction: 'desc' }).map((f) => f.id)).toEqual(['lossy', 'midstream', 'slow', 'udp']);
+    expect(sortFlowList(flows, apiSortOf({ column: 'rtt', direction: 'desc' })).map((f) => f.id)).toEqual(['slow', 'lossy', 'midstream', 'udp']);
+    expect(sortFlowList(flows, apiSortOf({ column: 'retransmissions', direction: 'desc' })).map((f) => f.id)).toEqual(['lossy', 'midstream', 'slow', 'udp']);
   });
 
   it('join the table when it is wide enough for them beside every other column', () => {
