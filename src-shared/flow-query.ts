@@ -166,6 +166,7 @@ export const FLOW_LOG_COLUMNS = {
   rtt: 'rtt_ms',
   retransmissions: 'retransmissions',
   appLabel: 'app_label',
+  searchText: 'search_text',
   active: '0',
   /** A function of the history's connection: 1 when either address (a, b) is in the country (lower case, or a
    *  special range name) and the AS given (NULL: any). */
@@ -229,11 +230,23 @@ export function flowText(f: QueryableFlow): string {
   if (t === undefined) {
     // Places are looked up per query, not stored: the history's text search (SQL) does not see them.
     const places = f.geo === undefined ? '' : ` ${geoWords(f.geo.a)} ${geoWords(f.geo.b)}`;
-    const app = f.app === undefined ? '' : ` ${f.app.label}`;
-    t = `${endpointText(f.a, f.aPort)} ${endpointText(f.b, f.bPort)} ${flowNameList(f).join(' ')} ${f.proto} ${shownState(f)} ${f.iface}${app}${places}`.toLowerCase();
+    t = `${shownText(f)}${places}`.toLowerCase();
     textCache.set(f, t);
   }
   return t;
+}
+
+/**
+ * The text of an ended flow that the history's search looks in (`search_text`, written with the row): flowText
+ * without the places, so a search of the log reads one stored column instead of building the text of every row.
+ */
+export function loggedFlowText(f: QueryableFlow): string {
+  return shownText({ ...f, active: false }).toLowerCase();
+}
+
+function shownText(f: QueryableFlow): string {
+  const app = f.app === undefined ? '' : ` ${f.app.label}`;
+  return `${endpointText(f.a, f.aPort)} ${endpointText(f.b, f.bPort)} ${flowNameList(f).join(' ')} ${f.proto} ${shownState(f)} ${f.iface}${app}`;
 }
 
 function sqlEndpoint(ip: string, port: string): string {
@@ -338,7 +351,8 @@ export function compileFlowFilter(filter: FlowFilter, c: Columns = FLOW_LOG_COLU
   const text = filter.text?.trim().toLowerCase() ?? '';
   if (text !== '') {
     tests.push((f) => flowText(f).includes(text));
-    clauses.push(`instr(${sqlFlowText(c)}, ?) > 0`);
+    // Rows logged before search_text was kept have it NULL: their text is built from the columns.
+    clauses.push(`instr(COALESCE(${c.searchText}, ${sqlFlowText(c)}), ?) > 0`);
     params.push(text);
   }
   if (filter.iface !== undefined) {

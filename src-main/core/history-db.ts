@@ -19,7 +19,7 @@ import type {
 } from '../api/types';
 import type { FlowSort } from '../../src-shared/flow-query';
 import type { FlowSortKey } from '../../src-shared/flow-query';
-import { compileFlowFilter, cursorOf, FLOW_LOG_COLUMNS, flowOrderSql } from '../../src-shared/flow-query';
+import { compileFlowFilter, cursorOf, FLOW_LOG_COLUMNS, flowOrderSql, loggedFlowText } from '../../src-shared/flow-query';
 import { parseIp } from '../../src-shared/ip';
 import { bucketise } from './counter-series';
 import { icmpKind } from './icmp-kind';
@@ -54,7 +54,7 @@ CREATE TABLE IF NOT EXISTS flow_log (
   rtt_server_ms REAL, rtt_client_ms REAL, rtt_ms REAL, retransmissions INTEGER, out_of_order INTEGER, zero_windows INTEGER,
   first_ms REAL NOT NULL, last_ms REAL NOT NULL, state TEXT NOT NULL, tcp_flags INTEGER NOT NULL,
   bytes_ab INTEGER NOT NULL, packets_ab INTEGER NOT NULL, bytes_ba INTEGER NOT NULL, packets_ba INTEGER NOT NULL,
-  session_id TEXT, app_label TEXT, app_pid INTEGER, app_exe TEXT, app_uid INTEGER, app_user TEXT);
+  session_id TEXT, app_label TEXT, app_pid INTEGER, app_exe TEXT, app_uid INTEGER, app_user TEXT, search_text TEXT);
 CREATE INDEX IF NOT EXISTS flow_log_last ON flow_log (last_ms);
 CREATE INDEX IF NOT EXISTS flow_log_a ON flow_log (a_bin);
 CREATE INDEX IF NOT EXISTS flow_log_b ON flow_log (b_bin);
@@ -107,6 +107,8 @@ const ADDED_FLOW_COLUMNS: readonly (readonly [string, string])[] = [
   ['app_exe', 'TEXT'],
   ['app_uid', 'INTEGER'],
   ['app_user', 'TEXT'],
+  // What the text search looks in (loggedFlowText), kept as the row is written.
+  ['search_text', 'TEXT'],
 ];
 
 interface CounterRow {
@@ -254,11 +256,11 @@ export class HistoryDb {
         b_port, a_name, b_name, sni, http_host, dns_query, name, name_source, icmp_type, icmp_code,
         rtt_server_ms, rtt_client_ms, rtt_ms, retransmissions, out_of_order, zero_windows,
         first_ms, last_ms, state, tcp_flags, bytes_ab, packets_ab, bytes_ba, packets_ba, session_id,
-        app_label, app_pid, app_exe, app_uid, app_user)
+        app_label, app_pid, app_exe, app_uid, app_user, search_text)
       VALUES (@id, @iface, @vlan, @proto, @ipProto, @a, @aBin, @aPort, @b, @bBin, @bPort, @aName, @bName, @sni, @httpHost,
         @dnsQuery, @name, @nameSource, @icmpType, @icmpCode,
         @rttServerMs, @rttClientMs, @rttMs, @retransmissions, @outOfOrder, @zeroWindows, @firstSeenMs, @lastSeenMs, @state, @tcpFlags, @bytesAB, @packetsAB, @bytesBA, @packetsBA, @session,
-        @appLabel, @appPid, @appExe, @appUid, @appUser)`);
+        @appLabel, @appPid, @appExe, @appUid, @appUser, @searchText)`);
     this.recordTickTx = this.db.transaction((tick: RollupTick) => {
       for (const s of tick.interfaces) {
         const row = {
@@ -317,6 +319,7 @@ export class HistoryDb {
           appExe: f.app?.exe ?? null,
           appUid: f.app?.uid ?? null,
           appUser: f.app?.user ?? null,
+          searchText: loggedFlowText(f),
         });
       }
     });

@@ -138,6 +138,22 @@ describe('one flow filter and sort, as a predicate and as SQL', () => {
     }
   });
 
+  it('searches flows logged before their text was kept as it searches new ones', () => {
+    const db = new HistoryDb(path.join(dir, 'search-text.sqlite'));
+    try {
+      const named = makeFlow({ id: 's1:1', active: false, a: '2001:db8::5', aPort: 41000, names: { a: null, b: null, sni: 'cdn.example', httpHost: null, dnsQuery: null, name: null, source: null } });
+      db.recordFinishedFlows([named, makeFlow({ id: 's1:2', active: false })]);
+      const found = (text: string) => db.searchFlows({ session: 's1', text }, { key: 'rate', dir: 'desc' }, 0, 10).flows.map((f) => f.id);
+      const kept = ['cdn.example', '[2001:db8::5]:41000', 'ended', ':443'].map(found);
+      expect(kept).toEqual([['s1:1'], ['s1:1'], ['s1:1', 's1:2'], ['s1:1', 's1:2']]);
+      // As an older database has them: no stored text.
+      db.database.exec('UPDATE flow_log SET search_text = NULL');
+      expect(['cdn.example', '[2001:db8::5]:41000', 'ended', ':443'].map(found)).toEqual(kept);
+    } finally {
+      db.close();
+    }
+  });
+
   it('searches what the table shows of a flow', () => {
     const f: FlowSummary = {
       id: 's:1', iface: 'eth0', vlan: null, proto: 'tcp', ipProto: 6, a: '2001:db8::5', aPort: 41000, b: '10.0.0.1', bPort: 443,
