@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FlowApplication, FlowSummary } from '../src-main/api/types';
+import type { FlowApplication, FlowSummary } from '../src-main/api/types/flows';
 import { applicationsReport } from '../src-main/core/applications';
 import { HistoryDb } from '../src-main/core/history-db';
 import { median, ms, round } from './stats';

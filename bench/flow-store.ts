@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FlowSummary } from '../src-main/api/types';
+import type { FlowSummary } from '../src-main/api/types/flows';
 import { HistoryDb } from '../src-main/core/history-db';
 import type { FlowCursor, FlowFilter, FlowSort } from '../src-shared/flow-query';
 import { median, ms, round } from './stats';

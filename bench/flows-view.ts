@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Page } from 'playwright-core';
-import type { FlowSummary } from '../src-main/api/types';
+import type { FlowSummary } from '../src-main/api/types/flows';
 import { HistoryDb } from '../src-main/core/history-db';
 import { flowAt } from './flow-store';
 

@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Page } from 'playwright-core';
-import type { FlowApplication, FlowSummary } from '../src-main/api/types';
+import type { FlowApplication, FlowSummary } from '../src-main/api/types/flows';
 import { HistoryDb } from '../src-main/core/history-db';
 
 const REPO = path.resolve(__dirname, '..', '..');

@@ -16,34 +16,20 @@ import type {
   AlertRule,
   AlertRuleInput,
   AlertRuleState,
-  ApiResult,
-  CaptureSession,
-  CaptureSource,
-  CaptureStatus,
-  CounterQuery,
-  CounterSeries,
-  ExportProgress,
-  ExportRequest,
-  ExportSummary,
-  FlowDelta,
-  FlowDetails,
-  FlowPage,
-  FlowQuery,
-  GeoBreakdown,
-  WebSectionWindow,
-  WebSections,
-  ApplicationsQuery,
-  ApplicationsReport,
-  InterfaceInfo,
-  NameEntry,
-  PrivilegeStatus,
-  ProbeStatus,
-  RollupTick,
-  Settings,
-  SettingsInfo,
-  SettingsPatch,
-  Stats,
-} from './types';
+} from './types/alerts';
+import type { ApplicationsQuery, ApplicationsReport } from './types/applications';
+import type { CaptureSession, CaptureSource, CaptureStatus, PrivilegeStatus } from './types/capture';
+import type { ExportProgress, ExportRequest, ExportSummary } from './types/export';
+import type { FlowDelta, FlowDetails, FlowPage, FlowQuery } from './types/flows';
+import type { GeoBreakdown } from './types/geo';
+import type { InterfaceInfo } from './types/interfaces';
+import type { NameEntry } from './types/names';
+import type { ProbeStatus } from './types/probes';
+import type { ApiResult } from './types/results';
+import type { RollupTick } from './types/rollups';
+import type { Settings, SettingsInfo, SettingsPatch } from './types/settings';
+import type { CounterQuery, CounterSeries, Stats } from './types/stats';
+import type { WebSectionWindow, WebSections } from './types/web-sections';
 
 export interface RequestChannels {
   'interfaces.list': { params: Record<string, never>; result: InterfaceInfo[] };

@@ -21,7 +21,7 @@
  * are part of the types: a client writes them out and the compiler checks them.
  */
 import type { EventChannel, EventPayload, RequestChannel, RequestParams, RequestResult } from './contract';
-import type { ApiResult } from './types';
+import type { ApiResult } from './types/results';
 
 export type WsSubprotocol = 'netmon.v1';
 export type WsTokenSubprotocolPrefix = 'netmon.token.';

@@ -1,6 +1,7 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { EventMap, EventName, FlowRow, RequestName, RequestParams, RequestResult, SessionStatus } from '../../src-capture-helper/protocol/messages';
-import type { HelperState, ProbeStatus } from '../api/types';
+import type { HelperState } from '../api/types/capture';
+import type { ProbeStatus } from '../api/types/probes';
 import { HelperRequestError } from '../core/helper-client';
 import type { HelperPort, HelperStateSource } from '../core/helper-port';
 import type { Logger } from '../core/log';

@@ -1,5 +1,9 @@
 import type { RequestChannel, RequestParams, RequestResult } from '../api/contract';
-import type { AlertChannel, ApiError, ApiResult, CaptureSource, FlowSummary, RollupTick } from '../api/types';
+import type { AlertChannel } from '../api/types/alerts';
+import type { CaptureSource } from '../api/types/capture';
+import type { FlowSummary } from '../api/types/flows';
+import type { ApiError, ApiResult } from '../api/types/results';
+import type { RollupTick } from '../api/types/rollups';
 import type { AlertService } from './alerts/alert-service';
 import { alertSampleFromTick } from './alerts/sample-from-tick';
 import type { Result } from './alerts/validation';

@@ -1,4 +1,4 @@
-import type { ApiError, ApiResult } from '../api/types';
+import type { ApiError, ApiResult } from '../api/types/results';
 import type { HelperPort } from './helper-port';
 
 export function ok<T>(value: T): ApiResult<T> {

@@ -14,7 +14,7 @@ import { keepPrivate, makePrivateDir } from './private-files';
 import type { Logger } from './log';
 import { NetmonCore } from './netmon-core';
 import type { DesktopNotifier } from './notifiers/desktop-notifier';
-import type { Settings } from '../api/types';
+import type { Settings } from '../api/types/settings';
 import { saveSettingsPatch } from './settings';
 
 /** Everything a face of the app (serve mode, the Electron shell) runs on. */

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type Database from 'better-sqlite3';
-import type { ApplicationHost, ApplicationsReport, ApplicationUsage, FlowSummary } from '../api/types';
+import type { ApplicationHost, ApplicationsReport, ApplicationUsage } from '../api/types/applications';
+import type { FlowSummary } from '../api/types/flows';
 import { ALL_SESSIONS } from '../../src-shared/flow-query';
 
 /**

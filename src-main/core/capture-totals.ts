@@ -1,5 +1,7 @@
 import type { EventMap } from '../../src-capture-helper/protocol/messages';
-import type { ByteCount, FlowProto, InterfaceStats, RollupTick } from '../api/types';
+import type { RollupTick } from '../api/types/rollups';
+import type { InterfaceStats } from '../api/types/stats';
+import type { ByteCount, FlowProto } from '../api/types/traffic';
 import type { GeoService } from './geo/geo-service';
 import { FLOW_PROTOCOLS } from '../../src-shared/protocols';
 

@@ -1,4 +1,6 @@
-import type { CounterPoint, CounterQuery, InterfaceSecond, ValidationIssue } from '../api/types';
+import type { ValidationIssue } from '../api/types/results';
+import type { InterfaceSecond } from '../api/types/rollups';
+import type { CounterPoint, CounterQuery } from '../api/types/stats';
 
 /** Longest series one query may return; a wider range needs a larger step. */
 export const MAX_SERIES_POINTS = 10_000;

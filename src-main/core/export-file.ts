@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ApiResult } from '../api/types';
+import type { ApiResult } from '../api/types/results';
 import type { ExportOutcome, ExportPlan, ExportService } from './export-service';
 
 /**

@@ -1,7 +1,9 @@
 import { randomInt } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import type { EventMap } from '../../src-capture-helper/protocol/messages';
-import type { ApiError, ApiResult, ExportProgress, ExportRequest, ExportSummary, FlowFilter } from '../api/types';
+import type { ExportProgress, ExportRequest, ExportSummary } from '../api/types/export';
+import type { FlowFilter } from '../api/types/flows';
+import type { ApiError, ApiResult } from '../api/types/results';
 import { apiErrorOfHelperFailure } from './helper-client';
 import type { HelperPort } from './helper-port';
 import type { Logger } from './log';

@@ -1,7 +1,7 @@
 import type { FlowRow } from '../../src-capture-helper/protocol/messages';
 import type { FlowSort } from '../../src-shared/flow-query';
 import { compileFlowFilter, sortFlowList } from '../../src-shared/flow-query';
-import type { FlowFilter, FlowState, FlowSummary, RatePoint } from '../api/types';
+import type { FlowFilter, FlowState, FlowSummary, RatePoint } from '../api/types/flows';
 import { icmpKind } from './icmp-kind';
 import { Ring } from './ring';
 

@@ -1,4 +1,4 @@
-import type { FlowSummary } from '../api/types';
+import type { FlowSummary } from '../api/types/flows';
 
 /** Rows per transaction: small enough that one write takes a few milliseconds (about 30 µs a row). */
 const CHUNK_ROWS = 256;

@@ -1,6 +1,6 @@
 import type { EventMap } from '../../src-capture-helper/protocol/messages';
 import type { EventChannel, EventPayload } from '../api/contract';
-import type { FlowSummary } from '../api/types';
+import type { FlowSummary } from '../api/types/flows';
 import { flowFromRow, FlowBook } from './flow-book';
 import { FlowLogWriter } from './flow-log-writer';
 import type { HelperPort } from './helper-port';

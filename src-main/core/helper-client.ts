@@ -1,5 +1,5 @@
 import net from 'node:net';
-import type { ApiError } from '../api/types';
+import type { ApiError } from '../api/types/results';
 import type { AnyEventEnvelope } from '../../src-capture-helper/protocol/envelope';
 import { MAX_REQUEST_ID, parseServerMessage, ProtocolError } from '../../src-capture-helper/protocol/envelope';
 import { encodeFrame, FrameDecoder, FrameError, MAX_FRAME_BYTES } from '../../src-capture-helper/protocol/frame';

@@ -1,5 +1,5 @@
 import type { EventMap, EventName, RequestName, RequestParams, RequestResult } from '../../src-capture-helper/protocol/messages';
-import type { HelperState } from '../api/types';
+import type { HelperState } from '../api/types/capture';
 
 /**
  * What the core needs from the capture helper: typed requests, event

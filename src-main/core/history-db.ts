@@ -1,22 +1,20 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type { CaptureSession, CaptureSessionKind } from '../api/types/capture';
 import type {
-  CounterPoint,
-  CaptureSession,
-  CaptureSessionKind,
-  CounterQuery,
   FlowApplication,
   FlowCursor,
   FlowFilter,
   FlowPage,
-  FlowProto,
   FlowState,
   FlowSummary,
-  GeoInfo,
   NameSource,
-  RollupTick,
-  Settings,
-} from '../api/types';
+} from '../api/types/flows';
+import type { GeoInfo } from '../api/types/geo';
+import type { RollupTick } from '../api/types/rollups';
+import type { Settings } from '../api/types/settings';
+import type { CounterPoint, CounterQuery } from '../api/types/stats';
+import type { FlowProto } from '../api/types/traffic';
 import type { FlowSort } from '../../src-shared/flow-query';
 import type { FlowSortKey } from '../../src-shared/flow-query';
 import { compileFlowFilter, cursorOf, FLOW_LOG_COLUMNS, flowOrderSql, loggedFlowText } from '../../src-shared/flow-query';

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import type { LogLevel } from '../api/types';
+import type { LogLevel } from '../api/types/settings';
 
 export type Logger = pino.Logger;
 

@@ -1,20 +1,12 @@
 import { EventEmitter } from 'node:events';
 import type { EventMap } from '../../src-capture-helper/protocol/messages';
 import type { EventChannel, EventPayload, RequestChannel, RequestResult } from '../api/contract';
-import type {
-  ApplicationsReport,
-  ApiResult,
-  CaptureSource,
-  CaptureStatus,
-  CounterSeries,
-  FlowFilter,
-  FlowPage,
-  FlowQuery,
-  FlowSummary,
-  Settings,
-  SettingsPatch,
-  Stats,
-} from '../api/types';
+import type { ApplicationsReport } from '../api/types/applications';
+import type { CaptureSource, CaptureStatus } from '../api/types/capture';
+import type { FlowFilter, FlowPage, FlowQuery, FlowSummary } from '../api/types/flows';
+import type { ApiResult } from '../api/types/results';
+import type { Settings, SettingsPatch } from '../api/types/settings';
+import type { CounterSeries, Stats } from '../api/types/stats';
 import { AlertFeed } from './alerts-bridge';
 import type { AlertsPort } from './alerts-bridge';
 import { fail } from './api-result';

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { ApiResult } from '../api/types';
+import type { ApiResult } from '../api/types/results';
 
 /**
  * Where a client may name a capture file for replay: inside the replay directory the user

@@ -1,16 +1,10 @@
 import type { RequestChannel, RequestParams, RequestResult } from '../api/contract';
-import type {
-  ApplicationsReport,
-  ApiResult,
-  CounterSeries,
-  FlowFilter,
-  FlowPage,
-  FlowQuery,
-  FlowSummary,
-  InterfaceInfo,
-  Settings,
-  Stats,
-} from '../api/types';
+import type { ApplicationsReport } from '../api/types/applications';
+import type { FlowFilter, FlowPage, FlowQuery, FlowSummary } from '../api/types/flows';
+import type { InterfaceInfo } from '../api/types/interfaces';
+import type { ApiResult } from '../api/types/results';
+import type { Settings } from '../api/types/settings';
+import type { CounterSeries, Stats } from '../api/types/stats';
 import { netmaskPrefix } from '../../src-shared/ip';
 import { alertHandlers } from './alerts-bridge';
 import { fail, ok, requireHelper } from './api-result';

@@ -2,7 +2,8 @@ import type { Validator } from '../../src-capture-helper/protocol/schema';
 import { arr, bool, copied, int, num, obj, oneOf, optional, record, str, tagged, ValidationError } from '../../src-capture-helper/protocol/schema';
 import { Type, type TSchema } from '../../src-shared/schema';
 import type { RequestChannel, RequestParams } from '../api/contract';
-import type { ApiResult, FlowFilter } from '../api/types';
+import type { FlowFilter } from '../api/types/flows';
+import type { ApiResult } from '../api/types/results';
 import { FLOW_SORT_KEYS } from '../../src-shared/flow-query';
 import { FLOW_PROTOCOLS } from '../../src-shared/protocols';
 

@@ -1,4 +1,5 @@
-import type { CounterPoint, CounterQuery, RollupTick } from '../api/types';
+import type { RollupTick } from '../api/types/rollups';
+import type { CounterPoint, CounterQuery } from '../api/types/stats';
 import { addInto, bucketise, emptyPoint, pointOfSecond } from './counter-series';
 import { Ring } from './ring';
 

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import type { Settings, SettingsPatch, ValidationIssue } from '../api/types';
+import type { ValidationIssue } from '../api/types/results';
+import type { Settings, SettingsPatch } from '../api/types/settings';
 import { isKind, issuesOf, show, type TSchema } from '../../src-shared/schema';
 import { settingsSections } from '../../src-shared/settings-schema';
 import { validateAlertsSection, type AlertsSection } from './alerts/alerts-settings';

@@ -2,7 +2,7 @@ import { ipcMain } from 'electron';
 import type { BrowserWindow, IpcMainInvokeEvent } from 'electron';
 import { REQUEST_CHANNELS, EVENT_CHANNELS } from '../api/contract';
 import type { EventChannel } from '../api/contract';
-import type { ApiResult } from '../api/types';
+import type { ApiResult } from '../api/types/results';
 import type { NetmonCore } from '../core/netmon-core';
 import { isTrustedSenderUrl } from './security-policy';
 

@@ -9,7 +9,7 @@
 import { contextBridge, ipcRenderer } from 'electron';
 import type { IpcRendererEvent } from 'electron';
 import type { EventChannel, EventPayload, RequestChannel, RequestParams, RequestResult } from '../api/contract';
-import type { ApiResult } from '../api/types';
+import type { ApiResult } from '../api/types/results';
 
 const requestChannels = [
   'interfaces.list', 'capture.start', 'capture.stop', 'capture.status', 'capture.demo', 'capture.open', 'privileges.status', 'privileges.install',

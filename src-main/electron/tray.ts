@@ -1,5 +1,5 @@
 import { Menu, Tray, nativeImage } from 'electron';
-import type { RollupTick } from '../api/types';
+import type { RollupTick } from '../api/types/rollups';
 import { trayRateLabel } from './tray-label';
 
 /** A tray icon that keeps showing the current rate while the window is closed. */

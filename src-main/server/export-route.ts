@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import type { ApiError } from '../api/types';
+import type { ApiError } from '../api/types/results';
 import type { ExportService } from '../core/export-service';
 import { checkParams } from '../core/request-params';
 

@@ -6,7 +6,7 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify from 'fastify';
 import type { FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
-import type { ApiError, ApiResult } from '../api/types';
+import type { ApiError, ApiResult } from '../api/types/results';
 import { isLoopbackHost } from '../core/bind-address';
 import type { Logger } from '../core/log';
 import type { NetmonCore } from '../core/netmon-core';

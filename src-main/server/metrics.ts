@@ -1,4 +1,4 @@
-import type { Stats } from '../api/types';
+import type { Stats } from '../api/types/stats';
 
 /** Counters of the server itself, shown next to the traffic. */
 export interface ServerCounters {

@@ -1,5 +1,6 @@
 import type { RequestChannel } from '../api/contract';
-import type { FlowProto, FlowSortKey, FlowState } from '../api/types';
+import type { FlowSortKey, FlowState } from '../api/types/flows';
+import type { FlowProto } from '../api/types/traffic';
 
 /** A request the client got wrong before its params reach the channel's validator (a query value that is not a number). */
 export class BadRequestError extends Error {

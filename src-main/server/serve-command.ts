@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ApiResult, CaptureStatus } from '../api/types';
+import type { CaptureStatus } from '../api/types/capture';
+import type { ApiResult } from '../api/types/results';
 import { isLoopbackHost, parseBindAddress } from '../core/bind-address';
 import type { AppRuntime } from '../core/app-runtime';
 import { createAppRuntime, defaultServeSettingsFile } from '../core/app-runtime';

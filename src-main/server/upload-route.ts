@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ApiError, ApiResult } from '../api/types';
+import type { ApiError, ApiResult } from '../api/types/results';
 import { makePrivateDir } from '../core/private-files';
 
 class TooLarge extends Error {}

@@ -7,50 +7,35 @@ export type {
   AlertRuleInput,
   AlertRuleState,
   AlertScope,
-  ApplicationHost,
-  ApplicationsReport,
-  ApplicationUsage,
-  FlowApplication,
   TalkerFlow,
   TalkerHost,
-  ValidationIssue,
-  WebSectionWindow,
-  WebSections,
-  ApiError,
-  ApiResult,
-  ByteCount,
-  CaptureSession,
-  CaptureSource,
-  CaptureStatus,
-  ExportProgress,
-  ExportRequest,
-  ExportSummary,
+} from '../../src-main/api/types/alerts';
+export type { ApplicationHost, ApplicationsReport, ApplicationUsage } from '../../src-main/api/types/applications';
+export type { CaptureSession, CaptureSource, CaptureStatus, PrivilegeStatus } from '../../src-main/api/types/capture';
+export type { ExportProgress, ExportRequest, ExportSummary } from '../../src-main/api/types/export';
+export type {
+  FlowApplication,
   FlowDelta,
   FlowCursor,
   FlowDetails,
   FlowFilter,
   FlowPage,
-  FlowProto,
   FlowQuery,
   FlowSortKey,
   FlowState,
   FlowSummary,
-  GeoBreakdown,
-  GeoInfo,
   NameSource,
-  HostRate,
-  FlowRate,
-  InterfaceInfo,
-  ProbeStatus,
-  InterfaceSecond,
-  PrivilegeStatus,
   RatePoint,
-  RollupTick,
-  Settings,
-  SettingsInfo,
-  SettingsPatch,
-  Stats,
-} from '../../src-main/api/types';
+} from '../../src-main/api/types/flows';
+export type { GeoBreakdown, GeoInfo } from '../../src-main/api/types/geo';
+export type { InterfaceInfo } from '../../src-main/api/types/interfaces';
+export type { ProbeStatus } from '../../src-main/api/types/probes';
+export type { ValidationIssue, ApiError, ApiResult } from '../../src-main/api/types/results';
+export type { HostRate, FlowRate, InterfaceSecond, RollupTick } from '../../src-main/api/types/rollups';
+export type { Settings, SettingsInfo, SettingsPatch } from '../../src-main/api/types/settings';
+export type { Stats } from '../../src-main/api/types/stats';
+export type { ByteCount, FlowProto } from '../../src-main/api/types/traffic';
+export type { WebSectionWindow, WebSections } from '../../src-main/api/types/web-sections';
 export type {
   EventChannel,
   EventPayload,

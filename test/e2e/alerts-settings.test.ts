@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { InterfaceInfo } from '../../src-main/api/types';
+import type { InterfaceInfo } from '../../src-main/api/types/interfaces';
 import { TestServer } from '../integration/notifiers/test-server';
 import type { BrowserSession, Served } from './browser';
 import { cutWithoutTitle, missingPrerequisite, openBrowser, REPO, screenshot, startServe } from './browser';

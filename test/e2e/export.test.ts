@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FlowPage, FlowSummary } from '../../src-main/api/types';
+import type { FlowPage, FlowSummary } from '../../src-main/api/types/flows';
 import type { BrowserSession, Served } from './browser';
 import { FIXTURES, missingPrerequisite, openBrowser, screenshot, startServe } from './browser';
 import { tsharkConversations } from '../helpers/tshark-conversations';

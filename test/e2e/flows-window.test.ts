@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FlowPage, FlowQuery } from '../../src-main/api/types';
+import type { FlowPage, FlowQuery } from '../../src-main/api/types/flows';
 import type { BrowserSession, Served } from './browser';
 import { missingPrerequisite, openBrowser, REPO, startServe } from './browser';
 

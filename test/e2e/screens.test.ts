@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { FlowPage, FlowSummary } from '../../src-main/api/types';
+import type { FlowPage, FlowSummary } from '../../src-main/api/types/flows';
 import type { BrowserSession, Served } from './browser';
 import { columnsOutOfView, cutWithoutTitle, missingPrerequisite, openBrowser, REPO, screenshot, startServe } from './browser';
 import { serviceSuffix } from '../../src-shared/service-names';

@@ -1,7 +1,7 @@
 /** The Flows table of a capture session in Chromium: the current capture's flows, and an earlier capture picked from the history. */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CaptureStatus } from '../../src-main/api/types';
+import type { CaptureStatus } from '../../src-main/api/types/capture';
 import type { BrowserSession, Served } from './browser';
 import { FIXTURES, missingPrerequisite, openBrowser, startServe } from './browser';
 import { truthConversations } from '../helpers/truth-conversations';

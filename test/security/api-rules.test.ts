@@ -10,7 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import YAML from 'yaml';
-import type { AlertChannel, ApiError } from '../../src-main/api/types';
+import type { AlertChannel } from '../../src-main/api/types/alerts';
+import type { ApiError } from '../../src-main/api/types/results';
 import type { ServeProcess } from '../helpers/serve-process';
 import { FIXTURES, getJson, startServe, waitFor } from '../helpers/serve-process';
 

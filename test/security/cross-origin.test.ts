@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertChannel } from '../../src-main/api/types';
+import type { AlertChannel } from '../../src-main/api/types/alerts';
 import type { BrowserSession, Served } from '../e2e/browser';
 import { missingPrerequisite, openBrowser, startServe } from '../e2e/browser';
 

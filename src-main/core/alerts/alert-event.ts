@@ -1,7 +1,7 @@
-import type { AlertEvent } from '../../api/types';
+import type { AlertEvent } from '../../api/types/alerts';
 
 // Events reach the dashboard and the channels unchanged, so their shape is the API's, declared once there.
-export type { AlertEvent, TalkerFlow, TalkerHost } from '../../api/types';
+export type { AlertEvent, TalkerFlow, TalkerHost } from '../../api/types/alerts';
 
 export type AlertEventKind = AlertEvent['kind'];
 

@@ -1,11 +1,11 @@
 import { assertNever } from '../assert-never';
-import type { AlertMetric, AlertRuleInput, AlertScope, AlertSeverity } from '../../api/types';
+import type { AlertMetric, AlertRuleInput, AlertScope, AlertSeverity } from '../../api/types/alerts';
 import { FLOW_PROTOCOLS } from '../../../src-shared/protocols';
 import { formatIp, isCidr, parseCidr, parseIp } from '../../../src-shared/ip';
 import { FieldReader, describe, fail, isPlainObject, ok, type FieldError, type Result } from './validation';
 
 // The rule's shapes are the API's (plain data the dashboard edits); this module adds their validation.
-export type { AlertMetric, AlertScope, AlertSeverity, AlertRule } from '../../api/types';
+export type { AlertMetric, AlertScope, AlertSeverity, AlertRule } from '../../api/types/alerts';
 export type AlertRuleSpec = AlertRuleInput;
 
 export const ALERT_METRICS: readonly AlertMetric[] = ['bps', 'pps', 'activeFlows', 'newFlows', 'drops', 'rtt', 'retransmissions'];

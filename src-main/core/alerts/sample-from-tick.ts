@@ -1,4 +1,5 @@
-import type { FlowSummary, RollupTick } from '../../api/types';
+import type { FlowSummary } from '../../api/types/flows';
+import type { RollupTick } from '../../api/types/rollups';
 import { FLOW_PROTOCOLS } from '../../../src-shared/protocols';
 import type { AlertFlowRate, AlertHostRate, AlertProtocolCounters, AlertQualityFlow, AlertSample } from './alert-sample';
 

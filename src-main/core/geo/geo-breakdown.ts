@@ -1,4 +1,5 @@
-import type { FlowSummary, GeoBreakdown, GeoInfo } from '../../api/types';
+import type { FlowSummary } from '../../api/types/flows';
+import type { GeoBreakdown, GeoInfo } from '../../api/types/geo';
 
 /** Rows each list of the breakdown returns. */
 export const BREAKDOWN_TOP = 20;

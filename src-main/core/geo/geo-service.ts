@@ -1,4 +1,4 @@
-import type { GeoInfo } from '../../api/types';
+import type { GeoInfo } from '../../api/types/geo';
 import type { AsnDatabase, CountryDatabase } from './geo-databases';
 import { GeoDatabaseError, openAsnDatabase, openCountryDatabase, shippedAsnPaths, shippedCountryPath } from './geo-databases';
 import { parseIpWords } from './ip-words';

@@ -1,4 +1,4 @@
-import type { SpecialRange } from '../../api/types';
+import type { SpecialRange } from '../../api/types/geo';
 import { parseIpWords } from './ip-words';
 
 /**

@@ -1,6 +1,6 @@
 import type { Notification } from './notification';
 import type { ChannelTransport, DeliveryOutcome } from './transport';
-import type { AlertChannelStatus } from '../../api/types';
+import type { AlertChannelStatus } from '../../api/types/alerts';
 
 export interface DeliveryQueueOptions {
   /** Notifications waiting at most; beyond it the oldest waiting one is dropped and counted. */

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FlowPage, FlowSummary } from '../../../src-main/api/types';
+import type { FlowPage, FlowSummary } from '../../../src-main/api/types/flows';
 import { canCreateNamespaces, createVethPair, type VethPair } from '../../helpers/netns';
 import { sendTraffic, startServers, waitForOutput } from '../live/live-traffic';
 import { FIXTURES, getJson, startServe, waitFor, type ServeProcess } from '../../helpers/serve-process';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FlowDetails, FlowPage, FlowSummary } from '../../../src-main/api/types';
+import type { FlowDetails, FlowPage, FlowSummary } from '../../../src-main/api/types/flows';
 import type { ServeProcess } from '../../helpers/serve-process';
 import { getJson, startServe } from '../../helpers/serve-process';
 import type { TimedPacket } from './name-capture';

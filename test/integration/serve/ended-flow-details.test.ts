@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CaptureStatus, FlowDetails, FlowPage, Stats } from '../../../src-main/api/types';
+import type { CaptureStatus } from '../../../src-main/api/types/capture';
+import type { FlowDetails, FlowPage } from '../../../src-main/api/types/flows';
+import type { Stats } from '../../../src-main/api/types/stats';
 import type { ServeProcess } from '../../helpers/serve-process';
 import { FIXTURES, getJson, startServe, waitFor } from '../../helpers/serve-process';
 

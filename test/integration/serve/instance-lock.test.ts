@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CaptureStatus } from '../../../src-main/api/types';
+import type { CaptureStatus } from '../../../src-main/api/types/capture';
 import { getJson, runServeToExit, startServe } from '../../helpers/serve-process';
 
 let dir: string;

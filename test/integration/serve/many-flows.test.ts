@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CaptureStatus, FlowPage, Stats } from '../../../src-main/api/types';
+import type { CaptureStatus } from '../../../src-main/api/types/capture';
+import type { FlowPage } from '../../../src-main/api/types/flows';
+import type { Stats } from '../../../src-main/api/types/stats';
 import { getJson, REPO, startServe, waitFor } from '../../helpers/serve-process';
 
 /** Flows in the generated capture: several times the 2,000 changed flows a delta holds, all within one second. */

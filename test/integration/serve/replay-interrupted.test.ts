@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CaptureSession, CaptureStatus } from '../../../src-main/api/types';
+import type { CaptureSession, CaptureStatus } from '../../../src-main/api/types/capture';
 import { FIXTURES, getJson, startServe, waitFor, type ServeProcess } from '../../helpers/serve-process';
 
 /** 26 packets over 35 s of capture time: at speed 1 the replay runs long enough to be interrupted. */

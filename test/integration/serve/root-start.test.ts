@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CaptureStatus } from '../../../src-main/api/types';
+import type { CaptureStatus } from '../../../src-main/api/types/capture';
 import { getJson, startServe, waitFor, type ServeProcess } from '../../helpers/serve-process';
 
 /**

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CaptureStatus, Stats } from '../../../src-main/api/types';
+import type { CaptureStatus } from '../../../src-main/api/types/capture';
+import type { Stats } from '../../../src-main/api/types/stats';
 import { FIXTURES, getJson, startServe, waitFor } from '../../helpers/serve-process';
 import type { ServeProcess } from '../../helpers/serve-process';
 

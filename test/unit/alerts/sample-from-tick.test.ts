@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { FlowSummary, RollupTick } from '../../../src-main/api/types';
+import type { FlowSummary } from '../../../src-main/api/types/flows';
+import type { RollupTick } from '../../../src-main/api/types/rollups';
 import { RuleEngine } from '../../../src-main/core/alerts/rule-engine';
 import { alertSampleFromTick } from '../../../src-main/core/alerts/sample-from-tick';
 import { rule } from './sample-builder';

@@ -4,7 +4,7 @@
  * and the lists bounded.
  */
 import { describe, expect, it } from 'vitest';
-import type { FlowApplication, FlowSummary } from '../../../src-main/api/types';
+import type { FlowApplication, FlowSummary } from '../../../src-main/api/types/flows';
 import { applicationsReport, MAX_APPLICATIONS, TOP_HOSTS } from '../../../src-main/core/applications';
 import type { ApplicationsRequest } from '../../../src-main/core/applications';
 import { HistoryDb } from '../../../src-main/core/history-db';

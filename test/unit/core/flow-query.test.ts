@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FlowApplication, FlowFilter, FlowSummary } from '../../../src-main/api/types';
+import type { FlowApplication, FlowFilter, FlowSummary } from '../../../src-main/api/types/flows';
 import { HistoryDb } from '../../../src-main/core/history-db';
 import type { FlowSort } from '../../../src-shared/flow-query';
 import { compileFlowFilter, FLOW_SORT_KEYS, flowText, sortFlowList } from '../../../src-shared/flow-query';

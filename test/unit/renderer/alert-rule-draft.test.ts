@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertRule } from '../../../src-main/api/types';
+import type { AlertRule } from '../../../src-main/api/types/alerts';
 import { draftOf, emptyDraft, issuesAfterEdit, issuesByField, ruleBody, thresholdValue } from '../../../src-renderer/views/alerts/rule-draft';
 
 const rule: AlertRule = {

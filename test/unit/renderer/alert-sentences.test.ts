@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertChannel, AlertRule } from '../../../src-main/api/types';
+import type { AlertChannel, AlertRule } from '../../../src-main/api/types/alerts';
 import { channelBody, channelDraftOf, channelIssuesByField, emptyChannelDraft, parseHeaders, testOutcomeText } from '../../../src-renderer/views/alerts/channel-draft';
 import { ruleDetails, ruleSentence } from '../../../src-renderer/views/alerts/rule-sentence';
 

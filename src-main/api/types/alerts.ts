@@ -1,0 +1,161 @@
+/**
+ * Alert rules, their notification channels and the events they send (plain JSON data: see traffic.ts).
+ * The alert engine (src-main/core/alerts/) uses these shapes as they are and adds their validation.
+ */
+
+import type { Direction, FlowProto } from './traffic';
+
+export type AlertMetric = 'bps' | 'pps' | 'activeFlows' | 'newFlows' | 'drops' | 'rtt' | 'retransmissions';
+export type AlertSeverity = 'info' | 'warning' | 'critical';
+
+export type AlertScope =
+  | { kind: 'all' }
+  | { kind: 'interface'; interface: string }
+  /** Every interface of one probe (`serve --nats`; its interfaces are `<probe>/<interface>`). */
+  | { kind: 'probe'; probe: string }
+  | { kind: 'host'; address: string }
+  | { kind: 'cidr'; cidr: string }
+  | { kind: 'port'; port: number; protocol?: 'tcp' | 'udp' }
+  | { kind: 'protocol'; protocol: FlowProto }
+  /** A learnt name, exact (`example.com`) or every subdomain (`*.example.com`), case-insensitive. */
+  | { kind: 'name'; pattern: string }
+  /** Hosts registered in a country (ISO code) or an autonomous system, from the geo databases. */
+  | { kind: 'country'; country: string }
+  | { kind: 'asn'; asn: number }
+  /** Flows of one application (its label, case-insensitive: `curl`, `system (user 0)`). */
+  | { kind: 'application'; application: string };
+
+export interface AlertRuleInput {
+  name: string;
+  enabled: boolean;
+  metric: AlertMetric;
+  /** Only bps and pps have a direction; other metrics are always 'both'. */
+  direction: Direction | 'both';
+  scope: AlertScope;
+  comparison: 'above' | 'below';
+  /** In the metric's unit per second: bits/s, packets/s, flows, new flows/s, drops/s. */
+  threshold: number;
+  /** Hysteresis: an 'above' rule recovers once the value is at or below this. */
+  recoveryThreshold: number;
+  /** The value compared is the average over the last `windowSec` one-second samples... */
+  windowSec: number;
+  /** ...and the condition (and later the recovery) must hold this long before an event. */
+  forSec: number;
+  cooldownSec: number;
+  severity: AlertSeverity;
+  /** How many top hosts and flows an event carries. */
+  topN: number;
+  /** Ids of the notification channels. */
+  channels: string[];
+}
+
+export interface AlertRule extends AlertRuleInput {
+  id: string;
+}
+
+/** A rule as listed: with whether it is firing right now. */
+export interface AlertRuleState extends AlertRule {
+  firing: boolean;
+}
+
+export type AlertChannelKind = 'desktop' | 'discord' | 'webhook' | 'command';
+
+interface AlertChannelCommon {
+  name: string;
+  enabled: boolean;
+  /** Sustained sends per minute; bursts of up to `burst` go out at once. */
+  ratePerMinute: number;
+  burst: number;
+}
+
+/** A notification channel (docs/alerts.md): the desktop, a Discord webhook, a JSON webhook or a command. */
+export type AlertChannelSpec = AlertChannelCommon & (
+  | { kind: 'desktop' }
+  | { kind: 'discord'; url: string }
+  | { kind: 'webhook'; url: string; headers: Record<string, string> }
+  | { kind: 'command'; argv: string[]; timeoutSec: number }
+);
+
+export type AlertChannel = AlertChannelSpec & { id: string };
+
+/** What a create or update sends: defaults apply to omitted fields; `id` is optional on create (a slug). */
+export type AlertChannelInput = Partial<AlertChannelCommon> & { id?: string } & (
+  | { kind: 'desktop' }
+  | { kind: 'discord'; url: string }
+  | { kind: 'webhook'; url: string; headers?: Record<string, string> }
+  | { kind: 'command'; argv: string[]; timeoutSec?: number }
+);
+
+/** A channel's delivery health, for the dashboard. */
+export interface AlertChannelStatus {
+  channelId: string;
+  name: string;
+  kind: AlertChannelKind;
+  enabled: boolean;
+  state: 'idle' | 'ok' | 'retrying' | 'failing';
+  queued: number;
+  delivered: number;
+  /** Notifications given up after their attempts or a permanent error. */
+  failed: number;
+  /** Notifications dropped because the queue was full or the channel closed. */
+  dropped: number;
+  attempts: number;
+  consecutiveFailures: number;
+  lastError: string | null;
+  lastErrorAt: number | null;
+  lastDeliveredAt: number | null;
+}
+
+/** A top host at the moment of the event, rates per second; in/out only when the source told the direction. */
+export interface TalkerHost {
+  address: string;
+  name?: string;
+  bps: number;
+  pps: number;
+  bpsIn?: number;
+  bpsOut?: number;
+  ppsIn?: number;
+  ppsOut?: number;
+}
+
+export interface TalkerFlow {
+  protocol: FlowProto;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  name?: string;
+  bps: number;
+  pps: number;
+  bpsIn?: number;
+  bpsOut?: number;
+  ppsIn?: number;
+  ppsOut?: number;
+}
+
+/** A rule firing or recovering, as kept in the history and sent to the dashboard and the notification channels. */
+export interface AlertEvent {
+  id: number;
+  kind: 'firing' | 'recovered';
+  /** Timestamp of the sample that triggered the event, ms since the epoch. */
+  ts: number;
+  ruleId: string;
+  /** The rule as it was when the event happened, so history survives edits. */
+  ruleName: string;
+  metric: AlertMetric;
+  direction: Direction | 'both';
+  scope: AlertScope;
+  comparison: 'above' | 'below';
+  severity: AlertSeverity;
+  threshold: number;
+  recoveryThreshold: number;
+  windowSec: number;
+  /** The windowed value compared with the threshold. */
+  value: number;
+  /** One line a person reads, e.g. "Upload bit rate 23.4 Mbit/s above 10 Mbit/s (10 s average)". */
+  summary: string;
+  topHosts: TalkerHost[];
+  topFlows: TalkerFlow[];
+  /** Why the event went to no channel: 'demo' while the demo capture plays (absent: sent to its rule's channels). */
+  notSent?: 'demo';
+}
