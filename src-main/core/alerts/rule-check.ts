@@ -10,7 +10,7 @@
  */
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { checkerOf, isKind, type TObject, type TSchema } from '../../../src-shared/schema';
-import { describe, isPlainObject, type FieldError } from './validation';
+import { describe, isPlainObject, parseNumber, type FieldError } from './validation';
 
 /** A copy of `value` with the strings and numbers the schema knows read as it expects them. */
 export function coerceToSchema(schema: TSchema, value: unknown): unknown {
@@ -24,17 +24,8 @@ export function coerceToSchema(schema: TSchema, value: unknown): unknown {
   if (properties === undefined) return value;
   // A field set to undefined is left out, as if not given; fromEntries defines each key, so a `__proto__`
   // field stays a field (and is refused as unknown).
-  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined).map(([key, field]) => [key, Object.hasOwn(properties, key) ? coerceToSchema(properties[key], field) : field]));
-}
-
-const SUFFIX: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9 };
-
-/** A number written as text, with an optional k, M or G (powers of 1000) where `siSuffix` allows. */
-function parseNumber(text: string, siSuffix: boolean): number | undefined {
-  const match = /^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([kKMG]?)\s*$/.exec(text);
-  if (match === null || (match[2] !== '' && !siSuffix)) return undefined;
-  const number = Number(match[1]) * (match[2] === '' ? 1 : SUFFIX[match[2]]);
-  return Number.isFinite(number) ? number : undefined;
+  const given = Object.entries(value).filter(([, field]) => field !== undefined);
+  return Object.fromEntries(given.map(([key, field]) => [key, Object.hasOwn(properties, key) ? coerceToSchema(properties[key], field) : field]));
 }
 
 /** The object schema a value is read with: the schema itself, or the branch of a tagged union its tag names. */

@@ -135,10 +135,18 @@ export class FieldReader {
   }
 }
 
-function parseNumber(value: unknown): number | undefined {
+const SUFFIX: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9 };
+
+/**
+ * A finite number, or one written as text (form fields and YAML send them), with an SI suffix k, M or G
+ * (powers of 1000) where `siSuffix` allows it, so a settings file may say `threshold: 50M`.
+ */
+export function parseNumber(value: unknown, siSuffix = false): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value !== 'string' || !/^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/.test(value)) return undefined;
-  const number = Number(value);
+  if (typeof value !== 'string') return undefined;
+  const match = /^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([kKMG]?)\s*$/.exec(value);
+  if (match === null || (match[2] !== '' && !siSuffix)) return undefined;
+  const number = Number(match[1]) * (match[2] === '' ? 1 : SUFFIX[match[2]]);
   return Number.isFinite(number) ? number : undefined;
 }
 
