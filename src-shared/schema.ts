@@ -31,7 +31,7 @@ export function checkerOf<T extends TSchema>(schema: T): TypeCheck<T> {
 }
 
 /** One of a fixed list of strings (JSON Schema `anyOf` of constants); the message lists them. */
-export function oneOf<const T extends readonly string[]>(values: T, options: { description?: string } = {}): TUnion<TLiteral<T[number]>[]> {
+export function oneOf<const T extends readonly string[]>(values: T, options: { description?: string; default?: T[number] } = {}): TUnion<TLiteral<T[number]>[]> {
   return Type.Union(values.map((v) => Type.Literal(v)), options);
 }
 

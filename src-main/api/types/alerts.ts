@@ -5,49 +5,9 @@
 
 import type { Direction, FlowProto } from './traffic';
 
-export type AlertMetric = 'bps' | 'pps' | 'activeFlows' | 'newFlows' | 'drops' | 'rtt' | 'retransmissions';
-export type AlertSeverity = 'info' | 'warning' | 'critical';
-
-export type AlertScope =
-  | { kind: 'all' }
-  | { kind: 'interface'; interface: string }
-  /** Every interface of one probe (`serve --nats`; its interfaces are `<probe>/<interface>`). */
-  | { kind: 'probe'; probe: string }
-  | { kind: 'host'; address: string }
-  | { kind: 'cidr'; cidr: string }
-  | { kind: 'port'; port: number; protocol?: 'tcp' | 'udp' }
-  | { kind: 'protocol'; protocol: FlowProto }
-  /** A learnt name, exact (`example.com`) or every subdomain (`*.example.com`), case-insensitive. */
-  | { kind: 'name'; pattern: string }
-  /** Hosts registered in a country (ISO code) or an autonomous system, from the geo databases. */
-  | { kind: 'country'; country: string }
-  | { kind: 'asn'; asn: number }
-  /** Flows of one application (its label, case-insensitive: `curl`, `system (user 0)`). */
-  | { kind: 'application'; application: string };
-
-export interface AlertRuleInput {
-  name: string;
-  enabled: boolean;
-  metric: AlertMetric;
-  /** Only bps and pps have a direction; other metrics are always 'both'. */
-  direction: Direction | 'both';
-  scope: AlertScope;
-  comparison: 'above' | 'below';
-  /** In the metric's unit per second: bits/s, packets/s, flows, new flows/s, drops/s. */
-  threshold: number;
-  /** Hysteresis: an 'above' rule recovers once the value is at or below this. */
-  recoveryThreshold: number;
-  /** The value compared is the average over the last `windowSec` one-second samples... */
-  windowSec: number;
-  /** ...and the condition (and later the recovery) must hold this long before an event. */
-  forSec: number;
-  cooldownSec: number;
-  severity: AlertSeverity;
-  /** How many top hosts and flows an event carries. */
-  topN: number;
-  /** Ids of the notification channels. */
-  channels: string[];
-}
+// A rule's shapes are inferred from its schema (src-shared/alert-rule-schema.ts), which documents each field.
+export type { AlertMetric, AlertRuleInput, AlertScope, AlertSeverity } from '../../../src-shared/alert-rule-schema';
+import type { AlertMetric, AlertRuleInput, AlertScope, AlertSeverity } from '../../../src-shared/alert-rule-schema';
 
 export interface AlertRule extends AlertRuleInput {
   id: string;

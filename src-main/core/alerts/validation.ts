@@ -107,21 +107,14 @@ export class FieldReader {
     return value as T;
   }
 
-  /**
-   * A number within [min, max]. Accepts numeric strings (form fields and YAML
-   * send them) with an optional SI suffix k, M, G (powers of 1000), so a
-   * settings file may say `threshold: 50M`.
-   */
-  number(
-    key: string,
-    opts: { min: number; max: number; integer?: boolean; fallback?: number; units?: boolean },
-  ): number | undefined {
+  /** A number within [min, max]. Accepts numeric strings (form fields and YAML send them). */
+  number(key: string, opts: { min: number; max: number; integer?: boolean; fallback?: number }): number | undefined {
     const value = this.raw(key);
     if (value === undefined) {
       if (opts.fallback === undefined) this.error(key, 'is required');
       return opts.fallback;
     }
-    const parsed = parseNumber(value, opts.units === true);
+    const parsed = parseNumber(value);
     if (parsed === undefined) {
       this.error(key, `must be a number, got ${describe(value)}`);
       return undefined;
@@ -144,12 +137,15 @@ export class FieldReader {
 
 const SUFFIX: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9 };
 
-function parseNumber(value: unknown, units: boolean): number | undefined {
+/**
+ * A finite number, or one written as text (form fields and YAML send them), with an SI suffix k, M or G
+ * (powers of 1000) where `siSuffix` allows it, so a settings file may say `threshold: 50M`.
+ */
+export function parseNumber(value: unknown, siSuffix = false): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
   if (typeof value !== 'string') return undefined;
   const match = /^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([kKMG]?)\s*$/.exec(value);
-  if (match === null) return undefined;
-  if (match[2] !== '' && !units) return undefined;
+  if (match === null || (match[2] !== '' && !siSuffix)) return undefined;
   const number = Number(match[1]) * (match[2] === '' ? 1 : SUFFIX[match[2]]);
   return Number.isFinite(number) ? number : undefined;
 }
