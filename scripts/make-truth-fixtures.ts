@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ConversationRow } from '../src-capture-helper/report/conversation-table';
 import { GENERATED_CAPTURES } from './truth-fixtures';
+import { writeOrCheck } from './write-or-check';
 
 const PROTOCOLS = ['ipv4', 'ipv6', 'tcp', 'udp', 'icmp', 'icmpv6', 'other'] as const;
 const TRUTH_DIR = path.resolve(__dirname, '../../test/fixtures/truth');
@@ -145,7 +146,6 @@ export function makeTruth(file: string, configDir: string, covers: string): Reco
 }
 
 function main(argv: string[]): number {
-  const check = argv.includes('--check');
   const keep = argv.indexOf('--captures') >= 0 ? argv[argv.indexOf('--captures') + 1] : undefined;
   const version = spawnSync('tshark', ['-v'], { encoding: 'utf8' }).stdout ?? '';
   if (!/TShark \(Wireshark\) 4\.0\./.test(version)) {
@@ -163,22 +163,7 @@ function main(argv: string[]): number {
       if (keep) mkdirSync(keep, { recursive: true });
       writeFileSync(file, c.bytes());
       const text = `${JSON.stringify(makeTruth(file, configDir, c.covers), null, 1)}\n`;
-      const out = path.join(TRUTH_DIR, `${c.name}.truth.json`);
-      if (check) {
-        let old = '';
-        try {
-          old = readFileSync(out, 'utf8');
-        } catch {
-          // missing: a difference
-        }
-        if (old !== text) {
-          differ++;
-          process.stdout.write(`differs: ${c.name}\n`);
-        }
-      } else {
-        writeFileSync(out, text);
-        process.stdout.write(`${c.name}\n`);
-      }
+      differ += writeOrCheck(path.join(TRUTH_DIR, `${c.name}.truth.json`), text, argv);
     }
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -20,6 +20,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WEB_CAPTURE_NAME, webSectionsCapture } from './web-sections-capture';
+import { writeOrCheck } from './write-or-check';
 
 const REPO = path.resolve(__dirname, '../..');
 const FIXTURES = path.resolve(REPO, '../shared/fixtures/pcap');
@@ -92,7 +93,6 @@ function countedAs(r: WebTruth['requests'][number]): { host: string; section: st
 }
 
 function main(argv: string[]): number {
-  const check = argv.includes('--check');
   const version = /TShark \(Wireshark\) (\S+)/.exec(spawnSync('tshark', ['-v'], { encoding: 'utf8' }).stdout ?? '')?.[1];
   if (version === undefined || !version.startsWith('4.0.')) {
     process.stderr.write('make-web-sections-truth: needs tshark 4.0.x (the shared fixtures were made with 4.0.17)\n');
@@ -114,22 +114,7 @@ function main(argv: string[]): number {
       const truth = makeWebTruth(c.file, c.name, configDir, version);
       if (truth === null) continue;
       const text = `${JSON.stringify(truth, null, 1)}\n`;
-      const out = path.join(WEB_TRUTH_DIR, `${c.name}.json`);
-      if (check) {
-        let old = '';
-        try {
-          old = readFileSync(out, 'utf8');
-        } catch {
-          // missing: a difference
-        }
-        if (old !== text) {
-          differ++;
-          process.stdout.write(`differs: ${c.name}\n`);
-        }
-      } else {
-        writeFileSync(out, text);
-        process.stdout.write(`${c.name}: ${truth.requests.length} requests\n`);
-      }
+      differ += writeOrCheck(path.join(WEB_TRUTH_DIR, `${c.name}.json`), text, argv);
     }
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -66,10 +66,8 @@ export interface AlertChannelStatus {
   lastDeliveredAt: number | null;
 }
 
-/** A top host at the moment of the event, rates per second; in/out only when the source told the direction. */
-export interface TalkerHost {
-  address: string;
-  name?: string;
+/** Rates per second at the moment of an event; in/out only when the source told the direction. */
+export interface TalkerRates {
   bps: number;
   pps: number;
   bpsIn?: number;
@@ -78,19 +76,19 @@ export interface TalkerHost {
   ppsOut?: number;
 }
 
-export interface TalkerFlow {
+/** A top host at the moment of the event. */
+export interface TalkerHost extends TalkerRates {
+  address: string;
+  name?: string;
+}
+
+export interface TalkerFlow extends TalkerRates {
   protocol: FlowProto;
   localAddress: string;
   localPort: number;
   remoteAddress: string;
   remotePort: number;
   name?: string;
-  bps: number;
-  pps: number;
-  bpsIn?: number;
-  bpsOut?: number;
-  ppsIn?: number;
-  ppsOut?: number;
 }
 
 /** A rule firing or recovering, as kept in the history and sent to the dashboard and the notification channels. */

@@ -56,14 +56,26 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
 }
 
+/** A started controller on a scripted transport, and the store it feeds. */
+function started() {
+  const transport = new ScriptedTransport();
+  const store = createAppStore('websocket');
+  const controller = new Controller(transport as unknown as Transport, store);
+  controller.start();
+  return { transport, store, controller };
+}
+
+/** A controller connected to its server, which answered its first status. */
+async function connected() {
+  const parts = started();
+  parts.transport.open();
+  await settle();
+  return parts;
+}
+
 describe('the capture status the page shows', () => {
   it('stays finished when the answer to an upload arrives after the pushed status of the replay finishing', async () => {
-    const transport = new ScriptedTransport();
-    const store = createAppStore('websocket');
-    const controller = new Controller(transport as unknown as Transport, store);
-    controller.start();
-    transport.open();
-    await settle();
+    const { transport, store, controller } = await connected();
     const opened = controller.openCaptureFile(new File(['x'], 'Dns.pcap'), 1);
     await settle();
     transport.push(replay('running', 3));
@@ -77,12 +89,7 @@ describe('the capture status the page shows', () => {
   });
 
   it('takes an answer that is newer than the events before it', async () => {
-    const transport = new ScriptedTransport();
-    const store = createAppStore('websocket');
-    const controller = new Controller(transport as unknown as Transport, store);
-    controller.start();
-    transport.open();
-    await settle();
+    const { transport, store, controller } = await connected();
     const opened = controller.openCaptureFile(new File(['x'], 'Dns.pcap'), 1);
     transport.push(replay('starting', 2));
     transport.upload?.({ ok: true, value: replay('running', 3) });
@@ -91,10 +98,7 @@ describe('the capture status the page shows', () => {
   });
 
   it('starts counting again when it connects to a server that started again', async () => {
-    const transport = new ScriptedTransport();
-    const store = createAppStore('websocket');
-    const controller = new Controller(transport as unknown as Transport, store);
-    controller.start();
+    const { transport, store } = started();
     transport.push(replay('finished', 40));
     transport.open();
     await settle();
