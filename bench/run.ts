@@ -24,7 +24,10 @@
  *   frame times, a deep jump, sort and filter changes (bench/flows-view.ts), under `flowsView`;
  * - the Applications report and the application filter with 200,000 finished and 20,000 active flows
  *   (bench/applications.ts), under `applications`;
- * - as root, the live-capture section (bench/live.ts), saved under `live`.
+ * - as root, the live-capture section (bench/live.ts), saved under `live`;
+ * - as root, a steady live load with the dashboard open: 100 kpps over 10,000 flows for NETMON_BENCH_SOAK_MINUTES
+ *   (default 10; 0 skips it), CPU of main, helper and renderer and their memory each minute (bench/live-soak.ts),
+ *   saved under `liveSoak`.
  * - serve --nats aggregating simulated probes, and the bus encodings (bench/bus.ts), under `bus`.
  * The load average before and after goes with the figures (the machine may be
  * shared). Results go to bench-results/bench-<date>.json and .txt.
@@ -58,6 +61,7 @@ import { formatBusBench, runBusBench } from './bus';
 import type { GeoBenchResult } from './geo-enrichment';
 import { runGeoBench } from './geo-enrichment';
 import { runLiveBench } from './live';
+import type { LiveSoakBench } from './live-soak';
 import type { ReplayBenchResult } from './replay';
 import { benchReplay } from './replay';
 import type { QualityBench } from './quality';
@@ -564,8 +568,17 @@ async function main(): Promise<void> {
     if (process.getuid?.() === 0) {
       process.stderr.write('live capture section...\n');
       result.live = await runLiveBench();
+      const minutes = Number(process.env.NETMON_BENCH_SOAK_MINUTES ?? 10);
+      if (minutes > 0 && fs.existsSync('/usr/bin/chromium')) {
+        process.stderr.write(`live soak, ${minutes} minutes (bench/live-soak.ts)...\n`);
+        const soak = spawnSync(process.execPath, [path.join(__dirname, 'live-soak.js'), '--minutes', String(minutes), '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+        result.liveSoak = soak.status === 0 ? (JSON.parse(soak.stdout) as LiveSoakBench) : { error: `live-soak exited with ${soak.status}` };
+      } else {
+        result.liveSoak = { skipped: minutes > 0 ? '/usr/bin/chromium is not installed' : 'NETMON_BENCH_SOAK_MINUTES=0' };
+      }
     } else {
       result.live = { skipped: 'the live section needs root (network namespaces)' };
+      result.liveSoak = { skipped: 'the live soak needs root (network namespaces)' };
     }
   }
   process.stderr.write('serve --nats with simulated probes...\n');
@@ -660,6 +673,19 @@ function formatText(r: Record<string, unknown>): string {
   if (view !== undefined) lines.push(...('flows' in view ? formatFlowsView(view) : [`flows view: ${view.skipped ?? view.error ?? ''}`]));
   if (r.applications) lines.push(`applications (report and filter, ms, medians of 5): ${JSON.stringify(r.applications)}`);
   if (r.live) lines.push(`live: ${JSON.stringify(r.live)}`);
+  const soak = r.liveSoak as LiveSoakBench | { skipped?: string; error?: string } | undefined;
+  if (soak !== undefined && 'perMinute' in soak) {
+    lines.push(`live soak: ${soak.minutes} min at ${soak.achievedPps} pps over ${soak.flows} flows, dashboard open (Overview, then Flows): ` +
+      `sent ${soak.sent}, captured ${soak.captured}, drops kernel ${soak.kernelDrops} helper ${soak.helperDrops} main ${JSON.stringify(soak.mainDrops)}`);
+    for (const m of soak.perMinute) {
+      lines.push(`  minute ${m.minute} (${m.view}): CPU % of a core main ${m.cpu.main}, helper ${m.cpu.helper}, renderer ${m.cpu.renderer}; ` +
+        `PSS MB main ${m.memoryMB.main}, helper ${m.memoryMB.helper}, renderer ${m.memoryMB.renderer}`);
+    }
+    lines.push(`  median CPU main ${soak.medianCpu.main} %, renderer ${soak.medianCpu.renderer} % (target: ${soak.target}); ` +
+      `memory growth first to last minute main ${soak.memoryGrowthMB.main} MB, renderer ${soak.memoryGrowthMB.renderer} MB`);
+  } else if (soak !== undefined) {
+    lines.push(`live soak: ${soak.skipped ?? soak.error}`);
+  }
   if (r.bus) lines.push(...formatBusBench(r.bus as Parameters<typeof formatBusBench>[0]));
   return `${lines.join('\n')}\n`;
 }
