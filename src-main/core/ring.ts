@@ -1,4 +1,7 @@
-/** A fixed-capacity ring: pushing onto a full ring overwrites the oldest item and counts it. */
+/**
+ * A fixed-capacity ring: pushing onto a full ring overwrites the oldest item and counts it. Its storage grows with
+ * its items up to the capacity, so the many rings that never fill (a short flow's rate series) stay small.
+ */
 export class Ring<T> {
   private readonly items: (T | undefined)[];
   private start = 0;
@@ -8,7 +11,7 @@ export class Ring<T> {
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ring capacity must be a positive integer, got ${capacity}`);
-    this.items = new Array<T | undefined>(capacity);
+    this.items = [];
   }
 
   get size(): number {
@@ -47,7 +50,7 @@ export class Ring<T> {
   }
 
   clear(): void {
-    this.items.fill(undefined);
+    this.items.length = 0;
     this.start = 0;
     this.length = 0;
   }
