@@ -182,6 +182,7 @@ export function untrustedSettingsReason(file: fs.Stats, dir: fs.Stats, euid: num
  * Reads a settings file after checking that nobody but its owner could have written it. Synchronous: the
  * settings are read once, at start, before anything is served (a save reads the file with `readFileToChange`).
  */
+/* eslint-disable no-restricted-syntax -- at start only (see above) */
 export function readSettingsFile(file: string): string {
   let fd: number;
   try {
@@ -200,6 +201,7 @@ export function readSettingsFile(file: string): string {
     fs.closeSync(fd);
   }
 }
+/* eslint-enable no-restricted-syntax */
 
 export function parseSettingsText(text: string, file: string): unknown {
   try {
