@@ -7,6 +7,20 @@ import reactHooks from 'eslint-plugin-react-hooks';
  *  src-shared (imported by main and the renderer) imports nothing of theirs. */
 const layer = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
+const partSyntax = [
+  { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' },
+  { selector: "ImportExpression[source.type!='Literal']", message: 'Load a literal path: a computed import() hides which part it reaches into.' },
+  { selector: "CallExpression[callee.name='require'][arguments.0.type!='Literal']", message: 'Load a literal path: a computed require() hides which part it reaches into.' },
+  { selector: "ImportExpression[source.value=/src-(main|renderer)\\u002F/]", message: 'Lazy loads follow the import rules: no part loads main or the renderer.' },
+  { selector: "ImportExpression[source.value=/src-capture-helper\\u002F(?!protocol\\u002F)/]", message: "Lazy loads follow the import rules: only the helper's protocol/ is shared." },
+];
+
+const SYNC_FS = 'A synchronous file call holds every client while the disk answers: use fs/promises (or say why this runs only at start or exit).';
+const noSyncFs = [
+  { selector: "CallExpression[callee.object.name='fs'][callee.property.name=/Sync$/]", message: SYNC_FS },
+  { selector: "ImportDeclaration[source.value=/^(node:)?fs$/] > ImportSpecifier[imported.name=/Sync$/]", message: SYNC_FS },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'bench-results/**', 'release/**', 'src-capture-helper/addon/build/**', 'src-renderer/dist/**'] },
   js.configs.recommended,
@@ -22,15 +36,13 @@ export default tseslint.config(
     // Dynamic loading may not cross the part boundaries that the import rules below draw: a computed
     // path hides where it goes, so only literal paths (checked per part below) are loaded lazily.
     files: ['src-main/**/*.ts', 'src-capture-helper/**/*.ts', 'src-renderer/**/*.{ts,tsx}', 'src-shared/**/*.ts'],
-    rules: {
-      'no-restricted-syntax': ['error',
-        { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' },
-        { selector: "ImportExpression[source.type!='Literal']", message: 'Load a literal path: a computed import() hides which part it reaches into.' },
-        { selector: "CallExpression[callee.name='require'][arguments.0.type!='Literal']", message: 'Load a literal path: a computed require() hides which part it reaches into.' },
-        { selector: "ImportExpression[source.value=/src-(main|renderer)\\u002F/]", message: 'Lazy loads follow the import rules: no part loads main or the renderer.' },
-        { selector: "ImportExpression[source.value=/src-capture-helper\\u002F(?!protocol\\u002F)/]", message: "Lazy loads follow the import rules: only the helper's protocol/ is shared." },
-      ],
-    },
+    rules: { 'no-restricted-syntax': ['error', ...partSyntax] },
+  },
+  {
+    // What serves requests (HTTP, WebSocket, IPC) never waits on the disk with the event loop held: fs/promises.
+    // Code that runs only at start or exit says so where it uses a synchronous call (an eslint-disable with its reason).
+    files: ['src-main/core/**/*.ts', 'src-main/server/**/*.ts', 'src-main/electron/**/*.ts', 'src-main/bus/**/*.ts', 'src-main/api/**/*.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...partSyntax, ...noSyncFs] },
   },
   {
     // The `netmon` command is the launcher of both parts' commands: it runs the helper's commands

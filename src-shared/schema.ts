@@ -10,7 +10,7 @@ import { Kind, Type, type Static, type TLiteral, type TObject, type TSchema, typ
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 
-export { Type, type Static, type TObject, type TSchema };
+export { Type, type Static, type TObject, type TSchema, type TUnion };
 
 export interface SchemaIssue {
   /** Dotted path of the offending field (`a.b[2].c`); empty for the value itself. */

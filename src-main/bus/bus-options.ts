@@ -105,6 +105,7 @@ export function describeBus(settings: BusSettings): { server: string; auth: stri
 
 function readSecret(file: string, what: string): Uint8Array {
   try {
+    // eslint-disable-next-line no-restricted-syntax -- read once, as the bus connects at start (reconnections reuse the options)
     return new Uint8Array(fs.readFileSync(file));
   } catch (err) {
     throw new BusSettingsError(`cannot read the ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { EventMap, SessionStatus, StartParams } from '../../src-capture-helper/protocol/messages';
 import type { EventChannel, EventPayload } from '../api/contract';
@@ -14,9 +14,9 @@ import type { HelperPort } from './helper-port';
 import type { HistoryDb } from './history-db';
 import type { Logger } from './log';
 
-function realPath(file: string): string {
+async function realPath(file: string): Promise<string> {
   try {
-    return fs.realpathSync(file);
+    return await fsp.realpath(file);
   } catch {
     return path.resolve(file);
   }
@@ -122,12 +122,14 @@ export class CaptureControl {
   }
 
   /** The demo file is the demo however it is started (the demo button, a restart, `--replay`): its alerts are never sent. */
-  private isDemo(source: CaptureSource): boolean {
+  private async isDemo(source: CaptureSource): Promise<boolean> {
     const demo = this.options.demoCapture;
-    return demo !== null && source.kind === 'replay' && realPath(source.file) === realPath(demo);
+    return demo !== null && source.kind === 'replay' && (await realPath(source.file)) === (await realPath(demo));
   }
 
   async beginCapture(source: CaptureSource): Promise<ApiResult<CaptureStatus>> {
+    // Before the checks: from them to the status 'starting' nothing waits, so two starts cannot both pass.
+    const demo = await this.isDemo(source);
     const helper = requireHelper(this.options.helper());
     if (!helper.ok) return helper;
     if (this.status.state === 'running' || this.status.state === 'starting') {
@@ -136,7 +138,6 @@ export class CaptureControl {
     if (source.kind === 'live' && source.interfaces.length === 0) {
       return fail('invalid', 'choose at least one interface', [{ path: 'interfaces', message: 'must not be empty' }]);
     }
-    const demo = this.isDemo(source);
     // The id is ours, set before the request: events of a fast replay can arrive before the answer to `start`.
     const params = { ...this.startParams(source), sessionId: randomBytes(8).toString('hex') };
     this.flushFlows();

@@ -12,5 +12,6 @@ export function demoCapturePath(): string | null {
     path.join(__dirname, '..', '..', 'assets', 'demo.pcapng'),
     ...(resources === undefined ? [] : [path.join(resources, 'demo.pcapng')]),
   ];
+  // eslint-disable-next-line no-restricted-syntax -- looked for once, as the app starts
   return candidates.find((candidate) => fs.existsSync(candidate)) ?? null;
 }

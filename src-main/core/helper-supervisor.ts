@@ -2,7 +2,7 @@ import type { ChildProcess, StdioOptions } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { EventName, RequestName, RequestParams, RequestResult, StartParams } from '../../src-capture-helper/protocol/messages';
@@ -159,7 +159,7 @@ export class HelperSupervisor {
       await exited;
       clearTimeout(killer);
     }
-    this.removeSocketDir();
+    await this.removeSocketDir();
     for (const w of this.waiters.splice(0)) w.reject(new HelperConnectionError('the helper supervisor was stopped'));
     this.setStatus({ state: 'down', pid: null });
   }
@@ -272,15 +272,15 @@ export class HelperSupervisor {
   }
 
   private async connectService(launch: Extract<HelperLaunch, { kind: 'connect' }>): Promise<HelperClient> {
-    const token = fs.readFileSync(launch.tokenFile, 'utf8').trim();
+    const token = (await fsp.readFile(launch.tokenFile, 'utf8')).trim();
     return HelperClient.connect({ socketPath: launch.socketPath, token });
   }
 
   private async spawnHelper(launch: Extract<HelperLaunch, { kind: 'spawn' }>): Promise<HelperClient> {
     await this.reapChild();
-    this.removeSocketDir();
+    await this.removeSocketDir();
     // mkdtemp creates the directory 0700: only this user can reach the socket.
-    this.socketDir = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-helper-'));
+    this.socketDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'netmon-helper-'));
     const socketPath = socketPathIn(this.socketDir);
     const token = randomBytes(32).toString('base64url');
     const env = process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env;
@@ -360,9 +360,10 @@ export class HelperSupervisor {
     });
   }
 
-  private removeSocketDir(): void {
-    if (this.socketDir) fs.rmSync(this.socketDir, { recursive: true, force: true });
+  private async removeSocketDir(): Promise<void> {
+    const dir = this.socketDir;
     this.socketDir = null;
+    if (dir !== null) await fsp.rm(dir, { recursive: true, force: true });
   }
 
   private setStatus(patch: Partial<HelperStatus>): void {

@@ -1,5 +1,9 @@
 import fs from 'node:fs';
 
+// Synchronous: the lock is taken at start, before anything is served, and released at exit (an 'exit'
+// listener cannot wait for a promise).
+/* eslint-disable no-restricted-syntax -- at start and exit only (see above) */
+
 /** Another running Netmon holds the database: the message names it and the way out. */
 export class InstanceLockedError extends Error {
   override readonly name = 'InstanceLockedError';
@@ -113,3 +117,4 @@ function recentlyWritten(file: string): boolean {
 function sleepMs(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
+/* eslint-enable no-restricted-syntax */

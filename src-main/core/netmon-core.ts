@@ -34,7 +34,7 @@ const MAX_PAGE = 1000;
 const RETENTION_INTERVAL_MS = 3_600_000;
 
 /** Writes an accepted settings change into the settings file (the caller's, when it has one). */
-export type SettingsWriter = (patch: SettingsPatch) => void;
+export type SettingsWriter = (patch: SettingsPatch) => Promise<void>;
 
 export interface NetmonCoreOptions {
   settings: Settings;

@@ -4,7 +4,9 @@ import fs from 'node:fs';
  * History, settings, uploads and tokens are readable by their owner only: directories 0700,
  * files 0600. Files and directories made by an older version with looser modes are tightened
  * when they belong to this user; anything else is left as its owner made it.
+ * Synchronous: the stores and the token file are made private as they open, at start.
  */
+/* eslint-disable no-restricted-syntax -- at start only (see above) */
 
 /** Creates `dir` and its missing parents with mode 0700. */
 export function makePrivateDir(dir: string): void {
@@ -27,3 +29,4 @@ export function touchPrivate(file: string): void {
   fs.closeSync(fs.openSync(file, 'a', 0o600));
   keepPrivate(file);
 }
+/* eslint-enable no-restricted-syntax */

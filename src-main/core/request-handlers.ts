@@ -23,6 +23,7 @@ import type { NetmonCoreOptions } from './netmon-core';
 import { resolveReplayFile } from './replay-file';
 import { MEMORY_SECONDS } from './rollup-memory';
 import type { RollupMemory } from './rollup-memory';
+import { SerialQueue } from './serial-queue';
 import { applyPatch, FILE_ONLY_SETTINGS, refusedPatchFields, SettingsError } from './settings';
 
 /** The command a user runs once to grant capture rights. */
@@ -66,6 +67,8 @@ export interface HandlerHost {
  * A face of the app replaces a few (`NetmonCore.provide`): those that need a dialog or a terminal.
  */
 export function requestHandlers(host: HandlerHost): Handlers {
+  // A change reads the settings in force, waits for the file and replaces them: changes take turns, so none is lost.
+  const settingsChanges = new SerialQueue();
   return {
     'interfaces.list': async () => {
       const helper = requireHelper(host.helper());
@@ -163,7 +166,7 @@ export function requestHandlers(host: HandlerHost): Handlers {
       return ok(host.applications(id, fromMs));
     },
     'settings.get': async () => ok(host.settings()),
-    'settings.set': async (patch) => {
+    'settings.set': (patch) => settingsChanges.run(async () => {
       const refused = refusedPatchFields(patch, host.options.overriddenSettings ?? []);
       if (refused.length > 0) return fail('permission', `settings rejected: ${refused.map((i) => `${i.path} ${i.message}`).join('; ')}`, refused);
       const result = applyPatch(host.settings(), patch);
@@ -179,7 +182,7 @@ export function requestHandlers(host: HandlerHost): Handlers {
         }
       }
       try {
-        host.options.saveSettings?.(patch);
+        await host.options.saveSettings?.(patch);
       } catch (err) {
         if (!(err instanceof SettingsError)) throw err;
         return fail('conflict', `the settings file was not changed: ${err.message}`, err.issues);
@@ -188,7 +191,7 @@ export function requestHandlers(host: HandlerHost): Handlers {
       host.flows.setMaxFlows(result.settings.flows.maxFlows);
       host.log.info({ changed: Object.keys(patch) }, 'settings changed');
       return ok(host.settings());
-    },
+    }),
     'settings.info': async () =>
       ok({ file: host.options.settingsFile ?? null, fileOnly: [...FILE_ONLY_SETTINGS], overridden: [...(host.options.overriddenSettings ?? [])] }),
     ...alertHandlers(() => host.options.alerts),

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { ValidationIssue } from '../api/types/results';
@@ -7,6 +8,7 @@ import { isKind, issuesOf, show, type TSchema } from '../../src-shared/schema';
 import { settingsSections } from '../../src-shared/settings-schema';
 import { validateAlertsSection, type AlertsSection } from './alerts/alerts-settings';
 import { isLoopbackHost, parseBindAddress } from './bind-address';
+import { SerialQueue } from './serial-queue';
 
 /**
  * Settings come from defaults, then a file (YAML or JSON), then NETMON_*
@@ -176,7 +178,11 @@ export function untrustedSettingsReason(file: fs.Stats, dir: fs.Stats, euid: num
   return null;
 }
 
-/** Reads a settings file after checking that nobody but its owner could have written it. */
+/**
+ * Reads a settings file after checking that nobody but its owner could have written it. Synchronous: the
+ * settings are read once, at start, before anything is served (a save reads the file with `readFileToChange`).
+ */
+/* eslint-disable no-restricted-syntax -- at start only (see above) */
 export function readSettingsFile(file: string): string {
   let fd: number;
   try {
@@ -195,6 +201,7 @@ export function readSettingsFile(file: string): string {
     fs.closeSync(fd);
   }
 }
+/* eslint-enable no-restricted-syntax */
 
 export function parseSettingsText(text: string, file: string): unknown {
   try {
@@ -275,14 +282,26 @@ export function applyPatch(current: Settings, patch: unknown): { ok: true; setti
   return issues.length > 0 ? { ok: false, issues } : { ok: true, settings: next };
 }
 
+/** One queue per settings file: a save reads the file as the save before it left it. */
+const saveQueues = new Map<string, SerialQueue>();
+
 /**
  * Writes a settings change into the file, atomically (a private temporary file, then rename):
  * what the file held stays as it was (comments and the `alerts` section too) and the patch's
- * fields are set. Environment and flag overrides never reach the file.
+ * fields are set. Environment and flag overrides never reach the file. Saves of one file run
+ * one after the other, so overlapping saves keep both changes. Asynchronous: clients save
+ * while the process serves others.
  */
-export function saveSettingsPatch(file: string, patch: SettingsPatch): void {
+export function saveSettingsPatch(file: string, patch: SettingsPatch): Promise<void> {
+  const key = path.resolve(file);
+  let queue = saveQueues.get(key);
+  if (queue === undefined) saveQueues.set(key, (queue = new SerialQueue()));
+  return queue.run(() => writeSettingsPatch(file, patch));
+}
+
+async function writeSettingsPatch(file: string, patch: SettingsPatch): Promise<void> {
   const json = /\.json$/i.test(file);
-  const text = fs.existsSync(file) ? readSettingsFile(file) : '';
+  const text = await readFileToChange(file);
   const doc: YAML.Document = text.trim() === '' ? new YAML.Document({}) : YAML.parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) throw new SettingsError([{ path: '(file)', message: `cannot parse ${file}: ${doc.errors[0].message}` }], file);
   for (const [section, values] of Object.entries(patch)) {
@@ -294,9 +313,30 @@ export function saveSettingsPatch(file: string, patch: SettingsPatch): void {
   applyLayer(defaultSettings(), values, false, issues, true);
   if (issues.length > 0) throw new SettingsError(issues, file);
   const out = json ? `${JSON.stringify(values, null, 2)}\n` : doc.toString();
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.rmSync(tmp, { force: true });
-  fs.writeFileSync(tmp, out, { mode: 0o600, flag: 'wx' });
-  fs.renameSync(tmp, file);
+  await fsp.rm(tmp, { force: true });
+  await fsp.writeFile(tmp, out, { mode: 0o600, flag: 'wx' });
+  await fsp.rename(tmp, file);
+}
+
+/** The settings file's text before a change, '' when there is none yet; refused as `readSettingsFile` refuses it. */
+async function readFileToChange(file: string): Promise<string> {
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw new SettingsError([{ path: '(file)', message: `cannot read ${file}: ${(err as Error).message}` }], file);
+  }
+  try {
+    const euid = process.geteuid?.();
+    if (euid !== undefined) {
+      const reason = untrustedSettingsReason(await handle.stat(), await fsp.stat(path.dirname(await fsp.realpath(file))), euid);
+      if (reason !== null) throw new SettingsError([{ path: '(file)', message: `refusing ${file}: ${reason}` }], file);
+    }
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
 }

@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { exec as sudoExec } from 'sudo-prompt';
@@ -16,13 +16,13 @@ function unpacked(file: string): string {
  * temporary directory (root cannot read an AppImage's FUSE mount) and gives
  * the command that installs them as root for `user`.
  */
-export function stageCaptureRights(binDir: string, user: string): { dir: string; command: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-rights-'));
+export async function stageCaptureRights(binDir: string, user: string): Promise<{ dir: string; command: string }> {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'netmon-rights-'));
   const script = path.join(dir, 'capture-rights.sh');
   const program = path.join(dir, 'netmon-capture');
-  fs.copyFileSync(unpacked(path.join(binDir, 'capture-rights.sh')), script);
-  fs.copyFileSync(unpacked(path.join(binDir, 'netmon-capture')), program);
-  fs.chmodSync(program, 0o755);
+  await fsp.copyFile(unpacked(path.join(binDir, 'capture-rights.sh')), script);
+  await fsp.copyFile(unpacked(path.join(binDir, 'netmon-capture')), program);
+  await fsp.chmod(program, 0o755);
   return { dir, command: captureRightsCommand(script, program, user) };
 }
 
@@ -32,7 +32,7 @@ export function stageCaptureRights(binDir: string, user: string): { dir: string;
  * script, on copies staged outside the app.
  */
 export async function installCaptureRights(binDir: string): Promise<ElevationOutcome> {
-  const staged = stageCaptureRights(binDir, os.userInfo().username);
+  const staged = await stageCaptureRights(binDir, os.userInfo().username);
   try {
     return await new Promise((resolve) => {
       sudoExec(staged.command, { name: 'Netmon' }, (error, _stdout, stderr) => {
@@ -42,6 +42,6 @@ export async function installCaptureRights(binDir: string): Promise<ElevationOut
       });
     });
   } finally {
-    fs.rmSync(staged.dir, { recursive: true, force: true });
+    await fsp.rm(staged.dir, { recursive: true, force: true });
   }
 }

@@ -28,6 +28,7 @@ async function main(): Promise<void> {
 
   // The settings screen writes this file; NETMON_* variables override it as in serve mode.
   const settingsFile = path.join(app.getPath('userData'), 'settings.yaml');
+  // eslint-disable-next-line no-restricted-syntax -- the settings are read at start, before any window or request
   const { settings, alerts, overridden } = loadSettingsWithAlerts({ file: fs.existsSync(settingsFile) ? settingsFile : undefined, env: process.env, flags: {} });
   const log = createLogger({ level: settings.log.level });
   let window: BrowserWindow | null = null;

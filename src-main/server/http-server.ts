@@ -120,7 +120,7 @@ export async function startNetmonServer(options: NetmonServerOptions): Promise<N
   }
   const expected = options.token === null ? null : Buffer.from(options.token);
   const counters = newServerCounters();
-  const dashboardBuilt = fs.existsSync(path.join(options.staticDir, 'index.html'));
+  const dashboardBuilt = await fs.promises.access(path.join(options.staticDir, 'index.html')).then(() => true, () => false);
   const uploads = new UploadStore(options.uploadDir, options.maxUploadBytes);
   await uploads.open();
 

@@ -121,6 +121,7 @@ function parseSpeed(text: string): number {
 function staticDir(): string {
   for (const up of [['..', '..'], ['..', '..', 'dist']]) {
     const candidate = path.join(__dirname, ...up, 'renderer');
+    // eslint-disable-next-line no-restricted-syntax -- found once, at start
     if (fs.existsSync(path.join(candidate, 'index.html'))) return candidate;
   }
   return path.join(__dirname, '..', '..', 'renderer');
@@ -166,6 +167,7 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
   const configFile = args.config ?? defaultServeSettingsFile();
   let loaded: LoadedSettings;
   try {
+    // eslint-disable-next-line no-restricted-syntax -- the settings are read at start, before anything is served
     loaded = loadSettingsWithAlerts({ file: args.config ?? (fs.existsSync(configFile) ? configFile : undefined), env: process.env, flags });
   } catch (err) {
     if (err instanceof SettingsError) {
@@ -258,6 +260,7 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
         await server.close();
         await bus?.close();
         await runtime.close();
+        // eslint-disable-next-line no-restricted-syntax -- at exit, after the server closed
         if (tokenFile !== null) fs.rmSync(tokenFile, { force: true });
         resolve(0);
       })();
@@ -279,6 +282,7 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
     const { connectBus } = await import('../bus/serve-bus');
     const { BusSettingsError } = await import('../bus/bus-options');
     try {
+      // eslint-disable-next-line no-restricted-syntax -- at start, as the bus connects
       const connecting = connectBus({ core, configFile: args.config ?? (fs.existsSync(configFile) ? configFile : null), url: args.nats, probes: args.probes, logger: log.child({ component: 'bus' }),
         say: (line) => process.stderr.write(`netmon serve: ${line}\n`) });
       const first = await Promise.race([connecting, stopped.then((code) => ({ stoppedWith: code }))]);
@@ -289,6 +293,7 @@ export async function runServeCommand(argv: string[], rights: { captureHandoff?:
       process.stderr.write(`netmon serve: ${(err as Error).message}\n`);
       await server.close();
       await runtime.close();
+      // eslint-disable-next-line no-restricted-syntax -- at exit, after the server closed
       if (tokenFile !== null) fs.rmSync(tokenFile, { force: true });
       return err instanceof BusSettingsError ? 2 : 1;
     }

@@ -19,6 +19,8 @@ export function tokenFilePath(port: number, env: NodeJS.ProcessEnv = process.env
 /** Writes the token for the user's other programs (curl, scripts): a fresh file, mode 0600, in a 0700 directory. */
 export function writeTokenFile(file: string, token: string): void {
   makePrivateDir(path.dirname(file));
+  /* eslint-disable no-restricted-syntax -- written once, at start, before the token is served */
   fs.rmSync(file, { force: true });
   fs.writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
+  /* eslint-enable no-restricted-syntax */
 }

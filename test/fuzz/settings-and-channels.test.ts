@@ -18,13 +18,13 @@ const key = fc.oneof(fc.constantFrom('capture', 'flows', 'history', 'log', 'serv
 const patch = fc.dictionary(key, fc.oneof(fc.dictionary(key, leaf, { maxKeys: 4 }), leaf), { maxKeys: 4 });
 
 describe('settings patches', () => {
-  it('are applied whole or refused with paths, and a refused one leaves the file as it was', () => {
+  it('are applied whole or refused with paths, and a refused one leaves the file as it was', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-fuzz-settings-'));
     const file = path.join(dir, 'netmon.yaml');
     const original = '# kept\nflows:\n  udpIdleSec: 30 # a comment\n';
     try {
-      fc.assert(
-        fc.property(patch, (p) => {
+      await fc.assert(
+        fc.asyncProperty(patch, async (p) => {
           fs.writeFileSync(file, original, { mode: 0o600 });
           const result = applyPatch(defaultSettings(), p);
           if (!result.ok) {
@@ -33,7 +33,7 @@ describe('settings patches', () => {
             return;
           }
           // What the API accepted is written, the comments kept.
-          saveSettingsPatch(file, p as never);
+          await saveSettingsPatch(file, p as never);
           expect(fs.readFileSync(file, 'utf8')).toContain('# kept');
         }),
         { numRuns: 400 },

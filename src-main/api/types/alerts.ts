@@ -18,33 +18,12 @@ export interface AlertRuleState extends AlertRule {
   firing: boolean;
 }
 
-export type AlertChannelKind = 'desktop' | 'discord' | 'webhook' | 'command';
-
-interface AlertChannelCommon {
-  name: string;
-  enabled: boolean;
-  /** Sustained sends per minute; bursts of up to `burst` go out at once. */
-  ratePerMinute: number;
-  burst: number;
-}
+// A channel's shapes are inferred from its schema (src-shared/alert-channel-schema.ts), which documents each field.
+export type { AlertChannelInput, AlertChannelKind, AlertChannelSpec } from '../../../src-shared/alert-channel-schema';
+import type { AlertChannelKind, AlertChannelSpec } from '../../../src-shared/alert-channel-schema';
 
 /** A notification channel (docs/alerts.md): the desktop, a Discord webhook, a JSON webhook or a command. */
-export type AlertChannelSpec = AlertChannelCommon & (
-  | { kind: 'desktop' }
-  | { kind: 'discord'; url: string }
-  | { kind: 'webhook'; url: string; headers: Record<string, string> }
-  | { kind: 'command'; argv: string[]; timeoutSec: number }
-);
-
 export type AlertChannel = AlertChannelSpec & { id: string };
-
-/** What a create or update sends: defaults apply to omitted fields; `id` is optional on create (a slug). */
-export type AlertChannelInput = Partial<AlertChannelCommon> & { id?: string } & (
-  | { kind: 'desktop' }
-  | { kind: 'discord'; url: string }
-  | { kind: 'webhook'; url: string; headers?: Record<string, string> }
-  | { kind: 'command'; argv: string[]; timeoutSec?: number }
-);
 
 /** A channel's delivery health, for the dashboard. */
 export interface AlertChannelStatus {

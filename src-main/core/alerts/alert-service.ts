@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type Database from 'better-sqlite3';
-import { CHANNEL_ID_PATTERN, validateChannelSpec, type ChannelConfig } from '../notifiers/channel-config';
+import { CHANNEL_ID_PATTERN, validateChannelSpec, type AlertChannel } from '../notifiers/channel-config';
 import { NotifierHub, type ChannelStatus, type NotifierHubOptions, type TestResult } from '../notifiers/notifier-hub';
 import type { DesktopNotifier } from '../notifiers/desktop-notifier';
 import type { AlertEvent } from './alert-event';
@@ -40,7 +40,7 @@ export interface AlertServiceStats {
 
 const COMMAND_FROM_FILE = 'command channels are set in the settings file only (docs/alerts.md)';
 
-function sameExceptEnabled(a: ChannelConfig, b: ChannelConfig): boolean {
+function sameExceptEnabled(a: AlertChannel, b: AlertChannel): boolean {
   return JSON.stringify({ ...a, enabled: true }) === JSON.stringify({ ...b, enabled: true });
 }
 
@@ -54,7 +54,7 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
   private readonly engine = new RuleEngine();
   private readonly hub: NotifierHub;
   private rules: AlertRule[] = [];
-  private channels: ChannelConfig[] = [];
+  private channels: AlertChannel[] = [];
   private eventStoreErrors = 0;
   private listenerErrors = 0;
   private skippedAtLoad: string[] = [];
@@ -105,7 +105,7 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
     return ok({ id });
   }
 
-  listChannels(): ChannelConfig[] {
+  listChannels(): AlertChannel[] {
     return this.channels.map((c) => ({ ...c }));
   }
 
@@ -114,7 +114,7 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
    * from the name as in the settings file (`Ops on Discord` -> `ops-on-discord`, then `-2`, `-3` when taken).
    * Command channels run programs: they come from the settings file only (`applySettings`).
    */
-  createChannel(input: unknown): Result<ChannelConfig> {
+  createChannel(input: unknown): Result<AlertChannel> {
     if (isPlainObject(input) && input.kind === 'command') return forbid('kind', COMMAND_FROM_FILE);
     if (this.channels.length >= MAX_CHANNELS) return fail('', `at most ${MAX_CHANNELS} channels; delete one first`);
     let id: string | null = null;
@@ -127,14 +127,14 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
     }
     const spec = validateChannelSpec(input);
     if (!spec.ok) return spec;
-    const channel = { id: id ?? this.freeChannelId(slugOf(spec.value.name)), ...spec.value } as ChannelConfig;
+    const channel = { id: id ?? this.freeChannelId(slugOf(spec.value.name)), ...spec.value } as AlertChannel;
     this.store.putChannel(channel);
     this.setChannels([...this.channels, channel]);
     return ok(channel);
   }
 
   /** Replaces a channel's settings; of a command channel only `enabled` may change (its program is the file's). */
-  updateChannel(id: string, input: unknown): Result<ChannelConfig> {
+  updateChannel(id: string, input: unknown): Result<AlertChannel> {
     const current = this.channels.find((c) => c.id === id);
     if (current === undefined) return fail('id', `no channel with id '${id}'`);
     if (isPlainObject(input) && input.id !== undefined && input.id !== id) {
@@ -143,7 +143,7 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
     if (current.kind !== 'command' && isPlainObject(input) && input.kind === 'command') return forbid('kind', COMMAND_FROM_FILE);
     const spec = validateChannelSpec(input);
     if (!spec.ok) return spec;
-    const channel = { id, ...spec.value } as ChannelConfig;
+    const channel = { id, ...spec.value } as AlertChannel;
     if (current.kind === 'command' && !sameExceptEnabled(current, channel)) {
       return forbid('', `channel '${id}' runs a program: through the API it can only be enabled or disabled; ${COMMAND_FROM_FILE}`);
     }
@@ -256,13 +256,13 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
 
   private load(): void {
     const stored = this.store.listChannels();
-    const channels: ChannelConfig[] = [];
+    const channels: AlertChannel[] = [];
     const skipped = stored.unreadable.map((id) => `channel ${id}: unreadable`);
     for (const c of stored.channels) {
       const spec = validateChannelSpec(c);
       // Only the settings file names programs to run (applySettings puts them back at each start).
       if (spec.ok && spec.value.kind === 'command') skipped.push(`channel ${c.id}: command channels are read from the settings file at each start`);
-      else if (spec.ok) channels.push({ id: c.id, ...spec.value } as ChannelConfig);
+      else if (spec.ok) channels.push({ id: c.id, ...spec.value } as AlertChannel);
       else skipped.push(`channel ${c.id}: ${spec.errors.map((e) => `${e.field} ${e.message}`).join('; ')}`);
     }
     this.setChannels(channels);
@@ -297,7 +297,7 @@ export class AlertService extends EventEmitter<{ event: [AlertEvent] }> {
     this.engine.setRules(rules);
   }
 
-  private setChannels(channels: ChannelConfig[]): void {
+  private setChannels(channels: AlertChannel[]): void {
     this.channels = channels;
     this.hub.setChannels(channels);
   }

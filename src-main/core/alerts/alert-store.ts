@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { ChannelConfig } from '../notifiers/channel-config';
+import type { AlertChannel } from '../notifiers/channel-config';
 import type { AlertEvent, AlertEventDraft } from './alert-event';
 import type { AlertRule } from './alert-rule';
 
@@ -56,9 +56,9 @@ export class AlertStore {
     return readRows(rows.map((r) => ({ id: r.id, json: r.rule })));
   }
 
-  listChannels(): { channels: ChannelConfig[]; unreadable: string[] } {
+  listChannels(): { channels: AlertChannel[]; unreadable: string[] } {
     const rows = this.db.prepare('SELECT id, config FROM alert_channels ORDER BY position, id').all() as { id: string; config: string }[];
-    const { rules, unreadable } = readRows<ChannelConfig>(rows.map((r) => ({ id: r.id, json: r.config })));
+    const { rules, unreadable } = readRows<AlertChannel>(rows.map((r) => ({ id: r.id, json: r.config })));
     return { channels: rules, unreadable };
   }
 
@@ -70,7 +70,7 @@ export class AlertStore {
     return this.db.prepare('DELETE FROM alert_rules WHERE id = ?').run(id).changes > 0;
   }
 
-  putChannel(channel: ChannelConfig): void {
+  putChannel(channel: AlertChannel): void {
     this.put('alert_channels', 'config', channel.id, channel);
   }
 
@@ -79,7 +79,7 @@ export class AlertStore {
   }
 
   /** Inserts at the end of the list, or replaces in place; `table` and `column` are fixed literals, never input. */
-  private put(table: 'alert_rules' | 'alert_channels', column: 'rule' | 'config', id: string, value: AlertRule | ChannelConfig): void {
+  private put(table: 'alert_rules' | 'alert_channels', column: 'rule' | 'config', id: string, value: AlertRule | AlertChannel): void {
     this.db.prepare(`INSERT INTO ${table} (id, position, ${column}, updated_at)
         VALUES (@id, (SELECT COALESCE(MAX(position), 0) + 1 FROM ${table}), @value, @now)
         ON CONFLICT (id) DO UPDATE SET ${column} = excluded.${column}, updated_at = excluded.updated_at`)
@@ -87,7 +87,7 @@ export class AlertStore {
   }
 
   /** Replaces every rule and channel at once (settings file): all or nothing. */
-  replaceAll(rules: readonly AlertRule[], channels: readonly ChannelConfig[]): void {
+  replaceAll(rules: readonly AlertRule[], channels: readonly AlertChannel[]): void {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM alert_rules').run();
       this.db.prepare('DELETE FROM alert_channels').run();

@@ -1,9 +1,9 @@
-import { CHANNEL_ID_PATTERN, validateChannelSpec, type ChannelConfig } from '../notifiers/channel-config';
+import { CHANNEL_ID_PATTERN, validateChannelSpec, type AlertChannel } from '../notifiers/channel-config';
 import { validateRuleSpec, type AlertRule } from './alert-rule';
 import { describe, fail, isPlainObject, ok, type FieldError, type Result } from './validation';
 
 export interface AlertsSection {
-  channels: ChannelConfig[];
+  channels: AlertChannel[];
   rules: AlertRule[];
 }
 
@@ -31,7 +31,7 @@ export function validateAlertsSection(input: unknown, prefix = 'alerts'): Result
   const channelItems = listOf(input.channels, `${prefix}.channels`, MAX_CHANNELS, errors);
   const ruleItems = listOf(input.rules, `${prefix}.rules`, MAX_RULES, errors);
 
-  const channels: ChannelConfig[] = [];
+  const channels: AlertChannel[] = [];
   channelItems.forEach((item, i) => {
     const path = `${prefix}.channels.${i}`;
     const spec = validateChannelSpec(item);

@@ -1,22 +1,24 @@
 /**
- * Reading an alert rule against its schema (src-shared/alert-rule-schema.ts), in three steps:
+ * Reading an alert rule or channel against its schema (src-shared/alert-rule-schema.ts,
+ * alert-channel-schema.ts), in three steps:
  * 1. `coerceToSchema`: what a settings file or a form sends is made what the schema expects: strings are
- *    trimmed, numbers given as text are read (`50M` where the schema says `siSuffix`); anything else is
- *    left as it was, for the check to refuse;
+ *    trimmed (unless the schema says `trim: false`), numbers given as text are read (`50M` where the
+ *    schema says `siSuffix`); anything else is left as it was, for the check to refuse;
  * 2. `schemaErrors`: the compiled check, its failures worded as the alert rules' messages have always
  *    been (`threshold: must be zero or more, got -5`), unknown fields first, then in the schema's order;
  * 3. `withDefaults`: what the input left out, from the schema's `default`s.
- * What a schema cannot say (an address parses, combinations of fields) is checked after, in alert-rule.ts.
+ * What a schema cannot say (an address parses, combinations of fields) is checked after, in alert-rule.ts
+ * and notifiers/channel-config.ts.
  */
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
-import { checkerOf, isKind, type TObject, type TSchema } from '../../../src-shared/schema';
+import { checkerOf, isKind, type TObject, type TSchema, type TUnion } from '../../../src-shared/schema';
 import { describe, isPlainObject, parseNumber, type FieldError } from './validation';
 
 /** A copy of `value` with the strings and numbers the schema knows read as it expects them. */
 export function coerceToSchema(schema: TSchema, value: unknown): unknown {
   if (typeof value === 'string') {
     if (isKind(schema, 'Number') || isKind(schema, 'Integer')) return parseNumber(value, schema.siSuffix === true) ?? value;
-    return isKind(schema, 'String') ? value.trim() : value;
+    return isKind(schema, 'String') && schema.trim !== false ? value.trim() : value;
   }
   if (Array.isArray(value)) return isKind(schema, 'Array') ? value.map((item) => coerceToSchema(schema.items as TSchema, item)) : value;
   if (!isPlainObject(value)) return value;
@@ -46,7 +48,7 @@ export function withDefaults(schema: TObject, value: Record<string, unknown>): R
 }
 
 /** Every problem of `value`, one per field, as `field` (dotted, `channels.1`) and message. */
-export function schemaErrors(schema: TObject, value: unknown, prefix = ''): FieldError[] {
+export function schemaErrors(schema: TObject | TUnion, value: unknown, prefix = ''): FieldError[] {
   const check = checkerOf(schema);
   if (check.Check(value)) return [];
   const errors: FieldError[] = [];
@@ -58,7 +60,7 @@ export function schemaErrors(schema: TObject, value: unknown, prefix = ''): Fiel
     errors.push(...(tagErrors(error, field) ?? [{ field, message: messageOf(error, field) }]));
   }
   // Unknown fields first, then the fields in the schema's order (as a form lists them).
-  const order = Object.keys(schema.properties);
+  const order = isKind(schema, 'Object') ? Object.keys((schema as TObject).properties) : [];
   const rank = (e: FieldError) => order.indexOf(e.field.slice(prefix === '' ? 0 : prefix.length + 1).split('.')[0]);
   return errors.map((e, i) => ({ e, i })).sort((a, b) => rank(a.e) - rank(b.e) || a.i - b.i).map(({ e }) => e);
 }
@@ -84,7 +86,9 @@ function tagErrors(error: ValueError, field: string): FieldError[] | null {
 function keywordOf(type: ValueErrorType): string | undefined {
   switch (type) {
     case ValueErrorType.StringPattern: return 'pattern';
+    case ValueErrorType.ArrayMinItems: return 'minItems';
     case ValueErrorType.ArrayMaxItems: return 'maxItems';
+    case ValueErrorType.ObjectAdditionalProperties: return 'additionalProperties';
     case ValueErrorType.ObjectRequiredProperty: return 'required';
     case ValueErrorType.String:
     case ValueErrorType.Number:

@@ -48,10 +48,10 @@ export function shippedAsnPaths(): string[] {
 }
 
 /** A database file's size, after checking that it may be read. */
-function databaseFileSize(file: string): number {
+async function databaseFileSize(file: string): Promise<number> {
   let size: number;
   try {
-    const st = fs.statSync(file);
+    const st = await fs.promises.stat(file);
     if (!st.isFile()) throw new GeoDatabaseError(`${file}: not a regular file`);
     size = st.size;
   } catch (err) {
@@ -62,14 +62,9 @@ function databaseFileSize(file: string): number {
   return size;
 }
 
-function readDatabaseFile(file: string): Buffer {
-  databaseFileSize(file);
-  return fs.readFileSync(file);
-}
-
-/** As readDatabaseFile, without holding the event loop while the bytes come in. */
-async function readDatabaseFileAsync(file: string): Promise<Buffer> {
-  databaseFileSize(file);
+/** A database file's bytes, read without holding the event loop (a settings change opens the databases again). */
+async function readDatabaseFile(file: string): Promise<Buffer> {
+  await databaseFileSize(file);
   try {
     return await fs.promises.readFile(file);
   } catch (err) {
@@ -119,8 +114,8 @@ function checkLayout(reader: Reader<Record<string, unknown>>, file: string, what
   throw new GeoDatabaseError(`${file}: not ${what} (no record for any common public address)`);
 }
 
-export function openCountryDatabase(file: string): CountryDatabase {
-  const reader = openMmdb(file, readDatabaseFile(file));
+export async function openCountryDatabase(file: string): Promise<CountryDatabase> {
+  const reader = openMmdb(file, await readDatabaseFile(file));
   checkLayout(reader, file, 'a country database', (r) => countryCode(r) !== null);
   return {
     source: file,
@@ -135,7 +130,7 @@ export function openCountryDatabase(file: string): CountryDatabase {
 export async function openAsnDatabase(files: string[]): Promise<AsnDatabase> {
   const source = files.join(', ');
   if (files.length === 1) {
-    const bytes = await readDatabaseFileAsync(files[0]);
+    const bytes = await readDatabaseFile(files[0]);
     if (bytes.lastIndexOf(MMDB_MARKER) >= 0) {
       const reader = openMmdb(files[0], bytes);
       const asnOf = (r: Record<string, unknown> | null): AsnRecord | null => {
@@ -149,7 +144,7 @@ export async function openAsnDatabase(files: string[]): Promise<AsnDatabase> {
     return csvDatabase(source, [{ bytes: csvBytes(files[0], bytes), source: files[0] }]);
   }
   const texts: Array<{ bytes: Buffer; source: string }> = [];
-  for (const f of files) texts.push({ bytes: csvBytes(f, await readDatabaseFileAsync(f)), source: f });
+  for (const f of files) texts.push({ bytes: csvBytes(f, await readDatabaseFile(f)), source: f });
   return csvDatabase(source, texts);
 }
 

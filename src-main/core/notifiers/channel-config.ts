@@ -1,147 +1,65 @@
-import { FieldReader, describe, fail, isPlainObject, ok, type Result } from '../alerts/validation';
+import type { AlertChannel, AlertChannelKind, AlertChannelSpec } from '../../api/types/alerts';
+import { alertChannelCommonSchema, alertChannelIdSchema, alertChannelInputSchema, alertChannelSchema } from '../../../src-shared/alert-channel-schema';
+import type { TObject } from '../../../src-shared/schema';
+import { coerceToSchema, schemaErrors, withDefaults } from '../alerts/rule-check';
+import { describe, fail, isPlainObject, ok, type FieldError, type Result } from '../alerts/validation';
 
-export type ChannelKind = 'desktop' | 'discord' | 'webhook' | 'command';
-export const CHANNEL_KINDS: readonly ChannelKind[] = ['desktop', 'discord', 'webhook', 'command'];
+// A channel's shapes are the API's, inferred from its schema (src-shared/alert-channel-schema.ts); this module adds
+// what a schema cannot say: a URL that parses to http(s) without credentials, headers Netmon sets itself, a program.
+export type { AlertChannel, AlertChannelKind, AlertChannelSpec };
 
-interface ChannelCommon {
-  name: string;
-  enabled: boolean;
-  /** Sustained sends per minute; bursts of up to `burst` go out at once. */
-  ratePerMinute: number;
-  burst: number;
-}
+export const CHANNEL_ID_PATTERN = new RegExp(alertChannelIdSchema.pattern as string);
 
-export type ChannelSpec = ChannelCommon & (
-  | { kind: 'desktop' }
-  | { kind: 'discord'; url: string }
-  /** Extra headers (an Authorization token, say) sent with every request. */
-  | { kind: 'webhook'; url: string; headers: Record<string, string> }
-  /** Run without a shell: argv[0] is the program; the JSON payload arrives on stdin. */
-  | { kind: 'command'; argv: string[]; timeoutSec: number }
-);
-
-export type ChannelConfig = ChannelSpec & { id: string };
-
-/** Channel ids appear in settings files and rules, so they are short slugs. */
-export const CHANNEL_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-
-const COMMON_FIELDS = ['id', 'name', 'kind', 'enabled', 'ratePerMinute', 'burst'] as const;
+/** Headers every request carries from Netmon; a channel may not replace them. */
+const RESERVED_HEADERS = ['content-type', 'content-length', 'host'];
 
 /**
- * Validates untrusted input into a channel spec. Rate defaults follow
- * Discord's webhook limit (30 a minute, 5 at once) for every HTTP channel.
+ * Validates untrusted input (REST body, settings file, form) into a complete channel spec. Every problem is
+ * reported at once; an `id` field is tolerated (the caller decides what it means) but not returned.
  */
-export function validateChannelSpec(input: unknown): Result<ChannelSpec> {
+export function validateChannelSpec(input: unknown): Result<AlertChannelSpec> {
   if (!isPlainObject(input)) return fail('', `a channel must be an object, got ${describe(input)}`);
-  const r = new FieldReader(input);
-  const kind = r.choice('kind', CHANNEL_KINDS);
-  const name = r.string('name', { required: true, maxLength: 100 });
-  const enabled = r.boolean('enabled', true);
-  const ratePerMinute = r.number('ratePerMinute', { min: 1, max: 6000, fallback: 30 });
-  const burst = r.number('burst', { min: 1, max: 100, integer: true, fallback: 5 });
-  if (kind === undefined) {
-    return { ok: false, errors: r.errors };
+  const given = coerceToSchema(alertChannelInputSchema, input) as Record<string, unknown>;
+  const errors = schemaErrors(alertChannelInputSchema, given);
+  const complete = alertChannelSchema.anyOf.find((kind) => kind.properties.kind.const === given.kind) as TObject | undefined;
+  if (complete === undefined) {
+    // No kind, or an unknown one: what every channel has is still checked, so the form shows it all at once.
+    errors.push(...schemaErrors(alertChannelCommonSchema, coerceToSchema(alertChannelCommonSchema, input)));
+    return { ok: false, errors };
   }
-  const common = { name: name as string, enabled, ratePerMinute: ratePerMinute as number, burst: burst as number };
-  let spec: ChannelSpec | undefined;
-  switch (kind) {
-    case 'desktop':
-      r.rejectUnknown(COMMON_FIELDS);
-      spec = { ...common, kind };
-      break;
-    case 'discord': {
-      r.rejectUnknown([...COMMON_FIELDS, 'url']);
-      const url = readUrl(r);
-      if (url !== undefined) spec = { ...common, kind, url };
-      break;
-    }
-    case 'webhook': {
-      r.rejectUnknown([...COMMON_FIELDS, 'url', 'headers']);
-      const url = readUrl(r);
-      const headers = readHeaders(r);
-      if (url !== undefined && headers !== undefined) spec = { ...common, kind, url, headers };
-      break;
-    }
-    case 'command': {
-      r.rejectUnknown([...COMMON_FIELDS, 'argv', 'timeoutSec']);
-      const argv = readArgv(r);
-      const timeoutSec = r.number('timeoutSec', { min: 1, max: 600, fallback: 10 });
-      if (argv !== undefined && timeoutSec !== undefined) spec = { ...common, kind, argv, timeoutSec };
-      break;
-    }
-    default: {
-      const unreachable: never = kind;
-      return fail('kind', `unknown kind ${describe(unreachable)}`);
-    }
+  // Past the schema, a field is read only when it has no error: its type is then the schema's.
+  const valid = (field: string) => !errors.some((e) => e.field === field || e.field.startsWith(`${field}.`));
+  const channel = withDefaults(complete, given);
+  delete channel.id;
+  if (typeof channel.url === 'string' && valid('url')) channel.url = checkedUrl(channel.url, errors);
+  if (isPlainObject(channel.headers) && valid('headers')) channel.headers = checkedHeaders(channel.headers, errors);
+  if (Array.isArray(channel.argv) && valid('argv') && (channel.argv[0] as string).trim() === '') {
+    errors.push({ field: 'argv.0', message: 'the program must not be empty' });
   }
-  if (r.errors.length > 0 || spec === undefined) return { ok: false, errors: r.errors };
-  return ok(spec);
+  return errors.length > 0 ? { ok: false, errors } : ok(channel as AlertChannelSpec);
 }
 
-function readUrl(r: FieldReader): string | undefined {
-  const text = r.string('url', { required: true, maxLength: 2048 });
-  if (text === undefined) return undefined;
+/** The URL in its normal form; http(s) only, with no user name or password (they would show in logs and the dashboard). */
+function checkedUrl(text: string, errors: FieldError[]): string {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    r.error('url', `'${text.slice(0, 80)}' is not a URL`);
-    return undefined;
+    errors.push({ field: 'url', message: `'${text.slice(0, 80)}' is not a URL` });
+    return text;
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    r.error('url', `must be an http:// or https:// URL, got ${url.protocol}`);
-    return undefined;
-  }
-  if (url.username !== '' || url.password !== '') {
-    r.error('url', 'must not carry a user name or password; use a header instead');
-    return undefined;
+    errors.push({ field: 'url', message: `must be an http:// or https:// URL, got ${url.protocol}` });
+  } else if (url.username !== '' || url.password !== '') {
+    errors.push({ field: 'url', message: 'must not carry a user name or password; use a header instead' });
   }
   return url.toString();
 }
 
-function readHeaders(r: FieldReader): Record<string, string> | undefined {
-  const raw = r.raw('headers');
-  if (raw === undefined) return {};
-  if (!isPlainObject(raw)) {
-    r.error('headers', `must be an object of header names to values, got ${describe(raw)}`);
-    return undefined;
+/** A copy of the headers (own fields only), refusing the ones Netmon sets. */
+function checkedHeaders(headers: Record<string, unknown>, errors: FieldError[]): Record<string, unknown> {
+  for (const name of Object.keys(headers)) {
+    if (RESERVED_HEADERS.includes(name.toLowerCase())) errors.push({ field: `headers.${name}`, message: 'is set by Netmon and cannot be overridden' });
   }
-  const headers: Record<string, string> = {};
-  let bad = false;
-  for (const [key, value] of Object.entries(raw)) {
-    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/.test(key)) {
-      r.error(`headers.${key}`, 'is not a valid header name');
-      bad = true;
-    } else if (['content-type', 'content-length', 'host'].includes(key.toLowerCase())) {
-      r.error(`headers.${key}`, 'is set by Netmon and cannot be overridden');
-      bad = true;
-    } else if (typeof value !== 'string' || value.length > 4096 || /[\r\n\0]/.test(value)) {
-      r.error(`headers.${key}`, 'must be a single-line string of at most 4096 characters');
-      bad = true;
-    } else {
-      headers[key] = value;
-    }
-  }
-  return bad ? undefined : headers;
-}
-
-function readArgv(r: FieldReader): string[] | undefined {
-  const raw = r.raw('argv');
-  if (raw === undefined) {
-    r.error('argv', 'is required: the program and its arguments, e.g. ["/usr/local/bin/page-me", "--urgent"]');
-    return undefined;
-  }
-  if (!Array.isArray(raw) || raw.length === 0 || raw.length > 64) {
-    r.error('argv', 'must be a list of 1 to 64 strings (program first); no shell is involved');
-    return undefined;
-  }
-  if (!raw.every((a): a is string => typeof a === 'string' && a.length <= 4096 && !a.includes('\0'))) {
-    r.error('argv', 'every item must be a string without NUL bytes');
-    return undefined;
-  }
-  if (raw[0].trim() === '') {
-    r.error('argv.0', 'the program must not be empty');
-    return undefined;
-  }
-  return [...raw];
+  return Object.fromEntries(Object.entries(headers));
 }

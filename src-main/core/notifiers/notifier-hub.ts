@@ -1,7 +1,7 @@
 import { assertNever } from '../assert-never';
 import type { AlertEvent } from '../alerts/alert-event';
 import { CommandTransport } from './command-transport';
-import type { ChannelConfig, ChannelKind } from './channel-config';
+import type { AlertChannel, AlertChannelKind } from './channel-config';
 import { DeliveryQueue, type DeliveryHealth, type DeliveryQueueOptions } from './delivery-queue';
 import type { DesktopNotifier } from './desktop-notifier';
 import { DesktopTransport } from './desktop-transport';
@@ -14,7 +14,7 @@ import { buildWebhookBody } from './webhook-payload';
 export interface ChannelStatus extends DeliveryHealth {
   channelId: string;
   name: string;
-  kind: ChannelKind;
+  kind: AlertChannelKind;
   enabled: boolean;
 }
 
@@ -31,7 +31,7 @@ export interface NotifierHubOptions {
 }
 
 interface Channel {
-  config: ChannelConfig;
+  config: AlertChannel;
   key: string;
   queue: DeliveryQueue;
 }
@@ -47,7 +47,7 @@ export class NotifierHub {
    * health; a changed or removed one is closed (its waiting notifications
    * are counted as dropped).
    */
-  setChannels(configs: readonly ChannelConfig[]): void {
+  setChannels(configs: readonly AlertChannel[]): void {
     const next = new Map<string, Channel>();
     for (const config of configs) {
       const key = JSON.stringify(config);
@@ -102,7 +102,7 @@ export class NotifierHub {
     this.channels.clear();
   }
 
-  private makeQueue(config: ChannelConfig): DeliveryQueue {
+  private makeQueue(config: AlertChannel): DeliveryQueue {
     return new DeliveryQueue(this.makeTransport(config), {
       ...this.options.queue,
       ratePerMinute: config.ratePerMinute,
@@ -110,7 +110,7 @@ export class NotifierHub {
     });
   }
 
-  private makeTransport(config: ChannelConfig): ChannelTransport {
+  private makeTransport(config: AlertChannel): ChannelTransport {
     const timeoutMs = this.options.httpTimeoutMs ?? 10_000;
     switch (config.kind) {
       case 'desktop':

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../../src-main/core/alerts/alert-event';
 import { RuleEngine } from '../../../src-main/core/alerts/rule-engine';
-import { validateChannelSpec, type ChannelConfig } from '../../../src-main/core/notifiers/channel-config';
+import { validateChannelSpec, type AlertChannel } from '../../../src-main/core/notifiers/channel-config';
 import type { DesktopNotification } from '../../../src-main/core/notifiers/desktop-notifier';
 import { DISCORD_COLOURS, type DiscordWebhookBody } from '../../../src-main/core/notifiers/discord-payload';
 import { NotifierHub } from '../../../src-main/core/notifiers/notifier-hub';
@@ -28,7 +28,7 @@ function burstEvents(): AlertEvent[] {
   return drafts.map((d, i) => ({ ...d, id: i + 1 }));
 }
 
-function channel(input: Record<string, unknown>): ChannelConfig {
+function channel(input: Record<string, unknown>): AlertChannel {
   const result = validateChannelSpec({ name: 'test channel', ratePerMinute: 6000, burst: 100, ...input });
   if (!result.ok) throw new Error(JSON.stringify(result.errors));
   return { id: String(input.id ?? 'ch'), ...result.value };

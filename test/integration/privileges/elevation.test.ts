@@ -24,7 +24,7 @@ describe.skipIf(!canRun)('first-launch elevation', () => {
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
-  it('copies netmon-capture out of the app, and the staged command installs it for the user', () => {
+  it('copies netmon-capture out of the app, and the staged command installs it for the user', async () => {
     if (fs.existsSync(PREFIX)) throw new Error(`${PREFIX} exists: this test installs there for real`);
     execFileSync('useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', user]);
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-appimage-'));
@@ -32,7 +32,7 @@ describe.skipIf(!canRun)('first-launch elevation', () => {
     fs.mkdirSync(unpackedBin, { recursive: true });
     for (const f of ['netmon-capture', 'capture-rights.sh']) fs.copyFileSync(path.join(REPO, 'dist', 'bin', f), path.join(unpackedBin, f));
     // The app asks from inside the archive; the files are found beside it, unpacked.
-    const staged = stageCaptureRights(path.join(work, 'resources', 'app.asar', 'dist', 'bin'), user);
+    const staged = await stageCaptureRights(path.join(work, 'resources', 'app.asar', 'dist', 'bin'), user);
     expect(path.dirname(staged.dir)).toBe(os.tmpdir());
     expect(fs.statSync(staged.dir).mode & 0o777).toBe(0o700);
     expect(fs.readdirSync(staged.dir).sort()).toEqual(['capture-rights.sh', 'netmon-capture']);

@@ -93,6 +93,24 @@ describe('settings through the API, into the file serve reads', () => {
     expect(after.body.history.flowLogDays).toBe(3);
   }, 60_000);
 
+  it('keeps every change of clients that save at the same time, in the file and in force', async () => {
+    const config = path.join(dir, 'netmon.yaml');
+    fs.writeFileSync(config, '# shared by two screens\nlog:\n  level: info\n', { mode: 0o600 });
+    serve = await startServe(['--bind', '127.0.0.1:0', '--db', path.join(dir, 'history.sqlite'), '--config', config]);
+    const changes = [
+      { flows: { udpIdleSec: 41 } }, { flows: { tcpIdleSec: 142 } }, { capture: { snaplen: 1600 } },
+      { history: { flowLogDays: 4 } }, { capture: { bpf: 'tcp or udp' } }, { flows: { icmpIdleSec: 13 } },
+    ];
+    const answers = await Promise.all(changes.map((change) => api<Settings>('PUT', '/api/settings', change)));
+    expect(answers.map((a) => a.status)).toEqual(changes.map(() => 200));
+    const expected = { flows: { udpIdleSec: 41, tcpIdleSec: 142, icmpIdleSec: 13 }, capture: { snaplen: 1600, bpf: 'tcp or udp' }, history: { flowLogDays: 4 } };
+    expect((await api<Settings>('GET', '/api/settings')).body).toMatchObject(expected);
+    const text = fs.readFileSync(config, 'utf8');
+    expect(text).toMatch(/^# shared by two screens\n/);
+    for (const line of ['udpIdleSec: 41', 'tcpIdleSec: 142', 'icmpIdleSec: 13', 'snaplen: 1600', 'flowLogDays: 4', 'bpf: tcp or udp']) expect(text).toContain(line);
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  }, 60_000);
+
   it('ends a silent UDP flow after the idle timeout the settings give', async () => {
     const capture = path.join(dir, 'udp.pcap');
     // Two datagrams 5 s apart on the same addresses and ports.

@@ -30,6 +30,12 @@ describe('channel validation', () => {
       .toEqual(['headers.X-Token: must be a single-line string of at most 4096 characters']);
     expect(errorsOf({ kind: 'webhook', name: 'x', url: 'https://example.com/', headers: { 'Content-Type': 'text/plain' } }))
       .toEqual(['headers.Content-Type: is set by Netmon and cannot be overridden']);
+    expect(errorsOf({ kind: 'webhook', name: 'x', url: 'https://example.com/', headers: { 'X Token': 'a', 'X-Ok': 'b' } }))
+      .toEqual(['headers.X Token: is not a valid header name']);
+    expect(errorsOf({ kind: 'webhook', name: 'x', url: 'https://example.com/', headers: { 'X-Count': 3 } }))
+      .toEqual(['headers.X-Count: must be a single-line string of at most 4096 characters']);
+    expect(errorsOf({ kind: 'webhook', name: 'x', url: 'https://example.com/', headers: ['X-Token: a'] }))
+      .toEqual(['headers: must be an object of header names to values, got a list']);
   });
 
   it('wants a command as an argv list, never a shell string', () => {
@@ -38,6 +44,32 @@ describe('channel validation', () => {
     expect(errorsOf({ kind: 'command', name: 'x', argv: [' '] })).toEqual(['argv.0: the program must not be empty']);
     expect(errorsOf({ kind: 'command', name: 'x' }))
       .toEqual(['argv: is required: the program and its arguments, e.g. ["/usr/local/bin/page-me", "--urgent"]']);
+    expect(errorsOf({ kind: 'command', name: 'x', argv: [] }))
+      .toEqual(['argv: must be a list of 1 to 64 strings (program first); no shell is involved']);
+    expect(errorsOf({ kind: 'command', name: 'x', argv: ['/bin/echo', 'a\0b'] }))
+      .toEqual(['argv.1: must be a string of at most 4096 characters, without NUL bytes']);
+  });
+
+  it('passes a program its arguments as written, spaces included', () => {
+    expect(validateChannelSpec({ kind: 'command', name: ' Pager ', argv: ['/usr/bin/logger', ' -t ', ''] }))
+      .toMatchObject({ ok: true, value: { name: 'Pager', argv: ['/usr/bin/logger', ' -t ', ''] } });
+  });
+
+  it('reads rates written as text, and tells every problem at once', () => {
+    expect(validateChannelSpec({ kind: 'desktop', name: 'x', ratePerMinute: ' 60 ', burst: '10' }))
+      .toMatchObject({ ok: true, value: { ratePerMinute: 60, burst: 10 } });
+    expect(errorsOf({ kind: 'desktop', name: 'x', burst: 2.5 })).toEqual(['burst: must be a whole number, got 2.5']);
+    expect(errorsOf({ name: ' ', ratePerMinute: 'fast' })).toEqual([
+      'kind: is required (one of desktop, discord, webhook, command)',
+      'name: must not be empty',
+      'ratePerMinute: must be a number, got "fast"',
+    ]);
+    expect(errorsOf({ kind: 'discord', name: 'x'.repeat(101), url: 'ftp://example.com/', enabled: 'yes' })).toEqual([
+      'name: must be at most 100 characters, got 101',
+      'enabled: must be true or false, got "yes"',
+      'url: must be an http:// or https:// URL, got ftp:',
+    ]);
+    expect(errorsOf('discord')).toEqual([': a channel must be an object, got "discord"']);
   });
 
   it('refuses unknown kinds and fields, and out-of-range rates', () => {

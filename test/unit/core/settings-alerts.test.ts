@@ -62,10 +62,10 @@ alerts:
     expect(result.ok).toBe(false);
   });
 
-  it('survives the settings screen rewriting the file', () => {
+  it('survives the settings screen rewriting the file', async () => {
     const file = path.join(dir, 'netmon.yaml');
     fs.writeFileSync(file, ALERTS_YAML);
-    saveSettingsPatch(file, { log: { level: 'debug' } });
+    await saveSettingsPatch(file, { log: { level: 'debug' } });
     const written = YAML.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
     expect(written.log).toEqual({ level: 'debug' });
     expect(written.alerts).toEqual(YAML.parse(ALERTS_YAML).alerts);

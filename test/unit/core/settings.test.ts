@@ -89,10 +89,10 @@ describe('settings', () => {
     expect(good.ok && good.settings.history.minuteDays).toBe(10);
   });
 
-  it('writes a change into the file and nothing else: its other values and comments stay, overrides stay out', () => {
+  it('writes a change into the file and nothing else: its other values and comments stay, overrides stay out', async () => {
     for (const name of ['out.yaml', 'out.json']) {
       const file = path.join(dir, 'sub', name);
-      saveSettingsPatch(file, { log: { level: 'warn' } });
+      await saveSettingsPatch(file, { log: { level: 'warn' } });
       expect(loadSettings({ file }).log.level).toBe('warn');
       expect(fs.statSync(file).mode & 0o777).toBe(0o600);
       expect(fs.statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
@@ -100,8 +100,29 @@ describe('settings', () => {
     const file = write('netmon.yaml', '# my settings\nflows:\n  tcpIdleSec: 300 # five minutes\n');
     const loaded = loadSettingsWithAlerts({ file, env: { NETMON_SERVER_TOKEN: 'env-token-0123456789' }, flags: { history: { dbPath: '/tmp/x.sqlite' } } });
     expect(loaded.overridden.sort()).toEqual(['history.dbPath', 'server.token']);
-    saveSettingsPatch(file, { flows: { udpIdleSec: 60 } });
+    await saveSettingsPatch(file, { flows: { udpIdleSec: 60 } });
     expect(fs.readFileSync(file, 'utf8')).toBe('# my settings\nflows:\n  tcpIdleSec: 300 # five minutes\n  udpIdleSec: 60\n');
+  });
+
+  it('keeps every change of saves that overlap, in the order they were made', async () => {
+    const file = write('busy.yaml', '# mine\nlog:\n  level: warn\n');
+    const saves = [
+      saveSettingsPatch(file, { flows: { udpIdleSec: 61 } }),
+      saveSettingsPatch(path.join(dir, '.', 'busy.yaml'), { flows: { tcpIdleSec: 301 } }),
+      saveSettingsPatch(file, { log: { level: 'debug' } }),
+      saveSettingsPatch(file, { log: { level: 'error' } }),
+    ];
+    // A refused save in the middle changes nothing and does not hold up the ones after it.
+    const refused = saveSettingsPatch(file, { flows: { udpIdleSec: -1 } });
+    const last = saveSettingsPatch(file, { history: { minuteDays: 3 } });
+    await Promise.all(saves);
+    await expect(refused).rejects.toThrow(SettingsError);
+    await last;
+    const settings = loadSettings({ file });
+    expect([settings.flows.udpIdleSec, settings.flows.tcpIdleSec, settings.log.level, settings.history.minuteDays]).toEqual([61, 301, 'error', 3]);
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/^# mine\n/);
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
   });
 
   it('refuses through the API the settings that name paths or the listener, and those overridden for this run', () => {
@@ -112,13 +133,13 @@ describe('settings', () => {
     expect(refusedPatchFields({ log: { level: 'debug' } }, ['log.level'])[0].message).toMatch(/NETMON_LOG_LEVEL/);
   });
 
-  it('refuses a settings file that another user could have written, and says why', () => {
+  it('refuses a settings file that another user could have written, and says why', async () => {
     const file = write('shared.yaml', 'log:\n  level: warn\n');
     fs.chmodSync(file, 0o666);
     expect(issuesOf(() => loadSettings({ file }))[0].message).toMatch(/refusing .*shared\.yaml: it is writable by group and others \(mode 0666\)/);
     fs.chmodSync(file, 0o620);
     expect(issuesOf(() => loadSettings({ file }))[0].message).toMatch(/writable by its group/);
-    expect(() => saveSettingsPatch(file, { log: { level: 'info' } })).toThrow(/writable by its group/);
+    await expect(saveSettingsPatch(file, { log: { level: 'info' } })).rejects.toThrow(/writable by its group/);
     fs.chmodSync(file, 0o644);
     expect(loadSettings({ file }).log.level).toBe('warn');
     fs.chmodSync(dir, 0o777);
