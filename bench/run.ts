@@ -38,20 +38,17 @@
  * (default 1,000,000; 0 skips that part), --cache DIR (where captures and the
  * compiled reference are kept; env NETMON_BENCH_CACHE, default
  * bench-results/cache).
+ *
+ * Why one file of this length: it is the bench's table of contents (the
+ * options, the captures, the order the sections run in, and the one text
+ * report of them all); what each section measures is in its own module
+ * (command-timer, in-process and the modules named above).
  */
-import type { SpawnSyncReturns } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { CaptureReadResult } from '../src-capture-helper/capture-file/read-capture-file';
 import { readCaptureFile } from '../src-capture-helper/capture-file/read-capture-file';
-import { decodePacket } from '../src-capture-helper/decode/decode-packet';
-import { DecodedPacket } from '../src-capture-helper/decode/decoded-packet';
-import { FlowTable } from '../src-capture-helper/flows/flow-table';
-import { CaptureEngine } from '../src-capture-helper/pipeline/engine';
-import type { PacketRecord, PacketSink } from '../src-capture-helper/pipeline/packet-sink';
-import { RollupEngine } from '../src-capture-helper/rollups/rollup-engine';
 import { generate } from '../scripts/gen-bench-capture';
 import { formatAttribution } from './app-attribution';
 import type { FlowMemoryResult } from './flow-memory';
@@ -68,6 +65,10 @@ import type { QualityBench } from './quality';
 import { formatQuality, measureQuality } from './quality';
 import type { WebSectionsBench } from './web-sections';
 import { formatWebSections, measureWebSections } from './web-sections';
+import type { Timed } from './command-timer';
+import { CommandTimer } from './command-timer';
+import type { InProcess } from './in-process';
+import { inProcess } from './in-process';
 import { median, round } from './stats';
 
 const repo = path.resolve(__dirname, '../..');
@@ -75,25 +76,6 @@ const resultsDir = path.join(repo, 'bench-results');
 const SHARED_TOOLS = path.resolve(repo, '../shared/tools');
 const GEN_PCAP = path.join(SHARED_TOOLS, 'gen-pcap.js');
 const CAGG_SOURCE = path.join(SHARED_TOOLS, 'cagg.c');
-
-interface Timed {
-  ok: boolean;
-  /** Best wall time. */
-  bestSeconds: number;
-  medianSeconds: number;
-  runs: number;
-  /** Best CPU time (user + sys, children included). */
-  bestCpuSeconds: number;
-  bestUserSeconds: number;
-  bestSysSeconds: number;
-  /** From the best wall time. */
-  packetsPerSecond: number;
-  /** From the best CPU time. */
-  packetsPerCpuSecond: number;
-  megabytesPerSecond: number;
-  peakRssMB?: number;
-  error?: string;
-}
 
 interface Options {
   packets: number;
@@ -217,144 +199,6 @@ function warm(file: string): void {
 function loadAverage(): number[] {
   return os.loadavg().map((x) => round(x, 2));
 }
-
-/**
- * Times one command under GNU time, run by run: best and median wall time,
- * best CPU time (user + sys) and the largest peak RSS. Two commands being
- * compared take turns, so that a busy spell of a shared machine falls on both.
- */
-class CommandTimer {
-  private readonly walls: number[] = [];
-  private bestCpu = Infinity;
-  private bestUser = 0;
-  private bestSys = 0;
-  private peakKB = 0;
-  private error: string | undefined;
-
-  constructor(
-    private readonly cmd: string,
-    private readonly args: string[],
-  ) {}
-
-  run(): void {
-    if (this.error !== undefined) return;
-    // Output goes to /dev/null, as tcpdump's does: a pipe read by this process would be part of the time.
-    const devNull = fs.openSync('/dev/null', 'w');
-    const t0 = process.hrtime.bigint();
-    let res: SpawnSyncReturns<string>;
-    try {
-      res = spawnSync('/usr/bin/time', ['-f', 'netmon-bench maxrss=%M user=%U sys=%S', this.cmd, ...this.args], { encoding: 'utf8', stdio: ['ignore', devNull, 'pipe'], maxBuffer: 16 << 20 });
-    } finally {
-      fs.closeSync(devNull);
-    }
-    const s = Number(process.hrtime.bigint() - t0) / 1e9;
-    const m = /netmon-bench maxrss=(\d+) user=([\d.]+) sys=([\d.]+)/.exec(res.stderr ?? '');
-    if (res.status !== 0 || res.error || !m) {
-      const why = res.error?.message ?? (res.stderr ?? '').split('\n').filter((l) => l && !l.startsWith('netmon-bench ')).slice(-3).join(' | ');
-      this.error = `exit ${res.status}: ${why}`;
-      return;
-    }
-    this.walls.push(s);
-    const user = Number(m[2]);
-    const sys = Number(m[3]);
-    if (user + sys < this.bestCpu) {
-      this.bestCpu = user + sys;
-      this.bestUser = user;
-      this.bestSys = sys;
-    }
-    this.peakKB = Math.max(this.peakKB, Number(m[1]));
-  }
-
-  result(packets: number, fileBytes: number): Timed {
-    if (this.error !== undefined || this.walls.length === 0) {
-      return { ok: false, bestSeconds: 0, medianSeconds: 0, runs: 0, bestCpuSeconds: 0, bestUserSeconds: 0, bestSysSeconds: 0, packetsPerSecond: 0, packetsPerCpuSecond: 0, megabytesPerSecond: 0, error: this.error ?? 'not run' };
-    }
-    const walls = [...this.walls].sort((x, y) => x - y);
-    const best = walls[0];
-    return {
-      ok: true,
-      bestSeconds: round(best, 3),
-      medianSeconds: round(median(walls), 3),
-      runs: walls.length,
-      bestCpuSeconds: round(this.bestCpu, 2),
-      bestUserSeconds: this.bestUser,
-      bestSysSeconds: this.bestSys,
-      packetsPerSecond: Math.round(packets / best),
-      packetsPerCpuSecond: Math.round(packets / Math.max(this.bestCpu, 0.01)),
-      megabytesPerSecond: round(fileBytes / 1e6 / best, 1),
-      peakRssMB: round(this.peakKB / 1024, 1),
-    };
-  }
-}
-
-interface InProcess {
-  seconds: number;
-  cpuSeconds: number;
-  packets: number;
-  packetsPerSecond: number;
-  packetsPerCpuSecond: number;
-  megabytesPerSecond: number;
-  flowsCreated?: number;
-}
-
-type Stage = 'decode' | 'flows' | 'engine';
-
-/**
- * One pass over the file in this process: read+decode; read+decode+flows+rollups
- * (the live path); or the whole analyze engine (report, flows, names) and its report.
- */
-function inProcess(file: string, stage: Stage, fileBytes: number): InProcess {
-  const pkt = new DecodedPacket();
-  let sink: PacketSink;
-  /** Ends the pass; returns the flows created, if the stage tracks flows. */
-  let end: (read: CaptureReadResult) => number | undefined;
-  switch (stage) {
-    case 'decode':
-      sink = { packet: (rec: PacketRecord) => decodePacket(rec.linkType, rec.bytes, pkt, rec.wireLength, rec.offset, rec.length) };
-      end = () => undefined;
-      break;
-    case 'flows': {
-      const table = new FlowTable({ maxFlows: 2_000_000 });
-      const rollups = new RollupEngine(table);
-      sink = { packet: (rec: PacketRecord) => { decodePacket(rec.linkType, rec.bytes, pkt, rec.wireLength, rec.offset, rec.length); rollups.observe(pkt, rec); } };
-      end = () => {
-        rollups.finish();
-        table.flush();
-        return table.getStats().created;
-      };
-      break;
-    }
-    case 'engine': {
-      const engine = new CaptureEngine();
-      sink = engine;
-      end = (read) => engine.finish(path.basename(file), read).flows_total;
-      break;
-    }
-    default:
-      assertNever(stage);
-  }
-  const t0 = process.hrtime.bigint();
-  const c0 = process.cpuUsage();
-  const read = readCaptureFile(file, sink);
-  const flowsCreated = end(read);
-  const c = process.cpuUsage(c0);
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  const cpu = (c.user + c.system) / 1e6;
-  return {
-    seconds: round(s, 3),
-    cpuSeconds: round(cpu, 3),
-    packets: read.packets,
-    packetsPerSecond: Math.round(read.packets / s),
-    packetsPerCpuSecond: Math.round(read.packets / cpu),
-    megabytesPerSecond: round(fileBytes / 1e6 / s, 1),
-    ...(flowsCreated !== undefined ? { flowsCreated } : {}),
-  };
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unexpected stage ${String(value)}`);
-}
-
 
 /** One capture timed against cat, tcpdump and cagg. */
 interface CaptureFigures {

@@ -5,6 +5,10 @@
  *
  * Keyset pagination: a page ends with a cursor (the last row's sort value and id); the next page is the rows after
  * it in the same order, so a deep page costs what the first does.
+ *
+ * Why one file of this length: every field a filter or a sort reads is written twice, over flow objects and in SQL
+ * over the same column map (`FLOW_LOG_COLUMNS`), and the sort reuses the filter's readings (shown state, names,
+ * endpoints); kept side by side, the two spellings of a field cannot drift apart unseen.
  */
 import type { Cidr } from './ip';
 import { cidrContains, isCidr, parseCidr, parseIpCached } from './ip';

@@ -1,113 +1,27 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { CaptureSession, CaptureSessionKind } from '../api/types/capture';
-import type {
-  FlowApplication,
-  FlowCursor,
-  FlowFilter,
-  FlowPage,
-  FlowState,
-  FlowSummary,
-  NameSource,
-} from '../api/types/flows';
+import type { FlowCursor, FlowFilter, FlowPage, FlowSummary } from '../api/types/flows';
 import type { GeoInfo } from '../api/types/geo';
 import type { RollupTick } from '../api/types/rollups';
 import type { Settings } from '../api/types/settings';
 import type { CounterPoint, CounterQuery } from '../api/types/stats';
-import type { FlowProto } from '../api/types/traffic';
 import type { FlowSort } from '../../src-shared/flow-query';
 import type { FlowSortKey } from '../../src-shared/flow-query';
-import { compileFlowFilter, cursorOf, FLOW_LOG_COLUMNS, flowOrderSql, loggedFlowText } from '../../src-shared/flow-query';
-import { parseIp } from '../../src-shared/ip';
+import { compileFlowFilter, cursorOf, FLOW_LOG_COLUMNS, flowOrderSql } from '../../src-shared/flow-query';
 import { bucketise } from './counter-series';
-import { icmpKind } from './icmp-kind';
+import type { FlowRow } from './flow-log-rows';
+import { flowRowParams, INSERT_FLOW_SQL, rowToFlow } from './flow-log-rows';
+import { migrateHistorySchema } from './history-schema';
 import { keepPrivate, makePrivateDir, touchPrivate } from './private-files';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
-/** 2: capture sessions, and the session of each logged flow. */
-const SCHEMA_VERSION = 2;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS counters_1m (
-  iface TEXT NOT NULL, ts INTEGER NOT NULL,
-  bytes_in INTEGER NOT NULL, packets_in INTEGER NOT NULL, bytes_out INTEGER NOT NULL, packets_out INTEGER NOT NULL,
-  kernel_drops INTEGER NOT NULL, helper_drops INTEGER NOT NULL,
-  PRIMARY KEY (iface, ts)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS counters_1h (
-  iface TEXT NOT NULL, ts INTEGER NOT NULL,
-  bytes_in INTEGER NOT NULL, packets_in INTEGER NOT NULL, bytes_out INTEGER NOT NULL, packets_out INTEGER NOT NULL,
-  kernel_drops INTEGER NOT NULL, helper_drops INTEGER NOT NULL,
-  PRIMARY KEY (iface, ts)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS counters_1m_ts ON counters_1m (ts);
-CREATE INDEX IF NOT EXISTS counters_1h_ts ON counters_1h (ts);
-CREATE TABLE IF NOT EXISTS flow_log (
-  rowid INTEGER PRIMARY KEY,
-  flow_id TEXT NOT NULL, iface TEXT NOT NULL, vlan INTEGER, proto TEXT NOT NULL, ip_proto INTEGER NOT NULL,
-  a TEXT NOT NULL, a_bin BLOB, a_port INTEGER, b TEXT NOT NULL, b_bin BLOB, b_port INTEGER,
-  a_name TEXT, b_name TEXT, sni TEXT, http_host TEXT, dns_query TEXT, name TEXT, name_source TEXT, icmp_type INTEGER, icmp_code INTEGER,
-  rtt_server_ms REAL, rtt_client_ms REAL, rtt_ms REAL, retransmissions INTEGER, out_of_order INTEGER, zero_windows INTEGER,
-  first_ms REAL NOT NULL, last_ms REAL NOT NULL, state TEXT NOT NULL, tcp_flags INTEGER NOT NULL,
-  bytes_ab INTEGER NOT NULL, packets_ab INTEGER NOT NULL, bytes_ba INTEGER NOT NULL, packets_ba INTEGER NOT NULL,
-  session_id TEXT, app_label TEXT, app_pid INTEGER, app_exe TEXT, app_uid INTEGER, app_user TEXT, search_text TEXT);
-CREATE INDEX IF NOT EXISTS flow_log_last ON flow_log (last_ms);
-CREATE INDEX IF NOT EXISTS flow_log_a ON flow_log (a_bin);
-CREATE INDEX IF NOT EXISTS flow_log_b ON flow_log (b_bin);
-CREATE INDEX IF NOT EXISTS flow_log_id ON flow_log (flow_id);
-CREATE TABLE IF NOT EXISTS sessions (
-  id TEXT PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL, started_ms REAL NOT NULL, ended_ms REAL, error TEXT);
-CREATE INDEX IF NOT EXISTS sessions_started ON sessions (started_ms);
-`;
-
-/** Version 1 logged flows without their session: the id's prefix names it (`session:n`); sessions are made from them. */
-const MIGRATE_1_TO_2 = `
-ALTER TABLE flow_log ADD COLUMN session_id TEXT;
-UPDATE flow_log SET session_id = substr(flow_id, 1, instr(flow_id, ':') - 1) WHERE instr(flow_id, ':') > 1;
-INSERT OR IGNORE INTO sessions (id, kind, source, started_ms, ended_ms)
-  SELECT session_id, 'unknown', '', MIN(first_ms), MAX(last_ms) FROM flow_log WHERE session_id IS NOT NULL GROUP BY session_id;
-`;
-
-/**
- * Indexes on columns a migration adds: made after it. A session's flows are listed by the indexes that hold the
- * Flows view's orders (newest, largest, and the id order of the rate, which is 0 for every logged flow), each ending
- * with the id that breaks ties: a first page or a page after a cursor reads a hundred index entries, not the log.
- */
-const SESSION_INDEXES = `
-DROP INDEX IF EXISTS flow_log_session;
-CREATE INDEX IF NOT EXISTS flow_log_session_last ON flow_log (session_id, last_ms DESC, flow_id);
-CREATE INDEX IF NOT EXISTS flow_log_session_bytes ON flow_log (session_id, (bytes_ab + bytes_ba) DESC, flow_id);
-`;
-
 /** The sorts the session indexes hold (rate: the id order of flow_log_id). */
 const INDEXED_SORTS: ReadonlySet<FlowSortKey> = new Set(['bytes', 'lastSeen', 'rate']);
 const UNINDEXED_SESSION = { ...FLOW_LOG_COLUMNS, session: '+session_id' };
-
-/** Columns added to flow_log after schema version 1 was released; a database made before them gets them on open. */
-const ADDED_FLOW_COLUMNS: readonly (readonly [string, string])[] = [
-  ['dns_query', 'TEXT'],
-  ['name', 'TEXT'],
-  ['name_source', 'TEXT'],
-  ['icmp_type', 'INTEGER'],
-  ['icmp_code', 'INTEGER'],
-  // TCP quality as the flow ended (NULL for other protocols and for flows logged before it was kept).
-  ['rtt_server_ms', 'REAL'],
-  ['rtt_client_ms', 'REAL'],
-  ['rtt_ms', 'REAL'],
-  ['retransmissions', 'INTEGER'],
-  ['out_of_order', 'INTEGER'],
-  ['zero_windows', 'INTEGER'],
-  // The flow's local process (FlowSummary.app); NULL when not attributed.
-  ['app_label', 'TEXT'],
-  ['app_pid', 'INTEGER'],
-  ['app_exe', 'TEXT'],
-  ['app_uid', 'INTEGER'],
-  ['app_user', 'TEXT'],
-  // What the text search looks in (loggedFlowText), kept as the row is written.
-  ['search_text', 'TEXT'],
-];
 
 interface CounterRow {
   ts: number;
@@ -119,46 +33,6 @@ interface CounterRow {
   helper_drops: number;
 }
 
-interface FlowRow {
-  flow_id: string;
-  iface: string;
-  vlan: number | null;
-  proto: FlowProto;
-  ip_proto: number;
-  a: string;
-  a_port: number | null;
-  b: string;
-  b_port: number | null;
-  a_name: string | null;
-  b_name: string | null;
-  sni: string | null;
-  http_host: string | null;
-  dns_query: string | null;
-  name: string | null;
-  name_source: NameSource | null;
-  icmp_type: number | null;
-  icmp_code: number | null;
-  rtt_server_ms: number | null;
-  rtt_client_ms: number | null;
-  rtt_ms: number | null;
-  retransmissions: number | null;
-  out_of_order: number | null;
-  zero_windows: number | null;
-  first_ms: number;
-  last_ms: number;
-  state: FlowState;
-  tcp_flags: number;
-  bytes_ab: number;
-  packets_ab: number;
-  bytes_ba: number;
-  packets_ba: number;
-  app_label: string | null;
-  app_pid: number | null;
-  app_exe: string | null;
-  app_uid: number | null;
-  app_user: string | null;
-}
-
 export type HistoryResolution = 60 | 3600;
 
 export interface RetentionResult {
@@ -168,25 +42,15 @@ export interface RetentionResult {
   sessions: number;
 }
 
-/** The session of a flow id (`session:n`, as main names flows); null for an id without one. */
-export function sessionOfFlowId(id: string): string | null {
-  const colon = id.indexOf(':');
-  return colon > 0 ? id.slice(0, colon) : null;
-}
-
 /** Thrown for a filter value that cannot be searched (reported to the caller as an 'invalid' error). */
 export { FlowFilterError as FilterError } from '../../src-shared/flow-query';
-
-/** An address as the 16-byte blob the flow log sorts and matches ranges by (IPv4 mapped); null when it is not one. */
-function addressBlob(text: string): Buffer | null {
-  const bytes = parseIp(text);
-  return bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
 
 /**
  * Long-term history in SQLite: traffic counters downsampled to 1 minute and
  * 1 hour (added into both as each second arrives, so both are exact sums), and
  * the log of finished flows. Writes are grouped in one transaction per second.
+ * The tables and their migrations are in history-schema.ts, a flow_log row
+ * and its mapping to a flow in flow-log-rows.ts.
  */
 export class HistoryDb {
   private readonly db: Database.Database;
@@ -222,25 +86,7 @@ export class HistoryDb {
       };
       return match(a) || match(b) ? 1 : 0;
     });
-    this.db.exec(SCHEMA);
-    const version = this.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema'").get();
-    if (version === undefined) {
-      this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
-    } else if (Number(version.value) === 1) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATE_1_TO_2);
-        this.db.prepare("UPDATE meta SET value = ? WHERE key = 'schema'").run(String(SCHEMA_VERSION));
-      })();
-    } else if (Number(version.value) !== SCHEMA_VERSION) {
-      this.db.close();
-      throw new Error(`history database ${file} has schema version ${version.value}; this build reads version ${SCHEMA_VERSION}`);
-    }
-    const present = new Set(this.db.prepare<[], { name: string }>('PRAGMA table_info(flow_log)').all().map((c) => c.name));
-    for (const [column, type] of ADDED_FLOW_COLUMNS) if (!present.has(column)) this.db.exec(`ALTER TABLE flow_log ADD COLUMN ${column} ${type}`);
-    // Why a session ended early (a replay cut short by a helper restart): added after schema version 2 was released.
-    const sessionColumns = new Set(this.db.prepare<[], { name: string }>('PRAGMA table_info(sessions)').all().map((c) => c.name));
-    if (!sessionColumns.has('error')) this.db.exec('ALTER TABLE sessions ADD COLUMN error TEXT');
-    this.db.exec(SESSION_INDEXES);
+    migrateHistorySchema(this.db, file);
     const upsert = (table: string) =>
       this.db.prepare(`INSERT INTO ${table} (iface, ts, bytes_in, packets_in, bytes_out, packets_out, kernel_drops, helper_drops)
         VALUES (@iface, @ts, @bytesIn, @packetsIn, @bytesOut, @packetsOut, @kernelDrops, @helperDrops)
@@ -250,15 +96,7 @@ export class HistoryDb {
           kernel_drops = kernel_drops + excluded.kernel_drops, helper_drops = helper_drops + excluded.helper_drops`);
     this.addMinute = upsert('counters_1m');
     this.addHour = upsert('counters_1h');
-    this.insertFlow = this.db.prepare(`INSERT INTO flow_log (flow_id, iface, vlan, proto, ip_proto, a, a_bin, a_port, b, b_bin,
-        b_port, a_name, b_name, sni, http_host, dns_query, name, name_source, icmp_type, icmp_code,
-        rtt_server_ms, rtt_client_ms, rtt_ms, retransmissions, out_of_order, zero_windows,
-        first_ms, last_ms, state, tcp_flags, bytes_ab, packets_ab, bytes_ba, packets_ba, session_id,
-        app_label, app_pid, app_exe, app_uid, app_user, search_text)
-      VALUES (@id, @iface, @vlan, @proto, @ipProto, @a, @aBin, @aPort, @b, @bBin, @bPort, @aName, @bName, @sni, @httpHost,
-        @dnsQuery, @name, @nameSource, @icmpType, @icmpCode,
-        @rttServerMs, @rttClientMs, @rttMs, @retransmissions, @outOfOrder, @zeroWindows, @firstSeenMs, @lastSeenMs, @state, @tcpFlags, @bytesAB, @packetsAB, @bytesBA, @packetsBA, @session,
-        @appLabel, @appPid, @appExe, @appUid, @appUser, @searchText)`);
+    this.insertFlow = this.db.prepare(INSERT_FLOW_SQL);
     this.recordTickTx = this.db.transaction((tick: RollupTick) => {
       for (const s of tick.interfaces) {
         const row = {
@@ -276,49 +114,7 @@ export class HistoryDb {
     });
     this.recordFlowsTx = this.db.transaction((flows: readonly FlowSummary[]) => {
       for (const f of flows) {
-        this.insertFlow.run({
-          id: f.id,
-          iface: f.iface,
-          vlan: f.vlan,
-          proto: f.proto,
-          ipProto: f.ipProto,
-          a: f.a,
-          aBin: addressBlob(f.a),
-          aPort: f.aPort,
-          b: f.b,
-          bBin: addressBlob(f.b),
-          bPort: f.bPort,
-          aName: f.names.a,
-          bName: f.names.b,
-          sni: f.names.sni,
-          httpHost: f.names.httpHost,
-          dnsQuery: f.names.dnsQuery,
-          name: f.names.name,
-          nameSource: f.names.source,
-          icmpType: f.icmp?.type ?? null,
-          icmpCode: f.icmp?.code ?? null,
-          rttServerMs: f.quality?.rttServerMs ?? null,
-          rttClientMs: f.quality?.rttClientMs ?? null,
-          rttMs: f.quality?.rttMs ?? null,
-          retransmissions: f.quality?.retransmissions ?? null,
-          outOfOrder: f.quality?.outOfOrder ?? null,
-          zeroWindows: f.quality?.zeroWindows ?? null,
-          firstSeenMs: f.firstSeenMs,
-          lastSeenMs: f.lastSeenMs,
-          state: f.state,
-          tcpFlags: f.tcpFlags,
-          bytesAB: f.aToB.bytes,
-          packetsAB: f.aToB.packets,
-          bytesBA: f.bToA.bytes,
-          packetsBA: f.bToA.packets,
-          session: sessionOfFlowId(f.id),
-          appLabel: f.app?.label ?? null,
-          appPid: f.app?.pid ?? null,
-          appExe: f.app?.exe ?? null,
-          appUid: f.app?.uid ?? null,
-          appUser: f.app?.user ?? null,
-          searchText: loggedFlowText(f),
-        });
+        this.insertFlow.run(flowRowParams(f));
       }
     });
   }
@@ -463,48 +259,4 @@ export class HistoryDb {
 /** better-sqlite3 binds a Buffer as a BLOB, not a plain Uint8Array. */
 function bindable(params: readonly unknown[]): unknown[] {
   return params.map((v) => (v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v));
-}
-
-function rowToFlow(r: FlowRow): FlowSummary {
-  // Interface names hold no '/': one in a logged flow's interface is a probe's (`<probe>/<interface>`).
-  const slash = r.iface.indexOf('/');
-  return {
-    id: r.flow_id,
-    iface: r.iface,
-    ...(slash > 0 ? { probe: r.iface.slice(0, slash) } : {}),
-    vlan: r.vlan,
-    proto: r.proto,
-    ipProto: r.ip_proto,
-    a: r.a,
-    aPort: r.a_port,
-    b: r.b,
-    bPort: r.b_port,
-    names: { a: r.a_name, b: r.b_name, sni: r.sni, httpHost: r.http_host, dnsQuery: r.dns_query, name: r.name, source: r.name_source },
-    aToB: { bytes: r.bytes_ab, packets: r.packets_ab },
-    bToA: { bytes: r.bytes_ba, packets: r.packets_ba },
-    firstSeenMs: r.first_ms,
-    lastSeenMs: r.last_ms,
-    state: r.state,
-    tcpFlags: r.tcp_flags,
-    icmp: icmpKind(r.proto, r.icmp_type, r.icmp_code),
-    bpsAToB: 0,
-    bpsBToA: 0,
-    active: false,
-    ...(r.retransmissions === null
-      ? {}
-      : {
-        quality: {
-          rttServerMs: r.rtt_server_ms, rttClientMs: r.rtt_client_ms, rttMs: r.rtt_ms,
-          retransmissions: r.retransmissions, outOfOrder: r.out_of_order ?? 0, zeroWindows: r.zero_windows ?? 0,
-        },
-      }),
-    ...appOfRow(r),
-  };
-}
-
-/** A logged flow's process; a process has a pid, a socket of a user this one may not inspect ("system") has none. */
-function appOfRow(r: FlowRow): { app?: FlowApplication } {
-  if (r.app_label === null || r.app_uid === null) return {};
-  const system = r.app_pid === null;
-  return { app: { label: r.app_label, pid: r.app_pid, name: system ? null : r.app_label, exe: r.app_exe, uid: r.app_uid, user: r.app_user, system } };
 }

@@ -3,20 +3,20 @@ import type { EventMap } from '../../src-capture-helper/protocol/messages';
 import type { EventChannel, EventPayload, RequestChannel, RequestResult } from '../api/contract';
 import type { ApplicationsReport } from '../api/types/applications';
 import type { CaptureSource, CaptureStatus } from '../api/types/capture';
-import type { FlowFilter, FlowPage, FlowQuery, FlowSummary } from '../api/types/flows';
+import type { FlowFilter, FlowSummary } from '../api/types/flows';
 import type { ApiResult } from '../api/types/results';
 import type { Settings, SettingsPatch } from '../api/types/settings';
 import type { CounterSeries, Stats } from '../api/types/stats';
 import { AlertFeed } from './alerts-bridge';
 import type { AlertsPort } from './alerts-bridge';
 import { fail } from './api-result';
-import { assertNever } from './assert-never';
 import { CaptureControl } from './capture-control';
 import { CaptureTotals, rollupTick } from './capture-totals';
 import { ExportService } from './export-service';
-import { ALL_SESSIONS, cursorOf, FlowFilterError, isAfterCursor, sortFlowList } from '../../src-shared/flow-query';
+import { ALL_SESSIONS, FlowFilterError } from '../../src-shared/flow-query';
 import { applicationsReport, localAddresses } from './applications';
 import type { FlowBook } from './flow-book';
+import { flowIdsMatching, queryFlowPage } from './flow-pages';
 import { FlowSync } from './flow-sync';
 import { apiErrorOfHelperFailure } from './helper-client';
 import type { HelperPort } from './helper-port';
@@ -30,7 +30,6 @@ import { requestHandlers } from './request-handlers';
 import type { Handlers, RequestHandler } from './request-handlers';
 import { RollupMemory } from './rollup-memory';
 
-const MAX_PAGE = 1000;
 const RETENTION_INTERVAL_MS = 3_600_000;
 
 /** Writes an accepted settings change into the settings file (the caller's, when it has one). */
@@ -63,11 +62,12 @@ export interface NetmonCoreOptions {
  *
  * The parts, each in its own module: the capture session and its status
  * (`capture-control.ts`), the live flows and the finished-flow log
- * (`flow-sync.ts`), the capture's totals (`capture-totals.ts`) and the
- * request handler table (`request-handlers.ts`). This class wires them to the
+ * (`flow-sync.ts`), the capture's totals (`capture-totals.ts`), pages of
+ * flows merged from the book and the log (`flow-pages.ts`) and the request
+ * handler table (`request-handlers.ts`). This class wires them to the
  * helper's events and answers the queries that read more than one of them
- * (a flow page merging the book and the log, stats, counter series,
- * applications), which is why it is still over 400 lines.
+ * (stats, counter series, applications); that wiring is why it is still a
+ * little over 400 lines.
  */
 export class NetmonCore {
   private settingsValue: Settings;
@@ -143,11 +143,7 @@ export class NetmonCore {
     this.exports = new ExportService({
       helper: () => this.helper,
       captureId: () => this.capture.captureId,
-      flowIdsMatching: (filter, limit) => {
-        const sort = { key: 'firstSeen', dir: 'asc' } as const;
-        const active = this.flows.query(filter, sort).map((f) => f.id);
-        return [...new Set([...active, ...this.history.searchFlows(filter, sort, 0, limit).flows.map((f) => f.id)])];
-      },
+      flowIdsMatching: (filter, limit) => flowIdsMatching({ book: this.flows, history: this.history }, filter, limit),
       emitProgress: (progress) => this.emit('export.progress', progress),
       logger: this.log.child({ component: 'export' }),
     });
@@ -179,7 +175,7 @@ export class NetmonCore {
       now: () => this.now(),
       withGeo: this.withGeo,
       sessionFilter: (filter) => this.sessionFilter(filter),
-      queryFlows: (q) => this.queryFlows(q),
+      queryFlows: (q) => queryFlowPage({ book: this.flows, history: this.history }, q),
       counterSeries: (q) => this.counterSeries(q),
       stats: () => this.stats(),
       applications: (session, fromMs) => this.applications(session, fromMs),
@@ -351,55 +347,6 @@ export class NetmonCore {
     return applicationsReport(this.history.database, this.flows.activeFlows(), {
       session, fromMs, sessionKind, platform, localAddresses: localAddresses(), nameOf: (ip) => this.flows.names.get(ip),
     });
-  }
-
-  /**
-   * A page of flows: live ones from the book, ended ones from the history, both filtered and sorted by the one
-   * definition in src-shared/flow-query.ts, so their pages merge. `after` continues from a page's `next` cursor.
-   */
-  private queryFlows(q: FlowQuery): FlowPage {
-    const limit = Math.min(Math.max(1, q.limit), MAX_PAGE);
-    const offset = Math.max(0, q.offset);
-    const end = offset + limit;
-    const pageOf = (rows: FlowSummary[], total: number, more: boolean): FlowPage => {
-      const flows = rows.slice(offset, end);
-      return { total, offset, flows, next: more && flows.length > 0 ? cursorOf(flows[flows.length - 1], q.sort.key) : null };
-    };
-    switch (q.scope) {
-      case 'active': {
-        const { total, rest } = this.activeAfter(q);
-        return pageOf(rest, total, rest.length > end);
-      }
-      case 'finished':
-        return this.history.searchFlows(q.filter, q.sort, offset, limit, q.after);
-      case 'all': {
-        const active = this.activeAfter(q);
-        // No active flow (a finished capture): SQLite pages the log itself.
-        if (active.total === 0) return this.history.searchFlows(q.filter, q.sort, offset, limit, q.after);
-        // Both sources are sorted the same way: the first offset+limit rows after the cursor of each make the page.
-        const finished = this.history.searchFlows(q.filter, q.sort, 0, end, q.after);
-        const merged = sortFlowList([...active.rest.slice(0, end), ...finished.flows], q.sort);
-        return pageOf(merged, active.total + finished.total, merged.length > end || active.rest.length > end || finished.next !== null);
-      }
-      default:
-        return assertNever(q.scope);
-    }
-  }
-
-  /** The live flows matching a query (their count), and those after its cursor in its order. */
-  private activeAfter(q: FlowQuery): { total: number; rest: FlowSummary[] } {
-    const all = this.flows.query(q.filter, q.sort);
-    const after = q.after;
-    if (after === undefined) return { total: all.length, rest: all };
-    // Sorted: the flows after the cursor are a suffix; find where it starts.
-    let lo = 0;
-    let hi = all.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (isAfterCursor(all[mid], q.sort, after)) hi = mid;
-      else lo = mid + 1;
-    }
-    return { total: all.length, rest: all.slice(lo) };
   }
 
   private counterSeries(q: { fromMs: number; toMs: number; stepSec: number; iface?: string }): CounterSeries {

@@ -3,6 +3,12 @@ import { SHOWN_FLOW_STATES } from '../state/flow-shown';
 import type { FlowProto } from '../transport/api-types';
 import { PROTOCOLS } from '../transport/api-types';
 import { useAppShallow } from './app-context';
+import { Field } from './field';
+
+/** A field's error as the messages `Field` shows under it. */
+function messages(error: string | undefined): string[] | undefined {
+  return error === undefined ? undefined : [error];
+}
 
 function toggle<T>(list: readonly T[], v: T): T[] {
   return list.includes(v) ? list.filter((x) => x !== v) : [...list, v];
@@ -18,41 +24,14 @@ export function FlowFilterBar() {
         <span>Search</span>
         <input type="search" value={input.text} placeholder="address, port, name…" onChange={(e) => set({ text: e.target.value })} spellCheck={false} />
       </label>
-      <label>
-        <span>Address or CIDR</span>
-        <input
-          type="text"
-          value={input.cidr}
-          placeholder="10.0.0.0/8"
-          aria-invalid={Boolean(errors.cidr)}
-          aria-describedby={errors.cidr ? 'cidr-error' : undefined}
-          onChange={(e) => set({ cidr: e.target.value })}
-          spellCheck={false}
-        />
-        {errors.cidr && (
-          <em id="cidr-error" className="field-error">
-            {errors.cidr}
-          </em>
+      <Field label="Address or CIDR" errors={messages(errors.cidr)}>
+        {(a11y) => <input type="text" {...a11y} value={input.cidr} placeholder="10.0.0.0/8" onChange={(e) => set({ cidr: e.target.value })} spellCheck={false} />}
+      </Field>
+      <Field label="Port" errors={messages(errors.port)}>
+        {(a11y) => (
+          <input type="text" inputMode="numeric" {...a11y} value={input.port} placeholder="443, 8000-8999" onChange={(e) => set({ port: e.target.value })} spellCheck={false} />
         )}
-      </label>
-      <label>
-        <span>Port</span>
-        <input
-          type="text"
-          inputMode="numeric"
-          value={input.port}
-          placeholder="443, 8000-8999"
-          aria-invalid={Boolean(errors.port)}
-          aria-describedby={errors.port ? 'port-error' : undefined}
-          onChange={(e) => set({ port: e.target.value })}
-          spellCheck={false}
-        />
-        {errors.port && (
-          <em id="port-error" className="field-error">
-            {errors.port}
-          </em>
-        )}
-      </label>
+      </Field>
       <label>
         <span>Application</span>
         <input

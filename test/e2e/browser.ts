@@ -1,17 +1,15 @@
 /** Harness for browser tests: a real `netmon serve` process (replaying a capture, or live on an interface) and
  *  Debian's Chromium driven by playwright-core. Screenshots go to test-results/. */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { ServeProcess } from '../helpers/serve-process';
+import { CLI, FIXTURES, REPO, startServe as startServeProcess } from '../helpers/serve-process';
 
-export const REPO = path.resolve(__dirname, '../..');
-export const FIXTURES = path.resolve(REPO, '../shared/fixtures/pcap');
+export { FIXTURES, REPO };
 export const RESULTS = path.join(REPO, 'test-results', 'e2e');
-const CLI = path.join(REPO, 'dist/src-main/cli/netmon.js');
 const DASHBOARD = path.join(REPO, 'dist/renderer/index.html');
 
 export interface ServeOptions {
@@ -29,17 +27,11 @@ export interface ServeOptions {
   replayDir?: string;
 }
 
-export interface Served {
-  url: string;
+export interface Served extends Omit<ServeProcess, 'token'> {
   /** The token serve requires (made at start unless given). */
   token: string;
   /** The dashboard's address with the token, as serve prints it: what a user opens. */
   dashboard: string;
-  /** `Authorization: Bearer <token>` for requests from the test itself. */
-  auth: Record<string, string>;
-  proc: ChildProcess;
-  output: () => string;
-  stop(): Promise<void>;
 }
 
 /** What is missing before a browser test can run, or null when it can. */
@@ -50,52 +42,32 @@ export function missingPrerequisite(): string | null {
   return null;
 }
 
-/** Starts `netmon serve` on a free loopback port with a private history database and waits until it listens. */
+/** Starts `netmon serve` (test/helpers/serve-process.ts) on a free loopback port with a private history database
+ *  and settings directory, and waits until it listens. */
 export async function startServe(opts: ServeOptions): Promise<Served> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-e2e-'));
-  const args = [CLI, 'serve', '--bind', '127.0.0.1:0', '--db', opts.db ?? path.join(dir, 'history.sqlite')];
+  const args = ['--bind', '127.0.0.1:0', '--db', opts.db ?? path.join(dir, 'history.sqlite')];
   if (opts.config) args.push('--config', opts.config);
   if (opts.replay) args.push('--replay', opts.replay, '--speed', String(opts.speed ?? 1));
   for (const i of opts.ifaces ?? []) args.push('--iface', i);
   if (opts.token) args.push('--token', opts.token);
   args.push(...(opts.extraArgs ?? []));
   if (opts.replayDir) args.push('--replay-dir', opts.replayDir);
-  const proc = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XDG_CONFIG_HOME: dir } });
-  let out = '';
-  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`netmon serve did not start within 20 s:\n${out}`)), 20_000);
-    const check = (): void => {
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m && (opts.token !== undefined || /#token=\S+/.test(out))) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    proc.stdout?.on('data', check);
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`netmon serve exited with ${code}:\n${out}`));
-    });
+  const removeDir = () => fs.rmSync(dir, { recursive: true, force: true });
+  const serve = await startServeProcess(args, { XDG_CONFIG_HOME: dir }).catch((err: unknown) => {
+    removeDir();
+    throw err;
   });
-  const token = opts.token ?? (/#token=(\S+)/.exec(out) as RegExpExecArray)[1];
+  const token = serve.token;
+  if (token === null) throw new Error('serve started without a token');
   return {
-    url,
+    ...serve,
     token,
-    dashboard: `${url}/#token=${token}`,
-    auth: { Authorization: `Bearer ${token}` },
-    proc,
-    output: () => out,
+    dashboard: `${serve.url}/#token=${token}`,
     stop: async () => {
-      if (proc.exitCode === null) {
-        const exited = new Promise((r) => proc.once('exit', r));
-        proc.kill('SIGTERM');
-        const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(timer);
-      }
-      fs.rmSync(dir, { recursive: true, force: true });
+      const code = await serve.stop();
+      removeDir();
+      return code;
     },
   };
 }

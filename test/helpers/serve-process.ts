@@ -25,41 +25,66 @@ export interface StartServeOptions {
   /** Starts the process instead of node:child_process `spawn`, e.g. inside a test namespace:
    *  `(command, args, options) => pair.spawn(pair.nsB, command, args, options)`. */
   spawnWith?: (command: string, args: string[], options: SpawnOptions) => ChildProcess;
+  /**
+   * Whom serve runs as, when not as this process's user (root): `login` runs it as that user with the groups of a
+   * fresh login (setpriv); `sudo` starts it as root with what `sudo netmon serve` gives (SUDO_UID, SUDO_GID,
+   * SUDO_USER, root's HOME), so it opens the capture and then becomes that user. Its fresh settings directory is
+   * the user's.
+   */
+  user?: { name: string; uid: number; gid: number; via: 'login' | 'sudo' };
+  /** How long serve may take to print its address (default 20 s). */
+  startTimeoutMs?: number;
 }
 
 /**
  * serve reads and writes $XDG_CONFIG_HOME/netmon/settings.yaml (a chosen interface is remembered there):
  * each process a test starts gets a fresh one unless the test gives its own, never the user's.
  */
-function isolatedEnv(env: Record<string, string>): { env: Record<string, string>; cleanUp: () => void } {
+function isolatedEnv(env: Record<string, string>, owner?: { uid: number; gid: number }): { env: Record<string, string>; cleanUp: () => void } {
   if (env.XDG_CONFIG_HOME !== undefined) return { env, cleanUp: () => undefined };
   const config = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-serve-config-'));
+  if (owner !== undefined) fs.chownSync(config, owner.uid, owner.gid);
   return { env: { XDG_CONFIG_HOME: config, ...env }, cleanUp: () => fs.rmSync(config, { recursive: true, force: true }) };
 }
 
-/** Runs `netmon serve` from the build as a real process; resolves once it prints its URL. */
-export function startServe(args: string[], env: Record<string, string> = {}, options: StartServeOptions = {}): Promise<ServeProcess> {
+/** Spawns `netmon serve ARGS` from the build, as `options` says, with stdout and stderr piped. */
+function spawnServe(args: string[], env: Record<string, string>, options: StartServeOptions): { child: ChildProcess; cleanUp: () => void } {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first`);
-  const isolated = isolatedEnv(env);
-  const child = (options.spawnWith ?? spawn)(process.execPath, [CLI, 'serve', ...args], {
-    env: { ...process.env, ...isolated.env, NETMON_LOG_LEVEL: env.NETMON_LOG_LEVEL ?? 'warn' },
+  const user = options.user;
+  const sudoEnv: Record<string, string> = user?.via === 'sudo'
+    ? { SUDO_UID: String(user.uid), SUDO_GID: String(user.gid), SUDO_USER: user.name, HOME: os.userInfo().homedir }
+    : {};
+  const isolated = isolatedEnv({ ...sudoEnv, ...env }, user);
+  const argv = [process.execPath, CLI, 'serve', ...args];
+  const [command, ...rest] = user?.via === 'login' ? ['setpriv', `--reuid=${user.name}`, `--regid=${user.name}`, '--init-groups', '--', ...argv] : argv;
+  const child = (options.spawnWith ?? spawn)(command, rest, {
+    cwd: REPO,
+    env: { ...process.env, ...isolated.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return { child, cleanUp: isolated.cleanUp };
+}
+
+/** Runs `netmon serve` from the build as a real process; resolves once it prints its URL (and the token it made). */
+export function startServe(args: string[], env: Record<string, string> = {}, options: StartServeOptions = {}): Promise<ServeProcess> {
+  const { child, cleanUp } = spawnServe(args, { NETMON_LOG_LEVEL: 'warn', ...env }, options);
   let out = '';
   let err = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
-    isolated.cleanUp();
+    cleanUp();
     resolve(code);
   }));
+  const startTimeoutMs = options.startTimeoutMs ?? 20_000;
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start within 20 s\nstdout: ${out}\nstderr: ${err}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`serve did not start within ${startTimeoutMs / 1000} s\nstdout: ${out}\nstderr: ${err}`)), startTimeoutMs);
     const given = args.indexOf('--token');
     const onData = () => {
-      const match = /listening on (http:\/\/\S+)/.exec(out);
+      // Whole lines only: a chunk may end inside the address or the token.
+      const match = /listening on (http:\/\/\S+).*\n/.exec(out);
       if (match === null) return;
-      const printed = /#token=(\S+)/.exec(out);
+      const printed = /#token=(\S+)\n/.exec(out);
       const token = given >= 0 ? args[given + 1] : printed?.[1] ?? null;
       if (token === null && !args.includes('--no-auth') && env.NETMON_SERVER_TOKEN === undefined) return;
       clearTimeout(timer);
@@ -92,14 +117,13 @@ export function startServe(args: string[], env: Record<string, string> = {}, opt
 
 /** Runs `netmon serve` expecting it to exit on its own. */
 export function runServeToExit(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string }> {
-  const isolated = isolatedEnv(env);
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, ...isolated.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { child, cleanUp } = spawnServe(args, env, {});
   let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     child.once('exit', (code) => {
-      isolated.cleanUp();
+      cleanUp();
       clearTimeout(timer);
       resolve({ code, stderr: err });
     });

@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureStatus } from '../../../src-main/api/types/capture';
 import type { FlowPage, FlowSummary } from '../../../src-main/api/types/flows';
 import { canCreateNamespaces, createVethPair, type VethPair } from '../../helpers/netns';
-import { waitForExit, waitForOutput } from '../live/live-traffic';
-import { CLI, waitFor } from '../../helpers/serve-process';
+import { waitForOutput } from '../live/live-traffic';
+import type { ServeProcess } from '../../helpers/serve-process';
+import { startServe, waitFor } from '../../helpers/serve-process';
 
 /**
  * Flows attributed to their processes, live on a veth pair: `netmon serve`
@@ -68,10 +69,9 @@ describe.skipIf(!canRun)('flows attributed to their processes (live, veth, serve
   let pair: VethPair;
   let slowServer: ChildProcess;
   let rootDaemon: ChildProcess;
-  let serve: ChildProcess;
-  let serveOutput = '';
+  let serve: ServeProcess | undefined;
   let url: string;
-  let token: string;
+  let token: string | null;
   let slowPort: number;
   let rootPort: number;
 
@@ -89,7 +89,7 @@ describe.skipIf(!canRun)('flows attributed to their processes (live, veth, serve
         return flow;
       }, 20_000);
     } catch {
-      throw new Error(`no attributed flow of port ${port}: ${JSON.stringify(last)}\nserve: ${serveOutput}`);
+      throw new Error(`no attributed flow of port ${port}: ${JSON.stringify(last)}\nserve: ${serve?.stdout()}${serve?.stderr()}`);
     }
   }
   /** Runs a command as the test user in namespace B. */
@@ -112,15 +112,12 @@ describe.skipIf(!canRun)('flows attributed to their processes (live, veth, serve
     rootDaemon = pair.spawn(pair.nsB, PYTHON, ['-u', '-m', 'http.server', '--bind', pair.addrB, '0'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: work });
     rootPort = Number(/port (\d+)/.exec(await waitForOutput(rootDaemon, /port \d+/))![1]);
 
-    serve = pair.spawn(pair.nsB, process.execPath, [CLI, 'serve', '--iface', pair.ifB, '--bind', '127.0.0.1:0', '--db', path.join(home, 'history.sqlite')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, SUDO_UID: String(uid), SUDO_GID: String(gid), SUDO_USER: user, HOME: '/root', NETMON_LOG_LEVEL: 'warn' },
+    serve = await startServe(['--iface', pair.ifB, '--bind', '127.0.0.1:0', '--db', path.join(home, 'history.sqlite')], {}, {
+      spawnWith: (command, args, options) => pair.spawn(pair.nsB, command, args, options),
+      user: { name: user, uid, gid, via: 'sudo' },
+      startTimeoutMs: 30_000,
     });
-    serve.stdout?.on('data', (d: Buffer) => (serveOutput += d.toString()));
-    serve.stderr?.on('data', (d: Buffer) => (serveOutput += d.toString()));
-    const printed = await waitForOutput(serve, /#token=\S+\n/, 30_000);
-    url = /listening on (http:\/\/\S+)/.exec(printed)?.[1] ?? '';
-    token = /#token=(\S+)/.exec(printed)?.[1] ?? '';
+    ({ url, token } = serve);
     await waitFor('the live capture', async () => {
       const s = api<CaptureStatus>('/api/capture/status');
       if (s.state !== 'running') await new Promise((r) => setTimeout(r, 200));
@@ -129,10 +126,7 @@ describe.skipIf(!canRun)('flows attributed to their processes (live, veth, serve
   }, 90_000);
 
   afterAll(async () => {
-    if (serve !== undefined && serve.exitCode === null && serve.signalCode === null) {
-      serve.kill('SIGTERM');
-      await waitForExit(serve, 15_000).catch(() => serve.kill('SIGKILL'));
-    }
+    await serve?.stop();
     slowServer?.kill();
     rootDaemon?.kill();
     pair?.destroy();

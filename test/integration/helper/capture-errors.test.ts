@@ -18,7 +18,7 @@ beforeAll(async () => {
   if (!namespaces) return;
   pair = createVethPair();
   // The helper runs inside the receiving namespace, so it captures on the pair's interface there.
-  ({ helper, client, stop: stopHelper } = await startHelperWithClient([], ['ip', 'netns', 'exec', pair.nsB]));
+  ({ helper, client, stop: stopHelper } = await startHelperWithClient([], { prefix: ['ip', 'netns', 'exec', pair.nsB] }));
 });
 afterAll(async () => {
   if (!namespaces) return;

@@ -1,29 +1,14 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HelperSupervisor } from '../../../src-main/core/helper-supervisor';
-import { helperCli } from '../../helpers/helper-process';
+import { HelperExited, startHelper } from '../../helpers/helper-process';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-function runHelper(args: string[]) {
-  const child = spawn(process.execPath, [helperCli, 'helper', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const ready = async () => {
-    for (let i = 0; i < 100 && !stdout.includes('"ready":true'); i++) await new Promise((r) => setTimeout(r, 50));
-    return stdout.includes('"ready":true');
-  };
-  return { child, exited, ready, stderr: () => stderr };
-}
 
 describe('installed helper service with a token file', () => {
   it('creates a 0600 token file, and a client that reads it connects', async () => {
@@ -32,12 +17,8 @@ describe('installed helper service with a token file', () => {
     const socketPath = path.join(dir, 'run', 'helper.sock');
     const tokenFile = path.join(dir, 'run', 'token');
     fs.mkdirSync(path.dirname(tokenFile), { mode: 0o700 });
-    const helper = runHelper(['--socket', socketPath, '--token-file', tokenFile]);
-    cleanups.push(async () => {
-      helper.child.kill('SIGTERM');
-      await helper.exited;
-    });
-    expect(await helper.ready()).toBe(true);
+    const helper = await startHelper([], { socketPath, tokenFile });
+    cleanups.push(() => helper.stop());
     expect(fs.statSync(tokenFile).mode & 0o777).toBe(0o600);
 
     const supervisor = new HelperSupervisor({ launch: { kind: 'connect', socketPath, tokenFile } });
@@ -52,8 +33,8 @@ describe('installed helper service with a token file', () => {
     cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
     const socketPath = path.join(dir, 'helper.sock');
     const tokenFile = path.join(dir, 'token');
-    const first = runHelper(['--socket', socketPath, '--token-file', tokenFile]);
-    expect(await first.ready()).toBe(true);
+    const first = await startHelper([], { socketPath, tokenFile });
+    cleanups.push(() => first.stop());
     const supervisor = new HelperSupervisor({ launch: { kind: 'connect', socketPath, tokenFile }, initialBackoffMs: 100, maxBackoffMs: 200 });
     cleanups.push(() => supervisor.stop());
     await supervisor.start();
@@ -63,12 +44,8 @@ describe('installed helper service with a token file', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(supervisor.status().state).toBe('restarting');
     // The service manager starts it again: same socket, same token file.
-    const second = runHelper(['--socket', socketPath, '--token-file', tokenFile]);
-    cleanups.push(async () => {
-      second.child.kill('SIGTERM');
-      await second.exited;
-    });
-    expect(await second.ready()).toBe(true);
+    const second = await startHelper([], { socketPath, tokenFile });
+    cleanups.push(() => second.stop());
     const status = await supervisor.request('status', {}, { timeoutMs: 5000 });
     expect(status.pid).toBe(second.child.pid);
     expect(supervisor.status()).toMatchObject({ state: 'connected', pid: second.child.pid });
@@ -81,8 +58,9 @@ describe('installed helper service with a token file', () => {
     const tokenFile = path.join(dir, 'token');
     fs.writeFileSync(tokenFile, 'a-token-that-is-long-enough\n', { mode: 0o644 });
     fs.chmodSync(tokenFile, 0o644);
-    const helper = runHelper(['--socket', path.join(dir, 'helper.sock'), '--token-file', tokenFile]);
-    expect(await helper.exited).toBe(2);
-    expect(helper.stderr()).toMatch(/readable by others \(mode 644\)/);
+    const refused = await startHelper([], { socketPath: path.join(dir, 'helper.sock'), tokenFile }).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(HelperExited);
+    expect((refused as HelperExited).code).toBe(2);
+    expect((refused as HelperExited).stderr).toMatch(/readable by others \(mode 644\)/);
   });
 });

@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { canCreateNamespaces, createVethPair, type VethPair } from '../../helpers/netns';
+import type { ServeProcess } from '../../helpers/serve-process';
+import { CLI, startServe } from '../../helpers/serve-process';
 import { readPcapFrames, REPO, sendTraffic, startServers, waitForExit, waitForOutput } from '../live/live-traffic';
 
 /**
@@ -14,7 +16,6 @@ import { readPcapFrames, REPO, sendTraffic, startServers, waitForExit, waitForOu
  */
 const PREFIX = '/opt/netmon';
 const GROUP = 'netmon';
-const CLI = path.join(REPO, 'dist', 'src-main', 'cli', 'netmon.js');
 
 function hasTools(): boolean {
   if (!canCreateNamespaces()) return false;
@@ -66,6 +67,7 @@ describe.skipIf(!hasTools())('capture rights: install, group members, outsiders,
   let memberHome: string;
   let madeInstall = false;
   const children: ChildProcess[] = [];
+  const served: ServeProcess[] = [];
   const uidOf = (user: string) => Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }));
   const gidOf = (user: string) => Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }));
   const netmon = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
@@ -81,7 +83,8 @@ describe.skipIf(!hasTools())('capture rights: install, group members, outsiders,
     execFileSync('useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', outsider]);
   });
 
-  afterEach(() => {
+  afterEach(async () => {
+    for (const serve of served.splice(0)) await serve.stop();
     for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
     pair?.destroy();
     pair = undefined;
@@ -90,7 +93,8 @@ describe.skipIf(!hasTools())('capture rights: install, group members, outsiders,
   afterAll(() => {
     if (madeInstall && fs.existsSync(PREFIX)) netmon(['uninstall']);
     for (const user of [member, outsider]) spawnSync('userdel', [user]);
-    fs.rmSync(home, { recursive: true, force: true });
+    // Unset when beforeAll refused to run over an install it did not make.
+    if (home !== undefined) fs.rmSync(home, { recursive: true, force: true });
   });
 
   it('install puts netmon-capture alone in /opt/netmon, root:netmon 0750 with the capabilities, and adds the user', () => {
@@ -155,25 +159,22 @@ describe.skipIf(!hasTools())('capture rights: install, group members, outsiders,
   it('a group member\'s `netmon serve` captures through the installed program; every process is the member, without capabilities', async () => {
     pair = createVethPair();
     const db = path.join(memberHome, 'serve.sqlite');
-    const serve = pair.spawn(pair.nsB, 'setpriv', [...asUser(member, []).slice(1), process.execPath, CLI, 'serve', '--iface', pair.ifB, '--bind', '127.0.0.1:0', '--db', db], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, HOME: memberHome, NETMON_LOG_LEVEL: 'warn' },
+    const serve = await startServe(['--iface', pair.ifB, '--bind', '127.0.0.1:0', '--db', db], { HOME: memberHome }, {
+      spawnWith: (command, args, options) => pair!.spawn(pair!.nsB, command, args, options),
+      user: { name: member, uid: uidOf(member), gid: gidOf(member), via: 'login' },
     });
-    children.push(serve);
-    // serve makes a token at start and prints the dashboard's address with it.
-    const started = await waitForOutput(serve, /#token=\S+/);
-    const url = /listening on (http:\/\/\S+)/.exec(started)![1];
-    const token = /#token=(\S+)/.exec(started)![1];
+    served.push(serve);
+    const { url, token } = serve;
     const api = (route: string) =>
       JSON.parse(pair!.exec(pair!.nsB, 'curl', ['-sf', '-H', `Authorization: Bearer ${token}`, `${url}${route}`])) as Record<string, unknown>;
     // Wait for the capture to run, then send the known traffic.
     for (let i = 0; i < 100 && (api('/api/stats').capture as { state: string }).state !== 'running'; i++) await new Promise((r) => setTimeout(r, 100));
     expect((api('/api/stats').capture as { state: string; path: string }).path).toBe('netmon-capture');
     // A permission probe (`netmon-capture --probe`, run for the interface list) may still be exiting.
-    let rights = processTree(serve.pid!).map(processRights);
+    let rights = processTree(serve.child.pid!).map(processRights);
     for (let i = 0; i < 50 && rights.length > 3; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      rights = processTree(serve.pid!).map(processRights);
+      rights = processTree(serve.child.pid!).map(processRights);
     }
     expect(rights.map((r) => r.name).sort()).toEqual(['netmon-capture', 'node', 'node']);
     for (const r of rights) {
@@ -190,8 +191,7 @@ describe.skipIf(!hasTools())('capture rights: install, group members, outsiders,
       icmp = (api('/api/stats').protocols as Record<string, { packets: number; bytes: number }>).icmp ?? icmp;
     }
     expect(icmp).toEqual({ packets: 10, bytes: 10 * 98 });
-    serve.kill('SIGTERM');
-    expect(await waitForExit(serve)).toBe(0);
+    expect(await serve.stop()).toBe(0);
   });
 
   it('a user outside the group is refused with the command that grants the rights', () => {
@@ -241,18 +241,17 @@ describe.skipIf(!hasTools())('capture rights: install, group members, outsiders,
     pair = createVethPair();
     const uid = uidOf(member);
     const gid = gidOf(member);
-    const env = { ...process.env, SUDO_UID: String(uid), SUDO_GID: String(gid), SUDO_USER: member, HOME: '/root', NETMON_LOG_LEVEL: 'warn' };
-    const serve = pair.spawn(pair.nsB, process.execPath, [CLI, 'serve', '--iface', pair.ifB, '--bind', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    children.push(serve);
-    // serve makes a token at start and prints the dashboard's address with it.
-    const started = await waitForOutput(serve, /#token=\S+/);
-    const url = /listening on (http:\/\/\S+)/.exec(started)![1];
-    const token = /#token=(\S+)/.exec(started)![1];
+    const serve = await startServe(['--iface', pair.ifB, '--bind', '127.0.0.1:0'], {}, {
+      spawnWith: (command, args, options) => pair!.spawn(pair!.nsB, command, args, options),
+      user: { name: member, uid, gid, via: 'sudo' },
+    });
+    served.push(serve);
+    const { url, token } = serve;
     const api = (route: string) =>
       JSON.parse(pair!.exec(pair!.nsB, 'curl', ['-sf', '-H', `Authorization: Bearer ${token}`, `${url}${route}`])) as Record<string, unknown>;
     for (let i = 0; i < 100 && (api('/api/stats').capture as { state: string }).state !== 'running'; i++) await new Promise((r) => setTimeout(r, 100));
     expect(api('/api/stats').capture).toMatchObject({ state: 'running', path: 'netmon-capture' });
-    const rights = processTree(serve.pid!).map(processRights);
+    const rights = processTree(serve.child.pid!).map(processRights);
     expect(rights.map((r) => r.name).sort()).toEqual(['netmon-capture', 'node', 'node']);
     for (const r of rights) {
       expect(r.uid).toEqual([uid, uid, uid, uid]);
@@ -269,8 +268,7 @@ describe.skipIf(!hasTools())('capture rights: install, group members, outsiders,
     // The history lives in the invoking user's home, owned by that user.
     const db = fs.statSync(path.join(memberHome, '.local', 'share', 'netmon', 'history.sqlite'));
     expect(db.uid).toBe(uid);
-    serve.kill('SIGTERM');
-    expect(await waitForExit(serve)).toBe(0);
+    expect(await serve.stop()).toBe(0);
   });
 
   it('uninstall removes /opt/netmon and the group it created', () => {

@@ -1,0 +1,166 @@
+import type { FlowApplication, FlowState, FlowSummary, NameSource } from '../api/types/flows';
+import type { FlowProto } from '../api/types/traffic';
+import { loggedFlowText } from '../../src-shared/flow-query';
+import { parseIp } from '../../src-shared/ip';
+import { icmpKind } from './icmp-kind';
+
+/**
+ * How a finished flow is written as a row of the history's flow_log and read back: the insert, its parameters and
+ * the row's mapping to a FlowSummary, kept side by side so a field added to one is added to the other.
+ */
+
+/** The insert of one finished flow; its parameters are `flowRowParams`. */
+export const INSERT_FLOW_SQL = `INSERT INTO flow_log (flow_id, iface, vlan, proto, ip_proto, a, a_bin, a_port, b, b_bin,
+    b_port, a_name, b_name, sni, http_host, dns_query, name, name_source, icmp_type, icmp_code,
+    rtt_server_ms, rtt_client_ms, rtt_ms, retransmissions, out_of_order, zero_windows,
+    first_ms, last_ms, state, tcp_flags, bytes_ab, packets_ab, bytes_ba, packets_ba, session_id,
+    app_label, app_pid, app_exe, app_uid, app_user, search_text)
+  VALUES (@id, @iface, @vlan, @proto, @ipProto, @a, @aBin, @aPort, @b, @bBin, @bPort, @aName, @bName, @sni, @httpHost,
+    @dnsQuery, @name, @nameSource, @icmpType, @icmpCode,
+    @rttServerMs, @rttClientMs, @rttMs, @retransmissions, @outOfOrder, @zeroWindows, @firstSeenMs, @lastSeenMs, @state, @tcpFlags, @bytesAB, @packetsAB, @bytesBA, @packetsBA, @session,
+    @appLabel, @appPid, @appExe, @appUid, @appUser, @searchText)`;
+
+/** The parameters of `INSERT_FLOW_SQL` for a flow. */
+export function flowRowParams(f: FlowSummary): Record<string, unknown> {
+  return {
+    id: f.id,
+    iface: f.iface,
+    vlan: f.vlan,
+    proto: f.proto,
+    ipProto: f.ipProto,
+    a: f.a,
+    aBin: addressBlob(f.a),
+    aPort: f.aPort,
+    b: f.b,
+    bBin: addressBlob(f.b),
+    bPort: f.bPort,
+    aName: f.names.a,
+    bName: f.names.b,
+    sni: f.names.sni,
+    httpHost: f.names.httpHost,
+    dnsQuery: f.names.dnsQuery,
+    name: f.names.name,
+    nameSource: f.names.source,
+    icmpType: f.icmp?.type ?? null,
+    icmpCode: f.icmp?.code ?? null,
+    rttServerMs: f.quality?.rttServerMs ?? null,
+    rttClientMs: f.quality?.rttClientMs ?? null,
+    rttMs: f.quality?.rttMs ?? null,
+    retransmissions: f.quality?.retransmissions ?? null,
+    outOfOrder: f.quality?.outOfOrder ?? null,
+    zeroWindows: f.quality?.zeroWindows ?? null,
+    firstSeenMs: f.firstSeenMs,
+    lastSeenMs: f.lastSeenMs,
+    state: f.state,
+    tcpFlags: f.tcpFlags,
+    bytesAB: f.aToB.bytes,
+    packetsAB: f.aToB.packets,
+    bytesBA: f.bToA.bytes,
+    packetsBA: f.bToA.packets,
+    session: sessionOfFlowId(f.id),
+    appLabel: f.app?.label ?? null,
+    appPid: f.app?.pid ?? null,
+    appExe: f.app?.exe ?? null,
+    appUid: f.app?.uid ?? null,
+    appUser: f.app?.user ?? null,
+    searchText: loggedFlowText(f),
+  };
+}
+
+/** The session of a flow id (`session:n`, as main names flows); null for an id without one. */
+export function sessionOfFlowId(id: string): string | null {
+  const colon = id.indexOf(':');
+  return colon > 0 ? id.slice(0, colon) : null;
+}
+
+/** An address as the 16-byte blob the flow log sorts and matches ranges by (IPv4 mapped); null when it is not one. */
+function addressBlob(text: string): Buffer | null {
+  const bytes = parseIp(text);
+  return bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** A row of flow_log as SQLite returns it. */
+export interface FlowRow {
+  flow_id: string;
+  iface: string;
+  vlan: number | null;
+  proto: FlowProto;
+  ip_proto: number;
+  a: string;
+  a_port: number | null;
+  b: string;
+  b_port: number | null;
+  a_name: string | null;
+  b_name: string | null;
+  sni: string | null;
+  http_host: string | null;
+  dns_query: string | null;
+  name: string | null;
+  name_source: NameSource | null;
+  icmp_type: number | null;
+  icmp_code: number | null;
+  rtt_server_ms: number | null;
+  rtt_client_ms: number | null;
+  rtt_ms: number | null;
+  retransmissions: number | null;
+  out_of_order: number | null;
+  zero_windows: number | null;
+  first_ms: number;
+  last_ms: number;
+  state: FlowState;
+  tcp_flags: number;
+  bytes_ab: number;
+  packets_ab: number;
+  bytes_ba: number;
+  packets_ba: number;
+  app_label: string | null;
+  app_pid: number | null;
+  app_exe: string | null;
+  app_uid: number | null;
+  app_user: string | null;
+}
+
+/** A flow_log row as the flow it logged (a finished flow: no rate, not active). */
+export function rowToFlow(r: FlowRow): FlowSummary {
+  // Interface names hold no '/': one in a logged flow's interface is a probe's (`<probe>/<interface>`).
+  const slash = r.iface.indexOf('/');
+  return {
+    id: r.flow_id,
+    iface: r.iface,
+    ...(slash > 0 ? { probe: r.iface.slice(0, slash) } : {}),
+    vlan: r.vlan,
+    proto: r.proto,
+    ipProto: r.ip_proto,
+    a: r.a,
+    aPort: r.a_port,
+    b: r.b,
+    bPort: r.b_port,
+    names: { a: r.a_name, b: r.b_name, sni: r.sni, httpHost: r.http_host, dnsQuery: r.dns_query, name: r.name, source: r.name_source },
+    aToB: { bytes: r.bytes_ab, packets: r.packets_ab },
+    bToA: { bytes: r.bytes_ba, packets: r.packets_ba },
+    firstSeenMs: r.first_ms,
+    lastSeenMs: r.last_ms,
+    state: r.state,
+    tcpFlags: r.tcp_flags,
+    icmp: icmpKind(r.proto, r.icmp_type, r.icmp_code),
+    bpsAToB: 0,
+    bpsBToA: 0,
+    active: false,
+    ...(r.retransmissions === null
+      ? {}
+      : {
+        quality: {
+          rttServerMs: r.rtt_server_ms, rttClientMs: r.rtt_client_ms, rttMs: r.rtt_ms,
+          retransmissions: r.retransmissions, outOfOrder: r.out_of_order ?? 0, zeroWindows: r.zero_windows ?? 0,
+        },
+      }),
+    ...appOfRow(r),
+  };
+}
+
+/** A logged flow's process; a process has a pid, a socket of a user this one may not inspect ("system") has none. */
+function appOfRow(r: FlowRow): { app?: FlowApplication } {
+  if (r.app_label === null || r.app_uid === null) return {};
+  const system = r.app_pid === null;
+  return { app: { label: r.app_label, pid: r.app_pid, name: system ? null : r.app_label, exe: r.app_exe, uid: r.app_uid, user: r.app_user, system } };
+}
