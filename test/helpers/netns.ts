@@ -137,7 +137,14 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** A free /30 of 198.51.100.0/24 in the root namespace, claimed for this process until it exits. */
+/**
+ * Root-namespace test links take their /30s from 100.100.100.0/24 (shared address space, RFC 6598): an address on a
+ * root interface is one of this machine's own, and tests written with documentation addresses (198.51.100.0/24,
+ * 203.0.113.0/24) as remote hosts would see those turn local while a link exists.
+ */
+const ROOT_LINK_PREFIX = '100.100.100.';
+
+/** A free /30 of ROOT_LINK_PREFIX in the root namespace, claimed for this process until it exits. */
 function claimRootLinkSlot(): number {
   // A link left behind by a test run that died keeps its addresses: never reuse a /30 still on an interface.
   const inUse = execFileSync('ip', ['-o', '-4', 'addr', 'show'], { encoding: 'utf8' });
@@ -145,7 +152,7 @@ function claimRootLinkSlot(): number {
   for (let pass = 0; pass < 2; pass++) {
     for (let i = 0; i < ROOT_LINK_SLOTS; i++) {
       const slot = (start + i) % ROOT_LINK_SLOTS;
-      if (inUse.includes(` 198.51.100.${slot * 4 + 1}/`) || inUse.includes(` 198.51.100.${slot * 4 + 2}/`)) continue;
+      if (inUse.includes(` ${ROOT_LINK_PREFIX}${slot * 4 + 1}/`) || inUse.includes(` ${ROOT_LINK_PREFIX}${slot * 4 + 2}/`)) continue;
       const file = slotClaimFile(slot);
       try {
         fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
@@ -169,7 +176,7 @@ function releaseRootLinkSlots(): void {
 
 /**
  * Joins `ns` (a namespace of `pair`) to the root namespace by a second veth
- * pair, addressed from 198.51.100.0/24 (TEST-NET-2). The link goes with the
+ * pair, addressed from ROOT_LINK_PREFIX. The link goes with the
  * namespace when the pair is destroyed. Traffic on it never touches the
  * pair's own link, so captures there stay exact.
  */
@@ -179,8 +186,8 @@ export function linkToRoot(pair: VethPair, ns: string): RootLink {
   const rootIf = `nrr${tag}`;
   const nsIf = `nrn${tag}`;
   const slot = claimRootLinkSlot();
-  const rootAddr = `198.51.100.${slot * 4 + 1}`;
-  const nsAddr = `198.51.100.${slot * 4 + 2}`;
+  const rootAddr = `${ROOT_LINK_PREFIX}${slot * 4 + 1}`;
+  const nsAddr = `${ROOT_LINK_PREFIX}${slot * 4 + 2}`;
   if (ns !== pair.nsA && ns !== pair.nsB) throw new Error(`${ns} is not a namespace of this pair`);
   ip(['link', 'add', rootIf, 'type', 'veth', 'peer', 'name', nsIf, 'netns', ns]);
   ip(['addr', 'add', `${rootAddr}/30`, 'dev', rootIf]);
