@@ -19,6 +19,8 @@ export class BoundedMap<K, V> {
   private readonly map = new Map<K, Entry<K, V>>();
   private oldestEntry: Entry<K, V> | undefined;
   private newestEntry: Entry<K, V> | undefined;
+  /** The last entry evicted or deleted, reused by the next insert: a full map evicts on every insert. */
+  private spare: Entry<K, V> | undefined;
   /** Entries evicted because the map was full. */
   evicted = 0;
 
@@ -74,6 +76,7 @@ export class BoundedMap<K, V> {
     if (e === undefined) return false;
     this.map.delete(key);
     this.unlink(e);
+    this.release(e);
     return true;
   }
 
@@ -107,12 +110,21 @@ export class BoundedMap<K, V> {
     this.map.delete(e.key);
     this.unlink(e);
     this.evicted++;
-    this.onEvict?.(e.key, e.value);
-    return e.key;
+    const key = e.key;
+    this.onEvict?.(key, e.value);
+    this.release(e);
+    return key;
   }
 
   private insertNewest(key: K, value: V): void {
-    const e: Entry<K, V> = { key, value, older: undefined, newer: undefined };
+    let e = this.spare;
+    if (e !== undefined) {
+      this.spare = undefined;
+      e.key = key;
+      e.value = value;
+    } else {
+      e = { key, value, older: undefined, newer: undefined };
+    }
     this.map.set(key, e);
     this.linkNewest(e);
   }
@@ -123,6 +135,13 @@ export class BoundedMap<K, V> {
     if (this.newestEntry !== undefined) this.newestEntry.newer = e;
     else this.oldestEntry = e;
     this.newestEntry = e;
+  }
+
+  /** Keeps an entry that left the map for the next insert, holding nothing of what it held. */
+  private release(e: Entry<K, V>): void {
+    e.key = undefined as K;
+    e.value = undefined as V;
+    this.spare = e;
   }
 
   private unlink(e: Entry<K, V>): void {
