@@ -5,7 +5,7 @@ import type { CaptureFormat, CaptureInterface } from './capture-parser';
 import { CaptureParser, MAX_PCAPNG_BLOCK } from './capture-parser';
 
 export interface ReadOptions {
-  /** Bytes read per system call (default 2 MiB). Memory stays within about twice this plus the largest block. */
+  /** Bytes read per system call (default 64 KiB). Memory stays within about twice this plus the largest block. */
   chunkSize?: number;
   /** Called after every chunk with the bytes consumed so far and the file size. */
   onProgress?: (bytesRead: number, fileSize: number) => void;
@@ -28,7 +28,13 @@ export interface CaptureReadResult {
   error: CaptureFileError | undefined;
 }
 
-const DEFAULT_CHUNK = 2 * 1024 * 1024;
+/**
+ * Small on purpose: each chunk is parsed while the kernel's copy of it is
+ * still in the CPU cache, and a buffer this size comes from the allocator's
+ * heap rather than a fresh mapping. Reading a warm 1.66 GB capture took
+ * 0.3 s in 64 KiB reads and 1.0-1.4 s into buffers of 128 KiB or more.
+ */
+const DEFAULT_CHUNK = 64 * 1024;
 
 /**
  * Streams a pcap or pcapng file into `sink` in bounded memory. Throws a

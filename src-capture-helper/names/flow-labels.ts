@@ -15,15 +15,16 @@ export type LabelField = 'sni' | 'httpHost' | 'dnsQuery' | 'dnsName';
 
 export class FlowLabelBook {
   private readonly labels: BoundedMap<number, FlowLabels>;
-  private updates = new Map<number, FlowLabels>();
-  /** Changes dropped because `maxPending` were waiting. */
-  updatesDropped = 0;
+  private readonly updates: BoundedMap<number, FlowLabels>;
 
-  constructor(
-    maxFlows: number,
-    private readonly maxPending: number,
-  ) {
+  constructor(maxFlows: number, maxPending: number) {
     this.labels = new BoundedMap(maxFlows);
+    this.updates = new BoundedMap(maxPending);
+  }
+
+  /** Changes dropped because `maxPending` were waiting. */
+  get updatesDropped(): number {
+    return this.updates.evicted;
   }
 
   /** Labelled flows dropped because `maxFlows` were kept. */
@@ -50,19 +51,14 @@ export class FlowLabelBook {
     }
     l[field] = value;
     if (endpoint !== undefined) l.dnsNameOf = endpoint;
-    if (!this.updates.has(flowId) && this.updates.size >= this.maxPending) {
-      const first = this.updates.keys().next();
-      if (!first.done) this.updates.delete(first.value);
-      this.updatesDropped++;
-    }
     this.updates.set(flowId, l);
   }
 
   /** Flows whose labels changed since the last call (each flow once, with its current labels). */
   drainUpdates(): FlowLabelUpdate[] {
     const out: FlowLabelUpdate[] = [];
-    for (const [flowId, labels] of this.updates) out.push({ flowId, labels: { ...labels } });
-    this.updates = new Map();
+    for (const [flowId, labels] of this.updates.entries()) out.push({ flowId, labels: { ...labels } });
+    this.updates.clear();
     return out;
   }
 

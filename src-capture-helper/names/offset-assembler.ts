@@ -6,16 +6,17 @@
  * `overflowed`.
  */
 export class OffsetAssembler {
+  /** At most this many disjoint holes are tracked; more means a hostile or broken stream. */
+  static readonly MAX_RANGES = 64;
+
   private buf: Uint8Array;
-  /** Covered ranges [start, end), sorted and merged. */
-  private readonly ranges: number[] = [];
+  /** Covered ranges [start, end), sorted and merged: `rangeEnds` numbers of `ranges` are in use. */
+  private readonly ranges = new Int32Array(2 * OffsetAssembler.MAX_RANGES);
+  private rangeEnds = 0;
   /** Set when a piece reached past `capacity`. */
   overflowed = false;
   /** Set when a piece could not be recorded because the range list is full. */
   tooFragmented = false;
-
-  /** At most this many disjoint holes are tracked; more means a hostile or broken stream. */
-  static readonly MAX_RANGES = 64;
 
   constructor(readonly capacity: number, initialSize = Math.min(capacity, 2048)) {
     this.buf = new Uint8Array(Math.min(initialSize, capacity));
@@ -23,7 +24,7 @@ export class OffsetAssembler {
 
   /** Bytes available from offset 0 without a hole. */
   get contiguous(): number {
-    return this.ranges.length > 0 && this.ranges[0] === 0 ? this.ranges[1] : 0;
+    return this.rangeEnds > 0 && this.ranges[0] === 0 ? this.ranges[1] : 0;
   }
 
   /** The buffer; bytes [0, contiguous) are valid. */
@@ -33,7 +34,7 @@ export class OffsetAssembler {
 
   /** Highest offset written so far (end of the last range). */
   get highest(): number {
-    return this.ranges.length ? this.ranges[this.ranges.length - 1] : 0;
+    return this.rangeEnds > 0 ? this.ranges[this.rangeEnds - 1] : 0;
   }
 
   /** Writes `data[start, end)` at stream offset `offset` (>= 0). */
@@ -66,7 +67,7 @@ export class OffsetAssembler {
     this.buf.copyWithin(0, n, this.buf.length);
     const r = this.ranges;
     let out = 0;
-    for (let i = 0; i < r.length; i += 2) {
+    for (let i = 0; i < this.rangeEnds; i += 2) {
       const s = Math.max(0, r[i] - n);
       const e = r[i + 1] - n;
       if (e > s) {
@@ -74,12 +75,12 @@ export class OffsetAssembler {
         r[out++] = e;
       }
     }
-    r.length = out;
+    this.rangeEnds = out;
   }
 
   /** Empties the assembler for another stream, keeping its buffer. */
   reset(): void {
-    this.ranges.length = 0;
+    this.rangeEnds = 0;
     this.overflowed = false;
     this.tooFragmented = false;
   }
@@ -87,22 +88,25 @@ export class OffsetAssembler {
   /** Adds [s, e) to the covered ranges, merging those it overlaps or touches; false when that would exceed MAX_RANGES. */
   private addRange(s: number, e: number): boolean {
     const r = this.ranges;
+    const n = this.rangeEnds;
     let i = 0;
-    while (i < r.length && r[i + 1] < s) i += 2;
+    while (i < n && r[i + 1] < s) i += 2;
     let j = i;
-    while (j < r.length && r[j] <= e) {
+    while (j < n && r[j] <= e) {
       if (r[j] < s) s = r[j];
       if (r[j + 1] > e) e = r[j + 1];
       j += 2;
     }
     if (j === i) {
-      if (r.length / 2 >= OffsetAssembler.MAX_RANGES) return false;
-      r.splice(i, 0, s, e);
-    } else {
-      r[i] = s;
-      r[i + 1] = e;
-      if (j > i + 2) r.splice(i + 2, j - i - 2);
+      if (n === r.length) return false;
+      r.copyWithin(i + 2, i, n);
+      this.rangeEnds = n + 2;
+    } else if (j > i + 2) {
+      r.copyWithin(i + 2, j, n);
+      this.rangeEnds = n - (j - i - 2);
     }
+    r[i] = s;
+    r[i + 1] = e;
     return true;
   }
 }

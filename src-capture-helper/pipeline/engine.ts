@@ -3,8 +3,7 @@ import type { CaptureReadResult } from '../capture-file/read-capture-file';
 import { decodePacket } from '../decode/decode-packet';
 import { DecodedPacket } from '../decode/decoded-packet';
 import { FlowTable } from '../flows/flow-table';
-import type { FinishReason, FlowSnapshot, FlowTableConfig } from '../flows/flow-types';
-import { FLOW_SLOT_SPACE } from '../flows/flow-types';
+import type { FlowTableConfig } from '../flows/flow-types';
 import { TcpQuality } from '../flows/tcp-quality';
 import { TcpQualitySummary } from '../flows/tcp-quality-summary';
 import { NameExtractor } from '../names/name-extractor';
@@ -55,10 +54,12 @@ export class CaptureEngine implements PacketSink {
     this.keepFlows = options.reportFlows ?? 1000;
     this.names = options.names === false ? undefined : new NameExtractor();
     if (options.flows !== false) {
-      const onFinish = (flow: FlowSnapshot, reason: FinishReason) => this.onFlowFinish(flow, reason);
-      this.flows = new FlowTable({ ...DEFAULT_FLOWS, ...(options.flows ?? {}), onFinish });
-      this.report.attachTo(this.flows);
-      this.quality = new TcpQuality(this.flows);
+      const flows = new FlowTable({ ...DEFAULT_FLOWS, ...(options.flows ?? {}) });
+      this.flows = flows;
+      this.report.attachTo(flows);
+      this.quality = new TcpQuality(flows);
+      // Last, so the report and the quality figures have taken in the flow before it is read here.
+      flows.attach(0, (slot) => this.onFlowFinish(flows, slot));
     }
   }
 
@@ -99,15 +100,21 @@ export class CaptureEngine implements PacketSink {
     return report;
   }
 
-  private onFlowFinish(flow: FlowSnapshot, _reason: FinishReason): void {
+  /**
+   * A flow leaving the table, read from its slot: most flows of a large
+   * capture are never kept, and are counted without a snapshot (two address
+   * texts and an object each).
+   */
+  private onFlowFinish(table: FlowTable, slot: number): void {
     this.finishedTotal++;
-    const quality = this.quality?.figures(flow.id % FLOW_SLOT_SPACE);
+    const quality = this.quality?.figures(slot);
     if (quality) this.qualitySummary.add(quality);
     // Not larger than the smallest of keepFlows earlier flows: it can never be kept (ties keep the earlier).
-    if (flow.bytesAB + flow.bytesBA <= this.keptMinBytes) {
-      this.names?.forgetFlow(flow.id);
+    if (table.bytesOf(slot) <= this.keptMinBytes) {
+      this.names?.forgetFlow(table.idOf(slot));
       return;
     }
+    const flow = table.snapshot(slot);
     const labels = this.names?.labelsForFlow(flow.id);
     this.names?.forgetFlow(flow.id);
     const names: ReportFlow['names'] = {};
