@@ -15,9 +15,8 @@ import type { RollupTick } from '../api/types/rollups';
 import type { Settings } from '../api/types/settings';
 import type { CounterPoint, CounterQuery } from '../api/types/stats';
 import type { FlowProto } from '../api/types/traffic';
-import type { FlowSort } from '../../src-shared/flow-query';
-import type { FlowSortKey } from '../../src-shared/flow-query';
-import { compileFlowFilter, cursorOf, FLOW_LOG_COLUMNS, flowOrderSql, loggedFlowText } from '../../src-shared/flow-query';
+import type { FlowLogColumns, FlowSort, FlowSortKey, SqlClause } from '../../src-shared/flow-query';
+import { compileFlowFilter, cursorOf, FLOW_LOG_COLUMNS, flowOrderSql, flowSortSql, flowTextSql, loggedFlowText } from '../../src-shared/flow-query';
 import { parseIp } from '../../src-shared/ip';
 import { bucketise } from './counter-series';
 import { icmpKind } from './icmp-kind';
@@ -84,6 +83,52 @@ CREATE INDEX IF NOT EXISTS flow_log_session_bytes ON flow_log (session_id, (byte
 /** The sorts the session indexes hold (rate: the id order of flow_log_id). */
 const INDEXED_SORTS: ReadonlySet<FlowSortKey> = new Set(['bytes', 'lastSeen', 'rate']);
 const UNINDEXED_SESSION = { ...FLOW_LOG_COLUMNS, session: '+session_id' };
+
+/**
+ * Indexes in the endpoint orders, the Flows view's columns people sort by most after the indexed ones: each on the
+ * sort's own SQL (flowSortSql), which SQLite must find written the same in ORDER BY to read the order from the
+ * index, then the session, so a session's page is found in the index without reading the log's rows. Both
+ * directions read one index (the few ties are ordered by id as they come).
+ */
+const ENDPOINT_SORT_INDEXES = (['a', 'b'] as const)
+  .map((key) => `CREATE INDEX IF NOT EXISTS flow_log_sort_${key} ON flow_log (${flowSortSql(key)}, session_id);`)
+  .join('\n');
+
+/**
+ * The text search's trigram index (flow-query.ts's `textIndex`): the trigrams of each logged row's text
+ * (flowTextSql) by its rowid, which narrow a substring search to the rows holding them all. Contentless and without
+ * positions (the text is not stored twice, and a row costs its insert the least); triggers keep it in step with
+ * every insert, change and delete of the log. A database made before it gets it when opened.
+ */
+const TEXT_INDEX = FLOW_LOG_COLUMNS.textIndex;
+/** The columns flowTextSql reads. */
+const TEXT_COLUMN_KEYS = ['searchText', 'a', 'aPort', 'b', 'bPort', 'nameA', 'nameB', 'sni', 'httpHost', 'dnsQuery', 'name', 'proto', 'state', 'iface', 'appLabel'] as const;
+
+/** flowTextSql of a trigger's row (`new`, `old`). */
+function rowTextSql(row: 'new' | 'old'): string {
+  const columns: Record<string, string> = { ...FLOW_LOG_COLUMNS };
+  for (const key of TEXT_COLUMN_KEYS) columns[key] = `${row}.${FLOW_LOG_COLUMNS[key]}`;
+  return flowTextSql(columns as FlowLogColumns);
+}
+
+const TEXT_INDEX_TRIGGERS = `
+CREATE TRIGGER IF NOT EXISTS flow_log_text_insert AFTER INSERT ON flow_log BEGIN
+  INSERT INTO ${TEXT_INDEX} (rowid, text) VALUES (new.rowid, ${rowTextSql('new')});
+END;
+CREATE TRIGGER IF NOT EXISTS flow_log_text_delete AFTER DELETE ON flow_log BEGIN
+  DELETE FROM ${TEXT_INDEX} WHERE rowid = old.rowid;
+END;
+CREATE TRIGGER IF NOT EXISTS flow_log_text_update AFTER UPDATE OF ${TEXT_COLUMN_KEYS.map((k) => FLOW_LOG_COLUMNS[k]).join(', ')} ON flow_log BEGIN
+  DELETE FROM ${TEXT_INDEX} WHERE rowid = old.rowid;
+  INSERT INTO ${TEXT_INDEX} (rowid, text) VALUES (new.rowid, ${rowTextSql('new')});
+END;
+`;
+
+/** Sorts whose order an index of the log holds for any filter (rate: the id order of flow_log_id). */
+const READ_IN_ORDER: ReadonlySet<FlowSortKey> = new Set(['rate', 'a', 'b', 'lastSeen']);
+
+/** Counts of queries kept until the log changes: a scroll through a million rows asks the same count every page. */
+const COUNTS_KEPT = 64;
 
 /** Columns added to flow_log after schema version 1 was released; a database made before them gets them on open. */
 const ADDED_FLOW_COLUMNS: readonly (readonly [string, string])[] = [
@@ -195,6 +240,10 @@ export class HistoryDb {
   private readonly insertFlow: Database.Statement;
   private readonly recordTickTx: (tick: RollupTick) => void;
   private readonly recordFlowsTx: (flows: readonly FlowSummary[]) => void;
+  /** Row counts by query (its WHERE and parameters), valid while `countsAt` is the log's change stamp. */
+  private readonly counts = new Map<string, number>();
+  private countsAt = '';
+  private readonly changeStamp: () => string;
   /** Country and AS of an address, for `country`/`asn` filters on the log (main's geo databases). */
   private geoOf: ((ip: string) => GeoInfo) | null = null;
 
@@ -241,6 +290,12 @@ export class HistoryDb {
     const sessionColumns = new Set(this.db.prepare<[], { name: string }>('PRAGMA table_info(sessions)').all().map((c) => c.name));
     if (!sessionColumns.has('error')) this.db.exec('ALTER TABLE sessions ADD COLUMN error TEXT');
     this.db.exec(SESSION_INDEXES);
+    this.db.exec(ENDPOINT_SORT_INDEXES);
+    this.ensureTextIndex();
+    // Writes of this connection (total_changes), and of any other (data_version).
+    const changes = this.db.prepare('SELECT total_changes()').pluck();
+    const dataVersion = this.db.prepare('PRAGMA data_version').pluck();
+    this.changeStamp = () => `${String(changes.get())}:${String(dataVersion.get())}`;
     const upsert = (table: string) =>
       this.db.prepare(`INSERT INTO ${table} (iface, ts, bytes_in, packets_in, bytes_out, packets_out, kernel_drops, helper_drops)
         VALUES (@iface, @ts, @bytesIn, @packetsIn, @bytesOut, @packetsOut, @kernelDrops, @helperDrops)
@@ -321,6 +376,47 @@ export class HistoryDb {
         });
       }
     });
+  }
+
+  /** Makes the text search's trigram index, filled from the log, unless the database has it. */
+  private ensureTextIndex(): void {
+    const made = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(TEXT_INDEX) !== undefined;
+    this.db.transaction(() => {
+      if (!made) {
+        this.db.exec(`CREATE VIRTUAL TABLE ${TEXT_INDEX} USING fts5(text, tokenize = 'trigram case_sensitive 1', content = '', contentless_delete = 1, detail = none)`);
+        this.db.exec(`INSERT INTO ${TEXT_INDEX} (rowid, text) SELECT rowid, ${flowTextSql()} FROM flow_log`);
+      }
+      this.db.exec(TEXT_INDEX_TRIGGERS);
+    })();
+  }
+
+  /** The number of rows a WHERE clause matches, counted once while the log stays the same. */
+  private count(clause: SqlClause): number {
+    const stamp = this.changeStamp();
+    if (stamp !== this.countsAt || this.counts.size >= COUNTS_KEPT) {
+      this.counts.clear();
+      this.countsAt = stamp;
+    }
+    const key = JSON.stringify([clause.where, clause.params]);
+    let n = this.counts.get(key);
+    if (n === undefined) {
+      n = this.db.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM flow_log ${clause.where}`).get(...bindable(clause.params))?.n ?? 0;
+      this.counts.set(key, n);
+    }
+    return n;
+  }
+
+  /**
+   * The filter a page is read with. A text many rows hold is found sooner by reading the rows in the sort's order
+   * from its index and testing each one's text (about `rows` times the log's share of matching rows) than by
+   * sorting every row the trigram index lists; a rarer one the other way round.
+   */
+  private pageClause(filter: FlowFilter, sort: FlowSort, columns: FlowLogColumns, sql: SqlClause, total: number, rows: number): SqlClause {
+    if (!READ_IN_ORDER.has(sort.key)) return sql;
+    const scanning = compileFlowFilter(filter, { ...columns, textIndex: '' }).sql;
+    if (scanning.where === sql.where) return sql;
+    const logged = this.count({ where: '', params: [] });
+    return total * total > rows * logged ? scanning : sql;
   }
 
   /** The open database, for features that keep their own tables in the same file (alerts). */
@@ -415,16 +511,18 @@ export class HistoryDb {
     // filtered; otherwise one pass over the log beats a lookup per row through the session's index (`+` keeps
     // SQLite off it).
     const byIndex = INDEXED_SORTS.has(sort.key) && Object.keys(filter).every((k) => k === 'session');
-    const { sql } = compileFlowFilter(filter, byIndex ? FLOW_LOG_COLUMNS : UNINDEXED_SESSION);
+    const columns = byIndex ? FLOW_LOG_COLUMNS : UNINDEXED_SESSION;
+    const { sql } = compileFlowFilter(filter, columns);
     const order = flowOrderSql(sort, after);
-    const total = this.db.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM flow_log ${sql.where}`).get(...bindable(sql.params))?.n ?? 0;
-    const where = order.after.where === '' ? sql.where : sql.where === '' ? `WHERE ${order.after.where}` : `${sql.where} AND ${order.after.where}`;
+    const total = this.count(sql);
+    const page = this.pageClause(filter, sort, columns, sql, total, offset + limit);
+    const where = order.after.where === '' ? page.where : page.where === '' ? `WHERE ${order.after.where}` : `${page.where} AND ${order.after.where}`;
     // The page's rows are picked by rowid first, so the sort carries keys and rowids, not whole rows.
     const rows = this.db
       .prepare<unknown[], FlowRow>(
         `SELECT * FROM flow_log WHERE rowid IN (SELECT rowid FROM flow_log ${where} ${order.orderBy} LIMIT ? OFFSET ?) ${order.orderBy}`,
       )
-      .all(...bindable([...sql.params, ...order.after.params]), limit + 1, offset);
+      .all(...bindable([...page.params, ...order.after.params]), limit + 1, offset);
     // One row more than the page tells whether a next page exists.
     const flows = rows.slice(0, limit).map(rowToFlow);
     const next = rows.length > limit ? cursorOf(flows[flows.length - 1], sort.key) : null;
