@@ -271,21 +271,23 @@ export function flowTextSql(c: FlowLogColumns = FLOW_LOG_COLUMNS): string {
  *  all; the text is then looked for in each. */
 const TRIGRAMS_ASKED = 12;
 
+/** A UTF-16 half of a character, alone: SQLite reads such text as other characters, which the plain reading of
+ *  each row's text matches in its own way; text holding one is searched that way. */
+const LONE_SURROGATE = /^[\ud800-\udfff]$/;
+
 /**
  * The FTS5 query of the rows whose text holds every trigram (three characters) of `text`, spread over it; null for
- * text shorter than a trigram, which the index cannot find. A row it finds may still lack the text.
+ * text the index cannot find (shorter than three characters). A row it finds may still lack the text.
  */
 export function trigramQuery(text: string): string | null {
   const chars = [...text];
-  const count = chars.length - 2;
-  if (count < 1) return null;
-  const asked = Math.min(count, TRIGRAMS_ASKED);
-  const grams = new Set<string>();
-  for (let k = 0; k < asked; k++) {
-    const at = asked === 1 ? 0 : Math.round((k * (count - 1)) / (asked - 1));
-    grams.add(chars.slice(at, at + 3).join(''));
-  }
-  return [...grams].map((g) => `"${g.replaceAll('"', '""')}"`).join(' AND ');
+  if (chars.length < 3 || chars.some((c) => LONE_SURROGATE.test(c))) return null;
+  const grams: string[] = [];
+  for (let at = 0; at + 3 <= chars.length; at++) grams.push(chars.slice(at, at + 3).join(''));
+  const asked = new Set<string>();
+  const n = Math.min(grams.length, TRIGRAMS_ASKED);
+  for (let k = 0; k < n; k++) asked.add(grams[n === 1 ? 0 : Math.round((k * (grams.length - 1)) / (n - 1))]);
+  return [...asked].map((g) => `"${g.replaceAll('"', '""')}"`).join(' AND ');
 }
 
 /** `flowText` in SQL (names deduplicated as `flowNameList` does). */

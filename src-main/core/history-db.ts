@@ -98,7 +98,8 @@ const ENDPOINT_SORT_INDEXES = (['a', 'b'] as const)
  * The text search's trigram index (flow-query.ts's `textIndex`): the trigrams of each logged row's text
  * (flowTextSql) by its rowid, which narrow a substring search to the rows holding them all. Contentless and without
  * positions (the text is not stored twice, and a row costs its insert the least); triggers keep it in step with
- * every insert, change and delete of the log. A database made before it gets it when opened.
+ * every insert, change and delete of the log (a row leaves it as the text it was indexed with, rebuilt from the
+ * row's columns). A database made before it gets it when opened.
  */
 const TEXT_INDEX = FLOW_LOG_COLUMNS.textIndex;
 /** The columns flowTextSql reads. */
@@ -116,10 +117,10 @@ CREATE TRIGGER IF NOT EXISTS flow_log_text_insert AFTER INSERT ON flow_log BEGIN
   INSERT INTO ${TEXT_INDEX} (rowid, text) VALUES (new.rowid, ${rowTextSql('new')});
 END;
 CREATE TRIGGER IF NOT EXISTS flow_log_text_delete AFTER DELETE ON flow_log BEGIN
-  DELETE FROM ${TEXT_INDEX} WHERE rowid = old.rowid;
+  INSERT INTO ${TEXT_INDEX} (${TEXT_INDEX}, rowid, text) VALUES ('delete', old.rowid, ${rowTextSql('old')});
 END;
 CREATE TRIGGER IF NOT EXISTS flow_log_text_update AFTER UPDATE OF ${TEXT_COLUMN_KEYS.map((k) => FLOW_LOG_COLUMNS[k]).join(', ')} ON flow_log BEGIN
-  DELETE FROM ${TEXT_INDEX} WHERE rowid = old.rowid;
+  INSERT INTO ${TEXT_INDEX} (${TEXT_INDEX}, rowid, text) VALUES ('delete', old.rowid, ${rowTextSql('old')});
   INSERT INTO ${TEXT_INDEX} (rowid, text) VALUES (new.rowid, ${rowTextSql('new')});
 END;
 `;
@@ -383,7 +384,7 @@ export class HistoryDb {
     const made = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(TEXT_INDEX) !== undefined;
     this.db.transaction(() => {
       if (!made) {
-        this.db.exec(`CREATE VIRTUAL TABLE ${TEXT_INDEX} USING fts5(text, tokenize = 'trigram case_sensitive 1', content = '', contentless_delete = 1, detail = none)`);
+        this.db.exec(`CREATE VIRTUAL TABLE ${TEXT_INDEX} USING fts5(text, tokenize = 'trigram case_sensitive 1', content = '', detail = none)`);
         this.db.exec(`INSERT INTO ${TEXT_INDEX} (rowid, text) SELECT rowid, ${flowTextSql()} FROM flow_log`);
       }
       this.db.exec(TEXT_INDEX_TRIGGERS);
