@@ -128,6 +128,9 @@ END;
 /** Sorts whose order an index of the log holds for any filter (rate: the id order of flow_log_id). */
 const READ_IN_ORDER: ReadonlySet<FlowSortKey> = new Set(['rate', 'a', 'b', 'lastSeen']);
 
+/** The page cache of the history's connection, in KiB. */
+const CACHE_KIB = 64 * 1024;
+
 /** Counts of queries kept until the log changes: a scroll through a million rows asks the same count every page. */
 const COUNTS_KEPT = 64;
 
@@ -260,6 +263,9 @@ export class HistoryDb {
     this.db.pragma('journal_mode = WAL');
     if (onDisk) for (const suffix of ['-wal', '-shm']) keepPrivate(`${file}${suffix}`);
     this.db.pragma('synchronous = NORMAL');
+    // The log's indexes take rows in many places at once (sizes, endpoints, text): their pages stay in memory between
+    // writes rather than being read again from the file (SQLite keeps 2 MB by default).
+    this.db.pragma(`cache_size = -${CACHE_KIB}`);
     // The log keeps addresses only: country and AS filters look each distinct address up (cached by the geo service).
     this.db.function('netmon_geo_match', { deterministic: false }, (a: unknown, b: unknown, country: unknown, asn: unknown) => {
       const geoOf = this.geoOf;
