@@ -167,17 +167,13 @@ export const FLOW_LOG_COLUMNS = {
   retransmissions: 'retransmissions',
   appLabel: 'app_label',
   searchText: 'search_text',
-  /** The log's row id, and its trigram index of each row's search text (`flowTextSql`), which finds a substring
-   *  of three characters or more without reading every row; '' reads every row's text instead. */
-  rowid: 'flow_log.rowid',
-  textIndex: 'flow_text',
   active: '0',
   /** A function of the history's connection: 1 when either address (a, b) is in the country (lower case, or a
    *  special range name) and the AS given (NULL: any). */
   geoMatch: 'netmon_geo_match',
 } as const;
 
-export type FlowLogColumns = { readonly [K in keyof typeof FLOW_LOG_COLUMNS]: string };
+type Columns = { readonly [K in keyof typeof FLOW_LOG_COLUMNS]: string };
 
 export interface SqlClause {
   /** `WHERE ...`, or '' when nothing is filtered. */
@@ -257,41 +253,12 @@ function sqlEndpoint(ip: string, port: string): string {
   return `(CASE WHEN ${port} IS NULL THEN ${ip} WHEN instr(${ip}, ':') > 0 THEN '[' || ${ip} || ']:' || ${port} ELSE ${ip} || ':' || ${port} END)`;
 }
 
-function sqlShownState(c: FlowLogColumns): string {
+function sqlShownState(c: Columns): string {
   return `(CASE WHEN ${c.active} THEN ${c.state} ELSE 'ended' END)`;
 }
 
-/** What the history's text search looks in, in SQL: the stored `search_text`, or for a row logged before it was
- *  kept, its text built from the columns (the same text). */
-export function flowTextSql(c: FlowLogColumns = FLOW_LOG_COLUMNS): string {
-  return `COALESCE(${c.searchText}, ${sqlFlowText(c)})`;
-}
-
-/** The trigrams a text search asks the index for, at most: any of them narrows the rows to read to those holding
- *  all; the text is then looked for in each. */
-const TRIGRAMS_ASKED = 12;
-
-/** A UTF-16 half of a character, alone: SQLite reads such text as other characters, which the plain reading of
- *  each row's text matches in its own way; text holding one is searched that way. */
-const LONE_SURROGATE = /^[\ud800-\udfff]$/;
-
-/**
- * The FTS5 query of the rows whose text holds every trigram (three characters) of `text`, spread over it; null for
- * text the index cannot find (shorter than three characters). A row it finds may still lack the text.
- */
-export function trigramQuery(text: string): string | null {
-  const chars = [...text];
-  if (chars.length < 3 || chars.some((c) => LONE_SURROGATE.test(c))) return null;
-  const grams: string[] = [];
-  for (let at = 0; at + 3 <= chars.length; at++) grams.push(chars.slice(at, at + 3).join(''));
-  const asked = new Set<string>();
-  const n = Math.min(grams.length, TRIGRAMS_ASKED);
-  for (let k = 0; k < n; k++) asked.add(grams[n === 1 ? 0 : Math.round((k * (grams.length - 1)) / (n - 1))]);
-  return [...asked].map((g) => `"${g.replaceAll('"', '""')}"`).join(' AND ');
-}
-
 /** `flowText` in SQL (names deduplicated as `flowNameList` does). */
-function sqlFlowText(c: FlowLogColumns): string {
+function sqlFlowText(c: Columns): string {
   const order = [c.name, c.sni, c.httpHost, c.dnsQuery, c.nameB, c.nameA];
   const distinct = order.map((col, i) => {
     const earlier = order.slice(0, i).map((e) => `${col} = ${e}`);
@@ -318,7 +285,7 @@ function cidrBounds(cidr: Cidr): { lo: Uint8Array; hi: Uint8Array } {
  * Compiles a filter to a predicate and to SQL over `columns`. Throws FlowFilterError for a value that cannot be
  * searched (a bad CIDR, a range that runs backwards).
  */
-export function compileFlowFilter(filter: FlowFilter, c: FlowLogColumns = FLOW_LOG_COLUMNS): CompiledFlowFilter {
+export function compileFlowFilter(filter: FlowFilter, c: Columns = FLOW_LOG_COLUMNS): CompiledFlowFilter {
   const tests: Array<(f: QueryableFlow) => boolean> = [];
   const clauses: string[] = [];
   const params: unknown[] = [];
@@ -384,15 +351,9 @@ export function compileFlowFilter(filter: FlowFilter, c: FlowLogColumns = FLOW_L
   const text = filter.text?.trim().toLowerCase() ?? '';
   if (text !== '') {
     tests.push((f) => flowText(f).includes(text));
-    const trigrams = c.textIndex === '' ? null : trigramQuery(text);
-    if (trigrams !== null) {
-      // The rows the index lists as holding the text's trigrams, and of those the ones holding the text.
-      clauses.push(`(${c.rowid} IN (SELECT rowid FROM ${c.textIndex} WHERE ${c.textIndex} MATCH ?) AND instr(${flowTextSql(c)}, ?) > 0)`);
-      params.push(trigrams, text);
-    } else {
-      clauses.push(`instr(${flowTextSql(c)}, ?) > 0`);
-      params.push(text);
-    }
+    // Rows logged before search_text was kept have it NULL: their text is built from the columns.
+    clauses.push(`instr(COALESCE(${c.searchText}, ${sqlFlowText(c)}), ?) > 0`);
+    params.push(text);
   }
   if (filter.iface !== undefined) {
     const iface = filter.iface;
@@ -521,7 +482,7 @@ export function flowSortValue(f: QueryableFlow, key: FlowSortKey): number | stri
 }
 
 /** `flowSortValue` in SQL. A finished flow has no rate: 0. */
-export function flowSortSql(key: FlowSortKey, c: FlowLogColumns = FLOW_LOG_COLUMNS): string {
+export function flowSortSql(key: FlowSortKey, c: Columns = FLOW_LOG_COLUMNS): string {
   switch (key) {
     case 'bytes':
       return `(${c.bytesAB} + ${c.bytesBA})`;
@@ -594,7 +555,7 @@ export function isAfterCursor(f: QueryableFlow, sort: FlowSort, cursor: FlowCurs
  * testing every row. The rate of a logged flow is 0 for every row: that order is the id's alone, and how a cursor
  * (possibly of a live flow, with a rate) compares with 0 is decided here.
  */
-export function flowOrderSql(sort: FlowSort, cursor: FlowCursor | undefined, c: FlowLogColumns = FLOW_LOG_COLUMNS): { orderBy: string; after: SqlClause } {
+export function flowOrderSql(sort: FlowSort, cursor: FlowCursor | undefined, c: Columns = FLOW_LOG_COLUMNS): { orderBy: string; after: SqlClause } {
   const desc = sort.dir === 'desc';
   if (sort.key === 'rate') {
     const orderBy = `ORDER BY ${c.id} ASC`;

@@ -15,8 +15,8 @@ import type { RollupTick } from '../api/types/rollups';
 import type { Settings } from '../api/types/settings';
 import type { CounterPoint, CounterQuery } from '../api/types/stats';
 import type { FlowProto } from '../api/types/traffic';
-import type { FlowLogColumns, FlowSort, FlowSortKey, SqlClause } from '../../src-shared/flow-query';
-import { compileFlowFilter, cursorOf, FLOW_LOG_COLUMNS, flowOrderSql, flowSortSql, flowTextSql, loggedFlowText } from '../../src-shared/flow-query';
+import type { FlowSort, FlowSortKey, SqlClause } from '../../src-shared/flow-query';
+import { compileFlowFilter, cursorOf, FLOW_LOG_COLUMNS, flowOrderSql, flowSortSql, loggedFlowText } from '../../src-shared/flow-query';
 import { parseIp } from '../../src-shared/ip';
 import { bucketise } from './counter-series';
 import { icmpKind } from './icmp-kind';
@@ -93,40 +93,6 @@ const UNINDEXED_SESSION = { ...FLOW_LOG_COLUMNS, session: '+session_id' };
 const ENDPOINT_SORT_INDEXES = (['a', 'b'] as const)
   .map((key) => `CREATE INDEX IF NOT EXISTS flow_log_sort_${key} ON flow_log (${flowSortSql(key)}, session_id);`)
   .join('\n');
-
-/**
- * The text search's trigram index (flow-query.ts's `textIndex`): the trigrams of each logged row's text
- * (flowTextSql) by its rowid, which narrow a substring search to the rows holding them all. Contentless and without
- * positions (the text is not stored twice, and a row costs its insert the least); triggers keep it in step with
- * every insert, change and delete of the log (a row leaves it as the text it was indexed with, rebuilt from the
- * row's columns). A database made before it gets it when opened.
- */
-const TEXT_INDEX = FLOW_LOG_COLUMNS.textIndex;
-/** The columns flowTextSql reads. */
-const TEXT_COLUMN_KEYS = ['searchText', 'a', 'aPort', 'b', 'bPort', 'nameA', 'nameB', 'sni', 'httpHost', 'dnsQuery', 'name', 'proto', 'state', 'iface', 'appLabel'] as const;
-
-/** flowTextSql of a trigger's row (`new`, `old`). */
-function rowTextSql(row: 'new' | 'old'): string {
-  const columns: Record<string, string> = { ...FLOW_LOG_COLUMNS };
-  for (const key of TEXT_COLUMN_KEYS) columns[key] = `${row}.${FLOW_LOG_COLUMNS[key]}`;
-  return flowTextSql(columns as FlowLogColumns);
-}
-
-const TEXT_INDEX_TRIGGERS = `
-CREATE TRIGGER IF NOT EXISTS flow_log_text_insert AFTER INSERT ON flow_log BEGIN
-  INSERT INTO ${TEXT_INDEX} (rowid, text) VALUES (new.rowid, ${rowTextSql('new')});
-END;
-CREATE TRIGGER IF NOT EXISTS flow_log_text_delete AFTER DELETE ON flow_log BEGIN
-  INSERT INTO ${TEXT_INDEX} (${TEXT_INDEX}, rowid, text) VALUES ('delete', old.rowid, ${rowTextSql('old')});
-END;
-CREATE TRIGGER IF NOT EXISTS flow_log_text_update AFTER UPDATE OF ${TEXT_COLUMN_KEYS.map((k) => FLOW_LOG_COLUMNS[k]).join(', ')} ON flow_log BEGIN
-  INSERT INTO ${TEXT_INDEX} (${TEXT_INDEX}, rowid, text) VALUES ('delete', old.rowid, ${rowTextSql('old')});
-  INSERT INTO ${TEXT_INDEX} (rowid, text) VALUES (new.rowid, ${rowTextSql('new')});
-END;
-`;
-
-/** Sorts whose order an index of the log holds for any filter (rate: the id order of flow_log_id). */
-const READ_IN_ORDER: ReadonlySet<FlowSortKey> = new Set(['rate', 'a', 'b', 'lastSeen']);
 
 /** The page cache of the history's connection, in KiB. */
 const CACHE_KIB = 64 * 1024;
@@ -263,7 +229,7 @@ export class HistoryDb {
     this.db.pragma('journal_mode = WAL');
     if (onDisk) for (const suffix of ['-wal', '-shm']) keepPrivate(`${file}${suffix}`);
     this.db.pragma('synchronous = NORMAL');
-    // The log's indexes take rows in many places at once (sizes, endpoints, text): their pages stay in memory between
+    // The log's indexes take rows in many places at once (sizes, endpoints): their pages stay in memory between
     // writes rather than being read again from the file (SQLite keeps 2 MB by default).
     this.db.pragma(`cache_size = -${CACHE_KIB}`);
     // The log keeps addresses only: country and AS filters look each distinct address up (cached by the geo service).
@@ -298,7 +264,6 @@ export class HistoryDb {
     if (!sessionColumns.has('error')) this.db.exec('ALTER TABLE sessions ADD COLUMN error TEXT');
     this.db.exec(SESSION_INDEXES);
     this.db.exec(ENDPOINT_SORT_INDEXES);
-    this.ensureTextIndex();
     // Writes of this connection (total_changes), and of any other (data_version).
     const changes = this.db.prepare('SELECT total_changes()').pluck();
     const dataVersion = this.db.prepare('PRAGMA data_version').pluck();
@@ -385,18 +350,6 @@ export class HistoryDb {
     });
   }
 
-  /** Makes the text search's trigram index, filled from the log, unless the database has it. */
-  private ensureTextIndex(): void {
-    const made = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(TEXT_INDEX) !== undefined;
-    this.db.transaction(() => {
-      if (!made) {
-        this.db.exec(`CREATE VIRTUAL TABLE ${TEXT_INDEX} USING fts5(text, tokenize = 'trigram case_sensitive 1', content = '', detail = none)`);
-        this.db.exec(`INSERT INTO ${TEXT_INDEX} (rowid, text) SELECT rowid, ${flowTextSql()} FROM flow_log`);
-      }
-      this.db.exec(TEXT_INDEX_TRIGGERS);
-    })();
-  }
-
   /** The number of rows a WHERE clause matches, counted once while the log stays the same. */
   private count(clause: SqlClause): number {
     const stamp = this.changeStamp();
@@ -411,19 +364,6 @@ export class HistoryDb {
       this.counts.set(key, n);
     }
     return n;
-  }
-
-  /**
-   * The filter a page is read with. A text many rows hold is found sooner by reading the rows in the sort's order
-   * from its index and testing each one's text (about `rows` times the log's share of matching rows) than by
-   * sorting every row the trigram index lists; a rarer one the other way round.
-   */
-  private pageClause(filter: FlowFilter, sort: FlowSort, columns: FlowLogColumns, sql: SqlClause, total: number, rows: number): SqlClause {
-    if (!READ_IN_ORDER.has(sort.key)) return sql;
-    const scanning = compileFlowFilter(filter, { ...columns, textIndex: '' }).sql;
-    if (scanning.where === sql.where) return sql;
-    const logged = this.count({ where: '', params: [] });
-    return total * total > rows * logged ? scanning : sql;
   }
 
   /** The open database, for features that keep their own tables in the same file (alerts). */
@@ -518,18 +458,16 @@ export class HistoryDb {
     // filtered; otherwise one pass over the log beats a lookup per row through the session's index (`+` keeps
     // SQLite off it).
     const byIndex = INDEXED_SORTS.has(sort.key) && Object.keys(filter).every((k) => k === 'session');
-    const columns = byIndex ? FLOW_LOG_COLUMNS : UNINDEXED_SESSION;
-    const { sql } = compileFlowFilter(filter, columns);
+    const { sql } = compileFlowFilter(filter, byIndex ? FLOW_LOG_COLUMNS : UNINDEXED_SESSION);
     const order = flowOrderSql(sort, after);
     const total = this.count(sql);
-    const page = this.pageClause(filter, sort, columns, sql, total, offset + limit);
-    const where = order.after.where === '' ? page.where : page.where === '' ? `WHERE ${order.after.where}` : `${page.where} AND ${order.after.where}`;
+    const where = order.after.where === '' ? sql.where : sql.where === '' ? `WHERE ${order.after.where}` : `${sql.where} AND ${order.after.where}`;
     // The page's rows are picked by rowid first, so the sort carries keys and rowids, not whole rows.
     const rows = this.db
       .prepare<unknown[], FlowRow>(
         `SELECT * FROM flow_log WHERE rowid IN (SELECT rowid FROM flow_log ${where} ${order.orderBy} LIMIT ? OFFSET ?) ${order.orderBy}`,
       )
-      .all(...bindable([...page.params, ...order.after.params]), limit + 1, offset);
+      .all(...bindable([...sql.params, ...order.after.params]), limit + 1, offset);
     // One row more than the page tells whether a next page exists.
     const flows = rows.slice(0, limit).map(rowToFlow);
     const next = rows.length > limit ? cursorOf(flows[flows.length - 1], sort.key) : null;
