@@ -6,8 +6,7 @@ import type { GeoInfo } from '../api/types/geo';
 import type { RollupTick } from '../api/types/rollups';
 import type { Settings } from '../api/types/settings';
 import type { CounterPoint, CounterQuery } from '../api/types/stats';
-import type { FlowSort } from '../../src-shared/flow-query';
-import type { FlowSortKey } from '../../src-shared/flow-query';
+import type { FlowSort, FlowSortKey, SqlClause } from '../../src-shared/flow-query';
 import { compileFlowFilter, cursorOf, FLOW_LOG_COLUMNS, flowOrderSql } from '../../src-shared/flow-query';
 import { bucketise } from './counter-series';
 import type { FlowRow } from './flow-log-rows';
@@ -22,6 +21,12 @@ const DAY_MS = 86_400_000;
 /** The sorts the session indexes hold (rate: the id order of flow_log_id). */
 const INDEXED_SORTS: ReadonlySet<FlowSortKey> = new Set(['bytes', 'lastSeen', 'rate']);
 const UNINDEXED_SESSION = { ...FLOW_LOG_COLUMNS, session: '+session_id' };
+
+/** The page cache of the history's connection, in KiB. */
+const CACHE_KIB = 64 * 1024;
+
+/** Counts of queries kept until the log changes: a scroll through a million rows asks the same count every page. */
+const COUNTS_KEPT = 64;
 
 interface CounterRow {
   ts: number;
@@ -59,6 +64,10 @@ export class HistoryDb {
   private readonly insertFlow: Database.Statement;
   private readonly recordTickTx: (tick: RollupTick) => void;
   private readonly recordFlowsTx: (flows: readonly FlowSummary[]) => void;
+  /** Row counts by query (its WHERE and parameters), valid while `countsAt` is the log's change stamp. */
+  private readonly counts = new Map<string, number>();
+  private countsAt = '';
+  private readonly changeStamp: () => string;
   /** Country and AS of an address, for `country`/`asn` filters on the log (main's geo databases). */
   private geoOf: ((ip: string) => GeoInfo) | null = null;
 
@@ -74,6 +83,9 @@ export class HistoryDb {
     this.db.pragma('journal_mode = WAL');
     if (onDisk) for (const suffix of ['-wal', '-shm']) keepPrivate(`${file}${suffix}`);
     this.db.pragma('synchronous = NORMAL');
+    // The log's indexes take rows in many places at once (sizes, endpoints): their pages stay in memory between
+    // writes rather than being read again from the file (SQLite keeps 2 MB by default).
+    this.db.pragma(`cache_size = -${CACHE_KIB}`);
     // The log keeps addresses only: country and AS filters look each distinct address up (cached by the geo service).
     this.db.function('netmon_geo_match', { deterministic: false }, (a: unknown, b: unknown, country: unknown, asn: unknown) => {
       const geoOf = this.geoOf;
@@ -87,6 +99,10 @@ export class HistoryDb {
       return match(a) || match(b) ? 1 : 0;
     });
     migrateHistorySchema(this.db, file);
+    // Writes of this connection (total_changes), and of any other (data_version).
+    const changes = this.db.prepare('SELECT total_changes()').pluck();
+    const dataVersion = this.db.prepare('PRAGMA data_version').pluck();
+    this.changeStamp = () => `${String(changes.get())}:${String(dataVersion.get())}`;
     const upsert = (table: string) =>
       this.db.prepare(`INSERT INTO ${table} (iface, ts, bytes_in, packets_in, bytes_out, packets_out, kernel_drops, helper_drops)
         VALUES (@iface, @ts, @bytesIn, @packetsIn, @bytesOut, @packetsOut, @kernelDrops, @helperDrops)
@@ -117,6 +133,22 @@ export class HistoryDb {
         this.insertFlow.run(flowRowParams(f));
       }
     });
+  }
+
+  /** The number of rows a WHERE clause matches, counted once while the log stays the same. */
+  private count(clause: SqlClause): number {
+    const stamp = this.changeStamp();
+    if (stamp !== this.countsAt || this.counts.size >= COUNTS_KEPT) {
+      this.counts.clear();
+      this.countsAt = stamp;
+    }
+    const key = JSON.stringify([clause.where, clause.params]);
+    let n = this.counts.get(key);
+    if (n === undefined) {
+      n = this.db.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM flow_log ${clause.where}`).get(...bindable(clause.params))?.n ?? 0;
+      this.counts.set(key, n);
+    }
+    return n;
   }
 
   /** The open database, for features that keep their own tables in the same file (alerts). */
@@ -213,7 +245,7 @@ export class HistoryDb {
     const byIndex = INDEXED_SORTS.has(sort.key) && Object.keys(filter).every((k) => k === 'session');
     const { sql } = compileFlowFilter(filter, byIndex ? FLOW_LOG_COLUMNS : UNINDEXED_SESSION);
     const order = flowOrderSql(sort, after);
-    const total = this.db.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM flow_log ${sql.where}`).get(...bindable(sql.params))?.n ?? 0;
+    const total = this.count(sql);
     const where = order.after.where === '' ? sql.where : sql.where === '' ? `WHERE ${order.after.where}` : `${sql.where} AND ${order.after.where}`;
     // The page's rows are picked by rowid first, so the sort carries keys and rowids, not whole rows.
     const rows = this.db

@@ -210,12 +210,36 @@ export class FlowWindowLoader {
       return;
     }
     const start = job.query.after === undefined ? page.value.offset : job.start;
-    const window: LoadedWindow = { key: job.key, start, flows: page.value.flows, total: page.value.total, revision: job.revision };
+    const flows = keepUnchanged(this.state.window?.flows ?? [], page.value.flows);
+    const window: LoadedWindow = { key: job.key, start, flows, total: page.value.total, revision: job.revision };
     this.state = { window, unfilteredTotal: all?.ok ? all.value.total : null, error: null };
     this.changed(this.state);
     // The view may have moved on while this was in flight (or the list is shorter than guessed).
     this.ensure();
   }
+}
+
+/** Whether two values read from JSON are equal, member by member. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (!sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
+}
+
+/**
+ * The rows of a new window, each one the window before held unchanged given as that same object: a row whose flow
+ * did not change is not drawn again (most of them, as the view scrolls through the list, and all ended flows).
+ */
+export function keepUnchanged(before: readonly FlowSummary[], after: readonly FlowSummary[]): readonly FlowSummary[] {
+  if (before.length === 0) return after;
+  const held = new Map(before.map((f) => [f.id, f]));
+  return after.map((f) => {
+    const old = held.get(f.id);
+    return old !== undefined && sameJson(old, f) ? old : f;
+  });
 }
 
 /** Every id of the flows a query lists, page by page from each page's cursor, at most `bound` of them; null (the

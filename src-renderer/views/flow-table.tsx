@@ -230,13 +230,18 @@ export function FlowTable({ total, window, label, listKey, onRange, onSelectAll 
     if (next !== null) openDetail(next);
   }, [window, rows, order, moveFocus, openDetail, store]);
 
+  // Read at the click: one handler for every row, so a new window does not draw the rows it kept again.
+  const orderRef = useRef(order);
+  useLayoutEffect(() => {
+    orderRef.current = order;
+  }, [order]);
   const onRowClick = useCallback(
     (e: MouseEvent, id: string) => {
-      clickRow(order, id, { shift: e.shiftKey, toggle: e.ctrlKey || e.metaKey });
+      clickRow(orderRef.current, id, { shift: e.shiftKey, toggle: e.ctrlKey || e.metaKey });
       openDetail(id);
       scrollRef.current?.focus({ preventScroll: true });
     },
-    [clickRow, openDetail, order],
+    [clickRow, openDetail],
   );
 
   const pageRows = Math.max(1, Math.floor(viewHeight / ROW_HEIGHT) - 1);

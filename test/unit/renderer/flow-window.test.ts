@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiResult, FlowPage, FlowQuery, FlowSummary } from '../../../src-renderer/transport/api-types';
 import type { LoadedWindow, WindowQuery } from '../../../src-renderer/state/flow-window';
-import { covers, FlowWindowLoader, idsOfQuery, LatestRequest, MAX_PAGE, queryKey, WINDOW_MARGIN, wantedRange, windowRequest } from '../../../src-renderer/state/flow-window';
+import { covers, FlowWindowLoader, idsOfQuery, keepUnchanged, LatestRequest, MAX_PAGE, queryKey, WINDOW_MARGIN, wantedRange, windowRequest } from '../../../src-renderer/state/flow-window';
 import { MAX_BODY_PX, ROW_HEIGHT, scrollGeometry, scrollTopOf } from '../../../src-renderer/views/flow-table';
 import { compileFlowFilter, isAfterCursor, sortFlowList } from '../../../src-shared/flow-query';
 import { makeFlow } from './make-flow';
@@ -147,6 +147,25 @@ describe('flow window loader', () => {
     for (const w of states) expect(w.flows.map((f) => f.id)).toEqual(truth.slice(w.start, w.start + w.flows.length));
     const last = loader.current.window;
     expect(last !== null && last.start <= first && last.start + last.flows.length >= first + 30).toBe(true);
+  });
+});
+
+describe('rows kept from one window to the next', () => {
+  it('gives a row its object of the window before when its flow is the same, and the new one when anything changed', () => {
+    // As they come from JSON: equal flows are different objects.
+    const copy = (f: FlowSummary): FlowSummary => JSON.parse(JSON.stringify(f)) as FlowSummary;
+    const before = flows.slice(0, 300);
+    const after = flows.slice(200, 500).map(copy);
+    after[0] = { ...after[0], aToB: { ...after[0].aToB, bytes: after[0].aToB.bytes + 1 } };
+    after[1] = { ...after[1], names: { ...after[1].names, sni: 'changed.example' } };
+    after[2] = { ...after[2], app: { label: 'curl', pid: 1, name: 'curl', exe: null, uid: 0, user: null, system: false } };
+    const kept = keepUnchanged(before, after);
+    expect(kept.map((f) => f.id)).toEqual(after.map((f) => f.id));
+    expect(kept.slice(0, 3)).toEqual(after.slice(0, 3));
+    for (let i = 0; i < 3; i++) expect(kept[i]).toBe(after[i]);
+    for (let i = 3; i < 100; i++) expect(kept[i]).toBe(before[200 + i]);
+    // Rows the window before did not hold are the new ones.
+    for (let i = 100; i < 300; i++) expect(kept[i]).toBe(after[i]);
   });
 });
 
