@@ -16,7 +16,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import type { EventMap, FlowRow } from '../src-capture-helper/protocol/messages';
 import type { CodecName, Envelope } from '../src-main/bus/wire';
 import { codecs, decodeEnvelope, encodeEnvelope, FLOW_ROWS_PER_MESSAGE, subjects, WIRE_VERSION } from '../src-main/bus/wire';
-import { median, round } from './stats';
+import { cpuTicks, median, round } from './stats';
 
 const NATS_SERVER = '/usr/sbin/nats-server';
 const repo = path.resolve(__dirname, '../..');
@@ -106,12 +106,6 @@ function envelopes(probe: number, seqStart: number, s: { rollup: EventMap['rollu
     out.push({ ...head, seq: seq++, kind: 'flows', body: { ...s.deltas, updated: s.deltas.updated.slice(at, at + FLOW_ROWS_PER_MESSAGE) } });
   }
   return out;
-}
-
-function cpuTicks(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
 }
 
 function statusKb(pid: number, key: string): number {

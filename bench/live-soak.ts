@@ -9,7 +9,6 @@
  * Run: `node dist/bench/live-soak.js [--minutes 10] [--pps 100000] [--flows 10000] [--json]`
  * (`npm run bench` runs it as root under `liveSoak`, for the minutes NETMON_BENCH_SOAK_MINUTES gives, 10 by default).
  */
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,11 +16,10 @@ import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import type { Stats } from '../src-main/api/types/stats';
 import { createVethPair, type VethPair } from '../test/helpers/netns';
-import { median, round } from './stats';
+import { startServe, type ServeProcess } from '../test/helpers/serve-process';
+import { cpuTicks, median, round } from './stats';
 import { compileUdpGenerator } from './udp-generator';
 
-const REPO = path.resolve(__dirname, '../..');
-const CLI = path.join(REPO, 'dist/src-main/cli/netmon.js');
 const FRAME_BYTES = 128;
 const CLOCK_TICKS = 100;
 const NOBODY = 65534;
@@ -100,11 +98,8 @@ function descendants(root: number, all: Proc[]): Proc[] {
  */
 function usage(pid: number): { ticks: number; pss: number } {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const pssKiB = Number(/^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
-    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name.
-    return { ticks: Number(fields[11]) + Number(fields[12]), pss: pssKiB * 1024 };
+    return { ticks: cpuTicks(pid), pss: pssKiB * 1024 };
   } catch {
     return { ticks: 0, pss: 0 };
   }
@@ -116,49 +111,29 @@ function sumUsage(pids: number[]): { ticks: number; pss: number } {
   return pids.map(usage).reduce((s, u) => ({ ticks: s.ticks + u.ticks, pss: s.pss + u.pss }), { ticks: 0, pss: 0 });
 }
 
-function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${seen}`)), timeoutMs);
-    const on = (d: Buffer): void => {
-      seen += d.toString();
-      if (pattern.test(seen)) {
-        clearTimeout(timer);
-        resolve(seen);
-      }
-    };
-    child.stdout?.on('data', on);
-    child.stderr?.on('data', on);
-  });
-}
-
 export async function runLiveSoak(opts: { minutes: number; pps: number; flows: number; log: (line: string) => void }): Promise<LiveSoakBench> {
   if (process.getuid?.() !== 0) throw new Error('the live soak needs root (network namespaces)');
-  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-soak-'));
-  // serve runs as nobody: its data, settings and runtime directories are nobody's.
+  // serve runs as nobody: its data and runtime directories are nobody's.
   const home = path.join(work, 'home');
   fs.mkdirSync(home, { mode: 0o700 });
   fs.chownSync(home, NOBODY, NOBODY);
   fs.chmodSync(work, 0o755);
   let pair: VethPair | null = null;
-  let serve: ChildProcess | null = null;
+  let serve: ServeProcess | null = null;
   let browser: Awaited<ReturnType<typeof chromium.launch>> | null = null;
   try {
     const gen = compileUdpGenerator(work);
     pair = createVethPair();
     const ns = pair;
-    serve = ns.spawn(ns.nsB, process.execPath, [CLI, 'serve', '--iface', ns.ifB, '--bind', '127.0.0.1:0', '--db', path.join(home, 'history.sqlite')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env, SUDO_UID: String(NOBODY), SUDO_GID: String(NOBODY), SUDO_USER: 'nobody', HOME: home,
-        XDG_CONFIG_HOME: home, XDG_DATA_HOME: home, XDG_RUNTIME_DIR: home, NETMON_LOG_LEVEL: 'warn',
-      },
+    serve = await startServe(['--iface', ns.ifB, '--bind', '127.0.0.1:0', '--db', path.join(home, 'history.sqlite')], { XDG_DATA_HOME: home, XDG_RUNTIME_DIR: home }, {
+      spawnWith: (command, args, options) => ns.spawn(ns.nsB, command, args, options),
+      user: { name: 'nobody', uid: NOBODY, gid: NOBODY, via: 'sudo' },
+      startTimeoutMs: 30_000,
     });
-    const printed = await waitForOutput(serve, /#token=\S+\n/, 30_000);
-    const url = /listening on (http:\/\/\S+)/.exec(printed)?.[1] ?? '';
-    const token = /#token=(\S+)/.exec(printed)?.[1] ?? '';
-    const servePid = serve.pid ?? 0;
+    const { url } = serve;
+    const token = serve.token ?? '';
+    const servePid = serve.child.pid ?? 0;
     // serve listens in namespace B: Chromium runs there too.
     const wrapper = path.join(work, 'chromium-in-ns');
     fs.writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${ns.nsB} /usr/bin/chromium "$@"\n`, { mode: 0o755 });
@@ -253,11 +228,7 @@ export async function runLiveSoak(opts: { minutes: number; pps: number; flows: n
     };
   } finally {
     await browser?.close().catch(() => undefined);
-    if (serve !== null && serve.exitCode === null) {
-      serve.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 3000));
-      if (serve.exitCode === null) serve.kill('SIGKILL');
-    }
+    await serve?.stop();
     pair?.destroy();
     fs.rmSync(work, { recursive: true, force: true });
   }

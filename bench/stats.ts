@@ -1,4 +1,8 @@
-/** Figures every benchmark reports the same way: the middle of repeated runs, the time one call takes, rounding. */
+/**
+ * Figures every benchmark reports the same way: the middle of repeated runs, the time one call takes, rounding, and
+ * the CPU time a process has used.
+ */
+import fs from 'node:fs';
 
 /** The middle value; for an even count, the mean of the two middle values. */
 export function median(xs: readonly number[]): number {
@@ -39,4 +43,12 @@ export function watchEventLoopStalls(everyMs: number): { stop(): number } {
       return longest;
     },
   };
+}
+
+/** CPU time (user + system) a process has used, in clock ticks (100 a second on Linux), from /proc/PID/stat. */
+export function cpuTicks(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
 }

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export const REPO = path.resolve(__dirname, '../..');
+/** The checkout: two levels up from test/helpers, three when this module runs compiled from dist/ (the benches). */
+export const REPO = path.resolve(__dirname, path.basename(path.resolve(__dirname, '../..')) === 'dist' ? '../../..' : '../..');
 export const FIXTURES = path.resolve(REPO, '../shared/fixtures/pcap');
 export const CLI = path.join(REPO, 'dist/src-main/cli/netmon.js');
 

@@ -101,27 +101,22 @@ function qualityScopeTest(scope: AlertScope): ((view: SampleView, f: AlertQualit
   }
 }
 
+/** The sum of every item's value, or undefined when one item has none (the metric does not apply to it). */
+function sumOrUndefined<T>(items: readonly T[], valueOf: (item: T) => number | undefined): number | undefined {
+  let total = 0;
+  for (const item of items) {
+    const value = valueOf(item);
+    if (value === undefined) return undefined;
+    total += value;
+  }
+  return total;
+}
+
 function compileTraffic(rule: AlertRule): CompiledRule {
   const { metric, direction, scope } = rule;
-  const fromCounters = (items: Counted[]): number | undefined => {
-    let total = 0;
-    for (const c of items) {
-      const value = counterMetric(c, metric, direction);
-      if (value === undefined) return undefined;
-      total += value;
-    }
-    return total;
-  };
+  const fromCounters = (items: Counted[]): number | undefined => sumOrUndefined(items, (c) => counterMetric(c, metric, direction));
   const flowTotals = metric === 'activeFlows' || metric === 'newFlows';
-  const fromFlows = (flows: AlertFlowRate[]): number | undefined => {
-    let total = 0;
-    for (const f of flows) {
-      const value = flowMetric(f, metric, direction);
-      if (value === undefined) return undefined;
-      total += value;
-    }
-    return total;
-  };
+  const fromFlows = (flows: AlertFlowRate[]): number | undefined => sumOrUndefined(flows, (f) => flowMetric(f, metric, direction));
   const hostsOfFlows = (view: SampleView, flows: AlertFlowRate[]): AlertHostRate[] => {
     const addresses = new Set<string>();
     for (const f of flows) { addresses.add(f.remoteAddress); addresses.add(f.localAddress); }
