@@ -23,7 +23,7 @@
  * (`FlowTable.attach`), so a TCP packet touches the record the table has
  * just touched and allocates nothing.
  */
-import type { DecodedPacket } from '../decode/decoded-packet';
+import type { DecodedPacket, IpLayer } from '../decode/decoded-packet';
 import { L4Kind, TcpFlag } from '../decode/decoded-packet';
 import type { PacketRecord } from '../pipeline/packet-sink';
 import type { FlowTable } from './flow-table';
@@ -146,6 +146,11 @@ export class TcpQuality {
   private pendingLength = 0;
   /** Slot of the packet being analysed. */
   private currentSlot = 0;
+  /**
+   * Time of the packet being analysed, in seconds, for `handshake`: in a field, since
+   * a number this large (like a sequence number above 2^30) is boxed as an argument.
+   */
+  private currentTime = 0;
   private second: TcpQualitySecond = { retransmissions: 0, handshakes: 0, rttSumMs: 0, flows: [] };
 
   /** Attaches its per-flow words to `table`: before the table's first packet. */
@@ -217,6 +222,7 @@ export class TcpQuality {
     const rw = r * 2;
     const fromA = table.lastFromInitiator;
     const t = rec.tsSec + rec.tsNsec / 1e9;
+    this.currentTime = t;
     const flags = L.tcpFlags;
     const seq = L.tcpSeq >>> 0;
     const ack = L.tcpAck >>> 0;
@@ -239,7 +245,7 @@ export class TcpQuality {
     const rKeepalive = fromA ? B_KEEPALIVE_B : B_KEEPALIVE_A;
 
     let bits = w[rw + W_BITS];
-    this.handshake(r, rw, bits, flags, seq, ack, fromA, t);
+    this.handshake(r, rw, bits, L, fromA);
     bits = w[rw + W_BITS];
 
     const nextseq = w[fNextseq];
@@ -311,7 +317,11 @@ export class TcpQuality {
   }
 
   /** SYN, SYN/ACK and the ACK completing the handshake: the two halves of the handshake RTT. */
-  private handshake(r: number, rw: number, bits: number, flags: number, seq: number, ack: number, fromA: boolean, t: number): void {
+  private handshake(r: number, rw: number, bits: number, L: IpLayer, fromA: boolean): void {
+    const flags = L.tcpFlags;
+    const seq = L.tcpSeq >>> 0;
+    const ack = L.tcpAck >>> 0;
+    const t = this.currentTime;
     const w = this.table.words;
     const f = this.table.f64;
     const syn = (flags & TcpFlag.syn) !== 0;
