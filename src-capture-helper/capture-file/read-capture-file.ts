@@ -71,7 +71,8 @@ export function readCaptureFile(path: string, sink: PacketSink, options: ReadOpt
 
 function pump(fd: number, size: number, parser: CaptureParser, options: ReadOptions): CaptureFileError | undefined {
   const chunk = Math.max(64, options.chunkSize ?? DEFAULT_CHUNK);
-  let buf = Buffer.allocUnsafe(chunk);
+  const small = Buffer.allocUnsafe(chunk);
+  let buf = small;
   // Records point into a plain Uint8Array over the buffer: the decoder reads one kind of array from every source.
   let bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
   let view = new DataView(buf.buffer, buf.byteOffset, buf.length);
@@ -87,10 +88,14 @@ function pump(fd: number, size: number, parser: CaptureParser, options: ReadOpti
         end -= start;
         start = 0;
       }
-      if (parser.need > buf.length && parser.need <= MAX_PCAPNG_BLOCK + 16) {
-        const bigger = Buffer.allocUnsafe(parser.need);
-        buf.copy(bigger, 0, 0, end);
-        buf = bigger;
+      // Grow only for a block (or the pcap variant lookahead) larger than the buffer, and
+      // return to the small one as soon as the tail fits it again: one large block early in
+      // a file must not leave every later read going into a large buffer (see DEFAULT_CHUNK).
+      const want = parser.need > buf.length && parser.need <= MAX_PCAPNG_BLOCK + 16 ? parser.need : buf.length > chunk && parser.need <= chunk && end <= chunk / 2 ? chunk : 0;
+      if (want !== 0) {
+        const next = want === chunk ? small : Buffer.allocUnsafe(want);
+        if (next !== buf) buf.copy(next, 0, 0, end);
+        buf = next;
         bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
         view = new DataView(buf.buffer, buf.byteOffset, buf.length);
       }
