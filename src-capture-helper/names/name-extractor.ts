@@ -327,6 +327,11 @@ export class NameExtractor implements HelloSink {
         return;
       }
       case StreamKind.dns: {
+        // Its first message is longer than the buffer: nothing to read until it overflows.
+        if (st.skip) {
+          if (st.asm.overflowed) this.streams.drop(key);
+          return;
+        }
         const used = this.dns.messagesOverTcp(buf, 0, have, st.flowId);
         if (used > 0) this.streams.consume(st, used);
         if (st.asm.contiguous === 0 && st.asm.highest === 0) this.streams.delete(key);

@@ -61,6 +61,21 @@ export class OffsetAssembler {
     this.buf.set(data.subarray(start, end), offset);
   }
 
+  /**
+   * Records `length` bytes at `offset` as `write` would (coverage, `overflowed`,
+   * `tooFragmented`) without keeping them: for a stream whose bytes can no
+   * longer be read but whose extent still decides when it ends.
+   */
+  cover(offset: number, length: number): void {
+    if (offset < 0 || length <= 0) return;
+    const last = Math.min(offset + length, this.capacity);
+    if (offset + length > this.capacity) {
+      this.overflowed = true;
+      if (offset >= last) return;
+    }
+    if (!this.addRange(offset, last)) this.tooFragmented = true;
+  }
+
   /** Drops the first `n` contiguous bytes and shifts the rest down. */
   consume(n: number): void {
     if (n <= 0) return;

@@ -19,6 +19,12 @@ export interface TcpStream {
   asm: OffsetAssembler;
   lastSec: number;
   flowId: number;
+  /**
+   * A DNS stream whose first message is longer than the buffer: no message in
+   * it can be read, so its bytes are not kept, only where they fall (which
+   * still decides when the stream overflows and ends, as it did with them).
+   */
+  skip: boolean;
 }
 
 /** Dropped streams kept for reuse (each with a buffer of up to the stream buffer size). */
@@ -75,21 +81,25 @@ export class TcpStreams {
   open(key: number, kind: StreamKind, seq: number, data: Uint8Array, start: number, end: number, flowId: number, sec: number): void {
     if (key < 0) return;
     this.expire(sec);
+    // Over TCP a DNS message follows its 2-byte length.
+    const skip = kind === StreamKind.dns && end - start >= 2 && 2 + ((data[start] << 8) | data[start + 1]) > this.bufferBytes;
     let st = this.spares.pop();
     if (st) {
       st.kind = kind;
       st.baseSeq = seq;
       st.lastSec = sec;
       st.flowId = flowId;
+      st.skip = skip;
       st.asm.reset();
     } else {
-      st = { kind, baseSeq: seq, asm: new OffsetAssembler(this.bufferBytes), lastSec: sec, flowId };
+      st = { kind, baseSeq: seq, asm: new OffsetAssembler(this.bufferBytes), lastSec: sec, flowId, skip };
     }
     this.streams.setNewest(key, st);
     const slot = Math.floor(key / 2) % FLOW_SLOT_SPACE;
     if (slot >= this.hints.length) this.hints = grownBytes(this.hints, slot);
     this.hints[slot] |= 1 << (key & 1);
-    st.asm.write(0, data, start, end);
+    if (skip) st.asm.cover(0, end - start);
+    else st.asm.write(0, data, start, end);
   }
 
   /**
@@ -120,7 +130,8 @@ export class TcpStreams {
       start += -rel;
       rel = 0;
     }
-    st.asm.write(rel, data, start, end);
+    if (st.skip) st.asm.cover(rel, end - start);
+    else st.asm.write(rel, data, start, end);
     st.lastSec = sec;
     this.streams.setNewest(key, st);
     if (st.asm.tooFragmented) {

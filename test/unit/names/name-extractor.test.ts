@@ -177,6 +177,42 @@ describe('DNS', () => {
     expect(x.dnsNameStats().get('example.org')).toEqual({ queries: 0, responses: 2, addresses: ['192.0.2.7'] });
   });
 
+  it('takes what follows a DNS length too large for the stream buffer as that message, until the buffer overflows', () => {
+    const x = new NameExtractor();
+    const f = new Feeder(x);
+    const srv = { src: '10.0.0.53', dst: '10.0.0.2', sport: 53, dport: 41002 };
+    const framed = Uint8Array.from([0, response.length, ...response]);
+    const junk = (n: number) => new Uint8Array(n).fill(0x5a);
+    // A 65535-byte message cannot fit the 16 KiB buffer: its bytes are never read.
+    f.feed(tcp4(srv, 1000, TCP_ACK, Uint8Array.from([0xff, 0xff, ...junk(100)])), 4);
+    f.feed(tcp4(srv, 1102, TCP_ACK, framed), 4);
+    f.feed(tcp4(srv, 1000, TCP_ACK, Uint8Array.from([0xff, 0xff, ...junk(100)])), 4); // a retransmission
+    f.feed(tcp4(srv, 1102 + framed.length + 5000, TCP_ACK, framed), 4); // after a hole
+    expect(x.dnsNames()).toEqual(new Map());
+    expect(x.counters().pending.streams).toBe(1);
+    // Reaching past the buffer ends the stream; the next segment starts a message again.
+    f.feed(tcp4(srv, 1000 + 16_000, TCP_ACK, junk(1000)), 4);
+    expect(x.counters().streamsOverflowed).toBe(1);
+    expect(x.counters().pending.streams).toBe(0);
+    expect(x.dnsNames()).toEqual(new Map());
+    f.feed(tcp4(srv, 1000 + 17_000, TCP_ACK, framed), 4);
+    expect(x.dnsNames()).toEqual(new Map([['example.org', ['192.0.2.7']]]));
+  });
+
+  it('drops a stream behind an oversized DNS length after too many holes, as any stream', () => {
+    const x = new NameExtractor();
+    const f = new Feeder(x);
+    const srv = { src: '10.0.0.53', dst: '10.0.0.2', sport: 53, dport: 41003 };
+    f.feed(tcp4(srv, 1000, TCP_ACK, Uint8Array.from([0x7f, 0xff, 1, 2, 3])), 5);
+    let holes = 0;
+    while (x.counters().streamsOverflowed === 0 && holes < 100) f.feed(tcp4(srv, 1000 + ++holes * 100, TCP_ACK, Uint8Array.from([1, 2, 3])), 5);
+    expect(holes).toBe(64);
+    expect(x.counters().pending.streams).toBe(0);
+    const framed = Uint8Array.from([0, response.length, ...response]);
+    f.feed(tcp4(srv, 1000 + 8000, TCP_ACK, framed), 5);
+    expect(x.dnsNames()).toEqual(new Map([['example.org', ['192.0.2.7']]]));
+  });
+
   it('bounds names and addresses per name, counting what it drops', () => {
     const x = new NameExtractor({ maxDnsNames: 2, maxAddressesPerName: 1 });
     const f = new Feeder(x);

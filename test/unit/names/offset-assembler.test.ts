@@ -89,6 +89,25 @@ describe('OffsetAssembler', () => {
     );
   });
 
+  it('covers a piece as writing it would, without its bytes', () => {
+    const piece = fc.record({ offset: fc.integer({ min: 0, max: 700 }), length: fc.integer({ min: 0, max: 40 }) });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 640 }), fc.array(piece, { maxLength: 150 }), (capacity, pieces) => {
+        const written = new OffsetAssembler(capacity, 16);
+        const covered = new OffsetAssembler(capacity, 16);
+        for (const { offset, length } of pieces) {
+          written.write(offset, new Uint8Array(length + 2), 1, 1 + length);
+          covered.cover(offset, length);
+          expect([covered.contiguous, covered.highest, covered.overflowed, covered.tooFragmented]).toEqual([
+            written.contiguous, written.highest, written.overflowed, written.tooFragmented,
+          ]);
+        }
+        expect(covered.bytes.length).toBe(Math.min(16, capacity)); // never grown
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('refuses a piece that would make more than MAX_RANGES holes, and keeps what it had', () => {
     const asm = new OffsetAssembler(10_000);
     const byte = Uint8Array.from([1]);
