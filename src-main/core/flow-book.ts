@@ -4,7 +4,8 @@ import type { FlowSort } from '../../src-shared/flow-query';
 import { compileFlowFilter, sortFlowList } from '../../src-shared/flow-query';
 import type { FlowFilter, FlowState, FlowSummary, RatePoint } from '../api/types/flows';
 import { icmpKind } from './icmp-kind';
-import { Ring } from './ring';
+import type { RateSeries } from './rate-series';
+import { RateSeriesStore } from './rate-series';
 
 /** Per-flow rate points kept for the details panel (10 minutes at 1 s). */
 export const FLOW_SERIES_POINTS = 600;
@@ -68,13 +69,11 @@ export function flowFromRow(row: FlowRow, session: string): FlowSummary {
  */
 export class FlowBook {
   private flows = new Map<string, FlowSummary>();
+  private readonly seriesStore = new RateSeriesStore(MAX_FLOW_SERIES, FLOW_SERIES_POINTS);
   /** Least recently updated first. */
-  private readonly series = new BoundedMap<string, Ring<RatePoint>>(MAX_FLOW_SERIES, (_id, ring) => {
-    ring.clear();
-    this.spareRing = ring;
-  });
-  /** The ring of the series dropped last, for the next series. */
-  private spareRing: Ring<RatePoint> | undefined;
+  private readonly series = new BoundedMap<string, RateSeries>(MAX_FLOW_SERIES);
+  /** Series emptied by `clear`, for the next flows. */
+  private readonly freeSeries: RateSeries[] = [];
   readonly names = new Map<string, string>();
   droppedFlows = 0;
   /** Rate points not kept: the flow had no series and none was quiet long enough to give up its room. */
@@ -177,15 +176,24 @@ export class FlowBook {
   private pushPoint(id: string, point: RatePoint): void {
     let ring = this.series.get(id);
     if (ring === undefined) {
-      const lastOfOldest = this.series.size < MAX_FLOW_SERIES ? undefined : this.series.oldest()?.[1].last();
-      if (lastOfOldest !== undefined && point.tsMs - lastOfOldest.tsMs < SERIES_IDLE_MS) {
-        this.droppedSeries++;
-        return;
+      const oldest = this.series.size < MAX_FLOW_SERIES ? undefined : this.series.oldest();
+      if (oldest !== undefined) {
+        // The least recently updated flow gives up its series, if it was quiet long enough.
+        const [oldestId, oldestSeries] = oldest;
+        if (point.tsMs - (oldestSeries.lastTsMs() ?? -Infinity) < SERIES_IDLE_MS) {
+          this.droppedSeries++;
+          return;
+        }
+        this.series.delete(oldestId);
+        oldestSeries.clear();
+        ring = oldestSeries;
+      } else {
+        const fresh = this.freeSeries.pop() ?? this.seriesStore.create();
+        // Never null: the book holds fewer series than the store has slots, and a cleared book keeps its series.
+        if (fresh === null) return;
+        ring = fresh;
       }
-      ring = this.spareRing ?? new Ring<RatePoint>(FLOW_SERIES_POINTS);
-      this.spareRing = undefined;
     }
-    // The oldest series (least recently updated) goes when a new one needs its room.
     this.series.setNewest(id, ring);
     ring.push(point);
   }
@@ -245,6 +253,10 @@ export class FlowBook {
   clear(): void {
     this.answers.clear();
     this.flows.clear();
+    for (const ring of this.series.values()) {
+      ring.clear();
+      this.freeSeries.push(ring);
+    }
     this.series.clear();
   }
 }
