@@ -402,6 +402,7 @@ export class CaptureSession implements PacketSink {
     this.endedOmitted = 0;
     if (queue.length === 0 && ended.length === 0 && omitted === 0) return;
     this.sendDeltaPart(ended, omitted);
+    if (this.deltaQueue.length === 0) return;
     this.deltaPump ??= this.pumpDeltaParts().finally(() => {
       this.deltaPump = null;
     });
