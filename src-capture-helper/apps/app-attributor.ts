@@ -1,3 +1,4 @@
+import { BoundedMap } from '../../src-shared/bounded-map';
 import type { FlowApp } from '../protocol/messages';
 import type { ProcessSource } from './proc-scanner';
 import type { SocketEntry } from './sock-diag-parser';
@@ -88,9 +89,9 @@ const WILDCARDS = ['0.0.0.0', '::'];
 export class AppAttributor {
   private readonly o: Required<AttributorOptions>;
   /** Connected sockets by 5-tuple, oldest first. */
-  private readonly sockets = new Map<string, SeenSocket>();
+  private readonly sockets: BoundedMap<string, SeenSocket>;
   /** Unconnected UDP sockets (a client that sends with sendto) by protocol, local address and port. */
-  private readonly unconnected = new Map<string, SeenSocket>();
+  private readonly unconnected: BoundedMap<string, SeenSocket>;
   /** What each socket inode belongs to, once known. */
   private readonly apps = new Map<number, FlowApp>();
   /** Inodes the current /proc pass looks for, with their owner; those still missing when it ends are not found. */
@@ -114,6 +115,9 @@ export class AppAttributor {
     this.o = { ...DEFAULTS, now: () => performance.now(), cpuMs: processCpuMs, ...options };
     this.budget = this.o.procReadsPerSecond;
     this.budgetAt = this.o.now();
+    // Their sizes are bounded together below (the connected go first); each alone never exceeds the bound.
+    this.sockets = new BoundedMap(this.o.maxSockets);
+    this.unconnected = new BoundedMap(this.o.maxSockets);
   }
 
   /** Ticks on a timer until stop(); `onError` hears of a failed dump once (attribution then stops). */
@@ -221,8 +225,8 @@ export class AppAttributor {
     }
     if (known) map.delete(key);
     if (this.sockets.size + this.unconnected.size >= this.o.maxSockets) {
-      const oldest = this.sockets.keys().next();
-      if (!oldest.done) this.sockets.delete(oldest.value);
+      const oldest = this.sockets.oldest();
+      if (oldest !== undefined) this.sockets.delete(oldest[0]);
       this.counters.socketsDropped++;
     }
     map.set(key, { inode: s.inode, uid: s.uid, seenAt: now });

@@ -6,7 +6,7 @@
  */
 import type { IpLayer } from '../decode/decoded-packet';
 import { NetKind } from '../decode/decoded-packet';
-import { BoundedMap } from './bounded-map';
+import { BoundedMap } from '../../src-shared/bounded-map';
 import { parseDnsMessage } from './dns-message';
 import type { FlowLabelBook } from './flow-labels';
 import type { NameLimits } from './name-limits';

@@ -3,7 +3,7 @@
  * means), and the changes waiting to be pushed. Both bounded: the oldest
  * labelled flow and the oldest waiting change go first.
  */
-import { BoundedMap } from './bounded-map';
+import { BoundedMap } from '../../src-shared/bounded-map';
 import type { FlowLabels } from './flow-name';
 
 export interface FlowLabelUpdate {

@@ -6,7 +6,7 @@
  */
 import type { HelloResult } from './client-hello';
 import { dtlsClientHelloFragments, HelloStatus, parseClientHelloBody, parseHandshakeClientHello } from './client-hello';
-import { BoundedMap } from './bounded-map';
+import { BoundedMap } from '../../src-shared/bounded-map';
 import { OffsetAssembler } from './offset-assembler';
 import { clientInitialKeys, cryptoFrames, decryptInitial, findInitialPackets } from './quic-initial';
 import type { InitialKeys } from './quic-initial';

@@ -4,7 +4,7 @@
  * seen as tshark sees them with its default IP defragmentation. The result is
  * a whole datagram as raw IP bytes (LINKTYPE_RAW) for the decoder.
  */
-import { BoundedMap } from './bounded-map';
+import { BoundedMap } from '../../src-shared/bounded-map';
 import { OffsetAssembler } from './offset-assembler';
 import { address16Key } from './text';
 

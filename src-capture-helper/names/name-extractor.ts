@@ -17,7 +17,7 @@ import { DecodedPacket, L4Kind, TcpFlag } from '../decode/decoded-packet';
 import type { PacketRecord } from '../pipeline/packet-sink';
 import { packetBytes } from '../pipeline/packet-sink';
 import { FLOW_SLOT_SPACE } from '../flows/flow-types';
-import { BoundedMap } from './bounded-map';
+import { BoundedMap } from '../../src-shared/bounded-map';
 import { HelloStatus, looksLikeDtlsHandshake, looksLikeTlsClientHello, parseTlsStream } from './client-hello';
 import type { HelloResult } from './client-hello';
 import { DnsNames } from './dns-names';

@@ -6,7 +6,7 @@
  */
 import type { IpLayer } from '../decode/decoded-packet';
 import { FLOW_SLOT_SPACE } from '../flows/flow-types';
-import { BoundedMap } from './bounded-map';
+import { BoundedMap } from '../../src-shared/bounded-map';
 import { OffsetAssembler } from './offset-assembler';
 
 export const StreamKind = { tls: 0, http: 1, dns: 2 } as const;

@@ -374,6 +374,9 @@ export const events = {
     ended: arr(flowRow, MAX_DELTA_FLOWS),
     /** Changed or ended flows left out because the delta was full (query `flows` to catch up). */
     omitted: count,
+    /** More parts of this second's changed flows follow (a second's delta comes in bounded parts; the first
+     *  carries the ended flows and what was omitted). */
+    more: optional(bool),
   }),
   captureState: sessionStatus,
   captureError: obj({ error: errorInfo, fatal: bool }),

@@ -31,12 +31,19 @@ import type { EventSink } from './helper-server';
 /** Flow table bound of one session; evictions beyond it are counted. */
 const MAX_FLOWS = 1_000_000;
 /**
- * Changed flows per 1 s delta; the rest are counted as omitted (and come
+ * Changed flows per second's delta; the rest are counted as omitted (and come
  * first in the next one, so a steady load larger than this is not the same
  * flows left out every second). Main catches up from the flow table when a
- * delta omits flows; one event a second keeps within the client's send queue.
+ * delta omits flows.
  */
-const MAX_DELTA_FLOWS = 2000;
+const MAX_DELTA_FLOWS = 20_000;
+/** Changed flows per part of a delta: one event frame (about 200 KB), which fits beside the quarter of a client's
+ *  send queue a part waits for within the half that events may fill. */
+const DELTA_PART_FLOWS = 1000;
+/** How often a part waiting for room in the clients' send queues looks again. */
+const DELTA_PART_POLL_MS = 10;
+/** A part waits at most this long for a client that does not read (then that client drops it, counted). */
+const DELTA_PART_WAIT_MS = 200;
 /** Ended flows kept for the next delta; beyond it they are counted as omitted. */
 const MAX_ENDED_PENDING = 2000;
 
@@ -92,6 +99,11 @@ export class CaptureSession implements PacketSink {
    * reads zero instead of the last second it moved.
    */
   private lastChanged = new Set<number>();
+  /** Flows of the current delta not sent yet (their rows are read when their part goes, so they are current). */
+  private deltaQueue: number[] = [];
+  private deltaQueueSecond = 0;
+  /** Sends the parts after the first, each once the clients' send queues have room; null when none wait. */
+  private deltaPump: Promise<void> | null = null;
   private endedPending: FlowRow[] = [];
   private endedOmitted = 0;
   private lastDrops = { kernel: 0, helper: 0 };
@@ -295,9 +307,14 @@ export class CaptureSession implements PacketSink {
     this.state = state;
     this.error = error;
     this.endedAt = Date.now() / 1000;
-    this.events.emit('captureState', this.id, this.status());
-    this.log.info(`capture session ${state}`, { session: this.id, packets: this.packets });
-    this.onEnded(this);
+    const announce = (): void => {
+      this.events.emit('captureState', this.id, this.status());
+      this.log.info(`capture session ${state}`, { session: this.id, packets: this.packets });
+      this.onEnded(this);
+    };
+    // Clients hear of the end after the last delta's parts: a client that ends its flows then has their last counts.
+    if (this.deltaPump === null) announce();
+    else void this.deltaPump.then(announce);
   }
 
   private onWallSecond(): void {
@@ -353,27 +370,62 @@ export class CaptureSession implements PacketSink {
     return quality.retransmissions > 0 || quality.handshakes > 0 || quality.flows.length > 0 ? { quality } : {};
   }
 
+  /**
+   * Sends the flows that changed since the last delta and the flows that ended, in parts of at most
+   * DELTA_PART_FLOWS: the first now, with the ended flows and the count of what did not fit, each other one when the
+   * clients' send queues have room for it, so a second of many changed flows is not dropped for filling them. Flows
+   * still waiting from the previous second join this one's (once each).
+   */
   private pushDelta(second: number): void {
     const changes = this.flowTable.changesSince(this.cursor, MAX_DELTA_FLOWS);
     this.cursor = changes.cursor;
-    const updated: FlowRow[] = [];
     const changed = new Set(changes.changed);
-    for (const id of changes.changed) {
-      const snap = this.flowTable.get(id);
-      if (snap) updated.push(this.row(snap, true));
-    }
-    for (const id of this.lastChanged) {
-      if (changed.has(id)) continue;
-      const snap = this.flowTable.get(id);
-      if (snap) updated.push(this.row(snap, true));
+    const queue = changes.changed;
+    const queued = new Set(changed);
+    let carried = 0;
+    for (const previous of [this.lastChanged, this.deltaQueue]) {
+      for (const id of previous) {
+        if (queued.has(id)) continue;
+        if (queue.length >= MAX_DELTA_FLOWS) carried++;
+        else {
+          queue.push(id);
+          queued.add(id);
+        }
+      }
     }
     this.lastChanged = changed;
+    this.deltaQueue = queue;
+    this.deltaQueueSecond = second;
     const ended = this.endedPending;
     this.endedPending = [];
-    const omitted = changes.omitted + this.endedOmitted + changes.endedLost;
+    const omitted = changes.omitted + this.endedOmitted + changes.endedLost + carried;
     this.endedOmitted = 0;
-    if (updated.length === 0 && ended.length === 0 && omitted === 0) return;
-    this.events.emit('flowDeltas', this.id, { second, updated, ended, omitted });
+    if (queue.length === 0 && ended.length === 0 && omitted === 0) return;
+    this.sendDeltaPart(ended, omitted);
+    if (this.deltaQueue.length === 0) return;
+    this.deltaPump ??= this.pumpDeltaParts().finally(() => {
+      this.deltaPump = null;
+    });
+  }
+
+  private async pumpDeltaParts(): Promise<void> {
+    while (this.deltaQueue.length > 0) {
+      for (let waited = 0; waited < DELTA_PART_WAIT_MS && !this.events.hasRoomForEvents(); waited += DELTA_PART_POLL_MS) {
+        await new Promise((resolve) => setTimeout(resolve, DELTA_PART_POLL_MS));
+      }
+      if (this.deltaQueue.length > 0) this.sendDeltaPart([], 0);
+    }
+  }
+
+  private sendDeltaPart(ended: FlowRow[], omitted: number): void {
+    const ids = this.deltaQueue.splice(0, DELTA_PART_FLOWS);
+    const updated: FlowRow[] = [];
+    for (const id of ids) {
+      const snap = this.flowTable.get(id);
+      if (snap) updated.push(this.row(snap, true));
+    }
+    const more = this.deltaQueue.length > 0;
+    this.events.emit('flowDeltas', this.id, { second: this.deltaQueueSecond, updated, ended, omitted, ...(more ? { more } : {}) });
   }
 
   private onFlowFinish(flow: FlowSnapshot, _reason: FinishReason): void {

@@ -105,9 +105,14 @@ export class ClientConnection {
     this.host.eventsDropped(1);
   }
 
+  /** Whether the send queue is low enough for more bulk data (export chunks, parts of a flow delta), or closed. */
+  get hasRoom(): boolean {
+    return this.closing || this.socket.writableLength <= this.limits.maxQueueBytes / 4;
+  }
+
   /** Resolves once the send queue is low enough for more bulk data (export chunks), or the connection closed. */
   waitForRoom(): Promise<void> {
-    if (this.closing || this.socket.writableLength <= this.limits.maxQueueBytes / 4) return Promise.resolve();
+    if (this.hasRoom) return Promise.resolve();
     return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 

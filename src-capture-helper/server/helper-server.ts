@@ -15,6 +15,8 @@ export type RequestHandlers = {
 /** Receives the helper's pushed events; the server fans them out to every authenticated client. */
 export interface EventSink {
   emit<K extends EventName>(name: K, session: string | null, payload: EventMap[K], attachment?: Uint8Array): void;
+  /** Whether every client's send queue is low enough for another bulk event (a part of a flow delta). */
+  hasRoomForEvents(): boolean;
 }
 
 export interface HelperServerOptions {
@@ -86,6 +88,11 @@ export class HelperServer implements EventSink {
 
   emit<K extends EventName>(name: K, session: string | null, payload: EventMap[K], attachment?: Uint8Array): void {
     for (const client of this.clients) client.sendEvent(name, session, payload, attachment);
+  }
+
+  hasRoomForEvents(): boolean {
+    for (const client of this.clients) if (!client.hasRoom) return false;
+    return true;
   }
 
   async close(): Promise<void> {

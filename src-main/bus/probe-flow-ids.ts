@@ -1,3 +1,5 @@
+import { BoundedMap } from '../../src-shared/bounded-map';
+
 /** Flows whose ids main keeps for export and top-flow links; beyond it the oldest mappings go (counted). */
 const MAX_FLOW_IDS = 1_000_000;
 
@@ -15,10 +17,14 @@ export interface ExportOrigin {
  */
 export class ProbeFlowIds {
   private nextFlowId = 1;
-  private readonly flowIds = new Map<string, number>();
   private readonly flowOrigins = new Map<number, { probe: string; session: string; flowId: number }>();
+  /** The oldest mapping goes first, its origin with it. */
+  private readonly flowIds = new BoundedMap<string, number>(MAX_FLOW_IDS, (_key, id) => this.flowOrigins.delete(id));
+
   /** Mappings forgotten to keep the bound. */
-  dropped = 0;
+  get dropped(): number {
+    return this.flowIds.evicted;
+  }
 
   /** The global id of a probe's flow, made on first sight. */
   global(probe: string, session: string, flowId: number): number {
@@ -28,12 +34,6 @@ export class ProbeFlowIds {
     id = this.nextFlowId++;
     this.flowIds.set(key, id);
     this.flowOrigins.set(id, { probe, session, flowId });
-    if (this.flowIds.size > MAX_FLOW_IDS) {
-      const [oldestKey, oldestId] = this.flowIds.entries().next().value as [string, number];
-      this.flowIds.delete(oldestKey);
-      this.flowOrigins.delete(oldestId);
-      this.dropped++;
-    }
     return id;
   }
 

@@ -1,14 +1,21 @@
 import type { FlowRow } from '../../src-capture-helper/protocol/messages';
+import { BoundedMap } from '../../src-shared/bounded-map';
 import type { FlowSort } from '../../src-shared/flow-query';
 import { compileFlowFilter, sortFlowList } from '../../src-shared/flow-query';
 import type { FlowFilter, FlowState, FlowSummary, RatePoint } from '../api/types/flows';
 import { icmpKind } from './icmp-kind';
-import { Ring } from './ring';
+import type { RateSeries } from './rate-series';
+import { RateSeriesStore } from './rate-series';
 
 /** Per-flow rate points kept for the details panel (10 minutes at 1 s). */
 export const FLOW_SERIES_POINTS = 600;
-/** Flows with a rate series; beyond it the least recently updated flow loses its series. */
+/** Flows with a rate series; beyond it a flow gets one only when the least recently updated flow was quiet for
+ *  `SERIES_IDLE_MS` (its series goes). */
 export const MAX_FLOW_SERIES = 2000;
+/** A series is taken over only from a flow without a point for this long: with more flows changing every second
+ *  than there are series, taking the least recently updated one would start and drop a series for every update,
+ *  and no flow would keep more than one point. */
+export const SERIES_IDLE_MS = 5000;
 /** Addresses with a learnt name. */
 export const MAX_NAMES = 50_000;
 /** Query answers kept while the book does not change (a window, its count and the pages after it, the same second). */
@@ -62,14 +69,19 @@ export function flowFromRow(row: FlowRow, session: string): FlowSummary {
  */
 export class FlowBook {
   private flows = new Map<string, FlowSummary>();
-  private readonly series = new Map<string, Ring<RatePoint>>();
+  private readonly seriesStore = new RateSeriesStore(MAX_FLOW_SERIES, FLOW_SERIES_POINTS);
+  /** Least recently updated first. */
+  private readonly series = new BoundedMap<string, RateSeries>(MAX_FLOW_SERIES);
+  /** Series emptied by `clear`, for the next flows. */
+  private readonly freeSeries: RateSeries[] = [];
   readonly names = new Map<string, string>();
   droppedFlows = 0;
+  /** Rate points not kept: the flow had no series and none was quiet long enough to give up its room. */
   droppedSeries = 0;
   droppedNames = 0;
   /** Sorted, filtered lists by query, valid until the flows change: between two deltas, every window of a list
    *  costs one sort of the book, not one each. */
-  private readonly answers = new Map<string, FlowSummary[]>();
+  private readonly answers = new BoundedMap<string, FlowSummary[]>(MAX_ANSWERS);
 
   constructor(private maxFlows: number) {}
 
@@ -164,17 +176,25 @@ export class FlowBook {
   private pushPoint(id: string, point: RatePoint): void {
     let ring = this.series.get(id);
     if (ring === undefined) {
-      if (this.series.size >= MAX_FLOW_SERIES) {
-        // Map order is insertion order and update() re-inserts: the first key is the least recently updated.
-        const oldest = this.series.keys().next().value as string;
-        this.series.delete(oldest);
-        this.droppedSeries++;
+      const oldest = this.series.size < MAX_FLOW_SERIES ? undefined : this.series.oldest();
+      if (oldest !== undefined) {
+        // The least recently updated flow gives up its series, if it was quiet long enough.
+        const [oldestId, oldestSeries] = oldest;
+        if (point.tsMs - (oldestSeries.lastTsMs() ?? -Infinity) < SERIES_IDLE_MS) {
+          this.droppedSeries++;
+          return;
+        }
+        this.series.delete(oldestId);
+        oldestSeries.clear();
+        ring = oldestSeries;
+      } else {
+        const fresh = this.freeSeries.pop() ?? this.seriesStore.create();
+        // Never null: the book holds fewer series than the store has slots, and a cleared book keeps its series.
+        if (fresh === null) return;
+        ring = fresh;
       }
-      ring = new Ring<RatePoint>(FLOW_SERIES_POINTS);
-    } else {
-      this.series.delete(id);
     }
-    this.series.set(id, ring);
+    this.series.setNewest(id, ring);
     ring.push(point);
   }
 
@@ -226,7 +246,6 @@ export class FlowBook {
     const found: FlowSummary[] = [];
     for (const f of this.flows.values()) if (matches(f)) found.push(f);
     const sorted = sortFlowList(found, sort);
-    if (this.answers.size >= MAX_ANSWERS) this.answers.delete(this.answers.keys().next().value as string);
     this.answers.set(key, sorted);
     return sorted;
   }
@@ -234,6 +253,10 @@ export class FlowBook {
   clear(): void {
     this.answers.clear();
     this.flows.clear();
+    for (const ring of this.series.values()) {
+      ring.clear();
+      this.freeSeries.push(ring);
+    }
     this.series.clear();
   }
 }

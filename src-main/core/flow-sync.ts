@@ -43,6 +43,8 @@ export class FlowSync {
   /** Flows the helper left out of its bounded deltas (caught up from its flow table; ended ones are lost). */
   deltaOmittedFlows = 0;
   private omittedSinceSync = 0;
+  /** The second whose delta parts are coming in (null: none open), and what its parts held so far. */
+  private openSecond: { session: string; second: number; updated: number; finished: number; omitted: number } | null = null;
   private flowSync: Promise<void> | null = null;
   private flowSyncTimer: NodeJS.Timeout | null = null;
   private lastFlowSyncMs = 0;
@@ -66,21 +68,38 @@ export class FlowSync {
     );
   }
 
-  /** One second of the current session's flow deltas (the caller checked the session). */
+  /**
+   * A part of one second of the current session's flow deltas (the caller checked the session). Once the second's
+   * last part is in (or a part of a later second comes, when the last was dropped), the alerts judge the second and
+   * the views hear of it, once.
+   */
   onFlowDeltas(d: EventMap['flowDeltas'], session: string): void {
     const tsMs = d.second * 1000;
-    const updated = d.updated.map((row) => this.flows.update(this.withGeo(flowFromRow(row, session)), tsMs));
+    for (const row of d.updated) this.flows.update(this.withGeo(flowFromRow(row, session)), tsMs);
     const finished = d.ended
       .map((row) => this.flows.end(`${session}:${row.id}`, this.withGeo(flowFromRow(row, session))))
       .filter((f): f is FlowSummary => f !== undefined);
     this.flowLog.add(finished);
-    this.options.flushAlerts();
-    this.emit('flows.delta', { captureId: session, tsMs, updated, finished, omitted: d.omitted });
+    const open = this.openSecond;
+    if (open !== null && (open.second !== d.second || open.session !== session)) this.closeSecond();
+    const second = (this.openSecond ??= { session, second: d.second, updated: 0, finished: 0, omitted: 0 });
+    second.updated += d.updated.length;
+    second.finished += finished.length;
+    second.omitted += d.omitted;
+    if (d.more !== true) this.closeSecond();
     if (d.omitted > 0) {
       this.deltaOmittedFlows += d.omitted;
       this.omittedSinceSync += d.omitted;
       this.scheduleFlowSync(session);
     }
+  }
+
+  private closeSecond(): void {
+    const s = this.openSecond;
+    if (s === null) return;
+    this.openSecond = null;
+    this.options.flushAlerts();
+    this.emit('flows.delta', { captureId: s.session, tsMs: s.second * 1000, updated: s.updated, finished: s.finished, omitted: s.omitted });
   }
 
   /** Starts a catch-up of a running capture unless one ran within the interval; then one runs when the interval is over. */
@@ -119,32 +138,37 @@ export class FlowSync {
     this.omittedSinceSync = 0;
     this.lastFlowSyncMs = this.now();
     let seen = 0;
+    let tsMs = 0;
     let afterId: number | undefined;
+    // The views hear of the catch-up once, when it is over.
+    const caughtUp = (): void => {
+      if (seen > 0 && session === this.options.currentSession()) this.emit('flows.delta', { captureId: session, tsMs, updated: seen, finished: 0, omitted: 0 });
+    };
     for (;;) {
       // Keyset pages in table order: the helper reads each from where the last ended, never sorting its flows.
       const page = await helper.request('flows', { sessionId: session, sort: 'table', offset: 0, limit: HELPER_FLOW_PAGE, afterId }).catch((err: unknown) => {
         this.log.warn({ err, session }, 'cannot catch up with the helper flow table');
         return null;
       });
-      if (page === null || session !== this.options.currentSession()) return;
-      let tsMs = 0;
-      const updated = page.flows.map((row) => {
+      if (page === null || session !== this.options.currentSession()) return caughtUp();
+      for (const row of page.flows) {
         tsMs = Math.max(tsMs, row.lastSeen * 1000);
-        return this.flows.catchUp(this.withGeo(flowFromRow(row, session)));
-      });
-      if (updated.length > 0) this.emit('flows.delta', { captureId: session, tsMs, updated, finished: [], omitted: 0 });
+        this.flows.catchUp(this.withGeo(flowFromRow(row, session)));
+      }
       seen += page.flows.length;
-      if (page.flows.length < HELPER_FLOW_PAGE) return;
+      if (page.flows.length < HELPER_FLOW_PAGE) return caughtUp();
       afterId = page.flows[page.flows.length - 1].id;
       if (this.flows.isFull) {
         this.flows.droppedFlows += Math.max(0, page.total - seen);
-        return;
+        return caughtUp();
       }
     }
   }
 
   /** No catch-up is due any more (the capture ended). */
   stopSync(): void {
+    // A second whose last part was dropped is over too.
+    this.closeSecond();
     if (this.flowSyncTimer !== null) clearTimeout(this.flowSyncTimer);
     this.flowSyncTimer = null;
     this.omittedSinceSync = 0;

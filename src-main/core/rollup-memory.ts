@@ -1,3 +1,4 @@
+import { BoundedMap } from '../../src-shared/bounded-map';
 import type { RollupTick } from '../api/types/rollups';
 import type { CounterPoint, CounterQuery } from '../api/types/stats';
 import { addInto, bucketise, emptyPoint, pointOfSecond } from './counter-series';
@@ -7,14 +8,27 @@ import { Ring } from './ring';
 export const MEMORY_SECONDS = 3600;
 /** Bound on the interfaces tracked; seconds of further interfaces are counted in `droppedInterfaceSeconds`. */
 export const MAX_INTERFACES = 64;
+/** Texts of the top lists (flow ids, labels, addresses, names) shared between the seconds that repeat them. */
+const SHARED_TEXTS = 50_000;
 
 /** The last 60 minutes of 1 s rollups: per interface for counters, whole ticks for charts opening late. */
 export class RollupMemory {
   private readonly perInterface = new Map<string, Ring<CounterPoint>>();
   private readonly ticks = new Ring<RollupTick>(MEMORY_SECONDS);
+  private readonly texts = new BoundedMap<string, string>(SHARED_TEXTS);
   droppedInterfaceSeconds = 0;
 
+  /** Keeps the second (its top lists' texts swapped for equal ones kept before: each second arrives with copies of
+   *  its own, and a busy hour holds the same flows' texts thousands of times). */
   add(tick: RollupTick): void {
+    for (const f of tick.topFlows) {
+      f.flowId = this.shared(f.flowId);
+      f.label = this.shared(f.label);
+    }
+    for (const h of tick.topHosts) {
+      h.ip = this.shared(h.ip);
+      if (h.name !== null) h.name = this.shared(h.name);
+    }
     this.ticks.push(tick);
     for (const second of tick.interfaces) {
       let ring = this.perInterface.get(second.iface);
@@ -28,6 +42,13 @@ export class RollupMemory {
       }
       ring.push(pointOfSecond(tick.tsMs, second));
     }
+  }
+
+  private shared(text: string): string {
+    const kept = this.texts.get(text);
+    if (kept !== undefined) return kept;
+    this.texts.set(text, text);
+    return text;
   }
 
   recent(seconds: number): RollupTick[] {
@@ -64,5 +85,6 @@ export class RollupMemory {
   clear(): void {
     this.perInterface.clear();
     this.ticks.clear();
+    this.texts.clear();
   }
 }

@@ -129,11 +129,15 @@ export interface FlowDetails {
 }
 
 /** Pushed with each tick: flows that changed and flows that ended during the second. */
+/** The live flows changed (a second's delta from the capture, or a catch-up): views showing them ask again. Counts
+ *  only: sending every changed flow to every client each second would cost more than the views' own pages. */
 export interface FlowDelta {
   captureId: string;
   tsMs: number;
-  updated: FlowSummary[];
-  finished: FlowSummary[];
+  /** Flows that changed. */
+  updated: number;
+  /** Flows that ended. */
+  finished: number;
   /** Changed flows left out of this delta because of its size bound. */
   omitted: number;
 }

@@ -1,3 +1,4 @@
+import { BoundedMap } from '../../../src-shared/bounded-map';
 import type { GeoInfo } from '../../api/types/geo';
 import type { AsnDatabase, CountryDatabase } from './geo-databases';
 import { GeoDatabaseError, openAsnDatabase, openCountryDatabase, shippedAsnPaths, shippedCountryPath } from './geo-databases';
@@ -21,7 +22,7 @@ const NOWHERE: GeoInfo = Object.freeze({ country: null, asn: null, asName: null,
  * nothing per packet and a map lookup per flow seen again.
  */
 export class GeoService {
-  private readonly cache = new Map<string, GeoInfo>();
+  private readonly cache = new BoundedMap<string, GeoInfo>(GEO_CACHE_SIZE);
   private readonly words = new Uint32Array(4);
   lookups = 0;
   cacheHits = 0;
@@ -62,14 +63,12 @@ export class GeoService {
     const cached = this.cache.get(ip);
     if (cached !== undefined) {
       this.cacheHits++;
-      // Re-inserting keeps the map in least-recently-used order.
-      this.cache.delete(ip);
-      this.cache.set(ip, cached);
+      // Least recently used goes first when the cache is full.
+      this.cache.setNewest(ip, cached);
       return cached;
     }
     const info = this.resolve(ip);
-    if (this.cache.size >= GEO_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(ip, info);
+    this.cache.setNewest(ip, info);
     return info;
   }
 

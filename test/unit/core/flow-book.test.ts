@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowRow } from '../../../src-capture-helper/protocol/messages';
 import { compileFlowFilter } from '../../../src-shared/flow-query';
-import { FlowBook, flowFromRow } from '../../../src-main/core/flow-book';
+import { FlowBook, flowFromRow, MAX_FLOW_SERIES, SERIES_IDLE_MS } from '../../../src-main/core/flow-book';
 import { checkParams } from '../../../src-main/core/request-params';
 
 function row(id: number, extra: Partial<FlowRow> = {}): FlowRow {
@@ -24,6 +24,35 @@ describe('flow book', () => {
     const ended = book.end('s1:1', flowFromRow(row(1, { bytesBA: 6000, state: 'closed', active: false }), 's1'));
     expect(ended).toMatchObject({ active: false, state: 'closed', bToA: { bytes: 6000 } });
     expect(book.size).toBe(0);
+  });
+
+  it('keeps series for the flows that have one when more flows change every second than there are series', () => {
+    const flows = MAX_FLOW_SERIES + 500;
+    const book = new FlowBook(flows);
+    const seconds = 4;
+    for (let sec = 1; sec <= seconds; sec++) {
+      for (let id = 0; id < flows; id++) book.update(flowFromRow(row(id, { lastSeen: 1000 + sec, bytesAB: 200 * sec }), 's'), (1000 + sec) * 1000);
+    }
+    // The first flows kept a point for every second; the later ones never took a busy flow's series.
+    expect(book.seriesOf('s:0')).toHaveLength(seconds);
+    expect(book.seriesOf(`s:${MAX_FLOW_SERIES - 1}`)).toHaveLength(seconds);
+    expect(book.seriesOf(`s:${MAX_FLOW_SERIES}`)).toEqual([]);
+    expect(book.droppedSeries).toBe(500 * seconds);
+  });
+
+  it('gives the series of the flow quiet longest to a new flow once it was quiet long enough', () => {
+    const book = new FlowBook(MAX_FLOW_SERIES + 1);
+    const t0 = 1_000_000;
+    for (let id = 0; id < MAX_FLOW_SERIES; id++) book.update(flowFromRow(row(id), 's'), t0 + id);
+    const newcomer = `s:${MAX_FLOW_SERIES}`;
+    book.update(flowFromRow(row(MAX_FLOW_SERIES), 's'), t0 + SERIES_IDLE_MS - 1);
+    expect(book.seriesOf(newcomer)).toEqual([]);
+    expect(book.droppedSeries).toBe(1);
+    // Flow 0's last point is now SERIES_IDLE_MS old: its series goes; flow 1's is not quite as old.
+    book.update(flowFromRow(row(MAX_FLOW_SERIES), 's'), t0 + SERIES_IDLE_MS);
+    expect(book.seriesOf(newcomer)).toHaveLength(1);
+    expect(book.seriesOf('s:0')).toEqual([]);
+    expect(book.seriesOf('s:1')).toHaveLength(1);
   });
 
   it('counts the flows that did not fit', () => {

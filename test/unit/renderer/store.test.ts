@@ -27,10 +27,10 @@ describe('app store', () => {
     const s = () => store.getState();
     s().setCapture(status('c1'));
     s().receiveTick(tick('c1', 1, 100));
-    s().receiveFlowDelta({ captureId: 'c1', tsMs: 1000, updated: [makeFlow({ id: 'f1' })], finished: [], omitted: 0 });
+    s().receiveFlowDelta({ captureId: 'c1', tsMs: 1000, updated: 1, finished: 0, omitted: 0 });
     s().setPaused(true);
     s().receiveTick(tick('c1', 2, 200));
-    s().receiveFlowDelta({ captureId: 'c1', tsMs: 2000, updated: [makeFlow({ id: 'f2' })], finished: [], omitted: 0 });
+    s().receiveFlowDelta({ captureId: 'c1', tsMs: 2000, updated: 1, finished: 0, omitted: 0 });
     expect(ringToArray(selectShownTraffic(s()).series).map((x) => x.inBps)).toEqual([800]);
     // The flows stay in main: the views ask for them again when the shown revision moves, which it does not while paused.
     const frozen = selectShownRevision(s());
@@ -53,7 +53,7 @@ describe('app store', () => {
     s().setCapture(status('c2'));
     expect(s().traffic.series.length).toBe(0);
     expect(s().flowsRevision).toBeGreaterThan(revision);
-    s().receiveFlowDelta({ captureId: 'c1', tsMs: 2000, updated: [makeFlow({ id: 'old' })], finished: [], omitted: 0 });
+    s().receiveFlowDelta({ captureId: 'c1', tsMs: 2000, updated: 1, finished: 0, omitted: 0 });
     expect(s().flowsRevision).toBe(revision + 1);
     expect(s().selection.selected.size).toBe(0);
     s().receiveTick(tick('c1', 2, 100));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { BoundedMap } from '../../../src-capture-helper/names/bounded-map';
+import { BoundedMap } from '../../../src-shared/bounded-map';
 
 /** What a BoundedMap must behave as: an array of [key, value] from the oldest to the newest. */
 class ModelMap {
@@ -50,10 +50,11 @@ const op = fc.oneof(
   fc.record({ kind: fc.constant('setNewest' as const), key: fc.integer({ min: 0, max: 12 }), value: fc.integer() }),
   fc.record({ kind: fc.constant('delete' as const), key: fc.integer({ min: 0, max: 12 }) }),
   fc.record({ kind: fc.constant('clear' as const) }),
+  fc.record({ kind: fc.constant('sweep' as const), modulo: fc.integer({ min: 1, max: 3 }) }),
 );
 
 describe('BoundedMap', () => {
-  it('behaves as a list in age order under any sequence of sets, moves, deletes and clears', () => {
+  it('behaves as a list in age order under any sequence of sets, moves, deletes, sweeps and clears', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 6 }), fc.array(op, { maxLength: 80 }), (capacity, ops) => {
         const seen: [number, number][] = [];
@@ -67,12 +68,17 @@ describe('BoundedMap', () => {
             expect(map.setNewest(o.key, o.value)).toBe(model.setNewest(o.key, o.value));
           } else if (o.kind === 'delete') {
             expect(map.delete(o.key)).toBe(model.delete(o.key));
+          } else if (o.kind === 'sweep') {
+            // Deleting each entry as it is read, as an expiry sweep does.
+            for (const [k, v] of map.entries()) if (v % o.modulo === 0) map.delete(k);
+            model.entries = model.entries.filter(([, v]) => v % o.modulo !== 0);
           } else {
             map.clear();
             model.entries = [];
           }
           expect([...map.entries()]).toEqual(model.entries);
           expect([...map.keys()]).toEqual(model.entries.map(([k]) => k));
+          expect([...map.values()]).toEqual(model.entries.map(([, v]) => v));
           expect(map.oldest()).toEqual(model.entries[0]);
           expect(map.size).toBe(model.entries.length);
           for (let k = 0; k <= 12; k++) {

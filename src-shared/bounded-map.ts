@@ -92,14 +92,28 @@ export class BoundedMap<K, V> {
     return e === undefined ? undefined : [e.key, e.value];
   }
 
-  /** Entries from the oldest to the newest. */
+  /** Entries from the oldest to the newest. The entry just read may be deleted while iterating. */
   *entries(): IterableIterator<[K, V]> {
-    for (let e = this.oldestEntry; e !== undefined; e = e.newer) yield [e.key, e.value];
+    for (let e = this.oldestEntry; e !== undefined; ) {
+      // Read before yielding: deleting the entry yielded unlinks it.
+      const next = e.newer;
+      yield [e.key, e.value];
+      e = next;
+    }
   }
 
-  /** Keys from the oldest to the newest. */
+  /** Keys from the oldest to the newest (as `entries`). */
   *keys(): IterableIterator<K> {
-    for (let e = this.oldestEntry; e !== undefined; e = e.newer) yield e.key;
+    for (const [key] of this.entries()) yield key;
+  }
+
+  [Symbol.iterator](): IterableIterator<[K, V]> {
+    return this.entries();
+  }
+
+  /** Values from the oldest to the newest (as `entries`). */
+  *values(): IterableIterator<V> {
+    for (const [, value] of this.entries()) yield value;
   }
 
   /** Evicts the oldest entry when full; returns its key. */
