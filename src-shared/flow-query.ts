@@ -276,6 +276,10 @@ export function loggedFlowTextSql(): string {
   return `lower(${sqlEndpoint(c.a, c.aPort)} || ' ' || ${sqlEndpoint(c.b, c.bPort)} || ' ' || ${names} || ' ' || ${c.proto} || ' ' || ${sqlShownState(c)} || ' ' || ${c.iface} || COALESCE(' ' || ${c.appLabel}, ''))`;
 }
 
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 /** The lowest and highest 16-byte address of a CIDR block, for a range search over stored address bytes. */
 function cidrBounds(cidr: Cidr): { lo: Uint8Array; hi: Uint8Array } {
   const lo = Uint8Array.from(cidr.bytes);
@@ -331,9 +335,13 @@ export function compileFlowFilter(filter: FlowFilter, c: Columns = FLOW_LOG_COLU
       return bytes !== null && cidrContains(cidr, bytes);
     };
     tests.push((f) => inCidr(f.a) || inCidr(f.b));
+    // A range of the endpoint sort keys (an address's 16 bytes in lower-case hex, ':', the port), so the endpoint
+    // sort indexes serve the block too: a key of the block's first address with any port is past `lo:`, of its last
+    // before `hi:~`; a text that is no address sorts after every hex key.
     const { lo, hi } = cidrBounds(cidr);
-    clauses.push(`((${c.aBin} BETWEEN ? AND ?) OR (${c.bBin} BETWEEN ? AND ?))`);
-    params.push(lo, hi, lo, hi);
+    const [from, to] = [`${hex(lo)}:`, `${hex(hi)}:~`];
+    clauses.push(`(${flowSortSql('a', c)} BETWEEN ? AND ? OR ${flowSortSql('b', c)} BETWEEN ? AND ?)`);
+    params.push(from, to, from, to);
   }
   if (filter.port !== undefined) {
     const port = filter.port;

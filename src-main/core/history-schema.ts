@@ -34,8 +34,6 @@ CREATE TABLE IF NOT EXISTS flow_log (
   bytes_ab INTEGER NOT NULL, packets_ab INTEGER NOT NULL, bytes_ba INTEGER NOT NULL, packets_ba INTEGER NOT NULL,
   session_id TEXT, app_label TEXT, app_pid INTEGER, app_exe TEXT, app_uid INTEGER, app_user TEXT);
 CREATE INDEX IF NOT EXISTS flow_log_last ON flow_log (last_ms);
-CREATE INDEX IF NOT EXISTS flow_log_a ON flow_log (a_bin);
-CREATE INDEX IF NOT EXISTS flow_log_b ON flow_log (b_bin);
 CREATE INDEX IF NOT EXISTS flow_log_id ON flow_log (flow_id);
 -- What the text search looks in (loggedFlowText), one row per flow_log row under its rowid: a search scans this
 -- narrow table, several times faster than the log's wide rows, and a deleted flow takes its text with it.
@@ -71,9 +69,12 @@ CREATE INDEX IF NOT EXISTS flow_log_session_bytes ON flow_log (session_id, (byte
  * index, then the session, so a session's page is found in the index without reading the log's rows. Both
  * directions read one index (the few ties are ordered by id as they come).
  */
-const ENDPOINT_SORT_INDEXES = (['a', 'b'] as const)
-  .map((key) => `CREATE INDEX IF NOT EXISTS flow_log_sort_${key} ON flow_log (${flowSortSql(key)}, session_id);`)
-  .join('\n');
+const ENDPOINT_SORT_INDEXES = [
+  ...(['a', 'b'] as const).map((key) => `CREATE INDEX IF NOT EXISTS flow_log_sort_${key} ON flow_log (${flowSortSql(key)}, session_id);`),
+  // Address blocks are searched as ranges of these keys: the indexes on the bare address bytes only cost writes.
+  'DROP INDEX IF EXISTS flow_log_a;',
+  'DROP INDEX IF EXISTS flow_log_b;',
+].join('\n');
 
 /** Columns added to flow_log after schema version 1 was released; a database made before them gets them on open. */
 const ADDED_FLOW_COLUMNS: readonly (readonly [string, string])[] = [

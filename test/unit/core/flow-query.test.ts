@@ -168,12 +168,33 @@ describe('one flow filter and sort, as a predicate and as SQL', () => {
     }
   });
 
-  it('pages a text search that most logged flows match as one that few match', () => {
-    // Enough flows that a common text's pages walk an index in the sort's order, looking up each row's text.
-    const flows = [
+  // Enough flows that a common text's pages walk an index in the sort's order, looking up each row's text.
+  const manyFlows = () =>
+    [
       ...fc.sample(fc.nat().chain((n) => flowArb('s1', n)), { numRuns: 300, seed: 11 }),
       ...fc.sample(fc.nat().chain((n) => flowArb('s2', n)), { numRuns: 100, seed: 12 }),
     ].map((f, i) => ({ ...f, id: `${f.id.split(':')[0]}:${i}` }));
+
+  it('finds the flows of an address block in the history as the predicate does', () => {
+    const flows = manyFlows();
+    const db = new HistoryDb(path.join(dir, 'blocks.sqlite'));
+    try {
+      db.recordFinishedFlows(flows);
+      for (const ip of ['10.0.0.9', '10.0.0.10', '10.0.0.0/24', '10.0.0.8/31', '10.0.1.1/32', '2001:db8::/32', '2001:db8::5', '::/0', '0.0.0.0/0', 'fe80::1', '::ffff:10.0.0.9'])
+        for (const filter of [{ ip }, { ip, session: 's2' }]) {
+          const compiled = compileFlowFilter(filter);
+          const sort: FlowSort = { key: 'a', dir: 'asc' };
+          const expected = sortFlowList(flows.filter((f) => compiled.matches(f)), sort).map((f) => f.id);
+          expect(expected.length, ip).toBeGreaterThan(0);
+          expect(db.searchFlows(filter, sort, 0, 1000).flows.map((f) => f.id), JSON.stringify(filter)).toEqual(expected);
+        }
+    } finally {
+      db.close();
+    }
+  });
+
+  it('pages a text search that most logged flows match as one that few match', () => {
+    const flows = manyFlows();
     const db = new HistoryDb(path.join(dir, 'text-pages.sqlite'));
     try {
       db.recordFinishedFlows(flows);
