@@ -170,7 +170,9 @@ export const FLOW_LOG_COLUMNS = {
   rtt: 'rtt_ms',
   retransmissions: 'retransmissions',
   appLabel: 'app_label',
-  searchText: 'search_text',
+  /** A free-text match (one `?`, the lower-case text): the rows whose logged text (the narrow flow_text table, which
+   *  a scan reads far faster than the log's wide rows) holds it, looked up as one set. */
+  textMatch: 'flow_log.rowid IN (SELECT id FROM flow_text WHERE instr(text, ?) > 0)',
   active: '0',
   /** A function of the history's connection: 1 when either address (a, b) is in the country (lower case, or a
    *  special range name) and the AS given (NULL: any). */
@@ -241,7 +243,7 @@ export function flowText(f: QueryableFlow): string {
 }
 
 /**
- * The text of an ended flow that the history's search looks in (`search_text`, written with the row): flowText
+ * The text of an ended flow that the history's search looks in (flow_text, written with the row): flowText
  * without the places, so a search of the log reads one stored column instead of building the text of every row.
  */
 export function loggedFlowText(f: QueryableFlow): string {
@@ -261,8 +263,10 @@ function sqlShownState(c: Columns): string {
   return `(CASE WHEN ${c.active} THEN ${c.state} ELSE 'ended' END)`;
 }
 
-/** `flowText` in SQL (names deduplicated as `flowNameList` does). */
-function sqlFlowText(c: Columns): string {
+/** loggedFlowText in SQL over flow_log's columns (names deduplicated as `flowNameList` does): the text of rows logged
+ *  before their text was kept. */
+export function loggedFlowTextSql(): string {
+  const c = FLOW_LOG_COLUMNS;
   const order = [c.name, c.sni, c.httpHost, c.dnsQuery, c.nameB, c.nameA];
   const distinct = order.map((col, i) => {
     const earlier = order.slice(0, i).map((e) => `${col} = ${e}`);
@@ -270,6 +274,10 @@ function sqlFlowText(c: Columns): string {
   });
   const names = `concat_ws(' ', ${distinct.join(', ')})`;
   return `lower(${sqlEndpoint(c.a, c.aPort)} || ' ' || ${sqlEndpoint(c.b, c.bPort)} || ' ' || ${names} || ' ' || ${c.proto} || ' ' || ${sqlShownState(c)} || ' ' || ${c.iface} || COALESCE(' ' || ${c.appLabel}, ''))`;
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** The lowest and highest 16-byte address of a CIDR block, for a range search over stored address bytes. */
@@ -327,9 +335,13 @@ export function compileFlowFilter(filter: FlowFilter, c: Columns = FLOW_LOG_COLU
       return bytes !== null && cidrContains(cidr, bytes);
     };
     tests.push((f) => inCidr(f.a) || inCidr(f.b));
+    // A range of the endpoint sort keys (an address's 16 bytes in lower-case hex, ':', the port), so the endpoint
+    // sort indexes serve the block too: a key of the block's first address with any port is past `lo:`, of its last
+    // before `hi:~`; a text that is no address sorts after every hex key.
     const { lo, hi } = cidrBounds(cidr);
-    clauses.push(`((${c.aBin} BETWEEN ? AND ?) OR (${c.bBin} BETWEEN ? AND ?))`);
-    params.push(lo, hi, lo, hi);
+    const [from, to] = [`${hex(lo)}:`, `${hex(hi)}:~`];
+    clauses.push(`(${flowSortSql('a', c)} BETWEEN ? AND ? OR ${flowSortSql('b', c)} BETWEEN ? AND ?)`);
+    params.push(from, to, from, to);
   }
   if (filter.port !== undefined) {
     const port = filter.port;
@@ -355,8 +367,7 @@ export function compileFlowFilter(filter: FlowFilter, c: Columns = FLOW_LOG_COLU
   const text = filter.text?.trim().toLowerCase() ?? '';
   if (text !== '') {
     tests.push((f) => flowText(f).includes(text));
-    // Rows logged before search_text was kept have it NULL: their text is built from the columns.
-    clauses.push(`instr(COALESCE(${c.searchText}, ${sqlFlowText(c)}), ?) > 0`);
+    clauses.push(c.textMatch);
     params.push(text);
   }
   if (filter.iface !== undefined) {

@@ -1,6 +1,5 @@
 import type { FlowApplication, FlowState, FlowSummary, NameSource } from '../api/types/flows';
 import type { FlowProto } from '../api/types/traffic';
-import { loggedFlowText } from '../../src-shared/flow-query';
 import { parseIp } from '../../src-shared/ip';
 import { icmpKind } from './icmp-kind';
 
@@ -14,11 +13,14 @@ export const INSERT_FLOW_SQL = `INSERT INTO flow_log (flow_id, iface, vlan, prot
     b_port, a_name, b_name, sni, http_host, dns_query, name, name_source, icmp_type, icmp_code,
     rtt_server_ms, rtt_client_ms, rtt_ms, retransmissions, out_of_order, zero_windows,
     first_ms, last_ms, state, tcp_flags, bytes_ab, packets_ab, bytes_ba, packets_ba, session_id,
-    app_label, app_pid, app_exe, app_uid, app_user, search_text)
+    app_label, app_pid, app_exe, app_uid, app_user)
   VALUES (@id, @iface, @vlan, @proto, @ipProto, @a, @aBin, @aPort, @b, @bBin, @bPort, @aName, @bName, @sni, @httpHost,
     @dnsQuery, @name, @nameSource, @icmpType, @icmpCode,
     @rttServerMs, @rttClientMs, @rttMs, @retransmissions, @outOfOrder, @zeroWindows, @firstSeenMs, @lastSeenMs, @state, @tcpFlags, @bytesAB, @packetsAB, @bytesBA, @packetsBA, @session,
-    @appLabel, @appPid, @appExe, @appUid, @appUser, @searchText)`;
+    @appLabel, @appPid, @appExe, @appUid, @appUser)`;
+
+/** The insert of a logged flow's search text (loggedFlowText), under the rowid its flow_log row got. */
+export const INSERT_FLOW_TEXT_SQL = 'INSERT OR REPLACE INTO flow_text (id, text) VALUES (?, ?)';
 
 /** The parameters of `INSERT_FLOW_SQL` for a flow. */
 export function flowRowParams(f: FlowSummary): Record<string, unknown> {
@@ -63,7 +65,6 @@ export function flowRowParams(f: FlowSummary): Record<string, unknown> {
     appExe: f.app?.exe ?? null,
     appUid: f.app?.uid ?? null,
     appUser: f.app?.user ?? null,
-    searchText: loggedFlowText(f),
   };
 }
 

@@ -7,10 +7,10 @@ import type { RollupTick } from '../api/types/rollups';
 import type { Settings } from '../api/types/settings';
 import type { CounterPoint, CounterQuery } from '../api/types/stats';
 import type { FlowSort, FlowSortKey, SqlClause } from '../../src-shared/flow-query';
-import { compileFlowFilter, cursorOf, FLOW_LOG_COLUMNS, flowOrderSql } from '../../src-shared/flow-query';
+import { compileFlowFilter, cursorOf, FLOW_LOG_COLUMNS, flowOrderSql, loggedFlowText } from '../../src-shared/flow-query';
 import { bucketise } from './counter-series';
 import type { FlowRow } from './flow-log-rows';
-import { flowRowParams, INSERT_FLOW_SQL, rowToFlow } from './flow-log-rows';
+import { flowRowParams, INSERT_FLOW_SQL, INSERT_FLOW_TEXT_SQL, rowToFlow } from './flow-log-rows';
 import { migrateHistorySchema } from './history-schema';
 import { keepPrivate, makePrivateDir, touchPrivate } from './private-files';
 
@@ -21,6 +21,10 @@ const DAY_MS = 86_400_000;
 /** The sorts the session indexes hold (rate: the id order of flow_log_id). */
 const INDEXED_SORTS: ReadonlySet<FlowSortKey> = new Set(['bytes', 'lastSeen', 'rate']);
 const UNINDEXED_SESSION = { ...FLOW_LOG_COLUMNS, session: '+session_id' };
+/** Sorts an index holds over the whole log (the last-seen and endpoint indexes); with a session, also its own. */
+const LOG_INDEXED_SORTS: ReadonlySet<FlowSortKey> = new Set(['lastSeen', 'a', 'b']);
+/** The text match read row by row as an index brings the rows in the sort's order (see `readsTextPerRow`). */
+const TEXT_PER_ROW = 'instr((SELECT text FROM flow_text WHERE id = flow_log.rowid), ?) > 0';
 
 /** The page cache of the history's connection, in KiB. */
 const CACHE_KIB = 64 * 1024;
@@ -62,6 +66,7 @@ export class HistoryDb {
   private readonly addMinute: Database.Statement;
   private readonly addHour: Database.Statement;
   private readonly insertFlow: Database.Statement;
+  private readonly insertFlowText: Database.Statement;
   private readonly recordTickTx: (tick: RollupTick) => void;
   private readonly recordFlowsTx: (flows: readonly FlowSummary[]) => void;
   /** Row counts by query (its WHERE and parameters), valid while `countsAt` is the log's change stamp. */
@@ -113,6 +118,7 @@ export class HistoryDb {
     this.addMinute = upsert('counters_1m');
     this.addHour = upsert('counters_1h');
     this.insertFlow = this.db.prepare(INSERT_FLOW_SQL);
+    this.insertFlowText = this.db.prepare(INSERT_FLOW_TEXT_SQL);
     this.recordTickTx = this.db.transaction((tick: RollupTick) => {
       for (const s of tick.interfaces) {
         const row = {
@@ -130,7 +136,8 @@ export class HistoryDb {
     });
     this.recordFlowsTx = this.db.transaction((flows: readonly FlowSummary[]) => {
       for (const f of flows) {
-        this.insertFlow.run(flowRowParams(f));
+        const { lastInsertRowid } = this.insertFlow.run(flowRowParams(f));
+        this.insertFlowText.run(lastInsertRowid, loggedFlowText(f));
       }
     });
   }
@@ -242,10 +249,13 @@ export class HistoryDb {
     // A session's flows are read through an index in the sort's order when one holds it and nothing else is
     // filtered; otherwise one pass over the log beats a lookup per row through the session's index (`+` keeps
     // SQLite off it).
-    const byIndex = INDEXED_SORTS.has(sort.key) && Object.keys(filter).every((k) => k === 'session');
-    const { sql } = compileFlowFilter(filter, byIndex ? FLOW_LOG_COLUMNS : UNINDEXED_SESSION);
+    const bySessionIndex = (also: string) => INDEXED_SORTS.has(sort.key) && Object.keys(filter).every((k) => k === 'session' || k === also);
+    const counted = compileFlowFilter(filter, bySessionIndex('session') ? FLOW_LOG_COLUMNS : UNINDEXED_SESSION).sql;
     const order = flowOrderSql(sort, after);
-    const total = this.count(sql);
+    const total = this.count(counted);
+    const sql = this.readsTextPerRow(filter, sort, total, offset + limit)
+      ? compileFlowFilter(filter, { ...(bySessionIndex('text') ? FLOW_LOG_COLUMNS : UNINDEXED_SESSION), textMatch: TEXT_PER_ROW }).sql
+      : counted;
     const where = order.after.where === '' ? sql.where : sql.where === '' ? `WHERE ${order.after.where}` : `${sql.where} AND ${order.after.where}`;
     // The page's rows are picked by rowid first, so the sort carries keys and rowids, not whole rows.
     const rows = this.db
@@ -257,6 +267,18 @@ export class HistoryDb {
     const flows = rows.slice(0, limit).map(rowToFlow);
     const next = rows.length > limit ? cursorOf(flows[flows.length - 1], sort.key) : null;
     return { total, offset, flows, next };
+  }
+
+  /**
+   * Whether a page of a text search reads the rows in the sort's order through an index and looks up each one's
+   * text, rather than collecting every match first. Known from the count: an index walk reads about
+   * `rows × logged / matches` rows (a few hundred when most rows match, the whole log when few do), collecting reads
+   * every text and then each match. Walking wins once matches pass about √(rows × logged).
+   */
+  private readsTextPerRow(filter: FlowFilter, sort: FlowSort, matches: number, rows: number): boolean {
+    if ((filter.text?.trim() ?? '') === '') return false;
+    const inOrder = LOG_INDEXED_SORTS.has(sort.key) || (INDEXED_SORTS.has(sort.key) && filter.session !== undefined);
+    return inOrder && matches * matches > rows * this.count({ where: '', params: [] });
   }
 
   /** A finished flow by id (the latest entry, should an id have been logged twice). */

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { flowSortSql } from '../../src-shared/flow-query';
+import { flowSortSql, loggedFlowTextSql } from '../../src-shared/flow-query';
 
 /**
  * The history database's tables and how an older file is brought up to them: the schema version, the migrations
@@ -32,11 +32,13 @@ CREATE TABLE IF NOT EXISTS flow_log (
   rtt_server_ms REAL, rtt_client_ms REAL, rtt_ms REAL, retransmissions INTEGER, out_of_order INTEGER, zero_windows INTEGER,
   first_ms REAL NOT NULL, last_ms REAL NOT NULL, state TEXT NOT NULL, tcp_flags INTEGER NOT NULL,
   bytes_ab INTEGER NOT NULL, packets_ab INTEGER NOT NULL, bytes_ba INTEGER NOT NULL, packets_ba INTEGER NOT NULL,
-  session_id TEXT, app_label TEXT, app_pid INTEGER, app_exe TEXT, app_uid INTEGER, app_user TEXT, search_text TEXT);
+  session_id TEXT, app_label TEXT, app_pid INTEGER, app_exe TEXT, app_uid INTEGER, app_user TEXT);
 CREATE INDEX IF NOT EXISTS flow_log_last ON flow_log (last_ms);
-CREATE INDEX IF NOT EXISTS flow_log_a ON flow_log (a_bin);
-CREATE INDEX IF NOT EXISTS flow_log_b ON flow_log (b_bin);
 CREATE INDEX IF NOT EXISTS flow_log_id ON flow_log (flow_id);
+-- What the text search looks in (loggedFlowText), one row per flow_log row under its rowid: a search scans this
+-- narrow table, several times faster than the log's wide rows, and a deleted flow takes its text with it.
+CREATE TABLE IF NOT EXISTS flow_text (id INTEGER PRIMARY KEY, text TEXT NOT NULL);
+CREATE TRIGGER IF NOT EXISTS flow_text_delete AFTER DELETE ON flow_log BEGIN DELETE FROM flow_text WHERE id = old.rowid; END;
 CREATE TABLE IF NOT EXISTS sessions (
   id TEXT PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL, started_ms REAL NOT NULL, ended_ms REAL, error TEXT);
 CREATE INDEX IF NOT EXISTS sessions_started ON sessions (started_ms);
@@ -67,9 +69,12 @@ CREATE INDEX IF NOT EXISTS flow_log_session_bytes ON flow_log (session_id, (byte
  * index, then the session, so a session's page is found in the index without reading the log's rows. Both
  * directions read one index (the few ties are ordered by id as they come).
  */
-const ENDPOINT_SORT_INDEXES = (['a', 'b'] as const)
-  .map((key) => `CREATE INDEX IF NOT EXISTS flow_log_sort_${key} ON flow_log (${flowSortSql(key)}, session_id);`)
-  .join('\n');
+const ENDPOINT_SORT_INDEXES = [
+  ...(['a', 'b'] as const).map((key) => `CREATE INDEX IF NOT EXISTS flow_log_sort_${key} ON flow_log (${flowSortSql(key)}, session_id);`),
+  // Address blocks are searched as ranges of these keys: the indexes on the bare address bytes only cost writes.
+  'DROP INDEX IF EXISTS flow_log_a;',
+  'DROP INDEX IF EXISTS flow_log_b;',
+].join('\n');
 
 /** Columns added to flow_log after schema version 1 was released; a database made before them gets them on open. */
 const ADDED_FLOW_COLUMNS: readonly (readonly [string, string])[] = [
@@ -91,8 +96,6 @@ const ADDED_FLOW_COLUMNS: readonly (readonly [string, string])[] = [
   ['app_exe', 'TEXT'],
   ['app_uid', 'INTEGER'],
   ['app_user', 'TEXT'],
-  // What the text search looks in (loggedFlowText), kept as the row is written.
-  ['search_text', 'TEXT'],
 ];
 
 /** Creates the tables of a new database, or brings an older one up to this build's; refuses a newer one (`file` names it). */
@@ -117,4 +120,18 @@ export function migrateHistorySchema(db: Database.Database, file: string): void 
   if (!sessionColumns.has('error')) db.exec('ALTER TABLE sessions ADD COLUMN error TEXT');
   db.exec(SESSION_INDEXES);
   db.exec(ENDPOINT_SORT_INDEXES);
+  fillFlowText(db, present.has('search_text'));
+}
+
+/**
+ * Gives every logged flow without a flow_text row its text: all of them in a database made before flow_text, the
+ * rows an older build appended since (rowids only grow, so they are the ones past the last text). The text an
+ * older build kept in the log's own search_text column is moved out, and the column dropped.
+ */
+function fillFlowText(db: Database.Database, hasSearchTextColumn: boolean): void {
+  const text = hasSearchTextColumn ? `COALESCE(search_text, ${loggedFlowTextSql()})` : loggedFlowTextSql();
+  db.transaction(() => {
+    db.exec(`INSERT INTO flow_text (id, text) SELECT rowid, ${text} FROM flow_log WHERE rowid > (SELECT COALESCE(MAX(id), 0) FROM flow_text)`);
+    if (hasSearchTextColumn) db.exec('ALTER TABLE flow_log DROP COLUMN search_text');
+  })();
 }

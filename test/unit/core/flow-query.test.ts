@@ -139,16 +139,99 @@ describe('one flow filter and sort, as a predicate and as SQL', () => {
   });
 
   it('searches flows logged before their text was kept as it searches new ones', () => {
-    const db = new HistoryDb(path.join(dir, 'search-text.sqlite'));
+    const file = path.join(dir, 'search-text.sqlite');
+    const searches = ['cdn.example', '[2001:db8::5]:41000', 'ended', ':443'];
+    const found = (db: HistoryDb) =>
+      searches.map((text) => db.searchFlows({ session: 's1', text }, { key: 'rate', dir: 'desc' }, 0, 10).flows.map((f) => f.id));
+    const named = makeFlow({ id: 's1:1', active: false, a: '2001:db8::5', aPort: 41000, names: { a: null, b: null, sni: 'cdn.example', httpHost: null, dnsQuery: null, name: null, source: null } });
+    const kept = [['s1:1'], ['s1:1'], ['s1:1', 's1:2'], ['s1:1', 's1:2']];
+    let db = new HistoryDb(file);
+    db.recordFinishedFlows([named, makeFlow({ id: 's1:2', active: false })]);
+    expect(found(db)).toEqual(kept);
+    // As a database made before the text was kept has them: no text row.
+    db.database.exec('DELETE FROM flow_text');
+    db.close();
+    db = new HistoryDb(file);
+    expect(found(db)).toEqual(kept);
+    // As an older build kept it: in the log's own column, NULL for its oldest rows.
+    db.database.exec(`ALTER TABLE flow_log ADD COLUMN search_text TEXT;
+      UPDATE flow_log SET search_text = (SELECT text FROM flow_text WHERE id = flow_log.rowid) WHERE flow_id = 's1:2';
+      DELETE FROM flow_text`);
+    db.close();
+    db = new HistoryDb(file);
     try {
-      const named = makeFlow({ id: 's1:1', active: false, a: '2001:db8::5', aPort: 41000, names: { a: null, b: null, sni: 'cdn.example', httpHost: null, dnsQuery: null, name: null, source: null } });
-      db.recordFinishedFlows([named, makeFlow({ id: 's1:2', active: false })]);
-      const found = (text: string) => db.searchFlows({ session: 's1', text }, { key: 'rate', dir: 'desc' }, 0, 10).flows.map((f) => f.id);
-      const kept = ['cdn.example', '[2001:db8::5]:41000', 'ended', ':443'].map(found);
-      expect(kept).toEqual([['s1:1'], ['s1:1'], ['s1:1', 's1:2'], ['s1:1', 's1:2']]);
-      // As an older database has them: no stored text.
-      db.database.exec('UPDATE flow_log SET search_text = NULL');
-      expect(['cdn.example', '[2001:db8::5]:41000', 'ended', ':443'].map(found)).toEqual(kept);
+      expect(found(db)).toEqual(kept);
+      const columns = db.database.prepare<[], { name: string }>('PRAGMA table_info(flow_log)').all().map((c) => c.name);
+      expect(columns).not.toContain('search_text');
+    } finally {
+      db.close();
+    }
+  });
+
+  // Enough flows that a common text's pages walk an index in the sort's order, looking up each row's text.
+  const manyFlows = () =>
+    [
+      ...fc.sample(fc.nat().chain((n) => flowArb('s1', n)), { numRuns: 300, seed: 11 }),
+      ...fc.sample(fc.nat().chain((n) => flowArb('s2', n)), { numRuns: 100, seed: 12 }),
+    ].map((f, i) => ({ ...f, id: `${f.id.split(':')[0]}:${i}` }));
+
+  it('finds the flows of an address block in the history as the predicate does', () => {
+    const flows = manyFlows();
+    const db = new HistoryDb(path.join(dir, 'blocks.sqlite'));
+    try {
+      db.recordFinishedFlows(flows);
+      for (const ip of ['10.0.0.9', '10.0.0.10', '10.0.0.0/24', '10.0.0.8/31', '10.0.1.1/32', '2001:db8::/32', '2001:db8::5', '::/0', '0.0.0.0/0', 'fe80::1', '::ffff:10.0.0.9'])
+        for (const filter of [{ ip }, { ip, session: 's2' }]) {
+          const compiled = compileFlowFilter(filter);
+          const sort: FlowSort = { key: 'a', dir: 'asc' };
+          const expected = sortFlowList(flows.filter((f) => compiled.matches(f)), sort).map((f) => f.id);
+          expect(expected.length, ip).toBeGreaterThan(0);
+          expect(db.searchFlows(filter, sort, 0, 1000).flows.map((f) => f.id), JSON.stringify(filter)).toEqual(expected);
+        }
+    } finally {
+      db.close();
+    }
+  });
+
+  it('pages a text search that most logged flows match as one that few match', () => {
+    const flows = manyFlows();
+    const db = new HistoryDb(path.join(dir, 'text-pages.sqlite'));
+    try {
+      db.recordFinishedFlows(flows);
+      for (const text of ['ended', 'eth0', 'udp', ':443', 'example', 'zzz'])
+        for (const key of ['lastSeen', 'a', 'b', 'bytes', 'rate'] as const)
+          for (const filter of [{ text }, { text, session: 's1' }]) {
+            const sort: FlowSort = { key, dir: key === 'a' ? 'asc' : 'desc' };
+            const compiled = compileFlowFilter(filter);
+            const expected = sortFlowList(flows.filter((f) => compiled.matches(f)), sort).map((f) => f.id);
+            const paged: string[] = [];
+            let page = db.searchFlows(filter, sort, 0, 5);
+            expect(page.total).toBe(expected.length);
+            paged.push(...page.flows.map((f) => f.id));
+            for (let i = 0; i < 3 && page.next !== null; i++) {
+              page = db.searchFlows(filter, sort, 0, 5, page.next);
+              paged.push(...page.flows.map((f) => f.id));
+            }
+            expect(paged, JSON.stringify({ filter, sort })).toEqual(expected.slice(0, paged.length));
+            expect(paged.length).toBe(Math.min(20, expected.length));
+            expect(db.searchFlows(filter, sort, 7, 5).flows.map((f) => f.id)).toEqual(expected.slice(7, 12));
+          }
+    } finally {
+      db.close();
+    }
+  });
+
+  it('removes a flow\'s text with the flow', () => {
+    const db = new HistoryDb(path.join(dir, 'text-retention.sqlite'));
+    try {
+      const old = makeFlow({ id: 's1:1', active: false, lastSeenMs: T0 });
+      const recent = makeFlow({ id: 's1:2', active: false, lastSeenMs: T0 + 5 * 86_400_000 });
+      db.recordFinishedFlows([old, recent]);
+      const texts = () => db.database.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM flow_text').get()?.n;
+      expect(texts()).toBe(2);
+      db.applyRetention({ dbPath: '', minuteDays: 1, hourDays: 1, flowLogDays: 1 }, T0 + 5 * 86_400_000);
+      expect(texts()).toBe(1);
+      expect(db.searchFlows({ text: 'ended' }, { key: 'lastSeen', dir: 'desc' }, 0, 10).flows.map((f) => f.id)).toEqual(['s1:2']);
     } finally {
       db.close();
     }
