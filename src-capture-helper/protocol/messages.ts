@@ -16,7 +16,7 @@ import type { FlowFilter, FlowSortKey, FlowStateName } from '../../src-shared/fl
 import { FLOW_PROTOCOLS } from '../../src-shared/protocols';
 import { Type } from '../../src-shared/schema';
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 const MAX_IFACES = 64;
 const MAX_FLOW_PAGE = 1000;
