@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
+import { spawnInGroup } from './process-groups';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,7 +49,7 @@ export async function startHelper(extraArgs: string[] = [], options: StartHelper
   const socketPath = options.socketPath ?? path.join(dir, 'sock', 'helper.sock');
   const tokenArgs = options.tokenFile === undefined ? [] : ['--token-file', options.tokenFile];
   const [command, ...args] = [...(options.prefix ?? []), process.execPath, helperCli, 'helper', '--socket', socketPath, ...tokenArgs, ...extraArgs];
-  const child = spawn(command, args, { stdio: [options.tokenFile === undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  const child = spawnInGroup(command, args, { stdio: [options.tokenFile === undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   const stdinToken = options.tokenFile === undefined ? newToken() : null;
   if (stdinToken !== null) child.stdin!.write(`${stdinToken}\n`);
   let stderr = '';

@@ -1,5 +1,5 @@
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
-import { spawn } from 'node:child_process';
+import { spawnInGroup } from './process-groups';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,7 +58,7 @@ function spawnServe(args: string[], env: Record<string, string>, options: StartS
   const isolated = isolatedEnv({ ...sudoEnv, ...env }, user);
   const argv = [process.execPath, CLI, 'serve', ...args];
   const [command, ...rest] = user?.via === 'login' ? ['setpriv', `--reuid=${user.name}`, `--regid=${user.name}`, '--init-groups', '--', ...argv] : argv;
-  const child = (options.spawnWith ?? spawn)(command, rest, {
+  const child = (options.spawnWith ?? spawnInGroup)(command, rest, {
     cwd: REPO,
     env: { ...process.env, ...isolated.env },
     stdio: ['ignore', 'pipe', 'pipe'],
