@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
-import { spawnInGroup } from './process-groups';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnInGroup } from './process-groups';
 import { HelperClient } from '../../src-main/core/helper-client';
 import { newToken } from '../../src-capture-helper/protocol/token';
 

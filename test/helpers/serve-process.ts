@@ -1,8 +1,8 @@
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
-import { spawnInGroup } from './process-groups';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { killGroup, spawnInGroup } from './process-groups';
 
 /** The checkout: two levels up from test/helpers, three when this module runs compiled from dist/ (the benches). */
 export const REPO = path.resolve(__dirname, path.basename(path.resolve(__dirname, '../..')) === 'dist' ? '../../..' : '../..');
@@ -79,7 +79,11 @@ export function startServe(args: string[], env: Record<string, string> = {}, opt
   }));
   const startTimeoutMs = options.startTimeoutMs ?? 20_000;
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start within ${startTimeoutMs / 1000} s\nstdout: ${out}\nstderr: ${err}`)), startTimeoutMs);
+    const timer = setTimeout(() => {
+      // Nobody will stop a serve that never answered: end it here.
+      killGroup(child);
+      reject(new Error(`serve did not start within ${startTimeoutMs / 1000} s\nstdout: ${out}\nstderr: ${err}`));
+    }, startTimeoutMs);
     const given = args.indexOf('--token');
     const onData = () => {
       // Whole lines only: a chunk may end inside the address or the token.
