@@ -1,5 +1,5 @@
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
-import { spawnInGroup } from './process-groups';
+import { spawnInGroup, stopChild } from './process-groups';
 import { CLI } from './serve-process';
 
 export interface ProbeProcess {
@@ -40,13 +40,6 @@ export function startProbe(args: string[], options: StartProbeOptions = {}): Pro
     child,
     stdout: () => out,
     stderr: () => err,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        void exited.then(() => clearTimeout(kill));
-      }
-      return exited;
-    },
+    stop: () => stopChild(child, exited),
   };
 }

@@ -26,6 +26,16 @@ export function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL
   }
 }
 
+/** Sends SIGTERM (SIGKILL 15 s later if it is still running) and resolves with `exited`, the child's exit code. */
+export function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<number | null> {
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+    const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    void exited.then(() => clearTimeout(kill));
+  }
+  return exited;
+}
+
 function killAll(): void {
   for (const child of running) killGroup(child);
 }

@@ -2,7 +2,7 @@ import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { killGroup, spawnInGroup } from './process-groups';
+import { killGroup, spawnInGroup, stopChild } from './process-groups';
 
 /** The checkout: two levels up from test/helpers, three when this module runs compiled from dist/ (the benches). */
 export const REPO = path.resolve(__dirname, path.basename(path.resolve(__dirname, '../..')) === 'dist' ? '../../..' : '../..');
@@ -102,14 +102,7 @@ export function startServe(args: string[], env: Record<string, string> = {}, opt
         child,
         stdout: () => out,
         stderr: () => err,
-        stop: async () => {
-          if (child.exitCode === null && child.signalCode === null) {
-            child.kill('SIGTERM');
-            const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
-            void exited.then(() => clearTimeout(kill));
-          }
-          return exited;
-        },
+        stop: () => stopChild(child, exited),
       });
     };
     child.stdout?.on('data', onData);
