@@ -16,10 +16,10 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import type { EventMap, FlowRow } from '../src-capture-helper/protocol/messages';
 import type { CodecName, Envelope } from '../src-main/bus/wire';
 import { codecs, decodeEnvelope, encodeEnvelope, FLOW_ROWS_PER_MESSAGE, subjects, WIRE_VERSION } from '../src-main/bus/wire';
+import { startServe } from '../test/helpers/serve-process';
 import { cpuTicks, median, round } from './stats';
 
 const NATS_SERVER = '/usr/sbin/nats-server';
-const repo = path.resolve(__dirname, '../..');
 
 export interface BusBenchOptions {
   probes: number;
@@ -189,11 +189,10 @@ export async function runBusBench(options: Partial<BusBenchOptions> = {}): Promi
     children.push(nats);
     const port = Number((await waitForLine(nats, /client connections on [^\s]*:(\d+)/, 10_000))[1]);
     const url = `nats://127.0.0.1:${port}`;
-    const serve = spawn(process.execPath, [path.join(repo, 'dist/src-main/cli/netmon.js'), 'serve', '--nats', url, '--bind', '127.0.0.1:0', '--no-auth', '--db', path.join(dir, 'h.sqlite')], {
-      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NETMON_LOG_LEVEL: 'warn', XDG_RUNTIME_DIR: dir },
-    });
+    const served = await startServe(['--nats', url, '--bind', '127.0.0.1:0', '--no-auth', '--db', path.join(dir, 'h.sqlite')], { XDG_RUNTIME_DIR: dir });
+    const serve = served.child;
     children.push(serve);
-    const serveUrl = (await waitForLine(serve, /listening on (http:\/\/\S+)/, 20_000))[1];
+    const serveUrl = served.url;
     for (let p = 0; p < o.probes; p++) connections.push(await connect({ servers: url, name: `sim-${p}` }));
 
     let bytes = 0;

@@ -15,7 +15,6 @@
  * - a sort change and a filter change until the first row is the one main lists first for the new order or filter.
  * Alone, it prints the figures and saves them to bench-results/flows-view-<date>.json.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,10 +22,10 @@ import { chromium } from 'playwright-core';
 import type { Page } from 'playwright-core';
 import type { FlowSummary } from '../src-main/api/types/flows';
 import { HistoryDb } from '../src-main/core/history-db';
+import { startServe, type ServeProcess } from '../test/helpers/serve-process';
 import { flowAt } from './flow-store';
 
 const repo = path.resolve(__dirname, '../..');
-const CLI = path.join(repo, 'dist/src-main/cli/netmon.js');
 const DEFAULT_CAPTURE = path.join(process.env.NETMON_BENCH_CACHE ?? path.join(repo, 'bench-results/cache'), 'concurrent-1000000.pcap');
 const RUNS = 5;
 const WHEEL_TURNS = 240;
@@ -61,13 +60,6 @@ export interface FlowsViewBench {
   loadAverage: number[];
 }
 
-interface Serve {
-  url: string;
-  token: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
 /** A history database with `n` finished flows of one capture session. */
 function fillHistory(file: string, n: number): void {
   const db = new HistoryDb(file);
@@ -89,58 +81,25 @@ function fillHistory(file: string, n: number): void {
   }
 }
 
-async function startServe(capture: string | null, dir: string): Promise<Serve> {
+/** `netmon serve` through the tests' one starter, replaying the capture at full speed or opening the history. */
+function startBenchServe(capture: string | null, dir: string): Promise<ServeProcess> {
   const config = path.join(dir, 'netmon.yaml');
   // Main keeps every flow of the replay (its default limit is 200,000).
   fs.writeFileSync(config, 'flows:\n  maxFlows: 2000000\n', { mode: 0o600 });
-  const args = [CLI, 'serve', '--bind', '127.0.0.1:0', '--db', path.join(dir, 'history.sqlite'), '--config', config];
+  const args = ['--bind', '127.0.0.1:0', '--db', path.join(dir, 'history.sqlite'), '--config', config];
   if (capture !== null) args.push('--replay', capture, '--speed', '0');
-  const proc = spawn(process.execPath, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XDG_CONFIG_HOME: dir } });
-  let out = '';
-  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const { url, token } = await new Promise<{ url: string; token: string }>((resolve, reject) => {
-    // Opening a history of a million flows takes a while.
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`netmon serve did not start within 300 s:\n${out}`));
-    }, 300_000);
-    proc.stdout.on('data', () => {
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      const t = /#token=(\S+)/.exec(out);
-      if (m && t) {
-        clearTimeout(timer);
-        resolve({ url: m[1], token: t[1] });
-      }
-    });
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`netmon serve exited with ${code}:\n${out}`));
-    });
-  });
-  return {
-    url,
-    token,
-    pid: proc.pid ?? 0,
-    stop: async () => {
-      if (proc.exitCode !== null) return;
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  // Opening a history of a million flows takes a while.
+  return startServe(args, { XDG_CONFIG_HOME: dir }, { startTimeoutMs: 300_000 });
 }
 
-async function api<T>(s: Serve, route: string): Promise<T> {
-  const res = await fetch(`${s.url}${route}`, { headers: { Authorization: `Bearer ${s.token}` } });
+async function api<T>(s: ServeProcess, route: string): Promise<T> {
+  const res = await fetch(`${s.url}${route}`, { headers: s.auth });
   if (!res.ok) throw new Error(`${route}: HTTP ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
 
 /** The id main lists first for a query (what the first row must show). */
-async function firstId(s: Serve, params: string): Promise<string> {
+async function firstId(s: ServeProcess, params: string): Promise<string> {
   const page = await api<{ flows: Array<{ id: string }> }>(s, `/api/flows?scope=all&limit=1&${params}`);
   if (page.flows.length === 0) throw new Error(`no flow for ${params}`);
   return page.flows[0].id;
@@ -254,10 +213,10 @@ export async function runFlowsViewBench(from: { capture: string } | { history: n
   if (capture !== null && !fs.existsSync(capture)) throw new Error(`${capture} not found (scripts/gen-bench-capture.ts --concurrent-flows 1000000 makes it)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-bench-flows-view-'));
   const started = Date.now();
-  let serve: Serve;
+  let serve: ServeProcess;
   try {
     if ('history' in from) fillHistory(path.join(dir, 'history.sqlite'), from.history);
-    serve = await startServe(capture, dir);
+    serve = await startBenchServe(capture, dir);
   } catch (e) {
     fs.rmSync(dir, { recursive: true, force: true });
     throw e;
@@ -337,7 +296,7 @@ export async function runFlowsViewBench(from: { capture: string } | { history: n
       source: capture ?? `history of ${flows} finished flows`,
       flows,
       setupSeconds: Math.round(setupSeconds),
-      serveRssMB: rssMB(serve.pid),
+      serveRssMB: rssMB(serve.child.pid ?? 0),
       firstRowsMs: summary(firstRows),
       pageLoadToRowsMs: summary(pageLoad),
       scroll,

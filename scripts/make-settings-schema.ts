@@ -8,6 +8,9 @@
  * --check compares instead of writing (exit 1 on a difference); a test checks the committed file.
  */
 import path from 'node:path';
+import { MAX_CHANNELS, MAX_RULES } from '../src-main/core/alerts/alerts-settings';
+import { alertChannelIdSchema, alertChannelInputSchema } from '../src-shared/alert-channel-schema';
+import { alertRuleInputSchema } from '../src-shared/alert-rule-schema';
 import { Type, type TObject, type TSchema } from '../src-shared/schema';
 import { settingsSections } from '../src-shared/settings-schema';
 import { writeOrCheck } from './write-or-check';
@@ -23,7 +26,7 @@ export function settingsFileSchema(): TSchema {
   for (const [name, section] of Object.entries(settingsSections) as [string, TObject][]) {
     sections[name] = Type.Optional(Type.Partial(section, { additionalProperties: false }));
   }
-  sections.alerts = Type.Optional(Type.Object({}, { description: 'Alert rules and channels: docs/alerts.md.' }));
+  sections.alerts = Type.Optional(Type.Unsafe(alertsSectionSchema()));
   sections.bus = Type.Optional(Type.Object({}, { description: 'The NATS connection of netmon probe and serve --nats: docs/nats.md.' }));
   return Type.Object(sections, {
     $schema: 'http://json-schema.org/draft-07/schema#',
@@ -31,6 +34,41 @@ export function settingsFileSchema(): TSchema {
     description: 'Settings file of Netmon (YAML or JSON). Environment variables NETMON_<SECTION>_<KEY> and command-line flags override it.',
     additionalProperties: false,
   });
+}
+
+/** A number netmon reads from text (validation.ts parseNumber), and one with an SI suffix where the schema says `siSuffix`. */
+const NUMBER_TEXT = '^\\s*[+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?\\s*$';
+const SI_NUMBER_TEXT = '^\\s*[+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?\\s*[kKMG]?\\s*$';
+
+/**
+ * The `alerts` section as the file may write it, from the rule and channel schemas the section is checked
+ * against (alerts-settings.ts): an id of the channel id syntax instead of the API's tolerated any, and every number
+ * also as text (`threshold: 50M`), as netmon reads it. JSON Schema cannot check a number written as text against
+ * its range, nor what alert-rule.ts checks after the schema (an address parses, a rule's channels exist, ids are
+ * unique): netmon refuses those with their field named.
+ */
+function alertsSectionSchema(): Record<string, unknown> {
+  const withId = (schema: TSchema): unknown => readableNumbers(JSON.parse(JSON.stringify(schema, (key, value: unknown) => (key === 'id' ? alertChannelIdSchema : value))));
+  return {
+    description: 'Alert rules and channels: docs/alerts.md.',
+    type: ['object', 'null'],
+    properties: {
+      channels: { type: 'array', maxItems: MAX_CHANNELS, items: withId(alertChannelInputSchema) },
+      rules: { type: 'array', maxItems: MAX_RULES, items: withId(alertRuleInputSchema) },
+    },
+    additionalProperties: false,
+  };
+}
+
+/** Every number of a plain JSON schema, also accepted as text. */
+function readableNumbers(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(readableNumbers);
+  if (node === null || typeof node !== 'object') return node;
+  const copy = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, readableNumbers(v)])) as Record<string, unknown>;
+  if (copy.type !== 'number' && copy.type !== 'integer') return copy;
+  const { description, ...number } = copy;
+  const text = { type: 'string', pattern: copy.siSuffix === true ? SI_NUMBER_TEXT : NUMBER_TEXT };
+  return { ...(description === undefined ? {} : { description }), anyOf: [number, text] };
 }
 
 /** The file's text: plain JSON (TypeBox's markers are symbols, which JSON leaves out), two-space indent. */

@@ -9,7 +9,7 @@
  *   npm run screenshots                  (builds first)
  *   node dist/scripts/screenshots.js [OUT_DIR]
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,9 +19,9 @@ import { chromium } from 'playwright-core';
 import type { Page } from 'playwright-core';
 import type { FlowApplication, FlowSummary } from '../src-main/api/types/flows';
 import { HistoryDb } from '../src-main/core/history-db';
+import { startServe, type ServeProcess } from '../test/helpers/serve-process';
 
 const REPO = path.resolve(__dirname, '..', '..');
-const CLI = path.join(REPO, 'dist', 'src-main', 'cli', 'netmon.js');
 const CHROMIUM = '/usr/bin/chromium';
 
 type Theme = 'light' | 'dark';
@@ -42,42 +42,6 @@ alerts:
       name: Pager script
       argv: [/bin/true]
 `;
-
-interface Serve {
-  url: string;
-  auth: Record<string, string>;
-  dashboard: string;
-  stop(): Promise<void>;
-}
-
-function startServe(args: string[]): Promise<Serve> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--bind', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NETMON_LOG_LEVEL: 'warn' } });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`netmon serve did not start:\n${out}`)), 30_000);
-    child.once('exit', (code) => reject(new Error(`netmon serve exited with ${code}:\n${out}`)));
-    child.stdout.on('data', () => {
-      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
-      const token = /#token=(\S+)/.exec(out)?.[1];
-      if (url === undefined || token === undefined) return;
-      clearTimeout(timer);
-      child.removeAllListeners('exit');
-      resolve({
-        url,
-        auth: { Authorization: `Bearer ${token}` },
-        dashboard: `${url}/#token=${token}`,
-        stop: () =>
-          new Promise((done) => {
-            if (child.exitCode !== null) return done();
-            child.once('exit', () => done());
-            child.kill('SIGTERM');
-          }),
-      });
-    });
-  });
-}
 
 /** An example live session of a desktop: a browser, a package download, a script and a system daemon. */
 function writeExampleSession(file: string): void {
@@ -127,7 +91,7 @@ async function startReceiver(): Promise<{ url: string; close(): Promise<void> }>
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-async function api<T>(serve: Serve, method: string, route: string, body?: unknown): Promise<T> {
+async function api<T>(serve: ServeProcess, method: string, route: string, body?: unknown): Promise<T> {
   const res = await fetch(`${serve.url}${route}`, {
     method,
     headers: { ...serve.auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -150,7 +114,6 @@ const nav = (page: Page, name: string) => page.getByRole('navigation', { name: '
 
 async function main(): Promise<void> {
   const outDir = path.resolve(process.argv[2] ?? path.join(REPO, 'docs', 'screenshots'));
-  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
   fs.mkdirSync(outDir, { recursive: true });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-screenshots-'));
@@ -162,7 +125,7 @@ async function main(): Promise<void> {
 
   writeExampleSession(path.join(work, 'history.sqlite'));
   const receiver = await startReceiver();
-  const serve = await startServe(['--replay', capture, '--speed', '0', '--replay-dir', work, '--config', config, '--db', path.join(work, 'history.sqlite')]);
+  const serve = await startServe(['--bind', '127.0.0.1:0', '--replay', capture, '--speed', '0', '--replay-dir', work, '--config', config, '--db', path.join(work, 'history.sqlite')]);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
   const saved: string[] = [];
   try {
@@ -181,7 +144,7 @@ async function main(): Promise<void> {
     const pages = await Promise.all(LOOKS.map(async (look) => {
       const context = await browser.newContext({ viewport: { width: look.width, height: look.height }, colorScheme: look.theme });
       const page = await context.newPage();
-      await page.goto(serve.dashboard);
+      await page.goto(`${serve.url}/#token=${serve.token}`);
       return { look, page };
     }));
     const shot = async (page: Page, name: string) => {

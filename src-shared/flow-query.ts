@@ -10,11 +10,12 @@
  * over the same column map (`FLOW_LOG_COLUMNS`), and the sort reuses the filter's readings (shown state, names,
  * endpoints); kept side by side, the two spellings of a field cannot drift apart unseen.
  */
+import type { FlowReader, FlowSide, FlowStateName, OptionalReading, QueryableGeo } from './flow-reader';
 import type { Cidr } from './ip';
 import { cidrContains, isCidr, parseCidr, parseIpCached } from './ip';
 import type { FlowProtocol } from './protocols';
 
-export type FlowStateName = 'syn' | 'established' | 'fin' | 'rst' | 'closed' | 'active';
+export type { FlowReader, FlowStateName, QueryableGeo } from './flow-reader';
 /** The state a person reads in the table: the wire state while the flow lives, then "ended". */
 export type ShownFlowState = FlowStateName | 'ended';
 
@@ -44,15 +45,6 @@ export interface QueryableFlow {
   quality?: { rttMs: number | null; retransmissions: number };
   /** The local process of the flow (Linux live captures), by the label people read: `curl`, `system (user 0)`. */
   app?: { label: string };
-}
-
-/** What a country/AS filter and the free text read of an endpoint's place. */
-export interface QueryableGeo {
-  country: string | null;
-  asn: number | null;
-  asName: string | null;
-  /** A special range (private, loopback, ...) instead of a place. */
-  special: string | null;
 }
 
 export interface FlowFilter {
@@ -187,8 +179,8 @@ export interface SqlClause {
   params: unknown[];
 }
 
-export interface CompiledFlowFilter {
-  matches(flow: QueryableFlow): boolean;
+export interface CompiledFlowFilter<R = QueryableFlow> {
+  matches(flow: R): boolean;
   /** The same filter over the finished-flow log. */
   sql: SqlClause;
   /** False when the filter lets every flow through. */
@@ -294,47 +286,64 @@ function cidrBounds(cidr: Cidr): { lo: Uint8Array; hi: Uint8Array } {
 }
 
 /**
- * Compiles a filter to a predicate and to SQL over `columns`. Throws FlowFilterError for a value that cannot be
- * searched (a bad CIDR, a range that runs backwards).
+ * Compiles a filter to a predicate over flow objects and to SQL over `columns`. Throws FlowFilterError for a value
+ * that cannot be searched (a bad CIDR, a range that runs backwards).
  */
 export function compileFlowFilter(filter: FlowFilter, c: Columns = FLOW_LOG_COLUMNS): CompiledFlowFilter {
-  const tests: Array<(f: QueryableFlow) => boolean> = [];
+  return compileFlowFilterOver(filter, FLOW_OBJECT_READER, c);
+}
+
+/** A reading the store must offer for a field; the field is refused when it does not. */
+function need<R, K extends OptionalReading>(reader: FlowReader<R>, reading: K, field: string): NonNullable<FlowReader<R>[K]> {
+  const read = reader[reading];
+  if (read === undefined) throw new FlowFilterError(field, `${reader.store} does not answer ${field}`);
+  return read.bind(reader) as NonNullable<FlowReader<R>[K]>;
+}
+
+function shownStateOver<R>(reader: FlowReader<R>, r: R): ShownFlowState {
+  return reader.active(r) ? reader.state(r) : 'ended';
+}
+
+/**
+ * `compileFlowFilter` over any store: the predicate reads the flow behind a handle through `reader` (the capture
+ * helper tests its table's slots this way), the SQL is the same.
+ */
+export function compileFlowFilterOver<R>(filter: FlowFilter, reader: FlowReader<R>, c: Columns = FLOW_LOG_COLUMNS): CompiledFlowFilter<R> {
+  const tests: Array<(f: R) => boolean> = [];
   const clauses: string[] = [];
   const params: unknown[] = [];
   const inList = (expr: string, values: readonly unknown[]) => {
     clauses.push(`${expr} IN (${values.map(() => '?').join(', ')})`);
     params.push(...values);
   };
+  const eitherSide = (test: (side: FlowSide) => boolean) => test('a') || test('b');
 
   if (filter.ids !== undefined) {
     const ids = new Set(filter.ids);
-    tests.push((f) => ids.has(f.id));
+    const idOf = need(reader, 'id', 'ids');
+    tests.push((f) => ids.has(idOf(f)));
     if (filter.ids.length === 0) clauses.push('0');
     else inList(c.id, filter.ids);
   }
   if (filter.proto !== undefined && filter.proto.length > 0) {
     const protos = new Set<string>(filter.proto);
-    tests.push((f) => protos.has(f.proto));
+    tests.push((f) => protos.has(reader.proto(f)));
     inList(c.proto, filter.proto);
   }
   if (filter.state !== undefined && filter.state.length > 0) {
     const states = new Set<string>(filter.state);
-    tests.push((f) => states.has(f.state));
+    tests.push((f) => states.has(reader.state(f)));
     inList(c.state, filter.state);
   }
   if (filter.shown !== undefined && filter.shown.length > 0) {
     const shown = new Set<string>(filter.shown);
-    tests.push((f) => shown.has(shownState(f)));
+    tests.push((f) => shown.has(shownStateOver(reader, f)));
     inList(sqlShownState(c), filter.shown);
   }
   if (filter.ip !== undefined) {
     const cidr = parseCidr(filter.ip);
     if (!isCidr(cidr)) throw new FlowFilterError('ip', cidr.error);
-    const inCidr = (ip: string) => {
-      const bytes = parseIpCached(ip);
-      return bytes !== null && cidrContains(cidr, bytes);
-    };
-    tests.push((f) => inCidr(f.a) || inCidr(f.b));
+    tests.push((f) => reader.inCidr(f, 'a', cidr) || reader.inCidr(f, 'b', cidr));
     // A range of the endpoint sort keys (an address's 16 bytes in lower-case hex, ':', the port), so the endpoint
     // sort indexes serve the block too: a key of the block's first address with any port is past `lo:`, of its last
     // before `hi:~`; a text that is no address sorts after every hex key.
@@ -345,7 +354,7 @@ export function compileFlowFilter(filter: FlowFilter, c: Columns = FLOW_LOG_COLU
   }
   if (filter.port !== undefined) {
     const port = filter.port;
-    tests.push((f) => f.aPort === port || f.bPort === port);
+    tests.push((f) => eitherSide((side) => reader.port(f, side) === port));
     clauses.push(`(${c.aPort} = ? OR ${c.bPort} = ?)`);
     params.push(port, port);
   }
@@ -353,32 +362,36 @@ export function compileFlowFilter(filter: FlowFilter, c: Columns = FLOW_LOG_COLU
     const ranges = filter.ports;
     for (const [lo, hi] of ranges) if (lo > hi) throw new FlowFilterError('ports', `port range ${lo}-${hi} runs backwards`);
     const inRanges = (p: number | null) => p !== null && ranges.some(([lo, hi]) => p >= lo && p <= hi);
-    tests.push((f) => inRanges(f.aPort) || inRanges(f.bPort));
+    tests.push((f) => eitherSide((side) => inRanges(reader.port(f, side))));
     clauses.push(`(${ranges.map(() => `${c.aPort} BETWEEN ? AND ? OR ${c.bPort} BETWEEN ? AND ?`).join(' OR ')})`);
     for (const [lo, hi] of ranges) params.push(lo, hi, lo, hi);
   }
   const name = filter.name?.toLowerCase() ?? '';
   if (name !== '') {
-    tests.push((f) => flowNameList(f).some((n) => n.toLowerCase().includes(name)));
+    const namesOf = need(reader, 'names', 'name');
+    tests.push((f) => namesOf(f).some((n) => n.toLowerCase().includes(name)));
     const cols = [c.name, c.nameA, c.nameB, c.sni, c.httpHost, c.dnsQuery];
     clauses.push(`(${cols.map((col) => `instr(lower(${col}), ?) > 0`).join(' OR ')})`);
     params.push(...cols.map(() => name));
   }
   const text = filter.text?.trim().toLowerCase() ?? '';
   if (text !== '') {
-    tests.push((f) => flowText(f).includes(text));
+    const textOf = need(reader, 'text', 'text');
+    tests.push((f) => textOf(f).includes(text));
     clauses.push(c.textMatch);
     params.push(text);
   }
   if (filter.iface !== undefined) {
     const iface = filter.iface;
-    tests.push((f) => f.iface === iface);
+    const ifaceOf = need(reader, 'iface', 'iface');
+    tests.push((f) => ifaceOf(f) === iface);
     clauses.push(`${c.iface} = ?`);
     params.push(iface);
   }
   if (filter.probe !== undefined) {
     const probe = filter.probe;
-    tests.push((f) => f.probe === probe);
+    const probeOf = need(reader, 'probe', 'probe');
+    tests.push((f) => probeOf(f) === probe);
     // A probe's flows are logged under its interfaces, `<probe>/<interface>`.
     clauses.push(`substr(${c.iface}, 1, ?) = ?`);
     params.push(probe.length + 1, `${probe}/`);
@@ -386,35 +399,41 @@ export function compileFlowFilter(filter: FlowFilter, c: Columns = FLOW_LOG_COLU
   if (filter.country !== undefined || filter.asn !== undefined) {
     const country = filter.country?.toLowerCase();
     const asn = filter.asn;
+    const geoOf = need(reader, 'geo', filter.country !== undefined ? 'country' : 'asn');
     // One endpoint must meet every condition given.
     const inPlace = (g: QueryableGeo): boolean =>
       (country === undefined || g.country?.toLowerCase() === country || g.special === country) && (asn === undefined || g.asn === asn);
-    tests.push((f) => f.geo !== undefined && (inPlace(f.geo.a) || inPlace(f.geo.b)));
+    tests.push((f) => {
+      const geo = geoOf(f);
+      return geo !== undefined && (inPlace(geo.a) || inPlace(geo.b));
+    });
     clauses.push(`${c.geoMatch}(${c.a}, ${c.b}, ?, ?) = 1`);
     params.push(country ?? null, asn ?? null);
   }
   if (filter.application !== undefined) {
     const label = filter.application.toLowerCase();
-    tests.push((f) => f.app !== undefined && f.app.label.toLowerCase() === label);
+    const appOf = need(reader, 'appLabel', 'application');
+    tests.push((f) => appOf(f)?.toLowerCase() === label);
     clauses.push(`lower(${c.appLabel}) = ?`);
     params.push(label);
   }
   if (filter.session !== undefined && filter.session !== ALL_SESSIONS) {
     // Flow ids are `session:n`.
     const prefix = `${filter.session}:`;
-    tests.push((f) => f.id.startsWith(prefix));
+    const idOf = need(reader, 'id', 'session');
+    tests.push((f) => idOf(f).startsWith(prefix));
     clauses.push(`${c.session} = ?`);
     params.push(filter.session);
   }
   if (filter.fromMs !== undefined) {
     const from = filter.fromMs;
-    tests.push((f) => f.lastSeenMs >= from);
+    tests.push((f) => reader.lastSeenMs(f) >= from);
     clauses.push(`${c.lastMs} >= ?`);
     params.push(from);
   }
   if (filter.toMs !== undefined) {
     const to = filter.toMs;
-    tests.push((f) => f.firstSeenMs <= to);
+    tests.push((f) => reader.firstSeenMs(f) <= to);
     clauses.push(`${c.firstMs} <= ?`);
     params.push(to);
   }
@@ -439,7 +458,36 @@ function endpointKey(ip: string, port: number | null): string {
     k = '';
     for (let i = 0; i < 16; i++) k += HEX[bytes[i]];
   } else k = `~${ip}`;
-  return `${k}:${String(port === null ? 0 : port + 1).padStart(5, '0')}`;
+  return `${k}:${String(endpointPortKey(port)).padStart(5, '0')}`;
+}
+
+function endpointPortKey(port: number | null): number {
+  return port === null ? 0 : port + 1;
+}
+
+/** Numbers per endpoint in `endpointSortWords`. */
+export const ENDPOINT_SORT_WORDS = 5;
+
+/**
+ * `endpointKey` as five numbers at `out[at..at+5]`, in the same order when compared one after the other: the
+ * address's four big-endian words (IPv4 as mapped IPv6), then the port + 1 (0: none). For a store that holds
+ * addresses as words (the capture helper's table), so an endpoint sort compares numbers instead of building text.
+ */
+export function endpointSortWords(addressWords: ArrayLike<number>, wordsAt: number, port: number | null, out: Uint32Array, at: number): void {
+  for (let i = 0; i < 4; i++) out[at + i] = addressWords[wordsAt + i];
+  out[at + 4] = endpointPortKey(port);
+}
+
+/** `endpointKey` of an endpoint given by `endpointSortWords`. */
+export function endpointKeyOfWords(words: Uint32Array, at: number): string {
+  let k = '';
+  for (let i = 0; i < 4; i++) k += words[at + i].toString(16).padStart(8, '0');
+  return `${k}:${String(words[at + 4]).padStart(5, '0')}`;
+}
+
+/** The side whose endpoint a sort key orders by, or null for the other keys. */
+export function endpointSortSide(key: FlowSortKey): FlowSide | null {
+  return key === 'a' || key === 'b' ? key : null;
 }
 
 function sqlEndpointKey(bin: string, ip: string, port: string): string {
@@ -451,50 +499,102 @@ const NO_NAME = '\uffff';
 
 /** The value a flow sorts by: numbers for counts and times, strings for the rest. */
 export function flowSortValue(f: QueryableFlow, key: FlowSortKey): number | string {
+  let read = objectSortValues.get(key);
+  if (read === undefined) {
+    read = flowSortValueOver(FLOW_OBJECT_READER, key);
+    objectSortValues.set(key, read);
+  }
+  return read(f);
+}
+
+const objectSortValues = new Map<FlowSortKey, (f: QueryableFlow) => number | string>();
+
+/**
+ * `flowSortValue` over any store: the reading of a key's value through `reader`. Throws FlowFilterError for a key
+ * the store cannot answer.
+ */
+export function flowSortValueOver<R>(reader: FlowReader<R>, key: FlowSortKey): (r: R) => number | string {
+  const field = `sort ${key}`;
   switch (key) {
     case 'bytes':
-      return f.aToB.bytes + f.bToA.bytes;
+      return (r) => reader.bytes(r, 'aToB') + reader.bytes(r, 'bToA');
     case 'packets':
-      return f.aToB.packets + f.bToA.packets;
+      return (r) => reader.packets(r, 'aToB') + reader.packets(r, 'bToA');
     case 'bytesAB':
-      return f.aToB.bytes;
+      return (r) => reader.bytes(r, 'aToB');
     case 'bytesBA':
-      return f.bToA.bytes;
+      return (r) => reader.bytes(r, 'bToA');
     case 'packetsAB':
-      return f.aToB.packets;
+      return (r) => reader.packets(r, 'aToB');
     case 'packetsBA':
-      return f.bToA.packets;
+      return (r) => reader.packets(r, 'bToA');
     case 'rate':
-      return f.bpsAToB + f.bpsBToA;
+      return need(reader, 'rate', field);
     case 'firstSeen':
-      return f.firstSeenMs;
+      return (r) => reader.firstSeenMs(r);
     case 'lastSeen':
-      return f.lastSeenMs;
+      return (r) => reader.lastSeenMs(r);
     case 'a':
-      return endpointKey(f.a, f.aPort);
+      return (r) => reader.endpointKey(r, 'a');
     case 'b':
-      return endpointKey(f.b, f.bPort);
+      return (r) => reader.endpointKey(r, 'b');
     case 'aPort':
-      return f.aPort ?? -1;
+      return (r) => reader.port(r, 'a') ?? -1;
     case 'bPort':
-      return f.bPort ?? -1;
+      return (r) => reader.port(r, 'b') ?? -1;
     case 'proto':
-      return f.proto;
+      return (r) => reader.proto(r);
     case 'state':
-      return shownState(f);
-    case 'name':
-      return primaryName(f)?.toLowerCase() ?? NO_NAME;
+      return (r) => shownStateOver(reader, r);
+    case 'name': {
+      const nameOf = need(reader, 'primaryName', field);
+      return (r) => nameOf(r)?.toLowerCase() ?? NO_NAME;
+    }
     // Flows without a measure (not TCP, no handshake seen, the history's) sort below every measured one.
-    case 'rtt':
-      return f.quality?.rttMs ?? -1;
-    case 'retransmissions':
-      return f.quality?.retransmissions ?? -1;
-    case 'application':
-      return f.app?.label.toLowerCase() ?? NO_NAME;
+    case 'rtt': {
+      const qualityOf = need(reader, 'quality', field);
+      return (r) => qualityOf(r)?.rttMs ?? -1;
+    }
+    case 'retransmissions': {
+      const qualityOf = need(reader, 'quality', field);
+      return (r) => qualityOf(r)?.retransmissions ?? -1;
+    }
+    case 'application': {
+      const appOf = need(reader, 'appLabel', field);
+      return (r) => appOf(r)?.toLowerCase() ?? NO_NAME;
+    }
     default:
       return assertNever(key);
   }
 }
+
+/** How flow objects (main's live flows, the dashboard's rows) answer the filter and the sort. */
+export const FLOW_OBJECT_READER: FlowReader<QueryableFlow> = {
+  store: 'a flow list',
+  proto: (f) => f.proto,
+  state: (f) => f.state,
+  active: (f) => f.active,
+  inCidr: (f, side, cidr) => {
+    const bytes = parseIpCached(side === 'a' ? f.a : f.b);
+    return bytes !== null && cidrContains(cidr, bytes);
+  },
+  port: (f, side) => (side === 'a' ? f.aPort : f.bPort),
+  bytes: (f, dir) => f[dir].bytes,
+  packets: (f, dir) => f[dir].packets,
+  firstSeenMs: (f) => f.firstSeenMs,
+  lastSeenMs: (f) => f.lastSeenMs,
+  endpointKey: (f, side) => (side === 'a' ? endpointKey(f.a, f.aPort) : endpointKey(f.b, f.bPort)),
+  id: (f) => f.id,
+  iface: (f) => f.iface,
+  probe: (f) => f.probe,
+  names: flowNameList,
+  primaryName,
+  text: flowText,
+  geo: (f) => f.geo,
+  appLabel: (f) => f.app?.label,
+  rate: (f) => f.bpsAToB + f.bpsBToA,
+  quality: (f) => f.quality,
+};
 
 /** `flowSortValue` in SQL. A finished flow has no rate: 0. */
 export function flowSortSql(key: FlowSortKey, c: Columns = FLOW_LOG_COLUMNS): string {
@@ -553,7 +653,8 @@ export function compareSortKeys(dir: 'asc' | 'desc', va: number | string, ida: s
 
 /** Sorts flows (a new array), each flow's value computed once. */
 export function sortFlowList<T extends QueryableFlow>(flows: readonly T[], sort: FlowSort): T[] {
-  const values = flows.map((f) => flowSortValue(f, sort.key));
+  const valueOf = flowSortValueOver<QueryableFlow>(FLOW_OBJECT_READER, sort.key);
+  const values = flows.map(valueOf);
   const idx = flows.map((_, i) => i);
   idx.sort((i, j) => compareSortKeys(sort.dir, values[i], flows[i].id, values[j], flows[j].id));
   return idx.map((i) => flows[i]);

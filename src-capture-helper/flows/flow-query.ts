@@ -1,36 +1,29 @@
 /**
- * Filter, sort and page the active flows of a FlowTable. Works on the table's
- * columns and builds snapshots only for the page it returns, so a query over a
- * million flows allocates one index array and `limit` objects.
+ * Filter, sort and page the active flows of a FlowTable by the one flow filter and sort of src-shared/flow-query.ts,
+ * read from the table's columns slot by slot (FlowTableReader), so a filter field or a sort key means here what it
+ * means in main, the dashboard and the history. Snapshots are built only for the page returned: a query over a
+ * million flows allocates an index array, the sort values of the matches and `limit` objects.
  */
-import { cidrContainsWords, formatIpWords, isCidr, parseCidr } from '../../src-shared/ip';
-import { assertNever } from '../util/assert-never';
+import type { FlowFilter, FlowReader, FlowSortKey, FlowStateName } from '../../src-shared/flow-query';
+import {
+  compileFlowFilterOver, ENDPOINT_SORT_WORDS, endpointKeyOfWords, endpointSortSide, endpointSortWords, flowSortValueOver,
+} from '../../src-shared/flow-query';
+import type { FlowSide } from '../../src-shared/flow-reader';
+import type { Cidr } from '../../src-shared/ip';
+import { cidrContainsWords } from '../../src-shared/ip';
+import type { FlowProtocol } from '../../src-shared/protocols';
 import type { FlowTable } from './flow-table';
 import { FlowNum } from './flow-table';
-import type { FlowProtocol } from '../../src-shared/protocols';
 import type { FlowSnapshot } from './flow-types';
-import { FLOW_LABEL_KINDS, FLOW_SLOT_SPACE, flowStateName, flowStateNames, protoName } from './flow-types';
+import { FLOW_SLOT_SPACE, FlowState, protoName } from './flow-types';
 
-export const flowSortKeys = [
-  'id', 'table', 'proto', 'a', 'b', 'portA', 'portB', 'packets', 'bytes', 'packetsAB', 'bytesAB', 'packetsBA', 'bytesBA',
-  'firstSeen', 'lastSeen', 'state',
-] as const;
-export type FlowSortKey = (typeof flowSortKeys)[number];
-
-export interface FlowFilter {
-  proto?: FlowProtocol;
-  /** An address or prefix matching either endpoint. */
-  cidr?: string;
-  /** Matches either port. */
-  port?: number;
-  state?: string;
-  /** Case-insensitive substring of either address or of a label's text. */
-  text?: string;
-}
+/** A shared sort key, or one of the helper's paging orders: by flow id, or by table slot (the cheapest full listing). */
+export type HelperFlowSortKey = FlowSortKey | 'id' | 'table';
 
 export interface FlowQuery {
+  /** Fields the table does not hold (names, places, applications, ...) are refused with a FlowFilterError. */
   filter?: FlowFilter;
-  sort?: FlowSortKey;
+  sort?: HelperFlowSortKey;
   dir?: 'asc' | 'desc';
   offset: number;
   limit: number;
@@ -49,36 +42,188 @@ export interface FlowPage {
   flows: FlowSnapshot[];
 }
 
+/** The table's states as main reads a helper row (flowFromRow): a state main does not name (`synAck`) is `active`. */
+const SHARED_STATES: Record<FlowState, FlowStateName> = {
+  [FlowState.active]: 'active',
+  [FlowState.syn]: 'syn',
+  [FlowState.synAck]: 'active',
+  [FlowState.established]: 'established',
+  [FlowState.fin]: 'fin',
+  [FlowState.closed]: 'closed',
+  [FlowState.rst]: 'rst',
+};
+
+/**
+ * The shared filter and sort's reading of a FlowTable, by slot, as main reads the helper's rows: side `a` is the
+ * initiator, ports only for TCP and UDP, times in milliseconds. The table holds no names, places, applications,
+ * rates or probes: a filter or sort on one is refused (main answers those). Only active slots are read.
+ */
+export class FlowTableReader implements FlowReader<number> {
+  readonly store = "the capture helper's flow table";
+
+  constructor(private readonly t: FlowTable) {}
+
+  proto(s: number): FlowProtocol {
+    return protoName(this.t.protoOf(s));
+  }
+
+  state(s: number): FlowStateName {
+    return SHARED_STATES[this.t.stateOf(s)];
+  }
+
+  active(): boolean {
+    return true;
+  }
+
+  inCidr(s: number, side: FlowSide, cidr: Cidr): boolean {
+    return cidrContainsWords(cidr, this.t.words, this.addressAt(s, side));
+  }
+
+  port(s: number, side: FlowSide): number | null {
+    const proto = this.t.protoOf(s);
+    if (proto !== 6 && proto !== 17) return null;
+    return this.isHigh(s, side) ? this.t.hiPortOf(s) : this.t.loPortOf(s);
+  }
+
+  bytes(s: number, dir: 'aToB' | 'bToA'): number {
+    return this.t.numOf(s, dir === 'aToB' ? FlowNum.bytesAB : FlowNum.bytesBA);
+  }
+
+  packets(s: number, dir: 'aToB' | 'bToA'): number {
+    return this.t.numOf(s, dir === 'aToB' ? FlowNum.packetsAB : FlowNum.packetsBA);
+  }
+
+  // As a row carries them (seconds with nanoseconds as a fraction), then main's milliseconds.
+  firstSeenMs(s: number): number {
+    return (this.t.numOf(s, FlowNum.firstSec) + this.t.numOf(s, FlowNum.firstNsec) / 1e9) * 1000;
+  }
+
+  lastSeenMs(s: number): number {
+    return (this.t.numOf(s, FlowNum.lastSec) + this.t.lastNsecOf(s) / 1e9) * 1000;
+  }
+
+  endpointKey(s: number, side: FlowSide): string {
+    const words = new Uint32Array(ENDPOINT_SORT_WORDS);
+    this.endpointWords(s, side, words, 0);
+    return endpointKeyOfWords(words, 0);
+  }
+
+  /** The endpoint's sort position as numbers (`endpointSortWords`): what an endpoint sort compares here. */
+  endpointWords(s: number, side: FlowSide, out: Uint32Array, at: number): void {
+    endpointSortWords(this.t.words, this.addressAt(s, side), this.port(s, side), out, at);
+  }
+
+  private isHigh(s: number, side: FlowSide): boolean {
+    return this.t.initiatorIsHigh(s) === (side === 'a');
+  }
+
+  private addressAt(s: number, side: FlowSide): number {
+    return this.isHigh(s, side) ? this.t.hiAddressAt(s) : this.t.loAddressAt(s);
+  }
+}
+
+/**
+ * Ties sort by id ascending, and main's ids are `<session>:<id>` compared as text: within a session, the decimal
+ * ids' text order (`10` before `9`). A number in [0.1, 1) per id keeps that order (10 → 0.10, 9 → 0.9); ids of
+ * which one is a prefix of the other map to the same number and order by length. Exact up to 15 digits; beyond,
+ * the texts are compared.
+ */
+const POW10 = Array.from({ length: 17 }, (_, d) => 10 ** d);
+
+function idTieOrder(table: FlowTable, slots: Int32Array, total: number): (x: number, y: number) => number {
+  // Filled in when a position first ties: most sorts compare few ties.
+  const scaled = new Float64Array(total).fill(-1);
+  const digits = new Uint8Array(total);
+  const keyOf = (i: number): number => {
+    if (scaled[i] < 0) {
+      const id = table.idOf(slots[i]);
+      let d = 1;
+      while (d < POW10.length && id >= POW10[d]) d++;
+      digits[i] = d;
+      scaled[i] = id / POW10[d];
+    }
+    return scaled[i];
+  };
+  return (x, y) => {
+    const kx = keyOf(x);
+    const ky = keyOf(y);
+    if (digits[x] > 15 || digits[y] > 15) {
+      const tx = String(table.idOf(slots[x]));
+      const ty = String(table.idOf(slots[y]));
+      return tx < ty ? -1 : tx > ty ? 1 : 0;
+    }
+    return kx - ky || digits[x] - digits[y];
+  };
+}
+
 /** Pages up to this deep are picked with a bounded heap instead of sorting every match. */
 const HEAP_SELECT_MAX = 20_000;
 
-/** Throws a clear error for an unknown state, a bad CIDR or a bad page. */
-export function queryFlows(table: FlowTable, query: FlowQuery, labelText?: (stringId: number) => string | undefined): FlowPage {
+/** Throws a FlowFilterError for a filter or sort the table cannot answer or a bad value, a RangeError for a bad page. */
+export function queryFlows(table: FlowTable, query: FlowQuery): FlowPage {
   const { offset, limit } = query;
   if (!Number.isInteger(offset) || offset < 0) throw new RangeError(`offset must be a non-negative integer, got ${offset}`);
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
   const afterId = query.afterId;
   const sort = query.sort ?? 'id';
   if (afterId !== undefined && sort !== 'id' && sort !== 'table') throw new RangeError('afterId pages the id or table order only (sort id or table)');
-  const match = compileFilter(table, query.filter ?? {}, labelText);
+  const reader = new FlowTableReader(table);
+  const compiled = compileFlowFilterOver(query.filter ?? {}, reader);
+  const match = compiled.active ? compiled.matches : null;
   if (sort === 'id') return pageById(table, match, query.dir === 'desc', offset, limit, afterId);
   if (sort === 'table') return pageInTableOrder(table, match, query.dir === 'desc', offset, limit, afterId);
-  const matches = new Int32Array(table.activeCount);
+  const slots = new Int32Array(table.activeCount);
   let total = 0;
   for (let slot = 0; slot < table.slotLimit; slot++) {
-    if (table.isActive(slot) && (match === null || match(slot))) matches[total++] = slot;
+    if (table.isActive(slot) && (match === null || match(slot))) slots[total++] = slot;
   }
-  const cmp = comparator(table, sort, query.dir ?? 'asc');
+  const cmp = sortOrder(reader, sort, slots, total, query.dir ?? 'asc', idTieOrder(table, slots, total));
   const want = Math.min(total, offset + limit);
-  let ordered: Int32Array;
-  if (want <= HEAP_SELECT_MAX && want < total) {
-    ordered = selectSmallest(matches.subarray(0, total), want, cmp);
-  } else {
-    ordered = matches.subarray(0, total).sort(cmp);
-  }
+  const positions = new Int32Array(total);
+  for (let i = 0; i < total; i++) positions[i] = i;
+  const ordered = want <= HEAP_SELECT_MAX && want < total ? selectSmallest(positions, want, cmp) : positions.sort(cmp);
   const flows: FlowSnapshot[] = [];
-  for (let i = offset; i < want; i++) flows.push(table.snapshot(ordered[i]));
+  for (let i = offset; i < want; i++) flows.push(table.snapshot(slots[ordered[i]]));
   return { total, offset, flows };
+}
+
+/**
+ * The shared order (`compareSortKeys`: by value in the sort's direction, ties by id ascending) over positions in
+ * `slots`, each match's value read once: counts and times into numbers, endpoints into their sort words
+ * (`endpointSortWords`, the order of `endpointKey` without building its text), the other keys into strings.
+ */
+function sortOrder(
+  reader: FlowTableReader,
+  key: FlowSortKey,
+  slots: Int32Array,
+  total: number,
+  dir: 'asc' | 'desc',
+  tie: (x: number, y: number) => number,
+): (x: number, y: number) => number {
+  const sign = dir === 'desc' ? -1 : 1;
+  const side = endpointSortSide(key);
+  if (side !== null) {
+    const n = ENDPOINT_SORT_WORDS;
+    const words = new Uint32Array(total * n);
+    for (let i = 0; i < total; i++) reader.endpointWords(slots[i], side, words, i * n);
+    return (x, y) => {
+      for (let k = 0; k < n; k++) {
+        const wx = words[x * n + k];
+        const wy = words[y * n + k];
+        if (wx !== wy) return wx < wy ? -sign : sign;
+      }
+      return tie(x, y);
+    };
+  }
+  const valueOf = flowSortValueOver(reader, key);
+  if (total === 0 || typeof valueOf(slots[0]) === 'number') {
+    const values = new Float64Array(total);
+    for (let i = 0; i < total; i++) values[i] = valueOf(slots[i]) as number;
+    return (x, y) => (values[x] !== values[y] ? (values[x] < values[y] ? -sign : sign) : tie(x, y));
+  }
+  const texts: string[] = new Array<string>(total);
+  for (let i = 0; i < total; i++) texts[i] = valueOf(slots[i]) as string;
+  return (x, y) => (texts[x] !== texts[y] ? (texts[x] < texts[y] ? -sign : sign) : tie(x, y));
 }
 
 /**
@@ -152,128 +297,6 @@ function pageInTableOrder(table: FlowTable, match: ((slot: number) => boolean) |
     for (let slot = 0; slot < end; slot++) if (table.isActive(slot) && match(slot)) total++;
   }
   return { total, offset, flows };
-}
-
-/** The filter's test of a slot, or null when it lets every flow through. */
-function compileFilter(table: FlowTable, f: FlowFilter, labelText?: (stringId: number) => string | undefined): ((slot: number) => boolean) | null {
-  const tests: Array<(slot: number) => boolean> = [];
-  if (f.proto !== undefined) {
-    const want = f.proto;
-    tests.push((s) => protoName(table.protoOf(s)) === want);
-  }
-  if (f.cidr !== undefined) {
-    const cidr = parseCidr(f.cidr);
-    if (!isCidr(cidr)) throw new Error(`bad address filter ${JSON.stringify(f.cidr)}: ${cidr.error}`);
-    tests.push((s) => cidrContainsWords(cidr, table.words, table.loAddressAt(s)) || cidrContainsWords(cidr, table.words, table.hiAddressAt(s)));
-  }
-  if (f.port !== undefined) {
-    const port = f.port;
-    tests.push((s) => table.loPortOf(s) === port || table.hiPortOf(s) === port);
-  }
-  if (f.state !== undefined) {
-    const state = f.state;
-    if (!(flowStateNames as readonly string[]).includes(state)) {
-      throw new Error(`unknown flow state ${JSON.stringify(state)}; one of ${flowStateNames.join(', ')}`);
-    }
-    tests.push((s) => flowStateName(table.stateOf(s)) === state);
-  }
-  if (f.text !== undefined && f.text !== '') {
-    const needle = f.text.toLowerCase();
-    const labelHit = new Map<number, boolean>();
-    const labelMatches = (id: number): boolean => {
-      let hit = labelHit.get(id);
-      if (hit === undefined) {
-        hit = (labelText?.(id) ?? '').toLowerCase().includes(needle);
-        labelHit.set(id, hit);
-      }
-      return hit;
-    };
-    tests.push((s) => {
-      if (formatIpWords(table.words, table.loAddressAt(s)).includes(needle) || formatIpWords(table.words, table.hiAddressAt(s)).includes(needle)) return true;
-      for (let k = 0; k < FLOW_LABEL_KINDS; k++) {
-        const id = table.labels[s * FLOW_LABEL_KINDS + k];
-        if (id >= 0 && labelMatches(id)) return true;
-      }
-      return false;
-    });
-  }
-  if (tests.length === 0) return null;
-  return (slot) => {
-    for (const t of tests) if (!t(slot)) return false;
-    return true;
-  };
-}
-
-function comparator(t: FlowTable, key: FlowSortKey, dir: 'asc' | 'desc'): (x: number, y: number) => number {
-  const initHigh = (s: number) => t.initiatorIsHigh(s);
-  // Address of A (initiator) or B of slot s, compared word by word.
-  const addrCmp = (side: 'a' | 'b') => (x: number, y: number): number => {
-    const xHigh = initHigh(x) === (side === 'a');
-    const yHigh = initHigh(y) === (side === 'a');
-    for (let i = 0; i < 4; i++) {
-      const xv = t.words[(xHigh ? t.hiAddressAt(x) : t.loAddressAt(x)) + i];
-      const yv = t.words[(yHigh ? t.hiAddressAt(y) : t.loAddressAt(y)) + i];
-      if (xv !== yv) return xv - yv;
-    }
-    return 0;
-  };
-  const portOf = (side: 'a' | 'b', s: number) => (initHigh(s) === (side === 'a') ? t.hiPortOf(s) : t.loPortOf(s));
-  const num = (s: number, field: FlowNum) => t.numOf(s, field);
-  let primary: (x: number, y: number) => number;
-  switch (key) {
-    case 'id':
-    case 'table':
-      // Answered by pageById and pageInTableOrder.
-      primary = () => 0;
-      break;
-    case 'proto':
-      primary = (x, y) => t.protoOf(x) - t.protoOf(y);
-      break;
-    case 'a':
-      primary = addrCmp('a');
-      break;
-    case 'b':
-      primary = addrCmp('b');
-      break;
-    case 'portA':
-      primary = (x, y) => portOf('a', x) - portOf('a', y);
-      break;
-    case 'portB':
-      primary = (x, y) => portOf('b', x) - portOf('b', y);
-      break;
-    case 'packets':
-      primary = (x, y) => num(x, FlowNum.packetsAB) + num(x, FlowNum.packetsBA) - (num(y, FlowNum.packetsAB) + num(y, FlowNum.packetsBA));
-      break;
-    case 'bytes':
-      primary = (x, y) => num(x, FlowNum.bytesAB) + num(x, FlowNum.bytesBA) - (num(y, FlowNum.bytesAB) + num(y, FlowNum.bytesBA));
-      break;
-    case 'packetsAB':
-      primary = (x, y) => num(x, FlowNum.packetsAB) - num(y, FlowNum.packetsAB);
-      break;
-    case 'bytesAB':
-      primary = (x, y) => num(x, FlowNum.bytesAB) - num(y, FlowNum.bytesAB);
-      break;
-    case 'packetsBA':
-      primary = (x, y) => num(x, FlowNum.packetsBA) - num(y, FlowNum.packetsBA);
-      break;
-    case 'bytesBA':
-      primary = (x, y) => num(x, FlowNum.bytesBA) - num(y, FlowNum.bytesBA);
-      break;
-    case 'firstSeen':
-      primary = (x, y) => num(x, FlowNum.firstSec) - num(y, FlowNum.firstSec) || num(x, FlowNum.firstNsec) - num(y, FlowNum.firstNsec);
-      break;
-    case 'lastSeen':
-      primary = (x, y) => num(x, FlowNum.lastSec) - num(y, FlowNum.lastSec) || t.lastNsecOf(x) - t.lastNsecOf(y);
-      break;
-    case 'state':
-      primary = (x, y) => t.stateOf(x) - t.stateOf(y);
-      break;
-    default:
-      return assertNever(key, 'sort key');
-  }
-  const sign = dir === 'desc' ? -1 : 1;
-  // Ties (and 'id') fall back to the flow id so pages are stable.
-  return (x, y) => sign * (primary(x, y) || t.idOf(x) - t.idOf(y));
 }
 
 /** The `k` smallest of `items` under `cmp`, in order, with a bounded max-heap. */

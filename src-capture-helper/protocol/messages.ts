@@ -12,9 +12,11 @@
  */
 import type { Infer, Validator } from './schema';
 import { arr, bool, int, nullable, num, obj, oneOf, optional, record, str, tagged } from './schema';
+import type { FlowFilter, FlowSortKey, FlowStateName } from '../../src-shared/flow-query';
 import { FLOW_PROTOCOLS } from '../../src-shared/protocols';
+import { Type } from '../../src-shared/schema';
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 const MAX_IFACES = 64;
 const MAX_FLOW_PAGE = 1000;
@@ -181,22 +183,36 @@ export const flowRow = obj({
 });
 export type FlowRow = Infer<typeof flowRow>;
 
-export const flowSortKeys = [
-  'id', 'table', 'proto', 'a', 'b', 'portA', 'portB', 'packets', 'bytes', 'packetsAB', 'bytesAB', 'packetsBA', 'bytesBA',
-  'firstSeen', 'lastSeen', 'state',
-] as const;
+/**
+ * The filter fields and sort keys of src-shared/flow-query.ts that the helper's flow table answers: what it holds
+ * per flow (protocol, endpoints, counts, times, state). Names, places, applications, probes and rates are main's;
+ * a request naming one is refused, not answered as if it matched.
+ */
+export const HELPER_SORT_KEYS = [
+  'bytes', 'packets', 'bytesAB', 'bytesBA', 'packetsAB', 'packetsBA', 'firstSeen', 'lastSeen', 'a', 'b', 'aPort', 'bPort', 'proto', 'state',
+] as const satisfies readonly FlowSortKey[];
+/** The shared keys, and the helper's two paging orders: by flow id, and by table slot (the cheapest full listing). */
+export const flowSortKeys = ['id', 'table', ...HELPER_SORT_KEYS] as const;
+
+const port = int(0, 65535);
+const flowStates = ['syn', 'established', 'fin', 'rst', 'closed', 'active'] as const satisfies readonly FlowStateName[];
+
+export const helperFlowFilter = Type.Object({
+  proto: optional(arr(l4Proto, FLOW_PROTOCOLS.length)),
+  /** An address or CIDR block; either endpoint may match. */
+  ip: optional(str({ max: 64 })),
+  port: optional(port),
+  ports: optional(arr(Type.Tuple([port, port]), 64)),
+  state: optional(arr(oneOf(flowStates), flowStates.length)),
+  shown: optional(arr(oneOf([...flowStates, 'ended']), flowStates.length + 1)),
+  fromMs: optional(num(0)),
+  toMs: optional(num(0)),
+}, { additionalProperties: false });
+export type HelperFlowFilter = Infer<typeof helperFlowFilter> & FlowFilter;
 
 export const flowsQueryParams = obj({
   sessionId,
-  filter: optional(obj({
-    proto: optional(l4Proto),
-    /** An address or CIDR matching either endpoint. */
-    cidr: optional(str({ max: 64 })),
-    port: optional(int(0, 65535)),
-    state: optional(str({ max: 32 })),
-    /** Substring of an address or a name. */
-    text: optional(str({ max: 256 })),
-  })),
+  filter: optional(helperFlowFilter),
   sort: optional(oneOf(flowSortKeys)),
   dir: optional(oneOf(['asc', 'desc'] as const)),
   offset: int(0, 1 << 30),

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { FlowFilterError } from '../../src-shared/flow-query';
 import { probeInterfaces } from '../live/interfaces';
 import { toErrorInfo } from '../protocol/envelope';
 import type { RequestParams, RequestResult, SessionStats, SessionStatus, StartParams } from '../protocol/messages';
@@ -97,6 +98,7 @@ export class CaptureService {
     try {
       return session.flows(params);
     } catch (err) {
+      if (err instanceof FlowFilterError) throw new RequestError('invalid', err.name, `filter.${err.path}: ${err.message}`);
       if (err instanceof RangeError || err instanceof TypeError) throw new RequestError('invalid', 'BadQuery', err.message);
       throw err;
     }

@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnInGroup } from './process-groups';
 import { HelperClient } from '../../src-main/core/helper-client';
 import { newToken } from '../../src-capture-helper/protocol/token';
 
@@ -49,7 +49,7 @@ export async function startHelper(extraArgs: string[] = [], options: StartHelper
   const socketPath = options.socketPath ?? path.join(dir, 'sock', 'helper.sock');
   const tokenArgs = options.tokenFile === undefined ? [] : ['--token-file', options.tokenFile];
   const [command, ...args] = [...(options.prefix ?? []), process.execPath, helperCli, 'helper', '--socket', socketPath, ...tokenArgs, ...extraArgs];
-  const child = spawn(command, args, { stdio: [options.tokenFile === undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  const child = spawnInGroup(command, args, { stdio: [options.tokenFile === undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   const stdinToken = options.tokenFile === undefined ? newToken() : null;
   if (stdinToken !== null) child.stdin!.write(`${stdinToken}\n`);
   let stderr = '';

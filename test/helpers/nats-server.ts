@@ -1,4 +1,5 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { spawnInGroup } from './process-groups';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -39,7 +40,7 @@ export async function startNatsServer(dir: string, host = '127.0.0.1'): Promise<
   write(-1);
   let child: ChildProcess | null = null;
   const launch = (): Promise<number> => new Promise((resolve, reject) => {
-    const c = spawn(NATS_SERVER, ['-c', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawnInGroup(NATS_SERVER, ['-c', config], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
     let log = '';
     const timer = setTimeout(() => reject(new Error(`nats-server did not start: ${log}`)), 10_000);

@@ -1,7 +1,8 @@
-import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { execFileSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { killGroup, spawnInGroup } from './process-groups';
 
 /**
  * Two network namespaces joined by a veth pair, for live-capture tests.
@@ -23,9 +24,10 @@ export interface VethPair {
   macB: string;
   /** Runs a command inside a namespace and returns its stdout. */
   exec(ns: string, cmd: string, args: string[], options?: { input?: string; timeoutMs?: number }): string;
-  /** Starts a command inside a namespace. */
+  /** Starts a command inside a namespace, in a process group of its own that `destroy` kills if it still runs. */
   spawn(ns: string, cmd: string, args: string[], options?: SpawnOptions): ChildProcess;
-  /** Removes both namespaces (and with them the veth pair). Safe to call twice. */
+  /** Kills the process groups of what `spawn` started and still runs, then removes both namespaces (and with them
+   *  the veth pair). Safe to call twice. */
   destroy(): void;
 }
 
@@ -63,6 +65,7 @@ export function createVethPair(): VethPair {
   const macA = `02:6e:6d:00:00:01`;
   const macB = `02:6e:6d:00:00:02`;
 
+  const spawned: ChildProcess[] = [];
   const pair: VethPair = {
     nsA, ifA, addrA, macA, nsB, ifB, addrB, macB,
     exec(ns, cmd, args, options = {}) {
@@ -74,10 +77,15 @@ export function createVethPair(): VethPair {
       });
     },
     spawn(ns, cmd, args, options = {}) {
-      return spawn('ip', ['netns', 'exec', ns, cmd, ...args], options);
+      const child = spawnInGroup('ip', ['netns', 'exec', ns, cmd, ...args], options);
+      spawned.push(child);
+      return child;
     },
     destroy() {
       if (!live.delete(pair)) return;
+      // A process left running keeps its namespace alive after `netns del`: a test that failed, timed out or
+      // forgot one must not leave it (and what it started) behind.
+      for (const child of spawned.splice(0)) killGroup(child);
       for (const ns of [nsA, nsB]) {
         try {
           ip(['netns', 'del', ns]);

@@ -3,10 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { canCreateNamespaces, createVethPair, linkToRoot, routeToRoot, type RootLink, type VethPair } from './netns';
 import { hasNatsServer, startNatsServer, type NatsServer } from './nats-server';
+import { startProbe } from './probe-process';
+import { CLI } from './serve-process';
 import { waitForOutput } from '../integration/live/live-traffic';
-
-const REPO = path.resolve(__dirname, '../..');
-export const CLI = path.join(REPO, 'dist/src-main/cli/netmon.js');
 
 /** One host of a bus test: the receiving namespace of a veth pair, joined to the root namespace by a second link. */
 export interface ProbeHost {
@@ -64,10 +63,9 @@ export async function setUpProbeHosts(work: string, names: readonly string[]): P
     config,
     hosts,
     async startProbe(host) {
-      const probe = host.pair.spawn(host.pair.nsB, process.execPath, [CLI, 'probe', '--iface', host.pair.ifB, '--nats', nats.url, '--name', host.name, '--config', config], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, NETMON_LOG_LEVEL: 'warn' },
-      });
+      const probe = startProbe(['--iface', host.pair.ifB, '--nats', nats.url, '--name', host.name, '--config', config], {
+        spawnWith: (command, args, options) => host.pair.spawn(host.pair.nsB, command, args, options),
+      }).child;
       host.probe = probe;
       // Start-up only (helper spawn, capture open): slow when the machine is busy.
       await waitForOutput(probe, /capturing on/, 60_000);

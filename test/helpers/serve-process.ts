@@ -1,8 +1,8 @@
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { killGroup, spawnInGroup, stopChild } from './process-groups';
 
 /** The checkout: two levels up from test/helpers, three when this module runs compiled from dist/ (the benches). */
 export const REPO = path.resolve(__dirname, path.basename(path.resolve(__dirname, '../..')) === 'dist' ? '../../..' : '../..');
@@ -58,7 +58,7 @@ function spawnServe(args: string[], env: Record<string, string>, options: StartS
   const isolated = isolatedEnv({ ...sudoEnv, ...env }, user);
   const argv = [process.execPath, CLI, 'serve', ...args];
   const [command, ...rest] = user?.via === 'login' ? ['setpriv', `--reuid=${user.name}`, `--regid=${user.name}`, '--init-groups', '--', ...argv] : argv;
-  const child = (options.spawnWith ?? spawn)(command, rest, {
+  const child = (options.spawnWith ?? spawnInGroup)(command, rest, {
     cwd: REPO,
     env: { ...process.env, ...isolated.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -79,7 +79,11 @@ export function startServe(args: string[], env: Record<string, string> = {}, opt
   }));
   const startTimeoutMs = options.startTimeoutMs ?? 20_000;
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start within ${startTimeoutMs / 1000} s\nstdout: ${out}\nstderr: ${err}`)), startTimeoutMs);
+    const timer = setTimeout(() => {
+      // Nobody will stop a serve that never answered: end it here.
+      killGroup(child);
+      reject(new Error(`serve did not start within ${startTimeoutMs / 1000} s\nstdout: ${out}\nstderr: ${err}`));
+    }, startTimeoutMs);
     const given = args.indexOf('--token');
     const onData = () => {
       // Whole lines only: a chunk may end inside the address or the token.
@@ -98,14 +102,7 @@ export function startServe(args: string[], env: Record<string, string> = {}, opt
         child,
         stdout: () => out,
         stderr: () => err,
-        stop: async () => {
-          if (child.exitCode === null && child.signalCode === null) {
-            child.kill('SIGTERM');
-            const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
-            void exited.then(() => clearTimeout(kill));
-          }
-          return exited;
-        },
+        stop: () => stopChild(child, exited),
       });
     };
     child.stdout?.on('data', onData);

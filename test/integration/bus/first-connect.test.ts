@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasNatsServer, startNatsServer, type NatsServer } from '../../helpers/nats-server';
-import { CLI, getJson, startServe, waitFor, type ServeProcess } from '../../helpers/serve-process';
+import { startProbe, type ProbeProcess } from '../../helpers/probe-process';
+import { getJson, startServe, waitFor, type ServeProcess } from '../../helpers/serve-process';
 
 /**
  * A probe or `serve --nats` started before its NATS server: each says on stderr that it waits
@@ -14,7 +14,7 @@ import { CLI, getJson, startServe, waitFor, type ServeProcess } from '../../help
 describe.skipIf(!hasNatsServer())('the first connection to NATS', () => {
   let work: string;
   let nats: NatsServer;
-  const children: ChildProcess[] = [];
+  let probe: ProbeProcess | undefined;
   let serve: ServeProcess | undefined;
 
   beforeAll(async () => {
@@ -25,29 +25,27 @@ describe.skipIf(!hasNatsServer())('the first connection to NATS', () => {
   });
 
   afterAll(async () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await probe?.stop();
     await serve?.stop();
     await nats?.stop();
     if (work !== undefined) fs.rmSync(work, { recursive: true, force: true });
   });
 
-  const env = () => ({ ...process.env, XDG_CONFIG_HOME: work, NETMON_BUS_USER: nats.user, NETMON_BUS_PASSWORD: nats.password, NETMON_LOG_LEVEL: 'warn' });
+  const env = () => ({ XDG_CONFIG_HOME: work, NETMON_BUS_USER: nats.user, NETMON_BUS_PASSWORD: nats.password });
 
   it('a probe says it is waiting for NATS, then connects and publishes once the server starts; serve --nats likewise', async () => {
     const name = `first-${process.pid}`;
-    const probe = spawn(process.execPath, [CLI, 'probe', '--iface', 'lo', '--nats', nats.url, '--name', name], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(probe);
-    let probeErr = '';
-    probe.stderr.on('data', (d: Buffer) => (probeErr += d.toString()));
-    serve = await startServe(['--nats', nats.url, '--bind', '127.0.0.1:0', '--db', path.join(work, 'h.sqlite')], { XDG_CONFIG_HOME: work, NETMON_BUS_USER: nats.user, NETMON_BUS_PASSWORD: nats.password });
+    const started = startProbe(['--iface', 'lo', '--nats', nats.url, '--name', name], { env: env() });
+    probe = started;
+    serve = await startServe(['--nats', nats.url, '--bind', '127.0.0.1:0', '--db', path.join(work, 'h.sqlite')], env());
 
     const waiting = `waiting for NATS at ${nats.url}`;
-    await waitFor('the probe to say it waits', async () => (probeErr.includes(waiting) ? true : undefined), 10_000);
+    await waitFor('the probe to say it waits', async () => (started.stderr().includes(waiting) ? true : undefined), 10_000);
     await waitFor('serve to say it waits', async () => (serve?.stderr().includes(waiting) ? true : undefined), 10_000);
     // Said once, not at each retry (every 0.5 s).
     await new Promise((r) => setTimeout(r, 2000));
-    expect(probeErr.split(waiting).length - 1).toBe(1);
-    expect(probe.exitCode).toBeNull();
+    expect(started.stderr().split(waiting).length - 1).toBe(1);
+    expect(started.child.exitCode).toBeNull();
     expect((await getJson(`${serve.url}/api/probes`)).status).toBe(503);
 
     await nats.restart();
@@ -55,7 +53,7 @@ describe.skipIf(!hasNatsServer())('the first connection to NATS', () => {
     try {
       const heartbeats = watcher.subscribe(`netmon.${name}.hb`, { max: 1 });
       await watcher.flush();
-      await waitFor('the probe to say it connected', async () => (probeErr.includes(`connected to NATS at ${nats.url}`) ? true : undefined), 15_000);
+      await waitFor('the probe to say it connected', async () => (started.stderr().includes(`connected to NATS at ${nats.url}`) ? true : undefined), 15_000);
       for await (const m of heartbeats) expect(m.subject).toBe(`netmon.${name}.hb`);
       const probes = await waitFor('serve to hear the probe', async () => {
         const answer = await getJson<{ name: string }[]>(`${serve?.url ?? ''}/api/probes`);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { SETTINGS_SCHEMA_FILE, settingsSchemaText } from '../../../scripts/make-settings-schema';
+import { validateAlertsSection } from '../../../src-main/core/alerts/alerts-settings';
 import { applyPatch, defaultSettings, loadSettings } from '../../../src-main/core/settings';
 
 const published = JSON.parse(readFileSync(SETTINGS_SCHEMA_FILE, 'utf8')) as object;
@@ -41,6 +42,37 @@ describe('the published JSON Schema of the settings file', () => {
       const checked = applyPatch(defaultSettings(), file);
       expect(checked.ok, JSON.stringify(file)).toBe(false);
     }
+  });
+});
+
+describe('the alerts section in the published schema', () => {
+  const ops = { id: 'ops', kind: 'discord', name: 'Ops', url: 'https://discord.com/api/webhooks/1/x' };
+  const rule = { id: 'big-download', name: 'Big download', metric: 'bps', direction: 'in', threshold: '50M', channels: ['ops'] };
+  // Files an editor using the schema and netmon must judge alike (what JSON Schema can say: shapes, kinds,
+  // ranges of numbers written as numbers, id syntax, unknown fields).
+  const samples: Array<[string, unknown, boolean]> = [
+    ['no section', null, true],
+    ['empty lists', { channels: [], rules: [] }, true],
+    ['a rule with a threshold written 50M', { channels: [ops], rules: [rule] }, true],
+    ['numbers as text and as numbers', { rules: [{ name: 'r', metric: 'pps', threshold: 1000, windowSec: '30', cooldownSec: 60 }] }, true],
+    ['every channel kind', { channels: [ops, { kind: 'desktop', name: 'Desk' }, { kind: 'webhook', name: 'Hook', url: 'https://example.com/h', headers: { 'X-A': 'b' } }, { kind: 'command', name: 'Run', argv: ['/bin/true'], timeoutSec: 5 }] }, true],
+    ['a scope', { rules: [{ name: 'r', metric: 'bps', threshold: 1, scope: { kind: 'cidr', cidr: '10.0.0.0/8' } }] }, true],
+    ['an unknown section key', { triggers: [] }, false],
+    ['a rule without a threshold', { rules: [{ name: 'r', metric: 'bps' }] }, false],
+    ['a threshold that is not a number', { rules: [{ name: 'r', metric: 'bps', threshold: 'lots' }] }, false],
+    ['a negative threshold', { rules: [{ name: 'r', metric: 'bps', threshold: -5 }] }, false],
+    ['an unknown metric', { rules: [{ name: 'r', metric: 'temperature', threshold: 1 }] }, false],
+    ['an unknown rule field', { rules: [{ name: 'r', metric: 'bps', threshold: 1, colour: 'red' }] }, false],
+    ['a bad id', { rules: [{ id: 'Big Download', name: 'r', metric: 'bps', threshold: 1 }] }, false],
+    ['an unknown channel kind', { channels: [{ kind: 'pigeon', name: 'P' }] }, false],
+    ['a discord channel without url', { channels: [{ kind: 'discord', name: 'D' }] }, false],
+    ['a window of 0 s', { rules: [{ name: 'r', metric: 'bps', threshold: 1, windowSec: 0 }] }, false],
+    ['rules not a list', { rules: { name: 'r' } }, false],
+  ];
+
+  it.each(samples)('%s: the same verdict from netmon and from a JSON Schema validator', (_, alerts, valid) => {
+    expect(validateAlertsSection(alerts, 'alerts').ok).toBe(valid);
+    expect(refused({ alerts }), JSON.stringify(alerts)).toEqual(valid ? [] : expect.arrayContaining([expect.stringMatching(/^\/alerts/)]));
   });
 });
 

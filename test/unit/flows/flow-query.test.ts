@@ -1,11 +1,43 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cidrContains, isCidr, parseCidr, parseIp } from '../../../src-shared/ip';
-import type { FlowSortKey } from '../../../src-capture-helper/flows/flow-query';
-import { flowSortKeys, queryFlows } from '../../../src-capture-helper/flows/flow-query';
+import { flowFromRow } from '../../../src-main/core/flow-book';
+import type { FlowRow } from '../../../src-capture-helper/protocol/messages';
+import { HELPER_SORT_KEYS, flowSortKeys } from '../../../src-capture-helper/protocol/messages';
+import { queryFlows } from '../../../src-capture-helper/flows/flow-query';
 import { FlowTable } from '../../../src-capture-helper/flows/flow-table';
 import type { FlowSnapshot } from '../../../src-capture-helper/flows/flow-types';
-import { FlowLabel } from '../../../src-capture-helper/flows/flow-types';
+import type { FlowFilter, FlowSortKey, QueryableFlow } from '../../../src-shared/flow-query';
+import { compileFlowFilter, FlowFilterError, sortFlowList } from '../../../src-shared/flow-query';
+import { FLOW_PROTOCOLS } from '../../../src-shared/protocols';
+import type { PacketSpec } from './packets';
 import { packet } from './packets';
+
+const SESSION = 's1';
+
+/** A helper flow as main reads it (the helper's row, then main's own mapping), to apply the shared filter to. */
+function asMainFlow(f: FlowSnapshot): QueryableFlow {
+  const row: FlowRow = {
+    id: f.id, iface: 'eth0', proto: f.proto, ipProto: f.ipProto, a: f.a, portA: f.portA, b: f.b, portB: f.portB, vlan: f.vlan,
+    packetsAB: f.packetsAB, bytesAB: f.bytesAB, packetsBA: f.packetsBA, bytesBA: f.bytesBA,
+    firstSeen: f.firstSec + f.firstNsec / 1e9, lastSeen: f.lastSec + f.lastNsec / 1e9, state: f.state,
+    tcpFlags: f.tcpFlagsA | f.tcpFlagsB, active: true,
+  };
+  return flowFromRow(row, SESSION);
+}
+
+function activeFlows(table: FlowTable): FlowSnapshot[] {
+  const out: FlowSnapshot[] = [];
+  for (let s = 0; s < table.slotLimit; s++) if (table.isActive(s)) out.push(table.snapshot(s));
+  return out;
+}
+
+/** What the shared definition answers for the same flows as objects: matching ids, in the shared order. */
+function sharedAnswer(flows: FlowSnapshot[], filter: FlowFilter, key: FlowSortKey, dir: 'asc' | 'desc'): string[] {
+  const matches = compileFlowFilter(filter).matches;
+  return sortFlowList(flows.map(asMainFlow).filter((f) => matches(f)), { key, dir }).map((f) => f.id);
+}
+
+const mainIds = (page: { flows: FlowSnapshot[] }) => page.flows.map((f) => `${SESSION}:${f.id}`);
 
 /** A small deterministic population: TCP/UDP/ICMP, v4 and v6, several states and sizes. */
 function population(): { table: FlowTable; all: () => FlowSnapshot[] } {
@@ -35,8 +67,7 @@ function population(): { table: FlowTable; all: () => FlowSnapshot[] } {
         t: 1000 + i + p * 0.25,
       };
       const { pkt, rec } = packet(spec);
-      const id = table.observe(pkt, rec);
-      if (i % 10 === 0) table.setLabel(id, FlowLabel.sni, i);
+      table.observe(pkt, rec);
     }
   }
   const all = () => {
@@ -47,82 +78,103 @@ function population(): { table: FlowTable; all: () => FlowSnapshot[] } {
   return { table, all };
 }
 
-function addrKey(a: string): string {
-  return Buffer.from(parseIp(a)!).toString('hex');
-}
+const TIMEOUTS = { tcp: 1e6, udp: 1e6, icmp: 1e6, other: 1e6, tcpClosed: 1e6 };
 
-function sortValue(f: FlowSnapshot, key: FlowSortKey): number | string {
-  switch (key) {
-    case 'id': return 0;
-    case 'table': return f.id % 2 ** 24;
-    case 'proto': return f.ipProto;
-    case 'a': return addrKey(f.a);
-    case 'b': return addrKey(f.b);
-    case 'portA': return f.portA;
-    case 'portB': return f.portB;
-    case 'packets': return f.packetsAB + f.packetsBA;
-    case 'bytes': return f.bytesAB + f.bytesBA;
-    case 'packetsAB': return f.packetsAB;
-    case 'bytesAB': return f.bytesAB;
-    case 'packetsBA': return f.packetsBA;
-    case 'bytesBA': return f.bytesBA;
-    case 'firstSeen': return f.firstSec * 1e9 + f.firstNsec;
-    case 'lastSeen': return f.lastSec * 1e9 + f.lastNsec;
-    case 'state': return ['active', 'syn', 'synAck', 'established', 'fin', 'closed', 'rst'].indexOf(f.state);
-  }
-}
+const ADDRESSES = ['10.0.0.1', '10.0.0.9', '10.0.0.10', '10.1.2.3', '192.168.1.7', '2001:db8::1', '2001:db8::a', '2001:db8:1::5', 'fe80::1'];
+const CIDRS = ['10.0.0.0/8', '10.0.0.8/29', '10.0.0.10', '192.168.0.0/16', '2001:db8::/32', '2001:db8:1::/48', '::/0', '0.0.0.0/0', 'fe80::/10'];
 
-describe('queryFlows', () => {
+const packetSpec: fc.Arbitrary<PacketSpec> = fc.record({
+  src: fc.constantFrom(...ADDRESSES),
+  dst: fc.constantFrom(...ADDRESSES),
+  proto: fc.constantFrom('tcp' as const, 'udp' as const, 'icmp' as const),
+  sport: fc.constantFrom(53, 80, 443, 8080, 40000, 40001),
+  dport: fc.constantFrom(53, 80, 443, 8080, 40000, 40001),
+  flags: fc.constantFrom('S', 'SA', 'A', 'PA', 'FA', 'R'),
+  payload: fc.integer({ min: 0, max: 300 }),
+  t: fc.integer({ min: 0, max: 20 }).map((q) => 1000 + q * 0.25),
+  icmpId: fc.integer({ min: 0, max: 3 }),
+});
+
+/** Random filters over every field the helper answers. */
+const helperFilter: fc.Arbitrary<FlowFilter> = fc.record(
+  {
+    proto: fc.subarray([...FLOW_PROTOCOLS], { minLength: 1 }),
+    ip: fc.constantFrom(...CIDRS, ...ADDRESSES),
+    port: fc.constantFrom(53, 80, 443, 40000, 0),
+    ports: fc.array(fc.tuple(fc.integer({ min: 0, max: 41000 }), fc.integer({ min: 0, max: 41000 })).map(([x, y]): [number, number] => [Math.min(x, y), Math.max(x, y)]), { minLength: 1, maxLength: 3 }),
+    state: fc.subarray(['syn', 'established', 'fin', 'rst', 'closed', 'active'] as const, { minLength: 1 }),
+    shown: fc.subarray(['syn', 'established', 'fin', 'rst', 'closed', 'active', 'ended'] as const, { minLength: 1 }),
+    fromMs: fc.integer({ min: 999_000, max: 1_006_000 }),
+    toMs: fc.integer({ min: 999_000, max: 1_006_000 }),
+  },
+  { requiredKeys: [] },
+);
+
+describe('queryFlows: the shared filter and sort over the helper table', () => {
   const { table, all } = population();
   const flows = all();
 
-  it('sorts by every column in both directions like a plain sort of all flows, with id as tie-break', () => {
-    for (const key of flowSortKeys) {
-      for (const dir of ['asc', 'desc'] as const) {
-        const expected = [...flows].sort((x, y) => {
-          const a = sortValue(x, key);
-          const b = sortValue(y, key);
-          const c = a < b ? -1 : a > b ? 1 : 0;
-          return (dir === 'desc' ? -1 : 1) * (c || x.id - y.id);
-        });
-        // A shallow page uses heap selection, a full page sorts everything: both must agree with the brute force.
-        const page = queryFlows(table, { sort: key, dir, offset: 5, limit: 10 });
-        expect(page.flows.map((f) => f.id), `${key} ${dir}`).toEqual(expected.slice(5, 15).map((f) => f.id));
-        const full = queryFlows(table, { sort: key, dir, offset: 0, limit: flows.length });
-        expect(full.flows.map((f) => f.id), `${key} ${dir} full`).toEqual(expected.map((f) => f.id));
-      }
+  it('answers random filters and sorts as the shared predicate and order do over the same flows as objects (same set, same order)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(packetSpec, { minLength: 1, maxLength: 80 }),
+        helperFilter,
+        fc.constantFrom(...HELPER_SORT_KEYS),
+        fc.constantFrom('asc' as const, 'desc' as const),
+        fc.integer({ min: 0, max: 10 }),
+        fc.integer({ min: 1, max: 100 }),
+        (specs, filter, key, dir, offset, limit) => {
+          const random = new FlowTable({ maxFlows: 1000, timeouts: TIMEOUTS });
+          for (const spec of specs) {
+            const { pkt, rec } = packet(spec);
+            random.observe(pkt, rec);
+          }
+          const expected = sharedAnswer(activeFlows(random), filter, key, dir);
+          const page = queryFlows(random, { filter, sort: key, dir, offset, limit });
+          expect(page.total).toBe(expected.length);
+          expect(mainIds(page)).toEqual(expected.slice(offset, offset + limit));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('gives ties the order of main\'s ids (text order: 10 before 9), in both directions', () => {
+    const alike = new FlowTable({ maxFlows: 100, timeouts: TIMEOUTS });
+    // Twelve flows alike in size, so every one ties on bytes and the ids decide.
+    for (let i = 0; i < 12; i++) {
+      const { pkt, rec } = packet({ src: '10.0.0.1', dst: '10.0.0.2', proto: 'udp', sport: 1000 + i, dport: 53, payload: 10, t: 1000 });
+      alike.observe(pkt, rec);
+    }
+    for (const dir of ['asc', 'desc'] as const) {
+      const page = queryFlows(alike, { sort: 'bytes', dir, offset: 0, limit: 100 });
+      expect(mainIds(page)).toEqual(sharedAnswer(activeFlows(alike), {}, 'bytes', dir));
+      const ids = page.flows.map((f) => String(f.id));
+      expect(ids).toEqual([...ids].sort());
     }
   });
 
-  it('filters by protocol, CIDR, port, state and text like a brute-force filter', () => {
-    const net24 = parseCidr('192.168.1.0/24');
-    if (!isCidr(net24)) throw new Error(net24.error);
-    const cases = [
-      { filter: { proto: 'udp' as const }, test: (f: FlowSnapshot) => f.proto === 'udp' },
-      { filter: { proto: 'icmpv6' as const }, test: (f: FlowSnapshot) => f.proto === 'icmpv6' },
-      {
-        filter: { cidr: '192.168.1.0/24' },
-        test: (f: FlowSnapshot) => [f.a, f.b].some((x) => cidrContains(net24, parseIp(x)!)),
-      },
-      { filter: { cidr: '2001:db8:1::/48' }, test: (f: FlowSnapshot) => f.a.startsWith('2001:db8:1:') || f.b.startsWith('2001:db8:1:') },
-      { filter: { port: 444 }, test: (f: FlowSnapshot) => f.portA === 444 || f.portB === 444 },
-      { filter: { state: 'rst' }, test: (f: FlowSnapshot) => f.state === 'rst' },
-      { filter: { text: '10.0.3.' }, test: (f: FlowSnapshot) => f.a.includes('10.0.3.') || f.b.includes('10.0.3.') },
-      { filter: { text: 'SITE-2' }, test: (f: FlowSnapshot) => f.labels[FlowLabel.sni] >= 0 && `site-${f.labels[FlowLabel.sni]}`.includes('site-2') },
-      { filter: { proto: 'tcp' as const, port: 443, state: 'synAck' }, test: (f: FlowSnapshot) => f.proto === 'tcp' && (f.portA === 443 || f.portB === 443) && f.state === 'synAck' },
+  it('refuses the filter fields and sort keys the table does not hold, naming the field', () => {
+    const refused: Array<[FlowFilter, string]> = [
+      [{ text: 'x' }, 'text'], [{ name: 'x' }, 'name'], [{ iface: 'eth0' }, 'iface'], [{ probe: 'p' }, 'probe'],
+      [{ country: 'de' }, 'country'], [{ asn: 3320 }, 'asn'], [{ application: 'curl' }, 'application'], [{ ids: ['s1:1'] }, 'ids'],
+      [{ session: 's1' }, 'session'],
     ];
-    for (const c of cases) {
-      const expected = flows.filter(c.test).map((f) => f.id).sort((x, y) => x - y);
-      const page = queryFlows(table, { filter: c.filter, offset: 0, limit: 1000 }, (id) => `site-${id}`);
-      expect(page.total, JSON.stringify(c.filter)).toBe(expected.length);
-      expect(page.flows.map((f) => f.id)).toEqual(expected);
-      expect(expected.length, `${JSON.stringify(c.filter)} selects something`).toBeGreaterThan(0);
+    for (const [filter, field] of refused) {
+      const query = () => queryFlows(table, { filter, offset: 0, limit: 1 });
+      expect(query).toThrow(FlowFilterError);
+      expect(query).toThrow(`the capture helper's flow table does not answer ${field}`);
+    }
+    const keys = flowSortKeys as readonly string[];
+    for (const key of ['rate', 'name', 'rtt', 'retransmissions', 'application'] as const) {
+      expect(keys).not.toContain(key);
+      expect(() => queryFlows(table, { sort: key, offset: 0, limit: 1 })).toThrow(`does not answer sort ${key}`);
     }
   });
 
   it('keyset pages in id and table order (afterId) visit every matching flow once, in order, in both directions', () => {
     for (const [sort, dir] of [['id', 'asc'], ['id', 'desc'], ['table', 'asc'], ['table', 'desc']] as const) {
-      for (const filter of [{}, { proto: 'tcp' as const }]) {
+      for (const filter of [{}, { proto: ['tcp' as const] }]) {
         const expected = queryFlows(table, { filter, sort, dir, offset: 0, limit: flows.length });
         expect(expected.flows.length).toBe(expected.total);
         const seen: number[] = [];
@@ -146,11 +198,12 @@ describe('queryFlows', () => {
   });
 
   it('rejects a bad CIDR, state or page with a clear error', () => {
-    expect(() => queryFlows(table, { filter: { cidr: '10.0.0.0/33' }, offset: 0, limit: 1 })).toThrow(/prefix length/);
-    expect(() => queryFlows(table, { filter: { cidr: 'example.com' }, offset: 0, limit: 1 })).toThrow(/not an IPv4 or IPv6 address/);
+    const bad = (filter: FlowFilter) => () => queryFlows(table, { filter, offset: 0, limit: 1 });
+    expect(bad({ ip: '10.0.0.0/33' })).toThrow(/prefix length/);
+    expect(bad({ ip: 'example.com' })).toThrow(/not an IPv4 or IPv6 address/);
     // As main's flow filter and alert rules read it (src-shared/ip.ts).
-    expect(() => queryFlows(table, { filter: { cidr: '10.1.2.3/8' }, offset: 0, limit: 1 })).toThrow(/did you mean 10\.0\.0\.0\/8/);
-    expect(() => queryFlows(table, { filter: { state: 'open' }, offset: 0, limit: 1 })).toThrow(/unknown flow state/);
+    expect(bad({ ip: '10.1.2.3/8' })).toThrow(/did you mean 10\.0\.0\.0\/8/);
+    expect(bad({ ports: [[90, 80]] })).toThrow(/runs backwards/);
     expect(() => queryFlows(table, { offset: -1, limit: 1 })).toThrow(/offset/);
   });
 });

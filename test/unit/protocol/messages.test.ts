@@ -25,6 +25,11 @@ describe('client message parsing', () => {
     expect(bad({ source: { kind: 'live', interfaces: ['eth0'] }, snaplen: 10 })).toThrow('start.params.snaplen: must be between 64 and 262144, got 10');
     expect(() => parseClientMessage(json({ t: 'req', id: 1, method: 'flows', params: { sessionId: 's', offset: 0, limit: 100000 } })))
       .toThrow('flows.params.limit: must be between 1 and 1000, got 100000');
+    // A filter field the helper's table cannot answer is refused, never dropped (which would match every flow).
+    const flows = (filter: unknown) => () => parseClientMessage(json({ t: 'req', id: 1, method: 'flows', params: { sessionId: 's', offset: 0, limit: 10, filter } }));
+    expect(flows({ ip: '10.0.0.0/8', proto: ['tcp'], ports: [[80, 90]], shown: ['ended'] })).not.toThrow();
+    expect(flows({ text: 'example' })).toThrow(/flows.params.filter/);
+    expect(flows({ proto: 'tcp' })).toThrow(/flows.params.filter.proto/);
     expect(() => parseClientMessage(json({ t: 'req', id: 0, method: 'status', params: {} }))).toThrow('req.id: must be between 1 and 2147483647, got 0');
     expect(() => parseClientMessage(json({ t: 'req', id: 1, method: 'format_disk', params: {} }))).toThrow(/req.method: expected one of/);
   });
