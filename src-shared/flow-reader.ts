@@ -11,6 +11,13 @@ import type { Cidr } from './ip';
 import type { FlowProtocol } from './protocols';
 
 export type FlowStateName = 'syn' | 'established' | 'fin' | 'rst' | 'closed' | 'active';
+const FLOW_STATE_NAMES: readonly string[] = ['syn', 'established', 'fin', 'rst', 'closed', 'active'] satisfies FlowStateName[];
+
+/** A flow's state as the capture helper's rows name it, as every other part reads it: a state they do not name (the
+ *  helper's `synAck`, between a SYN and the handshake's end) is `active`. */
+export function flowStateNameOf(wire: string): FlowStateName {
+  return FLOW_STATE_NAMES.includes(wire) ? (wire as FlowStateName) : 'active';
+}
 export type FlowSide = 'a' | 'b';
 export type FlowDirection = 'aToB' | 'bToA';
 

@@ -9,13 +9,14 @@ import {
   compileFlowFilterOver, ENDPOINT_SORT_WORDS, endpointKeyOfWords, endpointSortSide, endpointSortWords, flowSortValueOver,
 } from '../../src-shared/flow-query';
 import type { FlowSide } from '../../src-shared/flow-reader';
+import { flowStateNameOf } from '../../src-shared/flow-reader';
 import type { Cidr } from '../../src-shared/ip';
 import { cidrContainsWords } from '../../src-shared/ip';
 import type { FlowProtocol } from '../../src-shared/protocols';
 import type { FlowTable } from './flow-table';
 import { FlowNum } from './flow-table';
 import type { FlowSnapshot } from './flow-types';
-import { FLOW_SLOT_SPACE, FlowState, protoName } from './flow-types';
+import { FLOW_SLOT_SPACE, flowStateNames, protoName } from './flow-types';
 
 /** A shared sort key, or one of the helper's paging orders: by flow id, or by table slot (the cheapest full listing). */
 export type HelperFlowSortKey = FlowSortKey | 'id' | 'table';
@@ -42,16 +43,8 @@ export interface FlowPage {
   flows: FlowSnapshot[];
 }
 
-/** The table's states as main reads a helper row (flowFromRow): a state main does not name (`synAck`) is `active`. */
-const SHARED_STATES: Record<FlowState, FlowStateName> = {
-  [FlowState.active]: 'active',
-  [FlowState.syn]: 'syn',
-  [FlowState.synAck]: 'active',
-  [FlowState.established]: 'established',
-  [FlowState.fin]: 'fin',
-  [FlowState.closed]: 'closed',
-  [FlowState.rst]: 'rst',
-};
+/** The table's states as every other part reads them (flowStateNameOf), by the table's state number. */
+const SHARED_STATES: readonly FlowStateName[] = flowStateNames.map(flowStateNameOf);
 
 /**
  * The shared filter and sort's reading of a FlowTable, by slot, as main reads the helper's rows: side `a` is the

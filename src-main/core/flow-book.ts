@@ -2,7 +2,8 @@ import type { FlowRow } from '../../src-capture-helper/protocol/messages';
 import { BoundedMap } from '../../src-shared/bounded-map';
 import type { FlowSort } from '../../src-shared/flow-query';
 import { compileFlowFilter, sortFlowList } from '../../src-shared/flow-query';
-import type { FlowFilter, FlowState, FlowSummary, RatePoint } from '../api/types/flows';
+import { flowStateNameOf } from '../../src-shared/flow-reader';
+import type { FlowFilter, FlowSummary, RatePoint } from '../api/types/flows';
 import { icmpKind } from './icmp-kind';
 import type { RateSeries } from './rate-series';
 import { RateSeriesStore } from './rate-series';
@@ -21,7 +22,6 @@ export const MAX_NAMES = 50_000;
 /** Query answers kept while the book does not change (a window, its count and the pages after it, the same second). */
 const MAX_ANSWERS = 4;
 
-const STATES: readonly FlowState[] = ['syn', 'established', 'fin', 'rst', 'closed', 'active'];
 
 /** Maps the helper's flow row into the API's flow summary; `key` is unique across capture sessions. */
 export function flowFromRow(row: FlowRow, session: string): FlowSummary {
@@ -51,7 +51,7 @@ export function flowFromRow(row: FlowRow, session: string): FlowSummary {
     bToA: { bytes: row.bytesBA, packets: row.packetsBA },
     firstSeenMs: row.firstSeen * 1000,
     lastSeenMs: row.lastSeen * 1000,
-    state: (STATES as readonly string[]).includes(row.state) ? (row.state as FlowState) : 'active',
+    state: flowStateNameOf(row.state),
     tcpFlags: row.tcpFlags,
     icmp: icmpKind(row.proto, row.icmpType, row.icmpCode),
     bpsAToB: 0,

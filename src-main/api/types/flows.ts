@@ -1,11 +1,12 @@
 /** Flows: one row each, their pages, details and the deltas pushed each second (plain JSON data: see traffic.ts). */
 
 import type { FlowCursor, FlowFilter, FlowSortKey } from '../../../src-shared/flow-query';
+import type { FlowStateName } from '../../../src-shared/flow-reader';
 import type { GeoInfo } from './geo';
 import type { ByteCount, FlowProto } from './traffic';
 
 /** TCP state as seen on the wire; non-TCP flows are 'active' until idle. */
-export type FlowState = 'syn' | 'established' | 'fin' | 'rst' | 'closed' | 'active';
+export type FlowState = FlowStateName;
 
 /** Where a flow's name comes from: its TLS/QUIC SNI, its HTTP Host, its own DNS question, or a DNS answer seen before it started. */
 export type NameSource = 'sni' | 'host' | 'dns' | 'dns-answer';
