@@ -72,8 +72,6 @@ export class FlowBook {
   private readonly seriesStore = new RateSeriesStore(MAX_FLOW_SERIES, FLOW_SERIES_POINTS);
   /** Least recently updated first. */
   private readonly series = new BoundedMap<string, RateSeries>(MAX_FLOW_SERIES);
-  /** Series emptied by `clear`, for the next flows. */
-  private readonly freeSeries: RateSeries[] = [];
   readonly names = new Map<string, string>();
   droppedFlows = 0;
   /** Rate points not kept: the flow had no series and none was quiet long enough to give up its room. */
@@ -188,8 +186,8 @@ export class FlowBook {
         oldestSeries.clear();
         ring = oldestSeries;
       } else {
-        const fresh = this.freeSeries.pop() ?? this.seriesStore.create();
-        // Never null: the book holds fewer series than the store has slots, and a cleared book keeps its series.
+        const fresh = this.seriesStore.create();
+        // Never null: the book holds fewer series than the store has slots, and clearing the book releases its series.
         if (fresh === null) return;
         ring = fresh;
       }
@@ -253,10 +251,7 @@ export class FlowBook {
   clear(): void {
     this.answers.clear();
     this.flows.clear();
-    for (const ring of this.series.values()) {
-      ring.clear();
-      this.freeSeries.push(ring);
-    }
+    for (const ring of this.series.values()) this.seriesStore.release(ring);
     this.series.clear();
   }
 }

@@ -12,18 +12,28 @@ export class RateSeriesStore {
   private times: Float64Array | null = null;
   private values: Float32Array | null = null;
   private slotsUsed = 0;
+  /** Series given back, emptied, for the next `create`. */
+  private readonly released: RateSeries[] = [];
 
   constructor(
     readonly maxSeries: number,
     readonly points: number,
   ) {}
 
-  /** A new empty series in a slot never used before; null once every slot was handed out (reuse a cleared one). */
+  /** An empty series: one given back by `release`, else a slot never used before; null when every slot is in use. */
   create(): RateSeries | null {
+    const reused = this.released.pop();
+    if (reused !== undefined) return reused;
     if (this.slotsUsed >= this.maxSeries) return null;
     this.times ??= new Float64Array(this.maxSeries * this.points);
     this.values ??= new Float32Array(this.maxSeries * this.points * VALUES);
     return new RateSeries(this.times, this.values, this.slotsUsed++ * this.points, this.points);
+  }
+
+  /** Empties a series and keeps its slot for the next `create`. */
+  release(series: RateSeries): void {
+    series.clear();
+    this.released.push(series);
   }
 }
 
