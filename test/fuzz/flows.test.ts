@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { queryFlows } from '../../src-capture-helper/flows/flow-query';
 import { FlowTable } from '../../src-capture-helper/flows/flow-table';
+import { parseClientMessage, ProtocolError } from '../../src-capture-helper/protocol/envelope';
+import { FlowFilterError } from '../../src-shared/flow-query';
 import { RollupEngine } from '../../src-capture-helper/rollups/rollup-engine';
 import type { PacketSpec } from '../unit/flows/packets';
 import { decodeFrame, frameBytes } from '../unit/flows/packets';
@@ -78,6 +81,84 @@ describe('flow table under random traffic', () => {
         expect(finishedPackets + stats.nonIpPackets).toBe(frames.length);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+/** A value for a field: what the field takes, near misses and garbage of every JSON type. */
+const fieldValue = fc.oneof(
+  fc.constantFrom('tcp', 'udp', 'icmp', 'established', 'ended', '10.0.0.0/8', '2001:db8::/33', '10.0.0.1/99', '::', '', 'zz', 'a'.repeat(300)),
+  fc.array(fc.constantFrom('tcp', 'udp', 'syn', 'rst', 'active', 'closed', 'bogus'), { maxLength: 4 }),
+  fc.array(fc.tuple(fc.integer({ min: -5, max: 70_000 }), fc.integer({ min: -5, max: 70_000 })), { maxLength: 3 }),
+  fc.integer({ min: -1, max: 70_000 }),
+  fc.double(),
+  fc.constantFrom(null, true, {}, [], { nested: 1 }),
+);
+const filterArb = fc.dictionary(
+  fc.constantFrom('proto', 'ip', 'port', 'ports', 'state', 'shown', 'fromMs', 'toMs', 'text', 'name', 'country', 'ids', 'session', '__proto__', 'cidr'),
+  fieldValue,
+  { maxKeys: 4 },
+);
+
+describe('the helper\'s flows request under garbage', () => {
+  it('refuses what it cannot answer with a clear error, and answers the rest within its page', () => {
+    const table = new FlowTable({ maxFlows: 64, initialCapacity: 1, timeouts: { udp: 20, icmp: 5, tcpClosed: 1 } });
+    const engine = new RollupEngine(table);
+    for (const f of fc.sample(frame, { numRuns: 200, seed: 3 })) {
+      const { pkt, rec } = decodeFrame(f.bytes, f.t, f.ifIndex);
+      engine.observe(pkt, rec);
+    }
+    // Requests of the right shape (values still hostile: bad blocks, backward ranges, fields the table lacks) ...
+    const shaped = fc.record({
+      filter: fc.record(
+        {
+          proto: fc.subarray(['tcp', 'udp', 'icmp', 'icmpv6', 'other']),
+          ip: fc.constantFrom('10.0.0.0/8', '10.0.0.1', '2001:db8::/32', '::/0', '10.0.0.1/99', 'fe80::1%eth0', 'x'),
+          port: fc.integer({ min: 0, max: 3 }),
+          ports: fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5 })), { minLength: 1, maxLength: 2 }),
+          state: fc.subarray(['syn', 'established', 'fin', 'rst', 'closed', 'active']),
+          text: fc.constantFrom('10.0', 'udp'),
+        },
+        { requiredKeys: [] },
+      ),
+      sort: fc.constantFrom('id', 'table', 'bytes', 'packets', 'a', 'b', 'aPort', 'bPort', 'proto', 'state', 'firstSeen', 'lastSeen', 'rate'),
+      dir: fc.constantFrom('asc', 'desc'),
+      offset: fc.integer({ min: 0, max: 70 }),
+      limit: fc.integer({ min: 1, max: 50 }),
+    });
+    // ... and anything at all in the fields a request has.
+    const garbage = fc.record(
+      {
+        filter: filterArb,
+        sort: fc.constantFrom('id', 'table', 'bytes', 'a', 'b', 'bPort', 'state', 'lastSeen', 'rate', 'name', 'nope'),
+        dir: fc.constantFrom('asc', 'desc', 'up'),
+        offset: fc.integer({ min: -1, max: 100 }),
+        limit: fc.integer({ min: 0, max: 50 }),
+        afterId: fc.integer({ min: -1, max: 100 }),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(fc.oneof(shaped, garbage), (p) => {
+        let request;
+        try {
+          request = parseClientMessage({ json: Buffer.from(JSON.stringify({ t: 'req', id: 1, method: 'flows', params: { sessionId: 's', ...p } })), attachment: Buffer.alloc(0) });
+        } catch (err) {
+          expect(err).toBeInstanceOf(ProtocolError);
+          return;
+        }
+        if (request.t !== 'req' || request.method !== 'flows') throw new Error('not a flows request');
+        const q = request.params;
+        try {
+          const page = queryFlows(table, { filter: q.filter, sort: q.sort, dir: q.dir, offset: q.offset, limit: q.limit, afterId: q.afterId });
+          expect(page.flows.length).toBeLessThanOrEqual(q.limit);
+          expect(page.total).toBeLessThanOrEqual(table.activeCount);
+        } catch (err) {
+          // What the helper's service turns into an `invalid` answer naming the field.
+          if (!(err instanceof FlowFilterError || err instanceof RangeError || err instanceof TypeError)) throw err;
+        }
+      }),
+      { numRuns: 1000 },
     );
   });
 });
