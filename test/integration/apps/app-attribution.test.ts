@@ -134,7 +134,7 @@ describe.skipIf(!canRun)('flows attributed to their processes (live, veth, serve
     if (work !== undefined) fs.rmSync(work, { recursive: true, force: true });
   });
 
-  it('names the curl of each short connection (under 100 ms) with its pid, program and user', async () => {
+  it('names the curl of each short connection (about 50 ms) with its pid, program and user', async () => {
     const runs: { pid: number; port: number }[] = [];
     for (let i = 0; i < 3; i++) {
       // The shell execs curl: its pid is curl's.
@@ -144,7 +144,9 @@ describe.skipIf(!canRun)('flows attributed to their processes (live, veth, serve
     }
     for (const run of runs) {
       const flow = await attributedFlow(run.port);
-      expect(flow.lastSeenMs - flow.firstSeenMs, 'the connection lasted less than 100 ms').toBeLessThan(100);
+      // The server answers after 50 ms; a busy machine may stretch that, but it stays far under the 2 s between
+      // the attributor's regular socket dumps, which is what makes the connection short for it.
+      expect(flow.lastSeenMs - flow.firstSeenMs, 'the connection lasted less than 300 ms').toBeLessThan(300);
       expect(flow.app).toEqual({ label: 'curl', pid: run.pid, name: 'curl', exe: '/usr/bin/curl', uid, user, system: false });
     }
   }, 90_000);
