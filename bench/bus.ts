@@ -14,6 +14,7 @@ import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { EventMap, FlowRow } from '../src-capture-helper/protocol/messages';
+import type { ProbeStatus } from '../src-main/api/types/probes';
 import type { CodecName, Envelope } from '../src-main/bus/wire';
 import { codecs, decodeEnvelope, encodeEnvelope, FLOW_ROWS_PER_MESSAGE, subjects, WIRE_VERSION } from '../src-main/bus/wire';
 import { startServe } from '../test/helpers/serve-process';
@@ -39,10 +40,17 @@ export interface BusBenchResult {
   serveRssMB: number;
   servePeakRssMB: number;
   natsServerCpuPercent: number;
-  /** What serve showed at the end: every probe live, gaps seen, active flows. */
-  probesLive: number;
-  gaps: number;
+  /**
+   * What serve showed while the probes published (sampled each measured second, not after they stopped, when
+   * serve catches up): the fewest probes live, the median and worst lag of a probe's latest rollup, and the active
+   * flows shown at the last sample; then the sequence gaps and messages missed over the run.
+   */
+  probesLiveMin: number;
+  lagMedianMs: number;
+  lagMaxMs: number;
   activeFlowsShown: number;
+  gaps: number;
+  missedMessages: number;
   encodings: EncodingCost[];
 }
 
@@ -106,6 +114,31 @@ function envelopes(probe: number, seqStart: number, s: { rollup: EventMap['rollu
     out.push({ ...head, seq: seq++, kind: 'flows', body: { ...s.deltas, updated: s.deltas.updated.slice(at, at + FLOW_ROWS_PER_MESSAGE) } });
   }
   return out;
+}
+
+interface ServeSample {
+  live: number;
+  lagsMs: number[];
+  gaps: number;
+  missedMessages: number;
+  activeFlows: number;
+}
+
+/** Serve's view of the probes and its active flows; null when serve did not answer (counted as no sample). */
+async function sampleServe(serveUrl: string): Promise<ServeSample | null> {
+  try {
+    const probes = (await (await fetch(`${serveUrl}/api/probes`)).json()) as ProbeStatus[];
+    const stats = (await (await fetch(`${serveUrl}/api/stats`)).json()) as { activeFlows: number };
+    return {
+      live: probes.filter((p) => p.state === 'live').length,
+      lagsMs: probes.map((p) => p.lagMs),
+      gaps: probes.reduce((n, p) => n + p.gaps, 0),
+      missedMessages: probes.reduce((n, p) => n + p.missedMessages, 0),
+      activeFlows: stats.activeFlows,
+    };
+  } catch {
+    return null;
+  }
 }
 
 function statusKb(pid: number, key: string): number {
@@ -221,25 +254,28 @@ export async function runBusBench(options: Partial<BusBenchOptions> = {}): Promi
     const warmup = 5;
     let ticks = 0;
     let startTicks = { serve: 0, nats: 0, at: 0 };
+    const samples: Promise<ServeSample | null>[] = [];
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
         ticks++;
         if (ticks === warmup + 1) startTicks = { serve: cpuTicks(serve.pid ?? 0), nats: cpuTicks(nats.pid ?? 0), at: Date.now() };
         publishSecond(ticks > warmup);
+        // Half a second after each measured publish: what a user looking at serve sees meanwhile.
+        if (ticks > warmup) samples.push(new Promise((r) => setTimeout(r, 500)).then(() => sampleServe(serveUrl)));
         if (ticks >= warmup + o.seconds) {
           clearInterval(timer);
           resolve();
         }
       }, 1000);
     });
-    await Promise.all(connections.map((c) => c.flush()));
-    await new Promise((r) => setTimeout(r, 1500));
+    const seen = (await Promise.all(samples)).filter((x): x is ServeSample => x !== null);
     const elapsed = (Date.now() - startTicks.at) / 1000;
     const hz = 100;
     const serveCpu = (cpuTicks(serve.pid ?? 0) - startTicks.serve) / hz / elapsed;
     const natsCpu = (cpuTicks(nats.pid ?? 0) - startTicks.nats) / hz / elapsed;
-    const probes = (await (await fetch(`${serveUrl}/api/probes`)).json()) as { state: string; gaps: number }[];
-    const stats = (await (await fetch(`${serveUrl}/api/stats`)).json()) as { activeFlows: number };
+    await Promise.all(connections.map((c) => c.flush()));
+    const last = seen.at(-1);
+    const lags = seen.flatMap((x) => x.lagsMs);
     return {
       ...o,
       busBytesPerSecond: Math.round(bytes / o.seconds),
@@ -249,9 +285,12 @@ export async function runBusBench(options: Partial<BusBenchOptions> = {}): Promi
       serveRssMB: Math.round(statusKb(serve.pid ?? 0, 'VmRSS') / 102.4) / 10,
       servePeakRssMB: Math.round(statusKb(serve.pid ?? 0, 'VmHWM') / 102.4) / 10,
       natsServerCpuPercent: Math.round(natsCpu * 1000) / 10,
-      probesLive: probes.filter((p) => p.state === 'live').length,
-      gaps: probes.reduce((n, p) => n + p.gaps, 0),
-      activeFlowsShown: stats.activeFlows,
+      probesLiveMin: seen.length === 0 ? 0 : Math.min(...seen.map((x) => x.live)),
+      lagMedianMs: lags.length === 0 ? 0 : Math.round(median(lags)),
+      lagMaxMs: lags.length === 0 ? 0 : Math.round(Math.max(...lags)),
+      activeFlowsShown: last?.activeFlows ?? 0,
+      gaps: last?.gaps ?? 0,
+      missedMessages: last?.missedMessages ?? 0,
       encodings: measureEncodings(o.flowsPerProbe),
     };
   } finally {
@@ -268,7 +307,8 @@ export function formatBusBench(r: BusBenchResult | { skipped: string }): string[
     `bus: serve --nats with ${r.probes} probes x ${r.flowsPerProbe} active flows at 1 update/s, ${r.seconds} s: ` +
       `bus ${(r.busBytesPerSecond / 1e6).toFixed(2)} MB/s in ${r.busMessagesPerSecond} msg/s (publishing: ${r.publisherCpuMsPerSecond} ms CPU/s for all probes); serve CPU ${r.serveCpuPercent} % of a core, ` +
       `RSS ${r.serveRssMB} MB (peak ${r.servePeakRssMB} MB); nats-server CPU ${r.natsServerCpuPercent} %; ` +
-      `${r.probesLive} probes live, ${r.gaps} gaps, ${r.activeFlowsShown} active flows shown`,
+      `while publishing: at least ${r.probesLiveMin} probes live, rollup lag median ${r.lagMedianMs} ms (worst ${r.lagMaxMs} ms), ` +
+      `${r.activeFlowsShown} active flows shown; ${r.gaps} gaps (${r.missedMessages} messages missed)`,
   ];
   for (const e of r.encodings) {
     lines.push(`bus encoding ${e.name.padEnd(26)} ${(e.bytesPerProbeSecond / 1e3).toFixed(1).padStart(7)} kB per probe-second, encode ${e.encodeMsPerProbeSecond} ms, decode ${e.decodeMsPerProbeSecond} ms`);
