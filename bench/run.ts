@@ -21,7 +21,8 @@
  * - the flow store's history queries with --concurrent-flows finished flows
  *   (bench/flow-store.ts): first page, deep page by offset and by cursor, filter, sort;
  * - the Flows view in Chromium against serve holding --concurrent-flows finished flows: first rows, wheel-scroll
- *   frame times, a deep jump, sort and filter changes (bench/flows-view.ts), under `flowsView`;
+ *   main-thread time per frame (Chromium's trace) and frame intervals, a deep jump, sort and filter changes
+ *   (bench/flows-view.ts), under `flowsView`;
  * - the Applications report and the application filter with 200,000 finished and 20,000 active flows
  *   (bench/applications.ts), under `applications`;
  * - as root, the live-capture section (bench/live.ts), saved under `live`;

@@ -1,5 +1,6 @@
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { KeyboardEvent, MouseEvent } from 'react';
+import { flushSync } from 'react-dom';
 import type { FlowSummary } from '../transport/api-types';
 import type { FlowSort } from '../state/flow-sort';
 import type { LoadedWindow } from '../state/flow-window';
@@ -13,8 +14,11 @@ const HEADER_HEIGHT = 40;
 /** The tallest body the table lays out; a longer list maps the scroll range onto its rows (browsers stop laying out
  *  elements at 17-33 million px, and a million flows are 28 million). */
 export const MAX_BODY_PX = 8_000_000;
-/** Rows rendered beyond each edge of the view. */
+/** Rows rendered beyond each edge of the view, for the browser to scroll into before the table draws again. */
 const OVERSCAN = 10;
+/** The same for a list mapped onto a shorter body: the table places every frame's rows itself as the view scrolls
+ *  (the browser moves the body less than the rows move), so rows beyond the view are never shown ahead of it. */
+const MAPPED_OVERSCAN = 2;
 
 interface Props {
   /** Rows the list has (main's count for the query). */
@@ -108,7 +112,7 @@ const Row = memo(function Row({
       aria-selected={selected}
       data-flow-id={flow.id}
       className={`grid-row body${selected ? ' selected' : ''}${focused ? ' focused' : ''}${flow.active ? '' : ' ended'}`}
-      style={{ transform: `translateY(${top}px)`, gridTemplateColumns: layout.template, minWidth: layout.minWidth }}
+      style={{ top, gridTemplateColumns: layout.template, minWidth: layout.minWidth }}
       onMouseDown={(e) => {
         // Shift-click extends the selection; it must not also select the text of the rows.
         if (e.shiftKey) e.preventDefault();
@@ -293,8 +297,9 @@ export function FlowTable({ total, window, label, listKey, onRange, onSelectAll 
 
   // Rows sit in a block placed where the view is, each at its distance from the block's first row: positions stay
   // small however long the list, and the rows keep their place (and their rendering) while the view scrolls 1:1.
-  const from = Math.max(first - OVERSCAN, start);
-  const to = Math.min(last + OVERSCAN, start + rows.length);
+  const overscan = total * ROW_HEIGHT > MAX_BODY_PX ? MAPPED_OVERSCAN : OVERSCAN;
+  const from = Math.max(first - overscan, start);
+  const to = Math.min(last + overscan, start + rows.length);
   const blockRow = Math.floor(first / 1000) * 1000;
   const blockTop = blockRow * ROW_HEIGHT + (scrollTop - geometry.offset);
   const shown: FlowSummary[] = [];
@@ -313,7 +318,11 @@ export function FlowTable({ total, window, label, listKey, onRange, onSelectAll 
       tabIndex={0}
       className="flow-grid"
       onKeyDown={onKeyDown}
-      onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+      onScroll={(e) => {
+        // Drawn in the frame that scrolled: a mapped list's rows move with the body, not a frame after it.
+        const top = e.currentTarget.scrollTop;
+        flushSync(() => setScrollTop(top));
+      }}
     >
       <Header sort={sort} onSort={sortBy} layout={layout} />
       <div role="rowgroup" className="grid-body" style={{ height: geometry.bodyHeight, minWidth: layout.minWidth }}>
