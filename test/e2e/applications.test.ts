@@ -106,11 +106,14 @@ describe('the Applications view', () => {
     // Typed by hand, any case; a system socket is shown as such.
     await page.getByLabel('Application').fill('SYSTEM (user 0)');
     await expect.poll(async () => count.textContent()).toBe('1 of 6 flows');
+    await expect.poll(appCells).toEqual(['system (user 0)']);
     const systemCell = grid.locator('[role="gridcell"].app-system');
     expect(await systemCell.textContent()).toBe('system (user 0)');
     expect(await systemCell.getAttribute('title')).toBe('system (user 0): a socket of user root (uid 0) whose process this user may not inspect');
     await page.getByLabel('Application').fill('python3');
     await expect.poll(async () => count.textContent()).toBe('1 of 6 flows');
+    // The count reads the same as for the filter before: wait for the row itself to change before clicking it.
+    await expect.poll(appCells).toEqual(['python3']);
     await grid.locator('[role="row"].body').first().click();
     await expect.poll(async () => page.getByTestId('flow-detail').textContent()).toContain('python3, pid 4200, user bob (uid 1001), /usr/bin/python3.12');
     expect(session.problems).toEqual([]);
