@@ -24,7 +24,12 @@ export interface AttributorOptions {
   selfUid: () => number;
   userName: (uid: number) => string | null;
   now?: () => number;
-  /** CPU time this process used so far, in ms: what a poll costs (a loaded machine's wall clock would overstate it). */
+  /**
+   * CPU time this process used so far, in ms (every thread's). A dump's cost is the least of this and the wall
+   * clock it took, each an upper bound of what the dump itself used: on a loaded machine the wall clock counts
+   * the time others had the CPU, and this counts what the process's other threads (the garbage collector's,
+   * another thread's work) did meanwhile.
+   */
   cpuMs?: () => number;
   /** How often the activity counters are read. */
   tickMs?: number;
@@ -45,7 +50,7 @@ export interface AttributorStats {
   ticks: number;
   tcpDumps: number;
   udpDumps: number;
-  /** CPU time of the dumps. */
+  /** Cost of the dumps, in CPU ms (each the least of the CPU and wall time it took). */
   dumpCpuMs: number;
   /** Dumps the counters asked for that waited for the CPU share. */
   dumpsDeferred: number;
@@ -75,6 +80,25 @@ const DEFAULTS = {
   maxInodes: 100_000,
 };
 
+/**
+ * What one kind of dump (TCP or UDP: their costs differ tenfold) costs, reckoned as the least of its last few
+ * measured costs. Each measure is an upper bound of what that dump used, overstated by whatever shared the
+ * CPU meanwhile, so one overstated dump never stops the following ones for long (a dump costing 3 ms that
+ * read as 20 ms would hold the next for 200 ms instead of 30, and a client that lives 60 ms would go unseen);
+ * a table that grows raises every cost, and so the least, within a few dumps.
+ */
+class DumpCost {
+  private static readonly WINDOW = 4;
+  private readonly recent: number[] = [];
+
+  /** Adds a measured cost and gives the cost to reckon with. */
+  add(measured: number): number {
+    this.recent.push(measured);
+    if (this.recent.length > DumpCost.WINDOW) this.recent.shift();
+    return Math.min(...this.recent);
+  }
+}
+
 function processCpuMs(): number {
   const used = process.cpuUsage();
   return (used.user + used.system) / 1000;
@@ -102,6 +126,8 @@ export class AppAttributor {
   private budget: number;
   private budgetAt: number;
   private nextDumpAt = 0;
+  private readonly tcpCost = new DumpCost();
+  private readonly udpCost = new DumpCost();
   private tcpAt = -Infinity;
   private udpAt = -Infinity;
   private lastActivity: SocketActivity | null = null;
@@ -156,27 +182,40 @@ export class AppAttributor {
       this.counters.dumpsDeferred++;
       return;
     }
-    const cpuStarted = this.o.cpuMs();
+    let reckoned = 0;
     if (tcpDue) {
+      const started = this.costMark();
       for (const s of this.o.sockets.tcp()) this.see(s, now);
+      reckoned += this.tcpCost.add(this.costSince(started));
       this.tcpAt = now;
       this.counters.tcpDumps++;
     }
     if (udpDue) {
+      const started = this.costMark();
       for (const s of this.o.sockets.udp()) this.see(s, now);
+      reckoned += this.udpCost.add(this.costSince(started));
       this.udpAt = now;
       this.counters.udpDumps++;
     }
     if (activity !== null) this.lastActivity = { tcp: tcpDue ? activity.tcp : this.lastActivity?.tcp ?? '', udp: udpDue ? activity.udp : this.lastActivity?.udp ?? '' };
     // /proc reads have their own budget: only the dumps count against the share.
-    const cost = this.o.cpuMs() - cpuStarted;
-    this.counters.dumpCpuMs += cost;
-    this.nextDumpAt = now + cost / this.o.maxDumpShare;
+    this.nextDumpAt = now + reckoned / this.o.maxDumpShare;
     if (now - this.lastSweep >= 1000) {
       this.forgetOlderThan(now - this.o.keepMs);
       this.lastSweep = now;
     }
     this.resolvePending();
+  }
+
+  private costMark(): { cpu: number; wall: number } {
+    return { cpu: this.o.cpuMs(), wall: this.o.now() };
+  }
+
+  /** What a dump started at `mark` cost: the least of the process's CPU time and the wall time since (see cpuMs); counted in the stats. */
+  private costSince(mark: { cpu: number; wall: number }): number {
+    const cost = Math.max(0, Math.min(this.o.cpuMs() - mark.cpu, this.o.now() - mark.wall));
+    this.counters.dumpCpuMs += cost;
+    return cost;
   }
 
   /** The process of a flow whose endpoints are a and b (either may be this host's). */
