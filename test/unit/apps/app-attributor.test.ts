@@ -229,4 +229,40 @@ describe('AppAttributor bounds and rules', () => {
     // Still within its share: 3 ms a dump, at most 10 % of the time run.
     expect((t.dumps * 3) / clock).toBeLessThanOrEqual(0.1);
   });
+
+  it('names a client that closed its socket and exited while the dump that showed it ran (a loaded machine)', () => {
+    const t = table();
+    let clock = 0;
+    let counted = 0;
+    t.activity = () => ({ tcp: String(counted), udp: '0' });
+    const held = new Map<number, { inodes: number[]; name: string }>([[1, { inodes: [], name: 'init' }], [50, { inodes: [7], name: 'sshd' }]]);
+    const p = processes(held);
+    const a = new AppAttributor({ sockets: t, processes: p, selfUid: () => 1000, userName: () => 'alice', now: () => clock, cpuMs: () => clock });
+    a.tick();
+    clock += 15;
+    // curl starts and connects; the next dump takes 40 ms of wall time, and curl exits meanwhile.
+    held.set(4321, { inodes: [77], name: 'curl' });
+    t.sockets = [sock(77, 1000, 45_840)];
+    counted++;
+    const tcp = t.tcp;
+    t.tcp = () => {
+      const shown = tcp();
+      clock += 40;
+      held.delete(4321);
+      return shown;
+    };
+    a.tick();
+    expect(a.appFor('tcp', '10.0.0.2', 45_840, '93.184.216.34', 443)).toEqual({ label: 'curl', pid: 4321, name: 'curl', exe: '/usr/bin/curl', uid: 1000, user: 'alice', system: false });
+    expect(a.stats().inodesNotFound).toBe(0);
+    // Processes there from the start are never read before a dump; a new one is, before each dump while it is young (one read: it holds no socket).
+    const reads = p.reads;
+    t.tcp = tcp;
+    held.set(4400, { inodes: [], name: 'sleep' });
+    for (let i = 0; i < 5; i++) {
+      clock += 15;
+      counted++;
+      a.tick();
+    }
+    expect(p.reads - reads).toBe(5);
+  });
 });
