@@ -13,7 +13,11 @@ import type { SocketActivity, SocketTable } from './sock-diag';
  * a second later still finds the process of a connection that lasted 50 ms.
  * New socket inodes are looked up in /proc/PID/fd at once (while the process
  * still lives), newest processes first, within a budget of /proc reads per
- * second. A socket of a user whose processes this user may not inspect is
+ * second. Before a dump the counters asked for, it also reads the descriptors
+ * of the processes started in the last seconds: on a loaded machine a dump takes tens of ms of
+ * wall time, and a client that lives 60 ms has often closed its socket and
+ * exited by the time the dump that showed it ends; what it held is known
+ * from before. A socket of a user whose processes this user may not inspect is
  * "system (user N)", never a guess.
  */
 
@@ -24,7 +28,12 @@ export interface AttributorOptions {
   selfUid: () => number;
   userName: (uid: number) => string | null;
   now?: () => number;
-  /** CPU time this process used so far, in ms: what a poll costs (a loaded machine's wall clock would overstate it). */
+  /**
+   * CPU time this process used so far, in ms (every thread's). A dump's cost is the least of this and the wall
+   * clock it took, each an upper bound of what the dump itself used: on a loaded machine the wall clock counts
+   * the time others had the CPU, and this counts what the process's other threads (the garbage collector's,
+   * another thread's work) did meanwhile.
+   */
   cpuMs?: () => number;
   /** How often the activity counters are read. */
   tickMs?: number;
@@ -37,6 +46,10 @@ export interface AttributorOptions {
   keepMs?: number;
   /** /proc reads (directory listings and fd links) per second. */
   procReadsPerSecond?: number;
+  /** Processes this young (since first listed) have their descriptors read before a dump the counters asked for. */
+  youngMs?: number;
+  /** At most this many young processes read before a dump (the newest). */
+  maxYoungReads?: number;
   maxSockets?: number;
   maxInodes?: number;
 }
@@ -45,7 +58,7 @@ export interface AttributorStats {
   ticks: number;
   tcpDumps: number;
   udpDumps: number;
-  /** CPU time of the dumps. */
+  /** Cost of the dumps, in CPU ms (each the least of the CPU and wall time it took). */
   dumpCpuMs: number;
   /** Dumps the counters asked for that waited for the CPU share. */
   dumpsDeferred: number;
@@ -71,9 +84,30 @@ const DEFAULTS = {
   maxDumpShare: 0.1,
   keepMs: 10_000,
   procReadsPerSecond: 10_000,
+  youngMs: 2000,
+  maxYoungReads: 64,
   maxSockets: 100_000,
   maxInodes: 100_000,
 };
+
+/**
+ * What one kind of dump (TCP or UDP: their costs differ tenfold) costs, reckoned as the least of its last few
+ * measured costs. Each measure is an upper bound of what that dump used, overstated by whatever shared the
+ * CPU meanwhile, so one overstated dump never stops the following ones for long (a dump costing 3 ms that
+ * read as 20 ms would hold the next for 200 ms instead of 30, and a client that lives 60 ms would go unseen);
+ * a table that grows raises every cost, and so the least, within a few dumps.
+ */
+class DumpCost {
+  private static readonly WINDOW = 4;
+  private readonly recent: number[] = [];
+
+  /** Adds a measured cost and gives the cost to reckon with. */
+  add(measured: number): number {
+    this.recent.push(measured);
+    if (this.recent.length > DumpCost.WINDOW) this.recent.shift();
+    return Math.min(...this.recent);
+  }
+}
 
 function processCpuMs(): number {
   const used = process.cpuUsage();
@@ -97,11 +131,17 @@ export class AppAttributor {
   /** Inodes the current /proc pass looks for, with their owner; those still missing when it ends are not found. */
   private readonly pending = new Map<number, number>();
   private readonly notFound = new Set<number>();
+  /** When each process was first listed (-Infinity: already there at the first listing, never young). */
+  private firstListed = new Map<number, number>();
+  /** Socket inodes young processes held when read before a dump, with their process. */
+  private readonly heldByYoung = new BoundedMap<number, { pid: number; name: string | null; exe: string | null }>(4096);
   private pass: { pids: number[]; next: number; covers: Set<number> } | null = null;
   private knownPids = new Set<number>();
   private budget: number;
   private budgetAt: number;
   private nextDumpAt = 0;
+  private readonly tcpCost = new DumpCost();
+  private readonly udpCost = new DumpCost();
   private tcpAt = -Infinity;
   private udpAt = -Infinity;
   private lastActivity: SocketActivity | null = null;
@@ -148,35 +188,52 @@ export class AppAttributor {
     this.counters.ticks++;
     const now = this.o.now();
     const activity = this.o.sockets.activity();
-    const tcpDue = force || activity === null || activity.tcp !== this.lastActivity?.tcp || now - this.tcpAt >= this.o.tcpRefreshMs;
-    const udpDue = force || activity === null || activity.udp !== this.lastActivity?.udp || now - this.udpAt >= this.o.udpRefreshMs;
+    const tcpMoved = activity === null || activity.tcp !== this.lastActivity?.tcp;
+    const udpMoved = activity === null || activity.udp !== this.lastActivity?.udp;
+    const tcpDue = force || tcpMoved || now - this.tcpAt >= this.o.tcpRefreshMs;
+    const udpDue = force || udpMoved || now - this.udpAt >= this.o.udpRefreshMs;
     if (!tcpDue && !udpDue) return;
     if (!force && now < this.nextDumpAt) {
       // The counters keep their last dumped values, so what moved is dumped once the share allows.
       this.counters.dumpsDeferred++;
       return;
     }
-    const cpuStarted = this.o.cpuMs();
+    // A socket opened (or closed): the process that opened it may be gone by the time the dump ends.
+    if (force || tcpMoved || udpMoved) this.readYoungProcesses(now);
+    let reckoned = 0;
     if (tcpDue) {
+      const started = this.costMark();
       for (const s of this.o.sockets.tcp()) this.see(s, now);
+      reckoned += this.tcpCost.add(this.costSince(started));
       this.tcpAt = now;
       this.counters.tcpDumps++;
     }
     if (udpDue) {
+      const started = this.costMark();
       for (const s of this.o.sockets.udp()) this.see(s, now);
+      reckoned += this.udpCost.add(this.costSince(started));
       this.udpAt = now;
       this.counters.udpDumps++;
     }
     if (activity !== null) this.lastActivity = { tcp: tcpDue ? activity.tcp : this.lastActivity?.tcp ?? '', udp: udpDue ? activity.udp : this.lastActivity?.udp ?? '' };
     // /proc reads have their own budget: only the dumps count against the share.
-    const cost = this.o.cpuMs() - cpuStarted;
-    this.counters.dumpCpuMs += cost;
-    this.nextDumpAt = now + cost / this.o.maxDumpShare;
+    this.nextDumpAt = now + reckoned / this.o.maxDumpShare;
     if (now - this.lastSweep >= 1000) {
       this.forgetOlderThan(now - this.o.keepMs);
       this.lastSweep = now;
     }
     this.resolvePending();
+  }
+
+  private costMark(): { cpu: number; wall: number } {
+    return { cpu: this.o.cpuMs(), wall: this.o.now() };
+  }
+
+  /** What a dump started at `mark` cost: the least of the process's CPU time and the wall time since (see cpuMs); counted in the stats. */
+  private costSince(mark: { cpu: number; wall: number }): number {
+    const cost = Math.max(0, Math.min(this.o.cpuMs() - mark.cpu, this.o.now() - mark.wall));
+    this.counters.dumpCpuMs += cost;
+    return cost;
   }
 
   /** The process of a flow whose endpoints are a and b (either may be this host's). */
@@ -230,7 +287,14 @@ export class AppAttributor {
       this.counters.socketsDropped++;
     }
     map.set(key, { inode: s.inode, uid: s.uid, seenAt: now });
-    if (this.mayInspect(s.uid) && !this.apps.has(s.inode) && !this.notFound.has(s.inode)) this.pending.set(s.inode, s.uid);
+    if (!this.mayInspect(s.uid) || this.apps.has(s.inode) || this.notFound.has(s.inode)) return;
+    const young = this.heldByYoung.get(s.inode);
+    if (young === undefined) {
+      this.pending.set(s.inode, s.uid);
+      return;
+    }
+    this.apps.set(s.inode, { label: young.name ?? `pid ${young.pid}`, pid: young.pid, name: young.name, exe: young.exe, uid: s.uid, user: this.o.userName(s.uid), system: false });
+    this.counters.inodesResolved++;
   }
 
   private forgetOlderThan(cutoff: number): void {
@@ -246,24 +310,55 @@ export class AppAttributor {
     if (this.notFound.size > this.o.maxInodes / 2) this.notFound.clear();
   }
 
-  /** Walks /proc/PID/fd for the pending inodes, within the read budget; a pass ends when every process was read once. */
-  private resolvePending(): void {
-    if (this.pending.size === 0 && this.pass === null) return;
+  /**
+   * Reads the socket inodes of the processes listed first in the last youngMs
+   * (the newest first, within the read budget), so a dump that shows a socket
+   * of one that has exited since still finds its process.
+   */
+  private readYoungProcesses(now: number): void {
+    const all = this.o.processes.pids();
+    const first = this.firstListed.size === 0;
+    const listed = new Map<number, number>();
+    for (const pid of all) listed.set(pid, this.firstListed.get(pid) ?? (first ? -Infinity : now));
+    this.firstListed = listed;
+    const young = all.filter((pid) => now - listed.get(pid)! < this.o.youngMs).sort((x, y) => y - x).slice(0, this.o.maxYoungReads);
+    for (const pid of young) {
+      if (!this.spend()) return;
+      const read = this.o.processes.socketInodes(pid);
+      this.charge(read?.reads ?? 1);
+      if (read === null) continue;
+      const unknown = read.inodes.filter((inode) => !this.apps.has(inode) && !this.heldByYoung.has(inode));
+      if (unknown.length === 0) continue;
+      const { name, exe } = this.o.processes.describe(pid);
+      for (const inode of unknown) this.heldByYoung.set(inode, { pid, name, exe });
+    }
+  }
+
+  /** Refills the /proc read budget for the time passed; false (counted) when it is spent. */
+  private spend(): boolean {
     const now = this.o.now();
     this.budget = Math.min(this.o.procReadsPerSecond, this.budget + ((now - this.budgetAt) / 1000) * this.o.procReadsPerSecond);
     this.budgetAt = now;
+    if (this.budget > 0) return true;
+    this.counters.procBudgetExhausted++;
+    return false;
+  }
+
+  private charge(reads: number): void {
+    this.budget -= reads;
+    this.counters.procReads += reads;
+  }
+
+  /** Walks /proc/PID/fd for the pending inodes, within the read budget; a pass ends when every process was read once. */
+  private resolvePending(): void {
+    if (this.pending.size === 0 && this.pass === null) return;
     if (this.pass === null) this.pass = this.newPass();
     const pass = this.pass;
     while (pass.next < pass.pids.length && this.pending.size > 0) {
-      if (this.budget <= 0) {
-        this.counters.procBudgetExhausted++;
-        return;
-      }
+      if (!this.spend()) return;
       const pid = pass.pids[pass.next++];
       const read = this.o.processes.socketInodes(pid);
-      const reads = read?.reads ?? 1;
-      this.budget -= reads;
-      this.counters.procReads += reads;
+      this.charge(read?.reads ?? 1);
       if (read === null) continue;
       for (const inode of read.inodes) {
         const uid = this.pending.get(inode);

@@ -147,9 +147,10 @@ describe('AppAttributor bounds and rules', () => {
     let clock = 0;
     let cpu = 0;
     const tcp = t.tcp;
-    // Each TCP dump costs 2 ms of CPU.
+    // Each TCP dump costs 2 ms of CPU, and so takes 2 ms.
     t.tcp = () => {
       cpu += 2;
+      clock += 2;
       return tcp();
     };
     const a = new AppAttributor({ sockets: t, processes: processes(new Map()), selfUid: () => 0, userName: () => null, now: () => clock, cpuMs: () => cpu });
@@ -162,11 +163,106 @@ describe('AppAttributor bounds and rules', () => {
     // 2 ms of a 10 % share: the next dump waits until 20 ms after the last.
     a.tick();
     expect([t.dumps, a.stats().dumpsDeferred]).toEqual([1, 1]);
-    clock += 15;
+    clock += 13;
     a.tick();
     expect(t.dumps).toBe(2);
     clock += 2000;
     a.tick();
     expect(t.dumps).toBe(3);
+  });
+
+  it('keeps naming short-lived clients when a dump reads as costly because the CPU was shared (other threads, preemption)', () => {
+    // A TCP dump costs 3 ms; ticks every 15 ms; a client (pid 900+k) holds its socket 60 ms, then exits with it.
+    const t = table();
+    let clock = 0;
+    let cpu = 0;
+    /** What the process's other threads (the garbage collector's) or other processes add while the next dump runs. */
+    let sharedCpu = 0;
+    let sharedWall = 0;
+    const tcp = t.tcp;
+    t.tcp = () => {
+      cpu += 3 + sharedCpu;
+      clock += 3 + sharedWall;
+      sharedCpu = 0;
+      sharedWall = 0;
+      return tcp();
+    };
+    let counted = 0;
+    t.activity = () => ({ tcp: String(counted), udp: '0' });
+    const held = new Map<number, { inodes: number[]; name: string }>([[1, { inodes: [], name: 'init' }]]);
+    const a = new AppAttributor({ sockets: t, processes: processes(held), selfUid: () => 1000, userName: () => 'alice', now: () => clock, cpuMs: () => cpu });
+    const clients: { port: number; pid: number; until: number }[] = [];
+    const connect = (k: number) => {
+      const pid = 900 + k;
+      held.set(pid, { inodes: [5000 + k], name: 'curl' });
+      t.sockets.push(sock(5000 + k, 1000, 41_000 + k));
+      clients.push({ port: 41_000 + k, pid, until: clock + 60 });
+      counted++;
+    };
+    const runFor = (ms: number) => {
+      const end = clock + ms;
+      while (clock < end) {
+        for (const c of clients.filter((x) => x.until <= clock && held.has(x.pid))) {
+          held.delete(c.pid);
+          t.sockets = t.sockets.filter((s) => s.localPort !== c.port);
+          counted++;
+        }
+        a.tick();
+        clock += 15;
+      }
+    };
+    runFor(100);
+    // The garbage collector's threads ran 20 ms while this dump ran: it reads as 23 ms of CPU.
+    sharedCpu = 20;
+    connect(0);
+    runFor(30);
+    connect(1);
+    runFor(100);
+    // Preempted and shared at once: 20 ms of CPU over 60 ms of wall.
+    sharedCpu = 20;
+    sharedWall = 57;
+    connect(2);
+    runFor(70);
+    connect(3);
+    runFor(100);
+    for (const c of clients) expect(a.appFor('tcp', '10.0.0.2', c.port, '93.184.216.34', 443), `client ${c.pid}`).toMatchObject({ name: 'curl', pid: c.pid });
+    // Still within its share: 3 ms a dump, at most 10 % of the time run.
+    expect((t.dumps * 3) / clock).toBeLessThanOrEqual(0.1);
+  });
+
+  it('names a client that closed its socket and exited while the dump that showed it ran (a loaded machine)', () => {
+    const t = table();
+    let clock = 0;
+    let counted = 0;
+    t.activity = () => ({ tcp: String(counted), udp: '0' });
+    const held = new Map<number, { inodes: number[]; name: string }>([[1, { inodes: [], name: 'init' }], [50, { inodes: [7], name: 'sshd' }]]);
+    const p = processes(held);
+    const a = new AppAttributor({ sockets: t, processes: p, selfUid: () => 1000, userName: () => 'alice', now: () => clock, cpuMs: () => clock });
+    a.tick();
+    clock += 15;
+    // curl starts and connects; the next dump takes 40 ms of wall time, and curl exits meanwhile.
+    held.set(4321, { inodes: [77], name: 'curl' });
+    t.sockets = [sock(77, 1000, 45_840)];
+    counted++;
+    const tcp = t.tcp;
+    t.tcp = () => {
+      const shown = tcp();
+      clock += 40;
+      held.delete(4321);
+      return shown;
+    };
+    a.tick();
+    expect(a.appFor('tcp', '10.0.0.2', 45_840, '93.184.216.34', 443)).toEqual({ label: 'curl', pid: 4321, name: 'curl', exe: '/usr/bin/curl', uid: 1000, user: 'alice', system: false });
+    expect(a.stats().inodesNotFound).toBe(0);
+    // Processes there from the start are never read before a dump; a new one is, before each dump while it is young (one read: it holds no socket).
+    const reads = p.reads;
+    t.tcp = tcp;
+    held.set(4400, { inodes: [], name: 'sleep' });
+    for (let i = 0; i < 5; i++) {
+      clock += 15;
+      counted++;
+      a.tick();
+    }
+    expect(p.reads - reads).toBe(5);
   });
 });
