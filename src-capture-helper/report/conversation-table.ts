@@ -195,38 +195,53 @@ export class ConversationTable {
     return out;
   }
 
-  /** The text of `JSON.stringify(this.rows(...))`, without a row object or a number string in between. */
-  writeRowsJson(out: JsonWriter, fileStart: number, ipv4Texts = new Map<number, string>()): void {
+  /**
+   * The text of `JSON.stringify(this.rows(...))`, without a row object or a
+   * string in between: IPv4 addresses, counts and times are written as digits.
+   */
+  writeRowsJson(out: JsonWriter, fileStart: number): void {
     const order = this.rowOrder();
-    const f = this.fields;
+    const w = this.words;
+    const n = this.nums;
     out.byte(0x5b);
     for (let i = 0; i < order.length; i++) {
-      this.loadFields(order[i], fileStart, ipv4Texts);
+      const r = order[i];
+      const at = r * ROW_WORDS;
+      const nb = r * NUM_STRIDE;
+      const aHi = (w[at + W_FLAGS] & F_A_IS_HI) !== 0;
+      const framesAB = n[nb + (aHi ? N_FRAMES_HI : N_FRAMES_LO)];
+      const bytesAB = n[nb + (aHi ? N_BYTES_HI : N_BYTES_LO)];
+      const framesBA = n[nb + (aHi ? N_FRAMES_LO : N_FRAMES_HI)];
+      const bytesBA = n[nb + (aHi ? N_BYTES_LO : N_BYTES_HI)];
+      const first = n[nb + N_FIRST];
+      const v4 = w[at + 9] === 4;
       out.bytes(i === 0 ? J.firstA : J.nextA);
-      out.ascii(f.a);
+      writeAddress(out, w, aHi ? at + 4 : at, v4);
       out.bytes(J.b);
-      out.ascii(f.b);
+      writeAddress(out, w, aHi ? at : at + 4, v4);
       out.bytes(J.framesAB);
-      out.number(f.framesAB);
+      out.number(framesAB);
       out.bytes(J.bytesAB);
-      out.number(f.bytesAB);
+      out.number(bytesAB);
       out.bytes(J.framesBA);
-      out.number(f.framesBA);
+      out.number(framesBA);
       out.bytes(J.bytesBA);
-      out.number(f.bytesBA);
+      out.number(bytesBA);
       out.bytes(J.frames);
-      out.number(f.framesAB + f.framesBA);
+      out.number(framesAB + framesBA);
       out.bytes(J.bytes);
-      out.number(f.bytesAB + f.bytesBA);
+      out.number(bytesAB + bytesBA);
       out.bytes(J.relStart);
-      out.ascii(f.relStart);
+      writeFixed(out, relativeStart(first, fileStart), 9);
       out.bytes(J.duration);
-      out.ascii(f.duration);
+      writeFixed(out, duration(first, n[nb + N_LAST]), 4);
       if (this.withPorts) {
+        const loPort = w[at + 8] >>> 16;
+        const hiPort = w[at + 8] & 0xffff;
         out.bytes(J.portA);
-        out.number(f.portA);
+        out.number(aHi ? hiPort : loPort);
         out.bytes(J.portB);
-        out.number(f.portB);
+        out.number(aHi ? loPort : hiPort);
         out.byte(0x7d);
       } else {
         out.bytes(J.end);
@@ -305,7 +320,6 @@ export class ConversationTable {
     const n = this.nums;
     const nb = r * NUM_STRIDE;
     const first = n[nb + N_FIRST];
-    const start = Number.isNaN(first) || Number.isNaN(fileStart) ? 0 : first - fileStart;
     const f = this.fields;
     f.a = aHi ? hi : lo;
     f.b = aHi ? lo : hi;
@@ -315,8 +329,8 @@ export class ConversationTable {
     f.bytesAB = n[nb + (aHi ? N_BYTES_HI : N_BYTES_LO)];
     f.framesBA = n[nb + (aHi ? N_FRAMES_LO : N_FRAMES_HI)];
     f.bytesBA = n[nb + (aHi ? N_BYTES_LO : N_BYTES_HI)];
-    f.relStart = start.toFixed(9);
-    f.duration = (Number.isNaN(first) ? 0 : n[nb + N_LAST] - first).toFixed(4);
+    f.relStart = relativeStart(first, fileStart).toFixed(9);
+    f.duration = duration(first, n[nb + N_LAST]).toFixed(4);
   }
 
   private loadKey(family: number, srcW: Uint32Array, srcAt: number, sport: number, dstW: Uint32Array, dstAt: number, dport: number): void {
@@ -443,5 +457,66 @@ export class ConversationTable {
     }
     this.index = index;
     this.mask = mask;
+  }
+}
+
+/** Seconds from the file's first packet to a row's first (0 when either has no timestamp). */
+function relativeStart(first: number, fileStart: number): number {
+  return Number.isNaN(first) || Number.isNaN(fileStart) ? 0 : first - fileStart;
+}
+
+/** Seconds from a row's first packet to its last (0 without timestamps). */
+function duration(first: number, last: number): number {
+  return Number.isNaN(first) ? 0 : last - first;
+}
+
+/** The address at `w[at..at+4]` as the rows print it: IPv4 as digits, without a string in between. */
+function writeAddress(out: JsonWriter, w: Uint32Array, at: number, v4: boolean): void {
+  if (!v4) {
+    out.ascii(formatIpv6Words(w, at));
+    return;
+  }
+  const v = w[at + 3];
+  out.number(v >>> 24);
+  out.byte(0x2e);
+  out.number((v >>> 16) & 0xff);
+  out.byte(0x2e);
+  out.number((v >>> 8) & 0xff);
+  out.byte(0x2e);
+  out.number(v & 0xff);
+}
+
+const POWERS_OF_TEN = [1, 10, 100, 1000, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+
+/**
+ * Exactly `v.toFixed(decimals)` (decimals 0-9), without the string. The
+ * fraction `v - floor(v)` is exact; scaled by 10^decimals (below 2^30) in
+ * floating point it is within 2^-24 of the exact product, so it rounds as
+ * toFixed does (to nearest, halves up) unless it lies within 2^-20 of a
+ * half: those, negative values and values from 2^31 up take toFixed itself.
+ */
+export function writeFixed(out: JsonWriter, v: number, decimals: number): void {
+  const whole = Math.floor(v);
+  const scale = POWERS_OF_TEN[decimals];
+  const scaled = (v - whole) * scale;
+  const below = Math.floor(scaled);
+  const off = scaled - below - 0.5;
+  if (!(v >= 0 && v < 2 ** 31) || (off < 2 ** -20 && off > -(2 ** -20))) {
+    out.ascii(v.toFixed(decimals));
+    return;
+  }
+  let fraction = off > 0 ? below + 1 : below;
+  let integer = whole;
+  if (fraction === scale) {
+    integer++;
+    fraction = 0;
+  }
+  out.number(integer);
+  if (decimals === 0) return;
+  out.byte(0x2e);
+  for (let d = scale / 10; d >= 1; d /= 10) {
+    const digit = Math.floor(fraction / d);
+    out.byte(0x30 + digit);
+    fraction -= digit * d;
   }
 }
