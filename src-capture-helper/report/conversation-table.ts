@@ -78,8 +78,8 @@ export class ConversationTable {
   private index = new Int32Array(0);
   private mask = 0;
   private readonly k = new Uint32Array(KEY_WORDS);
-  /** One row's printed fields, reused row after row. */
-  private readonly fields = { a: '', b: '', portA: 0, portB: 0, framesAB: 0, bytesAB: 0, framesBA: 0, bytesBA: 0, relStart: '', duration: '' };
+  /** One row's printed numbers, and where its addresses are in `words`: reused row after row. */
+  private readonly fields = { aAt: 0, bAt: 0, v4: false, portA: 0, portB: 0, framesAB: 0, bytesAB: 0, framesBA: 0, bytesBA: 0, relStart: 0, duration: 0 };
   private keyHash = 0;
   private fromLo = true;
 
@@ -202,46 +202,35 @@ export class ConversationTable {
   writeRowsJson(out: JsonWriter, fileStart: number): void {
     const order = this.rowOrder();
     const w = this.words;
-    const n = this.nums;
+    const f = this.fields;
     out.byte(0x5b);
     for (let i = 0; i < order.length; i++) {
-      const r = order[i];
-      const at = r * ROW_WORDS;
-      const nb = r * NUM_STRIDE;
-      const aHi = (w[at + W_FLAGS] & F_A_IS_HI) !== 0;
-      const framesAB = n[nb + (aHi ? N_FRAMES_HI : N_FRAMES_LO)];
-      const bytesAB = n[nb + (aHi ? N_BYTES_HI : N_BYTES_LO)];
-      const framesBA = n[nb + (aHi ? N_FRAMES_LO : N_FRAMES_HI)];
-      const bytesBA = n[nb + (aHi ? N_BYTES_LO : N_BYTES_HI)];
-      const first = n[nb + N_FIRST];
-      const v4 = w[at + 9] === 4;
+      this.loadFields(order[i], fileStart);
       out.bytes(i === 0 ? J.firstA : J.nextA);
-      writeAddress(out, w, aHi ? at + 4 : at, v4);
+      writeAddress(out, w, f.aAt, f.v4);
       out.bytes(J.b);
-      writeAddress(out, w, aHi ? at : at + 4, v4);
+      writeAddress(out, w, f.bAt, f.v4);
       out.bytes(J.framesAB);
-      out.number(framesAB);
+      out.number(f.framesAB);
       out.bytes(J.bytesAB);
-      out.number(bytesAB);
+      out.number(f.bytesAB);
       out.bytes(J.framesBA);
-      out.number(framesBA);
+      out.number(f.framesBA);
       out.bytes(J.bytesBA);
-      out.number(bytesBA);
+      out.number(f.bytesBA);
       out.bytes(J.frames);
-      out.number(framesAB + framesBA);
+      out.number(f.framesAB + f.framesBA);
       out.bytes(J.bytes);
-      out.number(bytesAB + bytesBA);
+      out.number(f.bytesAB + f.bytesBA);
       out.bytes(J.relStart);
-      writeFixed(out, relativeStart(first, fileStart), 9);
+      writeFixed(out, f.relStart, 9);
       out.bytes(J.duration);
-      writeFixed(out, duration(first, n[nb + N_LAST]), 4);
+      writeFixed(out, f.duration, 4);
       if (this.withPorts) {
-        const loPort = w[at + 8] >>> 16;
-        const hiPort = w[at + 8] & 0xffff;
         out.bytes(J.portA);
-        out.number(aHi ? hiPort : loPort);
+        out.number(f.portA);
         out.bytes(J.portB);
-        out.number(aHi ? loPort : hiPort);
+        out.number(f.portB);
         out.byte(0x7d);
       } else {
         out.bytes(J.end);
@@ -281,11 +270,26 @@ export class ConversationTable {
   }
 
   private row(r: number, fileStart: number, ipv4Texts: Map<number, string>): ConversationRow {
-    this.loadFields(r, fileStart, ipv4Texts);
+    this.loadFields(r, fileStart);
     const f = this.fields;
-    const { a, b, framesAB, bytesAB, framesBA, bytesBA, relStart, duration } = f;
+    const w = this.words;
+    const text = (at: number) => {
+      if (!f.v4) return formatIpv6Words(w, at);
+      const v = w[at + 3];
+      let t = ipv4Texts.get(v);
+      if (t === undefined) {
+        t = formatIpv4Word(v);
+        ipv4Texts.set(v, t);
+      }
+      return t;
+    };
+    const a = text(f.aAt);
+    const b = text(f.bAt);
+    const { framesAB, bytesAB, framesBA, bytesBA } = f;
     const frames = framesAB + framesBA;
     const bytes = bytesAB + bytesBA;
+    const relStart = f.relStart.toFixed(9);
+    const duration = f.duration.toFixed(4);
     // One literal per table kind: every row of a table gets the same shape (ports last, as always printed).
     if (!this.withPorts) {
       return { a, b, frames_a_to_b: framesAB, bytes_a_to_b: bytesAB, frames_b_to_a: framesBA, bytes_b_to_a: bytesBA, frames, bytes, rel_start: relStart, duration };
@@ -297,23 +301,10 @@ export class ConversationTable {
     };
   }
 
-  /** Row `r` as printed, into `this.fields`. */
-  private loadFields(r: number, fileStart: number, ipv4Texts: Map<number, string>): void {
+  /** Row `r`'s numbers as printed (times in seconds, before their fixed-point text), into `this.fields`. */
+  private loadFields(r: number, fileStart: number): void {
     const w = this.words;
     const at = r * ROW_WORDS;
-    const family = w[at + 9];
-    const text = (o: number) => {
-      if (family !== 4) return formatIpv6Words(w, o);
-      const v = w[o + 3];
-      let t = ipv4Texts.get(v);
-      if (t === undefined) {
-        t = formatIpv4Word(v);
-        ipv4Texts.set(v, t);
-      }
-      return t;
-    };
-    const lo = text(at);
-    const hi = text(at + 4);
     const loPort = w[at + 8] >>> 16;
     const hiPort = w[at + 8] & 0xffff;
     const aHi = (w[at + W_FLAGS] & F_A_IS_HI) !== 0;
@@ -321,16 +312,18 @@ export class ConversationTable {
     const nb = r * NUM_STRIDE;
     const first = n[nb + N_FIRST];
     const f = this.fields;
-    f.a = aHi ? hi : lo;
-    f.b = aHi ? lo : hi;
+    f.aAt = aHi ? at + 4 : at;
+    f.bAt = aHi ? at : at + 4;
+    f.v4 = w[at + 9] === 4;
     f.portA = aHi ? hiPort : loPort;
     f.portB = aHi ? loPort : hiPort;
     f.framesAB = n[nb + (aHi ? N_FRAMES_HI : N_FRAMES_LO)];
     f.bytesAB = n[nb + (aHi ? N_BYTES_HI : N_BYTES_LO)];
     f.framesBA = n[nb + (aHi ? N_FRAMES_LO : N_FRAMES_HI)];
     f.bytesBA = n[nb + (aHi ? N_BYTES_LO : N_BYTES_HI)];
-    f.relStart = relativeStart(first, fileStart).toFixed(9);
-    f.duration = duration(first, n[nb + N_LAST]).toFixed(4);
+    // Seconds from the file's first packet, and to the row's last (0 where there is no timestamp).
+    f.relStart = Number.isNaN(first) || Number.isNaN(fileStart) ? 0 : first - fileStart;
+    f.duration = Number.isNaN(first) ? 0 : n[nb + N_LAST] - first;
   }
 
   private loadKey(family: number, srcW: Uint32Array, srcAt: number, sport: number, dstW: Uint32Array, dstAt: number, dport: number): void {
@@ -458,16 +451,6 @@ export class ConversationTable {
     this.index = index;
     this.mask = mask;
   }
-}
-
-/** Seconds from the file's first packet to a row's first (0 when either has no timestamp). */
-function relativeStart(first: number, fileStart: number): number {
-  return Number.isNaN(first) || Number.isNaN(fileStart) ? 0 : first - fileStart;
-}
-
-/** Seconds from a row's first packet to its last (0 without timestamps). */
-function duration(first: number, last: number): number {
-  return Number.isNaN(first) ? 0 : last - first;
 }
 
 /** The address at `w[at..at+4]` as the rows print it: IPv4 as digits, without a string in between. */
