@@ -62,6 +62,18 @@ const UNKNOWN_EXTENDED_LABEL = '<Unknown extended label>';
 const ROOT = '<Root>';
 
 /**
+ * The bytes of the name being read, as tshark's name buffer holds them (at
+ * most `maxNameBytes` with its NUL): one buffer for every name, since names
+ * are read one at a time and turned into text before the next.
+ */
+const nameBytes = Buffer.alloc(DNS_LIMITS.maxNameBytes);
+let nameLength = 0;
+
+function pushNameByte(b: number): void {
+  nameBytes[nameLength++] = b;
+}
+
+/**
  * Reads a possibly compressed name at `off` within `msg[start, end)` the way
  * tshark 4.0 expands it: labels joined with dots into at most 254 bytes
  * (else "<Name too long>"), more than 255 pointers is a loop, an unknown
@@ -71,7 +83,7 @@ const ROOT = '<Root>';
  * runs out of the message, label type 0x80).
  */
 function readName(msg: Uint8Array, start: number, end: number, off: number): NameResult | undefined {
-  const bytes: number[] = [];
+  nameLength = 0;
   let maxname: number = DNS_LIMITS.maxNameBytes;
   let pos = off;
   let next = -1;
@@ -82,9 +94,9 @@ function readName(msg: Uint8Array, start: number, end: number, off: number): Nam
     if (len === 0) break;
     switch (len & 0xc0) {
       case 0x00:
-        if (bytes.length > 0) {
+        if (nameLength > 0) {
           if (maxname > 0) {
-            bytes.push(0x2e);
+            pushNameByte(0x2e);
             maxname--;
           }
         } else {
@@ -93,7 +105,7 @@ function readName(msg: Uint8Array, start: number, end: number, off: number): Nam
         for (let i = 0; i < len; i++) {
           if (pos >= end) return undefined;
           if (maxname > 0) {
-            bytes.push(msg[pos]);
+            pushNameByte(msg[pos]);
             maxname--;
           }
           pos++;
@@ -106,15 +118,15 @@ function readName(msg: Uint8Array, start: number, end: number, off: number): Nam
         if (pos >= end) return undefined;
         const bitCount = msg[pos++];
         const labelLength = Math.trunc((bitCount - 1) / 8) + 1;
-        maxname = appendAscii(bytes, '\\[x', maxname);
+        maxname = appendAscii('\\[x', maxname);
         for (let i = 0; i < labelLength; i++) {
           if (maxname > 0) {
             if (pos >= end) return undefined;
-            maxname = appendAscii(bytes, msg[pos].toString(16).padStart(2, '0'), maxname);
+            maxname = appendAscii(msg[pos].toString(16).padStart(2, '0'), maxname);
           }
           pos++;
         }
-        if (maxname > 0) maxname = appendAscii(bytes, `/${bitCount}]`, maxname);
+        if (maxname > 0) maxname = appendAscii(`/${bitCount}]`, maxname);
         break;
       }
       case 0x80:
@@ -131,15 +143,24 @@ function readName(msg: Uint8Array, start: number, end: number, off: number): Nam
   }
   if (next < 0) next = pos;
   if (maxname <= 0) return { text: NAME_TOO_LONG, next };
-  return { text: bytes.length === 0 ? ROOT : formatText(bytes), next };
+  return { text: nameLength === 0 ? ROOT : nameText(nameLength), next };
 }
 
 /** snprintf into what is left of the name buffer: all of `s`, or nothing and the buffer is full. */
-function appendAscii(bytes: number[], s: string, maxname: number): number {
+function appendAscii(s: string, maxname: number): number {
   if (maxname <= 0) return maxname;
   if (s.length > maxname) return 0;
-  for (let i = 0; i < s.length; i++) bytes.push(s.charCodeAt(i));
+  for (let i = 0; i < s.length; i++) pushNameByte(s.charCodeAt(i));
   return maxname - s.length;
+}
+
+/** The text of the name's `length` bytes: most names are printable ASCII, which format_text leaves as it is. */
+function nameText(length: number): string {
+  for (let i = 0; i < length; i++) {
+    const c = nameBytes[i];
+    if (c < 0x20 || c >= 0x7f) return formatText(nameBytes.subarray(0, length));
+  }
+  return nameBytes.toString('latin1', 0, length);
 }
 
 const C_ESCAPES: Record<number, string> = { 7: 'a', 8: 'b', 9: 't', 10: 'n', 11: 'v', 12: 'f', 13: 'r' };

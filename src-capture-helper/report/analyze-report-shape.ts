@@ -102,7 +102,7 @@ export class ConversationTables implements JsonText {
   writeJson(out: JsonWriter): void {
     CONVERSATION_KINDS.forEach((kind, i) => {
       out.ascii(`${i === 0 ? '{' : ','}"${kind}":`);
-      this.tables[kind].writeRowsJson(out, this.fileStart, this.ipv4Texts);
+      this.tables[kind].writeRowsJson(out, this.fileStart);
     });
     out.byte(0x7d);
   }

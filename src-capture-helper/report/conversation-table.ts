@@ -78,8 +78,8 @@ export class ConversationTable {
   private index = new Int32Array(0);
   private mask = 0;
   private readonly k = new Uint32Array(KEY_WORDS);
-  /** One row's printed fields, reused row after row. */
-  private readonly fields = { a: '', b: '', portA: 0, portB: 0, framesAB: 0, bytesAB: 0, framesBA: 0, bytesBA: 0, relStart: '', duration: '' };
+  /** One row's printed numbers, and where its addresses are in `words`: reused row after row. */
+  private readonly fields = { aAt: 0, bAt: 0, v4: false, portA: 0, portB: 0, framesAB: 0, bytesAB: 0, framesBA: 0, bytesBA: 0, relStart: 0, duration: 0 };
   private keyHash = 0;
   private fromLo = true;
 
@@ -195,17 +195,21 @@ export class ConversationTable {
     return out;
   }
 
-  /** The text of `JSON.stringify(this.rows(...))`, without a row object or a number string in between. */
-  writeRowsJson(out: JsonWriter, fileStart: number, ipv4Texts = new Map<number, string>()): void {
+  /**
+   * The text of `JSON.stringify(this.rows(...))`, without a row object or a
+   * string in between: IPv4 addresses, counts and times are written as digits.
+   */
+  writeRowsJson(out: JsonWriter, fileStart: number): void {
     const order = this.rowOrder();
+    const w = this.words;
     const f = this.fields;
     out.byte(0x5b);
     for (let i = 0; i < order.length; i++) {
-      this.loadFields(order[i], fileStart, ipv4Texts);
+      this.loadFields(order[i], fileStart);
       out.bytes(i === 0 ? J.firstA : J.nextA);
-      out.ascii(f.a);
+      writeAddress(out, w, f.aAt, f.v4);
       out.bytes(J.b);
-      out.ascii(f.b);
+      writeAddress(out, w, f.bAt, f.v4);
       out.bytes(J.framesAB);
       out.number(f.framesAB);
       out.bytes(J.bytesAB);
@@ -219,9 +223,9 @@ export class ConversationTable {
       out.bytes(J.bytes);
       out.number(f.bytesAB + f.bytesBA);
       out.bytes(J.relStart);
-      out.ascii(f.relStart);
+      writeFixed(out, f.relStart, 9);
       out.bytes(J.duration);
-      out.ascii(f.duration);
+      writeFixed(out, f.duration, 4);
       if (this.withPorts) {
         out.bytes(J.portA);
         out.number(f.portA);
@@ -266,11 +270,26 @@ export class ConversationTable {
   }
 
   private row(r: number, fileStart: number, ipv4Texts: Map<number, string>): ConversationRow {
-    this.loadFields(r, fileStart, ipv4Texts);
+    this.loadFields(r, fileStart);
     const f = this.fields;
-    const { a, b, framesAB, bytesAB, framesBA, bytesBA, relStart, duration } = f;
+    const w = this.words;
+    const text = (at: number) => {
+      if (!f.v4) return formatIpv6Words(w, at);
+      const v = w[at + 3];
+      let t = ipv4Texts.get(v);
+      if (t === undefined) {
+        t = formatIpv4Word(v);
+        ipv4Texts.set(v, t);
+      }
+      return t;
+    };
+    const a = text(f.aAt);
+    const b = text(f.bAt);
+    const { framesAB, bytesAB, framesBA, bytesBA } = f;
     const frames = framesAB + framesBA;
     const bytes = bytesAB + bytesBA;
+    const relStart = f.relStart.toFixed(9);
+    const duration = f.duration.toFixed(4);
     // One literal per table kind: every row of a table gets the same shape (ports last, as always printed).
     if (!this.withPorts) {
       return { a, b, frames_a_to_b: framesAB, bytes_a_to_b: bytesAB, frames_b_to_a: framesBA, bytes_b_to_a: bytesBA, frames, bytes, rel_start: relStart, duration };
@@ -282,41 +301,29 @@ export class ConversationTable {
     };
   }
 
-  /** Row `r` as printed, into `this.fields`. */
-  private loadFields(r: number, fileStart: number, ipv4Texts: Map<number, string>): void {
+  /** Row `r`'s numbers as printed (times in seconds, before their fixed-point text), into `this.fields`. */
+  private loadFields(r: number, fileStart: number): void {
     const w = this.words;
     const at = r * ROW_WORDS;
-    const family = w[at + 9];
-    const text = (o: number) => {
-      if (family !== 4) return formatIpv6Words(w, o);
-      const v = w[o + 3];
-      let t = ipv4Texts.get(v);
-      if (t === undefined) {
-        t = formatIpv4Word(v);
-        ipv4Texts.set(v, t);
-      }
-      return t;
-    };
-    const lo = text(at);
-    const hi = text(at + 4);
     const loPort = w[at + 8] >>> 16;
     const hiPort = w[at + 8] & 0xffff;
     const aHi = (w[at + W_FLAGS] & F_A_IS_HI) !== 0;
     const n = this.nums;
     const nb = r * NUM_STRIDE;
     const first = n[nb + N_FIRST];
-    const start = Number.isNaN(first) || Number.isNaN(fileStart) ? 0 : first - fileStart;
     const f = this.fields;
-    f.a = aHi ? hi : lo;
-    f.b = aHi ? lo : hi;
+    f.aAt = aHi ? at + 4 : at;
+    f.bAt = aHi ? at : at + 4;
+    f.v4 = w[at + 9] === 4;
     f.portA = aHi ? hiPort : loPort;
     f.portB = aHi ? loPort : hiPort;
     f.framesAB = n[nb + (aHi ? N_FRAMES_HI : N_FRAMES_LO)];
     f.bytesAB = n[nb + (aHi ? N_BYTES_HI : N_BYTES_LO)];
     f.framesBA = n[nb + (aHi ? N_FRAMES_LO : N_FRAMES_HI)];
     f.bytesBA = n[nb + (aHi ? N_BYTES_LO : N_BYTES_HI)];
-    f.relStart = start.toFixed(9);
-    f.duration = (Number.isNaN(first) ? 0 : n[nb + N_LAST] - first).toFixed(4);
+    // Seconds from the file's first packet, and to the row's last (0 where there is no timestamp).
+    f.relStart = Number.isNaN(first) || Number.isNaN(fileStart) ? 0 : first - fileStart;
+    f.duration = Number.isNaN(first) ? 0 : n[nb + N_LAST] - first;
   }
 
   private loadKey(family: number, srcW: Uint32Array, srcAt: number, sport: number, dstW: Uint32Array, dstAt: number, dport: number): void {
@@ -443,5 +450,56 @@ export class ConversationTable {
     }
     this.index = index;
     this.mask = mask;
+  }
+}
+
+/** The address at `w[at..at+4]` as the rows print it: IPv4 as digits, without a string in between. */
+function writeAddress(out: JsonWriter, w: Uint32Array, at: number, v4: boolean): void {
+  if (!v4) {
+    out.ascii(formatIpv6Words(w, at));
+    return;
+  }
+  const v = w[at + 3];
+  out.number(v >>> 24);
+  out.byte(0x2e);
+  out.number((v >>> 16) & 0xff);
+  out.byte(0x2e);
+  out.number((v >>> 8) & 0xff);
+  out.byte(0x2e);
+  out.number(v & 0xff);
+}
+
+const POWERS_OF_TEN = [1, 10, 100, 1000, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+
+/**
+ * Exactly `v.toFixed(decimals)` (decimals 0-9), without the string. The
+ * fraction `v - floor(v)` is exact; scaled by 10^decimals (below 2^30) in
+ * floating point it is within 2^-24 of the exact product, so it rounds as
+ * toFixed does (to nearest, halves up) unless it lies within 2^-20 of a
+ * half: those, negative values and values from 2^31 up take toFixed itself.
+ */
+export function writeFixed(out: JsonWriter, v: number, decimals: number): void {
+  const whole = Math.floor(v);
+  const scale = POWERS_OF_TEN[decimals];
+  const scaled = (v - whole) * scale;
+  const below = Math.floor(scaled);
+  const off = scaled - below - 0.5;
+  if (!(v >= 0 && v < 2 ** 31) || (off < 2 ** -20 && off > -(2 ** -20))) {
+    out.ascii(v.toFixed(decimals));
+    return;
+  }
+  let fraction = off > 0 ? below + 1 : below;
+  let integer = whole;
+  if (fraction === scale) {
+    integer++;
+    fraction = 0;
+  }
+  out.number(integer);
+  if (decimals === 0) return;
+  out.byte(0x2e);
+  for (let d = scale / 10; d >= 1; d /= 10) {
+    const digit = Math.floor(fraction / d);
+    out.byte(0x30 + digit);
+    fraction -= digit * d;
   }
 }

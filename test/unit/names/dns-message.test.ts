@@ -2,8 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DNS_LIMITS, DnsParseStatus, parseDnsMessage } from '../../../src-capture-helper/names/dns-message';
+import { DNS_LIMITS, DnsParseStatus, formatText, parseDnsMessage } from '../../../src-capture-helper/names/dns-message';
 import { hex, udp4 } from './packets';
 
 // Response to "www.example.com A?" with a CNAME chain, two A and one AAAA answer,
@@ -71,6 +72,21 @@ describe('parseDnsMessage', () => {
     // a\001b . a<c2 85>z (a C1 control) . a<c0 af>z (overlong /) . a<ed a0 80>z (surrogate) . a.b (dot inside a label)
     const msg = hex('0001 0100 0001 0000 0000 0000  03 610162  04 61c2857a  04 61c0af7a  05 61eda0807a  03 612e62 00 0001 0001');
     expect(parseDnsMessage(msg, 0, msg.length).queries).toEqual(['a\\001b.a\\u0085z.a/z.a\ufffdz.a.b']);
+  });
+
+  it('gives every name the text format_text gives its bytes, printable ASCII or not (fast-check)', () => {
+    // Mostly printable, now and then one of the bytes at its edges (or a backslash or quote, printed as they are).
+    const edges = [0x00, 0x1f, 0x7f, 0x80, 0xc3, 0xff, 0x5c, 0x22];
+    const printable = fc.uint8Array({ minLength: 1, maxLength: 63 }).map((b) => b.map((c) => (c < edges.length ? edges[c] : 0x20 + (c % 0x5f))));
+    const label = fc.oneof(printable, fc.uint8Array({ minLength: 1, maxLength: 63 }));
+    fc.assert(
+      fc.property(fc.array(label, { minLength: 1, maxLength: 3 }), (labels) => {
+        const msg = Uint8Array.from([...hex('0001 0100 0001 0000 0000 0000'), ...labels.flatMap((l) => [l.length, ...l]), 0, 0, 1, 0, 1]);
+        const dotted = labels.flatMap((l, i) => (i === 0 ? [...l] : [0x2e, ...l]));
+        return parseDnsMessage(msg, 0, msg.length).queries[0] === formatText(dotted);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('keeps what was read before the message was cut short', () => {
