@@ -42,8 +42,9 @@ const MAX_DELTA_FLOWS = 20_000;
 const DELTA_PART_FLOWS = 1000;
 /** How often a part waiting for room in the clients' send queues looks again. */
 const DELTA_PART_POLL_MS = 10;
-/** A part waits at most this long for a client that does not read (then that client drops it, counted). */
-const DELTA_PART_WAIT_MS = 200;
+/** A part waits at most this long for a client that does not read (then that client drops it, counted): up to the
+ *  next delta, so a client that is only slow for a while (a busy machine, a large write) loses none. */
+const DELTA_PART_WAIT_MS = 1000;
 /** Ended flows kept for the next delta; beyond it they are counted as omitted. */
 const MAX_ENDED_PENDING = 2000;
 
