@@ -1,9 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HelperClient } from '../../../src-main/core/helper-client';
-import { OPEN_TIMEOUT_MS } from '../../../src-capture-helper/live/program-source';
+import { captureRights } from '../../../src-capture-helper/live/capture-program';
+import { OPEN_TIMEOUT_MS, programArgs } from '../../../src-capture-helper/live/program-source';
 import { FORCED_EXIT_STATUS, PARENT_CHECK_MS, SHUTDOWN_DEADLINE_MS } from '../../../src-capture-helper/server/helper-lifetime';
 import { helperCli, startHelper, type RunningHelper } from '../../helpers/helper-process';
 import { spawnInGroup } from '../../helpers/process-groups';
@@ -208,4 +210,34 @@ describe('the capture helper shutdown is bounded', () => {
       expect(await goneWithin(() => [program], 1000)).not.toBeNull();
     });
   }
+});
+
+/** Mirrors STOP_DRAIN_MS in netmon-capture.c: how long a stopping program waits on a reader that takes nothing. */
+const PROGRAM_STOP_DRAIN_MS = 2000;
+
+describe.skipIf(!asRoot)('netmon-capture whose reader takes nothing', () => {
+  it('ends within its bound when asked to stop, instead of waiting forever to write', async () => {
+    const rights = captureRights({ env: {} });
+    if (rights.state !== 'ready') throw new Error(rights.message);
+    const port = 40000 + Math.floor(Math.random() * 20000);
+    const child = spawnInGroup(rights.program, programArgs({ interfaces: ['lo'], bpf: `udp port ${port}`, snaplen: 256 }), { stdio: ['pipe', 'pipe', 'ignore'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    leftovers.push(() => [[child.pid ?? 0, 'netmon-capture']]);
+    // Read up to OPENED, then nothing more: the reader is alive and its end of the pipe stays open.
+    const stdout = child.stdout!;
+    await new Promise<void>((resolve) => stdout.once('data', () => resolve()));
+    stdout.pause();
+    // Far more records than the pipe holds (each about 280 bytes at snaplen 256).
+    const sender = dgram.createSocket('udp4');
+    for (let i = 0; i < 20; i++) {
+      await Promise.all(Array.from({ length: 500 }, () => new Promise((r) => sender.send(Buffer.alloc(200), port, '127.0.0.1', r))));
+    }
+    sender.close();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(child.exitCode).toBeNull();
+    const stopAt = Date.now();
+    child.kill('SIGTERM');
+    const status = await Promise.race([exited, new Promise<'running'>((r) => setTimeout(() => r('running'), PROGRAM_STOP_DRAIN_MS + SLACK_MS))]);
+    expect(status, `netmon-capture ${Date.now() - stopAt} ms after SIGTERM`).toBe(1);
+  });
 });
