@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { killCaptureChildren } from '../live/capture-children';
 
-/** How long the orderly shutdown may take before the helper ends its capture programs and exits anyway. */
+/** How long after the shutdown starts the helper may still run before it ends its capture programs and exits anyway. */
 export const SHUTDOWN_DEADLINE_MS = 3000;
 /** How often a helper spawned by the app checks that the app is still its parent. */
 export const PARENT_CHECK_MS = 500;
@@ -22,7 +22,8 @@ export interface HelperLifetimeOptions {
 /**
  * When and how the helper ends. The first request to stop (a signal, the
  * parent going away) starts the orderly shutdown and a watchdog; the
- * watchdog, or a second signal, ends the capture programs and exits at once.
+ * watchdog, if the process still runs at its deadline, or a second signal
+ * ends the capture programs and exits at once.
  * Nothing the orderly path waits for (a client that never reads, a capture
  * program that does not end) can keep the helper running past the deadline.
  */
@@ -49,8 +50,9 @@ export class HelperLifetime {
     this.stopWatchingParent();
     this.options.log('info', 'helper stopping', { reason });
     const deadlineMs = this.options.deadlineMs ?? SHUTDOWN_DEADLINE_MS;
-    // Unreferenced: a shutdown that completes lets the process end without waiting for it.
-    setTimeout(() => this.force(`the shutdown (${reason}) did not complete within ${deadlineMs} ms`), deadlineMs).unref();
+    // Unreferenced: a process with nothing left to do ends without waiting for it. It stays armed once the orderly
+    // path is done: whatever still keeps the process running then (a capture still opening) is not waited for either.
+    setTimeout(() => this.force(`still running ${deadlineMs} ms after the shutdown (${reason}) began`), deadlineMs).unref();
     this.options.stop().then(
       () => this.resolveDone(0),
       (err: unknown) => this.force(`the shutdown failed: ${err instanceof Error ? err.message : String(err)}`),
