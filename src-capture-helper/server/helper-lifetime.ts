@@ -62,7 +62,7 @@ export class HelperLifetime {
   /** Ends the capture programs this process started, then the process, now. */
   force(why: string): void {
     const killed = killCaptureChildren();
-    this.options.log('warn', 'helper exiting without completing its shutdown', { why, captureProgramsKilled: killed });
+    this.options.log('warn', 'helper forcing its exit', { why, captureProgramsKilled: killed });
     (this.options.exit ?? ((status: number) => process.exit(status)))(FORCED_EXIT_STATUS);
   }
 
@@ -86,7 +86,8 @@ export class HelperLifetime {
     stdin.once('end', () => this.shutdown('parent closed stdin'));
     stdin.once('close', () => this.shutdown('parent closed stdin'));
     stdin.resume();
-    const parent = parentPid();
+    // Node reads the parent once, at start: a parent gone before this point is seen at the first check.
+    const parent = process.ppid;
     this.parentTimer = setInterval(() => {
       if (!isParent(parent)) this.shutdown(`parent ${parent} exited`);
     }, PARENT_CHECK_MS);
@@ -102,7 +103,7 @@ export class HelperLifetime {
   }
 }
 
-/** This process's parent now (Node's process.ppid is read once, at start). */
+/** This process's parent now (process.ppid is what it was at start). */
 function parentPid(): number {
   if (process.platform === 'linux') {
     try {

@@ -36,7 +36,7 @@ describe('the helper lifetime', () => {
     expect(exits).toEqual([]);
     expect(await exited).toBe('SIGKILL');
     expect(exits).toEqual([FORCED_EXIT_STATUS]);
-    expect(logs).toEqual(['info helper stopping', 'warn helper exiting without completing its shutdown']);
+    expect(logs).toEqual(['info helper stopping', 'warn helper forcing its exit']);
   });
 
   it('exits at once when the orderly shutdown fails', async () => {
