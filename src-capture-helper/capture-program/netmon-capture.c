@@ -18,7 +18,9 @@
  * by a root parent for a helper it starts later stays unread until the helper,
  * its only reader, asks for it.
  *
- * It ends with the process that started it (SIGTERM on the parent's death).
+ * It ends with the process that started it (SIGTERM on the parent's death),
+ * and with its reader: when the reader closes its end (EPIPE), or, once a stop
+ * was requested, when the reader takes nothing for STOP_DRAIN_MS.
  *
  * Exit status: 0 clean end; 1 cannot open or capture (no such interface, no
  * permission, every interface failed); 2 bad arguments, filter or control byte.
@@ -55,6 +57,8 @@
 #define RECORD_HEADER 24
 #define BATCH_HEADER 16 /* message header + u32 count + u32 reserved */
 #define JSON_MAX 16384
+/* Once a stop is requested, how long writes may wait on a reader that takes nothing before the program gives up. */
+#define STOP_DRAIN_MS 2000
 
 enum { M_OPENED = 1, M_BATCH = 2, M_STATS = 3, M_ERROR = 4, M_END = 5 };
 enum { EXIT_OK = 0, EXIT_CAPTURE = 1, EXIT_USAGE = 2 };
@@ -96,18 +100,38 @@ static int output_held;
 
 /* ---- output ------------------------------------------------------------ */
 
-/* Writes everything or exits: a reader that went away ends the capture. */
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Writes everything or exits: a reader that went away ends the capture, and
+ * so does one that takes nothing for STOP_DRAIN_MS while the program stops
+ * (stdout is non-blocking so that the wait can end: a signal cannot end a
+ * blocking write the reader never makes room for).
+ */
 static void write_all(const void *data, size_t len) {
+  static long long blocked_since = -1;
   const uint8_t *p = data;
   while (len > 0) {
     ssize_t n = write(STDOUT_FILENO, p, len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) {
-      struct pollfd w = {STDOUT_FILENO, POLLOUT, 0};
-      poll(&w, 1, -1);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+      int again = errno == EAGAIN;
+      if (stop_requested) {
+        long long now = now_ms();
+        if (blocked_since < 0) blocked_since = now;
+        else if (now - blocked_since >= STOP_DRAIN_MS) _exit(EXIT_CAPTURE);
+      }
+      if (again) {
+        struct pollfd w = {STDOUT_FILENO, POLLOUT, 0};
+        poll(&w, 1, 100);
+      }
       continue;
     }
     if (n <= 0) _exit(EXIT_CAPTURE);
+    blocked_since = -1;
     p += n;
     len -= (size_t)n;
   }
@@ -493,12 +517,6 @@ static void end_with_parent(pid_t parent) {
   if (getppid() != parent) stop_requested = 1; /* the parent went before the request */
 }
 
-static long long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void send_opened(const char *privileges, const char *const probe_errors[][2]) {
   struct json j = {.len = 0};
   json_raw(&j, "{\"protocol\":%d,\"version\":", PROTOCOL);
@@ -567,6 +585,8 @@ int main(int argc, char **argv) {
     return EXIT_USAGE;
   }
   output_held = o.hold;
+  int out_flags = fcntl(STDOUT_FILENO, F_GETFL);
+  if (out_flags >= 0) fcntl(STDOUT_FILENO, F_SETFL, out_flags | O_NONBLOCK);
 
   n_ifaces = o.n_ifaces;
   static const char *probe_errors[MAX_IFACES][2];

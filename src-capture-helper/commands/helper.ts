@@ -3,6 +3,7 @@ import { expectCaptureHandoff } from '../live/capture-handoff';
 import { PROTOCOL_VERSION } from '../protocol/messages';
 import { defaultSocketDir, socketPathIn } from '../protocol/socket-path';
 import { CaptureService } from '../server/capture-service';
+import { HelperLifetime } from '../server/helper-lifetime';
 import { HelperLog } from '../server/helper-log';
 import type { RequestHandlers } from '../server/helper-server';
 import { defaultLimits, HelperServer } from '../server/helper-server';
@@ -144,22 +145,18 @@ export async function runHelperCommand(args: string[]): Promise<number> {
   log.info('helper listening', { socket: parsed.socket, pid: process.pid });
   process.stdout.write(`${JSON.stringify({ ready: true, socket: parsed.socket, pid: process.pid })}\n`);
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const shutdown = (reason: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info('helper stopping', { reason });
+  const lifetime = new HelperLifetime({
+    stop: async () => {
       service.stopAll();
-      void server.close().then(() => resolve(0));
-    };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
-    // A helper spawned by the app goes away with it: its stdin is the app's pipe.
-    if (!parsed.tokenFile) {
-      process.stdin.once('end', () => shutdown('parent closed stdin'));
-      process.stdin.once('close', () => shutdown('parent closed stdin'));
-      process.stdin.resume();
-    }
+      await server.close();
+    },
+    log: (level, message, fields) => {
+      log.log(level, message, fields);
+      // Records go to clients, and none may be left: a forced exit is also told where the parent reads.
+      if (level === 'warn' && !parsed.logStderr) process.stderr.write(`netmon-helper: ${message}: ${JSON.stringify(fields)}\n`);
+    },
   });
+  lifetime.watchSignals();
+  if (!parsed.tokenFile) lifetime.watchParent(process.stdin);
+  return lifetime.done;
 }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { trackCaptureChild } from './capture-children';
 import { CaptureMessageReader, MessageType, parseJsonMessage } from './capture-messages';
 import { GRANT_COMMAND } from './capture-program';
 import { capturePathInfo, type CapturePathInfo } from './live-capture';
@@ -97,6 +98,7 @@ async function runProbe(program: string, names: string[]): Promise<ProgramOpened
     const opened = await new Promise<ProgramOpened>((resolve, reject) => {
       const chunks: Buffer[] = [];
       const child = spawn(program, programArgs({ interfaces: names.slice(i, i + 16) }, true), { stdio: ['ignore', 'pipe', 'ignore'] });
+      trackCaptureChild(child);
       child.stdout.on('data', (d: Buffer) => chunks.push(d));
       child.on('error', reject);
       child.on('close', () => {

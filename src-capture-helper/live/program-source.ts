@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import type { PacketRecord, PacketSink } from '../pipeline/packet-sink';
+import { trackCaptureChild } from './capture-children';
 import { CAPTURE_PROTOCOL, captureRights, GRANT_COMMAND, type CaptureRights } from './capture-program';
 import {
   BATCH_PAYLOAD_HEADER, CaptureMessageError, CaptureMessageReader, MessageType, parseJsonMessage, parseStats, RECORD_HEADER,
@@ -71,7 +72,7 @@ export function spawnProgram(rights: CaptureRights, args: string[], iface: strin
     throw new LiveCaptureOpenError(rights.message, rights.state === 'missing' ? 'ENOTSUP' : rights.state === 'stale' ? 'ESTALE' : 'EPERM', iface);
   }
   // The environment carries SUDO_UID when this process is root through sudo: the program drops to that user.
-  const child = spawn(rights.program, hold ? [...args, '--hold'] : args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = trackCaptureChild(spawn(rights.program, hold ? [...args, '--hold'] : args, { stdio: ['pipe', 'pipe', 'pipe'] }));
   return { output: child.stdout!, control: child.stdin!, child, held: hold };
 }
 

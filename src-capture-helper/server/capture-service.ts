@@ -22,6 +22,8 @@ export class CaptureService {
   private probing: Promise<RequestResult<'interfaces'>> | null = null;
   /** Sessions in start order (Map keeps insertion order). */
   private readonly byId = new Map<string, CaptureSession>();
+  /** Set by stopAll: the helper is shutting down and starts no capture any more. */
+  private closed = false;
 
   constructor(private readonly events: EventSink, private readonly log: HelperLog, private readonly runtimeDir: string) {}
 
@@ -61,6 +63,7 @@ export class CaptureService {
   }
 
   async start(params: StartParams): Promise<SessionStatus> {
+    if (this.closed) throw stoppingError();
     const id = params.sessionId ?? randomBytes(8).toString('hex');
     const existing = this.byId.get(id);
     if (existing?.running) throw new RequestError('conflict', 'SessionExists', `capture session ${id} is already running`);
@@ -77,6 +80,11 @@ export class CaptureService {
       const info = toErrorInfo(err);
       this.log.warn('capture start refused', { session: id, reason: info.message });
       throw new RequestError(info.code === 'internal' ? 'invalid' : info.code, info.name === 'Error' ? 'CaptureError' : info.name, info.message);
+    }
+    if (this.closed) {
+      // The helper began to stop while the source opened: a session started now would run with no one to stop it.
+      session.dispose();
+      throw stoppingError();
     }
     existing?.dispose();
     this.byId.delete(id);
@@ -177,7 +185,9 @@ export class CaptureService {
     return controller !== undefined;
   }
 
+  /** Ends every session and refuses later starts, including those still opening their source. */
   stopAll(): void {
+    this.closed = true;
     for (const session of this.byId.values()) session.dispose();
   }
 
@@ -195,4 +205,8 @@ export class CaptureService {
       this.byId.delete(s.id);
     }
   }
+}
+
+function stoppingError(): RequestError {
+  return new RequestError('unavailable', 'HelperStopping', 'the capture helper is shutting down');
 }

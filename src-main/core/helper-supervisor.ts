@@ -68,6 +68,11 @@ export interface HelperSupervisorOptions {
 }
 
 const MAX_LINE = 64 * 1024;
+/**
+ * How long a helper told to stop may take before it is killed: longer than its own shutdown deadline (3 s), after
+ * which it ends its capture programs itself and exits.
+ */
+const HELPER_EXIT_WAIT_MS = 5000;
 
 /**
  * Keeps one helper connection alive for main: spawns the helper (or connects
@@ -155,7 +160,7 @@ export class HelperSupervisor {
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.stdin?.end(); // the helper exits when its stdin closes
-      const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      const killer = setTimeout(() => child.kill('SIGKILL'), HELPER_EXIT_WAIT_MS);
       await exited;
       clearTimeout(killer);
     }

@@ -30,6 +30,8 @@ export interface StartHelperOptions {
   socketPath?: string;
   /** As an installed service runs: the token is read from this file (the helper makes it when missing), not stdin. */
   tokenFile?: string;
+  /** Variables added to this process's environment for the helper (e.g. NETMON_CAPTURE_PROGRAM). */
+  env?: Record<string, string>;
 }
 
 /** The helper exited before it was listening. */
@@ -49,7 +51,10 @@ export async function startHelper(extraArgs: string[] = [], options: StartHelper
   const socketPath = options.socketPath ?? path.join(dir, 'sock', 'helper.sock');
   const tokenArgs = options.tokenFile === undefined ? [] : ['--token-file', options.tokenFile];
   const [command, ...args] = [...(options.prefix ?? []), process.execPath, helperCli, 'helper', '--socket', socketPath, ...tokenArgs, ...extraArgs];
-  const child = spawnInGroup(command, args, { stdio: [options.tokenFile === undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  const child = spawnInGroup(command, args, {
+    stdio: [options.tokenFile === undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+  });
   const stdinToken = options.tokenFile === undefined ? newToken() : null;
   if (stdinToken !== null) child.stdin!.write(`${stdinToken}\n`);
   let stderr = '';
