@@ -94,15 +94,6 @@ export class FlowSync {
     }
   }
 
-  /**
-   * The helper dropped events for this connection (it read too slowly): a part of a delta may be among them, so the
-   * flows it held are caught up from the helper's table as omitted ones are.
-   */
-  onEventsDropped(session: string): void {
-    this.omittedSinceSync += 1;
-    this.scheduleFlowSync(session);
-  }
-
   private closeSecond(): void {
     const s = this.openSecond;
     if (s === null) return;

@@ -213,10 +213,6 @@ export class NetmonCore {
       helper.on('flowDeltas', (payload, meta) => this.onFlowDeltas(payload, meta.session)),
       helper.on('captureState', (payload) => this.capture.onCaptureState(payload)),
       helper.on('captureError', (payload, meta) => this.capture.onCaptureError(payload, meta.session)),
-      helper.on('eventsDropped', () => {
-        const session = this.capture.captureId;
-        if (session !== null && this.capture.captureStatus().state === 'running') this.sync.onEventsDropped(session);
-      }),
     ];
     if (hasStateSource(helper)) {
       // The supervisor restarts a crashed helper and re-issues the running session's start with the same id.

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import type { EventMap, FlowRow } from '../../../src-capture-helper/protocol/messages';
 import type { EventChannel, EventPayload } from '../../../src-main/api/contract';
 import { FlowSync } from '../../../src-main/core/flow-sync';
-import type { HelperPort } from '../../../src-main/core/helper-port';
 import { createLogger } from '../../../src-main/core/log';
 
 const T0 = 1_700_000_000;
@@ -20,14 +19,14 @@ function part(second: number, ids: number[], more: boolean, extra: Partial<Event
   return { second, updated: ids.map((id) => row(id, second - T0 + 1)), ended: [], omitted: 0, ...(more ? { more } : {}), ...extra };
 }
 
-function makeSync(helper: HelperPort | null = null): { sync: FlowSync; deltas: EventPayload<'flows.delta'>[]; flushes: () => number } {
+function makeSync(): { sync: FlowSync; deltas: EventPayload<'flows.delta'>[]; flushes: () => number } {
   const deltas: EventPayload<'flows.delta'>[] = [];
   let flushes = 0;
   const sync = new FlowSync({
     maxFlows: 10_000,
     log: createLogger({ level: 'fatal' }),
     now: () => 0,
-    helper: () => helper,
+    helper: () => null,
     currentSession: () => 's',
     running: () => true,
     emit: <E extends EventChannel>(channel: E, payload: EventPayload<E>) => {
@@ -67,26 +66,5 @@ describe('flow sync', () => {
     sync.stopSync();
     expect(deltas.map((d) => [d.tsMs, d.updated])).toEqual([[T0 * 1000, 1000], [(T0 + 1) * 1000, 1000]]);
     expect(flushes()).toBe(2);
-  });
-
-  it('catches up from the helper flow table when the helper says it dropped events for this connection', async () => {
-    // The helper's table holds 1500 flows; the part that carried 500 of them was dropped for a slow reader.
-    const table = range(0, 1500).map((id) => row(id, 1));
-    const asked: unknown[] = [];
-    const helper = {
-      request: async (method: string, params: { afterId?: number; limit: number }) => {
-        asked.push(method);
-        const from = params.afterId === undefined ? 0 : table.findIndex((r) => r.id === params.afterId) + 1;
-        const flows = table.slice(from, from + params.limit);
-        return { total: table.length, offset: 0, flows };
-      },
-    } as unknown as HelperPort;
-    const { sync } = makeSync(helper);
-    sync.onFlowDeltas(part(T0, range(0, 1000), false), 's');
-    expect(sync.flows.size).toBe(1000);
-    sync.onEventsDropped('s');
-    await sync.catchUpFlows('s');
-    expect(asked[0]).toBe('flows');
-    expect(sync.flows.size).toBe(1500);
   });
 });
