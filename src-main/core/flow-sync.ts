@@ -46,6 +46,8 @@ export class FlowSync {
   /** The second whose delta parts are coming in (null: none open), and what its parts held so far. */
   private openSecond: { session: string; second: number; updated: number; finished: number; omitted: number } | null = null;
   private flowSync: Promise<void> | null = null;
+  /** Counts the captures whose catch-up ended (stopSync): a catch-up in flight when its capture ends applies nothing more. */
+  private syncEpoch = 0;
   private flowSyncTimer: NodeJS.Timeout | null = null;
   private lastFlowSyncMs = 0;
   private readonly log: Logger;
@@ -137,6 +139,7 @@ export class FlowSync {
     if (helper === null) return;
     this.omittedSinceSync = 0;
     this.lastFlowSyncMs = this.now();
+    const epoch = this.syncEpoch;
     let seen = 0;
     let tsMs = 0;
     let afterId: number | undefined;
@@ -150,6 +153,8 @@ export class FlowSync {
         this.log.warn({ err, session }, 'cannot catch up with the helper flow table');
         return null;
       });
+      // The capture ended meanwhile: its flows went to the log, and a page applied now would bring them back.
+      if (epoch !== this.syncEpoch) return;
       if (page === null || session !== this.options.currentSession()) return caughtUp();
       for (const row of page.flows) {
         tsMs = Math.max(tsMs, row.lastSeen * 1000);
@@ -167,6 +172,7 @@ export class FlowSync {
 
   /** No catch-up is due any more (the capture ended). */
   stopSync(): void {
+    this.syncEpoch += 1;
     // A second whose last part was dropped is over too.
     this.closeSecond();
     if (this.flowSyncTimer !== null) clearTimeout(this.flowSyncTimer);

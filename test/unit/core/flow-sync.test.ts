@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { EventMap, FlowRow } from '../../../src-capture-helper/protocol/messages';
 import type { EventChannel, EventPayload } from '../../../src-main/api/contract';
 import { FlowSync } from '../../../src-main/core/flow-sync';
+import type { HelperPort } from '../../../src-main/core/helper-port';
 import { createLogger } from '../../../src-main/core/log';
 
 const T0 = 1_700_000_000;
@@ -19,14 +20,14 @@ function part(second: number, ids: number[], more: boolean, extra: Partial<Event
   return { second, updated: ids.map((id) => row(id, second - T0 + 1)), ended: [], omitted: 0, ...(more ? { more } : {}), ...extra };
 }
 
-function makeSync(): { sync: FlowSync; deltas: EventPayload<'flows.delta'>[]; flushes: () => number } {
+function makeSync(helper: HelperPort | null = null): { sync: FlowSync; deltas: EventPayload<'flows.delta'>[]; flushes: () => number } {
   const deltas: EventPayload<'flows.delta'>[] = [];
   let flushes = 0;
   const sync = new FlowSync({
     maxFlows: 10_000,
     log: createLogger({ level: 'fatal' }),
     now: () => 0,
-    helper: () => null,
+    helper: () => helper,
     currentSession: () => 's',
     running: () => true,
     emit: <E extends EventChannel>(channel: E, payload: EventPayload<E>) => {
@@ -66,5 +67,21 @@ describe('flow sync', () => {
     sync.stopSync();
     expect(deltas.map((d) => [d.tsMs, d.updated])).toEqual([[T0 * 1000, 1000], [(T0 + 1) * 1000, 1000]]);
     expect(flushes()).toBe(2);
+  });
+
+  it('applies nothing of a catch-up still in flight when the capture ends: its flows went to the log once', async () => {
+    let answer: (page: unknown) => void = () => undefined;
+    const helper = { request: async () => new Promise((resolve) => (answer = resolve)) } as unknown as HelperPort;
+    const { sync } = makeSync(helper);
+    // The helper left 500 flows out of this second: main catches up from its table.
+    sync.onFlowDeltas(part(T0, range(0, 1000), false, { omitted: 500 }), 's');
+    const catchUp = sync.catchUpFlows('s');
+    // The capture ends while the helper's page is on its way.
+    sync.stopSync();
+    sync.endAll();
+    expect(sync.flows.size).toBe(0);
+    answer({ total: 1500, offset: 0, flows: range(0, 1500).map((id) => row(id, 1)) });
+    await catchUp;
+    expect(sync.flows.size).toBe(0);
   });
 });
