@@ -293,7 +293,7 @@ export class AppAttributor {
       this.pending.set(s.inode, s.uid);
       return;
     }
-    this.apps.set(s.inode, { label: young.name ?? `pid ${young.pid}`, pid: young.pid, name: young.name, exe: young.exe, uid: s.uid, user: this.o.userName(s.uid), system: false });
+    this.apps.set(s.inode, this.processApp(young.pid, s.uid, young));
     this.counters.inodesResolved++;
   }
 
@@ -386,8 +386,9 @@ export class AppAttributor {
     return { pids: [...fresh, ...old], next: 0, covers: new Set(this.pending.keys()) };
   }
 
-  private processApp(pid: number, uid: number): FlowApp {
-    const { name, exe } = this.o.processes.describe(pid);
+  /** The app of process `pid`, described now unless what it was is already known (a young process may have exited). */
+  private processApp(pid: number, uid: number, described = this.o.processes.describe(pid)): FlowApp {
+    const { name, exe } = described;
     return { label: name ?? `pid ${pid}`, pid, name, exe, uid, user: this.o.userName(uid), system: false };
   }
 }
