@@ -35,14 +35,15 @@ interface Props {
 }
 
 /** Where the rows in view start in the list, for a scroll offset: 1:1 while the body fits, mapped beyond. */
-export function scrollGeometry(total: number, scrollTop: number, viewHeight: number): { bodyHeight: number; offset: number; first: number; last: number } {
+export function scrollGeometry(total: number, scrollTop: number, viewHeight: number): { bodyHeight: number; mapped: boolean; offset: number; first: number; last: number } {
   const full = total * ROW_HEIGHT;
+  const mapped = full > MAX_BODY_PX;
   const bodyHeight = Math.min(full, MAX_BODY_PX);
   const room = Math.max(1, bodyHeight - viewHeight);
-  const offset = full <= MAX_BODY_PX ? scrollTop : (Math.min(scrollTop, room) / room) * Math.max(0, full - viewHeight);
+  const offset = !mapped ? scrollTop : (Math.min(scrollTop, room) / room) * Math.max(0, full - viewHeight);
   const first = Math.max(0, Math.min(total, Math.floor(offset / ROW_HEIGHT)));
   const last = Math.max(first, Math.min(total, Math.ceil((offset + viewHeight) / ROW_HEIGHT)));
-  return { bodyHeight, offset, first, last };
+  return { bodyHeight, mapped, offset, first, last };
 }
 
 /** The scroll offset that shows a row at the top of the view (the inverse of `scrollGeometry`). */
@@ -297,7 +298,7 @@ export function FlowTable({ total, window, label, listKey, onRange, onSelectAll 
 
   // Rows sit in a block placed where the view is, each at its distance from the block's first row: positions stay
   // small however long the list, and the rows keep their place (and their rendering) while the view scrolls 1:1.
-  const overscan = total * ROW_HEIGHT > MAX_BODY_PX ? MAPPED_OVERSCAN : OVERSCAN;
+  const overscan = geometry.mapped ? MAPPED_OVERSCAN : OVERSCAN;
   const from = Math.max(first - overscan, start);
   const to = Math.min(last + overscan, start + rows.length);
   const blockRow = Math.floor(first / 1000) * 1000;
