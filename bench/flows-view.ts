@@ -1,6 +1,6 @@
 /**
  * The Flows view in Chromium against `netmon serve` holding many flows (figures, not asserts), run as
- * `node dist/bench/flows-view.js [CAPTURE | --history N] [--json] [--cpu-profile FILE]` (bench/run.ts starts it as a child with --json,
+ * `node dist/bench/flows-view.js [CAPTURE | --history N] [--json] [--cpu-profile FILE] [--trace FILE]` (bench/run.ts starts it as a child with --json,
  * saved under `flowsView`). Serve holds the flows one of two ways:
  * - `--history N` (bench/run.ts, N = --concurrent-flows): a history database filled with N finished flows of one
  *   capture session (bench/flow-store.ts's flows), served with no capture running, so the Flows view lists them all;
@@ -13,7 +13,8 @@
  *   trace (p50/p95/max, what the target "p95 < 16 ms per frame" reads: a frame fits when its work does; its wall time
  *   too, which a loaded machine stretches), beside the
  *   requestAnimationFrame gaps (paced by the display, so they show frames drawn late but not how much room a frame
- *   had), and the frames in which the middle of the table showed no row yet; with --cpu-profile FILE, one more pass
+ *   had), and the frames in which the middle of the table showed no row yet; with --trace FILE, that pass's trace
+ *   saved for DevTools; with --cpu-profile FILE, one more pass
  *   under Chromium's CPU profiler, saved to FILE with its largest self times printed;
  * - a jump to the middle of the list (the scroll bar dragged there) until its rows show;
  * - a sort change and a filter change until the first row is the one main lists first for the new order or filter.
@@ -191,7 +192,7 @@ async function turnWheel(page: Page): Promise<void> {
   await page.waitForTimeout(100);
 }
 
-async function measureScroll(page: Page): Promise<FrameFigures> {
+async function measureScroll(page: Page, traceFile?: string): Promise<FrameFigures> {
   const grid = page.getByRole('grid', { name: 'Flows' });
   const box = await grid.boundingBox();
   if (box === null) throw new Error('no flow grid');
@@ -203,19 +204,23 @@ async function measureScroll(page: Page): Promise<FrameFigures> {
     w.recording = true;
     let last = performance.now();
     const r = el.getBoundingClientRect();
+    const middle = r.top + r.height / 2;
     const step = (): void => {
       const now = performance.now();
       w.frameGaps.push(now - last);
       last = now;
-      const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-      if (!hit?.closest('[role=row][data-flow-id]')) w.blankFrames++;
+      // By the rows' boxes, not a hit test: the table takes the pointer off its rows while it scrolls.
+      const rows = el.querySelectorAll('[role=row][data-flow-id]');
+      if (![...rows].some((row) => (({ top, bottom }) => top <= middle && bottom > middle)(row.getBoundingClientRect()))) w.blankFrames++;
       if (w.recording) requestAnimationFrame(step);
     };
     requestAnimationFrame(step);
   });
   const trace = await traceFrames(page);
   await turnWheel(page);
-  const work = await trace.stop();
+  const { work, events } = await trace.stop();
+  // Chromium's trace event format: DevTools' Performance panel opens it.
+  if (traceFile !== undefined) fs.writeFileSync(traceFile, JSON.stringify({ traceEvents: events }));
   const figures = await grid.evaluate((el) => {
     const w = window as unknown as { frameGaps: number[]; blankFrames: number; recording: boolean };
     w.recording = false;
@@ -268,7 +273,7 @@ const jumpToMiddle = (page: Page) =>
   });
 
 /** `from`: a capture to replay, or a number of finished flows to put in the history. */
-export async function runFlowsViewBench(from: { capture: string } | { history: number }, options: { cpuProfile?: string } = {}): Promise<FlowsViewBench> {
+export async function runFlowsViewBench(from: { capture: string } | { history: number }, options: { cpuProfile?: string; trace?: string } = {}): Promise<FlowsViewBench> {
   const capture = 'capture' in from ? from.capture : null;
   if (capture !== null && !fs.existsSync(capture)) throw new Error(`${capture} not found (scripts/gen-bench-capture.ts --concurrent-flows 1000000 makes it)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netmon-bench-flows-view-'));
@@ -328,7 +333,7 @@ export async function runFlowsViewBench(from: { capture: string } | { history: n
       firstRows.push(ms);
       pageLoad.push(Date.now() - t0);
     }
-    const scroll = await measureScroll(page);
+    const scroll = await measureScroll(page, options.trace);
     if (options.cpuProfile !== undefined) await profileScroll(page, options.cpuProfile);
     const jumps: number[] = [];
     for (let i = 0; i < RUNS; i++) jumps.push(await jumpToMiddle(page));
@@ -382,6 +387,7 @@ export function formatFlowsView(r: FlowsViewBench): string[] {
     `  first rows after clicking Flows: ${s(r.firstRowsMs)}; page load to rows ${s(r.pageLoadToRowsMs)}`,
     `  wheel scrolling, main-thread CPU time per frame (the target): p50 ${w.p50Ms} ms, p95 ${w.p95Ms} ms, max ${w.maxMs} ms; ${w.over16Ms} of ${w.frames} frames over 16.7 ms`,
     `  wheel scrolling, main-thread wall time per frame (with the waits for a core): p50 ${w.wall.p50Ms} ms, p95 ${w.wall.p95Ms} ms, max ${w.wall.maxMs} ms`,
+    `  wheel scrolling, where a frame's time went (own wall ms, mean / in the slowest 5 % of frames): ${w.slices.map((x) => `${x.name} ${x.meanMs}/${x.slowMs}`).join(', ')}`,
     `  wheel scrolling, frame intervals (paced by the display): ${r.scroll.frames} frames, p50 ${r.scroll.p50Ms} ms, p95 ${r.scroll.p95Ms} ms, max ${r.scroll.maxMs} ms; ${r.scroll.lateFrames} late; ${r.scroll.blankFrames} frames with no row in the middle; reached row ${r.scroll.rowReached}`,
     `  jump to the middle: ${s(r.jumpToMiddleMs)}`,
     `  sort change to new first row: ${s(r.sortChangeMs)}`,
@@ -394,10 +400,14 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
   const history = args.indexOf('--history');
-  // --cpu-profile FILE: one more wheel pass under the profiler, saved to FILE.
+  // --cpu-profile FILE: one more wheel pass under the profiler, saved to FILE; --trace FILE: the measured pass's trace.
   const profile = args.indexOf('--cpu-profile');
-  const capture = args.find((a, i) => !a.startsWith('--') && i !== history + 1 && i !== profile + 1) ?? DEFAULT_CAPTURE;
-  const options = profile >= 0 ? { cpuProfile: path.resolve(args[profile + 1]) } : {};
+  const trace = args.indexOf('--trace');
+  const capture = args.find((a, i) => !a.startsWith('--') && i !== history + 1 && i !== profile + 1 && i !== trace + 1) ?? DEFAULT_CAPTURE;
+  const options = {
+    ...(profile >= 0 ? { cpuProfile: path.resolve(args[profile + 1]) } : {}),
+    ...(trace >= 0 ? { trace: path.resolve(args[trace + 1]) } : {}),
+  };
   const result = await runFlowsViewBench(history >= 0 ? { history: Number(args[history + 1]) } : { capture: path.resolve(capture) }, options);
   if (json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -35,6 +35,30 @@ describe('frameWork: main-thread time per frame from a Chromium trace', () => {
     expect(w.wall.p50Ms).toBe(6);
   });
 
+  it("gives each step's own time by name, per frame and in the slowest frames", () => {
+    const step = (name: string, ts: number, dur: number): TraceEvent => ({ name, cat: 'devtools.timeline', ph: 'X', pid: 1, tid: 1, ts, dur, tdur: dur });
+    const events: TraceEvent[] = [
+      thread(1, 1, 'CrRendererMain'),
+      ...[0, 16_700, 33_400, 50_100].map((ts) => frame(1, ts)),
+      // Frame [16.7, 33.4): a 12 ms task holding a 6 ms script run, which holds a 2 ms layout it forced.
+      task(1, 1, 17_000, 12_000, 12_000),
+      step('FunctionCall', 17_500, 6_000),
+      step('Layout', 18_000, 2_000),
+      // Frame [33.4, 50.1): a 3 ms task, all of it paint.
+      task(1, 1, 34_000, 3_000, 3_000),
+      step('Paint', 34_000, 3_000),
+    ];
+    const { slices } = frameWork(events);
+    const of = (name: string) => slices.find((x) => x.name === name);
+    // Two frames; the slowest twentieth of two is the first one alone.
+    expect(of('FunctionCall')).toEqual({ name: 'FunctionCall', meanMs: 2, slowMs: 4 });
+    expect(of('Layout')).toEqual({ name: 'Layout', meanMs: 1, slowMs: 2 });
+    expect(of('Paint')).toEqual({ name: 'Paint', meanMs: 1.5, slowMs: 0 });
+    // The task's own time: outside any traced step.
+    expect(of('ThreadControllerImpl::RunTask')).toEqual({ name: 'ThreadControllerImpl::RunTask', meanMs: 3, slowMs: 6 });
+    expect(slices.map((x) => x.name)).toEqual(['ThreadControllerImpl::RunTask', 'FunctionCall', 'Paint', 'Layout']);
+  });
+
   it('reads an empty or frameless trace as no frames', () => {
     expect(frameWork([]).frames).toBe(0);
     expect(frameWork([thread(1, 1, 'CrRendererMain'), task(1, 1, 0, 5_000, 5_000)]).frames).toBe(0);
