@@ -120,8 +120,9 @@ export function frameWork(events: readonly TraceEvent[]): FrameWork {
 const SLICES = 12;
 
 /**
- * Each complete step's own wall time (microseconds, its nested steps' time taken out) on one thread, by frame (the
- * index of the last frame start before the step) and name.
+ * Each complete step's own wall time (microseconds, its nested steps' time taken out) on one thread, by frame and
+ * name: the frame of the outermost step holding it (its task), as `frameWork` counts tasks (a frame's own drawing
+ * task starts just before its `BeginMainThreadFrame`, so is counted with the frame before).
  */
 function stepTimeByFrame(events: readonly TraceEvent[], thread: string, starts: readonly number[]): Map<number, Map<string, number>> {
   const steps = events
@@ -130,19 +131,22 @@ function stepTimeByFrame(events: readonly TraceEvent[], thread: string, starts: 
     // An outer step before the steps it holds.
     .sort((a, b) => a.start - b.start || b.end - a.end);
   const open: typeof steps = [];
+  const frameOf = new Map<(typeof steps)[number], number>();
+  let frame = -1;
   for (const step of steps) {
     while (open.length > 0 && open[open.length - 1].end <= step.start) open.pop();
     if (open.length > 0) open[open.length - 1].own -= step.end - step.start;
+    while (frame + 1 < starts.length && starts[frame + 1] <= step.start) frame++;
+    frameOf.set(step, open.length > 0 ? (frameOf.get(open[0]) ?? frame) : frame);
     open.push(step);
   }
   const byFrame = new Map<number, Map<string, number>>();
-  let frame = -1;
   for (const step of steps) {
-    while (frame + 1 < starts.length && starts[frame + 1] <= step.start) frame++;
-    if (frame < 0) continue;
-    const names = byFrame.get(frame) ?? new Map<string, number>();
+    const f = frameOf.get(step) ?? -1;
+    if (f < 0) continue;
+    const names = byFrame.get(f) ?? new Map<string, number>();
     names.set(step.name, (names.get(step.name) ?? 0) + Math.max(0, step.own));
-    byFrame.set(frame, names);
+    byFrame.set(f, names);
   }
   return byFrame;
 }
