@@ -158,6 +158,8 @@ export interface GridLayout {
   columns: readonly ColumnDef[];
   /** CSS grid-template-columns. */
   template: string;
+  /** Each column's narrowest width (px, its cell padding included), in the order of `columns`. */
+  widths: readonly number[];
   /** Below this width the grid scrolls sideways. */
   minWidth: number;
 }
@@ -172,13 +174,9 @@ export function gridLayout(withDates: boolean, availableWidth = 0): GridLayout {
   const essential = FLOW_COLUMNS.filter((c) => !c.optional).reduce((sum, c) => sum + minOf(c), 0);
   const optional = FLOW_COLUMNS.filter((c) => c.optional).reduce((sum, c) => sum + minOf(c), 0);
   const columns = essential + optional <= availableWidth ? FLOW_COLUMNS : FLOW_COLUMNS.filter((c) => !c.optional);
-  let minWidth = 0;
-  const tracks = columns.map((c) => {
-    const min = minOf(c);
-    minWidth += min;
-    return c.grow > 0 ? `minmax(${min}px, ${c.grow}fr)` : `${min}px`;
-  });
-  return { columns, template: tracks.join(' '), minWidth };
+  const widths = columns.map(minOf);
+  const tracks = columns.map((c, i) => (c.grow > 0 ? `minmax(${widths[i]}px, ${c.grow}fr)` : `${widths[i]}px`));
+  return { columns, template: tracks.join(' '), widths, minWidth: widths.reduce((sum, w) => sum + w, 0) };
 }
 
 /** Whether some flow's first or last packet falls on another day than `nowMs` (local time): then the seen columns

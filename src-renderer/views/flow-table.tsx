@@ -6,6 +6,8 @@ import type { FlowSort } from '../state/flow-sort';
 import type { LoadedWindow } from '../state/flow-window';
 import type { GridLayout } from './flow-columns';
 import { gridLayout, needsDates } from './flow-columns';
+import type { TextWidth } from './cell-fit';
+import { canvasTextWidth, mustClip } from './cell-fit';
 import { useApp, useAppShallow, useServices } from './app-context';
 
 export const ROW_HEIGHT = 28;
@@ -19,6 +21,8 @@ const OVERSCAN = 10;
 /** The same for a list mapped onto a shorter body: the table places every frame's rows itself as the view scrolls
  *  (the browser moves the body less than the rows move), so rows beyond the view are never shown ahead of it. */
 const MAPPED_OVERSCAN = 2;
+/** The pointer acts on rows again once the view has not scrolled for this long. */
+const SCROLL_IDLE_MS = 150;
 
 interface Props {
   /** Rows the list has (main's count for the query). */
@@ -35,24 +39,27 @@ interface Props {
 }
 
 /** Where the rows in view start in the list, for a scroll offset: 1:1 while the body fits, mapped beyond. */
-export function scrollGeometry(total: number, scrollTop: number, viewHeight: number): { bodyHeight: number; mapped: boolean; offset: number; first: number; last: number } {
+export function scrollGeometry(
+  total: number,
+  scrollTop: number,
+  viewHeight: number,
+): { bodyHeight: number; mapped: boolean; scale: number; offset: number; first: number; last: number } {
   const full = total * ROW_HEIGHT;
   const mapped = full > MAX_BODY_PX;
   const bodyHeight = Math.min(full, MAX_BODY_PX);
-  const room = Math.max(1, bodyHeight - viewHeight);
-  const offset = !mapped ? scrollTop : (Math.min(scrollTop, room) / room) * Math.max(0, full - viewHeight);
+  // List pixels one scroll pixel moves through: 1, or more for a list mapped onto a shorter body.
+  const scale = mapped ? Math.max(0, full - viewHeight) / Math.max(1, bodyHeight - viewHeight) : 1;
+  const offset = !mapped ? scrollTop : Math.min(scrollTop, Math.max(1, bodyHeight - viewHeight)) * scale;
   const first = Math.max(0, Math.min(total, Math.floor(offset / ROW_HEIGHT)));
   const last = Math.max(first, Math.min(total, Math.ceil((offset + viewHeight) / ROW_HEIGHT)));
-  return { bodyHeight, mapped, offset, first, last };
+  return { bodyHeight, mapped, scale, offset, first, last };
 }
 
 /** The scroll offset that shows a row at the top of the view (the inverse of `scrollGeometry`). */
 export function scrollTopOf(total: number, index: number, viewHeight: number): number {
-  const full = total * ROW_HEIGHT;
+  const { mapped, scale } = scrollGeometry(total, 0, viewHeight);
   const target = index * ROW_HEIGHT;
-  if (full <= MAX_BODY_PX) return target;
-  const room = Math.max(1, MAX_BODY_PX - viewHeight);
-  return (Math.min(target, full - viewHeight) / Math.max(1, full - viewHeight)) * room;
+  return mapped ? Math.min(target, total * ROW_HEIGHT - viewHeight) / scale : target;
 }
 
 const rowDomId = (id: string): string => `flow-row-${id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
@@ -94,6 +101,7 @@ const Row = memo(function Row({
   focused,
   nowMs,
   layout,
+  textWidth,
   onClick,
 }: {
   flow: FlowSummary;
@@ -103,6 +111,7 @@ const Row = memo(function Row({
   focused: boolean;
   nowMs: number;
   layout: GridLayout;
+  textWidth: TextWidth;
   onClick: (e: MouseEvent, id: string) => void;
 }) {
   return (
@@ -120,11 +129,15 @@ const Row = memo(function Row({
       }}
       onClick={(e) => onClick(e, flow.id)}
     >
-      {layout.columns.map((c) => (
-        <div key={c.id} role="gridcell" className={[c.numeric ? 'num' : '', c.cellClass?.(flow) ?? ''].join(' ').trim() || undefined} title={c.tip(flow, nowMs)}>
-          {c.cell(flow, nowMs)}
-        </div>
-      ))}
+      {layout.columns.map((c, i) => {
+        const text = c.cell(flow, nowMs);
+        const classes = [c.numeric ? 'num' : '', mustClip(text, layout.widths[i], textWidth) ? 'cut' : '', c.cellClass?.(flow) ?? ''];
+        return (
+          <div key={c.id} role="gridcell" className={classes.join(' ').trim() || undefined} title={c.tip(flow, nowMs)}>
+            {text}
+          </div>
+        );
+      })}
     </div>
   );
 });
@@ -172,6 +185,8 @@ export function FlowTable({ total, window, label, listKey, onRange, onSelectAll 
   const withDates = useMemo(() => needsDates(rows, nowMs), [rows, nowMs]);
   const { width, height } = useElementSize(scrollRef);
   const layout = useMemo(() => gridLayout(withDates, width), [withDates, width]);
+  // The rows' font (app.css: 12px in the page's family), to tell which cells must clip their text.
+  const [textWidth] = useState(() => canvasTextWidth(`12px ${getComputedStyle(document.body).fontFamily}`));
   const viewHeight = Math.max(ROW_HEIGHT, (height || ROW_HEIGHT * 20) - HEADER_HEIGHT);
 
   const [scrollTop, setScrollTop] = useState(0);
@@ -190,19 +205,19 @@ export function FlowTable({ total, window, label, listKey, onRange, onSelectAll 
 
   // A list mapped onto a shorter body: the wheel still moves it by its own pixels, row by row, as a short list moves
   // (the scroll bar covers the whole list).
+  const { mapped, scale } = geometry;
   useEffect(() => {
     const el = scrollRef.current;
-    const ratio = (total * ROW_HEIGHT - viewHeight) / (MAX_BODY_PX - viewHeight);
-    if (el === null || ratio <= 1) return;
+    if (el === null || !mapped) return;
     const onWheel = (e: WheelEvent): void => {
       if (e.ctrlKey || e.deltaY === 0) return;
       e.preventDefault();
       const pixels = e.deltaMode === WheelEvent.DOM_DELTA_LINE ? e.deltaY * ROW_HEIGHT : e.deltaMode === WheelEvent.DOM_DELTA_PAGE ? e.deltaY * viewHeight : e.deltaY;
-      el.scrollTop += pixels / ratio;
+      el.scrollTop += pixels / scale;
     };
     el.addEventListener('wheel', onWheel, { passive: false });
     return () => el.removeEventListener('wheel', onWheel);
-  }, [total, viewHeight]);
+  }, [mapped, scale, viewHeight]);
 
   const scrollToRow = useCallback(
     (index: number) => {
@@ -247,6 +262,23 @@ export function FlowTable({ total, window, label, listKey, onRange, onSelectAll 
       scrollRef.current?.focus({ preventScroll: true });
     },
     [clickRow, openDetail],
+  );
+
+  // While the view scrolls, rows pass under a still pointer: no hover to restyle and hit-test on every frame.
+  const hoverTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const holdHover = useCallback((grid: HTMLElement) => {
+    if (hoverTimer.current === null) grid.classList.add('scrolling');
+    else clearTimeout(hoverTimer.current);
+    hoverTimer.current = setTimeout(() => {
+      hoverTimer.current = null;
+      grid.classList.remove('scrolling');
+    }, SCROLL_IDLE_MS);
+  }, []);
+  useEffect(
+    () => () => {
+      if (hoverTimer.current !== null) clearTimeout(hoverTimer.current);
+    },
+    [],
   );
 
   const pageRows = Math.max(1, Math.floor(viewHeight / ROW_HEIGHT) - 1);
@@ -301,6 +333,10 @@ export function FlowTable({ total, window, label, listKey, onRange, onSelectAll 
   const overscan = geometry.mapped ? MAPPED_OVERSCAN : OVERSCAN;
   const from = Math.max(first - overscan, start);
   const to = Math.min(last + overscan, start + rows.length);
+  // Each row element is kept for the list index it shows modulo the most rows ever shown at once: a row scrolling in
+  // takes over the element of the one that scrolled out, changing its text, rather than a new element being built
+  // (and the old one collected) for every row passing through the view.
+  const slots = Math.ceil(viewHeight / ROW_HEIGHT) + 1 + 2 * overscan;
   const blockRow = Math.floor(first / 1000) * 1000;
   const blockTop = blockRow * ROW_HEIGHT + (scrollTop - geometry.offset);
   const shown: FlowSummary[] = [];
@@ -322,6 +358,7 @@ export function FlowTable({ total, window, label, listKey, onRange, onSelectAll 
       onScroll={(e) => {
         // Drawn in the frame that scrolled: a mapped list's rows move with the body, not a frame after it.
         const top = e.currentTarget.scrollTop;
+        holdHover(e.currentTarget);
         flushSync(() => setScrollTop(top));
       }}
     >
@@ -330,7 +367,7 @@ export function FlowTable({ total, window, label, listKey, onRange, onSelectAll 
         <div className="grid-block" style={{ transform: `translateY(${blockTop}px)` }}>
           {shown.map((flow, k) => (
             <Row
-              key={flow.id}
+              key={(from + k) % slots}
               flow={flow}
               index={from + k}
               top={(from + k - blockRow) * ROW_HEIGHT}
@@ -338,6 +375,7 @@ export function FlowTable({ total, window, label, listKey, onRange, onSelectAll 
               focused={selection.focus === flow.id}
               nowMs={nowMs}
               layout={layout}
+              textWidth={textWidth}
               onClick={onRowClick}
             />
           ))}
