@@ -123,8 +123,15 @@ interface Job {
   /** The list index the first row answered lands on. */
   start: number;
   query: FlowQuery;
-  countAll: FlowQuery | null;
+  /** The unfiltered list, to count it, when its count at this revision is not known yet. */
+  countAll: { key: string; query: FlowQuery } | null;
+  /** Its count, when known. */
+  knownAll: number | null;
 }
+
+/** Lists whose counts are remembered (the ones the view went through last): a filter cleared or set again does not
+ *  count its list again. */
+const KNOWN_TOTALS = 16;
 
 /**
  * The window of a flow list, fetched from main: again when the rows in view come near the edge of what is loaded,
@@ -138,6 +145,8 @@ export class FlowWindowLoader {
   private unfiltered: WindowQuery | null = null;
   private revision = 0;
   private visible = { first: 0, last: 40 };
+  /** Rows each list had, at a flow revision, from the answers (the newest last). */
+  private readonly totals = new Map<string, { revision: number; total: number }>();
   /** The rows last asked for, so a scroll within them asks nothing more. */
   private asked: { key: string; revision: number; start: number; end: number } | null = null;
   private readonly runner: LatestRequest<Job, { page: ApiResult<FlowPage>; all: ApiResult<FlowPage> | null }>;
@@ -148,8 +157,8 @@ export class FlowWindowLoader {
   ) {
     this.runner = new LatestRequest(
       async (job) => {
-        const page = await fetch(job.query);
-        const all = job.countAll === null || !page.ok ? null : await fetch(job.countAll);
+        // The count of the unfiltered list alongside the page, not after it.
+        const [page, all] = await Promise.all([fetch(job.query), job.countAll === null ? null : fetch(job.countAll.query)]);
         return { page, all };
       },
       (job, { page, all }) => this.answered(job, page, all),
@@ -192,13 +201,23 @@ export class FlowWindowLoader {
     if (a !== null && a.key === key && a.revision >= revision && a.start <= Math.max(0, first - 1) && a.end >= Math.min(last, total)) return;
     this.asked = { key, revision, start, end };
     const u = this.unfiltered;
+    const uKey = u === null ? null : queryKey(u);
+    const known = uKey === null ? undefined : this.totals.get(uKey);
+    const knownAll = known !== undefined && known.revision >= revision ? known.total : null;
     this.runner.ask({
       key,
       revision,
       start,
       query: windowRequest(q, w, start, Math.max(1, end - start)),
-      countAll: u === null ? null : { scope: u.scope, filter: u.filter, sort: u.sort, offset: 0, limit: 1 },
+      countAll: u === null || uKey === null || knownAll !== null ? null : { key: uKey, query: { scope: u.scope, filter: u.filter, sort: u.sort, offset: 0, limit: 1 } },
+      knownAll,
     });
+  }
+
+  private remember(key: string, revision: number, total: number): void {
+    this.totals.delete(key);
+    this.totals.set(key, { revision, total });
+    if (this.totals.size > KNOWN_TOTALS) this.totals.delete(this.totals.keys().next().value as string);
   }
 
   private answered(job: Job, page: ApiResult<FlowPage>, all: ApiResult<FlowPage> | null): void {
@@ -212,7 +231,10 @@ export class FlowWindowLoader {
     const start = job.query.after === undefined ? page.value.offset : job.start;
     const flows = keepUnchanged(this.state.window?.flows ?? [], page.value.flows);
     const window: LoadedWindow = { key: job.key, start, flows, total: page.value.total, revision: job.revision };
-    this.state = { window, unfilteredTotal: all?.ok ? all.value.total : null, error: null };
+    this.remember(job.key, job.revision, page.value.total);
+    if (job.countAll !== null && all?.ok === true) this.remember(job.countAll.key, job.revision, all.value.total);
+    const unfilteredTotal = job.knownAll ?? (all?.ok === true ? all.value.total : null);
+    this.state = { window, unfilteredTotal, error: null };
     this.changed(this.state);
     // The view may have moved on while this was in flight (or the list is shorter than guessed).
     this.ensure();

@@ -150,6 +150,54 @@ describe('flow window loader', () => {
   });
 });
 
+describe('flow window loader: the count of the unfiltered list', () => {
+  it("asks for it with the filtered page, and not again while the list's count at this revision is known", async () => {
+    const filtered: WindowQuery = { ...query, filter: { ports: [[443, 443]] } };
+    const sent: FlowQuery[][] = [];
+    let batch: FlowQuery[] = [];
+    let pending: Array<() => void> = [];
+    const shown: Array<{ total: number; unfilteredTotal: number | null }> = [];
+    const loader = new FlowWindowLoader(
+      (q) => {
+        batch.push(q);
+        return new Promise((resolve) => pending.push(() => resolve(serve(q))));
+      },
+      (s) => {
+        if (s.window) shown.push({ total: s.window.total, unfilteredTotal: s.unfilteredTotal });
+      },
+    );
+    const settle = async () => {
+      for (let i = 0; i < 50 && pending.length > 0; i++) {
+        // What was sent before any answer came back went together.
+        if (batch.length > 0) sent.push(batch);
+        batch = [];
+        const now = pending;
+        pending = [];
+        for (const p of now) p();
+        await new Promise((r) => setTimeout(r, 0));
+      }
+    };
+    const isCount = (q: FlowQuery) => q.limit === 1 && Object.keys(q.filter).length === 0;
+    // Filtered first: its page and the count of every flow leave together.
+    loader.setQuery(filtered, query, 0);
+    await settle();
+    expect(sent).toHaveLength(1);
+    expect(sent[0].map(isCount)).toEqual([false, true]);
+    expect(shown.at(-1)).toEqual({ total: 2500, unfilteredTotal: 5000 });
+    // Cleared, then set again: the unfiltered list's count is known, so only pages are asked.
+    loader.setQuery(query, null, 0);
+    await settle();
+    loader.setQuery(filtered, query, 0);
+    await settle();
+    expect(sent.slice(1).flat().filter(isCount)).toEqual([]);
+    expect(shown.at(-1)).toEqual({ total: 2500, unfilteredTotal: 5000 });
+    // Flows changed (a new revision): counted again.
+    loader.setQuery(filtered, query, 1);
+    await settle();
+    expect(sent.at(-1)?.filter(isCount)).toHaveLength(1);
+  });
+});
+
 describe('rows kept from one window to the next', () => {
   it('gives a row its object of the window before when its flow is the same, and the new one when anything changed', () => {
     // As they come from JSON: equal flows are different objects.
