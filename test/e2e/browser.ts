@@ -138,6 +138,26 @@ export async function cutWithoutTitle(page: Page, scope = 'body'): Promise<strin
   }, scope);
 }
 
+/**
+ * The body cells of a grid: how many clip their text, and those whose text is wider than the cell without being
+ * clipped and ended with an ellipsis (drawn over the next cell): one line each, its text and widths.
+ */
+export async function gridCellFit(page: Page, gridName: string): Promise<{ cells: number; clipped: number; spilling: string[] }> {
+  return page.evaluate((name) => {
+    const grid = document.querySelector(`[role=grid][aria-label="${name}"]`);
+    const cells = grid === null ? [] : [...grid.querySelectorAll<HTMLElement>('[role=row][data-flow-id] [role=gridcell]')];
+    let clipped = 0;
+    const spilling: string[] = [];
+    for (const cell of cells) {
+      const style = getComputedStyle(cell);
+      const clips = style.overflowX === 'hidden' && style.textOverflow === 'ellipsis';
+      if (clips) clipped++;
+      else if (cell.scrollWidth > cell.clientWidth + 1) spilling.push(`"${cell.textContent ?? ''}" (${cell.scrollWidth} > ${cell.clientWidth})`);
+    }
+    return { cells: cells.length, clipped, spilling };
+  }, gridName);
+}
+
 /** Column headers of a grid that lie outside its visible box (cut off or only reachable by scrolling). */
 export async function columnsOutOfView(page: Page, gridName: string): Promise<string[]> {
   return page.evaluate((name) => {

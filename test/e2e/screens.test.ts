@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { FlowPage, FlowSummary } from '../../src-main/api/types/flows';
 import type { BrowserSession, Served } from './browser';
-import { columnsOutOfView, cutWithoutTitle, missingPrerequisite, openBrowser, REPO, screenshot, startServe } from './browser';
+import { columnsOutOfView, cutWithoutTitle, gridCellFit, missingPrerequisite, openBrowser, REPO, screenshot, startServe } from './browser';
 import { serviceSuffix } from '../../src-shared/service-names';
 
 const DEMO = path.join(REPO, 'assets/demo.pcapng');
@@ -126,6 +126,11 @@ describe('every screen at 1280×800 and 1920×1080, light and dark', () => {
           expect(await detail.textContent()).not.toMatch(/active, ended/);
           if (named.names.sni) expect(await detail.textContent()).toContain(`${named.names.sni} (TLS/QUIC SNI)`);
           expect(await columnsOutOfView(page, 'Flows')).toEqual([]);
+          // Every cell shows its text whole or cut with an ellipsis; cells that fit do not clip (a clip costs every frame
+          // of a scroll).
+          const fit = await gridCellFit(page, 'Flows');
+          expect(fit.spilling).toEqual([]);
+          expect(fit.clipped).toBeLessThan(fit.cells / 2);
           await expectReadable(page, `${tag} flow details`);
           await screenshot(page, `flow-details-${tag}`);
           await detail.getByRole('button', { name: 'Export this flow' }).click();
