@@ -12,7 +12,9 @@ const SLACK_PX = 3;
 /** The width of a text in px, or null when it cannot be measured (no canvas): then every cell clips. */
 export type TextWidth = (text: string) => number | null;
 
-/** Widths of texts in a CSS font (`12px system-ui, …`), from a canvas: no layout, a few µs a text. */
+/** Widths of texts in a CSS font (`12px system-ui, …`), from a canvas: no layout. A printable ASCII text (addresses,
+ *  ports, numbers, most names) is the sum of its characters' widths, each measured once (kerning and ligatures only
+ *  narrow such a text); any other text is measured whole, as it may be shaped. */
 export function canvasTextWidth(font: string): TextWidth {
   let context: CanvasRenderingContext2D | null = null;
   try {
@@ -24,7 +26,18 @@ export function canvasTextWidth(font: string): TextWidth {
   if (context === null) return () => null;
   context.font = font;
   const ctx = context;
-  return (text) => ctx.measureText(text).width;
+  // Width of each printable ASCII character (code - 32), NaN until measured.
+  const ascii = new Float64Array(95).fill(Number.NaN);
+  return (text) => {
+    let px = 0;
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i) - 32;
+      if (code < 0 || code >= 95) return ctx.measureText(text).width;
+      if (Number.isNaN(ascii[code])) ascii[code] = ctx.measureText(text[i]).width;
+      px += ascii[code];
+    }
+    return px;
+  };
 }
 
 /** Whether a cell of a column at least `columnPx` wide must clip `text`. */
