@@ -2,6 +2,7 @@ import type { EventMap } from '../../src-capture-helper/protocol/messages';
 import type { EventChannel, EventPayload } from '../api/contract';
 import type { FlowSummary } from '../api/types/flows';
 import { flowFromRow, FlowBook } from './flow-book';
+import type { WriteBatch } from './flow-log-writer';
 import { FlowLogWriter } from './flow-log-writer';
 import type { HelperPort } from './helper-port';
 import type { Logger } from './log';
@@ -31,6 +32,8 @@ export interface FlowSyncOptions {
   flushAlerts: () => void;
   /** Writes finished flows into the history (the log writer calls it a chunk at a time). */
   writeFinished: (rows: FlowSummary[]) => void;
+  /** A history transaction the chunks of several turns share (see FlowLogWriter). */
+  writeBatch?: WriteBatch;
   /** A write of finished flows failed (counted with the core's other history write errors). */
   historyWriteFailed: () => void;
 }
@@ -85,6 +88,7 @@ export class FlowSync {
         options.historyWriteFailed();
         this.log.error({ err, rows }, 'cannot write finished flows to the history database');
       },
+      options.writeBatch,
     );
   }
 

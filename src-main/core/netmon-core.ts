@@ -119,6 +119,7 @@ export class NetmonCore {
         this.geoTally.addFinished(rows);
         this.history.recordFinishedFlows(rows);
       },
+      writeBatch: { begin: () => this.history.beginBatch(), commit: () => this.history.commitBatch() },
       historyWriteFailed,
     });
     this.flows = this.sync.flows;
