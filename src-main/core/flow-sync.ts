@@ -231,7 +231,7 @@ export class FlowSync {
       if (epoch !== this.syncEpoch) return;
       if (page === null || session !== this.options.currentSession()) return caughtUp();
       if (during.ended.size + during.changed.size > MAX_TRACKED_DURING_CATCH_UP) {
-        // Too many flows ended to remember them all: what is not caught up yet waits for the next catch-up.
+        // Too many flows ended or changed to remember them all: what is not caught up yet waits for the next one.
         this.omittedSinceSync += 1;
         return caughtUp();
       }
