@@ -25,8 +25,8 @@ export interface ReplayBenchResult {
   /** CPU time (user + sys) of `serve` (main) and of its capture helper, from /proc when the replay finished. */
   mainCpuSeconds?: number;
   helperCpuSeconds?: number;
-  /** Flows in the finished-flow log when the replay finished, and the flow rows main's full flow book turned away
-   *  (`/api/stats` `mainDrops.flowBook`: a flow is counted again at each delta and catch-up that brings it). */
+  /** Flows in the finished-flow log when the replay finished, and the flows main's full flow book could not hold
+   *  (`/api/stats` `mainDrops.flowBook`: the helper's active flows beyond the book's bound, each once). */
   finishedFlows?: number;
   flowsDroppedByMain?: number;
   error?: string;

@@ -475,7 +475,7 @@ function formatText(r: Record<string, unknown>): string {
         x.ok
           ? `  serve --replay F --speed 0 #${i + 1}: ${x.wallSeconds.toFixed(3)} s from start to finished (replay ${x.replaySeconds.toFixed(3)} s), ${x.rollups} rollups, ${x.rollups < 2 ? 'no gap (fewer than 2)' : `largest gap ${x.maxRollupGapSeconds.toFixed(3)} s`}, first ${x.firstRollupAfterSeconds.toFixed(3)} s after start` +
             (x.helperCpuSeconds !== undefined ? `; CPU helper ${x.helperCpuSeconds} s, main ${x.mainCpuSeconds} s` : '') +
-            (x.finishedFlows !== undefined ? `; ${x.finishedFlows} flows logged, ${x.flowsDroppedByMain ?? 0} flow rows main's full flow book turned away (the same flow counted at each delta and catch-up)` : '')
+            (x.finishedFlows !== undefined ? `; ${x.finishedFlows} flows logged, ${x.flowsDroppedByMain ?? 0} flows beyond main's flow book (not logged)` : '')
           : `  serve --replay F --speed 0 #${i + 1}: failed: ${x.error}`,
       );
     }

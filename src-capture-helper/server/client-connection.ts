@@ -85,6 +85,8 @@ export class ClientConnection {
   /** Sends an event; rollups, flow deltas and logs are dropped for a client that is behind. */
   sendEvent<K extends EventName>(name: K, session: string | null, payload: EventMap[K], attachment?: Uint8Array): void {
     if (!this.isAuthenticated || this.closing) return;
+    // The client hears of what it lost before anything that is never dropped (a capture's end after its last delta).
+    if (!DROPPABLE_EVENTS.has(name)) this.sendDropNotice();
     const seq = ++this.eventSeq;
     const message = { t: 'event', name, session, seq, payload } as ServerMessage;
     if (DROPPABLE_EVENTS.has(name)) {
@@ -215,12 +217,16 @@ export class ClientConnection {
   }
 
   private onDrain(): void {
-    if (this.droppedSinceNotice > 0 && this.isAuthenticated) {
-      const dropped = this.droppedSinceNotice;
-      this.droppedSinceNotice = 0;
-      this.write({ t: 'event', name: 'eventsDropped', session: null, seq: ++this.eventSeq, payload: { dropped, total: this.droppedTotal } });
-    }
+    this.sendDropNotice();
     this.wakeRoomWaiters();
+  }
+
+  /** Tells the client how many events it lost since the last notice, if any. */
+  private sendDropNotice(): void {
+    if (this.droppedSinceNotice === 0 || !this.isAuthenticated) return;
+    const dropped = this.droppedSinceNotice;
+    this.droppedSinceNotice = 0;
+    this.write({ t: 'event', name: 'eventsDropped', session: null, seq: ++this.eventSeq, payload: { dropped, total: this.droppedTotal } });
   }
 
   private wakeRoomWaiters(): void {

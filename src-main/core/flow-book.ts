@@ -65,7 +65,8 @@ export function flowFromRow(row: FlowRow, session: string): FlowSummary {
 /**
  * The active flows main knows of (kept current by the helper's 1 s flow
  * deltas), the names learnt from them, and each flow's own rate series.
- * Bounded by the flow limit of the settings; what did not fit is counted.
+ * Bounded by the flow limit of the settings: a new flow beyond it is turned
+ * away (FlowSync counts the shortfall against the helper's table).
  */
 export class FlowBook {
   private flows = new Map<string, FlowSummary>();
@@ -73,7 +74,6 @@ export class FlowBook {
   /** Least recently updated first. */
   private readonly series = new BoundedMap<string, RateSeries>(MAX_FLOW_SERIES);
   readonly names = new Map<string, string>();
-  droppedFlows = 0;
   /** Rate points not kept: the flow had no series and none was quiet long enough to give up its room. */
   droppedSeries = 0;
   droppedNames = 0;
@@ -89,6 +89,11 @@ export class FlowBook {
 
   get size(): number {
     return this.flows.size;
+  }
+
+  /** The most flows the book holds. */
+  get bound(): number {
+    return this.maxFlows;
   }
 
   get isFull(): boolean {
@@ -109,10 +114,7 @@ export class FlowBook {
   update(flow: FlowSummary, tsMs: number): FlowSummary {
     this.answers.clear();
     const previous = this.flows.get(flow.id);
-    if (previous === undefined && this.flows.size >= this.maxFlows) {
-      this.droppedFlows++;
-      return flow;
-    }
+    if (previous === undefined && this.flows.size >= this.maxFlows) return flow;
     if (flow.names.a !== null) this.learnName(flow.a, flow.names.a);
     if (flow.names.b !== null) this.learnName(flow.b, flow.names.b);
     if (previous !== undefined) {
@@ -147,15 +149,15 @@ export class FlowBook {
   /**
    * Takes in a flow from a full listing (a catch-up after the helper left
    * flows out of its deltas). A flow main already knows gets the listed
-   * counts but keeps its rate: the listing is no second of traffic.
+   * counts but keeps its rate: the listing is no second of traffic. A listed
+   * state older than the one held (the listing was read before a delta that
+   * main applied first) changes nothing: a flow's counts never go back.
    */
   catchUp(flow: FlowSummary): FlowSummary {
-    this.answers.clear();
     const previous = this.flows.get(flow.id);
-    if (previous === undefined && this.flows.size >= this.maxFlows) {
-      this.droppedFlows++;
-      return flow;
-    }
+    if (previous === undefined && this.flows.size >= this.maxFlows) return flow;
+    if (previous !== undefined && isOlderState(flow, previous)) return previous;
+    this.answers.clear();
     if (flow.names.a !== null) this.learnName(flow.a, flow.names.a);
     if (flow.names.b !== null) this.learnName(flow.b, flow.names.b);
     if (previous !== undefined) {
@@ -254,4 +256,10 @@ export class FlowBook {
     for (const ring of this.series.values()) this.seriesStore.release(ring);
     this.series.clear();
   }
+}
+
+/** Whether `listed` is an earlier state of the flow than `held` (its counts only grow, its last sight only moves on). */
+function isOlderState(listed: FlowSummary, held: FlowSummary): boolean {
+  const packets = (f: FlowSummary): number => f.aToB.packets + f.bToA.packets;
+  return listed.lastSeenMs < held.lastSeenMs || packets(listed) < packets(held);
 }

@@ -2,14 +2,19 @@ import type { EventMap } from '../../src-capture-helper/protocol/messages';
 import type { EventChannel, EventPayload } from '../api/contract';
 import type { FlowSummary } from '../api/types/flows';
 import { flowFromRow, FlowBook } from './flow-book';
+import type { WriteBatch } from './flow-log-writer';
 import { FlowLogWriter } from './flow-log-writer';
 import type { HelperPort } from './helper-port';
 import type { Logger } from './log';
 
 /** Rows per `flows` request when catching up with the helper's flow table (its page bound). */
 const HELPER_FLOW_PAGE = 1000;
-/** A running capture catches up with flows left out of the deltas at most this often. */
-const FLOW_SYNC_INTERVAL_MS = 5000;
+/** A running capture catches up with flows left out of the deltas this long after the last catch-up ended at the
+ *  soonest: promptly after a loss, and never back to back while the helper keeps leaving flows out. */
+const FLOW_SYNC_INTERVAL_MS = 1000;
+/** Flows ended or changed while a catch-up is in flight that it remembers; past it the catch-up gives up and the
+ *  next one starts afresh. Five seconds of the most a delta carries. */
+const MAX_TRACKED_DURING_CATCH_UP = 100_000;
 
 export interface FlowSyncOptions {
   maxFlows: number;
@@ -27,6 +32,8 @@ export interface FlowSyncOptions {
   flushAlerts: () => void;
   /** Writes finished flows into the history (the log writer calls it a chunk at a time). */
   writeFinished: (rows: FlowSummary[]) => void;
+  /** A history transaction the chunks of several turns share (see FlowLogWriter). */
+  writeBatch?: WriteBatch;
   /** A write of finished flows failed (counted with the core's other history write errors). */
   historyWriteFailed: () => void;
 }
@@ -42,7 +49,21 @@ export class FlowSync {
   readonly flowLog: FlowLogWriter;
   /** Flows the helper left out of its bounded deltas (caught up from its flow table; ended ones are lost). */
   deltaOmittedFlows = 0;
+  /** Flows the helper may have left out since the last catch-up began (omitted from deltas, or events dropped). */
   private omittedSinceSync = 0;
+  /** Active flows in the helper's table for the running capture (its latest rollup). */
+  private helperActiveFlows = 0;
+  /** The book's shortfall at the end of each capture ended so far, summed (see `droppedFlows`). */
+  private endedShortfall = 0;
+  /** The flows the deltas ended or changed since the catch-up in flight began (null: none in flight). Its pages,
+   *  read before those deltas, must not bring an ended flow back; a changed one is no flow the helper forgot. */
+  private duringCatchUp: { ended: Set<string>; changed: Set<string> } | null = null;
+  /** Flows a whole listing no longer found, out of the book: their end may still be on its way (the helper sends an
+   *  ended flow with the next second's delta), so they go to the log once a later second came without it. */
+  private presumedEnded = new Map<string, FlowSummary>();
+  /** The newest second of the deltas when the flows above were found gone. */
+  private presumedAfterSecond = -Infinity;
+  private lastDeltaSecond = -Infinity;
   /** The second whose delta parts are coming in (null: none open), and what its parts held so far. */
   private openSecond: { session: string; second: number; updated: number; finished: number; omitted: number } | null = null;
   private flowSync: Promise<void> | null = null;
@@ -67,6 +88,7 @@ export class FlowSync {
         options.historyWriteFailed();
         this.log.error({ err, rows }, 'cannot write finished flows to the history database');
       },
+      options.writeBatch,
     );
   }
 
@@ -77,10 +99,22 @@ export class FlowSync {
    */
   onFlowDeltas(d: EventMap['flowDeltas'], session: string): void {
     const tsMs = d.second * 1000;
-    for (const row of d.updated) this.flows.update(this.withGeo(flowFromRow(row, session)), tsMs);
-    const finished = d.ended
-      .map((row) => this.flows.end(`${session}:${row.id}`, this.withGeo(flowFromRow(row, session))))
-      .filter((f): f is FlowSummary => f !== undefined);
+    const during = this.duringCatchUp;
+    for (const row of d.updated) {
+      const flow = this.flows.update(this.withGeo(flowFromRow(row, session)), tsMs);
+      during?.changed.add(flow.id);
+    }
+    const finished: FlowSummary[] = [];
+    for (const row of d.ended) {
+      const id = `${session}:${row.id}`;
+      const flow = this.flows.end(id, this.withGeo(flowFromRow(row, session)));
+      if (flow !== undefined) finished.push(flow);
+      during?.ended.add(id);
+      this.presumedEnded.delete(id);
+    }
+    this.lastDeltaSecond = Math.max(this.lastDeltaSecond, d.second);
+    // A later second's part came: the ends of the flows found gone, had they been sent, came before it.
+    if (this.presumedEnded.size > 0 && d.second > this.presumedAfterSecond) finished.push(...this.takePresumedEnded());
     this.flowLog.add(finished);
     const open = this.openSecond;
     if (open !== null && (open.second !== d.second || open.session !== session)) this.closeSecond();
@@ -96,6 +130,36 @@ export class FlowSync {
     }
   }
 
+  /**
+   * The helper dropped events for this connection (main read too slowly): a part of a delta may be among them, so
+   * the current capture catches up from the helper's table as it does for omitted flows. The helper sends this
+   * notice before any later capture state, so the catch-up at a capture's end knows of a part lost in its last second.
+   */
+  onEventsDropped(): void {
+    const session = this.options.currentSession();
+    if (session === null) return;
+    this.omittedSinceSync += 1;
+    if (this.options.running()) this.scheduleFlowSync(session);
+  }
+
+  /** The helper's count of active flows in the running capture (each rollup carries it). */
+  onHelperActiveFlows(active: number): void {
+    this.helperActiveFlows = active;
+  }
+
+  /**
+   * Flows the book could not hold for want of room: the running capture's active flows in the helper beyond the
+   * book's bound (a gauge: it falls as flows end), plus that shortfall at the end of each earlier capture (flows
+   * whose last state never reached the history). Each flow counts once, however often it was listed or updated.
+   */
+  get droppedFlows(): number {
+    return this.endedShortfall + this.shortfall();
+  }
+
+  private shortfall(): number {
+    return Math.max(0, this.helperActiveFlows - this.flows.bound);
+  }
+
   private closeSecond(): void {
     const s = this.openSecond;
     if (s === null) return;
@@ -104,7 +168,8 @@ export class FlowSync {
     this.emit('flows.delta', { captureId: s.session, tsMs: s.second * 1000, updated: s.updated, finished: s.finished, omitted: s.omitted });
   }
 
-  /** Starts a catch-up of a running capture unless one ran within the interval; then one runs when the interval is over. */
+  /** Starts a catch-up of a running capture unless one ended within the interval; then one runs when the interval
+   *  is over. One in flight takes what it still finds: another is scheduled when it ends. */
   private scheduleFlowSync(session: string): void {
     if (this.flowSync !== null || this.flowSyncTimer !== null) return;
     const wait = this.lastFlowSyncMs + FLOW_SYNC_INTERVAL_MS - this.now();
@@ -125,21 +190,30 @@ export class FlowSync {
     if (this.omittedSinceSync === 0 || session !== this.options.currentSession()) return;
     this.flowSync = this.syncFlows(session).finally(() => {
       this.flowSync = null;
+      this.duringCatchUp = null;
+      this.lastFlowSyncMs = this.now();
+      // Flows left out while it ran: the next catch-up, after the interval.
+      if (this.omittedSinceSync > 0 && session === this.options.currentSession() && this.options.running()) this.scheduleFlowSync(session);
     });
     await this.flowSync;
   }
 
   /**
-   * Pages through the helper's flow table into the book, up to the book's
-   * bound (what does not fit is counted as dropped): the flows its bounded
-   * 1 s deltas left out. Ended flows it left out are gone from the table.
+   * Pages through the helper's flow table into the book, up to the book's bound: the flows its bounded 1 s deltas
+   * left out. Deltas keep coming meanwhile, and a page may be applied after deltas the helper sent after reading
+   * it: a flow ended since the catch-up began is not brought back, and a listed state older than the book's changes
+   * nothing (FlowBook.catchUp). A listing of the whole table also ends the flows whose end main never heard of
+   * (the part that carried it was left out or dropped): held since before the catch-up, unchanged since, and
+   * not in the table any more. They go to the log with the last counts main had.
    */
   private async syncFlows(session: string): Promise<void> {
     const helper = this.options.helper();
     if (helper === null) return;
     this.omittedSinceSync = 0;
-    this.lastFlowSyncMs = this.now();
     const epoch = this.syncEpoch;
+    const during = { ended: new Set<string>(), changed: new Set<string>() };
+    this.duringCatchUp = during;
+    const listed = new Set<string>();
     let seen = 0;
     let tsMs = 0;
     let afterId: number | undefined;
@@ -156,23 +230,55 @@ export class FlowSync {
       // The capture ended meanwhile: its flows went to the log, and a page applied now would bring them back.
       if (epoch !== this.syncEpoch) return;
       if (page === null || session !== this.options.currentSession()) return caughtUp();
-      for (const row of page.flows) {
-        tsMs = Math.max(tsMs, row.lastSeen * 1000);
-        this.flows.catchUp(this.withGeo(flowFromRow(row, session)));
-      }
-      seen += page.flows.length;
-      if (page.flows.length < HELPER_FLOW_PAGE) return caughtUp();
-      afterId = page.flows[page.flows.length - 1].id;
-      if (this.flows.isFull) {
-        this.flows.droppedFlows += Math.max(0, page.total - seen);
+      if (during.ended.size + during.changed.size > MAX_TRACKED_DURING_CATCH_UP) {
+        // Too many flows ended or changed to remember them all: what is not caught up yet waits for the next one.
+        this.omittedSinceSync += 1;
         return caughtUp();
       }
+      for (const row of page.flows) {
+        const flow = flowFromRow(row, session);
+        listed.add(flow.id);
+        if (during.ended.has(flow.id)) continue;
+        tsMs = Math.max(tsMs, flow.lastSeenMs);
+        this.flows.catchUp(this.withGeo(flow));
+      }
+      seen += page.flows.length;
+      if (page.flows.length < HELPER_FLOW_PAGE) {
+        this.endForgotten(session, listed, during.changed);
+        return caughtUp();
+      }
+      // The rest of the table cannot come in (new flows are turned away); the shortfall is counted against the
+      // helper's active flows, not here.
+      if (this.flows.isFull) return caughtUp();
+      afterId = page.flows[page.flows.length - 1].id;
     }
+  }
+
+  /** Takes out of the book the session's flows held before a whole listing of the helper's table that it no longer
+   *  holds, to be logged with the last counts main had unless their end comes (see `presumedEnded`). */
+  private endForgotten(session: string, listed: Set<string>, changed: Set<string>): void {
+    const prefix = `${session}:`;
+    const gone: string[] = [];
+    for (const f of this.flows.activeFlows()) if (f.id.startsWith(prefix) && !listed.has(f.id) && !changed.has(f.id)) gone.push(f.id);
+    for (const id of gone) {
+      const flow = this.flows.end(id);
+      if (flow !== undefined) this.presumedEnded.set(id, flow);
+    }
+    this.presumedAfterSecond = this.lastDeltaSecond;
+  }
+
+  private takePresumedEnded(): FlowSummary[] {
+    const flows = [...this.presumedEnded.values()];
+    this.presumedEnded.clear();
+    return flows;
   }
 
   /** No catch-up is due any more (the capture ended). */
   stopSync(): void {
     this.syncEpoch += 1;
+    // What the book could not hold of this capture stays counted once its flows go to the log.
+    this.endedShortfall += this.shortfall();
+    this.helperActiveFlows = 0;
     // A second whose last part was dropped is over too.
     this.closeSecond();
     if (this.flowSyncTimer !== null) clearTimeout(this.flowSyncTimer);
@@ -182,6 +288,8 @@ export class FlowSync {
 
   /** Queues every flow still in the book for the finished-flow log. */
   endAll(): void {
+    this.flowLog.add(this.takePresumedEnded());
     this.flowLog.add(this.flows.endAll());
+    this.lastDeltaSecond = -Infinity;
   }
 }

@@ -305,8 +305,24 @@ export class HistoryDb {
     return tx();
   }
 
+  /**
+   * Opens a transaction that the writes of the next turns of the event loop join (each of their own transactions
+   * becomes a savepoint in it) until `commitBatch`: a large write spread over many turns commits once per batch.
+   * Queries on this connection see its rows at once.
+   */
+  beginBatch(): void {
+    if (!this.db.inTransaction) this.db.exec('BEGIN');
+  }
+
+  commitBatch(): void {
+    if (this.db.inTransaction) this.db.exec('COMMIT');
+  }
+
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    // Closing rolls back an open transaction: a batch still open is kept.
+    this.commitBatch();
+    this.db.close();
   }
 }
 

@@ -119,6 +119,7 @@ export class NetmonCore {
         this.geoTally.addFinished(rows);
         this.history.recordFinishedFlows(rows);
       },
+      writeBatch: { begin: () => this.history.beginBatch(), commit: () => this.history.commitBatch() },
       historyWriteFailed,
     });
     this.flows = this.sync.flows;
@@ -213,6 +214,7 @@ export class NetmonCore {
       helper.on('flowDeltas', (payload, meta) => this.onFlowDeltas(payload, meta.session)),
       helper.on('captureState', (payload) => this.capture.onCaptureState(payload)),
       helper.on('captureError', (payload, meta) => this.capture.onCaptureError(payload, meta.session)),
+      helper.on('eventsDropped', () => this.sync.onEventsDropped()),
     ];
     if (hasStateSource(helper)) {
       // The supervisor restarts a crashed helper and re-issues the running session's start with the same id.
@@ -299,6 +301,7 @@ export class NetmonCore {
 
   private onRollup(r: EventMap['rollup'], session: string | null): void {
     if (!this.capture.isCurrent(session) || session === null) return;
+    this.sync.onHelperActiveFlows(r.activeFlows);
     const tick = rollupTick(r, session, (ip) => this.flows.names.get(ip), this.geo);
     this.memory.add(tick);
     this.totals.add(tick);
@@ -379,7 +382,7 @@ export class NetmonCore {
       finishedFlows: this.history.countFinishedFlows(),
       evictedFlows: this.totals.evictedFlows,
       mainDrops: {
-        flowBook: this.flows.droppedFlows,
+        flowBook: this.sync.droppedFlows,
         flowSeries: this.flows.droppedSeries,
         names: this.flows.droppedNames,
         memoryInterfaces: this.memory.droppedInterfaceSeconds,

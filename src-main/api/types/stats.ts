@@ -48,6 +48,8 @@ export interface Stats {
   finishedFlows: number;
   /** Flows evicted from the helper's full table. */
   evictedFlows: number;
-  /** What main's own bounded buffers dropped, by buffer name. */
+  /** What main's own bounded buffers dropped, by buffer name. `flowBook` is the flow book's shortfall, each flow
+   *  once: the running capture's active flows beyond the book's bound (it falls as they end), plus that shortfall
+   *  at the end of each earlier capture (flows whose last state is not in the history). */
   mainDrops: Record<string, number>;
 }

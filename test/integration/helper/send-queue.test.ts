@@ -93,6 +93,28 @@ describe('per-client send queue', () => {
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
   });
 
+  it('tells a client of the events it lost before any later event that is never dropped', async () => {
+    // As a capture's end follows its last delta: the client must know the delta was lost when it hears of the end.
+    const { server, token, socketPath } = await startServer(256 * 1024);
+    const slow = await stalledClient(socketPath, token);
+    cleanups.push(() => slow.destroy());
+    for (let s = 0; s < 6000 && server.helperStats(0).eventsDroppedSlowClients === 0; s++) {
+      server.emit('rollup', 'sess', rollup(s));
+      if (s % 50 === 49) await new Promise((r) => setImmediate(r));
+    }
+    const lost = server.helperStats(0).eventsDroppedSlowClients;
+    expect(lost).toBeGreaterThan(0);
+    server.emit('drops', 'sess', { kernel: 1, helper: 0 });
+    const got = await slow.resume();
+    const end = got.findIndex((e) => e.name === 'drops');
+    const notice = got.findIndex((e) => e.name === 'eventsDropped');
+    expect(notice).toBeGreaterThanOrEqual(0);
+    expect(notice).toBeLessThan(end);
+    expect(got[notice].payload).toEqual({ dropped: lost, total: lost });
+    const seqs = got.map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  });
+
   it('keeps half the bound for answers: a client behind on large events still gets a large answer', async () => {
     const bound = 256 * 1024;
     // An answer of just under half the bound, behind events of 30 % each.

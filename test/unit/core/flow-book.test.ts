@@ -55,11 +55,22 @@ describe('flow book', () => {
     expect(book.seriesOf('s:1')).toHaveLength(1);
   });
 
-  it('counts the flows that did not fit', () => {
+  it('holds no more flows than its bound, in updates and in a catch-up', () => {
     const book = new FlowBook(2);
     for (let i = 0; i < 5; i++) book.update(flowFromRow(row(i), 's'), 0);
+    book.catchUp(flowFromRow(row(7), 's'));
     expect(book.size).toBe(2);
-    expect(book.droppedFlows).toBe(3);
+    expect(book.get('s:2')).toBeUndefined();
+    expect(book.get('s:7')).toBeUndefined();
+  });
+
+  it('keeps the newer state when a catch-up lists a flow as it was before the last delta', () => {
+    const book = new FlowBook(10);
+    book.update(flowFromRow(row(1, { packetsAB: 9, bytesAB: 900, lastSeen: 1005 }), 's'), 1_005_000);
+    book.catchUp(flowFromRow(row(1, { packetsAB: 4, bytesAB: 400, lastSeen: 1003 }), 's'));
+    expect(book.get('s:1')).toMatchObject({ aToB: { packets: 9, bytes: 900 }, lastSeenMs: 1_005_000 });
+    book.catchUp(flowFromRow(row(1, { packetsAB: 12, bytesAB: 1200, lastSeen: 1006 }), 's'));
+    expect(book.get('s:1')).toMatchObject({ aToB: { packets: 12, bytes: 1200 }, lastSeenMs: 1_006_000 });
   });
 
   it('filters and sorts like the finished-flow log', () => {

@@ -9,6 +9,9 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventMap, EventName, FlowRow, SessionStatus, StartParams } from '../../../src-capture-helper/protocol/messages';
 import type { HelperPort } from '../../../src-main/core/helper-port';
+import type { FlowSummary } from '../../../src-main/api/types/flows';
+import { flowFromRow } from '../../../src-main/core/flow-book';
+import { FlowLogWriter } from '../../../src-main/core/flow-log-writer';
 import { HistoryDb } from '../../../src-main/core/history-db';
 import { createLogger } from '../../../src-main/core/log';
 import { NetmonCore } from '../../../src-main/core/netmon-core';
@@ -123,6 +126,10 @@ describe('the finished-flow log at the end of a capture', () => {
     const logged = history.sessions(10).find((s) => s.id === session);
     expect(logged?.finishedFlows).toBe(FLOWS);
     expect(logged?.endedAtMs).not.toBeNull();
+    // Committed, not only seen by the connection that wrote it: another reader of the file finds every row.
+    const reader = new HistoryDb(path.join(dir, 'history.sqlite'));
+    expect(reader.sessions(10).find((s) => s.id === session)?.finishedFlows).toBe(FLOWS);
+    reader.close();
     core.close();
     history.close();
   }, 120_000);
@@ -145,5 +152,51 @@ describe('the finished-flow log at the end of a capture', () => {
     const reopened = new HistoryDb(file);
     expect(reopened.sessions(10).find((s) => s.id === session)?.finishedFlows).toBe(2 * DELTA);
     reopened.close();
+  });
+});
+
+describe('the finished-flow log writer in batches', () => {
+  const flows = (n: number): FlowSummary[] => Array.from({ length: n }, (_, i) => ({ ...flowFromRow(row(i + 1), 's'), active: false }));
+
+  it('shares a transaction between the chunks of several turns, commits it in bounded batches and once all is written', async () => {
+    const events: string[] = [];
+    let inBatch = 0;
+    const batches: number[] = [];
+    const writer = new FlowLogWriter((rows) => {
+      expect(events.at(-1)).not.toBe('commit');
+      inBatch += rows.length;
+    }, () => undefined, {
+      begin: () => void events.push('begin'),
+      commit: () => {
+        events.push('commit');
+        batches.push(inBatch);
+        inBatch = 0;
+      },
+    });
+    writer.add(flows(30_000));
+    await writer.drained();
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(30_000);
+    expect(batches.length).toBeGreaterThanOrEqual(4);
+    for (const n of batches) expect(n).toBeLessThanOrEqual(8192 + 128);
+    expect(events.filter((e) => e === 'begin')).toHaveLength(batches.length);
+    expect(events.at(-1)).toBe('commit');
+  });
+
+  it('reports the rows of a batch that fails to commit, and writes the next batches', async () => {
+    const failed: number[] = [];
+    let commits = 0;
+    let written = 0;
+    const writer = new FlowLogWriter((rows) => void (written += rows.length), (_err, rows) => void failed.push(rows), {
+      begin: () => undefined,
+      commit: () => {
+        if (commits++ === 0) throw new Error('disk full');
+      },
+    });
+    writer.add(flows(20_000));
+    await writer.drained();
+    expect(written).toBe(20_000);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toBeGreaterThan(0);
+    expect(commits).toBeGreaterThanOrEqual(3);
   });
 });

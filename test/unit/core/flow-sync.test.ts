@@ -1,7 +1,9 @@
 /** Main's side of the flow deltas: a second comes in parts; the views and the alerts hear of it once it is whole. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EventMap, FlowRow } from '../../../src-capture-helper/protocol/messages';
 import type { EventChannel, EventPayload } from '../../../src-main/api/contract';
+import type { FlowSummary } from '../../../src-main/api/types/flows';
 import { FlowSync } from '../../../src-main/core/flow-sync';
 import type { HelperPort } from '../../../src-main/core/helper-port';
 import { createLogger } from '../../../src-main/core/log';
@@ -83,5 +85,194 @@ describe('flow sync', () => {
     answer({ total: 1500, offset: 0, flows: range(0, 1500).map((id) => row(id, 1)) });
     await catchUp;
     expect(sync.flows.size).toBe(0);
+  });
+});
+
+/**
+ * A model of the helper's side: a flow table that traffic changes, deltas of at most `deltaLimit` changed flows (the
+ * rest counted as omitted), parts that may be dropped for a slow reader (then a drop notice), and `flows` pages that
+ * are read when the helper serves them and reach main later, possibly after deltas sent after them.
+ */
+class ModelHelper {
+  readonly table = new Map<number, FlowRow>();
+  readonly everEnded = new Set<number>();
+  /** Ended flows whose end reached main in a delta. */
+  readonly endHeard = new Set<number>();
+  readonly finalRows = new Map<number, FlowRow>();
+  /** The newest count of each flow main was sent in a delta. */
+  readonly sentPackets = new Map<number, number>();
+  private changed = new Set<number>();
+  private endedPending: FlowRow[] = [];
+  private nextId = 0;
+  private readonly waiting: { afterId?: number; limit: number; resolve: (page: unknown) => void }[] = [];
+  private readonly served: { page: unknown; resolve: (page: unknown) => void }[] = [];
+  /** Serves and answers every request at once (a capture's end, when the model stops interleaving). */
+  prompt = false;
+  readonly port = {
+    request: async (_method: string, params: { afterId?: number; limit: number }) => new Promise((resolve) => {
+      this.waiting.push({ ...params, resolve });
+      if (this.prompt && this.serve()) this.deliver();
+    }),
+  } as unknown as HelperPort;
+
+  constructor(private readonly sync: FlowSync, private readonly deltaLimit: number) {}
+
+  traffic(newFlows: number, touch: number[]): void {
+    for (let i = 0; i < newFlows; i++) {
+      const id = this.nextId++;
+      this.table.set(id, row(id, 1));
+      this.changed.add(id);
+    }
+    const ids = [...this.table.keys()];
+    for (const pick of touch) {
+      if (ids.length === 0) break;
+      const r = this.table.get(ids[pick % ids.length])!;
+      this.table.set(r.id, { ...r, packetsAB: r.packetsAB + 1, bytesAB: r.bytesAB + 100, lastSeen: r.lastSeen + 1 });
+      this.changed.add(r.id);
+    }
+  }
+
+  end(picks: number[]): void {
+    const ids = [...this.table.keys()];
+    for (const pick of picks) {
+      const id = ids[pick % Math.max(1, ids.length)];
+      const r = this.table.get(id);
+      if (r === undefined) continue;
+      this.table.delete(id);
+      this.changed.delete(id);
+      this.everEnded.add(id);
+      this.endedPending.push({ ...r, active: false, state: 'closed' });
+      this.finalRows.set(id, r);
+    }
+  }
+
+  /** Sends the delta of `second`; a dropped one reaches main only as a drop notice. */
+  delta(second: number, dropped: boolean): void {
+    const ids = [...this.changed];
+    const updated = ids.slice(0, this.deltaLimit).map((id) => ({ ...this.table.get(id)! }));
+    const d: EventMap['flowDeltas'] = { second, updated, ended: this.endedPending, omitted: Math.max(0, ids.length - this.deltaLimit) };
+    this.changed = new Set();
+    this.endedPending = [];
+    if (dropped) return this.sync.onEventsDropped();
+    for (const r of d.ended) this.endHeard.add(r.id);
+    for (const r of d.updated) this.sentPackets.set(r.id, r.packetsAB);
+    this.sync.onFlowDeltas(d, 's');
+  }
+
+  /** Reads the oldest waiting request's page from the table as it is now. */
+  serve(): boolean {
+    const req = this.waiting.shift();
+    if (req === undefined) return false;
+    const rows = [...this.table.values()].sort((x, y) => x.id - y.id).filter((r) => req.afterId === undefined || r.id > req.afterId);
+    this.served.push({ page: { total: this.table.size, offset: 0, flows: rows.slice(0, req.limit).map((r) => ({ ...r })) }, resolve: req.resolve });
+    return true;
+  }
+
+  /** Main receives the oldest served page; what the helper sent after it is handled before the page's continuation. */
+  deliver(then?: () => void): boolean {
+    const s = this.served.shift();
+    if (s === undefined) return false;
+    s.resolve(s.page);
+    then?.();
+    return true;
+  }
+}
+
+type Step =
+  | { kind: 'traffic'; newFlows: number; touch: number[] }
+  | { kind: 'end'; picks: number[] }
+  | { kind: 'delta'; dropped: boolean }
+  | { kind: 'serve' }
+  | { kind: 'deliver'; deltaFirst: boolean };
+
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({ kind: fc.constant('traffic' as const), newFlows: fc.nat(12), touch: fc.array(fc.nat(), { maxLength: 8 }) }),
+  fc.record({ kind: fc.constant('end' as const), picks: fc.array(fc.nat(), { maxLength: 4 }) }),
+  fc.record({ kind: fc.constant('delta' as const), dropped: fc.boolean() }),
+  fc.record({ kind: fc.constant('serve' as const) }),
+  fc.record({ kind: fc.constant('deliver' as const), deltaFirst: fc.boolean() }),
+);
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+}
+
+/** Runs the steps, then ends the capture as the core does: last delta, last catch-up, every flow to the log. */
+async function runModel(steps: Step[], bound: number): Promise<{ helper: ModelHelper; held: Map<string, FlowSummary>; logged: FlowSummary[]; sync: FlowSync }> {
+  let clock = 0;
+  let running = true;
+  const logged: FlowSummary[] = [];
+  let helper: ModelHelper | null = null;
+  const sync = new FlowSync({
+    maxFlows: bound, log: createLogger({ level: 'fatal' }), now: () => clock, helper: () => helper?.port ?? null,
+    currentSession: () => 's', running: () => running, emit: () => undefined, withGeo: (f) => f, flushAlerts: () => undefined,
+    writeFinished: (rows) => void logged.push(...rows), historyWriteFailed: () => undefined,
+  });
+  helper = new ModelHelper(sync, 5);
+  let second = T0;
+  for (const step of steps) {
+    // Every step is a second later: a catch-up is never held back by the interval.
+    clock += 2000;
+    if (step.kind === 'traffic') helper.traffic(step.newFlows, step.touch);
+    else if (step.kind === 'end') helper.end(step.picks);
+    else if (step.kind === 'delta') helper.delta(second++, step.dropped);
+    else if (step.kind === 'serve') helper.serve();
+    else helper.deliver(step.deltaFirst ? () => helper.delta(second++, false) : undefined);
+    sync.onHelperActiveFlows(helper.table.size);
+    await settle();
+    // A flow's counts never go back: a page read before a delta does not undo it.
+    for (const f of sync.flows.activeFlows()) expect(f.aToB.packets).toBeGreaterThanOrEqual(helper.sentPackets.get(Number(f.id.slice(2))) ?? 0);
+  }
+  // The capture ends: the helper's last delta, its pages answered at once from now on, the core's last catch-up.
+  running = false;
+  helper.prompt = true;
+  while (helper.serve() || helper.deliver()) await settle();
+  helper.delta(second, false);
+  await settle();
+  await sync.catchUpFlows('s');
+  const held = new Map([...sync.flows.activeFlows()].map((f) => [f.id, f]));
+  sync.stopSync();
+  sync.endAll();
+  await sync.flowLog.drained();
+  return { helper, held, logged, sync };
+}
+
+describe('flow sync catching up while deltas flow', () => {
+  it('ends with the helper\'s flows, each logged once with its last counts, whatever the interleaving', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(stepArb, { maxLength: 60 }), async (steps) => {
+      const { helper, held, logged } = await runModel(steps, 10_000);
+      // No flow that ended in the helper is held by the book at the end.
+      for (const id of held.keys()) expect(helper.everEnded.has(Number(id.slice(2)))).toBe(false);
+      // The book holds the helper's table, with its counts.
+      expect([...held.keys()].sort()).toEqual([...helper.table.keys()].map((id) => `s:${id}`).sort());
+      for (const [id, r] of helper.table) expect(held.get(`s:${id}`)?.aToB.packets).toBe(r.packetsAB);
+      // Each flow reaches the log at most once: no bytes counted twice.
+      const ids = logged.map((f) => f.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const f of logged) expect(f.active).toBe(false);
+      // A flow whose end main heard is logged with its final counts.
+      for (const f of logged) {
+        const id = Number(f.id.slice(2));
+        if (helper.endHeard.has(id)) expect(f.aToB.packets).toBe(helper.finalRows.get(id)?.packetsAB);
+      }
+    }), { numRuns: 300 });
+  });
+
+  it('counts the flows a bounded book could not hold once each, however many catch-ups ran', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(stepArb, { maxLength: 60 }), fc.integer({ min: 1, max: 20 }), async (steps, bound) => {
+      const { helper, held, logged, sync } = await runModel(steps, bound);
+      expect(held.size).toBeLessThanOrEqual(bound);
+      // A full book cannot list the whole table to find flows whose end was dropped; one whose end it heard is gone.
+      for (const id of held.keys()) expect(helper.endHeard.has(Number(id.slice(2)))).toBe(false);
+      expect(sync.droppedFlows).toBe(Math.max(0, helper.table.size - bound));
+      const ids = logged.map((f) => f.id);
+      expect(new Set(ids).size).toBe(ids.length);
+    }), { numRuns: 200 });
+  });
+
+  it('catches up at the end of a capture when the part of its last second was dropped', async () => {
+    const { helper, held } = await runModel([{ kind: 'traffic', newFlows: 3, touch: [] }, { kind: 'delta', dropped: true }], 10_000);
+    expect(helper.table.size).toBe(3);
+    expect([...held.keys()].sort()).toEqual(['s:0', 's:1', 's:2']);
   });
 });
