@@ -26,7 +26,7 @@ export interface ReplayBenchResult {
   mainCpuSeconds?: number;
   helperCpuSeconds?: number;
   /** Flows in the finished-flow log when the replay finished, and the flows main's full flow book could not hold
-   *  (`/api/stats` `mainDrops.flowBook`: the helper's active flows beyond the book's bound, each once). */
+   *  (`/api/stats` `mainDrops.flowBook`: the helper's active flows beyond the book's bound when the replay ended, each once). */
   finishedFlows?: number;
   flowsDroppedByMain?: number;
   error?: string;

@@ -53,7 +53,7 @@ export class FlowSync {
   private omittedSinceSync = 0;
   /** Active flows in the helper's table for the running capture (its latest rollup). */
   private helperActiveFlows = 0;
-  /** The book's shortfall at the end of each capture ended so far, summed (see `droppedFlows`). */
+  /** The book's shortfall at the end of each capture ended so far, summed (`droppedFlows`). */
   private endedShortfall = 0;
   /** The flows the deltas ended or changed since the catch-up in flight began (null: none in flight). Its pages,
    *  read before those deltas, must not bring an ended flow back; a changed one is no flow the helper forgot. */
@@ -148,15 +148,17 @@ export class FlowSync {
   }
 
   /**
-   * Flows the book could not hold for want of room: the running capture's active flows in the helper beyond the
-   * book's bound (a gauge: it falls as flows end), plus that shortfall at the end of each earlier capture (flows
-   * whose last state never reached the history). Each flow counts once, however often it was listed or updated.
+   * Flows whose last state never reached the history for want of room in the book: at the end of each capture, its
+   * active flows in the helper beyond the book's bound. Each flow counts once, and the count only grows (a flow the
+   * book could not hold that ends while the capture runs is logged from its end).
    */
   get droppedFlows(): number {
-    return this.endedShortfall + this.shortfall();
+    return this.endedShortfall;
   }
 
-  private shortfall(): number {
+  /** The running capture's active flows in the helper beyond the book's bound: listed nowhere in main now (it falls
+   *  as flows end or room frees up). */
+  get flowsBeyondBook(): number {
     return Math.max(0, this.helperActiveFlows - this.flows.bound);
   }
 
@@ -277,7 +279,7 @@ export class FlowSync {
   stopSync(): void {
     this.syncEpoch += 1;
     // What the book could not hold of this capture stays counted once its flows go to the log.
-    this.endedShortfall += this.shortfall();
+    this.endedShortfall += this.flowsBeyondBook;
     this.helperActiveFlows = 0;
     // A second whose last part was dropped is over too.
     this.closeSecond();

@@ -381,6 +381,7 @@ export class NetmonCore {
       activeFlows: this.totals.activeFlowsNow,
       finishedFlows: this.history.countFinishedFlows(),
       evictedFlows: this.totals.evictedFlows,
+      flowsBeyondBook: this.sync.flowsBeyondBook,
       mainDrops: {
         flowBook: this.sync.droppedFlows,
         flowSeries: this.flows.droppedSeries,

@@ -63,6 +63,7 @@ export function renderMetrics(stats: Stats, server: ServerCounters): string {
   out.family('netmon_active_flows', 'gauge', 'Flows in the live table.', [[{}, stats.activeFlows]]);
   out.family('netmon_finished_flows', 'gauge', 'Flows in the finished-flow log.', [[{}, stats.finishedFlows]]);
   out.family('netmon_evicted_flows_total', 'counter', 'Flows evicted from the full flow table.', [[{}, stats.evictedFlows]]);
+  out.family('netmon_flows_beyond_book', 'gauge', "Active flows beyond main's flow bound: counted, but not listed.", [[{}, stats.flowsBeyondBook]]);
   out.family('netmon_main_dropped_total', 'counter', "Items main's bounded buffers dropped.",
     Object.entries(stats.mainDrops).map(([buffer, n]) => [{ buffer }, n]));
   out.family('netmon_ws_clients', 'gauge', 'Connected WebSocket clients.', [[{}, server.wsClients]]);

@@ -48,8 +48,10 @@ export interface Stats {
   finishedFlows: number;
   /** Flows evicted from the helper's full table. */
   evictedFlows: number;
-  /** What main's own bounded buffers dropped, by buffer name. `flowBook` is the flow book's shortfall, each flow
-   *  once: the running capture's active flows beyond the book's bound (it falls as they end), plus that shortfall
-   *  at the end of each earlier capture (flows whose last state is not in the history). */
+  /** The running capture's active flows beyond main's flow book (its bound in the settings): counted in the
+   *  totals and charts, but listed nowhere until they end or room frees up. */
+  flowsBeyondBook: number;
+  /** What main's own bounded buffers dropped, by buffer name; each only grows. `flowBook` counts the flows whose
+   *  last state never reached the history: the active flows beyond the book's bound when their capture ended. */
   mainDrops: Record<string, number>;
 }

@@ -133,6 +133,8 @@ describe('netmon serve --replay', () => {
     const tcp = samples.find((s) => s.name === 'netmon_protocol_packets_total' && s.labels.protocol === 'tcp');
     expect(tcp?.value).toBe(truth.protocols.tcp.packets);
     expect(samples.find((s) => s.name === 'netmon_active_flows')?.value).toBe(0);
+    expect(types.get('netmon_flows_beyond_book')).toBe('gauge');
+    expect(samples.find((s) => s.name === 'netmon_flows_beyond_book')?.value).toBe(0);
     expect(() => parsePrometheus('# TYPE x counter\nx{a="1} 2\n')).toThrow();
   });
 

@@ -71,6 +71,24 @@ describe('flow sync', () => {
     expect(flushes()).toBe(2);
   });
 
+  it('shows the flows beyond the book while they run, and counts as dropped only those still active at the end', () => {
+    const { sync } = makeSync();
+    sync.onHelperActiveFlows(12_500);
+    expect(sync.flowsBeyondBook).toBe(2500);
+    expect(sync.droppedFlows).toBe(0);
+    // Flows end and room frees up: fewer beyond the book, and nothing was lost (their ends are logged).
+    sync.onHelperActiveFlows(10_400);
+    expect(sync.flowsBeyondBook).toBe(400);
+    expect(sync.droppedFlows).toBe(0);
+    sync.stopSync();
+    expect(sync.flowsBeyondBook).toBe(0);
+    expect(sync.droppedFlows).toBe(400);
+    // A drop count only grows: the next capture starts from what the last one lost.
+    sync.onHelperActiveFlows(10_001);
+    sync.stopSync();
+    expect(sync.droppedFlows).toBe(401);
+  });
+
   it('applies nothing of a catch-up still in flight when the capture ends: its flows went to the log once', async () => {
     let answer: (page: unknown) => void = () => undefined;
     const helper = { request: async () => new Promise((resolve) => (answer = resolve)) } as unknown as HelperPort;

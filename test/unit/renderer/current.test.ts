@@ -28,6 +28,7 @@ const stats = (upTo: number, before = 0): Stats => ({
   activeFlows: 3,
   finishedFlows: 0,
   evictedFlows: 0,
+  flowsBeyondBook: 0,
   mainDrops: {},
 });
 const seconds = (from: number, to: number, t: TrafficState = emptyTraffic()): TrafficState => {
