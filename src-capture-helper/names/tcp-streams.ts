@@ -22,7 +22,6 @@ export interface TcpStream {
   /** TCP sequence number of buffer offset 0. */
   baseSeq: number;
   asm: OffsetAssembler;
-  lastSec: number;
   flowId: number;
   /**
    * A DNS stream whose first message is longer than the buffer: no message in
@@ -58,9 +57,10 @@ export function streamKey(layer: IpLayer, flowId: number): number {
 }
 
 export class TcpStreams {
-  /** Entries by pool index; `keys` holds each one's key (-1 when free). */
+  /** Entries by pool index; `keys` holds each one's key (-1 when free), `lastSecs` when it was last fed. */
   private readonly entries: TcpStream[] = [];
   private readonly keys: Float64Array;
+  private readonly lastSecs: Float64Array;
   /** Least to most recently fed: the neighbours of each entry in use (NONE at the ends). */
   private readonly older: Int32Array;
   private readonly newer: Int32Array;
@@ -70,6 +70,12 @@ export class TcpStreams {
   private readonly nextInSlot: Int32Array;
   /** Per flow slot and direction (2 * slot + direction): the first entry there, plus 1 (0 for none). */
   private bySlot: Int32Array = new Int32Array(0);
+  /**
+   * Per flow slot: bit 0 or 1 set while direction 0 or 1 has an entry. Every
+   * TCP segment asks `find`, and this quarter-size copy of what `bySlot`
+   * says stays in the cache where `bySlot` would not.
+   */
+  private hints: Uint8Array = new Uint8Array(0);
   /** Free entries, last freed on top; `entries.length` entries were ever made. */
   private readonly free: number[] = [];
   private count = 0;
@@ -87,6 +93,7 @@ export class TcpStreams {
   ) {
     if (!Number.isInteger(maxStreams) || maxStreams < 1) throw new RangeError(`maxStreams must be a positive integer, got ${maxStreams}`);
     this.keys = new Float64Array(maxStreams).fill(-1);
+    this.lastSecs = new Float64Array(maxStreams);
     this.older = new Int32Array(maxStreams);
     this.newer = new Int32Array(maxStreams);
     this.nextInSlot = new Int32Array(maxStreams);
@@ -117,7 +124,7 @@ export class TcpStreams {
     const st = this.entries[at];
     st.kind = kind;
     st.baseSeq = seq;
-    st.lastSec = sec;
+    this.lastSecs[at] = sec;
     st.flowId = flowId;
     st.skip = skip;
     st.asm.reset();
@@ -147,8 +154,8 @@ export class TcpStreams {
     }
     if (st.skip) st.asm.cover(rel, end - start);
     else st.asm.write(rel, data, start, end);
-    st.lastSec = sec;
     const at = this.indexOf(key);
+    if (at !== NONE) this.lastSecs[at] = sec;
     if (at !== NONE && at !== this.newestAt) {
       this.unlink(at);
       this.linkNewest(at);
@@ -183,7 +190,7 @@ export class TcpStreams {
 
   expire(nowSec: number): void {
     // Written as "not within" so that a time that compares as nothing (NaN) ends the stream, too.
-    for (let at = this.oldestAt; at !== NONE && !(nowSec - this.entries[at].lastSec <= this.idleSec); at = this.oldestAt) {
+    for (let at = this.oldestAt; at !== NONE && !(nowSec - this.lastSecs[at] <= this.idleSec); at = this.oldestAt) {
       this.remove(at);
       this.release(at);
       this.timedOut++;
@@ -192,42 +199,50 @@ export class TcpStreams {
 
   // --- pool ----------------------------------------------------------------
 
-  private slotDirection(key: number): number {
-    // `key & 1` keeps the parity of keys past 2^31 (ToInt32 takes them modulo 2^32).
-    return (Math.floor(key / 2) % FLOW_SLOT_SPACE) * 2 + (key & 1);
-  }
-
   private indexOf(key: number): number {
-    const sd = this.slotDirection(key);
-    if (sd >= this.bySlot.length) return NONE;
-    let at = this.bySlot[sd] - 1;
+    const slot = slotOf(key);
+    // The direction even for keys past 2^31: ToInt32 takes them modulo 2^32, an even number.
+    const dir = key & 1;
+    if (slot >= this.hints.length || (this.hints[slot] & (1 << dir)) === 0) return NONE;
+    let at = this.bySlot[slot * 2 + dir] - 1;
     while (at !== NONE && this.keys[at] !== key) at = this.nextInSlot[at];
     return at;
   }
 
   private make(): number {
     const at = this.entries.length;
-    this.entries.push({ kind: StreamKind.tls, baseSeq: 0, asm: new OffsetAssembler(this.bufferBytes, INITIAL_BUFFER), lastSec: 0, flowId: -1, skip: false });
+    this.entries.push({ kind: StreamKind.tls, baseSeq: 0, asm: new OffsetAssembler(this.bufferBytes, INITIAL_BUFFER), flowId: -1, skip: false });
     return at;
   }
 
   /** Enters free entry `at` under `key` (unlinked from the age order). */
   private insert(at: number, key: number): void {
-    const sd = this.slotDirection(key);
-    if (sd >= this.bySlot.length) this.bySlot = grownInts(this.bySlot, sd);
+    const slot = slotOf(key);
+    const dir = key & 1;
+    const sd = slot * 2 + dir;
+    if (slot >= this.hints.length) {
+      this.hints = grownBytes(this.hints, slot);
+      this.bySlot = grownInts(this.bySlot, this.hints.length * 2);
+    }
     this.keys[at] = key;
     this.nextInSlot[at] = this.bySlot[sd] - 1;
     this.bySlot[sd] = at + 1;
+    this.hints[slot] |= 1 << dir;
     this.count++;
   }
 
   /** Takes entry `at` out of its slot's chain and the age order. */
   private remove(at: number): void {
-    const sd = this.slotDirection(this.keys[at]);
+    const key = this.keys[at];
+    const slot = slotOf(key);
+    const dir = key & 1;
+    const sd = slot * 2 + dir;
     const next = this.nextInSlot[at];
     let prev = this.bySlot[sd] - 1;
-    if (prev === at) this.bySlot[sd] = next + 1;
-    else {
+    if (prev === at) {
+      this.bySlot[sd] = next + 1;
+      if (next === NONE) this.hints[slot] &= ~(1 << dir);
+    } else {
       while (this.nextInSlot[prev] !== at) prev = this.nextInSlot[prev];
       this.nextInSlot[prev] = next;
     }
@@ -264,10 +279,22 @@ export class TcpStreams {
   }
 }
 
+/** The flow slot of a stream key. */
+function slotOf(key: number): number {
+  return Math.floor(key / 2) % FLOW_SLOT_SPACE;
+}
+
 /** A copy of `a`, zero-filled, large enough for index `at`. */
-function grownInts(a: Int32Array, at: number): Int32Array {
+function grownBytes(a: Uint8Array, at: number): Uint8Array {
   let size = Math.max(1024, a.length);
   while (size <= at) size *= 2;
+  const out = new Uint8Array(size);
+  out.set(a);
+  return out;
+}
+
+/** A copy of `a`, zero-filled, `size` long. */
+function grownInts(a: Int32Array, size: number): Int32Array {
   const out = new Int32Array(size);
   out.set(a);
   return out;
