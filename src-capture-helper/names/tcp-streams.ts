@@ -76,6 +76,16 @@ export class TcpStreams {
    * says stays in the cache where `bySlot` would not.
    */
   private hints: Uint8Array = new Uint8Array(0);
+  /**
+   * A DNS stream that cannot be read (`skip`) is opened for nearly every
+   * segment of a busy DNS-over-TCP port, and most are evicted before their
+   * next segment: until `find` asks for one, only these numbers of the pool
+   * are written, not its cold entry. `skipFirst` is the length of its first
+   * segment (0 when the entry itself is up to date).
+   */
+  private readonly skipFirst: Int32Array;
+  private readonly skipSeqs: Float64Array;
+  private readonly skipFlows: Float64Array;
   /** Free entries, last freed on top; `entries.length` entries were ever made. */
   private readonly free: number[] = [];
   private count = 0;
@@ -97,6 +107,9 @@ export class TcpStreams {
     this.older = new Int32Array(maxStreams);
     this.newer = new Int32Array(maxStreams);
     this.nextInSlot = new Int32Array(maxStreams);
+    this.skipFirst = new Int32Array(maxStreams);
+    this.skipSeqs = new Float64Array(maxStreams);
+    this.skipFlows = new Float64Array(maxStreams);
   }
 
   get size(): number {
@@ -121,22 +134,41 @@ export class TcpStreams {
       this.insert(at, key);
     }
     this.linkNewest(at);
+    this.lastSecs[at] = sec;
+    if (skip) {
+      this.skipFirst[at] = end - start;
+      this.skipSeqs[at] = seq;
+      this.skipFlows[at] = flowId;
+      return;
+    }
+    this.skipFirst[at] = 0;
     const st = this.entries[at];
     st.kind = kind;
     st.baseSeq = seq;
-    this.lastSecs[at] = sec;
     st.flowId = flowId;
-    st.skip = skip;
+    st.skip = false;
     st.asm.reset();
-    if (skip) st.asm.cover(0, end - start);
-    else st.asm.write(0, data, start, end);
+    st.asm.write(0, data, start, end);
   }
 
   /** The buffered stream of a flow direction (most segments belong to none: one array read says so). */
   find(key: number): TcpStream | undefined {
     if (key < 0) return undefined;
     const at = this.indexOf(key);
-    return at === NONE ? undefined : this.entries[at];
+    if (at === NONE) return undefined;
+    const st = this.entries[at];
+    const first = this.skipFirst[at];
+    if (first > 0) {
+      // What `open` would have written for a skip stream.
+      this.skipFirst[at] = 0;
+      st.kind = StreamKind.dns;
+      st.baseSeq = this.skipSeqs[at];
+      st.flowId = this.skipFlows[at];
+      st.skip = true;
+      st.asm.reset();
+      st.asm.cover(0, first);
+    }
+    return st;
   }
 
   /**
@@ -253,9 +285,11 @@ export class TcpStreams {
 
   /** Returns a removed entry to the free list; past SPARE_STREAMS free entries, it gives its grown buffer back. */
   private release(at: number): void {
-    const st = this.entries[at];
-    st.flowId = -1;
-    if (this.free.length >= SPARE_STREAMS && st.asm.bytes.length > INITIAL_BUFFER) st.asm = new OffsetAssembler(this.bufferBytes, INITIAL_BUFFER);
+    this.skipFirst[at] = 0;
+    if (this.free.length >= SPARE_STREAMS) {
+      const st = this.entries[at];
+      if (st.asm.bytes.length > INITIAL_BUFFER) st.asm = new OffsetAssembler(this.bufferBytes, INITIAL_BUFFER);
+    }
     this.free.push(at);
   }
 

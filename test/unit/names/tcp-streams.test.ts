@@ -68,4 +68,29 @@ describe('TcpStreams', () => {
     expect(s.size).toBe(3);
     expect(held(s, [19_998, 19_996, 19_994, 19_992, 19_990, 19_988])).toEqual([19_996, 19_994, 19_990]);
   });
+
+  it('keeps where the segments of an unreadable DNS message fall, and ends it when they pass the buffer', () => {
+    const s = new TcpStreams(4, 1024, 60);
+    // A 2-byte length of 0x4000 announces a message longer than the 1024-byte buffer.
+    const segment = new Uint8Array(600);
+    segment[0] = 0x40;
+    s.open(8, StreamKind.dns, 5000, segment, 0, 600, 4, 0);
+    const st = s.find(8)!;
+    expect(st.skip).toBe(true);
+    expect(st.kind).toBe(StreamKind.dns);
+    expect(st.flowId).toBe(4);
+    expect(st.asm.contiguous).toBe(600);
+    expect(st.asm.overflowed).toBe(false);
+    expect(s.write(8, st, 5600, segment, 0, 300, 1)).toBe(true);
+    expect(st.asm.contiguous).toBe(900);
+    expect(s.write(8, st, 5900, segment, 0, 300, 1)).toBe(true);
+    expect(st.asm.overflowed).toBe(true);
+    // A stream opened again in the same entry starts from nothing.
+    s.delete(8);
+    s.open(8, StreamKind.dns, 7000, segment, 0, 100, 4, 2);
+    const again = s.find(8)!;
+    expect(again.baseSeq).toBe(7000);
+    expect(again.asm.contiguous).toBe(100);
+    expect(again.asm.overflowed).toBe(false);
+  });
 });
