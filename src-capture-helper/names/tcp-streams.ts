@@ -6,12 +6,12 @@
  *
  * A full table evicts on every stream it opens (a busy DNS-over-TCP port
  * opens one for nearly every segment), so the streams live in a fixed pool
- * rather than a Map: a flow slot and direction index their entry, typed
- * arrays link the entries from the least to the most recently fed, and an
- * evicted entry (with its buffer) carries the stream that replaces it.
+ * rather than a Map: a small hash table of pool indexes (a few KiB, which
+ * stay in the cache every TCP segment looks into) finds them, typed arrays
+ * link them from the least to the most recently fed, and an evicted entry
+ * (with its buffer) carries the stream that replaces it.
  */
 import type { IpLayer } from '../decode/decoded-packet';
-import { FLOW_SLOT_SPACE } from '../flows/flow-types';
 import { OffsetAssembler } from './offset-assembler';
 
 export const StreamKind = { tls: 0, http: 1, dns: 2 } as const;
@@ -66,16 +66,9 @@ export class TcpStreams {
   private readonly newer: Int32Array;
   private oldestAt = NONE;
   private newestAt = NONE;
-  /** Entries of other flows (older generations) in the same slot and direction. */
-  private readonly nextInSlot: Int32Array;
-  /** Per flow slot and direction (2 * slot + direction): the first entry there, plus 1 (0 for none). */
-  private bySlot: Int32Array = new Int32Array(0);
-  /**
-   * Per flow slot: bit 0 or 1 set while direction 0 or 1 has an entry. Every
-   * TCP segment asks `find`, and this quarter-size copy of what `bySlot`
-   * says stays in the cache where `bySlot` would not.
-   */
-  private hints: Uint8Array = new Uint8Array(0);
+  /** Open addressing, linear probing, at most half full: pool index plus 1 of each key (0 for none). */
+  private readonly index: Int32Array;
+  private readonly indexBits: number;
   /**
    * A DNS stream that cannot be read (`skip`) is opened for nearly every
    * segment of a busy DNS-over-TCP port, and most are evicted before their
@@ -106,7 +99,10 @@ export class TcpStreams {
     this.lastSecs = new Float64Array(maxStreams);
     this.older = new Int32Array(maxStreams);
     this.newer = new Int32Array(maxStreams);
-    this.nextInSlot = new Int32Array(maxStreams);
+    let bits = 4;
+    while (1 << bits < 2 * maxStreams) bits++;
+    this.indexBits = bits;
+    this.index = new Int32Array(1 << bits);
     this.skipFirst = new Int32Array(maxStreams);
     this.skipSeqs = new Float64Array(maxStreams);
     this.skipFlows = new Float64Array(maxStreams);
@@ -151,7 +147,7 @@ export class TcpStreams {
     st.asm.write(0, data, start, end);
   }
 
-  /** The buffered stream of a flow direction (most segments belong to none: one array read says so). */
+  /** The buffered stream of a flow direction (most segments belong to none: a probe or two of the index says so). */
   find(key: number): TcpStream | undefined {
     if (key < 0) return undefined;
     const at = this.indexOf(key);
@@ -231,14 +227,20 @@ export class TcpStreams {
 
   // --- pool ----------------------------------------------------------------
 
+  /** Position of `key` in `index` when nothing is in the way. */
+  private home(key: number): number {
+    const lo = key % 4294967296;
+    const hi = (key - lo) / 4294967296;
+    return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> (32 - this.indexBits);
+  }
+
   private indexOf(key: number): number {
-    const slot = slotOf(key);
-    // The direction even for keys past 2^31: ToInt32 takes them modulo 2^32, an even number.
-    const dir = key & 1;
-    if (slot >= this.hints.length || (this.hints[slot] & (1 << dir)) === 0) return NONE;
-    let at = this.bySlot[slot * 2 + dir] - 1;
-    while (at !== NONE && this.keys[at] !== key) at = this.nextInSlot[at];
-    return at;
+    const index = this.index;
+    const mask = index.length - 1;
+    for (let i = this.home(key); ; i = (i + 1) & mask) {
+      const at = index[i] - 1;
+      if (at === NONE || this.keys[at] === key) return at;
+    }
   }
 
   private make(): number {
@@ -249,35 +251,30 @@ export class TcpStreams {
 
   /** Enters free entry `at` under `key` (unlinked from the age order). */
   private insert(at: number, key: number): void {
-    const slot = slotOf(key);
-    const dir = key & 1;
-    const sd = slot * 2 + dir;
-    if (slot >= this.hints.length) {
-      this.hints = grownBytes(this.hints, slot);
-      this.bySlot = grownInts(this.bySlot, this.hints.length * 2);
-    }
+    const index = this.index;
+    const mask = index.length - 1;
+    let i = this.home(key);
+    while (index[i] !== 0) i = (i + 1) & mask;
+    index[i] = at + 1;
     this.keys[at] = key;
-    this.nextInSlot[at] = this.bySlot[sd] - 1;
-    this.bySlot[sd] = at + 1;
-    this.hints[slot] |= 1 << dir;
     this.count++;
   }
 
-  /** Takes entry `at` out of its slot's chain and the age order. */
+  /** Takes entry `at` out of the index and the age order. */
   private remove(at: number): void {
-    const key = this.keys[at];
-    const slot = slotOf(key);
-    const dir = key & 1;
-    const sd = slot * 2 + dir;
-    const next = this.nextInSlot[at];
-    let prev = this.bySlot[sd] - 1;
-    if (prev === at) {
-      this.bySlot[sd] = next + 1;
-      if (next === NONE) this.hints[slot] &= ~(1 << dir);
-    } else {
-      while (this.nextInSlot[prev] !== at) prev = this.nextInSlot[prev];
-      this.nextInSlot[prev] = next;
+    const index = this.index;
+    const mask = index.length - 1;
+    let i = this.home(this.keys[at]);
+    while (index[i] !== at + 1) i = (i + 1) & mask;
+    // Backward-shift deletion: later keys of the run move into the gap when their home allows, so no probe meets a hole early.
+    for (let j = (i + 1) & mask; index[j] !== 0; j = (j + 1) & mask) {
+      const h = this.home(this.keys[index[j] - 1]);
+      if (i <= j ? h <= i || h > j : h <= i && h > j) {
+        index[i] = index[j];
+        i = j;
+      }
     }
+    index[i] = 0;
     this.keys[at] = -1;
     this.unlink(at);
     this.count--;
@@ -311,25 +308,4 @@ export class TcpStreams {
     this.older[at] = NONE;
     this.newer[at] = NONE;
   }
-}
-
-/** The flow slot of a stream key. */
-function slotOf(key: number): number {
-  return Math.floor(key / 2) % FLOW_SLOT_SPACE;
-}
-
-/** A copy of `a`, zero-filled, large enough for index `at`. */
-function grownBytes(a: Uint8Array, at: number): Uint8Array {
-  let size = Math.max(1024, a.length);
-  while (size <= at) size *= 2;
-  const out = new Uint8Array(size);
-  out.set(a);
-  return out;
-}
-
-/** A copy of `a`, zero-filled, `size` long. */
-function grownInts(a: Int32Array, size: number): Int32Array {
-  const out = new Int32Array(size);
-  out.set(a);
-  return out;
 }

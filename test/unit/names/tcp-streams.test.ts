@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FLOW_SLOT_SPACE } from '../../../src-capture-helper/flows/flow-types';
 import { StreamKind, TcpStreams } from '../../../src-capture-helper/names/tcp-streams';
@@ -92,5 +93,46 @@ describe('TcpStreams', () => {
     expect(again.baseSeq).toBe(7000);
     expect(again.asm.contiguous).toBe(100);
     expect(again.asm.overflowed).toBe(false);
+  });
+
+  it('holds, finds, ages and evicts as a list from the least to the most recently fed would (random operations)', () => {
+    // Keys of both directions, of flows in one slot over generations, and past 2^31.
+    const keyArb = fc.tuple(fc.integer({ min: 0, max: 5 }), fc.constantFrom(0, 1, 200), fc.integer({ min: 0, max: 1 }))
+      .map(([slot, gen, dir]) => (gen * FLOW_SLOT_SPACE + slot) * 2 + dir);
+    const opArb = fc.tuple(fc.constantFrom('open', 'delete', 'write', 'find'), keyArb);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.array(opArb, { minLength: 20, maxLength: 300, size: 'max' }), (capacity, ops) => {
+        const s = new TcpStreams(capacity, 1024, 60);
+        const order: number[] = []; // oldest first
+        let evicted = 0;
+        for (const [op, key] of ops) {
+          const i = order.indexOf(key);
+          if (op === 'open') {
+            if (i >= 0) order.splice(i, 1);
+            else if (order.length === capacity) {
+              order.shift();
+              evicted++;
+            }
+            order.push(key);
+            open(s, key);
+          } else if (op === 'delete') {
+            if (i >= 0) order.splice(i, 1);
+            s.delete(key);
+          } else if (op === 'write') {
+            const st = s.find(key);
+            expect(st !== undefined).toBe(i >= 0);
+            if (st) {
+              s.write(key, st, 1010, BYTES, 10, 12, 0);
+              order.splice(i, 1);
+              order.push(key);
+            }
+          } else expect(s.find(key) !== undefined).toBe(i >= 0);
+          expect(s.size).toBe(order.length);
+        }
+        expect(s.evicted).toBe(evicted);
+        for (const key of order) expect(s.find(key)?.flowId).toBe(Math.floor(key / 2));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
