@@ -114,7 +114,7 @@ export class OffsetAssembler {
     }
     if (j === i) {
       if (n === r.length) return false;
-      r.copyWithin(i + 2, i, n);
+      if (i < n) r.copyWithin(i + 2, i, n);
       this.rangeEnds = n + 2;
     } else if (j > i + 2) {
       r.copyWithin(i + 2, j, n);
