@@ -137,6 +137,8 @@ export class AppAttributor {
   private readonly heldByYoung = new BoundedMap<number, { pid: number; name: string | null; exe: string | null }>(4096);
   private pass: { pids: number[]; next: number; covers: Set<number> } | null = null;
   private knownPids = new Set<number>();
+  /** The process listing of the tick in progress (null: not listed yet): the young reads and a new pass share it. */
+  private tickPids: number[] | null = null;
   private budget: number;
   private budgetAt: number;
   private nextDumpAt = 0;
@@ -186,6 +188,7 @@ export class AppAttributor {
    */
   tick(force = false): void {
     this.counters.ticks++;
+    this.tickPids = null;
     const now = this.o.now();
     const activity = this.o.sockets.activity();
     const tcpMoved = activity === null || activity.tcp !== this.lastActivity?.tcp;
@@ -316,7 +319,7 @@ export class AppAttributor {
    * of one that has exited since still finds its process.
    */
   private readYoungProcesses(now: number): void {
-    const all = this.o.processes.pids();
+    const all = this.listPids();
     const first = this.firstListed.size === 0;
     const listed = new Map<number, number>();
     for (const pid of all) listed.set(pid, this.firstListed.get(pid) ?? (first ? -Infinity : now));
@@ -378,8 +381,13 @@ export class AppAttributor {
   }
 
   /** Processes started since the last pass first: a new socket most often belongs to a new process (a curl). */
+  /** Lists /proc once a tick. */
+  private listPids(): number[] {
+    return (this.tickPids ??= this.o.processes.pids());
+  }
+
   private newPass(): { pids: number[]; next: number; covers: Set<number> } {
-    const all = this.o.processes.pids();
+    const all = this.listPids();
     const fresh = all.filter((p) => !this.knownPids.has(p)).sort((x, y) => y - x);
     const old = all.filter((p) => this.knownPids.has(p));
     this.knownPids = new Set(all);

@@ -1,4 +1,5 @@
 import type { ApiResult, FlowFilter, FlowPage, FlowQuery, FlowSummary } from '../transport/api-types';
+import { BoundedMap } from '../../src-shared/bounded-map';
 import { cursorOf } from '../../src-shared/flow-query';
 import type { FlowSort as ApiFlowSort } from '../../src-shared/flow-query';
 
@@ -146,7 +147,7 @@ export class FlowWindowLoader {
   private revision = 0;
   private visible = { first: 0, last: 40 };
   /** Rows each list had, at a flow revision, from the answers (the newest last). */
-  private readonly totals = new Map<string, { revision: number; total: number }>();
+  private readonly totals = new BoundedMap<string, { revision: number; total: number }>(KNOWN_TOTALS);
   /** The rows last asked for, so a scroll within them asks nothing more. */
   private asked: { key: string; revision: number; start: number; end: number } | null = null;
   private readonly runner: LatestRequest<Job, { page: ApiResult<FlowPage>; all: ApiResult<FlowPage> | null }>;
@@ -215,9 +216,7 @@ export class FlowWindowLoader {
   }
 
   private remember(key: string, revision: number, total: number): void {
-    this.totals.delete(key);
-    this.totals.set(key, { revision, total });
-    if (this.totals.size > KNOWN_TOTALS) this.totals.delete(this.totals.keys().next().value as string);
+    this.totals.setNewest(key, { revision, total });
   }
 
   private answered(job: Job, page: ApiResult<FlowPage>, all: ApiResult<FlowPage> | null): void {
