@@ -31,7 +31,8 @@ if (!bin || !hasDisplay) {
     : 'there is no display (DISPLAY/WAYLAND_DISPLAY unset)';
   console.error(`netmon: cannot start the desktop app: ${why}.`);
   console.error('Run the same monitor headless instead and open the dashboard in a browser:');
-  console.error('  npm run serve            # replays the demo capture without capture rights');
+  console.error('  npm run serve            # starts idle: open the address it prints and choose what to watch');
+  console.error('  npm run serve -- --demo  # plays the demo capture shipped with Netmon, no capture rights needed');
   console.error('  npm run serve -- --iface eth0   # live capture: run as root, or grant rights once with sudo npm run --silent netmon -- install');
   console.error('To get Electron, install with network access: npx install-electron (or npm ci without ELECTRON_SKIP_BINARY_DOWNLOAD).');
   process.exit(1);
