@@ -34,6 +34,9 @@ export interface FlowQuery {
    * flow that has ended since is still a valid cursor.
    */
   afterId?: number;
+  /** These flows only, those still active and matching the filter, in the order given (no other sort, offset 0, no
+   *  afterId): a refresh of flows held elsewhere, each found through its slot. */
+  ids?: readonly number[];
 }
 
 export interface FlowPage {
@@ -163,6 +166,7 @@ export function queryFlows(table: FlowTable, query: FlowQuery): FlowPage {
   const reader = new FlowTableReader(table);
   const compiled = compileFlowFilterOver(query.filter ?? {}, reader);
   const match = compiled.active ? compiled.matches : null;
+  if (query.ids !== undefined) return pageOfIds(table, match, query, query.ids);
   if (sort === 'id') return pageById(table, match, query.dir === 'desc', offset, limit, afterId);
   if (sort === 'table') return pageInTableOrder(table, match, query.dir === 'desc', offset, limit, afterId);
   const slots = new Int32Array(table.activeCount);
@@ -265,6 +269,20 @@ function pageById(table: FlowTable, match: ((slot: number) => boolean) | null, d
   const flows: FlowSnapshot[] = [];
   for (let i = offset; i < n; i++) flows.push(table.snapshot(table.slotOf(sign * keys[i])));
   return { total, offset, flows };
+}
+
+/** The flows of `query.ids` still active (and matching), in the order asked; the total is how many were found. */
+function pageOfIds(table: FlowTable, match: ((slot: number) => boolean) | null, query: FlowQuery, ids: readonly number[]): FlowPage {
+  if (query.afterId !== undefined || query.offset !== 0 || (query.sort !== undefined && query.sort !== 'id') || query.dir !== undefined) {
+    throw new RangeError('ids lists flows in the order given: no sort, direction, offset or afterId');
+  }
+  if (ids.length > query.limit) throw new RangeError(`ids lists at most limit (${query.limit}) flows, got ${ids.length}`);
+  const flows: FlowSnapshot[] = [];
+  for (const id of ids) {
+    const slot = table.slotOf(id);
+    if (slot >= 0 && (match === null || match(slot))) flows.push(table.snapshot(slot));
+  }
+  return { total: flows.length, offset: 0, flows };
 }
 
 /**

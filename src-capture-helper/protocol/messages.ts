@@ -219,6 +219,9 @@ export const flowsQueryParams = obj({
   limit: int(1, MAX_FLOW_PAGE),
   /** Keyset page (sort id or table only): the flows after this flow id in the sort's order. */
   afterId: optional(count),
+  /** These flows only, those still active, in the order given (sort id, offset 0, no afterId): a refresh of the
+   *  flows main holds, whatever their place in the table. */
+  ids: optional(arr(count, MAX_FLOW_PAGE)),
 });
 export type FlowsQueryParams = Infer<typeof flowsQueryParams>;
 

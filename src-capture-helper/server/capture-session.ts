@@ -259,6 +259,7 @@ export class CaptureSession implements PacketSink {
       offset: params.offset,
       limit: params.limit,
       afterId: params.afterId,
+      ids: params.ids,
     });
     return { total: page.total, offset: page.offset, flows: page.flows.map((f) => this.row(f, true)) };
   }

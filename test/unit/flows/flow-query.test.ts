@@ -6,6 +6,7 @@ import { HELPER_SORT_KEYS, flowSortKeys } from '../../../src-capture-helper/prot
 import { queryFlows } from '../../../src-capture-helper/flows/flow-query';
 import { FlowTable } from '../../../src-capture-helper/flows/flow-table';
 import type { FlowSnapshot } from '../../../src-capture-helper/flows/flow-types';
+import { FLOW_SLOT_SPACE } from '../../../src-capture-helper/flows/flow-types';
 import type { FlowFilter, FlowSortKey, QueryableFlow } from '../../../src-shared/flow-query';
 import { compileFlowFilter, FlowFilterError, sortFlowList } from '../../../src-shared/flow-query';
 import { FLOW_PROTOCOLS } from '../../../src-shared/protocols';
@@ -190,6 +191,21 @@ describe('queryFlows: the shared filter and sort over the helper table', () => {
       }
     }
     expect(() => queryFlows(table, { sort: 'bytes', offset: 0, limit: 1, afterId: 1 })).toThrow(/sort id or table/);
+  });
+
+  it('lists the flows asked for by id, still active and matching, in the order asked', () => {
+    const ids = flows.map((f) => f.id);
+    const asked = [ids[40], ids[3], ids[17], ids[3] + FLOW_SLOT_SPACE, 99 * FLOW_SLOT_SPACE - 1, ids[0]];
+    const page = queryFlows(table, { offset: 0, limit: 10, ids: asked });
+    // An id of the slot's next generation and one of a slot never used are not found.
+    expect(page.flows.map((f) => f.id)).toEqual([ids[40], ids[3], ids[17], ids[0]]);
+    expect(page.total).toBe(4);
+    expect(page.flows[1]).toEqual(flows[3]);
+    const tcp = queryFlows(table, { filter: { proto: ['tcp'] }, offset: 0, limit: 10, ids: asked });
+    expect(tcp.flows.map((f) => f.id)).toEqual(page.flows.filter((f) => f.proto === 'tcp').map((f) => f.id));
+    expect(() => queryFlows(table, { offset: 0, limit: 2, ids: asked })).toThrow(/at most limit/);
+    expect(() => queryFlows(table, { sort: 'bytes', offset: 0, limit: 10, ids: asked })).toThrow(/order given/);
+    expect(() => queryFlows(table, { offset: 0, limit: 10, afterId: 1, ids: asked })).toThrow(/order given/);
   });
 
   it('pages past the end with an empty page and the right total', () => {
