@@ -217,7 +217,7 @@ export class CaptureControl {
   /** The last catch-up of an ended session, its flows into the log, then its status: finished, or idle once stopped. */
   private async finishSession(s: EventMap['captureState'], finishing: NonNullable<CaptureControl['finishing']>): Promise<void> {
     try {
-      await this.options.sync.catchUpFlows(s.sessionId);
+      await this.options.sync.catchUpFlows(s.sessionId, true);
       if (s.sessionId === this.status.captureId) {
         this.flushFlows();
         // Finished means in the log: the status changes once its last rows are written.

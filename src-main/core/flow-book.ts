@@ -69,6 +69,7 @@ export function flowFromRow(row: FlowRow, session: string): FlowSummary {
  * away (FlowSync counts the shortfall against the helper's table).
  */
 export class FlowBook {
+  /** Least recently updated or listed first (a catch-up refreshes a full book's flows in this order). */
   private flows = new Map<string, FlowSummary>();
   private readonly seriesStore = new RateSeriesStore(MAX_FLOW_SERIES, FLOW_SERIES_POINTS);
   /** Least recently updated first. */
@@ -163,6 +164,7 @@ export class FlowBook {
     if (previous !== undefined) {
       flow.bpsAToB = previous.bpsAToB;
       flow.bpsBToA = previous.bpsBToA;
+      this.flows.delete(flow.id);
     } else {
       // Its average so far; its rate series starts with its next delta.
       const seconds = Math.max(1, (flow.lastSeenMs - flow.firstSeenMs) / 1000);

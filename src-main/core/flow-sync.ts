@@ -1,4 +1,4 @@
-import type { EventMap } from '../../src-capture-helper/protocol/messages';
+import type { EventMap, FlowRow, RequestParams } from '../../src-capture-helper/protocol/messages';
 import type { EventChannel, EventPayload } from '../api/contract';
 import type { FlowSummary } from '../api/types/flows';
 import { flowFromRow, FlowBook } from './flow-book';
@@ -10,11 +10,15 @@ import type { Logger } from './log';
 /** Rows per `flows` request when catching up with the helper's flow table (its page bound). */
 const HELPER_FLOW_PAGE = 1000;
 /** A running capture catches up with flows left out of the deltas this long after the last catch-up ended at the
- *  soonest: promptly after a loss, and never back to back while the helper keeps leaving flows out. */
+ *  soonest (or as long as that one took, if longer: catch-ups of a full book take half of main's time at most):
+ *  promptly after a loss, and never back to back while the helper keeps leaving flows out. */
 const FLOW_SYNC_INTERVAL_MS = 1000;
 /** Flows ended or changed while a catch-up is in flight that it remembers; past it the catch-up gives up and the
  *  next one starts afresh. Five seconds of the most a delta carries. */
 const MAX_TRACKED_DURING_CATCH_UP = 100_000;
+/** Flows held that a catch-up of a running capture asks for by id at most, the least recently listed first: the
+ *  most a second's deltas carry. A capture's last catch-up asks for all of them. */
+const MAX_REFRESHED_WHILE_RUNNING = 20_000;
 
 export interface FlowSyncOptions {
   maxFlows: number;
@@ -36,6 +40,8 @@ export interface FlowSyncOptions {
   writeBatch?: WriteBatch;
   /** A write of finished flows failed (counted with the core's other history write errors). */
   historyWriteFailed: () => void;
+  /** Rows per `flows` request of a catch-up (default: the helper's page bound). */
+  pageSize?: number;
 }
 
 /**
@@ -71,16 +77,19 @@ export class FlowSync {
   private syncEpoch = 0;
   private flowSyncTimer: NodeJS.Timeout | null = null;
   private lastFlowSyncMs = 0;
+  private lastFlowSyncTookMs = 0;
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly emit: FlowSyncOptions['emit'];
   private readonly withGeo: FlowSyncOptions['withGeo'];
+  private readonly pageSize: number;
 
   constructor(private readonly options: FlowSyncOptions) {
     this.log = options.log;
     this.now = options.now;
     this.emit = options.emit;
     this.withGeo = options.withGeo;
+    this.pageSize = options.pageSize ?? HELPER_FLOW_PAGE;
     this.flows = new FlowBook(options.maxFlows);
     this.flowLog = new FlowLogWriter(
       (rows) => options.writeFinished(rows),
@@ -101,13 +110,13 @@ export class FlowSync {
     const tsMs = d.second * 1000;
     const during = this.duringCatchUp;
     for (const row of d.updated) {
-      const flow = this.flows.update(this.withGeo(flowFromRow(row, session)), tsMs);
+      const flow = this.flows.update(this.placed(flowFromRow(row, session)), tsMs);
       during?.changed.add(flow.id);
     }
     const finished: FlowSummary[] = [];
     for (const row of d.ended) {
       const id = `${session}:${row.id}`;
-      const flow = this.flows.end(id, this.withGeo(flowFromRow(row, session)));
+      const flow = this.flows.end(id, this.placed(flowFromRow(row, session)));
       if (flow !== undefined) finished.push(flow);
       during?.ended.add(id);
       this.presumedEnded.delete(id);
@@ -126,6 +135,10 @@ export class FlowSync {
     if (d.omitted > 0) {
       this.deltaOmittedFlows += d.omitted;
       this.omittedSinceSync += d.omitted;
+      this.scheduleFlowSync(session);
+    } else if (d.ended.length > 0 && this.helperActiveFlows > this.flows.size) {
+      // Room in a book that turned flows away: those the helper still holds can come in now.
+      this.omittedSinceSync += 1;
       this.scheduleFlowSync(session);
     }
   }
@@ -174,7 +187,7 @@ export class FlowSync {
    *  is over. One in flight takes what it still finds: another is scheduled when it ends. */
   private scheduleFlowSync(session: string): void {
     if (this.flowSync !== null || this.flowSyncTimer !== null) return;
-    const wait = this.lastFlowSyncMs + FLOW_SYNC_INTERVAL_MS - this.now();
+    const wait = this.lastFlowSyncMs + Math.max(FLOW_SYNC_INTERVAL_MS, this.lastFlowSyncTookMs) - this.now();
     if (wait <= 0) {
       void this.catchUpFlows(session);
       return;
@@ -186,14 +199,20 @@ export class FlowSync {
     this.flowSyncTimer.unref();
   }
 
-  /** Waits for a catch-up in flight, then runs one if the helper left flows out since. One at a time. */
-  async catchUpFlows(session: string): Promise<void> {
+  /**
+   * Waits for a catch-up in flight, then runs one if the helper left flows out since. One at a time. The last one
+   * of a capture (`last`) gives every flow held its final counts; one of a running capture refreshes a bounded
+   * share of a full book.
+   */
+  async catchUpFlows(session: string, last = false): Promise<void> {
     while (this.flowSync !== null) await this.flowSync;
     if (this.omittedSinceSync === 0 || session !== this.options.currentSession()) return;
-    this.flowSync = this.syncFlows(session).finally(() => {
+    const startedMs = this.now();
+    this.flowSync = this.syncFlows(session, last ? Infinity : MAX_REFRESHED_WHILE_RUNNING).finally(() => {
       this.flowSync = null;
       this.duringCatchUp = null;
       this.lastFlowSyncMs = this.now();
+      this.lastFlowSyncTookMs = this.lastFlowSyncMs - startedMs;
       // Flows left out while it ran: the next catch-up, after the interval.
       if (this.omittedSinceSync > 0 && session === this.options.currentSession() && this.options.running()) this.scheduleFlowSync(session);
     });
@@ -202,13 +221,15 @@ export class FlowSync {
 
   /**
    * Pages through the helper's flow table into the book, up to the book's bound: the flows its bounded 1 s deltas
-   * left out. Deltas keep coming meanwhile, and a page may be applied after deltas the helper sent after reading
-   * it: a flow ended since the catch-up began is not brought back, and a listed state older than the book's changes
-   * nothing (FlowBook.catchUp). A listing of the whole table also ends the flows whose end main never heard of
-   * (the part that carried it was left out or dropped): held since before the catch-up, unchanged since, and
-   * not in the table any more. They go to the log with the last counts main had.
+   * left out. Once the book is full, the flows it holds that the listing did not reach are asked for by id, so every
+   * flow held gets its newest counts however large the table. Deltas keep coming meanwhile, and a page may be
+   * applied after deltas the helper sent after reading it: a flow ended since the catch-up began is not brought
+   * back, and a listed state older than the book's changes nothing (FlowBook.catchUp). Having seen every flow it
+   * holds, or the whole table, the catch-up also ends the flows whose end main never heard of (the part that
+   * carried it was left out or dropped): held since before the catch-up, unchanged since, and not in the table any
+   * more. They go to the log with the last counts main had.
    */
-  private async syncFlows(session: string): Promise<void> {
+  private async syncFlows(session: string, maxRefreshed: number): Promise<void> {
     const helper = this.options.helper();
     if (helper === null) return;
     this.omittedSinceSync = 0;
@@ -218,47 +239,99 @@ export class FlowSync {
     const listed = new Set<string>();
     let seen = 0;
     let tsMs = 0;
-    let afterId: number | undefined;
     // The views hear of the catch-up once, when it is over.
     const caughtUp = (): void => {
       if (seen > 0 && session === this.options.currentSession()) this.emit('flows.delta', { captureId: session, tsMs, updated: seen, finished: 0, omitted: 0 });
     };
-    for (;;) {
-      // Keyset pages in table order: the helper reads each from where the last ended, never sorting its flows.
-      const page = await helper.request('flows', { sessionId: session, sort: 'table', offset: 0, limit: HELPER_FLOW_PAGE, afterId }).catch((err: unknown) => {
+    /** One page of the helper's table into the book: its rows, or null when the catch-up must stop here. */
+    const take = async (params: Pick<RequestParams<'flows'>, 'sort' | 'afterId' | 'ids'>): Promise<FlowRow[] | null> => {
+      const page = await helper.request('flows', { sessionId: session, offset: 0, limit: this.pageSize, ...params }).catch((err: unknown) => {
         this.log.warn({ err, session }, 'cannot catch up with the helper flow table');
         return null;
       });
       // The capture ended meanwhile: its flows went to the log, and a page applied now would bring them back.
-      if (epoch !== this.syncEpoch) return;
-      if (page === null || session !== this.options.currentSession()) return caughtUp();
+      if (epoch !== this.syncEpoch || page === null || session !== this.options.currentSession()) return null;
       if (during.ended.size + during.changed.size > MAX_TRACKED_DURING_CATCH_UP) {
         // Too many flows ended or changed to remember them all: what is not caught up yet waits for the next one.
         this.omittedSinceSync += 1;
-        return caughtUp();
+        return null;
       }
       for (const row of page.flows) {
         const flow = flowFromRow(row, session);
         listed.add(flow.id);
         if (during.ended.has(flow.id)) continue;
         tsMs = Math.max(tsMs, flow.lastSeenMs);
-        this.flows.catchUp(this.withGeo(flow));
+        this.flows.catchUp(this.placed(flow));
       }
       seen += page.flows.length;
-      if (page.flows.length < HELPER_FLOW_PAGE) {
-        this.endForgotten(session, listed, during.changed);
-        return caughtUp();
+      return page.flows;
+    };
+    // A second pass only when flows found gone freed room in a book that turned flows away.
+    for (let pass = 0; pass < 2; pass++) {
+      listed.clear();
+      // Keyset pages in table order: the helper reads each from where the last ended, never sorting its flows.
+      let afterId: number | undefined;
+      for (;;) {
+        const rows = await take({ sort: 'table', afterId });
+        if (rows === null) return caughtUp();
+        if (rows.length < this.pageSize) break;
+        // The rest of the table cannot come in (new flows are turned away; the shortfall is counted against the
+        // helper's active flows): the flows held are asked for instead.
+        if (this.flows.isFull) {
+          const refreshed = await this.refreshHeld(session, listed, during.changed, maxRefreshed, take);
+          // Only a catch-up that saw every flow held can tell which are gone.
+          if (refreshed !== 'all') return caughtUp();
+          break;
+        }
+        afterId = rows[rows.length - 1].id;
       }
-      // The rest of the table cannot come in (new flows are turned away); the shortfall is counted against the
-      // helper's active flows, not here.
-      if (this.flows.isFull) return caughtUp();
-      afterId = page.flows[page.flows.length - 1].id;
+      if (this.endForgotten(session, listed, during.changed) === 0 || this.helperActiveFlows <= this.flows.size) break;
     }
+    return caughtUp();
   }
 
-  /** Takes out of the book the session's flows held before a whole listing of the helper's table that it no longer
-   *  holds, to be logged with the last counts main had unless their end comes (see `presumedEnded`). */
-  private endForgotten(session: string, listed: Set<string>, changed: Set<string>): void {
+  /**
+   * Asks the helper by id for the session's flows in the book that a catch-up has not listed or seen change, up to
+   * `max`, the least recently listed first (the book keeps them in that order). 'all' when none was left out,
+   * 'some' when `max` left some out, 'stopped' when the catch-up must stop.
+   */
+  private async refreshHeld(
+    session: string,
+    listed: Set<string>,
+    changed: Set<string>,
+    max: number,
+    take: (params: Pick<RequestParams<'flows'>, 'ids'>) => Promise<FlowRow[] | null>,
+  ): Promise<'all' | 'some' | 'stopped'> {
+    const prefix = `${session}:`;
+    const ids: number[] = [];
+    let leftOut = false;
+    for (const f of this.flows.activeFlows()) {
+      if (!f.id.startsWith(prefix) || listed.has(f.id) || changed.has(f.id)) continue;
+      if (ids.length === max) {
+        leftOut = true;
+        break;
+      }
+      ids.push(Number(f.id.slice(prefix.length)));
+    }
+    for (let i = 0; i < ids.length; i += this.pageSize) {
+      if ((await take({ ids: ids.slice(i, i + this.pageSize) })) === null) return 'stopped';
+    }
+    return leftOut ? 'some' : 'all';
+  }
+
+  /** The flow with the country and AS of both ends: those of the flow held under its id (the same addresses), or
+   *  looked up for a new one. */
+  private placed(flow: FlowSummary): FlowSummary {
+    const geo = this.flows.get(flow.id)?.geo;
+    if (geo === undefined) return this.withGeo(flow);
+    flow.geo = geo;
+    return flow;
+  }
+
+  /** Takes out of the book the session's flows held before a catch-up that saw every flow held (or the whole table)
+   *  that the helper no longer holds, to be logged with the last counts main had unless their end comes (see
+   *  `presumedEnded`). Returns how many. */
+  private endForgotten(session: string, listed: Set<string>, changed: Set<string>): number {
     const prefix = `${session}:`;
     const gone: string[] = [];
     for (const f of this.flows.activeFlows()) if (f.id.startsWith(prefix) && !listed.has(f.id) && !changed.has(f.id)) gone.push(f.id);
@@ -267,6 +340,7 @@ export class FlowSync {
       if (flow !== undefined) this.presumedEnded.set(id, flow);
     }
     this.presumedAfterSecond = this.lastDeltaSecond;
+    return gone.length;
   }
 
   private takePresumedEnded(): FlowSummary[] {
