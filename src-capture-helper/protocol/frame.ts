@@ -34,17 +34,19 @@ export interface Frame {
 
 /** Encodes one frame. Throws FrameError('oversized') when it would exceed the cap. */
 export function encodeFrame(message: unknown, attachment?: Uint8Array, maxFrameBytes = MAX_FRAME_BYTES): Buffer {
-  const json = Buffer.from(JSON.stringify(message), 'utf8');
+  // The text is written straight into the frame: no buffer of its own to copy from.
+  const json = JSON.stringify(message);
+  const jsonLength = Buffer.byteLength(json, 'utf8');
   const attachmentLength = attachment?.length ?? 0;
-  const frameLength = LENGTH_BYTES + json.length + attachmentLength;
+  const frameLength = LENGTH_BYTES + jsonLength + attachmentLength;
   if (frameLength > maxFrameBytes) {
     throw new FrameError('oversized', `frame of ${frameLength} bytes exceeds the ${maxFrameBytes}-byte cap`);
   }
   const out = Buffer.allocUnsafe(LENGTH_BYTES + frameLength);
   out.writeUInt32BE(frameLength, 0);
-  out.writeUInt32BE(json.length, LENGTH_BYTES);
-  json.copy(out, 2 * LENGTH_BYTES);
-  if (attachment !== undefined && attachmentLength > 0) out.set(attachment, 2 * LENGTH_BYTES + json.length);
+  out.writeUInt32BE(jsonLength, LENGTH_BYTES);
+  out.write(json, 2 * LENGTH_BYTES, jsonLength, 'utf8');
+  if (attachment !== undefined && attachmentLength > 0) out.set(attachment, 2 * LENGTH_BYTES + jsonLength);
   return out;
 }
 
