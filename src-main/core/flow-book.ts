@@ -72,6 +72,8 @@ export class FlowBook {
   /** Least recently updated or listed first (a catch-up refreshes a full book's flows in this order). */
   private flows = new Map<string, FlowSummary>();
   private readonly seriesStore = new RateSeriesStore(MAX_FLOW_SERIES, FLOW_SERIES_POINTS);
+  /** New flows turned away for want of room since the book was made (a catch-up takes them in once room frees). */
+  turnedAway = 0;
   /** Least recently updated first. */
   private readonly series = new BoundedMap<string, RateSeries>(MAX_FLOW_SERIES);
   readonly names = new Map<string, string>();
@@ -115,7 +117,7 @@ export class FlowBook {
   update(flow: FlowSummary, tsMs: number): FlowSummary {
     this.answers.clear();
     const previous = this.flows.get(flow.id);
-    if (previous === undefined && this.flows.size >= this.maxFlows) return flow;
+    if (previous === undefined && this.flows.size >= this.maxFlows) return this.turnAway(flow);
     if (flow.names.a !== null) this.learnName(flow.a, flow.names.a);
     if (flow.names.b !== null) this.learnName(flow.b, flow.names.b);
     if (previous !== undefined) {
@@ -156,7 +158,7 @@ export class FlowBook {
    */
   catchUp(flow: FlowSummary): FlowSummary {
     const previous = this.flows.get(flow.id);
-    if (previous === undefined && this.flows.size >= this.maxFlows) return flow;
+    if (previous === undefined && this.flows.size >= this.maxFlows) return this.turnAway(flow);
     if (previous !== undefined && isOlderState(flow, previous)) return previous;
     this.answers.clear();
     if (flow.names.a !== null) this.learnName(flow.a, flow.names.a);
@@ -198,6 +200,11 @@ export class FlowBook {
     }
     this.series.setNewest(id, ring);
     ring.push(point);
+  }
+
+  private turnAway(flow: FlowSummary): FlowSummary {
+    this.turnedAway++;
+    return flow;
   }
 
   get(id: string): FlowSummary | undefined {

@@ -78,6 +78,9 @@ export class FlowSync {
   private flowSyncTimer: NodeJS.Timeout | null = null;
   private lastFlowSyncMs = 0;
   private lastFlowSyncTookMs = 0;
+  /** The helper may hold flows of the capture the book does not: it turned some away, or a catch-up stopped at a full
+   *  book. Cleared by a catch-up that listed the whole table and took every flow in. */
+  private bookMayLackFlows = false;
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly emit: FlowSyncOptions['emit'];
@@ -109,10 +112,12 @@ export class FlowSync {
   onFlowDeltas(d: EventMap['flowDeltas'], session: string): void {
     const tsMs = d.second * 1000;
     const during = this.duringCatchUp;
+    const turnedAway = this.flows.turnedAway;
     for (const row of d.updated) {
       const flow = this.flows.update(this.placed(flowFromRow(row, session)), tsMs);
       during?.changed.add(flow.id);
     }
+    if (this.flows.turnedAway !== turnedAway) this.bookMayLackFlows = true;
     const finished: FlowSummary[] = [];
     for (const row of d.ended) {
       const id = `${session}:${row.id}`;
@@ -136,7 +141,7 @@ export class FlowSync {
       this.deltaOmittedFlows += d.omitted;
       this.omittedSinceSync += d.omitted;
       this.scheduleFlowSync(session);
-    } else if (d.ended.length > 0 && this.helperActiveFlows > this.flows.size) {
+    } else if (d.ended.length > 0 && this.bookMayLackFlows && !this.flows.isFull) {
       // Room in a book that turned flows away: those the helper still holds can come in now.
       this.omittedSinceSync += 1;
       this.scheduleFlowSync(session);
@@ -266,26 +271,36 @@ export class FlowSync {
       seen += page.flows.length;
       return page.flows;
     };
-    // A second pass only when flows found gone freed room in a book that turned flows away.
+    // A second pass only when flows found gone freed room in a book that could not take every flow listed.
     for (let pass = 0; pass < 2; pass++) {
       listed.clear();
+      const turnedAway = this.flows.turnedAway;
+      let wholeTable = false;
       // Keyset pages in table order: the helper reads each from where the last ended, never sorting its flows.
       let afterId: number | undefined;
       for (;;) {
         const rows = await take({ sort: 'table', afterId });
         if (rows === null) return caughtUp();
-        if (rows.length < this.pageSize) break;
+        if (rows.length < this.pageSize) {
+          wholeTable = true;
+          break;
+        }
         // The rest of the table cannot come in (new flows are turned away; the shortfall is counted against the
         // helper's active flows): the flows held are asked for instead.
         if (this.flows.isFull) {
           const refreshed = await this.refreshHeld(session, listed, during.changed, maxRefreshed, take);
           // Only a catch-up that saw every flow held can tell which are gone.
-          if (refreshed !== 'all') return caughtUp();
+          if (refreshed !== 'all') {
+            this.bookMayLackFlows = true;
+            return caughtUp();
+          }
           break;
         }
         afterId = rows[rows.length - 1].id;
       }
-      if (this.endForgotten(session, listed, during.changed) === 0 || this.helperActiveFlows <= this.flows.size) break;
+      const tookAll = wholeTable && this.flows.turnedAway === turnedAway;
+      this.bookMayLackFlows = !tookAll;
+      if (this.endForgotten(session, listed, during.changed) === 0 || tookAll) break;
     }
     return caughtUp();
   }
