@@ -42,6 +42,8 @@ export interface FlowSyncOptions {
   historyWriteFailed: () => void;
   /** Rows per `flows` request of a catch-up (default: the helper's page bound). */
   pageSize?: number;
+  /** Flows held a running capture's catch-up asks for by id at most (default MAX_REFRESHED_WHILE_RUNNING). */
+  refreshedWhileRunning?: number;
 }
 
 /**
@@ -86,6 +88,7 @@ export class FlowSync {
   private readonly emit: FlowSyncOptions['emit'];
   private readonly withGeo: FlowSyncOptions['withGeo'];
   private readonly pageSize: number;
+  private readonly refreshedWhileRunning: number;
 
   constructor(private readonly options: FlowSyncOptions) {
     this.log = options.log;
@@ -93,6 +96,7 @@ export class FlowSync {
     this.emit = options.emit;
     this.withGeo = options.withGeo;
     this.pageSize = options.pageSize ?? HELPER_FLOW_PAGE;
+    this.refreshedWhileRunning = options.refreshedWhileRunning ?? MAX_REFRESHED_WHILE_RUNNING;
     this.flows = new FlowBook(options.maxFlows);
     this.flowLog = new FlowLogWriter(
       (rows) => options.writeFinished(rows),
@@ -213,7 +217,7 @@ export class FlowSync {
     while (this.flowSync !== null) await this.flowSync;
     if (this.omittedSinceSync === 0 || session !== this.options.currentSession()) return;
     const startedMs = this.now();
-    this.flowSync = this.syncFlows(session, last ? Infinity : MAX_REFRESHED_WHILE_RUNNING).finally(() => {
+    this.flowSync = this.syncFlows(session, last ? Infinity : this.refreshedWhileRunning).finally(() => {
       this.flowSync = null;
       this.duringCatchUp = null;
       this.lastFlowSyncMs = this.now();
@@ -271,9 +275,9 @@ export class FlowSync {
       seen += page.flows.length;
       return page.flows;
     };
-    // A second pass only when flows found gone freed room in a book that could not take every flow listed.
+    // A second pass only when flows found gone freed room in a book that could not take every flow in the table.
     for (let pass = 0; pass < 2; pass++) {
-      listed.clear();
+      // A flow listed in the first pass is not asked for again in the second.
       const turnedAway = this.flows.turnedAway;
       let wholeTable = false;
       // Keyset pages in table order: the helper reads each from where the last ended, never sorting its flows.
@@ -292,6 +296,8 @@ export class FlowSync {
           // Only a catch-up that saw every flow held can tell which are gone.
           if (refreshed !== 'all') {
             this.bookMayLackFlows = true;
+            // The flows not asked for yet wait for the next catch-up (a capture's last one asks for all).
+            if (refreshed === 'some') this.omittedSinceSync += 1;
             return caughtUp();
           }
           break;
@@ -300,7 +306,8 @@ export class FlowSync {
       }
       const tookAll = wholeTable && this.flows.turnedAway === turnedAway;
       this.bookMayLackFlows = !tookAll;
-      if (this.endForgotten(session, listed, during.changed) === 0 || tookAll) break;
+      this.endForgotten(session, listed, during.changed);
+      if (tookAll || this.flows.isFull) break;
     }
     return caughtUp();
   }
@@ -328,9 +335,21 @@ export class FlowSync {
       }
       ids.push(Number(f.id.slice(prefix.length)));
     }
-    for (let i = 0; i < ids.length; i += this.pageSize) {
-      if ((await take({ ids: ids.slice(i, i + this.pageSize) })) === null) return 'stopped';
+    // Two requests in flight: the helper reads the next page while main takes in this one.
+    const request = (i: number) => (i < ids.length ? take({ ids: ids.slice(i, i + this.pageSize) }) : null);
+    let next = request(0);
+    try {
+      for (let i = 0; next !== null; i += this.pageSize) {
+        const current = next;
+        next = request(i + this.pageSize);
+        if ((await current) === null) return 'stopped';
+      }
+    } finally {
+      await next?.catch(() => null);
     }
+    // Asked for, held since before the request, unchanged since, and not in the helper's table when it was read: gone,
+    // as endForgotten finds them, so flows whose end was lost do not take every refresh's share.
+    this.presumeEnded(ids.map((id) => `${prefix}${id}`).filter((id) => !listed.has(id) && !changed.has(id)));
     return leftOut ? 'some' : 'all';
   }
 
@@ -345,17 +364,25 @@ export class FlowSync {
 
   /** Takes out of the book the session's flows held before a catch-up that saw every flow held (or the whole table)
    *  that the helper no longer holds, to be logged with the last counts main had unless their end comes (see
-   *  `presumedEnded`). Returns how many. */
-  private endForgotten(session: string, listed: Set<string>, changed: Set<string>): number {
+   *  `presumedEnded`). */
+  private endForgotten(session: string, listed: Set<string>, changed: Set<string>): void {
     const prefix = `${session}:`;
     const gone: string[] = [];
     for (const f of this.flows.activeFlows()) if (f.id.startsWith(prefix) && !listed.has(f.id) && !changed.has(f.id)) gone.push(f.id);
-    for (const id of gone) {
+    this.presumeEnded(gone);
+  }
+
+  /** Takes these flows out of the book, if it holds them, until their end comes or a later second shows it lost
+   *  (`presumedEnded`). */
+  private presumeEnded(ids: string[]): void {
+    let held = 0;
+    for (const id of ids) {
       const flow = this.flows.end(id);
-      if (flow !== undefined) this.presumedEnded.set(id, flow);
+      if (flow === undefined) continue;
+      this.presumedEnded.set(id, flow);
+      held++;
     }
-    this.presumedAfterSecond = this.lastDeltaSecond;
-    return gone.length;
+    if (held > 0) this.presumedAfterSecond = this.lastDeltaSecond;
   }
 
   private takePresumedEnded(): FlowSummary[] {
@@ -375,6 +402,7 @@ export class FlowSync {
     if (this.flowSyncTimer !== null) clearTimeout(this.flowSyncTimer);
     this.flowSyncTimer = null;
     this.omittedSinceSync = 0;
+    this.lastFlowSyncTookMs = 0;
   }
 
   /** Queues every flow still in the book for the finished-flow log. */

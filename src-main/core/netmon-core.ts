@@ -173,6 +173,7 @@ export class NetmonCore {
       },
       helper: () => this.helper,
       geo: () => this.geo,
+      useGeo: (geo) => this.useGeo(geo),
       now: () => this.now(),
       withGeo: this.withGeo,
       sessionFilter: (filter) => this.sessionFilter(filter),
@@ -193,7 +194,8 @@ export class NetmonCore {
     return this.sync.deltaOmittedFlows;
   }
 
-  /** Gives flows, hosts, filters and the breakdown their country and AS from now on (the databases load after start). */
+  /** Gives flows, hosts, filters and the breakdown their country and AS from now on (the databases load after start,
+   *  and a settings change may replace them). */
   useGeo(geo: GeoService): void {
     this.geo = geo;
     this.history.useGeo((ip) => geo.lookup(ip));

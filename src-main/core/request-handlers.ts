@@ -53,6 +53,8 @@ export interface HandlerHost {
   replaceSettings(settings: Settings): void;
   helper(): HelperPort | null;
   geo(): GeoService | undefined;
+  /** Gives the flows held the country and AS of the geo databases now in use. */
+  useGeo(geo: GeoService): void;
   now(): number;
   withGeo(flow: FlowSummary): FlowSummary;
   sessionFilter(filter: FlowFilter): FlowFilter;
@@ -176,6 +178,7 @@ export function requestHandlers(host: HandlerHost): Handlers {
         // A file that cannot be used rejects the change; the databases in use stay.
         try {
           await geo.replace(result.settings.geo);
+          host.useGeo(geo);
         } catch (err) {
           if (!(err instanceof GeoSettingError)) throw err;
           return fail('invalid', `settings rejected: ${err.setting}: ${err.message}`, [{ path: err.setting, message: err.message }]);

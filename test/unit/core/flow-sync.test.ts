@@ -1,6 +1,6 @@
 /** Main's side of the flow deltas: a second comes in parts; the views and the alerts hear of it once it is whole. */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EventMap, FlowRow } from '../../../src-capture-helper/protocol/messages';
 import type { EventChannel, EventPayload } from '../../../src-main/api/contract';
 import type { FlowSummary } from '../../../src-main/api/types/flows';
@@ -219,7 +219,11 @@ async function settle(): Promise<void> {
 }
 
 /** Runs the steps, then ends the capture as the core does: last delta, last catch-up, every flow to the log. */
-async function runModel(steps: Step[], bound: number): Promise<{ helper: ModelHelper; held: Map<string, FlowSummary>; logged: FlowSummary[]; sync: FlowSync }> {
+async function runModel(
+  steps: Step[],
+  bound: number,
+  afterSteps?: (sync: FlowSync) => void,
+): Promise<{ helper: ModelHelper; held: Map<string, FlowSummary>; logged: FlowSummary[]; sync: FlowSync }> {
   let clock = 0;
   let running = true;
   const logged: FlowSummary[] = [];
@@ -228,14 +232,17 @@ async function runModel(steps: Step[], bound: number): Promise<{ helper: ModelHe
     maxFlows: bound, log: createLogger({ level: 'fatal' }), now: () => clock, helper: () => helper?.port ?? null,
     currentSession: () => 's', running: () => running, emit: () => undefined, withGeo: (f) => f, flushAlerts: () => undefined,
     writeFinished: (rows) => void logged.push(...rows), historyWriteFailed: () => undefined,
-    // Pages of 3 flows: catch-ups list the table in several pages, and a full book asks for its flows by id.
+    // Pages of 3 flows: catch-ups list the table in several pages, and a full book asks for its flows by id, one
+    // at a time while the capture runs.
     pageSize: 3,
+    refreshedWhileRunning: 1,
   });
   helper = new ModelHelper(sync, 5);
   let second = T0;
   for (const step of steps) {
-    // Every step is a second later: a catch-up is never held back by the interval.
+    // Every step is two seconds later: a catch-up held back by the interval runs.
     clock += 2000;
+    vi.advanceTimersByTime(2000);
     if (step.kind === 'traffic') helper.traffic(step.newFlows, step.touch);
     else if (step.kind === 'end') helper.end(step.picks);
     else if (step.kind === 'delta') helper.delta(second++, step.dropped);
@@ -246,6 +253,7 @@ async function runModel(steps: Step[], bound: number): Promise<{ helper: ModelHe
     // A flow's counts never go back: a page read before a delta does not undo it.
     for (const f of sync.flows.activeFlows()) expect(f.aToB.packets).toBeGreaterThanOrEqual(helper.sentPackets.get(Number(f.id.slice(2))) ?? 0);
   }
+  afterSteps?.(sync);
   // The capture ends: the helper's last delta, its pages answered at once from now on, the core's last catch-up.
   running = false;
   helper.prompt = true;
@@ -260,7 +268,16 @@ async function runModel(steps: Step[], bound: number): Promise<{ helper: ModelHe
   return { helper, held, logged, sync };
 }
 
+/** A flow reaches the log when the helper ended it, or with the capture's end: none is taken for gone while active. */
+function expectLoggedOnlyWhenOver(helper: ModelHelper, held: Map<string, FlowSummary>, logged: FlowSummary[]): void {
+  for (const f of logged) expect(helper.everEnded.has(Number(f.id.slice(2))) || held.has(f.id), f.id).toBe(true);
+}
+
 describe('flow sync catching up while deltas flow', () => {
+  // The catch-ups a step's interval allows run as the model's clock moves on.
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] }));
+  afterEach(() => vi.useRealTimers());
+
   it('ends with the helper\'s flows, each logged once with its last counts, whatever the interleaving', async () => {
     await fc.assert(fc.asyncProperty(fc.array(stepArb, { maxLength: 60 }), async (steps) => {
       const { helper, held, logged } = await runModel(steps, 10_000);
@@ -272,6 +289,7 @@ describe('flow sync catching up while deltas flow', () => {
       // Each flow reaches the log at most once: no bytes counted twice.
       const ids = logged.map((f) => f.id);
       expect(new Set(ids).size).toBe(ids.length);
+      expectLoggedOnlyWhenOver(helper, held, logged);
       for (const f of logged) expect(f.active).toBe(false);
       // A flow whose end main heard is logged with its final counts.
       for (const f of logged) {
@@ -290,6 +308,7 @@ describe('flow sync catching up while deltas flow', () => {
       expect(sync.droppedFlows).toBe(Math.max(0, helper.table.size - bound));
       const ids = logged.map((f) => f.id);
       expect(new Set(ids).size).toBe(ids.length);
+      expectLoggedOnlyWhenOver(helper, held, logged);
     }), { numRuns: 300 });
   });
 
@@ -305,6 +324,29 @@ describe('flow sync catching up while deltas flow', () => {
     ], 1);
     expect([...gone.held.keys()]).toEqual(['s:1']);
     expect(gone.logged.map((f) => f.id).sort()).toEqual(['s:0', 's:1']);
+  });
+
+  it('finishes at the capture\'s end a refresh of the book that a running catch-up cut short', async () => {
+    // Flows 0-4 fill a book of five. Flow 4 changes in a second whose delta leaves it out; the catch-up that follows
+    // lists flows 0-2 and asks for one held flow more (3), not for flow 4. Nothing is left out after that.
+    const { helper, held } = await runModel([
+      { kind: 'traffic', newFlows: 5, touch: [] }, { kind: 'delta', dropped: false },
+      { kind: 'traffic', newFlows: 5, touch: [4] }, { kind: 'delta', dropped: false },
+      { kind: 'serve' }, { kind: 'deliver', deltaFirst: false }, { kind: 'serve' }, { kind: 'deliver', deltaFirst: false },
+    ], 5);
+    expect(helper.table.get(4)?.packetsAB).toBe(2);
+    expect(held.get('s:4')?.aToB.packets).toBe(2);
+  });
+
+  it('takes a flow whose end was lost out of a full book when a running catch-up asks for it by id', async () => {
+    // Flow 3's end is dropped; the catch-up lists flows 0-2 and asks for flow 3, which the helper no longer holds.
+    await runModel([
+      { kind: 'traffic', newFlows: 5, touch: [] }, { kind: 'delta', dropped: false }, { kind: 'end', picks: [3] },
+      { kind: 'delta', dropped: true }, { kind: 'serve' }, { kind: 'deliver', deltaFirst: false }, { kind: 'serve' }, { kind: 'deliver', deltaFirst: false },
+    ], 5, (sync) => {
+      expect(sync.flows.get('s:3')).toBeUndefined();
+      expect(sync.flows.get('s:4')).toBeDefined();
+    });
   });
 
   it('catches up at the end of a capture when the part of its last second was dropped', async () => {
