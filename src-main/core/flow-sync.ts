@@ -338,18 +338,21 @@ export class FlowSync {
     // Two requests in flight: the helper reads the next page while main takes in this one.
     const request = (i: number) => (i < ids.length ? take({ ids: ids.slice(i, i + this.pageSize) }) : null);
     let next = request(0);
+    let found = 0;
     try {
       for (let i = 0; next !== null; i += this.pageSize) {
         const current = next;
         next = request(i + this.pageSize);
-        if ((await current) === null) return 'stopped';
+        const rows = await current;
+        if (rows === null) return 'stopped';
+        found += rows.length;
       }
     } finally {
       await next?.catch(() => null);
     }
     // Asked for, held since before the request, unchanged since, and not in the helper's table when it was read: gone,
     // as endForgotten finds them, so flows whose end was lost do not take every refresh's share.
-    this.presumeEnded(ids.map((id) => `${prefix}${id}`).filter((id) => !listed.has(id) && !changed.has(id)));
+    if (found < ids.length) this.presumeEnded(ids.map((id) => `${prefix}${id}`).filter((id) => !listed.has(id) && !changed.has(id)));
     return leftOut ? 'some' : 'all';
   }
 
