@@ -384,9 +384,13 @@ export class BusAggregator implements HelperPort, HelperStateSource {
 
   private forwardFlows(probe: ProbeRecord, probeSession: string | null, d: BodyOf['flows']): void {
     if (this.session === null || probeSession === null) return;
-    const map = (row: FlowRow): FlowRow => ({
-      ...row, id: this.flowIds.global(probe.name, probeSession, row.id), iface: `${probe.name}/${row.iface}`, probe: probe.name,
-    });
+    // The rows were decoded for this message alone: each takes its global id and probe in place, not copied.
+    const map = (row: FlowRow): FlowRow => {
+      row.id = this.flowIds.global(probe.name, probeSession, row.id);
+      row.iface = `${probe.name}/${row.iface}`;
+      row.probe = probe.name;
+      return row;
+    };
     // Omitted flows cannot be caught up from here (the probe keeps its table); they stay counted in the core.
     this.emit('flowDeltas', { second: d.second, updated: d.updated.map(map), ended: d.ended.map(map), omitted: d.omitted });
   }
