@@ -74,6 +74,8 @@ export interface BusAggregatorOptions {
  * message; apart they would pass those records back and forth.
  */
 export class BusAggregator implements HelperPort, HelperStateSource {
+  /** Probes publish every change and keep their own tables: there is none here to catch up from. */
+  readonly listsFlows = false;
   private readonly probes = new Map<string, ProbeRecord>();
   private readonly listeners = new Map<EventName, Set<Listener>>();
   private readonly statusListeners = new Set<(s: { state: HelperState; restarts: number; lastError: string | null }) => void>();

@@ -12,6 +12,9 @@ export interface HelperPort {
   on<K extends EventName>(name: K, listener: (payload: EventMap[K], meta: { session: string | null; attachment?: Buffer }) => void): () => void;
   /** A port over several captures (probes on the bus) refuses, before any byte is sent, an export one file cannot hold. */
   checkExport?(flowIds: readonly number[]): string | null;
+  /** False for a port with no flow table to list (probes on the bus keep theirs): what its deltas leave out cannot be
+   *  caught up, and an empty listing would make every flow held look gone. */
+  readonly listsFlows?: boolean;
 }
 
 /** Optional: a port that reports connection changes (the supervisor does; a single connection only closes). */

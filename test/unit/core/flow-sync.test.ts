@@ -89,6 +89,17 @@ describe('flow sync', () => {
     expect(sync.droppedFlows).toBe(401);
   });
 
+  it('asks nothing of a port with no flow table (probes on the bus) and keeps the flows it holds', async () => {
+    const requests: unknown[] = [];
+    const helper = { listsFlows: false, request: async (...args: unknown[]) => (requests.push(args), { total: 0, offset: 0, flows: [] }) } as unknown as HelperPort;
+    const { sync } = makeSync(helper);
+    sync.onFlowDeltas(part(T0, range(0, 1000), false, { omitted: 500 }), 's');
+    await sync.catchUpFlows('s', true);
+    expect(requests).toEqual([]);
+    expect(sync.flows.size).toBe(1000);
+    expect(sync.deltaOmittedFlows).toBe(500);
+  });
+
   it('applies nothing of a catch-up still in flight when the capture ends: its flows went to the log once', async () => {
     let answer: (page: unknown) => void = () => undefined;
     const helper = { request: async () => new Promise((resolve) => (answer = resolve)) } as unknown as HelperPort;
