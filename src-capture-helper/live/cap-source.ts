@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type { PacketRecord, PacketSink } from '../pipeline/packet-sink';
 import type { LiveCaptureError, LiveCaptureOptions, LiveSource, LiveStats } from './live-types';
 import { LIVE_DEFAULTS, LiveCaptureOpenError, liveStats } from './live-types';
@@ -101,10 +100,12 @@ export class CapLiveSource implements LiveSource {
       };
       slot.cap.on('packet', (nbytes) => {
         if (slot.closed) return;
-        const nowMs = performance.timeOrigin + performance.now();
+        // The wall clock now, as the kernel's stamps read it: a monotonic clock anchored at the process's start
+        // drifts from it (and its anchor has only whole milliseconds), so stamps could fall before the kernel's.
+        const nowMs = Date.now();
         const sec = Math.floor(nowMs / 1000);
         record.tsSec = sec;
-        record.tsNsec = Math.min(999_999_999, Math.round((nowMs - sec * 1000) * 1e6));
+        record.tsNsec = (nowMs - sec * 1000) * 1_000_000;
         record.wireLength = nbytes;
         record.length = Math.min(nbytes, slot.buffer.length);
         try {
