@@ -89,7 +89,11 @@ export class FlowBook {
    *  costs one sort of the book, not one each. */
   private readonly answers = new BoundedMap<string, FlowSummary[]>(MAX_ANSWERS);
 
-  constructor(private maxFlows: number) {}
+  /** `place` gives a flow first seen its country and AS (main's geo lookup); a flow held keeps those it has. */
+  constructor(
+    private maxFlows: number,
+    private readonly place: (flow: FlowSummary) => FlowSummary = (flow) => flow,
+  ) {}
 
   setMaxFlows(maxFlows: number): void {
     this.maxFlows = maxFlows;
@@ -123,6 +127,7 @@ export class FlowBook {
     this.answers.clear();
     const previous = this.flows.get(flow.id);
     if (previous === undefined && this.flows.size >= this.maxFlows) return this.turnAway(flow);
+    flow = this.placed(flow, previous);
     if (flow.names.a !== null) this.learnName(flow.a, flow.names.a);
     if (flow.names.b !== null) this.learnName(flow.b, flow.names.b);
     if (previous !== undefined) {
@@ -165,6 +170,7 @@ export class FlowBook {
     const previous = this.flows.get(flow.id);
     if (previous === undefined && this.flows.size >= this.maxFlows) return this.turnAway(flow);
     if (previous !== undefined && isOlderState(flow, previous)) return previous;
+    flow = this.placed(flow, previous);
     this.answers.clear();
     if (flow.names.a !== null) this.learnName(flow.a, flow.names.a);
     if (flow.names.b !== null) this.learnName(flow.b, flow.names.b);
@@ -207,6 +213,14 @@ export class FlowBook {
     ring.push(point);
   }
 
+  /** The flow with the country and AS of both ends: those of the flow held under its id (the same addresses), or
+   *  looked up for one first seen. */
+  private placed(flow: FlowSummary, held: FlowSummary | undefined): FlowSummary {
+    if (held?.geo === undefined) return this.place(flow);
+    flow.geo = held.geo;
+    return flow;
+  }
+
   private turnAway(flow: FlowSummary): FlowSummary {
     this.turnedAway++;
     return flow;
@@ -224,7 +238,8 @@ export class FlowBook {
    *  series stays, bounded with the others, for the details of the ended flow. */
   end(id: string, final?: FlowSummary): FlowSummary | undefined {
     this.answers.clear();
-    const flow = final ?? this.flows.get(id);
+    const held = this.flows.get(id);
+    const flow = final === undefined ? held : this.placed(final, held);
     this.flows.delete(id);
     if (flow === undefined) return undefined;
     if (final !== undefined && flow.names.b !== null) this.learnName(flow.b, flow.names.b);

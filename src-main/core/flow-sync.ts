@@ -86,7 +86,6 @@ export class FlowSync {
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly emit: FlowSyncOptions['emit'];
-  private readonly withGeo: FlowSyncOptions['withGeo'];
   private readonly pageSize: number;
   private readonly refreshedWhileRunning: number;
 
@@ -94,10 +93,9 @@ export class FlowSync {
     this.log = options.log;
     this.now = options.now;
     this.emit = options.emit;
-    this.withGeo = options.withGeo;
     this.pageSize = options.pageSize ?? HELPER_FLOW_PAGE;
     this.refreshedWhileRunning = options.refreshedWhileRunning ?? MAX_REFRESHED_WHILE_RUNNING;
-    this.flows = new FlowBook(options.maxFlows);
+    this.flows = new FlowBook(options.maxFlows, options.withGeo);
     this.flowLog = new FlowLogWriter(
       (rows) => options.writeFinished(rows),
       (err, rows) => {
@@ -118,14 +116,14 @@ export class FlowSync {
     const during = this.duringCatchUp;
     const turnedAway = this.flows.turnedAway;
     for (const row of d.updated) {
-      const flow = this.flows.update(this.placed(flowFromRow(row, session)), tsMs);
+      const flow = this.flows.update(flowFromRow(row, session), tsMs);
       during?.changed.add(flow.id);
     }
     if (this.flows.turnedAway !== turnedAway) this.bookMayLackFlows = true;
     const finished: FlowSummary[] = [];
     for (const row of d.ended) {
       const id = `${session}:${row.id}`;
-      const flow = this.flows.end(id, this.placed(flowFromRow(row, session)));
+      const flow = this.flows.end(id, flowFromRow(row, session));
       if (flow !== undefined) finished.push(flow);
       during?.ended.add(id);
       this.presumedEnded.delete(id);
@@ -275,7 +273,7 @@ export class FlowSync {
         listed.add(flow.id);
         if (during.ended.has(flow.id)) continue;
         tsMs = Math.max(tsMs, flow.lastSeenMs);
-        this.flows.catchUp(this.placed(flow));
+        this.flows.catchUp(flow);
       }
       seen += page.flows.length;
       return page.flows;
@@ -359,15 +357,6 @@ export class FlowSync {
     // as endForgotten finds them, so flows whose end was lost do not take every refresh's share.
     if (found < ids.length) this.presumeEnded(ids.map((id) => `${prefix}${id}`).filter((id) => !listed.has(id) && !changed.has(id)));
     return leftOut ? 'some' : 'all';
-  }
-
-  /** The flow with the country and AS of both ends: those of the flow held under its id (the same addresses), or
-   *  looked up for a new one. */
-  private placed(flow: FlowSummary): FlowSummary {
-    const geo = this.flows.get(flow.id)?.geo;
-    if (geo === undefined) return this.withGeo(flow);
-    flow.geo = geo;
-    return flow;
   }
 
   /** Takes out of the book the session's flows held before a catch-up that saw every flow held (or the whole table)
