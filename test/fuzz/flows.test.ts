@@ -135,6 +135,11 @@ describe('the helper\'s flows request under garbage', () => {
         offset: fc.integer({ min: -1, max: 100 }),
         limit: fc.integer({ min: 0, max: 50 }),
         afterId: fc.integer({ min: -1, max: 100 }),
+        ids: fc.oneof(
+          fc.array(fc.integer({ min: -5, max: 2 ** 40 }), { maxLength: 60 }),
+          fc.array(fc.jsonValue(), { maxLength: 4 }),
+          fc.constant(Array.from({ length: 1001 }, (_, i) => i)),
+        ),
       },
       { requiredKeys: [] },
     );
@@ -150,7 +155,7 @@ describe('the helper\'s flows request under garbage', () => {
         if (request.t !== 'req' || request.method !== 'flows') throw new Error('not a flows request');
         const q = request.params;
         try {
-          const page = queryFlows(table, { filter: q.filter, sort: q.sort, dir: q.dir, offset: q.offset, limit: q.limit, afterId: q.afterId });
+          const page = queryFlows(table, { filter: q.filter, sort: q.sort, dir: q.dir, offset: q.offset, limit: q.limit, afterId: q.afterId, ids: q.ids });
           expect(page.flows.length).toBeLessThanOrEqual(q.limit);
           expect(page.total).toBeLessThanOrEqual(table.activeCount);
         } catch (err) {
